@@ -1,0 +1,99 @@
+"""Source files and spans: where every node and diagnostic points.
+
+Input: the text of a rule file or an arrangement and the name to show for it.
+Output: `SourceFile` (text plus line index) and `Span` (file, 1-based line and
+column of the first and last character, 0-based offsets) used by every later
+stage. Nothing here can fail on user input.
+
+>>> src = SourceFile("a.rules", "parameter x: count = 1\\n")
+>>> span = src.span(10, 11)
+>>> (span.line, span.column, span.end_column)
+(1, 11, 12)
+>>> print(src.excerpt(span))
+   1 | parameter x: count = 1
+     |           ^
+"""
+
+from __future__ import annotations
+
+import bisect
+
+import attrs
+
+
+@attrs.frozen
+class Span:
+    """A half-open range of characters in one file.
+
+    `line`/`column` are 1-based and name the first character; `end_line`/
+    `end_column` name the position just after the last character.
+    """
+
+    file: str
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+    start: int = 0
+    end: int = 0
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}:{self.column}"
+
+    def cover(self, other: "Span") -> "Span":
+        """The smallest span holding both (same file)."""
+        first, last = (self, other) if self.start <= other.start else (other, self)
+        end = last if last.end >= first.end else first
+        return Span(self.file, first.line, first.column, end.end_line, end.end_column,
+                    first.start, end.end)
+
+
+@attrs.frozen
+class SourceFile:
+    """The text of one input file, with a line index for positions."""
+
+    path: str
+    text: str
+    line_starts: tuple[int, ...] = attrs.field(init=False, eq=False, repr=False)
+
+    def __attrs_post_init__(self) -> None:
+        starts = [0]
+        for index, char in enumerate(self.text):
+            if char == "\n":
+                starts.append(index + 1)
+        object.__setattr__(self, "line_starts", tuple(starts))
+
+    def position(self, offset: int) -> tuple[int, int]:
+        """1-based (line, column) of a 0-based character offset."""
+        offset = max(0, min(offset, len(self.text)))
+        line_index = bisect.bisect_right(self.line_starts, offset) - 1
+        return line_index + 1, offset - self.line_starts[line_index] + 1
+
+    def span(self, start: int, end: int) -> Span:
+        line, column = self.position(start)
+        end_line, end_column = self.position(max(end, start))
+        return Span(self.path, line, column, end_line, end_column, start, max(end, start))
+
+    def span_at(self, line: int, column: int, width: int = 1) -> Span:
+        """A span from a 1-based line and column (as YAML readers report)."""
+        line = max(1, min(line, len(self.line_starts)))
+        start = self.line_starts[line - 1] + column - 1
+        return Span(self.path, line, column, line, column + width, start, start + width)
+
+    def line_text(self, line: int) -> str:
+        if not 1 <= line <= len(self.line_starts):
+            return ""
+        start = self.line_starts[line - 1]
+        end = self.text.find("\n", start)
+        return self.text[start:] if end < 0 else self.text[start:end]
+
+    def excerpt(self, span: Span) -> str:
+        """The span's first line with a caret line under the span."""
+        text = self.line_text(span.line).rstrip("\r").expandtabs(1)
+        if span.end_line == span.line:
+            width = max(1, span.end_column - span.column)
+        else:
+            width = max(1, len(text) - span.column + 1)
+        gutter = f"{span.line:>4} | "
+        pad = " " * (len(gutter) - 2) + "| "
+        return f"{gutter}{text}\n{pad}{' ' * (span.column - 1)}{'^' * width}"
