@@ -1,0 +1,516 @@
+"""Compile a `Program`'s expressions into Python closures, once per program.
+
+Input: a `Program` (the terms in force on one date). Output: `CompiledProgram`
+whose requirement and definition bodies are plain functions of an `Env` (the
+arrangement's facts and the names bound to the subject). Nothing from a rule
+file is ever passed to `eval` or `exec`: each node becomes a closure over the
+closures of its children.
+
+Three-valued throughout: a missing fact reads as `Unknown(missing=...)`,
+arithmetic and comparisons pass it on, and `and`/`or`/`every`/`any` follow
+Kleene's logic. With `Env.trace` set, the closures record each fact,
+parameter, table row and definition they read (for `explain`).
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal
+from typing import Any, Callable
+
+import attrs
+
+from . import nodes as n
+from . import typesys as t
+from .layers import Program, value_on
+from .values import (FactRecord, Unknown, kleene_and, kleene_not, kleene_or,
+                     merge_unknown, normalise_ranges, ranges_cover)
+
+Closure = Callable[["Env"], Any]
+
+
+class Env:
+    """What a closure reads: the facts, the bound names, the date, memo and trace."""
+
+    __slots__ = ("root", "as_of", "bindings", "memo", "trace")
+
+    def __init__(self, root: FactRecord, as_of: dt.date, trace: list | None = None):
+        self.root = root
+        self.as_of = as_of
+        self.bindings: dict[str, Any] = {}
+        self.memo: dict[tuple, Any] = {}
+        self.trace = trace
+
+
+@attrs.frozen
+class TraceEvent:
+    kind: str  # fact | parameter | table | definition
+    name: str
+    value: Any
+    detail: dict = attrs.field(factory=dict)
+
+
+@attrs.frozen(eq=False)
+class CompiledRequirement:
+    where: Closure | None
+    must: Closure
+    unless: Closure | None
+    warnings: tuple[tuple[str, Closure], ...]
+    waivers: tuple[Closure | None, ...]  # one per waiver: its `where`, or None for all subjects
+
+
+@attrs.frozen(eq=False)
+class CompiledDefine:
+    body: Closure
+    key_collection: Closure | None
+
+
+@attrs.frozen(eq=False)
+class CompiledProgram:
+    program: Program
+    requirements: tuple[CompiledRequirement, ...]
+    defines: dict[str, CompiledDefine]
+
+
+def _unknown_of(*values) -> bool:
+    return any(type(v) is Unknown for v in values)
+
+
+def add_months(day: dt.date, months: int) -> dt.date:
+    month_index = day.month - 1 + months
+    year, month = day.year + month_index // 12, month_index % 12 + 1
+    return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+class Compiler:
+    def __init__(self, program: Program):
+        self.program = program
+        self.checked = program.checked
+        self.types = self.checked.types
+        self.names = self.checked.names
+        self.define_closures: dict[str, Closure] = {}
+        self.parameter_values: dict[str, Any] = {}
+
+    def compile(self) -> CompiledProgram:
+        defines = {}
+        for name, define in self.program.defines.items():
+            scope = define.term.scope
+            key_collection = None
+            if scope is not None and scope.key_collection is not None:
+                key_collection = self.expr(scope.key_collection)
+            defines[name] = CompiledDefine(self.expr(define.term.body), key_collection)
+        self.compiled_defines = defines
+        requirements = []
+        for requirement in self.program.requirements:
+            term = requirement.term
+            requirements.append(CompiledRequirement(
+                self.expr(term.where) if term.where is not None else None,
+                self.expr(term.must) if term.must is not None else (lambda env: Unknown(frozenset())),
+                self.expr(term.unless) if term.unless is not None else None,
+                tuple((w.message, self.expr(w.condition)) for w in term.warnings),
+                tuple(self.expr(w.where) if w.where is not None else None
+                      for w in requirement.waivers)))
+        return CompiledProgram(self.program, tuple(requirements), defines)
+
+    # -- dispatch ------------------------------------------------------------
+
+    def expr(self, node) -> Closure:
+        return getattr(self, "c_" + type(node).__name__)(node)
+
+    def constant(self, node) -> Any:
+        """The value of a literal (parameter values and table cells)."""
+        return self.expr(node)(None)
+
+    # -- literals ------------------------------------------------------------
+
+    def c_Number(self, node):
+        value = node.value
+        return lambda env: value
+
+    def c_Quantity(self, node):
+        value = node.value * t.UNIT_WORDS[node.unit][1]
+        return lambda env: value
+
+    c_Money = c_Number
+    c_Percent = c_Number
+
+    def c_DateLiteral(self, node):
+        value = node.value
+        return lambda env: value
+
+    def c_TimeLiteral(self, node):
+        value = node.minutes
+        return lambda env: value
+
+    def c_IntervalLiteral(self, node):
+        value = normalise_ranges([(node.start, node.end)])
+        return lambda env: value
+
+    def c_Text(self, node):
+        value = node.value
+        return lambda env: value
+
+    c_Boolean = c_Text
+
+    # -- names ---------------------------------------------------------------
+
+    def c_Name(self, node):
+        resolved = self.names[id(node)]
+        name = resolved.target
+        if resolved.kind == "binding":
+            return lambda env: env.bindings[name]
+        if resolved.kind == "member":
+            return lambda env: name
+        if resolved.kind == "as_of":
+            return lambda env: env.as_of
+        if resolved.kind == "fact":
+            def read_root(env):
+                value = env.root.get(name, _MISSING)
+                if value is _MISSING:
+                    value = Unknown(frozenset((name,)))
+                if env.trace is not None:
+                    env.trace.append(TraceEvent("fact", name, value))
+                return value
+            return read_root
+        if resolved.kind == "param":
+            return self.parameter(name)
+        if resolved.kind == "table":
+            return self.table_keys(name)
+        return self.define(name)
+
+    def parameter(self, name: str) -> Closure:
+        param = self.program.parameters.get(name)
+        if param is None or param.value is None:
+            value = Unknown(frozenset((f"parameter {name} (no value in force on {self.program.as_of})",)))
+            layer, national = None, None
+        else:
+            value = self.constant(param.value)
+            layer = param.layer
+            national = None
+            if param.varied_by is not None:
+                base = param.form.term
+                national_node = value_on(base, self.program.as_of)
+                national = self.constant(national_node) if national_node is not None else None
+        detail = {"layer": layer}
+        if national is not None:
+            detail["national"] = national
+
+        def read_parameter(env):
+            if env is not None and env.trace is not None:
+                env.trace.append(TraceEvent("parameter", name, value, detail))
+            return value
+        return read_parameter
+
+    def table_keys(self, name: str) -> Closure:
+        table = self.program.tables.get(name)
+        keys = frozenset()
+        if table is not None and len(table.keys) == 1:
+            position = table.columns.index(table.keys[0])
+            keys = frozenset(self.constant(row.cells[position]) for row, _ in table.rows)
+        return lambda env: keys
+
+    def table_rows(self, name: str) -> dict[tuple, dict]:
+        table = self.program.tables.get(name)
+        rows: dict[tuple, dict] = {}
+        if table is None:
+            return rows
+        key_positions = [table.columns.index(k) for k in table.keys]
+        for row, layer in table.rows:
+            values = {column: (self.constant(cell) if cell is not None else None)
+                      for column, cell in zip(table.columns, row.cells)}
+            values["_layer"] = layer
+            rows[tuple(values[table.columns[p]] for p in key_positions)] = values
+        return rows
+
+    def define(self, name: str) -> Closure:
+        needed = self.checked.define_scopes.get(name, ())
+        compiled = self.define_closures
+
+        def evaluate_define(env):
+            key = (name, *(id(env.bindings[b]) if isinstance(env.bindings[b], (dict, list))
+                           else env.bindings[b] for b in needed))
+            if key in env.memo:
+                value = env.memo[key]
+            else:
+                value = compiled[name](env)
+                env.memo[key] = value
+            if env.trace is not None:
+                env.trace.append(TraceEvent("definition", name, value))
+            return value
+
+        if name not in compiled:
+            compiled[name] = lambda env: Unknown(frozenset((f"definition {name}",)))
+            define = self.program.defines.get(name)
+            if define is not None:
+                compiled[name] = self.expr(define.term.body)
+        return evaluate_define
+
+    # -- structure -----------------------------------------------------------
+
+    def c_Field(self, node):
+        record = self.expr(node.record)
+        name = node.name
+
+        def read_field(env):
+            base = record(env)
+            if type(base) is Unknown:
+                return base
+            value = base.get(name, _MISSING)
+            if value is _MISSING:
+                path = f"{base.path}.{name}" if isinstance(base, FactRecord) else name
+                value = Unknown(frozenset((path,)))
+            if env.trace is not None and isinstance(base, FactRecord):
+                env.trace.append(TraceEvent("fact", f"{base.path}.{name}", value))
+            return value
+        return read_field
+
+    def c_Index(self, node):
+        base_type = self.types[id(node.collection)]
+        keys = [self.expr(k) for k in node.keys]
+        if isinstance(base_type, t.Table):
+            table = base_type.name
+            rows = self.table_rows(table)
+            as_of = self.program.as_of
+
+            def look_up(env):
+                key = tuple(k(env) for k in keys)
+                if _unknown_of(*key):
+                    return merge_unknown(*key)
+                row = rows.get(key)
+                if row is None:
+                    shown = ", ".join(str(k) for k in key)
+                    row = Unknown(frozenset((f"table {table} has no row for ({shown}) on {as_of}",)))
+                if env.trace is not None:
+                    env.trace.append(TraceEvent("table", f"{table}[{', '.join(map(str, key))}]",
+                                                row, {"layer": row.get("_layer") if isinstance(
+                                                    row, dict) else None}))
+                return row
+            return look_up
+        collection = self.expr(node.collection)
+        key_closure = keys[0]
+
+        def index(env):
+            base = collection(env)
+            key = key_closure(env)
+            if _unknown_of(base, key):
+                return merge_unknown(base, key)
+            value = base.get(key, _MISSING)
+            if value is _MISSING:
+                value = Unknown(frozenset((f"{base.path}.{key}",)))
+            if env.trace is not None:
+                env.trace.append(TraceEvent("fact", f"{base.path}.{key}", value))
+            return value
+        return index
+
+    def c_SetLiteral(self, node):
+        items = [self.expr(i) for i in node.items]
+
+        def make_set(env):
+            values = [i(env) for i in items]
+            if _unknown_of(*values):
+                return merge_unknown(*values)
+            return frozenset(values)
+        return make_set
+
+    # -- arithmetic ----------------------------------------------------------
+
+    def c_Negate(self, node):
+        operand = self.expr(node.operand)
+
+        def negate(env):
+            value = operand(env)
+            return value if type(value) is Unknown else -value
+        return negate
+
+    def c_Arithmetic(self, node):
+        left, right = self.expr(node.left), self.expr(node.right)
+        op = node.operator
+        left_type, right_type = self.types[id(node.left)], self.types[id(node.right)]
+        where = f"{node.span.file}:{node.span.line}:{node.span.column}"
+        if isinstance(left_type, t.Date):
+            if isinstance(right_type, t.Date):
+                return self._binary(left, right, lambda a, b: Decimal((a - b).days))
+            sign = 1 if op == "+" else -1
+            if right_type.unit == t.MONTH:
+                return self._binary(left, right, lambda a, b: add_months(a, sign * int(b)))
+            return self._binary(left, right, lambda a, b: a + dt.timedelta(days=sign * int(b)))
+        if op == "+":
+            return self._binary(left, right, lambda a, b: a + b)
+        if op == "-":
+            return self._binary(left, right, lambda a, b: a - b)
+        if op == "*":
+            return self._binary(left, right, lambda a, b: a * b)
+
+        def divide(env):
+            a, b = left(env), right(env)
+            if _unknown_of(a, b):
+                return merge_unknown(a, b)
+            if b == 0:
+                return Unknown(frozenset((f"division by zero at {where}",)))
+            return Decimal(a) / b
+        return divide
+
+    @staticmethod
+    def _binary(left, right, operation):
+        def binary(env):
+            a, b = left(env), right(env)
+            if type(a) is Unknown or type(b) is Unknown:
+                return merge_unknown(a, b)
+            return operation(a, b)
+        return binary
+
+    def c_Call(self, node):
+        args = [self.expr(a) for a in node.arguments]
+        name = node.function
+        if name == "known":
+            arg = args[0]
+            return lambda env: type(arg(env)) is not Unknown
+        if name == "size":
+            return self._apply(args, lambda c: Decimal(len(c)))
+        if name == "min":
+            return self._apply(args, lambda *v: min(v))
+        if name == "max":
+            return self._apply(args, lambda *v: max(v))
+        if name == "ceil":
+            return self._apply(args, lambda v: v.to_integral_value(ROUND_CEILING))
+        if name == "floor":
+            return self._apply(args, lambda v: v.to_integral_value(ROUND_FLOOR))
+        if name == "abs":
+            return self._apply(args, abs)
+        places = Decimal(1).scaleb(-int(node.arguments[1].value))
+        return self._apply(args[:1], lambda v: v.quantize(places, rounding=ROUND_HALF_UP))
+
+    @staticmethod
+    def _apply(args, function):
+        def apply(env):
+            values = [a(env) for a in args]
+            if _unknown_of(*values):
+                return merge_unknown(*values)
+            return function(*values)
+        return apply
+
+    # -- comparisons and logic -----------------------------------------------
+
+    def c_Compare(self, node):
+        op = {"=": lambda a, b: a == b, "!=": lambda a, b: a != b, "<": lambda a, b: a < b,
+              "<=": lambda a, b: a <= b, ">": lambda a, b: a > b, ">=": lambda a, b: a >= b}
+        return self._binary(self.expr(node.left), self.expr(node.right), op[node.operator])
+
+    def c_Logic(self, node):
+        left, right = self.expr(node.left), self.expr(node.right)
+        if node.operator == "and":
+            def conjunction(env):
+                a = left(env)
+                if a is False:
+                    return False
+                return kleene_and(a, right(env))
+            return conjunction
+
+        def disjunction(env):
+            a = left(env)
+            if a is True:
+                return True
+            return kleene_or(a, right(env))
+        return disjunction
+
+    def c_Not(self, node):
+        operand = self.expr(node.operand)
+        return lambda env: kleene_not(operand(env))
+
+    def c_Membership(self, node):
+        element, collection = self.expr(node.element), self.expr(node.collection)
+        negated = node.negated
+
+        def member(env):
+            a, c = element(env), collection(env)
+            if type(a) is Unknown or type(c) is Unknown:
+                return merge_unknown(a, c)
+            return (a not in c) if negated else (a in c)
+        return member
+
+    def c_Covers(self, node):
+        return self._binary(self.expr(node.times), self.expr(node.required), ranges_cover)
+
+    def c_Within(self, node):
+        inner_type = self.types[id(node.inner)]
+        if isinstance(inner_type, t.TimeOfDay):
+            return self._binary(self.expr(node.inner), self.expr(node.outer),
+                                lambda time, ranges: any(s <= time < e for s, e in ranges))
+        return self._binary(self.expr(node.inner), self.expr(node.outer),
+                            lambda inner, outer: ranges_cover(outer, inner))
+
+    def c_Conditional(self, node):
+        condition, then, otherwise = (self.expr(node.condition), self.expr(node.then),
+                                      self.expr(node.otherwise))
+
+        def conditional(env):
+            c = condition(env)
+            if c is True:
+                return then(env)
+            if c is False:
+                return otherwise(env)
+            return c
+        return conditional
+
+    def c_Quantified(self, node):
+        collection, body = self.expr(node.collection), self.expr(node.body)
+        variable, quantifier = node.variable, node.quantifier
+        collection_type = self.types[id(node.collection)]
+        iterate_keys = isinstance(collection_type, (t.MapOf,))
+
+        def quantified(env):
+            items = collection(env)
+            if type(items) is Unknown:
+                return items
+            bindings = env.bindings
+            saved = bindings.get(variable, _MISSING)
+            results = []
+            path = getattr(items, "path", "")
+            for index, item in enumerate(items if not iterate_keys else list(items)):
+                if item is None:
+                    results.append(Unknown(frozenset((f"{path}[{index}]",))))
+                    continue
+                bindings[variable] = item
+                results.append(body(env))
+            if saved is _MISSING:
+                bindings.pop(variable, None)
+            else:
+                bindings[variable] = saved
+            return _combine(quantifier, results)
+        return quantified
+
+
+def _combine(quantifier: str, results: list) -> Any:
+    if quantifier == "every":
+        value: Any = True
+        for r in results:
+            value = kleene_and(value, r)
+            if value is False:
+                return False
+        return value
+    if quantifier == "any":
+        value = False
+        for r in results:
+            value = kleene_or(value, r)
+            if value is True:
+                return True
+        return value
+    if _unknown_of(*results):
+        return merge_unknown(*results)
+    if quantifier == "count":
+        return Decimal(sum(1 for r in results if r is True))
+    return sum(results, Decimal(0))
+
+
+class _Missing:
+    __slots__ = ()
+
+
+_MISSING = _Missing()
+
+
+def compile_program(program: Program) -> CompiledProgram:
+    return Compiler(program).compile()
+
+

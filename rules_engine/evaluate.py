@@ -1,0 +1,191 @@
+"""Evaluate a compiled program over one arrangement's facts.
+
+Input: `CompiledProgram` and `Arrangement`. Output: `ArrangementResult`: one
+`Result` per requirement and subject (pass / fail / unknown naming the missing
+fact paths / not_applicable), one `ValueResult` per reported definition and
+subject, each with its provenance. Pure: the same program and facts always
+give the same results. Raises nothing on user input (the arrangement was
+validated when loaded).
+
+Subjects come from the schema's `subject` declarations: `pcn:CODE`,
+`practice:ODS`, `claim:CODE/N` (the N-th claim, from 1).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Iterator
+
+import attrs
+
+from . import typesys as t
+from .compile import CompiledProgram, Env
+from .layers import Provenance
+from .results import ArrangementResult, Result, ValueResult
+from .schema import Arrangement, Subject
+from .values import FactList, FactRecord, Outcome, Unknown, kleene_and, worst
+
+
+@attrs.frozen
+class SubjectInstance:
+    kind: str
+    id: str  # "practice:D82001"
+    key: str  # "D82001"
+    bindings: dict[str, Any]
+
+
+def subject_instances(subjects: dict[str, Subject], root: FactRecord,
+                      kind: str) -> Iterator[SubjectInstance]:
+    subject = subjects[kind]
+    outer_instances: list[SubjectInstance | None] = [None]
+    if subject.numbered_within:
+        outer_instances = list(subject_instances(subjects, root, subject.numbered_within))
+    for outer in outer_instances:
+        container: Any = root
+        for name in subject.path:
+            container = container.get(name) if isinstance(container, dict) else None
+        if container is None:
+            continue
+        bindings_base = dict(outer.bindings) if outer else {}
+        if not subject.each:
+            key = _key(container, subject.keyed_by, subject.path)
+            yield SubjectInstance(kind, f"{kind}:{key}", key, {**bindings_base, kind: container})
+            continue
+        for index, record in enumerate(container if isinstance(container, FactList) else ()):
+            if record is None:
+                continue
+            if subject.numbered_within and outer is not None:
+                key = f"{outer.key}/{index + 1}"
+            else:
+                key = _key(record, subject.keyed_by, subject.path, index)
+            yield SubjectInstance(kind, f"{kind}:{key}", key, {**bindings_base, kind: record})
+
+
+def _key(record, keyed_by: str | None, path, index: int | None = None) -> str:
+    if keyed_by and isinstance(record, dict) and keyed_by in record:
+        return str(record[keyed_by])
+    return str(index + 1) if index is not None else ".".join(path)
+
+
+def arrangement_id(subjects: dict[str, Subject], root: FactRecord) -> str:
+    """The PCN code, or the first practice's code when there is no PCN."""
+    for kind, subject in subjects.items():
+        if subject.numbered_within:
+            continue
+        for instance in subject_instances(subjects, root, kind):
+            return instance.key
+    return "(unnamed)"
+
+
+def _missing(value) -> tuple[str, ...]:
+    return tuple(sorted(value.missing)) if type(value) is Unknown else ()
+
+
+class Evaluator:
+    """Evaluates every requirement and value of one compiled program."""
+
+    def __init__(self, compiled: CompiledProgram):
+        self.compiled = compiled
+        self.program = compiled.program
+        self.schema = self.program.library.schema
+        self.subjects = self.schema.subjects
+        self.layer_names = tuple(layer.name for layer in self.program.layers)
+
+    def instances(self, root: FactRecord, scope) -> list[SubjectInstance]:
+        if scope is None:
+            return [SubjectInstance("arrangement", "arrangement", "arrangement", {})]
+        return list(subject_instances(self.subjects, root, scope.subject))
+
+    def run(self, arrangement: Arrangement, trace: list | None = None) -> ArrangementResult:
+        root = arrangement.facts
+        env = Env(root, self.program.as_of, trace)
+        results: list[Result] = []
+        cache: dict[str, list[SubjectInstance]] = {}
+        for requirement, compiled in zip(self.program.requirements, self.compiled.requirements):
+            scope = requirement.term.scope
+            key = scope.subject if scope else ""
+            if key not in cache:
+                cache[key] = self.instances(root, scope)
+            for instance in cache[key]:
+                env.bindings = dict(instance.bindings)
+                results.append(self.requirement(requirement, compiled, instance, env))
+        values = list(self.values(root, env))
+        outcome = worst(r.outcome for r in results if r.severity == "error")
+        return ArrangementResult(arrangement_id(self.subjects, root), arrangement.source,
+                                 self.program.as_of, outcome, self.layer_names,
+                                 tuple(results), tuple(values))
+
+    def requirement(self, requirement, compiled, instance: SubjectInstance, env: Env) -> Result:
+        term = requirement.term
+        provenance: Provenance = requirement.provenance
+
+        def result(outcome: Outcome, missing=(), warnings=(), reason=None, prov=provenance):
+            return Result(requirement.id, instance.id, outcome, term.title, requirement.clause,
+                          prov.layer, prov.flexibility, prov.because, prov.national, tuple(missing),
+                          tuple(warnings), term.severity, requirement.provisional, reason)
+
+        if not requirement.in_force:
+            period = requirement.form.period
+            when = period.describe() if period else "on other dates"
+            return result(Outcome.NOT_APPLICABLE, reason=f"not in force on {self.program.as_of} "
+                          f"(in force {when})")
+        if compiled.where is not None:
+            selected = compiled.where(env)
+            if selected is False:
+                return result(Outcome.NOT_APPLICABLE, reason="its `where` does not select this subject")
+            if type(selected) is Unknown:
+                return result(Outcome.UNKNOWN, _missing(selected))
+        for waiver in compiled.waivers:
+            waived = True if waiver is None else waiver(env)
+            if waived is True:
+                return result(Outcome.NOT_APPLICABLE, reason="waived by the local layer",
+                              prov=requirement.waiver_provenance)
+        holds = compiled.must(env)
+        exempt = None
+        if holds is not True and compiled.unless is not None:
+            exempt = compiled.unless(env)
+        warnings = [message for message, condition in compiled.warnings if condition(env) is True]
+        if holds is True:
+            return result(Outcome.PASS, warnings=warnings)
+        if exempt is True:
+            return result(Outcome.PASS, warnings=warnings, reason="exempt: its `unless` holds")
+        if holds is False and (exempt is None or exempt is False):
+            return result(Outcome.FAIL, warnings=warnings)
+        unknown = kleene_and(holds, True) if type(holds) is Unknown else exempt
+        return result(Outcome.UNKNOWN, _missing(unknown) or _missing(exempt), warnings)
+
+    def values(self, root: FactRecord, env: Env):
+        for name, define in self.program.defines.items():
+            report = define.term.report
+            if report is None:
+                continue
+            compiled = self.compiled.defines[name]
+            type_ = self.program.checked.term_types[name]
+            scope = define.term.scope
+            for instance in self.instances(root, scope):
+                env.bindings = dict(instance.bindings)
+                if compiled.key_collection is None:
+                    yield self.value(define, report.id, instance.id, compiled.body(env), type_)
+                    continue
+                keys = compiled.key_collection(env)
+                if type(keys) is Unknown:
+                    continue
+                for key in keys:
+                    env.bindings[scope.key_variable] = key
+                    value_id = report.id.replace("{" + scope.key_variable + "}", str(key))
+                    yield self.value(define, value_id, instance.id, compiled.body(env), type_)
+
+    def value(self, define, value_id: str, subject: str, value, type_: t.Type) -> ValueResult:
+        provenance = define.provenance
+        term = define.term
+        missing = _missing(value)
+        return ValueResult(value_id, subject, None if missing or type(value) is Unknown else value,
+                           type_, missing, provenance.layer, provenance.flexibility,
+                           provenance.because, provenance.national,
+                           term.report.title if term.report else None, define.clause,
+                           term.provisional.reason if term.provisional else None)
+
+
+def evaluate(compiled: CompiledProgram, arrangement: Arrangement) -> ArrangementResult:
+    return Evaluator(compiled).run(arrangement)
+
+

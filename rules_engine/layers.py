@@ -1,0 +1,275 @@
+"""Decide which form of every term is in force on a date: the `Program`.
+
+Input: a checked library, an `as_of` date and the local layer that applies (if
+any). Output: `Program`, the effective terms with their provenance: for each
+parameter its value on the date and where it came from (the national value a
+variation replaced, and why), for each table its rows in force, for each
+requirement its effective form, whether it is in force, waivers and status.
+Diagnostics: E-LAYER-011 (no national contract in force on the date),
+E-LAYER-007 (two local layers for one ICB in force on the date).
+
+This is the only module that decides what is in force when.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import attrs
+
+from . import nodes as n
+from . import typesys as t
+from .diagnostics import Diagnostic, InvalidInput, Related
+from .library import Form, Layer, Library, describe_flex
+from .typecheck import Checked, transitive
+
+
+@attrs.frozen
+class Provenance:
+    """Where a term's effective form came from, for the results."""
+
+    layer: str
+    flexibility: str  # locked | flexible-unused | varied | waived | added
+    because: str | None = None
+    national: dict[str, Any] = attrs.field(factory=dict)
+
+
+@attrs.frozen(eq=False)
+class ParameterInForce:
+    name: str
+    form: Form
+    type: t.Type
+    value: Any  # an expression node, or None when no value is in force
+    varied_by: n.VaryDecl | None
+    layer: str
+
+
+@attrs.frozen(eq=False)
+class TableInForce:
+    name: str
+    form: Form
+    keys: tuple[str, ...]
+    columns: tuple[str, ...]
+    rows: tuple[tuple[n.Row, str], ...]  # (row, layer name) in force
+    added_by: tuple[n.AddRowDecl, ...]
+
+
+@attrs.frozen(eq=False)
+class RequirementInForce:
+    id: str
+    form: Form
+    term: n.RequirementDecl
+    in_force: bool
+    waivers: tuple[n.WaiveDecl, ...]
+    provenance: Provenance
+    waiver_provenance: Provenance | None
+    clause: str
+    provisional: str | None
+
+
+@attrs.frozen(eq=False)
+class DefineInForce:
+    name: str
+    form: Form
+    term: n.DefineDecl
+    provenance: Provenance
+    clause: str
+
+
+@attrs.frozen(eq=False)
+class Program:
+    as_of: dt.date
+    checked: Checked
+    national: tuple[Layer, ...]
+    local: Layer | None
+    parameters: dict[str, ParameterInForce]
+    tables: dict[str, TableInForce]
+    defines: dict[str, DefineInForce]
+    requirements: tuple[RequirementInForce, ...]
+
+    @property
+    def library(self) -> Library:
+        return self.checked.library
+
+    @property
+    def layers(self) -> tuple[Layer, ...]:
+        return self.national + ((self.local,) if self.local else ())
+
+
+def local_layer_for(library: Library, icb: str | None, as_of: dt.date,
+                    proposed: Layer | None = None) -> Layer | None:
+    """The local layer that applies to an ICB on a date (a proposed one wins)."""
+    if proposed is not None:
+        return proposed if icb is None or proposed.header.icb == icb else None
+    if icb is None:
+        return None
+    candidates = [l for l in library.local if l.header.icb == icb and l.in_force(as_of)]
+    if len(candidates) > 1:
+        raise InvalidInput([Diagnostic(
+            "E-LAYER-007", f"two local layers for ICB {icb} are in force on {as_of}",
+            candidates[1].header.span, related=(Related(candidates[0].header.span, "the other layer"),),
+            hint="give the layers effective periods that do not overlap")])
+    return candidates[0] if candidates else None
+
+
+def _pick(forms: tuple[Form, ...], as_of: dt.date, layers: set[str]) -> tuple[Form | None, bool]:
+    """The form in force, or (when only its dates exclude it) the nearest, not in force."""
+    usable = [f for f in forms if f.layer.name in layers]
+    for form in usable:
+        if form.in_force(as_of):
+            return form, True
+    if usable:
+        latest = max(usable, key=lambda f: f.period.start if f.period else dt.date.min)
+        return latest, False
+    return None, False
+
+
+def value_on(term: n.ParameterDecl, as_of: dt.date):
+    if term.value is not None:
+        return term.value
+    for dated in term.dated_values:
+        if dated.period.contains(as_of):
+            return dated.value
+    return None
+
+
+def _row_in_force(row: n.Row, columns: tuple[str, ...], as_of: dt.date) -> bool:
+    cells = dict(zip(columns, row.cells))
+    start = cells.get("from")
+    end = cells.get("to")
+    if isinstance(start, n.DateLiteral) and as_of < start.value:
+        return False
+    if isinstance(end, n.DateLiteral) and as_of > end.value:
+        return False
+    return True
+
+
+def select(checked: Checked, as_of: dt.date, local: Layer | None = None) -> Program:
+    library = checked.library
+    national = tuple(l for l in library.national if l.in_force(as_of))
+    if not national:
+        start, end = library.coverage()
+        covered = f"{start} to {end}" if start and end else "no dates"
+        raise InvalidInput([Diagnostic(
+            "E-LAYER-011", f"no national contract in the library is in force on {as_of}", None,
+            hint=f"the library covers {covered}; choose a date in that range with --as-of",
+            path="as_of")])
+    if local is not None and not local.in_force(as_of):
+        local = None
+    names = {l.name for l in national} | ({local.name} if local else set())
+
+    varies: dict[str, n.VaryDecl] = {}
+    waives: dict[str, list[n.WaiveDecl]] = {}
+    replaces: dict[str, n.ReplaceDecl] = {}
+    added_rows: dict[str, list[n.AddRowDecl]] = {}
+    if local is not None:
+        for decl in local.syntax.declarations:
+            if isinstance(decl, n.VaryDecl):
+                varies[decl.name] = decl
+            elif isinstance(decl, n.WaiveDecl):
+                waives.setdefault(decl.id, []).append(decl)
+            elif isinstance(decl, n.ReplaceDecl):
+                replaces[decl.requirement.id] = decl
+            elif isinstance(decl, n.AddRowDecl):
+                added_rows.setdefault(decl.table, []).append(decl)
+
+    parameters: dict[str, ParameterInForce] = {}
+    tables: dict[str, TableInForce] = {}
+    defines: dict[str, DefineInForce] = {}
+    requirements: list[RequirementInForce] = []
+    national_values: dict[str, Any] = {}
+    for name, forms in library.forms.items():
+        form, in_force = _pick(forms, as_of, names)
+        if form is None:
+            continue
+        term = form.term
+        if isinstance(term, n.ParameterDecl):
+            value = value_on(term, as_of) if in_force else None
+            vary = varies.get(name)
+            if vary is not None:
+                national_values[name] = value
+            parameters[name] = ParameterInForce(
+                name, form, checked.term_types[name], vary.value if vary else value, vary,
+                local.name if vary else form.layer.name)
+        elif isinstance(term, n.TableDecl):
+            columns = tuple(c.name for c in term.columns)
+            rows = [(row, form.layer.name) for row in term.rows if _row_in_force(row, columns, as_of)]
+            extra = tuple(added_rows.get(name, ()))
+            rows += [(add.row, local.name) for add in extra if _row_in_force(add.row, columns, as_of)]
+            tables[name] = TableInForce(name, form, term.keys, columns, tuple(rows), extra)
+
+    def status(term_name: str, form: Form) -> Provenance:
+        """Provenance from the term itself and everything it reads."""
+        deps = transitive(checked, term_name) | {term_name}
+        varied = {d: national_values[d] for d in sorted(deps) if d in varies}
+        rows_added = [d for d in sorted(deps) if d in added_rows]
+        if varied or rows_added:
+            reasons = [varies[d].because.reason for d in varied if varies[d].because]
+            reasons += [a.because.reason for d in rows_added for a in added_rows[d] if a.because]
+            return Provenance(local.name, "varied", "; ".join(reasons) or None,
+                              {k: _literal_json(v) for k, v in varied.items()})
+        flexible = any(f.kind != "locked" for d in deps for f in _flex_of(library, d, form, as_of, names))
+        return Provenance(form.layer.name, "flexible-unused" if flexible else "locked")
+
+    for name, forms in library.forms.items():
+        form, in_force = _pick(forms, as_of, names)
+        if form is None:
+            continue
+        term = form.term
+        if isinstance(term, n.DefineDecl):
+            defines[name] = DefineInForce(name, form, term, status(name, form),
+                                          form.layer.clause(term.reference, as_of))
+        elif isinstance(term, n.RequirementDecl):
+            replaced = replaces.get(name)
+            waivers = tuple(waives.get(name, ()))
+            if form.layer.is_local:
+                provenance = Provenance(form.layer.name, "added",
+                                        term.because.reason if term.because else None)
+            elif replaced is not None:
+                term = replaced.requirement
+                provenance = Provenance(local.name, "varied",
+                                        term.because.reason if term.because else None)
+            else:
+                provenance = status(name, form)
+            waiver_provenance = None
+            if waivers:
+                waiver_provenance = Provenance(local.name, "waived", "; ".join(
+                    w.because.reason for w in waivers if w.because) or None)
+            requirements.append(RequirementInForce(
+                name, form, term, in_force, waivers, provenance, waiver_provenance,
+                form.layer.clause(term.reference, as_of),
+                term.provisional.reason if term.provisional else None))
+    return Program(as_of, checked, national, local, parameters, tables, defines, tuple(requirements))
+
+
+def _flex_of(library: Library, name: str, form: Form, as_of, names) -> tuple[n.Flexibility, ...]:
+    forms = library.forms.get(name)
+    if not forms:
+        return ()
+    chosen, _ = _pick(forms, as_of, names)
+    return chosen.flexibility if chosen is not None else ()
+
+
+def _literal_json(node) -> Any:
+    """A literal node as a JSON value (the national value a variation replaced)."""
+    if node is None:
+        return None
+    if isinstance(node, n.Money):
+        return f"{node.value:.2f}"
+    if isinstance(node, n.Quantity):
+        return _number(node.value * t.UNIT_WORDS.get(node.unit, (None, 1))[1])
+    if isinstance(node, (n.Number, n.Percent)):
+        return _number(node.value)
+    if isinstance(node, (n.Text, n.Boolean)):
+        return node.value
+    if isinstance(node, n.DateLiteral):
+        return node.value.isoformat()
+    return None
+
+
+def _number(value):
+    return int(value) if value == value.to_integral_value() else float(value)
+
+
+__all__ = ["Program", "Provenance", "select", "local_layer_for", "describe_flex"]

@@ -1,0 +1,458 @@
+"""Load rule files into a `Library`: the national contracts and the local layers.
+
+Input: rule-file paths (or the library shipped inside the package). Output:
+`Library` with every form of every term, the fact schema and the local
+layers' variations, checked against the national terms' flexibility.
+Diagnostics: everything the parser and lowering report, plus E-LAYER-001..010
+and E-LAYER-012 (layering rules, reported in the local file with a note at
+the national term), E-NAME-002 (a term declared twice in one layer) and the
+schema's own.
+
+Which form is in force on a date is decided later, by `layers.select`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from importlib import resources
+from pathlib import Path
+from typing import Iterable, Union
+
+import attrs
+
+from . import nodes as n
+from . import typesys as t
+from .diagnostics import Diagnostic, InvalidInput, Related, did_you_mean
+from .lower import lower
+from .schema import Schema, build_schema
+from .source import SourceFile, Span
+
+CONTRACTS_PACKAGE = "rules_engine.contracts"
+
+Term = Union[n.ParameterDecl, n.TableDecl, n.DefineDecl, n.RequirementDecl]
+
+
+@attrs.frozen(eq=False)
+class Layer:
+    """One loaded rule file."""
+
+    file: str
+    source: SourceFile
+    syntax: n.LayerFile
+
+    @property
+    def name(self) -> str:
+        return self.syntax.name
+
+    @property
+    def header(self) -> n.Header:
+        return self.syntax.header
+
+    @property
+    def is_local(self) -> bool:
+        return self.syntax.is_local
+
+    @property
+    def period(self) -> n.Period | None:
+        return self.syntax.header.effective
+
+    def in_force(self, day: dt.date) -> bool:
+        return self.period is None or self.period.contains(day)
+
+    def clause(self, reference: n.Reference | None, as_of: dt.date | None = None) -> str:
+        """`Network Contract DES 2025/26 §4.1.1`: title, version (or the
+        contract year of `as_of`) and the term's reference."""
+        header = self.header
+        base = header.title
+        if isinstance(header, n.NationalHeader) and header.version:
+            base += f" {header.version}"
+        elif as_of is not None and not self.is_local:
+            base += f" {contract_year(as_of)}"
+        return f"{base} {reference.text}" if reference else base
+
+
+def contract_year(day: dt.date) -> str:
+    """Contract years run 1 April to 31 March: 2025-06-01 -> '2025/26'."""
+    start = day.year if day.month >= 4 else day.year - 1
+    return f"{start}/{(start + 1) % 100:02d}"
+
+
+@attrs.frozen(eq=False)
+class Form:
+    """One declaration of a term in one layer, in force over `period`."""
+
+    term: Term
+    layer: Layer
+    period: n.Period | None  # None: whenever its layer is in force
+
+    @property
+    def name(self) -> str:
+        return term_name(self.term)
+
+    def in_force(self, day: dt.date) -> bool:
+        return self.layer.in_force(day) and (self.period is None or self.period.contains(day))
+
+    @property
+    def flexibility(self) -> tuple[n.Flexibility, ...]:
+        return getattr(self.term, "flexibility", ())
+
+    def allows(self, kind: str) -> bool:
+        return any(f.kind == kind for f in self.flexibility)
+
+    def describe_flexibility(self) -> str:
+        flex = [f for f in self.flexibility if f.kind != "locked"]
+        if not flex:
+            return "locked"
+        return ", ".join(describe_flex(f) for f in flex)
+
+    @property
+    def clause(self) -> str:
+        return self.layer.clause(self.term.reference)
+
+
+def term_name(term) -> str:
+    return term.id if isinstance(term, n.RequirementDecl) else term.name
+
+
+def literal_value(literal) -> Decimal | str | dt.date | bool | None:
+    """The value of a literal node (the bounds and values of `vary`)."""
+    if isinstance(literal, (n.Number, n.Money, n.Percent)):
+        return literal.value
+    if isinstance(literal, n.Quantity):
+        unit = t.UNIT_WORDS.get(literal.unit)
+        return literal.value * unit[1] if unit else literal.value
+    if isinstance(literal, (n.DateLiteral, n.Text, n.Boolean)):
+        return literal.value
+    if isinstance(literal, n.Name):
+        return literal.name
+    return None
+
+
+def show_literal(literal) -> str:
+    value = literal_value(literal)
+    if isinstance(literal, n.Money):
+        return f"£{value:,}"
+    if isinstance(literal, n.Percent):
+        return f"{value * 100}%"
+    if isinstance(literal, n.Quantity):
+        return f"{literal.value} {literal.unit}"
+    return str(value)
+
+
+def describe_flex(flex: n.Flexibility) -> str:
+    if flex.kind != "flexible" or flex.bound is None:
+        return {"flexible": "flexible (any value)", "waivable": "waivable with a reason",
+                "replaceable": "replaceable", "extensible": "an ICB may add rows"}.get(flex.kind, flex.kind)
+    bound = flex.bound
+    if bound.kind == "between":
+        return f"flexible between {show_literal(bound.low)} and {show_literal(bound.high)}"
+    if bound.kind == "at_least":
+        return f"flexible at least {show_literal(bound.low)}"
+    return f"flexible at most {show_literal(bound.high)}"
+
+
+@attrs.frozen(eq=False)
+class Library:
+    national: tuple[Layer, ...]
+    local: tuple[Layer, ...]
+    forms: dict[str, tuple[Form, ...]]  # national and local declarations, by term name
+    schema: Schema
+    enums: dict[str, t.Enum]
+
+    @property
+    def layers(self) -> tuple[Layer, ...]:
+        return self.national + self.local
+
+    @property
+    def sources(self) -> dict[str, SourceFile]:
+        return {layer.file: layer.source for layer in self.layers}
+
+    def local_layer(self, name: str) -> Layer | None:
+        return next((layer for layer in self.local if layer.name == name), None)
+
+    def coverage(self) -> tuple[dt.date | None, dt.date | None]:
+        starts = [l.period.start for l in self.national if l.period]
+        ends = [l.period.end for l in self.national if l.period]
+        return (min(starts) if starts else None,
+                None if (not ends or None in ends or len(ends) < len(self.national)) else max(ends))
+
+
+# ------------------------------------------------------------------- loading
+
+def shipped_rule_files() -> list[tuple[str, str]]:
+    """(display name, text) of the national and local layers in the package."""
+    root = resources.files(CONTRACTS_PACKAGE)
+    found = []
+    for folder in ("national", "local"):
+        directory = root.joinpath(folder)
+        if not directory.is_dir():
+            continue
+        for entry in sorted(directory.iterdir(), key=lambda e: e.name):
+            if entry.name.endswith(".rules") and entry.is_file():
+                found.append((f"contracts/{folder}/{entry.name}", entry.read_text(encoding="utf-8")))
+    return found
+
+
+def rule_files_in(directory: Path) -> list[Path]:
+    """A library folder's rule files: national/ and local/, or the folder itself."""
+    directory = Path(directory)
+    if directory.is_file():
+        return [directory]
+    parts = [directory / "national", directory / "local"]
+    if any(p.is_dir() for p in parts):
+        return [f for p in parts if p.is_dir() for f in sorted(p.glob("*.rules"))]
+    return sorted(directory.glob("*.rules"))
+
+
+def read_sources(paths: Iterable[str | Path]) -> list[SourceFile]:
+    sources, problems = [], []
+    for path in paths:
+        try:
+            sources.append(SourceFile(str(path), Path(path).read_text(encoding="utf-8")))
+        except (OSError, UnicodeDecodeError) as error:
+            problems.append(Diagnostic("E-SYNTAX-009", f"cannot read {path}: {error}", None,
+                                       path=str(path)))
+    if problems:
+        raise InvalidInput(problems)
+    return sources
+
+
+def load_library(sources: Iterable[SourceFile]) -> Library:
+    """Parse, lower and assemble rule files; raises InvalidInput on any error."""
+    diagnostics: list[Diagnostic] = []
+    layers: list[Layer] = []
+    all_sources = {}
+    for source in sources:
+        all_sources[source.path] = source
+        lowered = lower(source)
+        diagnostics.extend(lowered.diagnostics)
+        if lowered.layer is not None:
+            layers.append(Layer(source.path, source, lowered.layer))
+    if diagnostics:
+        raise InvalidInput(diagnostics)
+    library, problems = assemble(layers)
+    if problems:
+        raise InvalidInput(problems)
+    return library
+
+
+def assemble(layers: list[Layer]) -> tuple[Library, list[Diagnostic]]:
+    diagnostics: list[Diagnostic] = []
+    seen: dict[str, Layer] = {}
+    for layer in layers:
+        if layer.name in seen:
+            diagnostics.append(Diagnostic(
+                "E-LAYER-012", f"two layers are named `{layer.name}`", layer.header.span,
+                related=(Related(seen[layer.name].header.span, "the other one"),)))
+        seen[layer.name] = layer
+    national = tuple(l for l in layers if not l.is_local)
+    local = tuple(l for l in layers if l.is_local)
+
+    forms: dict[str, list[Form]] = {}
+    enum_decls, fact_decls, subject_decls = [], [], []
+    for layer in layers:
+        for decl in layer.syntax.declarations:
+            if isinstance(decl, n.EnumDecl):
+                enum_decls.append(decl)
+            elif isinstance(decl, n.FactDecl):
+                fact_decls.append(decl)
+            elif isinstance(decl, n.SubjectDecl):
+                subject_decls.append(decl)
+            elif isinstance(decl, (n.ParameterDecl, n.TableDecl, n.DefineDecl, n.RequirementDecl)):
+                forms.setdefault(term_name(decl), []).append(Form(decl, layer, decl.effective))
+            elif isinstance(decl, n.AddRequirementDecl):
+                forms.setdefault(decl.requirement.id, []).append(
+                    Form(decl.requirement, layer, decl.requirement.effective))
+    schema, problems = build_schema(enum_decls, fact_decls, subject_decls)
+    diagnostics += problems
+    for name, name_forms in forms.items():
+        diagnostics += _check_forms(name, name_forms)
+    national_forms = {name: tuple(f for f in fs if not f.layer.is_local) for name, fs in forms.items()}
+    for layer in local:
+        diagnostics += check_local_layer(layer, national, national_forms)
+    library = Library(national, local, {k: tuple(v) for k, v in forms.items()}, schema, schema.enums)
+    return library, diagnostics
+
+
+def _effective(form: Form) -> n.Period | None:
+    """The period a form is in force: its own within its layer's."""
+    layer_period = form.layer.period
+    if form.period is None:
+        return layer_period
+    if layer_period is None:
+        return form.period
+    start = max(form.period.start, layer_period.start)
+    ends = [e for e in (form.period.end, layer_period.end) if e is not None]
+    return n.Period(form.period.span, start, min(ends) if ends else None)
+
+
+def _check_forms(name: str, forms: list[Form]) -> list[Diagnostic]:
+    """Two forms of one term must never be in force on the same date."""
+    diagnostics = []
+    national = [f for f in forms if not f.layer.is_local]
+    for index, form in enumerate(national):
+        for other in national[:index]:
+            if type(other.term) is not type(form.term):
+                diagnostics.append(Diagnostic(
+                    "E-NAME-002", f"`{name}` is declared as two different kinds of term",
+                    form.term.span, related=(Related(other.term.span, "the other declaration"),)))
+                continue
+            mine, theirs = _effective(form), _effective(other)
+            if mine is None or theirs is None or mine.overlaps(theirs):
+                when = "always" if (mine is None or theirs is None) else (
+                    f"from {max(mine.start, theirs.start)}")
+                diagnostics.append(Diagnostic(
+                    "E-LAYER-007", f"two forms of `{name}` are in force on the same dates ({when})",
+                    form.term.span, related=(Related(other.term.span, "the other form"),),
+                    hint="give each form an `effective FROM to TO` period that does not overlap"))
+    for form in forms:
+        if isinstance(form.term, n.ParameterDecl):
+            values = form.term.dated_values
+            for index, value in enumerate(values):
+                for other in values[:index]:
+                    if value.period.overlaps(other.period):
+                        diagnostics.append(Diagnostic(
+                            "E-LAYER-007", f"two values of `{name}` are in force on the same dates",
+                            value.span, related=(Related(other.span, "the other value"),),
+                            hint="dated values must not overlap: end one the day before the next"))
+    return diagnostics
+
+
+# ------------------------------------------------------ checking a local layer
+
+def _flex_note(form: Form) -> Related:
+    return Related(form.term.span, f"`{form.name}` is {form.describe_flexibility()} "
+                                   f"({form.clause})")
+
+
+def _because_missing(decl, what: str) -> Diagnostic:
+    return Diagnostic("E-LAYER-005", f"{what} gives no reason", decl.span,
+                      hint='every variation says why: add `because "..."`')
+
+
+def check_local_layer(layer: Layer, national: tuple[Layer, ...],
+                      national_forms: dict[str, tuple[Form, ...]]) -> list[Diagnostic]:
+    """The flexibility rules, reported in the local file."""
+    diagnostics: list[Diagnostic] = []
+    header = layer.header
+    assert isinstance(header, n.LocalHeader)
+    contracts = {l.name: l for l in national}
+    for name in header.extends:
+        if name not in contracts:
+            diagnostics.append(Diagnostic(
+                "E-LAYER-009", f"`{name}` is not a national contract in the library",
+                header.span, hint=did_you_mean(name, contracts) or
+                f"national contracts: {', '.join(sorted(contracts))}"))
+    extended = set(header.extends)
+
+    def national_form(name: str, span: Span, kinds: tuple[type, ...]) -> Form | None:
+        candidates = [f for f in national_forms.get(name, ()) if isinstance(f.term, kinds)]
+        if not candidates:
+            names = [k for k, fs in national_forms.items() if any(isinstance(f.term, kinds) for f in fs)]
+            kind = "parameter" if kinds == (n.ParameterDecl,) else "requirement" if kinds == (
+                n.RequirementDecl,) else "table"
+            diagnostics.append(Diagnostic(
+                "E-LAYER-004", f"there is no national {kind} `{name}` to vary", span,
+                hint=did_you_mean(name, names)))
+            return None
+        in_scope = [f for f in candidates if f.layer.name in extended]
+        if not in_scope:
+            diagnostics.append(Diagnostic(
+                "E-LAYER-004", f"`{name}` belongs to `{candidates[0].layer.name}`, which this layer "
+                f"does not extend", span, related=(Related(candidates[0].term.span, "declared here"),),
+                hint=f"add `{candidates[0].layer.name}` to the `extends` list"))
+            return None
+        return in_scope[-1]
+
+    for decl in layer.syntax.declarations:
+        if isinstance(decl, n.VaryDecl):
+            if decl.because is None:
+                diagnostics.append(_because_missing(decl, f"`vary {decl.name}`"))
+            form = national_form(decl.name, decl.name_span, (n.ParameterDecl,))
+            if form is None:
+                continue
+            flexible = [f for f in form.flexibility if f.kind == "flexible"]
+            if not flexible:
+                diagnostics.append(Diagnostic(
+                    "E-LAYER-002", f"`{decl.name}` is locked: a local layer cannot vary it",
+                    decl.span, related=(_flex_note(form),),
+                    hint="only terms the national layer marks `flexible` may be varied"))
+                continue
+            problem = _out_of_bounds(decl.value, flexible[0].bound)
+            if problem:
+                diagnostics.append(Diagnostic(
+                    "E-LAYER-001", f"`{decl.name}` = {show_literal(decl.value) if _is_literal(decl.value) else '...'} "
+                    f"is {problem}", decl.value.span, related=(_flex_note(form),),
+                    hint=f"choose a value {describe_flex(flexible[0]).removeprefix('flexible ')}"))
+        elif isinstance(decl, n.WaiveDecl):
+            if decl.because is None:
+                diagnostics.append(_because_missing(decl, f"`waive {decl.id}`"))
+            form = national_form(decl.id, decl.id_span, (n.RequirementDecl,))
+            if form is not None and not form.allows("waivable"):
+                diagnostics.append(Diagnostic(
+                    "E-LAYER-003", f"`{decl.id}` is not waivable", decl.span,
+                    related=(_flex_note(form),),
+                    hint="only requirements the national layer marks `waivable` may be waived"))
+        elif isinstance(decl, n.ReplaceDecl):
+            requirement = decl.requirement
+            if requirement.because is None:
+                diagnostics.append(_because_missing(decl, f"`replace requirement {requirement.id}`"))
+            form = national_form(requirement.id, decl.id_span, (n.RequirementDecl,))
+            if form is not None and not form.allows("replaceable"):
+                diagnostics.append(Diagnostic(
+                    "E-LAYER-008", f"`{requirement.id}` is not replaceable", decl.span,
+                    related=(_flex_note(form),),
+                    hint="vary its flexible parameters instead, or waive it if it is waivable"))
+        elif isinstance(decl, n.AddRequirementDecl):
+            requirement = decl.requirement
+            if requirement.because is None:
+                diagnostics.append(_because_missing(decl, f"`add requirement {requirement.id}`"))
+            existing = national_forms.get(requirement.id)
+            if existing:
+                diagnostics.append(Diagnostic(
+                    "E-LAYER-006", f"`{requirement.id}` is already a national requirement", decl.span,
+                    related=(_flex_note(existing[-1]),),
+                    hint="give the local requirement its own id, e.g. prefixed with the ICB"))
+        elif isinstance(decl, n.AddRowDecl):
+            if decl.because is None:
+                diagnostics.append(_because_missing(decl, f"`add to {decl.table}`"))
+            form = national_form(decl.table, decl.table_span, (n.TableDecl,))
+            if form is not None and not form.allows("extensible"):
+                diagnostics.append(Diagnostic(
+                    "E-LAYER-010", f"the table `{decl.table}` is not extensible", decl.span,
+                    related=(_flex_note(form),)))
+        elif isinstance(decl, (n.ParameterDecl, n.TableDecl, n.DefineDecl)):
+            existing = national_forms.get(decl.name)
+            if existing:
+                form = existing[-1]
+                hint = (f"vary it instead: `vary {decl.name} = VALUE because \"...\"`"
+                        if any(f.kind == "flexible" for f in form.flexibility)
+                        else "a local layer cannot redefine a national term")
+                diagnostics.append(Diagnostic(
+                    "E-LAYER-006", f"`{decl.name}` is a national term; a local layer cannot redefine it",
+                    decl.span, related=(_flex_note(form),), hint=hint))
+    return diagnostics
+
+
+def _is_literal(expr) -> bool:
+    return isinstance(expr, (n.Number, n.Quantity, n.Money, n.Percent, n.DateLiteral, n.Text,
+                             n.Boolean))
+
+
+def _out_of_bounds(value_expr, bound: n.Bound | None) -> str | None:
+    if bound is None:
+        return None
+    if not _is_literal(value_expr):
+        return "not a plain value: a variation gives a number, an amount or a date"
+    value = literal_value(value_expr)
+    low = literal_value(bound.low) if bound.low is not None else None
+    high = literal_value(bound.high) if bound.high is not None else None
+    try:
+        if low is not None and value < low:
+            return f"below the lowest value allowed ({show_literal(bound.low)})"
+        if high is not None and value > high:
+            return f"above the highest value allowed ({show_literal(bound.high)})"
+    except TypeError:
+        return "not comparable with the bounds"
+    return None

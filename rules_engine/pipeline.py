@@ -1,0 +1,210 @@
+"""The pipeline, named once as data, and the `Engine` that runs it.
+
+    text -> parse -> lower -> assemble (layers, flexibility) -> typecheck
+         -> select (as_of, local layer) -> compile -> evaluate -> reports
+
+`STAGES` lists the static stages; `run_until(stage, sources)` stops after any
+of them (tests and `lint` use it). An `Engine` holds a checked library and
+compiles one program per (date, local layer), once, however many
+arrangements it evaluates.
+
+>>> engine = Engine.load()                                   # the shipped library
+>>> report = engine.check_files(["examples/pcn-passing.yaml"])  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Callable, Iterable
+
+import attrs
+
+from .compile import CompiledProgram, Env, compile_program
+from .diagnostics import Diagnostic, InvalidInput
+from .evaluate import Evaluator
+from .layers import Program, local_layer_for, select
+from .library import Layer, Library, assemble, load_library, read_sources, rule_files_in, shipped_rule_files
+from .lower import lower
+from .parser import parse
+from .results import ArrangementResult, CheckReport, LayerRef
+from .schema import Arrangement, load_arrangement
+from .source import SourceFile
+from .typecheck import Checked, check_library
+
+
+@attrs.frozen
+class Stage:
+    name: str
+    produces: str
+    run: Callable
+
+
+def _parse(sources):
+    parsed = [(s, parse(s)) for s in sources]
+    problems = [d for _, p in parsed for d in p.diagnostics]
+    if problems:
+        raise InvalidInput(problems)
+    return parsed
+
+
+def _lower(parsed):
+    layers, problems = [], []
+    for source, tree in parsed:
+        lowered = lower(source, tree)
+        problems += lowered.diagnostics
+        if lowered.layer is not None:
+            layers.append(Layer(source.path, source, lowered.layer))
+    if problems:
+        raise InvalidInput(problems)
+    return layers
+
+
+def _assemble(layers):
+    library, problems = assemble(layers)
+    if problems:
+        raise InvalidInput(problems)
+    return library
+
+
+#: The static stages, in order. Each takes the previous one's output.
+STAGES: tuple[Stage, ...] = (
+    Stage("parse", "[(SourceFile, Parsed)]", _parse),
+    Stage("lower", "[Layer]", _lower),
+    Stage("assemble", "Library", _assemble),
+    Stage("typecheck", "Checked", check_library),
+)
+
+
+def run_until(stage: str, sources: Iterable[SourceFile]):
+    """Run the static stages up to and including `stage`; raises InvalidInput."""
+    names = [s.name for s in STAGES]
+    if stage not in names:
+        raise ValueError(f"unknown stage {stage!r}; stages: {', '.join(names)}")
+    value = list(sources)
+    for step in STAGES:
+        value = step.run(value)
+        if step.name == stage:
+            return value
+    return value
+
+
+def default_sources() -> list[SourceFile]:
+    return [SourceFile(name, text) for name, text in shipped_rule_files()]
+
+
+def library_sources(rules: str | Path | None) -> list[SourceFile]:
+    if rules is None:
+        return default_sources()
+    files = rule_files_in(Path(rules))
+    if not files:
+        raise InvalidInput([Diagnostic("E-SYNTAX-009", f"no rule files (*.rules) in {rules}", None,
+                                       path=str(rules))])
+    return read_sources(files)
+
+
+class Engine:
+    """A checked library, ready to evaluate arrangements."""
+
+    def __init__(self, checked: Checked, proposed: Layer | None = None):
+        self.checked = checked
+        self.proposed = proposed
+        self._compiled: dict[tuple, tuple[CompiledProgram, Evaluator]] = {}
+
+    @classmethod
+    def load(cls, rules: str | Path | None = None, local: str | Path | None = None,
+             extra_sources: Iterable[SourceFile] = ()) -> "Engine":
+        """Load a library (the shipped one by default) and an optional proposed local layer."""
+        sources = library_sources(rules) + list(extra_sources)
+        proposed_source = None
+        if local is not None:
+            proposed_source = read_sources([local])[0]
+            sources = [s for s in sources if Path(s.path).resolve() != Path(local).resolve()]
+            # A proposed layer supersedes a library layer of the same name.
+            name = _layer_name(proposed_source)
+            sources = [s for s in sources if _layer_name(s) != name] + [proposed_source]
+        checked = run_until("typecheck", sources)
+        proposed = None
+        if proposed_source is not None:
+            proposed = next(l for l in checked.library.local if l.file == proposed_source.path)
+        return cls(checked, proposed)
+
+    @property
+    def library(self) -> Library:
+        return self.checked.library
+
+    def program(self, as_of: dt.date, icb: str | None) -> tuple[CompiledProgram, Evaluator]:
+        local = local_layer_for(self.library, icb, as_of, self.proposed)
+        key = (as_of, local.name if local else None)
+        if key not in self._compiled:
+            compiled = compile_program(select(self.checked, as_of, local))
+            self._compiled[key] = (compiled, Evaluator(compiled))
+        return self._compiled[key]
+
+    def as_of_for(self, arrangement: Arrangement, as_of: dt.date | None) -> dt.date:
+        if as_of is not None:
+            return as_of
+        value = arrangement.facts.get("as_of")
+        if isinstance(value, dt.date):
+            return value
+        raise InvalidInput([Diagnostic(
+            "E-FACT-007", "the arrangement gives no `as_of` date", None, path="as_of",
+            hint="add `as_of: 2025-06-01` to the arrangement, or pass --as-of")])
+
+    def evaluate(self, arrangement: Arrangement, as_of: dt.date | None = None,
+                 trace: list | None = None) -> ArrangementResult:
+        day = self.as_of_for(arrangement, as_of)
+        _, evaluator = self.program(day, _text(arrangement.facts.get("icb")))
+        return evaluator.run(arrangement, trace)
+
+    def load_arrangement(self, path: str | Path, text: str | None = None) -> Arrangement:
+        return load_arrangement(self.library.schema, path, text)
+
+    def check(self, arrangements: Iterable[Arrangement], as_of: dt.date | None = None) -> CheckReport:
+        results = [self.evaluate(a, as_of) for a in arrangements]
+        return self.report(results, as_of)
+
+    def check_files(self, paths: Iterable[str | Path], as_of: dt.date | None = None) -> CheckReport:
+        problems: list[Diagnostic] = []
+        arrangements = []
+        for path in paths:
+            try:
+                arrangements.append(self.load_arrangement(path))
+            except InvalidInput as error:
+                problems += error.diagnostics
+        if problems:
+            raise InvalidInput(problems)
+        return self.check(arrangements, as_of)
+
+    def report(self, results: list[ArrangementResult], as_of: dt.date | None) -> CheckReport:
+        names: list[str] = []
+        for result in results:
+            for name in result.layers:
+                if name not in names:
+                    names.append(name)
+        layers = {l.name: l for l in self.library.layers}
+        refs = tuple(LayerRef(name, layers[name].file, getattr(layers[name].header, "version", None),
+                              getattr(layers[name].header, "icb", None)) for name in names)
+        dates = {r.as_of for r in results}
+        day = as_of or (next(iter(dates)) if len(dates) == 1 else None)
+        return CheckReport(day, refs, tuple(results))
+
+    def trace(self, arrangement: Arrangement, as_of: dt.date | None = None):
+        events: list = []
+        result = self.evaluate(arrangement, as_of, trace=events)
+        return result, events
+
+    def selected(self, as_of: dt.date, icb: str | None) -> Program:
+        return self.program(as_of, icb)[0].program
+
+
+def _layer_name(source: SourceFile) -> str | None:
+    lowered = lower(source)
+    return lowered.layer.name if lowered.layer is not None else None
+
+
+def _text(value) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+__all__ = ["Engine", "STAGES", "run_until", "Env", "load_library"]

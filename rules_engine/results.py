@@ -1,0 +1,128 @@
+"""Evaluation results: what `check` returns and every report renders.
+
+Plain frozen data with the provenance the results JSON promises (see
+arrangement-format.md): for each requirement and subject the outcome, title,
+clause, layer, flexibility status, the local reason and the national value a
+variation replaced, and the fact paths that made it unknown; for each value
+its amount and unit.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+import attrs
+
+from . import typesys as t
+from .values import Outcome
+
+
+@attrs.frozen
+class Result:
+    id: str
+    subject: str
+    outcome: Outcome
+    title: str | None
+    clause: str
+    layer: str
+    flexibility: str
+    because: str | None = None
+    national: dict[str, Any] = attrs.field(factory=dict)
+    missing: tuple[str, ...] = ()
+    warnings: tuple[str, ...] = ()
+    severity: str = "error"
+    provisional: str | None = None
+    reason: str | None = None  # why not applicable, or exempt
+
+
+@attrs.frozen
+class ValueResult:
+    id: str
+    subject: str
+    value: Any  # Decimal, bool, str, date ... or None when unknown
+    type: t.Type
+    missing: tuple[str, ...] = ()
+    layer: str = ""
+    flexibility: str = "locked"
+    because: str | None = None
+    national: dict[str, Any] = attrs.field(factory=dict)
+    title: str | None = None
+    clause: str | None = None
+    provisional: str | None = None
+
+    @property
+    def unit(self) -> str:
+        return unit_name(self.type)
+
+
+@attrs.frozen
+class ArrangementResult:
+    id: str
+    source: str
+    as_of: dt.date
+    outcome: Outcome
+    layers: tuple[str, ...]
+    results: tuple[Result, ...]
+    values: tuple[ValueResult, ...]
+
+    def result(self, rule_id: str, subject: str | None = None) -> Result | None:
+        for result in self.results:
+            if result.id == rule_id and (subject is None or result.subject == subject):
+                return result
+        return None
+
+    def value(self, value_id: str, subject: str | None = None) -> ValueResult | None:
+        for value in self.values:
+            if value.id == value_id and (subject is None or value.subject == subject):
+                return value
+        return None
+
+
+@attrs.frozen
+class LayerRef:
+    name: str
+    file: str
+    version: str | None = None
+    icb: str | None = None
+
+
+@attrs.frozen
+class CheckReport:
+    as_of: dt.date | None
+    layers: tuple[LayerRef, ...]
+    arrangements: tuple[ArrangementResult, ...]
+
+    @property
+    def outcome(self) -> Outcome:
+        if any(a.outcome is Outcome.FAIL for a in self.arrangements):
+            return Outcome.FAIL
+        if any(a.outcome is Outcome.UNKNOWN for a in self.arrangements):
+            return Outcome.UNKNOWN
+        return Outcome.PASS
+
+
+def unit_name(type_: t.Type) -> str:
+    if isinstance(type_, t.Quantity):
+        unit = type_.unit
+        if unit == t.GBP:
+            return "GBP"
+        if unit == t.DIMENSIONLESS:
+            return "fraction" if type_.fraction else "count" if type_.integral else "number"
+        return {t.MINUTE: "minutes", t.POINT: "points", t.DAY: "days", t.MONTH: "months"}.get(
+            unit, str(unit))
+    return {t.Boolean: "bool", t.Date: "date", t.Text: "text"}.get(type(type_), "value")
+
+
+def money_text(value: Decimal) -> str:
+    """Exact pounds as text, at least to the penny: 1331550 -> '1331550.00'."""
+    exponent = value.as_tuple().exponent
+    if isinstance(exponent, int) and exponent > -2:
+        return f"{value.quantize(Decimal('0.01'))}"
+    return f"{value.normalize():f}" if value.normalize().as_tuple().exponent < -2 else \
+        f"{value.quantize(Decimal('0.01'))}"
+
+
+def number_json(value: Decimal) -> int | float:
+    return int(value) if value == value.to_integral_value() else float(value)

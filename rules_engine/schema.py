@@ -1,0 +1,569 @@
+"""The fact schema declared in rule files, and arrangements checked against it.
+
+Input: the `fact`, `enum` and `subject` declarations of the loaded layers, and
+arrangement documents (YAML, JSON, or one JSON Lines row). Output: `Schema`
+(the root record type, the enumerations and the subjects) and `Facts` (the
+arrangement as typed values in `FactRecord`/`FactList` containers that know
+their paths).
+Diagnostics: E-TYPE-006 and E-NAME-002/007 in rule files; E-FACT-001..007 in
+arrangements, each naming the field path and, where the format has lines, its
+line and column.
+
+Validation is compiled once per schema into closures, so that a population
+run does not walk the type tree for every arrangement.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import json
+import re
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any, Callable
+
+import attrs
+
+from . import nodes as n
+from . import typesys as t
+from .diagnostics import Diagnostic, InvalidInput, did_you_mean, one_of
+from .source import SourceFile, Span
+from .values import FactList, FactRecord, child_path, normalise_ranges
+
+
+@attrs.frozen
+class Subject:
+    """What a requirement can be `for`: the PCN, each practice, each claim."""
+
+    name: str
+    each: bool
+    path: tuple[str, ...]
+    keyed_by: str | None
+    numbered_within: str | None
+    record: t.Record
+    span: Span
+
+
+@attrs.frozen
+class Schema:
+    root: t.Record
+    enums: dict[str, t.Enum]
+    subjects: dict[str, Subject]
+    required: frozenset[str]  # dotted schema paths that must be present
+    validator: Callable = attrs.field(eq=False, repr=False)
+
+
+# ------------------------------------------------------------ building a schema
+
+class _Builder:
+    """A mutable record tree while fact declarations are read."""
+
+    def __init__(self, path: str):
+        self.path = path
+        self.fields: dict[str, tuple[str, Any, Span]] = {}  # name -> (kind, child, span)
+
+    def freeze(self) -> t.Record:
+        fields = []
+        for name, (kind, child, _span) in self.fields.items():
+            fields.append((name, _freeze(kind, child)))
+        return t.Record(self.path, tuple(fields))
+
+
+def _freeze(kind: str, child) -> t.Type:
+    if kind == "leaf":
+        return child
+    if kind == "record":
+        return child.freeze()
+    if kind == "list":
+        return t.ListOf(child.freeze())
+    key_type, inner_kind, inner = child
+    return t.MapOf(key_type, _freeze(inner_kind, inner))
+
+
+def resolve_type(expr: n.TypeExpr, enums: dict[str, t.Enum],
+                 diagnostics: list[Diagnostic]) -> t.Type:
+    """A type expression from a rule file as a type (reports unknown names)."""
+    if isinstance(expr, n.ListType):
+        return t.ListOf(resolve_type(expr.element, enums, diagnostics))
+    if isinstance(expr, n.SetType):
+        return t.SetOf(resolve_type(expr.element, enums, diagnostics))
+    builtin = t.type_named(expr.name, expr.per)
+    if builtin is not None:
+        return builtin
+    if expr.name in enums:
+        return enums[expr.name]
+    hint = did_you_mean(expr.name, list(t.BUILTIN_TYPES) + list(enums))
+    diagnostics.append(Diagnostic(
+        "E-TYPE-006", f"unknown type `{expr.name}`", expr.span,
+        hint=hint or f"types are {', '.join(t.BUILTIN_TYPES)} or an enumeration declared with `enum`"))
+    return t.ERROR
+
+
+def build_schema(enum_decls: list[n.EnumDecl], fact_decls: list[n.FactDecl],
+                 subject_decls: list[n.SubjectDecl]) -> tuple[Schema, list[Diagnostic]]:
+    diagnostics: list[Diagnostic] = []
+    enums: dict[str, t.Enum] = {}
+    enum_spans: dict[str, Span] = {}
+    for decl in enum_decls:
+        if decl.name in enums:
+            diagnostics.append(_twice(f"enumeration `{decl.name}`", decl.span, enum_spans[decl.name]))
+            continue
+        enums[decl.name] = t.Enum(decl.name, decl.members)
+        enum_spans[decl.name] = decl.span
+
+    root = _Builder("")
+    required: set[str] = set()
+    for decl in fact_decls:
+        builder, dotted = root, ""
+        for position, segment in enumerate(decl.path):
+            last = position == len(decl.path) - 1
+            dotted = f"{dotted}.{segment.name}" if dotted else segment.name
+            if segment.kind == "list":
+                dotted += "[]"
+            elif segment.kind == "map":
+                dotted += "{}"
+            existing = builder.fields.get(segment.name)
+            if last and segment.kind == "field":
+                if existing is not None:
+                    diagnostics.append(_twice(f"fact `{decl.dotted}`", segment.span, existing[2]))
+                    break
+                builder.fields[segment.name] = ("leaf", resolve_type(decl.type, enums, diagnostics),
+                                                segment.span)
+                break
+            if segment.kind == "map":
+                key_type = resolve_type(segment.key_type, enums, diagnostics)
+                if existing is None:
+                    if last:
+                        inner = ("leaf", resolve_type(decl.type, enums, diagnostics))
+                    else:
+                        inner = ("record", _Builder(dotted))
+                    builder.fields[segment.name] = ("map", (key_type, *inner), segment.span)
+                    existing = builder.fields[segment.name]
+                elif existing[0] != "map" or last:
+                    diagnostics.append(_twice(f"fact `{decl.dotted}`", segment.span, existing[2]))
+                    break
+                builder = existing[1][2]
+                continue
+            kind = "list" if segment.kind == "list" else "record"
+            if existing is None:
+                builder.fields[segment.name] = (kind, _Builder(dotted), segment.span)
+                existing = builder.fields[segment.name]
+            elif existing[0] != kind:
+                diagnostics.append(Diagnostic(
+                    "E-NAME-002", f"`{dotted}` is declared both as a {existing[0]} and as a {kind}",
+                    segment.span, related=(_related(existing[2], "declared here first"),)))
+                break
+            builder = existing[1]
+        else:
+            pass
+        if decl.required:
+            required.add(decl.dotted)
+    root_type = root.freeze()
+
+    subjects: dict[str, Subject] = {}
+    for decl in subject_decls:
+        if decl.name in subjects:
+            diagnostics.append(_twice(f"subject `{decl.name}`", decl.span, subjects[decl.name].span))
+            continue
+        target = _record_at(root_type, decl.path)
+        expected = "list" if decl.each else "record"
+        if target is None or (decl.each != isinstance(target, t.ListOf)):
+            diagnostics.append(Diagnostic(
+                "E-NAME-004", f"subject `{decl.name}` needs a {expected} of facts at "
+                f"`{'.'.join(decl.path)}`, which the schema does not declare", decl.span))
+            continue
+        record = target.element if isinstance(target, t.ListOf) else target
+        if not isinstance(record, t.Record):
+            continue
+        if decl.keyed_by and record.field(decl.keyed_by) is None:
+            diagnostics.append(Diagnostic(
+                "E-NAME-004", f"`{decl.keyed_by}` is not a fact of `{'.'.join(decl.path)}`",
+                decl.span, hint=did_you_mean(decl.keyed_by, [f for f, _ in record.fields])))
+        if decl.numbered_within and decl.numbered_within not in subjects:
+            diagnostics.append(Diagnostic(
+                "E-NAME-007", f"unknown subject `{decl.numbered_within}`", decl.span,
+                hint="declare the enclosing subject first"))
+        subjects[decl.name] = Subject(decl.name, decl.each, decl.path, decl.keyed_by,
+                                      decl.numbered_within, record, decl.span)
+    validator = _record_validator(root_type, frozenset(required), "")
+    return Schema(root_type, enums, subjects, frozenset(required), validator), diagnostics
+
+
+def _record_at(root: t.Record, path: tuple[str, ...]) -> t.Type | None:
+    current: t.Type | None = root
+    for name in path:
+        if isinstance(current, t.ListOf):
+            current = current.element
+        if not isinstance(current, t.Record):
+            return None
+        current = current.field(name)
+    return current
+
+
+def _twice(what: str, span: Span, first: Span) -> Diagnostic:
+    return Diagnostic("E-NAME-002", f"{what} is declared twice", span,
+                      related=(_related(first, "first declared here"),))
+
+
+def _related(span: Span, message: str):
+    from .diagnostics import Related
+    return Related(span, message)
+
+
+# ------------------------------------------------------- validating arrangements
+
+@attrs.frozen
+class FactProblem:
+    """A problem at a field path, before it is placed on a line."""
+
+    path: tuple[str | int, ...]
+    code: str
+    message: str
+    hint: str | None = None
+    at_key: bool = False  # point at the key rather than the value
+
+
+class _Problems(list):
+    def add(self, path, code, message, hint=None, at_key=False):
+        self.append(FactProblem(tuple(path), code, message, hint, at_key))
+
+
+Validator = Callable[[Any, list, _Problems], Any]
+_MISSING = object()
+
+
+def _record_validator(record: t.Record, required: frozenset[str], dotted: str) -> Validator:
+    fields: dict[str, Validator] = {}
+    for name, field_type in record.fields:
+        child_dotted = f"{dotted}.{name}" if dotted else name
+        fields[name] = _validator(field_type, required, child_dotted)
+    needed = tuple(name for name, _ in record.fields
+                   if (f"{dotted}.{name}" if dotted else name) in required)
+    names = tuple(fields)
+
+    def validate(raw, path, problems):
+        if not isinstance(raw, dict):
+            problems.add(path, "E-FACT-002", f"`{_show(path)}` should be a group of fields, "
+                         f"not {_kind_of(raw)}", hint=f"its fields are {one_of(names)}")
+            return _MISSING
+        out = FactRecord(_show(path))
+        for key, value in raw.items():
+            check = fields.get(key)
+            if check is None:
+                key_path = [*path, key]
+                problems.add(key_path, "E-FACT-001", f"`{_show(key_path)}` is not a declared fact",
+                             hint=did_you_mean(str(key), names) or
+                             (f"the fields here are {one_of(names)}" if names else None), at_key=True)
+                continue
+            if value is None:
+                continue  # an explicit null is a missing fact
+            converted = check(value, [*path, key], problems)
+            if converted is not _MISSING:
+                out[key] = converted
+        for name in needed:
+            if name not in out and not any(p.path[:len(path) + 1] == (*path, name) for p in problems):
+                problems.add(path, "E-FACT-007", f"`{_show([*path, name])}` is required",
+                             hint="every arrangement must give it")
+        return out
+    return validate
+
+
+def _validator(type_: t.Type, required: frozenset[str], dotted: str) -> Validator:
+    if isinstance(type_, t.Record):
+        return _record_validator(type_, required, dotted)
+    if isinstance(type_, t.ListOf):
+        element = _validator(type_.element, required, dotted + "[]")
+
+        def validate_list(raw, path, problems):
+            if not isinstance(raw, (list, tuple)):
+                problems.add(path, "E-FACT-002", f"`{_show(path)}` should be a list, not {_kind_of(raw)}")
+                return _MISSING
+            out = FactList(_show(path))
+            for index, item in enumerate(raw):
+                converted = element(item, [*path, index], problems) if item is not None else _MISSING
+                out.append(converted if converted is not _MISSING else None)
+            return out
+        return validate_list
+    if isinstance(type_, t.MapOf):
+        key = _leaf(type_.key)
+        value = _validator(type_.value, required, dotted + "{}")
+
+        def validate_map(raw, path, problems):
+            if not isinstance(raw, dict):
+                problems.add(path, "E-FACT-002", f"`{_show(path)}` should be a group of entries, "
+                             f"not {_kind_of(raw)}")
+                return _MISSING
+            out = FactRecord(_show(path))
+            for raw_key, raw_value in raw.items():
+                converted_key = key(raw_key, [*path, raw_key], problems)
+                if converted_key is _MISSING or raw_value is None:
+                    continue
+                converted = value(raw_value, [*path, raw_key], problems)
+                if converted is not _MISSING:
+                    out[converted_key] = converted
+            return out
+        return validate_map
+    if isinstance(type_, t.SetOf):
+        element = _leaf(type_.element)
+
+        def validate_set(raw, path, problems):
+            if not isinstance(raw, (list, tuple)):
+                problems.add(path, "E-FACT-002", f"`{_show(path)}` should be a list, not {_kind_of(raw)}")
+                return _MISSING
+            items = [element(item, [*path, i], problems) for i, item in enumerate(raw)]
+            return frozenset(i for i in items if i is not _MISSING)
+        return validate_set
+    return _leaf(type_)
+
+
+_CLOCK = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*$")
+
+
+def _clock(text: str, allow_24=False) -> int | None:
+    match = _CLOCK.match(text)
+    if not match:
+        return None
+    hours, minutes = int(match.group(1)), int(match.group(2))
+    if minutes > 59 or hours > 24 or (hours == 24 and (minutes or not allow_24)):
+        return None
+    return hours * 60 + minutes
+
+
+def _leaf(type_: t.Type) -> Validator:
+    def wrong(path, problems, raw, what, hint=None):
+        problems.add(path, "E-FACT-002", f"`{_show(path)}` should be {what}, not {_kind_of(raw)} "
+                     f"`{_clip(raw)}`", hint=hint)
+        return _MISSING
+
+    if isinstance(type_, t.Boolean):
+        def check_bool(raw, path, problems):
+            return raw if isinstance(raw, bool) else wrong(path, problems, raw, "true or false")
+        return check_bool
+    if isinstance(type_, t.Text):
+        def check_text(raw, path, problems):
+            if isinstance(raw, str):
+                return str(raw)
+            if isinstance(raw, int) and not isinstance(raw, bool):
+                return str(raw)
+            return wrong(path, problems, raw, "text")
+        return check_text
+    if isinstance(type_, t.Enum):
+        members = frozenset(type_.members)
+
+        def check_enum(raw, path, problems):
+            if isinstance(raw, str) and raw in members:
+                return str(raw)
+            problems.add(path, "E-FACT-003", f"`{_clip(raw)}` is not a valid {type_.name} at "
+                         f"`{_show(path)}`", hint=(did_you_mean(str(raw), members) or "") +
+                         (" " if did_you_mean(str(raw), members) else "") +
+                         f"valid names: {one_of(type_.members, 30)}")
+            return _MISSING
+        return check_enum
+    if isinstance(type_, t.Date):
+        def check_date(raw, path, problems):
+            if isinstance(raw, dt.datetime):
+                return raw.date()
+            if isinstance(raw, dt.date):
+                return raw
+            if isinstance(raw, str):
+                try:
+                    return dt.date.fromisoformat(raw.strip())
+                except ValueError:
+                    pass
+            problems.add(path, "E-FACT-004", f"`{_show(path)}` should be a date, not `{_clip(raw)}`",
+                         hint="dates are written YYYY-MM-DD, e.g. 2025-06-01")
+            return _MISSING
+        return check_date
+    if isinstance(type_, t.TimeOfDay):
+        def check_time(raw, path, problems):
+            minutes = _clock(raw) if isinstance(raw, str) else None
+            if minutes is None:
+                problems.add(path, "E-FACT-004", f"`{_show(path)}` should be a time, not `{_clip(raw)}`",
+                             hint="times are written HH:MM, 24-hour, e.g. 18:30")
+                return _MISSING
+            return minutes
+        return check_time
+    if isinstance(type_, t.Interval):
+        def check_interval(raw, path, problems):
+            parts = raw if isinstance(raw, (list, tuple)) else (
+                [p for p in raw.split(",") if p.strip()] if isinstance(raw, str) else None)
+            ranges = []
+            for part in parts if parts is not None else [None]:
+                pieces = part.split("-") if isinstance(part, str) else []
+                start = _clock(pieces[0]) if len(pieces) == 2 else None
+                end = _clock(pieces[1], allow_24=True) if len(pieces) == 2 else None
+                if start is None or end is None or end <= start:
+                    problems.add(path, "E-FACT-004",
+                                 f"`{_show(path)}` should be a time interval, not `{_clip(raw)}`",
+                                 hint='write "08:00-18:30", or several: "08:00-13:00, 14:00-18:30"')
+                    return _MISSING
+                ranges.append((start, end))
+            return normalise_ranges(ranges)
+        return check_interval
+    if isinstance(type_, t.Quantity):
+        integral, fraction = type_.integral, type_.fraction
+        what = "a whole number" if integral else "a fraction from 0 to 1" if fraction else (
+            "an amount in pounds" if type_.unit == t.GBP else "a number")
+
+        def check_number(raw, path, problems):
+            if isinstance(raw, bool):
+                return wrong(path, problems, raw, what)
+            if isinstance(raw, int):
+                value = Decimal(raw)
+            elif isinstance(raw, float):
+                value = Decimal(repr(raw))
+            elif isinstance(raw, (str, Decimal)):
+                try:
+                    value = Decimal(str(raw).replace(",", "").lstrip("£").strip())
+                except InvalidOperation:
+                    return wrong(path, problems, raw, what)
+                if not value.is_finite():
+                    return wrong(path, problems, raw, what)
+            else:
+                return wrong(path, problems, raw, what)
+            if integral and value != value.to_integral_value():
+                return wrong(path, problems, raw, what)
+            if fraction and not (0 <= value <= 1):
+                problems.add(path, "E-FACT-005", f"`{_show(path)}` is {raw}, outside 0 to 1",
+                             hint="fractions are written from 0 to 1: 62.5% is 0.625")
+                return _MISSING
+            if integral and value < 0:
+                problems.add(path, "E-FACT-005", f"`{_show(path)}` is {raw}, but cannot be negative")
+                return _MISSING
+            return value
+        return check_number
+    return lambda raw, path, problems: raw  # error type: accept anything
+
+
+def _show(path) -> str:
+    text = ""
+    for part in path:
+        text = child_path(text, part)
+    return text
+
+
+def _kind_of(raw) -> str:
+    if isinstance(raw, bool):
+        return "true/false"
+    if isinstance(raw, (int, float, Decimal)):
+        return "a number"
+    if isinstance(raw, str):
+        return "text"
+    if isinstance(raw, dict):
+        return "a group of fields"
+    if isinstance(raw, (list, tuple)):
+        return "a list"
+    return type(raw).__name__
+
+
+def _clip(raw) -> str:
+    text = str(raw)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+# -------------------------------------------------------------- reading files
+
+@attrs.frozen
+class Arrangement:
+    """One arrangement's facts, where they came from, and its id."""
+
+    facts: FactRecord
+    source: str  # file name (and line, for a population row)
+    raw_source: SourceFile | None = attrs.field(default=None, eq=False, repr=False)
+
+
+def _yaml():
+    from ruamel.yaml import YAML
+    yaml = YAML(typ="rt")
+    yaml.allow_duplicate_keys = False
+    return yaml
+
+
+def read_document(source: SourceFile) -> Any:
+    """Parse YAML or JSON text, keeping line numbers; raises InvalidInput."""
+    from ruamel.yaml.error import MarkedYAMLError, YAMLError
+    try:
+        return _yaml().load(io.StringIO(source.text))
+    except MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        span = source.span_at(mark.line + 1, mark.column + 1) if mark else None
+        raise InvalidInput([Diagnostic("E-FACT-006", f"cannot read the arrangement: {error.problem}",
+                                       span, hint="check indentation, colons and quotes")]) from None
+    except YAMLError as error:
+        raise InvalidInput([Diagnostic("E-FACT-006", f"cannot read the arrangement: {error}",
+                                       source.span(0, 0))]) from None
+
+
+def locate(document: Any, problem: FactProblem, source: SourceFile) -> Span:
+    """The line and column of a field path in a ruamel document."""
+    node, line, column, width = document, 1, 1, 1
+    for index, part in enumerate(problem.path):
+        lc = getattr(node, "lc", None)
+        if lc is None:
+            break
+        try:
+            if isinstance(part, int):
+                line, column = lc.item(part)
+            else:
+                last = index == len(problem.path) - 1
+                line, column = lc.key(part) if (last and problem.at_key) else lc.value(part)
+            line, column = line + 1, column + 1
+            width = len(str(part)) if problem.at_key and index == len(problem.path) - 1 else 1
+        except (KeyError, IndexError, TypeError, AttributeError):
+            break
+        try:
+            node = node[part]
+        except (KeyError, IndexError, TypeError):
+            break
+    if not problem.at_key:
+        text = source.line_text(line)[column - 1:]
+        token = re.match(r'"[^"]*"|[^\s#,}\]]+', text)
+        width = len(token.group(0)) if token else 1
+    return source.span_at(line, column, width)
+
+
+def validate_document(schema: Schema, document: Any, source: SourceFile | None,
+                      origin: str, line: int | None = None) -> FactRecord:
+    """Typed facts from a parsed document; raises InvalidInput on any problem."""
+    problems = _Problems()
+    facts = schema.validator(document, [], problems)
+    if not problems:
+        return facts
+    diagnostics = []
+    for problem in problems:
+        if source is not None:
+            span = locate(document, problem, source)
+        elif line is not None:
+            span = Span(origin, line, 1, line, 2)
+        else:
+            span = None
+        diagnostics.append(Diagnostic(problem.code, problem.message, span, hint=problem.hint,
+                                      path=_show(problem.path) or "(top level)"))
+    raise InvalidInput(diagnostics)
+
+
+def load_arrangement(schema: Schema, path: str | Path, text: str | None = None) -> Arrangement:
+    """Read and check one arrangement file (YAML or JSON)."""
+    path = str(path)
+    if text is None:
+        try:
+            text = Path(path).read_text(encoding="utf-8")
+        except OSError as error:
+            raise InvalidInput([Diagnostic("E-FACT-006", f"cannot read {path}: {error.strerror}",
+                                           None, path=path)]) from None
+    source = SourceFile(path, text)
+    document = read_document(source)
+    facts = validate_document(schema, document, source, path)
+    return Arrangement(facts, path, source)
+
+
+def parse_json_line(schema: Schema, text: str, origin: str, line: int) -> Arrangement:
+    """One population row; errors name the line and the field path."""
+    try:
+        document = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise InvalidInput([Diagnostic("E-FACT-006", f"line {line} is not valid JSON: {error.msg}",
+                                       Span(origin, line, error.colno, line, error.colno + 1))]) from None
+    facts = validate_document(schema, document, None, origin, line)
+    return Arrangement(facts, f"{origin}:{line}")

@@ -1,0 +1,143 @@
+"""Run-time values: outcomes, `Unknown`, Kleene logic, time ranges, fact containers.
+
+A missing fact is not an error at run time: reading it yields
+`Unknown(missing=frozenset({"pcn.raw_list_size"}))`, which arithmetic and
+comparisons pass on and `and`/`or` absorb where the other side decides
+(Kleene's strong three-valued logic). Results name the paths they lacked.
+
+>>> u = Unknown(frozenset({"pcn.x"}))
+>>> kleene_and(False, u), kleene_or(True, u), kleene_and(True, u) == u
+(False, True, True)
+"""
+
+from __future__ import annotations
+
+import enum
+from typing import Any, Iterable
+
+import attrs
+
+
+class Outcome(str, enum.Enum):
+    PASS = "pass"
+    FAIL = "fail"
+    UNKNOWN = "unknown"
+    NOT_APPLICABLE = "not_applicable"
+
+
+#: How bad an outcome is, for an arrangement's overall outcome.
+OUTCOME_RANK = {Outcome.NOT_APPLICABLE: 0, Outcome.PASS: 1, Outcome.UNKNOWN: 2, Outcome.FAIL: 3}
+
+
+def worst(outcomes: Iterable[Outcome]) -> Outcome:
+    """fail > unknown > pass; not_applicable only when nothing applied."""
+    result = Outcome.NOT_APPLICABLE
+    for outcome in outcomes:
+        if OUTCOME_RANK[outcome] > OUTCOME_RANK[result]:
+            result = outcome
+    return Outcome.PASS if result is Outcome.NOT_APPLICABLE else result
+
+
+@attrs.frozen
+class Unknown:
+    """A value that could not be computed; `missing` names the fact paths."""
+
+    missing: frozenset[str]
+
+    def __bool__(self) -> bool:  # guard against using it as a truth value by mistake
+        raise TypeError("Unknown has no truth value; use the Kleene helpers")
+
+
+def is_unknown(value: Any) -> bool:
+    return type(value) is Unknown
+
+
+def merge_unknown(*values: Any) -> Unknown:
+    missing: set[str] = set()
+    for value in values:
+        if type(value) is Unknown:
+            missing |= value.missing
+    return Unknown(frozenset(missing))
+
+
+def kleene_and(left: Any, right: Any) -> Any:
+    if left is False or right is False:
+        return False
+    if left is True and right is True:
+        return True
+    return merge_unknown(left, right)
+
+
+def kleene_or(left: Any, right: Any) -> Any:
+    if left is True or right is True:
+        return True
+    if left is False and right is False:
+        return False
+    return merge_unknown(left, right)
+
+
+def kleene_not(value: Any) -> Any:
+    if value is True:
+        return False
+    if value is False:
+        return True
+    return value
+
+
+# ------------------------------------------------------------------ time ranges
+
+TimeRanges = tuple[tuple[int, int], ...]  # sorted, merged (start, end) minutes after midnight
+
+
+def normalise_ranges(ranges: Iterable[tuple[int, int]]) -> TimeRanges:
+    merged: list[list[int]] = []
+    for start, end in sorted(ranges):
+        if merged and start <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], end)
+        else:
+            merged.append([start, end])
+    return tuple((s, e) for s, e in merged)
+
+
+def ranges_cover(have: TimeRanges, need: TimeRanges) -> bool:
+    """Whether every minute of `need` lies in `have` (both normalised)."""
+    for start, end in need:
+        if not any(s <= start and end <= e for s, e in have):
+            return False
+    return True
+
+
+def format_clock(minutes: int) -> str:
+    return f"{minutes // 60:02d}:{minutes % 60:02d}"
+
+
+def format_ranges(ranges: TimeRanges) -> str:
+    return ", ".join(f"{format_clock(s)}-{format_clock(e)}" for s, e in ranges) or "(none)"
+
+
+# -------------------------------------------------------------- fact containers
+
+class FactRecord(dict):
+    """An arrangement record (or map) that knows its field path."""
+
+    __slots__ = ("path",)
+
+    def __init__(self, path: str, items: Iterable[tuple[str, Any]] = ()):
+        super().__init__(items)
+        self.path = path
+
+
+class FactList(list):
+    """An arrangement list that knows its field path."""
+
+    __slots__ = ("path",)
+
+    def __init__(self, path: str, items: Iterable[Any] = ()):
+        super().__init__(items)
+        self.path = path
+
+
+def child_path(parent: str, key: Any) -> str:
+    if isinstance(key, int):
+        return f"{parent}[{key}]"
+    return f"{parent}.{key}" if parent else str(key)
