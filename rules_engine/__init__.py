@@ -1,1 +1,38 @@
-"""contract-rules."""
+"""contract-rules: NHS England GP contract rules as an executable, layered language.
+
+The public API. The command line is a thin layer over these calls:
+
+>>> import rules_engine
+>>> engine = rules_engine.load()                      # the shipped national and local layers
+>>> report = engine.check_files(["examples/pcn-failing.yaml"])          # doctest: +SKIP
+>>> report.arrangements[0].result("des.pcn.minimum-population").outcome  # doctest: +SKIP
+<Outcome.FAIL: 'fail'>
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Iterable
+
+from .diagnostics import CODES, Diagnostic, InvalidInput, render_all
+from .pipeline import STAGES, Engine, run_until
+from .results import ArrangementResult, CheckReport, Result, ValueResult
+from .values import Outcome, Unknown
+
+
+def load(rules: str | Path | None = None, local: str | Path | None = None) -> Engine:
+    """Load and check a rule library (the shipped one by default), plus an
+    optional proposed local layer. Raises `InvalidInput` with diagnostics."""
+    return Engine.load(rules, local)
+
+
+def check(arrangements: Iterable[str | Path], rules: str | Path | None = None,
+          local: str | Path | None = None, as_of: dt.date | None = None) -> CheckReport:
+    """Check arrangement files under the layers in force; see `Engine.check_files`."""
+    return load(rules, local).check_files(arrangements, as_of)
+
+
+__all__ = ["load", "check", "Engine", "STAGES", "run_until", "CheckReport", "ArrangementResult",
+           "Result", "ValueResult", "Outcome", "Unknown", "Diagnostic", "InvalidInput", "CODES",
+           "render_all"]

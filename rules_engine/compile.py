@@ -255,7 +255,7 @@ class Compiler:
         def read_field(env):
             base = record(env)
             if type(base) is Unknown:
-                return base
+                return _deeper(base, name)
             value = base.get(name, _MISSING)
             if value is _MISSING:
                 path = f"{base.path}.{name}" if isinstance(base, FactRecord) else name
@@ -479,6 +479,13 @@ class Compiler:
                 bindings[variable] = saved
             return _combine(quantifier, results)
         return quantified
+
+
+def _deeper(unknown: Unknown, name: str) -> Unknown:
+    """A missing record's field is missing too: name the field, not the record."""
+    if all(" " not in path for path in unknown.missing):
+        return Unknown(frozenset(f"{path}.{name}" for path in unknown.missing))
+    return unknown
 
 
 def _combine(quantifier: str, results: list) -> Any:

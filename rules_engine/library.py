@@ -64,6 +64,8 @@ class Layer:
         """`Network Contract DES 2025/26 §4.1.1`: title, version (or the
         contract year of `as_of`) and the term's reference."""
         header = self.header
+        if self.is_local and reference is not None:
+            return reference.text
         base = header.title
         if isinstance(header, n.NationalHeader) and header.version:
             base += f" {header.version}"

@@ -198,6 +198,25 @@ class Engine:
         return self.program(as_of, icb)[0].program
 
 
+def source_lookup(diagnostics) -> dict[str, SourceFile]:
+    """The files diagnostics point into: shipped rule files, or read from disk."""
+    shipped = {s.path: s for s in default_sources()}
+    sources: dict[str, SourceFile] = {}
+    for diagnostic in diagnostics:
+        spans = [diagnostic.span] + [r.span for r in diagnostic.related]
+        for span in spans:
+            if span is None or span.file in sources:
+                continue
+            if span.file in shipped:
+                sources[span.file] = shipped[span.file]
+            elif Path(span.file).is_file():
+                try:
+                    sources[span.file] = SourceFile(span.file, Path(span.file).read_text(encoding="utf-8"))
+                except (OSError, UnicodeDecodeError):
+                    pass
+    return sources
+
+
 def _layer_name(source: SourceFile) -> str | None:
     lowered = lower(source)
     return lowered.layer.name if lowered.layer is not None else None

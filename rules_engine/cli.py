@@ -1,0 +1,181 @@
+"""The `contract-rules` command: a thin click layer over the library API.
+
+Each command parses its options, makes one call into the API, renders the
+result and returns an exit code: 0 all pass / no errors, 1 a requirement or a
+scenario fails, 2 the input is invalid (rule file, arrangement or scenario).
+User errors are printed as diagnostics, never as a traceback.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import sys
+from importlib import metadata
+from pathlib import Path
+
+import click
+
+from .diagnostics import InvalidInput, render_all
+from .pipeline import Engine, source_lookup
+from .reports import json_report, text_report
+from .values import Outcome
+
+
+class ExitCode(enum.IntEnum):
+    OK = 0
+    FAILURES = 1
+    INVALID_INPUT = 2
+
+
+def _version() -> str:
+    try:
+        return metadata.version("contract-rules")
+    except metadata.PackageNotFoundError:  # running from a checkout without installing
+        return "0+unknown"
+
+
+class _Date(click.ParamType):
+    name = "date"
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, dt.date):
+            return value
+        try:
+            return dt.date.fromisoformat(value)
+        except ValueError:
+            self.fail(f"{value!r} is not a date; write YYYY-MM-DD, e.g. 2025-06-01", param, ctx)
+
+
+DATE = _Date()
+FORMAT = click.Choice(["text", "json"])
+
+
+def report_invalid(error: InvalidInput, output_format: str) -> int:
+    if output_format == "json":
+        click.echo(json_report.dumps(json_report.diagnostics_json(error.diagnostics)))
+    else:
+        click.echo(render_all(error.diagnostics, source_lookup(error.diagnostics)), err=True, nl=False)
+    return ExitCode.INVALID_INPUT
+
+
+def _run(function, output_format: str = "text") -> int:
+    try:
+        return function()
+    except InvalidInput as error:
+        return report_invalid(error, output_format)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(_version(), "--version", prog_name="contract-rules")
+def cli() -> None:
+    """Check GP practice and PCN arrangements against NHS England contract rules,
+    national and local."""
+
+
+def _rules_options(function):
+    function = click.option("--rules", type=click.Path(exists=True, path_type=Path),
+                            help="Load this rule library instead of the shipped one.")(function)
+    function = click.option("--local", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+                            help="Add a (proposed) local layer; it applies to its own ICB.")(function)
+    return function
+
+
+@cli.command()
+@click.argument("arrangements", nargs=-1, required=True,
+                type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@_rules_options
+@click.option("--as-of", type=DATE, help="Take the terms in force on this date (overrides the arrangement's).")
+@click.option("--format", "output_format", type=FORMAT, default="text", show_default=True)
+def check(arrangements, rules, local, as_of, output_format):
+    """Check arrangements (YAML or JSON) against the layers in force."""
+    def run() -> int:
+        engine = Engine.load(rules, local)
+        report = engine.check_files(arrangements, as_of)
+        if output_format == "json":
+            click.echo(json_report.dumps(json_report.report_json(report)))
+        else:
+            click.echo(text_report.render(report, color=sys.stdout.isatty()), nl=False)
+        return ExitCode.FAILURES if report.outcome is Outcome.FAIL else ExitCode.OK
+    sys.exit(_run(run, output_format))
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
+@click.option("--format", "output_format", type=FORMAT, default="text", show_default=True)
+def lint(paths, output_format):
+    """Check rule files statically: syntax, names, types, units and layering.
+
+    With no PATH, checks the shipped library. A folder is read as a library
+    (its national/ and local/ files)."""
+    from .lint import lint_paths, render_lint
+    def run() -> int:
+        result = lint_paths(paths)
+        if output_format == "json":
+            click.echo(json_report.dumps(result.as_json()))
+        else:
+            click.echo(render_lint(result), nl=False)
+        return ExitCode.OK
+    sys.exit(_run(run, output_format))
+
+
+@cli.command("test")
+@click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
+@click.option("--format", "output_format", type=FORMAT, default="text", show_default=True)
+def test_command(paths, output_format):
+    """Run scenario files (YAML): expected outcomes and values against actual."""
+    from .scenarios import collect_scenario_files, render_run, run_scenarios
+    def run() -> int:
+        files = collect_scenario_files(paths or [Path("tests/scenarios")])
+        outcome = run_scenarios(files)
+        if output_format == "json":
+            click.echo(json_report.dumps(outcome.as_json()))
+        else:
+            click.echo(render_run(outcome), nl=False)
+        if outcome.invalid:
+            return ExitCode.INVALID_INPUT
+        return ExitCode.FAILURES if outcome.failed else ExitCode.OK
+    sys.exit(_run(run, output_format))
+
+
+@cli.command()
+@click.argument("rule_id")
+@click.option("--arrangement", "arrangement_path", required=True,
+              type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--subject", help="Which subject, e.g. practice:D82001 (default: every subject).")
+@_rules_options
+@click.option("--as-of", type=DATE)
+@click.option("--full", is_flag=True, help="Show every fact, parameter and definition read.")
+@click.option("--format", "output_format", type=FORMAT, default="text", show_default=True)
+def explain(rule_id, arrangement_path, subject, rules, local, as_of, full, output_format):
+    """Show why a requirement or value came out as it did: the trace."""
+    from .explain import explain as explain_result, render_explanation
+    def run() -> int:
+        engine = Engine.load(rules, local)
+        arrangement = engine.load_arrangement(arrangement_path)
+        explanations = explain_result(engine, arrangement, rule_id, subject, as_of)
+        if output_format == "json":
+            click.echo(json_report.dumps([e.as_json() for e in explanations]))
+        else:
+            click.echo(render_explanation(explanations, full), nl=False)
+        return ExitCode.FAILURES if any(e.outcome == "fail" for e in explanations) else ExitCode.OK
+    sys.exit(_run(run, output_format))
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the command line; returns the exit code instead of exiting."""
+    try:
+        cli.main(args=argv, prog_name="contract-rules", standalone_mode=False)
+    except SystemExit as stop:
+        return int(stop.code or 0)
+    except click.exceptions.Abort:
+        click.echo("Aborted.", err=True)
+        return 1
+    except click.ClickException as error:
+        error.show()
+        return ExitCode.INVALID_INPUT
+    return ExitCode.OK
+
+
+def entry_point() -> None:
+    sys.exit(main())

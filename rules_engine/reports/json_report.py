@@ -1,0 +1,108 @@
+"""The results JSON of arrangement-format.md: an interface, extended never renamed.
+
+`report_json(report)` gives the whole document; `arrangement_json(result)` one
+`arrangements` entry (a population run writes one per line). Money is a string
+holding the exact amount; other quantities are JSON numbers.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from decimal import Decimal
+from typing import Any
+
+from ..diagnostics import to_json
+from ..results import ArrangementResult, CheckReport, Result, ValueResult, money_text, number_json
+from .. import typesys as t
+
+
+def value_json(value: Any, type_: t.Type | None = None) -> Any:
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, Decimal):
+        if isinstance(type_, t.Quantity) and type_.unit == t.GBP:
+            return money_text(value)
+        return number_json(value)
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, (frozenset, set)):
+        return sorted(value_json(v) for v in value)
+    if isinstance(value, (list, tuple)):
+        return [value_json(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): value_json(v) for k, v in value.items() if not str(k).startswith("_")}
+    return value
+
+
+def result_json(result: Result) -> dict:
+    data = {
+        "id": result.id,
+        "subject": result.subject,
+        "outcome": result.outcome.value,
+        "title": result.title,
+        "clause": result.clause,
+        "layer": result.layer,
+        "flexibility": result.flexibility,
+        "because": result.because,
+        "national": result.national,
+        "missing": list(result.missing),
+        "severity": result.severity,
+    }
+    if result.warnings:
+        data["warnings"] = list(result.warnings)
+    if result.reason:
+        data["reason"] = result.reason
+    if result.provisional:
+        data["provisional"] = result.provisional
+    return data
+
+
+def values_json(value: ValueResult) -> dict:
+    data = {"id": value.id, "subject": value.subject, "value": value_json(value.value, value.type),
+            "unit": value.unit}
+    if value.missing:
+        data["missing"] = list(value.missing)
+    if value.flexibility != "locked":
+        data["layer"] = value.layer
+        data["flexibility"] = value.flexibility
+        if value.because:
+            data["because"] = value.because
+        if value.national:
+            data["national"] = value.national
+    if value.provisional:
+        data["provisional"] = value.provisional
+    return data
+
+
+def arrangement_json(result: ArrangementResult) -> dict:
+    return {
+        "id": result.id,
+        "source": result.source,
+        "as_of": result.as_of.isoformat(),
+        "outcome": result.outcome.value,
+        "layers": list(result.layers),
+        "results": [result_json(r) for r in result.results],
+        "values": [values_json(v) for v in result.values],
+    }
+
+
+def report_json(report: CheckReport) -> dict:
+    return {
+        "as_of": report.as_of.isoformat() if report.as_of else None,
+        "layers": [{k: v for k, v in (("name", l.name), ("version", l.version), ("icb", l.icb),
+                                      ("file", l.file)) if v is not None} for l in report.layers],
+        "arrangements": [arrangement_json(a) for a in report.arrangements],
+    }
+
+
+def dumps(data: Any, compact: bool = False) -> str:
+    if compact:
+        return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    return json.dumps(data, ensure_ascii=False, indent=2)
+
+
+def diagnostics_json(diagnostics) -> dict:
+    return {"diagnostics": [to_json(d) for d in diagnostics]}
