@@ -21,7 +21,7 @@ import attrs
 from . import nodes as n
 from . import typesys as t
 from .diagnostics import Diagnostic, InvalidInput, Related
-from .library import Form, Layer, Library, describe_flex
+from .library import Form, Layer, Library, describe_flex, literal_value
 from .typecheck import Checked, transitive
 
 
@@ -87,6 +87,7 @@ class Program:
     tables: dict[str, TableInForce]
     defines: dict[str, DefineInForce]
     requirements: tuple[RequirementInForce, ...]
+    key_cache: dict = attrs.field(factory=dict)
 
     @property
     def library(self) -> Library:
@@ -273,3 +274,16 @@ def _number(value):
 
 
 __all__ = ["Program", "Provenance", "select", "local_layer_for", "describe_flex"]
+
+
+def table_keys(program: Program, name: str) -> frozenset:
+    """The keys of a one-key table in force in a program (cached per program)."""
+    cache = program.key_cache
+    if name not in cache:
+        table = program.tables.get(name)
+        keys: frozenset = frozenset()
+        if table is not None and len(table.keys) == 1:
+            position = table.columns.index(table.keys[0])
+            keys = frozenset(literal_value(row.cells[position]) for row, _ in table.rows)
+        cache[name] = keys
+    return cache[name]

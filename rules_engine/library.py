@@ -266,7 +266,11 @@ def assemble(layers: list[Layer]) -> tuple[Library, list[Diagnostic]]:
             elif isinstance(decl, n.AddRequirementDecl):
                 forms.setdefault(decl.requirement.id, []).append(
                     Form(decl.requirement, layer, decl.requirement.effective))
-    schema, problems = build_schema(enum_decls, fact_decls, subject_decls)
+    tables = {}
+    for name, name_forms in forms.items():
+        if isinstance(name_forms[0].term, n.TableDecl):
+            tables[name] = name_forms[0].term
+    schema, problems = build_schema(enum_decls, fact_decls, subject_decls, tables)
     diagnostics += problems
     for name, name_forms in forms.items():
         diagnostics += _check_forms(name, name_forms)

@@ -23,12 +23,12 @@ import attrs
 from .compile import CompiledProgram, Env, compile_program
 from .diagnostics import Diagnostic, InvalidInput
 from .evaluate import Evaluator
-from .layers import Program, local_layer_for, select
+from .layers import Program, local_layer_for, select, table_keys
 from .library import Layer, Library, assemble, load_library, read_sources, rule_files_in, shipped_rule_files
 from .lower import lower
 from .parser import parse
 from .results import ArrangementResult, CheckReport, LayerRef
-from .schema import Arrangement, load_arrangement
+from .schema import Arrangement, check_constraints, load_arrangement
 from .source import SourceFile
 from .typecheck import Checked, check_library
 
@@ -154,7 +154,10 @@ class Engine:
     def evaluate(self, arrangement: Arrangement, as_of: dt.date | None = None,
                  trace: list | None = None) -> ArrangementResult:
         day = self.as_of_for(arrangement, as_of)
-        _, evaluator = self.program(day, _text(arrangement.facts.get("icb")))
+        compiled, evaluator = self.program(day, _text(arrangement.facts.get("icb")))
+        if self.library.schema.constraints:
+            check_constraints(self.library.schema, arrangement,
+                              lambda table: table_keys(compiled.program, table), day)
         return evaluator.run(arrangement, trace)
 
     def load_arrangement(self, path: str | Path, text: str | None = None) -> Arrangement:

@@ -42,7 +42,8 @@ import sys
 from collections.abc import Iterable, Iterator
 from typing import IO
 
-# ICB codes with a relative size (millions of registered patients, roughly).
+# 42 ICB codes (three letters, starting with Q) with illustrative relative
+# sizes, in millions of registered patients; the order is fixed.
 ICB_SIZES: tuple[tuple[str, float], ...] = (
     ("QGH", 1.1), ("QHG", 1.0), ("QHL", 1.8), ("QHM", 1.5), ("QJG", 1.2),
     ("QJK", 1.0), ("QJM", 0.8), ("QKK", 1.1), ("QKS", 1.0), ("QMF", 2.0),
@@ -193,7 +194,8 @@ def _generate(scale: float, seed: int, as_of: dt.date, selected: list[int]) -> I
         yield from icb_generator.arrangements(pcn_counts[index], single_counts[index])
 
 
-def write_jsonl(path_or_file: str | IO[str], arrangements: Iterable[dict]) -> int:
+def write_jsonl(path_or_file: str | os.PathLike[str] | IO[str],
+                arrangements: Iterable[dict]) -> int:
     """Write one compact JSON object a line; return how many were written."""
     if hasattr(path_or_file, "write"):
         return _write_lines(path_or_file, arrangements)
@@ -228,6 +230,8 @@ class _IcbGenerator:
         self.rng = rng
         self.as_of = as_of
         self.code = ICB_CODES[index]
+        # Codes are a fixed-width prefix per ICB and a running number, so they
+        # stay unique (growing a digit past 999 in one ICB) at any scale.
         self.pcn_prefix = f"U{index + 10:02d}"
         self.ods_prefix = f"{ODS_LETTERS[index // 4]}{81 + index % 4}"
         self.pcns_made = 0
@@ -313,7 +317,8 @@ class _IcbGenerator:
     def practice_list_size(self, at_most: int) -> int:
         """A lognormal list size, clipped to the national range, no more than ``at_most``."""
         for _ in range(50):
-            size = round(self.rng.lognormvariate(math.log(PRACTICE_LIST_MEDIAN), PRACTICE_LIST_SIGMA))
+            size = round(self.rng.lognormvariate(math.log(PRACTICE_LIST_MEDIAN),
+                                                 PRACTICE_LIST_SIGMA))
             size = min(MAX_PRACTICE_LIST, max(MIN_PRACTICE_LIST, size))
             if size <= at_most:
                 return size

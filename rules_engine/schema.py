@@ -46,12 +46,33 @@ class Subject:
 
 
 @attrs.frozen
+class KeyConstraint:
+    """A fact (or a map's keys) whose values must be keys of a table in force.
+
+    Declared by using a one-key table's name as a type:
+    `fact pcn.arrs_claims[].role: arrs_roles` or `indicators{qof_indicators}`.
+    Checked per date, since the rows in force change from year to year.
+    """
+
+    segments: tuple[tuple[str, str], ...]  # (name, field|list|map)
+    table: str
+    on_keys: bool
+    span: Span
+
+    @property
+    def dotted(self) -> str:
+        return ".".join(name + ("[]" if kind == "list" else "{}" if kind == "map" else "")
+                        for name, kind in self.segments)
+
+
+@attrs.frozen
 class Schema:
     root: t.Record
     enums: dict[str, t.Enum]
     subjects: dict[str, Subject]
     required: frozenset[str]  # dotted schema paths that must be present
     validator: Callable = attrs.field(eq=False, repr=False)
+    constraints: tuple[KeyConstraint, ...] = ()
 
 
 # ------------------------------------------------------------ building a schema
@@ -101,8 +122,27 @@ def resolve_type(expr: n.TypeExpr, enums: dict[str, t.Enum],
 
 
 def build_schema(enum_decls: list[n.EnumDecl], fact_decls: list[n.FactDecl],
-                 subject_decls: list[n.SubjectDecl]) -> tuple[Schema, list[Diagnostic]]:
+                 subject_decls: list[n.SubjectDecl],
+                 tables: dict[str, n.TableDecl] | None = None) -> tuple[Schema, list[Diagnostic]]:
     diagnostics: list[Diagnostic] = []
+    tables = tables or {}
+    constraints: dict[tuple, KeyConstraint] = {}
+
+    def fact_type(expr: n.TypeExpr, segments: tuple, on_keys: bool) -> t.Type:
+        """A fact's type; a one-key table's name means one of its keys in force."""
+        if isinstance(expr, n.NamedType) and expr.name in tables and expr.name not in enums \
+                and t.type_named(expr.name) is None:
+            table = tables[expr.name]
+            key_column = next((c for c in table.columns if table.keys and c.name == table.keys[0]), None)
+            if len(table.keys) != 1 or key_column is None or key_column.type is None:
+                diagnostics.append(Diagnostic(
+                    "E-TYPE-006", f"the table `{expr.name}` has {len(table.keys)} keys; only a one-key "
+                    "table can be used as a type", expr.span))
+                return t.ERROR
+            constraints[(segments, on_keys)] = KeyConstraint(segments, expr.name, on_keys, expr.span)
+            return resolve_type(key_column.type, enums, diagnostics)
+        return resolve_type(expr, enums, diagnostics)
+
     enums: dict[str, t.Enum] = {}
     enum_spans: dict[str, Span] = {}
     for decl in enum_decls:
@@ -116,6 +156,7 @@ def build_schema(enum_decls: list[n.EnumDecl], fact_decls: list[n.FactDecl],
     required: set[str] = set()
     for decl in fact_decls:
         builder, dotted = root, ""
+        all_segments = tuple((seg.name, seg.kind) for seg in decl.path)
         for position, segment in enumerate(decl.path):
             last = position == len(decl.path) - 1
             dotted = f"{dotted}.{segment.name}" if dotted else segment.name
@@ -128,14 +169,14 @@ def build_schema(enum_decls: list[n.EnumDecl], fact_decls: list[n.FactDecl],
                 if existing is not None:
                     diagnostics.append(_twice(f"fact `{decl.dotted}`", segment.span, existing[2]))
                     break
-                builder.fields[segment.name] = ("leaf", resolve_type(decl.type, enums, diagnostics),
+                builder.fields[segment.name] = ("leaf", fact_type(decl.type, all_segments, False),
                                                 segment.span)
                 break
             if segment.kind == "map":
-                key_type = resolve_type(segment.key_type, enums, diagnostics)
+                key_type = fact_type(segment.key_type, all_segments[:position + 1], True)
                 if existing is None:
                     if last:
-                        inner = ("leaf", resolve_type(decl.type, enums, diagnostics))
+                        inner = ("leaf", fact_type(decl.type, all_segments, False))
                     else:
                         inner = ("record", _Builder(dotted))
                     builder.fields[segment.name] = ("map", (key_type, *inner), segment.span)
@@ -187,7 +228,37 @@ def build_schema(enum_decls: list[n.EnumDecl], fact_decls: list[n.FactDecl],
         subjects[decl.name] = Subject(decl.name, decl.each, decl.path, decl.keyed_by,
                                       decl.numbered_within, record, decl.span)
     validator = _record_validator(root_type, frozenset(required), "")
-    return Schema(root_type, enums, subjects, frozenset(required), validator), diagnostics
+    return Schema(root_type, enums, subjects, frozenset(required), validator,
+                  tuple(constraints.values())), diagnostics
+
+
+def constrained_values(root: FactRecord, constraint: KeyConstraint):
+    """(field path, value) for every value (or map key) a constraint governs."""
+    def walk(container, segments, path):
+        name, kind = segments[0]
+        if not isinstance(container, dict) or container.get(name) is None:
+            return
+        value, here = container[name], [*path, name]
+        rest = segments[1:]
+        if kind == "list":
+            for index, item in enumerate(value):
+                if item is None:
+                    continue
+                if rest:
+                    yield from walk(item, rest, [*here, index])
+                else:
+                    yield [*here, index], item
+        elif kind == "map":
+            for key, item in value.items():
+                if not rest:  # the map itself is constrained: its keys, or its values
+                    yield [*here, key], (key if constraint.on_keys else item)
+                else:
+                    yield from walk(item, rest, [*here, key])
+        elif not rest:
+            yield here, value
+        else:
+            yield from walk(value, rest, here)
+    yield from walk(root, constraint.segments, [])
 
 
 def _record_at(root: t.Record, path: tuple[str, ...]) -> t.Type | None:
@@ -471,6 +542,8 @@ class Arrangement:
     facts: FactRecord
     source: str  # file name (and line, for a population row)
     raw_source: SourceFile | None = attrs.field(default=None, eq=False, repr=False)
+    document: Any = attrs.field(default=None, eq=False, repr=False)
+    line: int | None = None  # a population row's line
 
 
 def _yaml():
@@ -528,8 +601,14 @@ def validate_document(schema: Schema, document: Any, source: SourceFile | None,
     """Typed facts from a parsed document; raises InvalidInput on any problem."""
     problems = _Problems()
     facts = schema.validator(document, [], problems)
-    if not problems:
-        return facts
+    if problems:
+        raise InvalidInput(place_problems(problems, document, source, origin, line))
+    return facts
+
+
+def place_problems(problems, document, source: SourceFile | None, origin: str,
+                   line: int | None = None) -> list[Diagnostic]:
+    """Diagnostics for field-path problems, on their lines where there are lines."""
     diagnostics = []
     for problem in problems:
         if source is not None:
@@ -540,7 +619,7 @@ def validate_document(schema: Schema, document: Any, source: SourceFile | None,
             span = None
         diagnostics.append(Diagnostic(problem.code, problem.message, span, hint=problem.hint,
                                       path=_show(problem.path) or "(top level)"))
-    raise InvalidInput(diagnostics)
+    return diagnostics
 
 
 def load_arrangement(schema: Schema, path: str | Path, text: str | None = None) -> Arrangement:
@@ -555,7 +634,7 @@ def load_arrangement(schema: Schema, path: str | Path, text: str | None = None) 
     source = SourceFile(path, text)
     document = read_document(source)
     facts = validate_document(schema, document, source, path)
-    return Arrangement(facts, path, source)
+    return Arrangement(facts, path, source, document)
 
 
 def parse_json_line(schema: Schema, text: str, origin: str, line: int) -> Arrangement:
@@ -566,4 +645,24 @@ def parse_json_line(schema: Schema, text: str, origin: str, line: int) -> Arrang
         raise InvalidInput([Diagnostic("E-FACT-006", f"line {line} is not valid JSON: {error.msg}",
                                        Span(origin, line, error.colno, line, error.colno + 1))]) from None
     facts = validate_document(schema, document, None, origin, line)
-    return Arrangement(facts, f"{origin}:{line}")
+    return Arrangement(facts, f"{origin}:{line}", None, document, line)
+
+
+def check_constraints(schema: Schema, arrangement: Arrangement, keys_in_force, as_of) -> None:
+    """Values that must be keys of a table in force on `as_of`; raises InvalidInput."""
+    problems = _Problems()
+    for constraint in schema.constraints:
+        valid = keys_in_force(constraint.table)
+        for path, value in constrained_values(arrangement.facts, constraint):
+            if value in valid:
+                continue
+            what = constraint.table.replace("_", " ")
+            suggestion = did_you_mean(str(value), [str(v) for v in valid])
+            problems.add(path, "E-FACT-003",
+                         f"`{value}` at `{_show(path)}` is not in {what} on {as_of}",
+                         hint=(suggestion + " " if suggestion else "") +
+                         f"valid on that date: {one_of([str(v) for v in valid], 30)}",
+                         at_key=constraint.on_keys)
+    if problems:
+        raise InvalidInput(place_problems(problems, arrangement.document, arrangement.raw_source,
+                                          arrangement.source, arrangement.line))

@@ -7,6 +7,7 @@ import doctest
 import io
 import json
 import math
+import random
 import statistics
 import subprocess
 import sys
@@ -67,8 +68,9 @@ def broken_rules(arrangement: dict) -> set[str]:
             broken.add("no_saturday_enhanced_access")
         for claim in pcn["arrs_claims"]:
             if claim["role"] == "gp":
-                start = dt.date.fromisoformat(claim["start"])
-                if dt.date.fromisoformat(claim["gp_cct_date"]) < start.replace(year=start.year - 2):
+                cct_age = (dt.date.fromisoformat(claim["start"])
+                           - dt.date.fromisoformat(claim["gp_cct_date"]))
+                if cct_age > dt.timedelta(days=2 * 365):
                     broken.add("arrs_gp_cct_over_2_years")
     for practice in arrangement["practices"]:
         if set(practice["core_hours"].values()) != {"08:00-18:30"}:
@@ -99,7 +101,6 @@ def test_generate_streams():
 
 
 def test_no_global_random_state_is_used():
-    import random
     random.seed(1)
     before = random.random()
     random.seed(1)
