@@ -136,8 +136,9 @@ def _diagnostic(source: SourceFile, error: UnexpectedInput) -> Diagnostic:
 
 
 def _hint_for(token: lark.Token, expected) -> str | None:
-    if token.value == "=" and "COMPARE_OP" not in expected and "EQUAL" not in expected:
-        return "comparisons cannot be chained; put one side in brackets"
+    if token.type in ("EQUAL", "LESSTHAN", "MORETHAN", "__ANON_0", "__ANON_1", "__ANON_2") \
+            and "AND" in expected and "EQUAL" not in expected:
+        return "comparisons cannot be chained; join them with `and`, or put one side in brackets"
     if token.type == "NAME" and token.value in ("True", "False"):
         return "yes/no values are written `true` and `false`"
     return None
