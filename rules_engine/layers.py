@@ -149,12 +149,10 @@ def _row_in_force(row: n.Row, columns: tuple[str, ...], as_of: dt.date) -> bool:
 def select(checked: Checked, as_of: dt.date, local: Layer | None = None) -> Program:
     library = checked.library
     national = tuple(l for l in library.national if l.in_force(as_of))
-    if not national:
-        start, end = library.coverage()
-        covered = f"{start} to {end}" if start and end else "no dates"
+    if not any(l.in_force(as_of) for l in library.contracts):
         raise InvalidInput([Diagnostic(
             "E-LAYER-011", f"no national contract in the library is in force on {as_of}", None,
-            hint=f"the library covers {covered}; choose a date in that range with --as-of",
+            hint=f"the library covers {library.coverage()}; choose a date in that range with --as-of",
             path="as_of")])
     if local is not None and not local.in_force(as_of):
         local = None

@@ -173,11 +173,21 @@ class Library:
     def local_layer(self, name: str) -> Layer | None:
         return next((layer for layer in self.local if layer.name == name), None)
 
-    def coverage(self) -> tuple[dt.date | None, dt.date | None]:
-        starts = [l.period.start for l in self.national if l.period]
-        ends = [l.period.end for l in self.national if l.period]
-        return (min(starts) if starts else None,
-                None if (not ends or None in ends or len(ends) < len(self.national)) else max(ends))
+    @property
+    def contracts(self) -> tuple[Layer, ...]:
+        """National layers that hold terms (not only facts and enumerations)."""
+        return tuple(l for l in self.national if any(
+            isinstance(d, (n.ParameterDecl, n.TableDecl, n.DefineDecl, n.RequirementDecl))
+            for d in l.syntax.declarations))
+
+    def coverage(self) -> str:
+        """The dates the contracts cover, for messages: '2023-04-01 to 2026-03-31'."""
+        periods = [l.period for l in self.contracts]
+        if not periods or None in periods:
+            return "all dates" if periods else "no dates"
+        start = min(p.start for p in periods)
+        ends = [p.end for p in periods]
+        return f"from {start}" if None in ends else f"{start} to {max(ends)}"
 
 
 # ------------------------------------------------------------------- loading

@@ -333,6 +333,9 @@ class _Checker:
             self.names[id(expr)] = Resolved("as_of", name)
             return BUILTIN_NAMES[name]
         enum = self.enum_for(name, expected)
+        if enum is None and expected is None:
+            owners = [e for e in self.enums.values() if name in e.members]
+            enum = owners[0] if len(owners) == 1 else None
         if enum is not None:
             self.names[id(expr)] = Resolved("member", name)
             return enum

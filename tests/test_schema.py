@@ -1,0 +1,85 @@
+"""schema.py: facts declared in rule files; arrangements checked against them."""
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+
+from rules_engine import InvalidInput
+from rules_engine.values import FactList, FactRecord
+
+from conftest import GOLDEN
+
+
+def load(engine, text, name="a.yaml"):
+    return engine.load_arrangement(name, text)
+
+
+def test_schema_is_declared_in_rule_files(fixture_engine):
+    schema = fixture_engine.library.schema
+    assert schema.root.field("pcn").field("raw_list_size") is not None
+    assert set(schema.subjects) == {"pcn", "practice", "claim"}
+    assert [c.table for c in schema.constraints] == ["arrs_roles"]
+
+
+def test_values_are_typed_exactly(fixture_engine):
+    arrangement = load(fixture_engine, """
+as_of: 2025-06-01
+pcn:
+  code: U1
+  raw_list_size: 31000
+  arrs_claims:
+    - {role: paramedic, wte: 0.5, annual_cost: "41234.567", region: national}
+practices:
+  - ods_code: D1
+    core_hours: {mon: "08:00-13:00, 13:30-18:30"}
+""")
+    facts = arrangement.facts
+    assert facts["as_of"] == dt.date(2025, 6, 1)
+    assert facts["pcn"]["raw_list_size"] == Decimal(31000)
+    claim = facts["pcn"]["arrs_claims"][0]
+    assert claim["annual_cost"] == Decimal("41234.567") and claim["wte"] == Decimal("0.5")
+    assert isinstance(facts["pcn"]["arrs_claims"], FactList)
+    assert facts["practices"][0]["core_hours"]["mon"] == ((480, 780), (810, 1110))
+    assert isinstance(facts["practices"][0], FactRecord)
+    assert facts["practices"][0].path == "practices[0]"
+
+
+def test_null_is_a_missing_fact(fixture_engine):
+    facts = load(fixture_engine, "as_of: 2025-06-01\npcn: {code: U1, raw_list_size: null}\n").facts
+    assert "raw_list_size" not in facts["pcn"]
+
+
+def test_json_arrangements_have_lines_too(fixture_engine):
+    with pytest.raises(InvalidInput) as raised:
+        load(fixture_engine, '{"as_of": "2025-06-01",\n "pcn": {"code": "U1",\n  "raw_list_sise": 3}}',
+             "a.json")
+    (d,) = raised.value.diagnostics
+    assert (d.code, d.span.line, d.path) == ("E-FACT-001", 3, "pcn.raw_list_sise")
+    assert "raw_list_size" in d.hint
+
+
+def test_every_problem_is_reported_with_its_path(fixture_engine):
+    with pytest.raises(InvalidInput) as raised:
+        load(fixture_engine, "as_of: 2025-06-01\npcn:\n  raw_list_size: -3\n  extra: 1\n")
+    found = {(d.code, d.path) for d in raised.value.diagnostics}
+    assert found == {("E-FACT-005", "pcn.raw_list_size"), ("E-FACT-001", "pcn.extra"),
+                     ("E-FACT-007", "pcn")}
+
+
+def test_population_rows_name_their_line(fixture_engine):
+    from rules_engine.schema import parse_json_line
+    with pytest.raises(InvalidInput) as raised:
+        parse_json_line(fixture_engine.library.schema, '{"pcn": {"code": 5, "wat": 1}}', "p.jsonl", 7)
+    (d,) = raised.value.diagnostics
+    assert (d.span.file, d.span.line, d.path) == ("p.jsonl", 7, "pcn.wat")
+
+
+def test_table_keys_in_force_constrain_values(fixture_engine):
+    text = "as_of: {date}\npcn:\n  code: U1\n  arrs_claims:\n    - role: gp\n"
+    fixture_engine.evaluate(load(fixture_engine, text.format(date="2025-06-01")))
+    with pytest.raises(InvalidInput) as raised:
+        fixture_engine.evaluate(load(fixture_engine, text.format(date="2024-06-01")))
+    (d,) = raised.value.diagnostics
+    assert (d.code, d.span.line, d.path) == ("E-FACT-003", 5, "pcn.arrs_claims[0].role")
+    assert "clinical_pharmacist" in d.hint and "gp" not in d.hint.split("valid on that date:")[1]
