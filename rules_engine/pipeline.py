@@ -20,11 +20,11 @@ from typing import Callable, Iterable
 
 import attrs
 
-from .compile import CompiledProgram, Env, compile_program
+from .compile import CompiledProgram, compile_program
 from .diagnostics import Diagnostic, InvalidInput
 from .evaluate import Evaluator
 from .layers import Program, local_layer_for, select, table_keys
-from .library import Layer, Library, assemble, load_library, read_sources, rule_files_in, shipped_rule_files
+from .library import Layer, Library, assemble, contract_year, read_sources, rule_files_in, shipped_rule_files
 from .lower import lower
 from .parser import parse
 from .results import ArrangementResult, CheckReport, LayerRef
@@ -186,10 +186,16 @@ class Engine:
                 if name not in names:
                     names.append(name)
         layers = {l.name: l for l in self.library.layers}
-        refs = tuple(LayerRef(name, layers[name].file, getattr(layers[name].header, "version", None),
-                              getattr(layers[name].header, "icb", None)) for name in names)
         dates = {r.as_of for r in results}
         day = as_of or (next(iter(dates)) if len(dates) == 1 else None)
+
+        def version(layer: Layer) -> str | None:
+            if layer.is_local:
+                return None
+            explicit = getattr(layer.header, "version", None)
+            return explicit or (contract_year(day) if day else None)
+        refs = tuple(LayerRef(name, layers[name].file, version(layers[name]),
+                              getattr(layers[name].header, "icb", None)) for name in names)
         return CheckReport(day, refs, tuple(results))
 
     def trace(self, arrangement: Arrangement, as_of: dt.date | None = None):
@@ -229,4 +235,3 @@ def _text(value) -> str | None:
     return value if isinstance(value, str) else None
 
 
-__all__ = ["Engine", "STAGES", "run_until", "Env", "load_library"]
