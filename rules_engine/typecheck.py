@@ -135,6 +135,9 @@ class _Checker:
         if isinstance(actual, t.Error) or isinstance(expected, t.Error):
             return actual
         if isinstance(expected, t.Quantity) and isinstance(actual, t.Quantity):
+            if expected.unit != actual.unit and _literal_in_rate(expr, expected, actual):
+                self.types[id(expr)] = expected  # `£225.49` declared `money per point`
+                return expected
             if expected.unit != actual.unit:
                 self.error("E-UNIT-001", f"{what} should be {t.describe(expected)}, "
                            f"but this is {t.describe(actual)}", expr.span)
@@ -605,6 +608,15 @@ class _Checker:
             return body
         self.expect(expr.body, inner, t.BOOL, f"the `{expr.quantifier}` condition")
         return t.COUNT if expr.quantifier == "count" else t.BOOL
+
+
+def _literal_in_rate(expr, expected: t.Quantity, actual: t.Quantity) -> bool:
+    """A plain amount stands for a rate when the declaration names the rate:
+    `parameter point_value: money per point = £225.49`."""
+    if not isinstance(expr, (n.Money, n.Number, n.Quantity)):
+        return False
+    numerator = t.Unit(tuple((d, e) for d, e in expected.unit.exponents if e > 0))
+    return numerator == actual.unit
 
 
 def check_library(library: Library) -> Checked:

@@ -102,10 +102,10 @@ def test_forms_with_separate_periods_are_chosen_by_date():
 
 
 def test_local_layer_is_chosen_by_icb_and_date():
-    checked = checked_with('local layer l "L" for icb QMM extends des effective 2025-04-01\n')
+    checked = checked_with('local layer l "L" for icb QZZ extends des effective 2025-04-01\n')
     library = checked.library
-    assert local_layer_for(library, "QMM", dt.date(2025, 6, 1)).name == "l"
-    assert local_layer_for(library, "QMM", dt.date(2024, 6, 1)) is None
+    assert local_layer_for(library, "QZZ", dt.date(2025, 6, 1)).name == "l"
+    assert local_layer_for(library, "QZZ", dt.date(2024, 6, 1)) is None
     assert local_layer_for(library, "QAB", dt.date(2025, 6, 1)) is None
 
 

@@ -1,0 +1,39 @@
+"""docs/language.md: every example in the language reference is checked."""
+
+import re
+
+import pytest
+
+from rules_engine import InvalidInput
+from rules_engine.lint import lint_sources
+from rules_engine.pipeline import default_sources
+from rules_engine.source import SourceFile
+
+from conftest import ROOT
+
+DOC = (ROOT / "docs" / "language.md").read_text(encoding="utf-8")
+BLOCKS = [(m.group(1), m.group(2), DOC[:m.start()].count("\n") + 2)
+          for m in re.finditer(r"```(rules|rules-error)\n(.*?)```", DOC, re.S)]
+HEADER = 'national contract docs_example "Documentation example"\n'
+
+
+def sources_for(text: str, line: int) -> list[SourceFile]:
+    national = [s for s in default_sources() if s.path.startswith("contracts/national/")]
+    first = next((l for l in text.splitlines() if l.strip() and not l.lstrip().startswith("#")), "")
+    body = text if first.startswith(("national", "local")) else HEADER + text
+    return national + [SourceFile(f"docs/language.md:{line}", body)]
+
+
+def test_there_are_examples():
+    assert len(BLOCKS) >= 12
+
+
+@pytest.mark.parametrize("kind, text, line", BLOCKS, ids=[f"line-{b[2]}" for b in BLOCKS])
+def test_example(kind, text, line):
+    if kind == "rules":
+        lint_sources(sources_for(text, line))
+        return
+    code = re.search(r"#\s*(E-[A-Z]+-\d{3})", text).group(1)
+    with pytest.raises(InvalidInput) as raised:
+        lint_sources(sources_for(text, line))
+    assert code in [d.code for d in raised.value.diagnostics]
