@@ -82,15 +82,23 @@ def _rules_options(function):
 
 
 @cli.command()
-@click.argument("arrangements", nargs=-1, required=True,
-                type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("arrangements", nargs=-1, type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @_rules_options
 @click.option("--as-of", type=DATE, help="Take the terms in force on this date (overrides the arrangement's).")
+@click.option("--population", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Check every arrangement of a JSON Lines file, streaming.")
+@click.option("--strict", is_flag=True, help="With --population: stop at the first bad line.")
 @click.option("--format", "output_format", type=FORMAT, default="text", show_default=True)
-def check(arrangements, rules, local, as_of, output_format):
+def check(arrangements, rules, local, as_of, population, strict, output_format):
     """Check arrangements (YAML or JSON) against the layers in force."""
+    if not arrangements and population is None:
+        raise click.UsageError("give arrangement files, or --population FILE.jsonl")
+
     def run() -> int:
         engine = Engine.load(rules, local)
+        if population is not None:
+            from .population_run import check_population
+            return check_population(engine, population, as_of, output_format, strict)
         report = engine.check_files(arrangements, as_of)
         if output_format == "json":
             click.echo(json_report.dumps(json_report.report_json(report)))

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import Callable, Iterable, Iterator
 
 import attrs
 
@@ -28,7 +28,7 @@ from .library import Layer, Library, assemble, contract_year, read_sources, rule
 from .lower import lower
 from .parser import parse
 from .results import ArrangementResult, CheckReport, LayerRef
-from .schema import Arrangement, check_constraints, load_arrangement
+from .schema import Arrangement, check_constraints, load_arrangement, parse_json_line
 from .source import SourceFile
 from .typecheck import Checked, check_library
 
@@ -178,6 +178,22 @@ class Engine:
         if problems:
             raise InvalidInput(problems)
         return self.check(arrangements, as_of)
+
+    def population(self, path: str | Path, as_of: dt.date | None = None
+                   ) -> Iterator[ArrangementResult | InvalidInput]:
+        """Evaluate a JSON Lines population as it streams: one result, or the
+        `InvalidInput` of a bad line (which names its line), per line."""
+        schema = self.library.schema
+        origin = str(path)
+        with open(path, encoding="utf-8") as lines:
+            for number, line in enumerate(lines, 1):
+                if not line.strip():
+                    continue
+                try:
+                    arrangement = parse_json_line(schema, line, origin, number)
+                    yield self.evaluate(arrangement, as_of)
+                except InvalidInput as error:
+                    yield error
 
     def report(self, results: list[ArrangementResult], as_of: dt.date | None) -> CheckReport:
         names: list[str] = []
