@@ -29,7 +29,7 @@ from . import nodes as n
 from . import typesys as t
 from .diagnostics import Diagnostic, InvalidInput, did_you_mean, one_of
 from .source import SourceFile, Span
-from .values import FactList, FactRecord, child_path, normalise_ranges
+from .values import FactList, FactRecord, child_path, normalise_ranges, path_parts, spell_path
 
 
 @attrs.frozen
@@ -297,7 +297,8 @@ class FactProblem:
 
 class _Problems(list):
     def add(self, path, code, message, hint=None, at_key=False):
-        self.append(FactProblem(tuple(path), code, message, hint, at_key))
+        parts = path_parts(path) if not isinstance(path, list) else path
+        self.append(FactProblem(tuple(parts), code, message, hint, at_key))
 
 
 Validator = Callable[[Any, list, _Problems], Any]
@@ -318,23 +319,24 @@ def _record_validator(record: t.Record, required: frozenset[str], dotted: str) -
             problems.add(path, "E-FACT-002", f"`{_show(path)}` should be a group of fields, "
                          f"not {_kind_of(raw)}", hint=f"its fields are {one_of(names)}")
             return _MISSING
-        out = FactRecord(_show(path))
+        out = FactRecord(path)
         for key, value in raw.items():
             check = fields.get(key)
             if check is None:
-                key_path = [*path, key]
+                key_path = (path, key)
                 problems.add(key_path, "E-FACT-001", f"`{_show(key_path)}` is not a declared fact",
                              hint=did_you_mean(str(key), names) or
                              (f"the fields here are {one_of(names)}" if names else None), at_key=True)
                 continue
             if value is None:
                 continue  # an explicit null is a missing fact
-            converted = check(value, [*path, key], problems)
+            converted = check(value, (path, key), problems)
             if converted is not _MISSING:
                 out[key] = converted
         for name in needed:
-            if name not in out and not any(p.path[:len(path) + 1] == (*path, name) for p in problems):
-                problems.add(path, "E-FACT-007", f"`{_show([*path, name])}` is required",
+            if name not in out and not any(p.path[:len(here) + 1] == (*here, name) for p in problems
+                                           for here in [path_parts(path)]):
+                problems.add(path, "E-FACT-007", f"`{_show((path, name))}` is required",
                              hint="every arrangement must give it")
         return out
     return validate
@@ -350,9 +352,9 @@ def _validator(type_: t.Type, required: frozenset[str], dotted: str) -> Validato
             if not isinstance(raw, (list, tuple)):
                 problems.add(path, "E-FACT-002", f"`{_show(path)}` should be a list, not {_kind_of(raw)}")
                 return _MISSING
-            out = FactList(_show(path))
+            out = FactList(path)
             for index, item in enumerate(raw):
-                converted = element(item, [*path, index], problems) if item is not None else _MISSING
+                converted = element(item, (path, index), problems) if item is not None else _MISSING
                 out.append(converted if converted is not _MISSING else None)
             return out
         return validate_list
@@ -365,12 +367,12 @@ def _validator(type_: t.Type, required: frozenset[str], dotted: str) -> Validato
                 problems.add(path, "E-FACT-002", f"`{_show(path)}` should be a group of entries, "
                              f"not {_kind_of(raw)}")
                 return _MISSING
-            out = FactRecord(_show(path))
+            out = FactRecord(path)
             for raw_key, raw_value in raw.items():
-                converted_key = key(raw_key, [*path, raw_key], problems)
+                converted_key = key(raw_key, (path, raw_key), problems)
                 if converted_key is _MISSING or raw_value is None:
                     continue
-                converted = value(raw_value, [*path, raw_key], problems)
+                converted = value(raw_value, (path, raw_key), problems)
                 if converted is not _MISSING:
                     out[converted_key] = converted
             return out
@@ -382,7 +384,7 @@ def _validator(type_: t.Type, required: frozenset[str], dotted: str) -> Validato
             if not isinstance(raw, (list, tuple)):
                 problems.add(path, "E-FACT-002", f"`{_show(path)}` should be a list, not {_kind_of(raw)}")
                 return _MISSING
-            items = [element(item, [*path, i], problems) for i, item in enumerate(raw)]
+            items = [element(item, (path, i), problems) for i, item in enumerate(raw)]
             return frozenset(i for i in items if i is not _MISSING)
         return validate_set
     return _leaf(type_)
@@ -507,9 +509,13 @@ def _leaf(type_: t.Type) -> Validator:
     return lambda raw, path, problems: raw  # error type: accept anything
 
 
-def _show(path) -> str:
+def _show(chain) -> str:
+    return spell_path(chain)
+
+
+def _show_parts(parts) -> str:
     text = ""
-    for part in path:
+    for part in parts:
         text = child_path(text, part)
     return text
 
@@ -600,7 +606,7 @@ def validate_document(schema: Schema, document: Any, source: SourceFile | None,
                       origin: str, line: int | None = None) -> FactRecord:
     """Typed facts from a parsed document; raises InvalidInput on any problem."""
     problems = _Problems()
-    facts = schema.validator(document, [], problems)
+    facts = schema.validator(document, None, problems)
     if problems:
         raise InvalidInput(place_problems(problems, document, source, origin, line))
     return facts
@@ -618,7 +624,7 @@ def place_problems(problems, document, source: SourceFile | None, origin: str,
         else:
             span = None
         diagnostics.append(Diagnostic(problem.code, problem.message, span, hint=problem.hint,
-                                      path=_show(problem.path) or "(top level)"))
+                                      path=_show_parts(problem.path) or "(top level)"))
     return diagnostics
 
 
@@ -659,7 +665,7 @@ def check_constraints(schema: Schema, arrangement: Arrangement, keys_in_force, a
             what = constraint.table.replace("_", " ")
             suggestion = did_you_mean(str(value), [str(v) for v in valid])
             problems.add(path, "E-FACT-003",
-                         f"`{value}` at `{_show(path)}` is not in {what} on {as_of}",
+                         f"`{value}` at `{_show_parts(path)}` is not in {what} on {as_of}",
                          hint=(suggestion + " " if suggestion else "") +
                          f"valid on that date: {one_of([str(v) for v in valid], 30)}",
                          at_key=constraint.on_keys)

@@ -118,23 +118,54 @@ def format_ranges(ranges: TimeRanges) -> str:
 # -------------------------------------------------------------- fact containers
 
 class FactRecord(dict):
-    """An arrangement record (or map) that knows its field path."""
+    """An arrangement record (or map) that knows its field path.
 
-    __slots__ = ("path",)
+    The path is kept as a chain `(parent_chain, key)`, cheap to build while an
+    arrangement is read, and spelled out only when a message needs it.
+    """
 
-    def __init__(self, path: str, items: Iterable[tuple[str, Any]] = ()):
+    __slots__ = ("chain",)
+
+    def __init__(self, chain: Any = None, items: Iterable[tuple[str, Any]] = ()):
         super().__init__(items)
-        self.path = path
+        self.chain = chain
+
+    @property
+    def path(self) -> str:
+        return spell_path(self.chain)
 
 
 class FactList(list):
     """An arrangement list that knows its field path."""
 
-    __slots__ = ("path",)
+    __slots__ = ("chain",)
 
-    def __init__(self, path: str, items: Iterable[Any] = ()):
+    def __init__(self, chain: Any = None, items: Iterable[Any] = ()):
         super().__init__(items)
-        self.path = path
+        self.chain = chain
+
+    @property
+    def path(self) -> str:
+        return spell_path(self.chain)
+
+
+def path_parts(chain: Any) -> list:
+    """`((None, "pcn"), "code")` -> ["pcn", "code"]; a plain string is one part."""
+    parts = []
+    while isinstance(chain, tuple):
+        chain, key = chain
+        parts.append(key)
+    if isinstance(chain, str) and chain:
+        parts.append(chain)
+    parts.reverse()
+    return parts
+
+
+def spell_path(chain: Any) -> str:
+    text = ""
+    for part in path_parts(chain):
+        text = child_path(text, part)
+    return text
 
 
 def child_path(parent: str, key: Any) -> str:
