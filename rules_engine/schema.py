@@ -458,7 +458,20 @@ def _leaf(type_: t.Type) -> Validator:
             return minutes
         return check_time
     if isinstance(type_, t.Interval):
+        seen: dict[str, tuple] = {}  # the same few intervals recur across a population
+
         def check_interval(raw, path, problems):
+            if type(raw) is str:
+                cached = seen.get(raw)
+                if cached is not None:
+                    return cached
+                value = parse_interval(raw, path, problems)
+                if value is not _MISSING and len(seen) < 4096:
+                    seen[raw] = value
+                return value
+            return parse_interval(raw, path, problems)
+
+        def parse_interval(raw, path, problems):
             parts = raw if isinstance(raw, (list, tuple)) else (
                 [p for p in raw.split(",") if p.strip()] if isinstance(raw, str) else None)
             ranges = []
@@ -480,9 +493,13 @@ def _leaf(type_: t.Type) -> Validator:
             "an amount in pounds" if type_.unit == t.GBP else "a number")
 
         def check_number(raw, path, problems):
-            if isinstance(raw, bool):
+            if type(raw) is int:
+                if not fraction and (raw >= 0 or not integral):
+                    return Decimal(raw)
+                value = Decimal(raw)
+            elif isinstance(raw, bool):
                 return wrong(path, problems, raw, what)
-            if isinstance(raw, int):
+            elif isinstance(raw, int):
                 value = Decimal(raw)
             elif isinstance(raw, float):
                 value = Decimal(repr(raw))

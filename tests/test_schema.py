@@ -83,3 +83,17 @@ def test_table_keys_in_force_constrain_values(fixture_engine):
     (d,) = raised.value.diagnostics
     assert (d.code, d.span.line, d.path) == ("E-FACT-003", 5, "pcn.arrs_claims[0].role")
     assert "clinical_pharmacist" in d.hint and "gp" not in d.hint.split("valid on that date:")[1]
+
+
+@pytest.mark.parametrize("field, value, code", [
+    ("wte", "2", "E-FACT-005"), ("wte", "-1", "E-FACT-005"), ("wte", "true", "E-FACT-002"),
+    ("annual_cost", "abc", "E-FACT-002"), ("annual_cost", "1e400000", None),
+])
+def test_number_checks(fixture_engine, field, value, code):
+    text = f"as_of: 2025-06-01\npcn:\n  code: U1\n  arrs_claims:\n    - {{role: paramedic, {field}: {value}}}\n"
+    if code is None:
+        load(fixture_engine, text)
+        return
+    with pytest.raises(InvalidInput) as raised:
+        load(fixture_engine, text)
+    assert [d.code for d in raised.value.diagnostics] == [code]
