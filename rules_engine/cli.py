@@ -88,7 +88,8 @@ def _rules_options(function):
 @click.option("--population", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="Check every arrangement of a JSON Lines file, streaming.")
 @click.option("--strict", is_flag=True, help="With --population: stop at the first bad line.")
-@click.option("--format", "output_format", type=FORMAT, default="text", show_default=True)
+@click.option("--format", "output_format", type=click.Choice(["text", "json", "html"]), default="text",
+              show_default=True)
 def check(arrangements, rules, local, as_of, population, strict, output_format):
     """Check arrangements (YAML or JSON) against the layers in force."""
     if not arrangements and population is None:
@@ -102,10 +103,13 @@ def check(arrangements, rules, local, as_of, population, strict, output_format):
         report = engine.check_files(arrangements, as_of)
         if output_format == "json":
             click.echo(json_report.dumps(json_report.report_json(report)))
+        elif output_format == "html":
+            from .reports.html_report import render_check
+            click.echo(render_check(report), nl=False)
         else:
             click.echo(text_report.render(report, color=sys.stdout.isatty()), nl=False)
         return ExitCode.FAILURES if report.outcome is Outcome.FAIL else ExitCode.OK
-    sys.exit(_run(run, output_format))
+    sys.exit(_run(run, "json" if output_format == "json" else "text"))
 
 
 @cli.command()
@@ -168,6 +172,53 @@ def explain(rule_id, arrangement_path, subject, rules, local, as_of, full, outpu
             click.echo(render_explanation(explanations, full), nl=False)
         return ExitCode.FAILURES if any(e.outcome == "fail" for e in explanations) else ExitCode.OK
     sys.exit(_run(run, output_format))
+
+
+@cli.command("vary-check")
+@click.argument("local", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--rules", type=click.Path(exists=True, path_type=Path),
+              help="Check against this library instead of the shipped one.")
+@click.option("--as-of", type=DATE, help="Show national values on this date (default: the layer's start).")
+@click.option("--format", "output_format", type=click.Choice(["text", "json", "html"]), default="text",
+              show_default=True)
+def vary_check_command(local, rules, as_of, output_format):
+    """Check a proposed local layer: is each variation permitted?"""
+    from .variations import vary_check
+    from .reports import variations_report
+    def run() -> int:
+        result = vary_check(local, rules, as_of)
+        if output_format == "json":
+            click.echo(json_report.dumps(result.as_json()))
+        elif output_format == "html":
+            from .reports.html_report import render_vary_check
+            click.echo(render_vary_check(result), nl=False)
+        else:
+            click.echo(variations_report.render(result, color=sys.stdout.isatty()), nl=False)
+        if not result.permitted:
+            click.echo(render_all(result.diagnostics, source_lookup(result.diagnostics)), err=True, nl=False)
+            return ExitCode.INVALID_INPUT
+        return ExitCode.OK
+    sys.exit(_run(run, "json" if output_format == "json" else "text"))
+
+
+@cli.command()
+@click.option("--population", required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Arrangements, one JSON object per line.")
+@click.option("--variation", required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="The proposed local layer.")
+@click.option("--rules", type=click.Path(exists=True, path_type=Path))
+@click.option("--as-of", type=DATE)
+@click.option("--strict", is_flag=True, help="Stop at the first bad line (exit 2).")
+@click.option("--format", "output_format", type=click.Choice(["text", "json", "html"]), default="text",
+              show_default=True)
+def impact(population, variation, rules, as_of, strict, output_format):
+    """What a proposed variation changes: outcomes and values, before and after."""
+    from .population_run import run_impact
+    def run() -> int:
+        baseline = Engine.load(rules, without=variation)  # the library before this layer
+        proposed = Engine.load(rules, variation)
+        return run_impact(baseline, proposed, population, as_of, output_format, strict)
+    sys.exit(_run(run, "json" if output_format == "json" else "text"))
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -101,11 +101,12 @@ class Program:
 def local_layer_for(library: Library, icb: str | None, as_of: dt.date,
                     proposed: Layer | None = None) -> Layer | None:
     """The local layer that applies to an ICB on a date (a proposed one wins)."""
-    if proposed is not None:
-        return proposed if icb is None or proposed.header.icb == icb else None
+    if proposed is not None and (icb is None or proposed.header.icb == icb):
+        return proposed  # a proposed layer stands in for its ICB's current one
     if icb is None:
         return None
-    candidates = [l for l in library.local if l.header.icb == icb and l.in_force(as_of)]
+    candidates = [l for l in library.local if l.header.icb == icb and l.in_force(as_of)
+                  and l is not proposed]
     if len(candidates) > 1:
         raise InvalidInput([Diagnostic(
             "E-LAYER-007", f"two local layers for ICB {icb} are in force on {as_of}",

@@ -113,9 +113,14 @@ class Engine:
 
     @classmethod
     def load(cls, rules: str | Path | None = None, local: str | Path | None = None,
-             extra_sources: Iterable[SourceFile] = ()) -> "Engine":
-        """Load a library (the shipped one by default) and an optional proposed local layer."""
+             extra_sources: Iterable[SourceFile] = (), without: str | Path | None = None) -> "Engine":
+        """Load a library (the shipped one by default) and an optional proposed
+        local layer. `without` names a local layer file whose layer (by name)
+        is left out: the baseline before that layer was agreed."""
         sources = library_sources(rules) + list(extra_sources)
+        if without is not None:
+            excluded = _layer_name(read_sources([without])[0])
+            sources = [s for s in sources if _layer_name(s) != excluded]
         proposed_source = None
         if local is not None:
             proposed_source = read_sources([local])[0]

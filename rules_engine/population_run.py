@@ -53,3 +53,30 @@ def check_population(engine: Engine, path: Path, as_of: dt.date | None, output_f
         for rule_id, count in failing.most_common():
             click.echo(f"  {rule_id}: {count} failing")
     return 1 if outcomes.get("fail") else 0
+
+
+def run_impact(baseline: Engine, proposed: Engine, population: Path, as_of: dt.date | None,
+               output_format: str, strict: bool) -> int:
+    from .impact import ImpactSummary, impact
+    summary = ImpactSummary()
+    changed = []
+    for item in impact(baseline, proposed, population, as_of, summary):
+        if isinstance(item, InvalidInput):
+            click.echo(render_all(item.diagnostics, source_lookup(item.diagnostics)), err=True, nl=False)
+            if strict:
+                return 2
+            continue
+        if output_format == "json":
+            sys.stdout.write(dumps(item.as_json(), compact=True) + "\n")
+        else:
+            changed.append(item)
+    data = summary.as_json()
+    if output_format == "json":
+        sys.stdout.write(dumps({"summary": data}, compact=True) + "\n")
+    elif output_format == "html":
+        from .reports.html_report import render_impact
+        click.echo(render_impact(data, changed), nl=False)
+    else:
+        from .reports.impact_report import render
+        click.echo(render(data, changed), nl=False)
+    return 0
