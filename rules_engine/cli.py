@@ -88,18 +88,22 @@ def _rules_options(function):
 @click.option("--population", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="Check every arrangement of a JSON Lines file, streaming.")
 @click.option("--strict", is_flag=True, help="With --population: stop at the first bad line.")
+@click.option("--jobs", "-j", type=click.IntRange(1, 64), default=1, show_default=True,
+              help="With --population: worker processes (same output, same order).")
 @click.option("--format", "output_format", type=click.Choice(["text", "json", "html"]), default="text",
               show_default=True)
-def check(arrangements, rules, local, as_of, population, strict, output_format):
+def check(arrangements, rules, local, as_of, population, strict, jobs, output_format):
     """Check arrangements (YAML or JSON) against the layers in force."""
     if not arrangements and population is None:
         raise click.UsageError("give arrangement files, or --population FILE.jsonl")
 
     def run() -> int:
-        engine = Engine.load(rules, local)
         if population is not None:
-            from .population_run import check_population
-            return check_population(engine, population, as_of, output_format, strict)
+            from .population_run import EngineSpec, check_population, remember
+            spec = EngineSpec(rules, local)
+            remember(spec, Engine.load(rules, local))  # rule-file errors surface here, once
+            return check_population(spec, population, as_of, output_format, strict, jobs)
+        engine = Engine.load(rules, local)
         report = engine.check_files(arrangements, as_of)
         if output_format == "json":
             click.echo(json_report.dumps(json_report.report_json(report)))
@@ -209,15 +213,19 @@ def vary_check_command(local, rules, as_of, output_format):
 @click.option("--rules", type=click.Path(exists=True, path_type=Path))
 @click.option("--as-of", type=DATE)
 @click.option("--strict", is_flag=True, help="Stop at the first bad line (exit 2).")
+@click.option("--jobs", "-j", type=click.IntRange(1, 64), default=1, show_default=True,
+              help="Worker processes (same output, same order).")
 @click.option("--format", "output_format", type=click.Choice(["text", "json", "html"]), default="text",
               show_default=True)
-def impact(population, variation, rules, as_of, strict, output_format):
+def impact(population, variation, rules, as_of, strict, jobs, output_format):
     """What a proposed variation changes: outcomes and values, before and after."""
-    from .population_run import run_impact
+    from .population_run import EngineSpec, remember, run_impact
     def run() -> int:
-        baseline = Engine.load(rules, without=variation)  # the library before this layer
-        proposed = Engine.load(rules, variation)
-        return run_impact(baseline, proposed, population, as_of, output_format, strict)
+        baseline = EngineSpec(rules, without=variation)  # the library before this layer
+        proposed = EngineSpec(rules, variation)
+        remember(baseline, baseline.load())
+        remember(proposed, proposed.load())
+        return run_impact(baseline, proposed, population, as_of, output_format, strict, jobs)
     sys.exit(_run(run, "json" if output_format == "json" else "text"))
 
 

@@ -1,15 +1,16 @@
 """`impact`: what a proposed local variation would do to a population.
 
-Input: a JSON Lines population, the baseline engine (national layers and each
-ICB's current local layer) and the proposed engine (the same, with the
-proposed layer in place of its ICB's current one). Each line is read and
-checked once, then evaluated under both. Output: one `Change` list per
-arrangement whose results or values differ, and an `ImpactSummary`: per
-requirement the outcome transitions (pass -> fail, ...), per value the total
-and per-arrangement change, the count of bad lines skipped.
+Input: arrangements, the baseline engine (national layers and each ICB's
+current local layer) and the proposed engine (the same with the proposed layer
+in place of its ICB's current one). Each arrangement is read and checked once,
+then evaluated under both. Output: per arrangement the `Change`s (requirement
+outcomes and values that differ), and an `ImpactSummary`: per requirement the
+outcome transitions (pass -> fail, ...), per value the totals before and after
+and how many arrangements changed, and the bad lines skipped.
 
-Streams: memory holds counters and the changed arrangements' ids, never the
-population.
+`population_run` streams a JSON Lines file through `assess`, in chunks and
+optionally in several processes; `impact` is the same loop for callers that
+hold the engines.
 """
 
 from __future__ import annotations
@@ -68,70 +69,83 @@ def compare(before: ArrangementResult, after: ArrangementResult) -> list[Change]
     return changes
 
 
+def value_contributions(before: ArrangementResult, after: ArrangementResult) -> tuple:
+    """(value id, unit, amount before, amount after) per numeric value, for totals."""
+    totals: dict[str, list] = {}
+    for index, result in ((0, before), (1, after)):
+        for value in result.values:
+            entry = totals.setdefault(value.id, [value.unit, Decimal(0), Decimal(0)])
+            if isinstance(value.value, Decimal):
+                entry[1 + index] += value.value
+    return tuple((value_id, unit, old, new) for value_id, (unit, old, new) in totals.items())
+
+
 @attrs.define
 class ImpactSummary:
     arrangements: int = 0
     changed: int = 0
     bad_lines: int = 0
     transitions: dict = attrs.field(factory=lambda: defaultdict(Counter))
-    value_totals: dict = attrs.field(factory=dict)  # id -> [before, after, changed count, unit]
-    changed_ids: list = attrs.field(factory=list)
+    value_totals: dict = attrs.field(factory=dict)  # id -> [unit, before, after, arrangements changed]
+    changes_in_pounds: dict = attrs.field(factory=lambda: defaultdict(list))  # id -> per-arrangement
 
-    def add(self, before: ArrangementResult, after: ArrangementResult, changes: list[Change]) -> None:
+    def add(self, arrangement_id: str, changes, contributions) -> None:
         self.arrangements += 1
-        for value in before.values:
-            self._total(value, 0)
-        for value in after.values:
-            self._total(value, 1)
+        for value_id, unit, old, new in contributions:
+            entry = self.value_totals.setdefault(value_id, [unit, Decimal(0), Decimal(0), 0])
+            entry[1] += old
+            entry[2] += new
+            if old != new:
+                entry[3] += 1
+                if unit == "GBP":
+                    self.changes_in_pounds[value_id].append(new - old)
         if not changes:
             return
         self.changed += 1
-        self.changed_ids.append(after.id)
         for change in changes:
             if change.kind == "outcome":
                 self.transitions[change.id][f"{change.before or 'absent'} -> {change.after or 'absent'}"] += 1
-            else:
-                self.value_totals[change.id][2] += 1
-
-    def _total(self, value, index: int) -> None:
-        entry = self.value_totals.setdefault(value.id, [Decimal(0), Decimal(0), 0, value.unit])
-        if isinstance(value.value, Decimal) and not isinstance(value.value, bool):
-            entry[index] += value.value
 
     def as_json(self) -> dict:
         values = {}
-        for value_id, (before, after, changed, unit) in sorted(self.value_totals.items()):
+        for value_id, (unit, before, after, changed) in sorted(self.value_totals.items()):
             if before == after and not changed and unit != "GBP":
                 continue  # payments are always listed, so "no change" is said outright
-            money = unit == "GBP"
-            shown = (lambda d: f"{d:.2f}") if money else (lambda d: value_json(d))
+            shown = (lambda d: f"{d:.2f}") if unit == "GBP" else value_json
             values[value_id] = {"unit": unit, "total_before": shown(before), "total_after": shown(after),
                                 "total_change": shown(after - before), "arrangements_changed": changed}
+            if unit == "GBP":
+                values[value_id]["changes"] = [f"{d:.2f}" for d in self.changes_in_pounds[value_id]]
         return {"arrangements": self.arrangements, "changed": self.changed, "bad_lines": self.bad_lines,
                 "transitions": {rule: dict(sorted(counts.items()))
                                 for rule, counts in sorted(self.transitions.items())},
                 "values": values}
 
 
+def assess(baseline: Engine, proposed: Engine, line: str, origin: str, number: int,
+           as_of: dt.date | None) -> tuple[str, int, tuple[Change, ...], tuple]:
+    """One population row under both engines; raises InvalidInput for a bad row."""
+    arrangement = parse_json_line(proposed.library.schema, line, origin, number)
+    before = baseline.evaluate(arrangement, as_of)
+    after = proposed.evaluate(arrangement, as_of)
+    return after.id, number, tuple(compare(before, after)), value_contributions(before, after)
+
+
 def impact(baseline: Engine, proposed: Engine, population: str | Path, as_of: dt.date | None = None,
            summary: ImpactSummary | None = None) -> Iterator[ArrangementImpact | InvalidInput]:
     """Yield the impact on each changed arrangement, or a bad line's error."""
     summary = summary if summary is not None else ImpactSummary()
-    schema = proposed.library.schema  # a proposed layer may declare facts of its own
-    origin = str(population)
     with open(population, encoding="utf-8") as lines:
         for number, line in enumerate(lines, 1):
             if not line.strip():
                 continue
             try:
-                arrangement = parse_json_line(schema, line, origin, number)
-                before = baseline.evaluate(arrangement, as_of)
-                after = proposed.evaluate(arrangement, as_of)
+                arrangement_id, _, changes, contributions = assess(
+                    baseline, proposed, line, str(population), number, as_of)
             except InvalidInput as error:
                 summary.bad_lines += 1
                 yield error
                 continue
-            changes = compare(before, after)
-            summary.add(before, after, changes)
+            summary.add(arrangement_id, changes, contributions)
             if changes:
-                yield ArrangementImpact(after.id, number, tuple(changes))
+                yield ArrangementImpact(arrangement_id, number, changes)

@@ -1,75 +1,220 @@
-"""`check --population`: evaluate a JSON Lines population as it streams.
+"""Population runs: `check --population` and `impact`, streaming, on N processes.
 
-Input: an engine and a JSON Lines file (one arrangement per line). Output: with
-`--format json`, one results object per line (JSON Lines), then one
-`{"summary": ...}` line; with text, a summary. A bad line is reported on
-stderr with its line number and field path, counted and skipped; `--strict`
-makes it fatal (exit 2). Memory stays flat: nothing is kept per arrangement
-but counters.
+Input: a JSON Lines file (one arrangement per line) and how to build the
+engine(s). Output: with `--format json`, one line per arrangement (check) or
+per changed arrangement (impact), in the file's order, then one
+`{"summary": ...}` line; text and HTML summaries otherwise. A bad line is
+reported on stderr with its line number and field path, counted and skipped;
+`--strict` makes it fatal (exit 2).
+
+The file is read in chunks of lines; each chunk is evaluated in this process
+or, with `jobs > 1`, in a pool of worker processes that each load the library
+once. Results come back in order, so the output is the same for any `jobs`.
+Memory holds one chunk per worker and the counters, never the population.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import multiprocessing
 import sys
 from collections import Counter
 from pathlib import Path
+from typing import Callable, Iterable, Iterator
 
+import attrs
 import click
 
 from .diagnostics import InvalidInput, render_all
-from .pipeline import Engine, source_lookup
+from .impact import ArrangementImpact, ImpactSummary, assess
+from .pipeline import Engine
 from .reports.json_report import arrangement_json, dumps
+from .schema import parse_json_line
 from .values import Outcome
 
+CHUNK_LINES = 200
+SHOWN_BAD_LINES = 20  # after this many, bad lines are counted but not printed
 
-def check_population(engine: Engine, path: Path, as_of: dt.date | None, output_format: str,
-                     strict: bool) -> int:
+
+@attrs.frozen
+class EngineSpec:
+    """How a worker process builds its engine (picklable)."""
+
+    rules: Path | None = None
+    local: Path | None = None
+    without: Path | None = None
+
+    def load(self) -> Engine:
+        return Engine.load(self.rules, self.local, without=self.without)
+
+
+_engines: dict[EngineSpec, Engine] = {}
+
+
+def _engine(spec: EngineSpec) -> Engine:
+    if spec not in _engines:
+        _engines[spec] = spec.load()
+    return _engines[spec]
+
+
+def remember(spec: EngineSpec, engine: Engine) -> None:
+    """Use an engine already loaded in this process for `spec`."""
+    _engines[spec] = engine
+
+
+def chunks(path: Path, size: int = CHUNK_LINES) -> Iterator[list[tuple[int, str]]]:
+    chunk: list[tuple[int, str]] = []
+    with open(path, encoding="utf-8") as lines:
+        for number, line in enumerate(lines, 1):
+            if line.strip():
+                chunk.append((number, line))
+                if len(chunk) >= size:
+                    yield chunk
+                    chunk = []
+    if chunk:
+        yield chunk
+
+
+def _bad(error: InvalidInput) -> tuple:
+    return ("bad", render_all(error.diagnostics, {}))
+
+
+def check_chunk(task) -> list[tuple]:
+    """Evaluate a chunk: ("ok", outcome, failing ids, JSON line) or ("bad", text)."""
+    spec, origin, as_of, want_json, chunk = task
+    engine = _engine(spec)
+    schema = engine.library.schema
+    out = []
+    for number, line in chunk:
+        try:
+            result = engine.evaluate(parse_json_line(schema, line, origin, number), as_of)
+        except InvalidInput as error:
+            out.append(_bad(error))
+            continue
+        failing = tuple(r.id for r in result.results if r.outcome is Outcome.FAIL)
+        text = dumps(arrangement_json(result), compact=True) if want_json else None
+        out.append(("ok", result.outcome.value, failing, text))
+    return out
+
+
+def impact_chunk(task) -> list[tuple]:
+    """("ok", id, line, changes, value contributions) or ("bad", text) per line."""
+    baseline_spec, proposed_spec, origin, as_of, chunk = task
+    baseline, proposed = _engine(baseline_spec), _engine(proposed_spec)
+    out = []
+    for number, line in chunk:
+        try:
+            out.append(("ok", *assess(baseline, proposed, line, origin, number, as_of)))
+        except InvalidInput as error:
+            out.append(_bad(error))
+    return out
+
+
+def run_chunks(function: Callable, tasks: Iterable, jobs: int, total: int | None = None) -> Iterator:
+    """Each task's results in order; a pool of `jobs` processes when jobs > 1."""
+    progress = _progress(total)
+    try:
+        if jobs <= 1:
+            results = map(function, tasks)
+            for items in results:
+                yield from items
+                progress(len(items))
+            return
+        context = multiprocessing.get_context("spawn" if sys.platform == "win32" else "fork")
+        with context.Pool(jobs) as pool:
+            for items in pool.imap(function, tasks, chunksize=1):
+                yield from items
+                progress(len(items))
+    finally:
+        progress(None)
+
+
+def _progress(total: int | None) -> Callable:
+    """A rich progress bar on stderr when it is a terminal; silent otherwise."""
+    if total is None or not sys.stderr.isatty():
+        return lambda advance: None
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+    bar = Progress("[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(),
+                   TimeRemainingColumn(), console=Console(stderr=True), transient=True)
+    bar.start()
+    task = bar.add_task("arrangements", total=total)
+
+    def advance(count):
+        if count is None:
+            bar.stop()
+        else:
+            bar.advance(task, count)
+    return advance
+
+
+def _report_bad(text: str, count: int) -> None:
+    if count <= SHOWN_BAD_LINES:
+        click.echo(text, err=True, nl=False)
+    if count == SHOWN_BAD_LINES:
+        click.echo(f"(more bad lines are counted in the summary but not shown)", err=True)
+
+
+def count_lines(path: Path) -> int:
+    with open(path, "rb") as handle:
+        return sum(1 for line in handle if line.strip())
+
+
+def check_population(spec: EngineSpec, path: Path, as_of: dt.date | None, output_format: str,
+                     strict: bool, jobs: int = 1) -> int:
     outcomes: Counter = Counter()
     failing: Counter = Counter()
     bad_lines = 0
     write = sys.stdout.write
-    for item in engine.population(path, as_of):
-        if isinstance(item, InvalidInput):
+    tasks = ((spec, str(path), as_of, output_format == "json", chunk) for chunk in chunks(path))
+    total = count_lines(path) if sys.stderr.isatty() else None
+    for item in run_chunks(check_chunk, tasks, jobs, total):
+        if item[0] == "bad":
             bad_lines += 1
-            click.echo(render_all(item.diagnostics, source_lookup(item.diagnostics)), err=True, nl=False)
+            _report_bad(item[1], bad_lines)
             if strict:
                 return 2
             continue
-        outcomes[item.outcome.value] += 1
-        for result in item.results:
-            if result.outcome is Outcome.FAIL:
-                failing[result.id] += 1
-        if output_format == "json":
-            write(dumps(arrangement_json(item), compact=True) + "\n")
+        _, outcome, failing_ids, text = item
+        outcomes[outcome] += 1
+        failing.update(failing_ids)
+        if text is not None:
+            write(text + "\n")
     summary = {"arrangements": sum(outcomes.values()), "outcomes": dict(sorted(outcomes.items())),
-               "failing_requirements": dict(failing.most_common()), "bad_lines": bad_lines}
+               "failing_requirements": dict(sorted(failing.items(), key=lambda kv: (-kv[1], kv[0]))),
+               "bad_lines": bad_lines}
     if output_format == "json":
         write(dumps({"summary": summary}, compact=True) + "\n")
     else:
         click.echo(f"{summary['arrangements']} arrangements: " + ", ".join(
             f"{count} {outcome}" for outcome, count in summary["outcomes"].items())
             + (f"; {bad_lines} bad line{'s' if bad_lines != 1 else ''} skipped" if bad_lines else ""))
-        for rule_id, count in failing.most_common():
+        for rule_id, count in summary["failing_requirements"].items():
             click.echo(f"  {rule_id}: {count} failing")
     return 1 if outcomes.get("fail") else 0
 
 
-def run_impact(baseline: Engine, proposed: Engine, population: Path, as_of: dt.date | None,
-               output_format: str, strict: bool) -> int:
-    from .impact import ImpactSummary, impact
+def run_impact(baseline: EngineSpec, proposed: EngineSpec, population: Path, as_of: dt.date | None,
+               output_format: str, strict: bool, jobs: int = 1) -> int:
     summary = ImpactSummary()
-    changed = []
-    for item in impact(baseline, proposed, population, as_of, summary):
-        if isinstance(item, InvalidInput):
-            click.echo(render_all(item.diagnostics, source_lookup(item.diagnostics)), err=True, nl=False)
+    changed: list[ArrangementImpact] = []
+    tasks = ((baseline, proposed, str(population), as_of, chunk) for chunk in chunks(population))
+    total = count_lines(population) if sys.stderr.isatty() else None
+    for item in run_chunks(impact_chunk, tasks, jobs, total):
+        if item[0] == "bad":
+            summary.bad_lines += 1
+            _report_bad(item[1], summary.bad_lines)
             if strict:
                 return 2
             continue
-        if output_format == "json":
-            sys.stdout.write(dumps(item.as_json(), compact=True) + "\n")
-        else:
-            changed.append(item)
+        _, arrangement_id, line, changes, contributions = item
+        summary.add(arrangement_id, changes, contributions)
+        if changes:
+            entry = ArrangementImpact(arrangement_id, line, changes)
+            if output_format == "json":
+                sys.stdout.write(dumps(entry.as_json(), compact=True) + "\n")
+            else:
+                changed.append(entry)
     data = summary.as_json()
     if output_format == "json":
         sys.stdout.write(dumps({"summary": data}, compact=True) + "\n")

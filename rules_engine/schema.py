@@ -687,5 +687,6 @@ def check_constraints(schema: Schema, arrangement: Arrangement, keys_in_force, a
                          f"valid on that date: {one_of([str(v) for v in valid], 30)}",
                          at_key=constraint.on_keys)
     if problems:
+        origin = arrangement.source if arrangement.line is None else arrangement.source.rsplit(":", 1)[0]
         raise InvalidInput(place_problems(problems, arrangement.document, arrangement.raw_source,
-                                          arrangement.source, arrangement.line))
+                                          origin, arrangement.line))

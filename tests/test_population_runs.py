@@ -1,0 +1,119 @@
+"""population_run.py, impact.py, variations.py: population runs and ICB workflow."""
+
+import json
+
+import pytest
+
+from rules_engine.cli import main
+from rules_engine.impact import ImpactSummary, impact
+from rules_engine.pipeline import Engine
+from rules_engine.variations import vary_check
+
+from conftest import GOLDEN
+
+FIXTURE = str(GOLDEN / "fixture")
+
+
+def arrangement(code, size, minutes=2000, icb="QMM", **extra):
+    pcn = {"code": code, "raw_list_size": size, "adjusted_population": size,
+           "population_exception": "none", "clinical_director_appointed": True,
+           "enhanced_access": {"minutes_per_week": minutes, "weekday_evenings": True, "saturdays": True}}
+    pcn.update(extra)
+    return {"as_of": "2025-06-01", "icb": icb, "pcn": pcn}
+
+
+@pytest.fixture
+def population(tmp_path):
+    rows = [arrangement("U1", 27000), arrangement("U5", 31000, minutes=1000),
+            arrangement("U3", 22000), arrangement("U4", 26000, icb="QAB")]
+    path = tmp_path / "population.jsonl"
+    lines = [json.dumps(r) for r in rows]
+    lines.insert(2, '{"as_of": "2025-06-01", "pcn": {"code": "BAD", "sise": 3}}')
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def run(capsys, *args):
+    code = main(list(args))
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def test_population_check_streams_json_lines_and_counts_bad_lines(population, capsys):
+    code, out, err = run(capsys, "check", "--rules", FIXTURE, "--population", str(population),
+                         "--format", "json")
+    lines = [json.loads(l) for l in out.splitlines()]
+    assert [l["id"] for l in lines[:-1]] == ["U1", "U5", "U3", "U4"]
+    summary = lines[-1]["summary"]
+    assert summary["arrangements"] == 4 and summary["bad_lines"] == 1
+    assert f"{population}:3:1: error[E-FACT-001]" in err and "pcn.sise" in err
+    assert code == 1
+
+
+def test_strict_makes_a_bad_line_fatal(population, capsys):
+    code, _, _ = run(capsys, "check", "--rules", FIXTURE, "--population", str(population), "--strict")
+    assert code == 2
+
+
+def test_jobs_give_the_same_output_in_the_same_order(population, capsys):
+    _, one, _ = run(capsys, "check", "--rules", FIXTURE, "--population", str(population), "--format", "json")
+    _, two, _ = run(capsys, "check", "--rules", FIXTURE, "--population", str(population), "--format", "json",
+                    "--jobs", "2")
+    assert one == two
+
+
+def test_impact_names_the_flips_and_the_changes(population, capsys):
+    code, out, _ = run(capsys, "impact", "--rules", FIXTURE, "--population", str(population),
+                       "--variation", str(GOLDEN / "fixture/local/rural.rules"), "--format", "json")
+    lines = [json.loads(l) for l in out.splitlines()]
+    changed = {l["id"]: l["changes"] for l in lines[:-1]}
+    assert set(changed) == {"U1"}  # 27,000 passes at 25,000; 22,000 still fails; QAB untouched
+    assert {"id": "des.pcn.minimum-population", "subject": "pcn:U1", "before": "fail",
+            "after": "pass"} in changed["U1"]
+    summary = lines[-1]["summary"]
+    assert summary["transitions"] == {"des.pcn.minimum-population": {"fail -> pass": 1}}
+    assert summary["arrangements"] == 4 and summary["bad_lines"] == 1
+
+
+def test_impact_api_and_value_totals(population, tmp_path):
+    proposal = tmp_path / "more.rules"
+    proposal.write_text('local layer more "More minutes" for icb QMM extends des\n'
+                        'vary ea_minutes_per_1000 = 90 minutes\n  because "demand"\n')
+    baseline, proposed = Engine.load(FIXTURE), Engine.load(FIXTURE, proposal)
+    summary = ImpactSummary()
+    items = [i for i in impact(baseline, proposed, population, summary=summary)
+             if not isinstance(i, Exception)]
+    assert [i.id for i in items] == ["U1", "U5", "U3"]
+    minutes = summary.as_json()["values"]["des.ea.required-minutes"]
+    # 60 -> 90 minutes per 1,000: 27,000 + 31,000 + 22,000 = 80,000 -> 4,800 and 7,200 minutes
+    assert (minutes["total_before"], minutes["total_after"]) == (4800 + 1560, 7200 + 1560)
+
+
+def test_vary_check_verdicts(tmp_path):
+    proposal = tmp_path / "mixed.rules"
+    proposal.write_text('local layer mixed "Mixed" for icb QMM extends des\n'
+                        'vary min_pcn_population = 25000\n  because "rural"\n'
+                        'vary min_pcn_population_x = 1\n  because "typo"\n'
+                        'waive des.pcn.clinical-director\n  because "none"\n'
+                        'vary ea_minutes_per_1000 = 50 minutes\n  because "less"\n'
+                        'waive des.ea.standard-hours\n')
+    result = vary_check(proposal, FIXTURE, None)
+    verdicts = [(v.kind, v.target, v.verdict) for v in result.verdicts]
+    assert verdicts == [("vary", "min_pcn_population", "permitted"),
+                        ("vary", "min_pcn_population_x", "unknown term"),
+                        ("waive", "des.pcn.clinical-director", "not waivable"),
+                        ("vary", "ea_minutes_per_1000", "out of bounds"),
+                        ("waive", "des.ea.standard-hours", "reason missing")]
+    first = result.verdicts[0]
+    assert (first.national_value, first.flexibility, first.proposed) == (
+        "30000", "flexible between 20000 and 30000", "25000")
+    assert not result.permitted
+
+
+def test_vary_check_command_exit_codes(capsys, in_root):
+    code, out, _ = run(capsys, "vary-check", "--rules", FIXTURE, "tests/golden/fixture/local/rural.rules")
+    assert code == 0 and "2 of 2 variations permitted" in out
+    code, out, err = run(capsys, "vary-check", "--rules", FIXTURE,
+                         "tests/golden/errors/layer-vary-out-of-bounds.rules", "--format", "json")
+    assert code == 2
+    assert json.loads(out)["variations"][0]["verdict"] == "out of bounds"
