@@ -34,6 +34,7 @@ def main(argv=None) -> int:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--seed", type=int, default=2025)
     parser.add_argument("--as-of", default="2025-06-01")
+    parser.add_argument("--rules", help="a rule library folder (default: the shipped library)")
     args = parser.parse_args(argv)
 
     with tempfile.TemporaryDirectory() as folder:
@@ -42,7 +43,7 @@ def main(argv=None) -> int:
         load_times, per_arrangement, results = [], [], 0
         for _ in range(args.runs):
             started = time.perf_counter()
-            engine = Engine.load()
+            engine = Engine.load(args.rules)
             loaded = time.perf_counter()
             results = bad = 0
             for item in engine.population(population):

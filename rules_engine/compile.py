@@ -22,6 +22,7 @@ from typing import Any, Callable
 import attrs
 
 from . import nodes as n
+from .nodes import walk
 from . import typesys as t
 from .layers import Program, value_on
 from .values import (FactRecord, Unknown, kleene_and, kleene_not, kleene_or,
@@ -74,7 +75,10 @@ class CompiledProgram:
 
 
 def _unknown_of(*values) -> bool:
-    return any(type(v) is Unknown for v in values)
+    for value in values:
+        if type(value) is Unknown:
+            return True
+    return False
 
 
 def add_months(day: dt.date, months: int) -> dt.date:
@@ -90,6 +94,7 @@ class Compiler:
         self.types = self.checked.types
         self.names = self.checked.names
         self.define_closures: dict[str, Closure] = {}
+        self.constants: dict[str, bool] = {}
         self.parameter_values: dict[str, Any] = {}
 
     def compile(self) -> CompiledProgram:
@@ -99,7 +104,7 @@ class Compiler:
             key_collection = None
             if scope is not None and scope.key_collection is not None:
                 key_collection = self.expr(scope.key_collection)
-            defines[name] = CompiledDefine(self.expr(define.term.body), key_collection)
+            defines[name] = CompiledDefine(self.define(name), key_collection)
         self.compiled_defines = defines
         requirements = []
         for requirement in self.program.requirements:
@@ -227,14 +232,30 @@ class Compiler:
         needed = self.checked.define_scopes.get(name, ())
         compiled = self.define_closures
 
+        # A definition is worked out once per subject record (and key): the
+        # subject binding is a record, compared by identity; a key by value.
+        if not needed:
+            def memo_key(env):
+                return name
+        elif len(needed) == 1:
+            (subject,) = needed
+
+            def memo_key(env):
+                return (name, id(env.bindings[subject]))
+        else:
+            subject, key_variable = needed
+
+            def memo_key(env):
+                bindings = env.bindings
+                return (name, id(bindings[subject]), bindings[key_variable])
+
         def evaluate_define(env):
-            key = (name, *(id(env.bindings[b]) if isinstance(env.bindings[b], (dict, list))
-                           else env.bindings[b] for b in needed))
-            if key in env.memo:
-                value = env.memo[key]
+            key = memo_key(env)
+            memo = env.memo
+            if key in memo:
+                value = memo[key]
             else:
-                value = compiled[name](env)
-                env.memo[key] = value
+                value = memo[key] = compiled[name](env)
             if env.trace is not None:
                 env.trace.append(TraceEvent("definition", name, value))
             return value
@@ -243,8 +264,33 @@ class Compiler:
             compiled[name] = lambda env: Unknown(frozenset((f"definition {name}",)))
             define = self.program.defines.get(name)
             if define is not None:
-                compiled[name] = self.expr(define.term.body)
+                body = self.expr(define.term.body)
+                compiled[name] = self.once(body) if self.is_constant(name) else body
         return evaluate_define
+
+    def is_constant(self, name: str) -> bool:
+        """A definition that reads no facts and needs no subject: the same for
+        every arrangement under this program, so it is worked out once."""
+        if name in self.constants:
+            return self.constants[name]
+        self.constants[name] = False  # a cycle cannot be constant (and is a static error anyway)
+        define = self.program.defines.get(name)
+        constant = define is not None and not self.checked.define_scopes.get(name) and all(
+            self.names[id(node)].kind in ("param", "table", "member", "as_of", "binding")
+            or (self.names[id(node)].kind == "define" and self.is_constant(self.names[id(node)].target))
+            for node in walk(define.term.body) if isinstance(node, n.Name) and id(node) in self.names)
+        self.constants[name] = constant
+        return constant
+
+    @staticmethod
+    def once(body: Closure) -> Closure:
+        cache: list = []
+
+        def constant(env):
+            if not cache:
+                cache.append(body(env))
+            return cache[0]
+        return constant
 
     # -- structure -----------------------------------------------------------
 
@@ -273,10 +319,18 @@ class Compiler:
             rows = self.table_rows(table)
             as_of = self.program.as_of
 
+            single = keys[0] if len(keys) == 1 else None
+
             def look_up(env):
-                key = tuple(k(env) for k in keys)
-                if _unknown_of(*key):
-                    return merge_unknown(*key)
+                if single is not None:
+                    first = single(env)
+                    if type(first) is Unknown:
+                        return first
+                    key = (first,)
+                else:
+                    key = tuple(k(env) for k in keys)
+                    if _unknown_of(*key):
+                        return merge_unknown(*key)
                 row = rows.get(key)
                 if row is None:
                     shown = ", ".join(str(k) for k in key)
@@ -293,7 +347,7 @@ class Compiler:
         def index(env):
             base = collection(env)
             key = key_closure(env)
-            if _unknown_of(base, key):
+            if type(base) is Unknown or type(key) is Unknown:
                 return merge_unknown(base, key)
             value = base.get(key, _MISSING)
             if value is _MISSING:
@@ -344,7 +398,7 @@ class Compiler:
 
         def divide(env):
             a, b = left(env), right(env)
-            if _unknown_of(a, b):
+            if type(a) is Unknown or type(b) is Unknown:
                 return merge_unknown(a, b)
             if b == 0:
                 return Unknown(frozenset((f"division by zero at {where}",)))

@@ -305,11 +305,30 @@ Validator = Callable[[Any, list, _Problems], Any]
 _MISSING = object()
 
 
+# Fast paths for the common, valid case of a leaf; anything else goes to the
+# field's full validator, which also explains what is wrong.
+_BOOL, _TEXT, _ENUM, _WHOLE, _OTHER = range(5)
+
+
+def _fast_kind(type_: t.Type) -> tuple[int, object]:
+    if isinstance(type_, t.Boolean):
+        return _BOOL, None
+    if isinstance(type_, t.Text):
+        return _TEXT, None
+    if isinstance(type_, t.Enum):
+        return _ENUM, frozenset(type_.members)
+    if isinstance(type_, t.Quantity) and not type_.fraction:
+        return _WHOLE, None  # a non-negative int is valid for any non-fraction quantity
+    return _OTHER, None
+
+
 def _record_validator(record: t.Record, required: frozenset[str], dotted: str) -> Validator:
     fields: dict[str, Validator] = {}
+    plan: dict[str, tuple[int, object, Validator]] = {}
     for name, field_type in record.fields:
         child_dotted = f"{dotted}.{name}" if dotted else name
         fields[name] = _validator(field_type, required, child_dotted)
+        plan[name] = (*_fast_kind(field_type), fields[name])
     needed = tuple(name for name, _ in record.fields
                    if (f"{dotted}.{name}" if dotted else name) in required)
     names = tuple(fields)
@@ -321,7 +340,24 @@ def _record_validator(record: t.Record, required: frozenset[str], dotted: str) -
             return _MISSING
         out = FactRecord(path)
         for key, value in raw.items():
-            check = fields.get(key)
+            entry = plan.get(key)
+            if entry is not None:
+                kind, members, check = entry
+                value_type = type(value)
+                if kind == _BOOL:
+                    if value_type is bool:
+                        out[key] = value
+                        continue
+                elif kind == _TEXT or kind == _ENUM:
+                    if value_type is str and (kind == _TEXT or value in members):
+                        out[key] = value
+                        continue
+                elif kind == _WHOLE:
+                    if value_type is int and value >= 0:
+                        out[key] = Decimal(value)
+                        continue
+            else:
+                check = None
             if check is None:
                 key_path = (path, key)
                 problems.add(key_path, "E-FACT-001", f"`{_show(key_path)}` is not a declared fact",

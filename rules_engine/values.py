@@ -124,15 +124,18 @@ class FactRecord(dict):
     arrangement is read, and spelled out only when a message needs it.
     """
 
-    __slots__ = ("chain",)
+    __slots__ = ("chain", "_path")
 
     def __init__(self, chain: Any = None, items: Iterable[tuple[str, Any]] = ()):
         super().__init__(items)
         self.chain = chain
+        self._path = None
 
     @property
     def path(self) -> str:
-        return spell_path(self.chain)
+        if self._path is None:
+            self._path = spell_path(self.chain)
+        return self._path
 
 
 class FactList(list):

@@ -1,29 +1,610 @@
-"""HTML reports for check, vary-check and impact (self-contained files).
+"""HTML reports for check, vary-check and impact: one self-contained file each.
 
-Placeholder entry points with their final signatures; the templates are being
-written (see the HTML report work). Each returns one HTML document as text.
+Each function returns one HTML document as text. The figures come from the
+public JSON of the same command (`report_json`, `VaryCheck.as_json`,
+`ImpactSummary.as_json` and `ArrangementImpact.as_json`), so a page shows
+exactly what `--format json` says. Nothing is fetched when the page is
+viewed: the CSS, the table sorter (JS) and the charts (SVG) are inline, and a
+Content-Security-Policy forbids any network request.
+
+Layout, for a commissioner reading it: the verdict and the counts first, then
+the charts, then sortable tables, then one anchored card per result with its
+clause, layer, flexibility status, the local reason and national value when
+varied, the missing facts when unknown, and a "why" with the `explain`
+command to run.
+
+The templates are in templates/ (jinja2, autoescaped); this module turns the
+JSON into plain view data (formatted numbers, chart geometry, anchors).
 """
 
 from __future__ import annotations
 
-import html
+import math
+import re
+import shlex
+from collections import Counter, defaultdict
+from decimal import Decimal, InvalidOperation
+from functools import lru_cache
+from pathlib import PurePosixPath
+from typing import Any, Iterable
 
-from .json_report import dumps, report_json
+from jinja2 import Environment, PackageLoader, StrictUndefined
+
+from .json_report import report_json
+
+#: Outcomes in the order a reader cares about them.
+OUTCOMES = ("fail", "unknown", "pass", "not_applicable")
+OUTCOME_LABELS = {"fail": "Fail", "unknown": "Unknown", "pass": "Pass", "not_applicable": "Not applicable",
+                  "absent": "Absent"}
+FLEXIBILITY_LABELS = {"locked": "Locked (national)", "flexible-unused": "Flexible, not varied",
+                      "varied": "Varied locally", "waived": "Waived locally", "added": "Added locally"}
+#: At most this many changed-arrangement rows in an impact page (the JSON has them all).
+MAX_CHANGE_ROWS = 5000
+_SHIPPED_ROOT = "contracts"
 
 
-def _page(title: str, body: str) -> str:
-    return (f"<!doctype html><html lang=en><meta charset=utf-8><title>{html.escape(title)}</title>"
-            f"<body><h1>{html.escape(title)}</h1>{body}</body></html>\n")
+# ---------------------------------------------------------------- formatting
+
+def _decimal(value: Any) -> Decimal | None:
+    if value is None or isinstance(value, bool):
+        return None
+    try:
+        return Decimal(str(value))
+    except (InvalidOperation, ValueError):
+        return None
+
+
+def money(value: Any, signed: bool = False) -> str:
+    """'1331550.00' -> '£1,331,550.00'; the digits of the JSON are kept as they are."""
+    amount = _decimal(value)
+    if amount is None:
+        return "unknown" if value is None else str(value)
+    if amount == amount.to_integral_value() and amount.as_tuple().exponent > -2:
+        amount = amount.quantize(Decimal("0.01"))
+    sign = "-" if amount < 0 else ("+" if signed and amount > 0 else "")
+    return f"{sign}£{abs(amount):,f}"
+
+
+def number(value: Any) -> str:
+    """Counts and quantities with thousands separators: 30000 -> '30,000'."""
+    if isinstance(value, bool) or value is None:
+        return _plain(value)
+    if isinstance(value, int):
+        return f"{value:,}"
+    amount = _decimal(value)
+    if amount is None:
+        return str(value)
+    return f"{amount:,f}" if amount == amount.to_integral_value() or abs(amount) >= 1000 else str(value)
+
+
+def _plain(value: Any) -> str:
+    if value is None:
+        return "unknown"
+    if value is True:
+        return "yes"
+    if value is False:
+        return "no"
+    if isinstance(value, list):
+        return ", ".join(_plain(v) for v in value) if value else "(none)"
+    if isinstance(value, dict):
+        return "; ".join(f"{k}: {_plain(v)}" for k, v in value.items()) if value else "(none)"
+    return str(value)
+
+
+_SILENT_UNITS = {"count", "number", "text", "bool", "date", "value", "fraction", ""}
+
+
+def show_value(value: Any, unit: str | None) -> str:
+    """A value of the results JSON as a reader wants it: money in pounds, units named."""
+    if value is None:
+        return "unknown"
+    if unit == "GBP":
+        return money(value)
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        text = number(value)
+        return text if (unit or "") in _SILENT_UNITS else f"{text} {unit}"
+    return _plain(value)
+
+
+def _sort_key(value: Any) -> str:
+    amount = _decimal(value)
+    return "" if amount is None else f"{amount:f}"
+
+
+def outcome_label(outcome: str | None) -> str:
+    return OUTCOME_LABELS.get(outcome or "absent", str(outcome))
+
+
+# ---------------------------------------------------------------- anchors
+
+_KEEP = re.compile(r"[A-Za-z0-9.:/@-]")
+
+
+def _escape_part(text: str) -> str:
+    """Injective: kept characters stay, every other one becomes _XX (UTF-8 hex)."""
+    return "".join(c if _KEEP.fullmatch(c) else "".join(f"_{b:02x}" for b in c.encode("utf-8"))
+                   for c in str(text))
+
+
+def anchor(kind: str, *parts: str) -> str:
+    """The element id of a result card: anchor('result', 'U2', 'des.ea.capacity', 'pcn:U2')
+    -> 'result-U2__des.ea.capacity__pcn:U2'. Distinct inputs give distinct ids."""
+    return f"{kind}-" + "__".join(_escape_part(p) for p in parts)
+
+
+class _Anchors:
+    """Hands out anchors, numbering a repeat (two arrangements with one id)."""
+
+    def __init__(self) -> None:
+        self.seen: Counter = Counter()
+
+    def __call__(self, kind: str, *parts: str) -> str:
+        base = anchor(kind, *parts)
+        self.seen[base] += 1
+        return base if self.seen[base] == 1 else f"{base}~{self.seen[base]}"
+
+
+# ---------------------------------------------------------------- charts (SVG geometry)
+
+_CHART_WIDTH = 760
+
+
+def _label_width(labels: Iterable[str]) -> int:
+    longest = max((len(l) for l in labels), default=8)
+    return int(min(300, max(90, longest * 7.4 + 12)))
+
+
+def _short(label: str, width: int) -> str:
+    room = max(6, int((width - 12) / 7.4))
+    return label if len(label) <= room else label[: room - 1] + "…"
+
+
+def stacked_bars(rows: list[tuple[str, str, dict[str, int]]], categories: Iterable[str]) -> dict:
+    """One horizontal bar per row (label, link, {category: count}), segments per category."""
+    categories = list(categories)
+    label_w = _label_width(r[0] for r in rows)
+    bar_x, total_w = label_w, 48
+    bar_w = _CHART_WIDTH - label_w - total_w
+    biggest = max((sum(counts.values()) for _, _, counts in rows), default=0) or 1
+    row_h, gap, top = 22, 8, 4
+    out = []
+    for index, (label, link, counts) in enumerate(rows):
+        y = top + index * (row_h + gap)
+        x = float(bar_x)
+        segments = []
+        for category in categories:
+            count = counts.get(category, 0)
+            if not count:
+                continue
+            width = bar_w * count / biggest
+            segments.append({"category": category, "label": outcome_label(category), "count": count,
+                             "x": round(x, 2), "width": round(max(width, 1.5), 2),
+                             "text_x": round(x + width / 2, 2), "show_count": width >= 22})
+            x += width
+        out.append({"label": label, "short": _short(label, label_w), "link": link, "y": y,
+                    "text_y": y + row_h / 2 + 4.5, "height": row_h, "segments": segments,
+                    "total": sum(counts.values()), "total_x": round(x + 6, 2)})
+    height = top * 2 + len(rows) * (row_h + gap)
+    return {"width": _CHART_WIDTH, "height": height, "label_width": label_w, "rows": out,
+            "categories": [{"name": c, "label": outcome_label(c)} for c in categories]}
+
+
+def _transition_class(transition: str) -> str:
+    after = transition.split("->")[-1].strip()
+    return after if after in OUTCOMES else "absent"
+
+
+def grouped_bars(groups: list[tuple[str, str, dict[str, int]]]) -> dict:
+    """Per requirement (a group) one bar per transition, 'fail -> pass': count."""
+    labels = [g[0] for g in groups] + [t for g in groups for t in g[2]]
+    label_w = _label_width(labels)
+    bar_w = _CHART_WIDTH - label_w - 56
+    biggest = max((c for g in groups for c in g[2].values()), default=0) or 1
+    y, rows = 4, []
+    for requirement, link, transitions in groups:
+        rows.append({"kind": "group", "label": requirement, "link": link, "y": y, "text_y": y + 15})
+        y += 22
+        for transition, count in transitions.items():
+            width = max(1.5, bar_w * count / biggest)
+            before, _, after = transition.partition("->")
+            rows.append({"kind": "bar", "label": f"{outcome_label(before.strip())} → {outcome_label(after.strip())}",
+                         "transition": transition, "count": count, "y": y, "height": 18,
+                         "text_y": y + 13.5, "x": label_w, "width": round(width, 2),
+                         "count_x": round(label_w + width + 6, 2), "cls": _transition_class(transition),
+                         "requirement": requirement})
+            y += 24
+        y += 6
+    return {"width": _CHART_WIDTH, "height": y + 4, "label_width": label_w, "rows": rows}
+
+
+def _nice_step(span: Decimal, bins: int) -> Decimal:
+    raw = span / bins
+    exponent = math.floor(math.log10(float(raw))) if raw > 0 else 0
+    base = Decimal(10) ** exponent
+    for factor in (1, 2, 2.5, 5, 10):
+        step = base * Decimal(str(factor))
+        if step >= raw:
+            return step
+    return base * 10
+
+
+def _compact_money(amount: Decimal) -> str:
+    sign = "-" if amount < 0 else ""
+    value = abs(amount)
+    if value >= 1_000_000:
+        text = f"{value / 1_000_000:.2f}".rstrip("0").rstrip(".") + "m"
+    elif value >= 1000:
+        text = f"{value / 1000:.2f}".rstrip("0").rstrip(".") + "k"
+    else:
+        text = f"{value:.2f}".rstrip("0").rstrip(".") if value != value.to_integral_value() else f"{value:.0f}"
+    return f"{sign}£{text}"
+
+
+def histogram(amounts: list[Decimal]) -> dict | None:
+    """Bins of payment changes (one amount per arrangement) as vertical bars."""
+    if not amounts:
+        return None
+    low, high = min(amounts), max(amounts)
+    if low == high:
+        edges = [(low, high)]
+        counts = [len(amounts)]
+    else:
+        wanted = max(2, min(12, math.ceil(math.sqrt(len(amounts))) + 1))
+        step = _nice_step(high - low, wanted)
+        start = (low / step).to_integral_value(rounding="ROUND_FLOOR") * step
+        edges = []
+        edge = start
+        while edge <= high:
+            edges.append((edge, edge + step))
+            edge += step
+        counts = [0] * len(edges)
+        for amount in amounts:
+            index = min(int((amount - start) // step), len(edges) - 1)
+            counts[index] += 1
+    left, bottom, top, right = 56, 40, 16, 12
+    plot_w, plot_h = _CHART_WIDTH - left - right, 180
+    biggest = max(counts)
+    slot = plot_w / len(edges)
+    bars = []
+    for index, ((lo, hi), count) in enumerate(zip(edges, counts)):
+        height = plot_h * count / biggest
+        x = left + index * slot
+        cls = "gain" if lo >= 0 and hi > 0 else "loss" if hi <= 0 else "mixed"
+        if lo == hi:
+            cls = "gain" if lo > 0 else "loss" if lo < 0 else "mixed"
+            title = f"{count} arrangement{'s' if count != 1 else ''} changed by {money(lo, signed=True)}"
+        else:
+            title = (f"{count} arrangement{'s' if count != 1 else ''} changed by {money(lo, signed=True)}"
+                     f" up to {money(hi, signed=True)}")
+        bars.append({"x": round(x + 2, 2), "width": round(max(slot - 4, 2), 2),
+                     "y": round(top + plot_h - height, 2), "height": round(height, 2), "count": count,
+                     "count_x": round(x + slot / 2, 2), "count_y": round(top + plot_h - height - 4, 2),
+                     "cls": cls, "title": title, "low": f"{lo:f}", "high": f"{hi:f}"})
+    ticks = []
+    every = max(1, math.ceil(len(edges) / 8))
+    if len(edges) == 1:
+        ticks.append({"x": left + slot / 2, "label": _compact_money(edges[0][0])})
+    else:
+        for index in range(0, len(edges) + 1, every):
+            value = edges[0][0] + (edges[0][1] - edges[0][0]) * index
+            ticks.append({"x": round(left + index * slot, 2), "label": _compact_money(value)})
+    return {"width": _CHART_WIDTH, "height": top + plot_h + bottom, "left": left, "top": top,
+            "plot_w": plot_w, "plot_h": plot_h, "base_y": top + plot_h, "bars": bars, "ticks": ticks,
+            "biggest": biggest, "count": len(amounts)}
+
+
+# ---------------------------------------------------------------- explain commands
+
+def _explain_options(layers: list[dict]) -> list[str]:
+    """--rules / --local for `explain`, inferred from the layer files of the check."""
+    national = [PurePosixPath(l["file"]) for l in layers if l.get("file") and not l.get("icb")]
+    local = [PurePosixPath(l["file"]) for l in layers if l.get("file") and l.get("icb")]
+    options: list[str] = []
+    root = None
+    if national:
+        parents = {p.parent for p in national}
+        if len(parents) == 1:
+            (parent,) = parents
+            root = parent.parent if parent.name == "national" else parent
+        if root is not None and str(root) != _SHIPPED_ROOT:
+            options += ["--rules", str(root)]
+    for path in local:
+        home = PurePosixPath(_SHIPPED_ROOT if root is None else str(root)) / "local"
+        if path.parent != home:
+            options += ["--local", str(path)]
+    return options
+
+
+def explain_command(rule_id: str, arrangement: str, subject: str, options: Iterable[str] = ()) -> str:
+    words = ["contract-rules", "explain", rule_id, "--arrangement", arrangement, "--subject", subject,
+             *options]
+    return " ".join(shlex.quote(w) for w in words)
+
+
+# ---------------------------------------------------------------- templates
+
+@lru_cache(maxsize=1)
+def _environment() -> Environment:
+    env = Environment(loader=PackageLoader("rules_engine.reports", "templates"), autoescape=True,
+                      undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True,
+                      keep_trailing_newline=True)
+    env.filters.update(money=money, number=number, outcome_label=outcome_label, plain=_plain,
+                       show_value=show_value, sort_key=_sort_key)
+    env.globals.update(FLEXIBILITY_LABELS=FLEXIBILITY_LABELS, OUTCOMES=OUTCOMES, version=_version())
+    return env
+
+
+def _version() -> str:
+    from importlib import metadata
+    try:
+        return metadata.version("contract-rules")
+    except metadata.PackageNotFoundError:
+        return "0+unknown"
+
+
+def _render(template: str, **data: Any) -> str:
+    return _environment().get_template(template).render(**data)
+
+
+# ---------------------------------------------------------------- check
+
+def check_view(document: dict) -> dict:
+    """The view data of a check page, from the results JSON."""
+    anchors = _Anchors()
+    options = _explain_options(document.get("layers", []))
+    arrangements = []
+    result_rows = []
+    value_rows = []
+    by_requirement: dict[str, Counter] = {}
+    titles: dict[str, str] = {}
+    first_anchor: dict[str, str] = {}
+    first_failing: dict[str, str] = {}
+    failing: Counter = Counter()
+    missing: Counter = Counter()
+    missing_where: dict[str, str] = {}
+    local_terms: list[dict] = []
+    payments: dict[str, dict] = {}
+    for arrangement in document.get("arrangements", []):
+        arr_id = arrangement["id"]
+        section = anchors("arrangement", arr_id)
+        results = []
+        for result in arrangement.get("results", []):
+            rule, subject, outcome = result["id"], result["subject"], result["outcome"]
+            card = anchors("result", arr_id, rule, subject)
+            command = explain_command(rule, arrangement.get("source") or "FILE", subject,
+                                      [*options, "--as-of", arrangement["as_of"]]
+                                      if arrangement.get("as_of") else options)
+            row = {**result, "anchor": card, "arrangement": arr_id, "arrangement_anchor": section,
+                   "command": command, "rank": OUTCOMES.index(outcome) if outcome in OUTCOMES else 9,
+                   "warning": result.get("severity") == "warning"}
+            results.append(row)
+            result_rows.append(row)
+            by_requirement.setdefault(rule, Counter())[outcome] += 1
+            titles.setdefault(rule, result.get("title") or "")
+            first_anchor.setdefault(rule, card)
+            if outcome == "fail":
+                failing[rule] += 1
+                first_failing.setdefault(rule, card)
+            for path in result.get("missing", []):
+                missing[path] += 1
+                missing_where.setdefault(path, card)
+            if result.get("flexibility") in ("varied", "waived", "added"):
+                local_terms.append(row)
+        values = []
+        for value in arrangement.get("values", []):
+            row = {**value, "anchor": anchors("value", arr_id, value["id"], value["subject"]),
+                   "arrangement": arr_id, "shown": show_value(value.get("value"), value.get("unit")),
+                   "sort": _sort_key(value.get("value"))}
+            values.append(row)
+            value_rows.append(row)
+            if value.get("unit") == "GBP":
+                entry = payments.setdefault(value["id"], {"id": value["id"], "total": Decimal(0), "known": 0,
+                                                          "unknown": 0, "anchor": row["anchor"]})
+                amount = _decimal(value.get("value"))
+                if amount is None:
+                    entry["unknown"] += 1
+                else:
+                    entry["total"] += amount
+                    entry["known"] += 1
+        counts = Counter(r["outcome"] for r in results)
+        arrangements.append({**arrangement, "anchor": section, "results": results, "values": values,
+                             "counts": counts})
+    arrangement_counts = Counter(a["outcome"] for a in arrangements)
+    result_counts = Counter(r["outcome"] for r in result_rows)
+    verdict = ("fail" if arrangement_counts["fail"] else "unknown" if arrangement_counts["unknown"]
+               else "pass")
+    chart = stacked_bars([(rule, first_anchor[rule], dict(counts)) for rule, counts in by_requirement.items()],
+                         OUTCOMES)
+    for entry in payments.values():
+        entry["total_text"] = money(_money_total(entry["total"]))
+        entry["sort"] = f"{entry['total']:f}"
+    return {
+        "document": document,
+        "as_of": document.get("as_of"),
+        "layers": document.get("layers", []),
+        "arrangements": arrangements,
+        "results": result_rows,
+        "values": value_rows,
+        "verdict": verdict,
+        "arrangement_counts": arrangement_counts,
+        "result_counts": result_counts,
+        "failing": [{"id": rule, "count": count, "title": titles.get(rule, ""), "anchor": first_failing[rule]}
+                    for rule, count in failing.most_common()],
+        "missing": [{"path": path, "count": count, "anchor": missing_where[path]}
+                    for path, count in missing.most_common()],
+        "local_terms": local_terms,
+        "payments": list(payments.values()),
+        "chart": chart,
+    }
+
+
+def _money_total(total: Decimal) -> str:
+    from ..results import money_text
+    return money_text(total)
 
 
 def render_check(report) -> str:
-    return _page("contract-rules check", f"<pre>{html.escape(dumps(report_json(report)))}</pre>")
+    return _render("check.html.j2", **check_view(report_json(report)))
+
+
+# ---------------------------------------------------------------- vary-check
+
+def vary_check_view(document: dict) -> dict:
+    anchors = _Anchors()
+    rows = []
+    for variation in document.get("variations", []):
+        row = {**variation, "anchor": anchors("variation", str(variation.get("line")), variation["target"]),
+               "permitted": variation.get("verdict") == "permitted"}
+        rows.append(row)
+    verdicts = Counter(r["verdict"] for r in rows)
+    refused = [r for r in rows if not r["permitted"]]
+    ordered = ["permitted"] + sorted(v for v in verdicts if v != "permitted")
+    chart = stacked_bars([("verdicts", "#variations", dict(verdicts))], ordered) if rows else None
+    return {"document": document, "variations": rows, "verdicts": [(v, verdicts[v]) for v in ordered
+                                                                    if verdicts[v]],
+            "refused": refused, "permitted": bool(document.get("permitted")),
+            "allowed": len(rows) - len(refused), "kinds": Counter(r["kind"] for r in rows),
+            "diagnostics": document.get("diagnostics", []), "chart": chart}
 
 
 def render_vary_check(result) -> str:
-    return _page("contract-rules vary-check", f"<pre>{html.escape(dumps(result.as_json()))}</pre>")
+    return _render("vary_check.html.j2", **vary_check_view(result.as_json()))
+
+
+# ---------------------------------------------------------------- impact
+
+def _changes_per_arrangement(changed: list[dict], money_ids: set[str]) -> tuple[dict, list[Decimal]]:
+    """Per payment id, and over all payments, the change of each changed arrangement."""
+    per_id: dict[str, list[Decimal]] = defaultdict(list)
+    totals: list[Decimal] = []
+    for item in changed:
+        sums: dict[str, Decimal] = {}
+        for change in item.get("changes", []):
+            if change["id"] not in money_ids:
+                continue
+            before = _decimal(change.get("before")) or Decimal(0)
+            after = _decimal(change.get("after")) or Decimal(0)
+            sums[change["id"]] = sums.get(change["id"], Decimal(0)) + after - before
+        for value_id, amount in sums.items():
+            if amount:
+                per_id[value_id].append(amount)
+        total = sum(sums.values(), Decimal(0))
+        if total:
+            totals.append(total)
+    return per_id, totals
+
+
+def impact_view(summary: dict, changed: list[dict]) -> dict:
+    anchors = _Anchors()
+    population = summary.get("population")
+    variation = summary.get("variation")
+    values = summary.get("values", {})
+    money_ids = {k for k, v in values.items() if v.get("unit") == "GBP"}
+    transitions = summary.get("transitions", {})
+    transition_rows = []
+    totals: Counter = Counter()
+    requirement_anchor = {}
+    for rule, counts in transitions.items():
+        requirement_anchor[rule] = anchors("requirement", rule)
+        for transition, count in counts.items():
+            transition_rows.append({"id": rule, "transition": transition, "count": count,
+                                    "label": " → ".join(outcome_label(p.strip()) for p in transition.split("->")),
+                                    "anchor": requirement_anchor[rule], "cls": _transition_class(transition)})
+            totals[transition] += count
+    chart = grouped_bars([(rule, "#" + requirement_anchor[rule], counts)
+                          for rule, counts in transitions.items()]) if transitions else None
+    value_rows = []
+    for value_id, data in values.items():
+        money_value = data.get("unit") == "GBP"
+        show = (lambda v, signed=False: money(v, signed)) if money_value else \
+            (lambda v, signed=False, unit=data.get("unit"): ("+" if signed and (_decimal(v) or 0) > 0 else "")
+             + show_value(v, unit))
+        value_rows.append({"id": value_id, "unit": data.get("unit"), "money": money_value,
+                           "before": show(data.get("total_before")), "after": show(data.get("total_after")),
+                           "change": show(data.get("total_change"), True),
+                           "before_sort": _sort_key(data.get("total_before")),
+                           "after_sort": _sort_key(data.get("total_after")),
+                           "change_sort": _sort_key(data.get("total_change")),
+                           "direction": _direction(data.get("total_change")),
+                           "arrangements_changed": data.get("arrangements_changed", 0),
+                           "anchor": anchors("payment", value_id)})
+    per_id, overall = _changes_per_arrangement(changed, money_ids)
+    histograms = []
+    for value_id in sorted(money_ids):
+        data = values[value_id]
+        if "changes" in data:
+            amounts = [a for a in (_decimal(c) for c in data["changes"]) if a is not None and a != 0]
+        else:
+            amounts = per_id.get(value_id, [])
+        chart_data = histogram(amounts)
+        if chart_data:
+            histograms.append({"id": value_id, "chart": chart_data, "total_change": money(
+                data.get("total_change"), True), "unchanged": summary.get("arrangements", 0) - len(amounts)})
+    if len(histograms) > 1 and overall:
+        histograms.insert(0, {"id": "all payments", "chart": histogram(overall),
+                              "total_change": money(sum((_decimal(v.get("total_change")) or Decimal(0)
+                                                         for k, v in values.items() if k in money_ids),
+                                                        Decimal(0)), True),
+                              "unchanged": summary.get("arrangements", 0) - len(overall)})
+    change_rows = []
+    arrangement_rows = []
+    shown = 0
+    all_changes = sum(len(item.get("changes", [])) for item in changed)
+    for item in changed:
+        arr_anchor = anchors("arrangement", item["id"])
+        moved = [c for c in item.get("changes", []) if c["id"] in money_ids]
+        net = sum(((_decimal(c.get("after")) or Decimal(0)) - (_decimal(c.get("before")) or Decimal(0))
+                   for c in moved), Decimal(0))
+        arrangement_rows.append({"id": item["id"], "line": item.get("line"), "anchor": arr_anchor,
+                                 "changes": len(item.get("changes", [])),
+                                 "net": money(net, True) if moved else "",
+                                 "net_sort": f"{net:f}" if moved else ""})
+        for change in item.get("changes", []):
+            if shown >= MAX_CHANGE_ROWS:
+                break
+            shown += 1
+            is_value = change["id"] in values or (change["id"] not in transitions and not (
+                change.get("before") in OUTCOMES + (None,) and change.get("after") in OUTCOMES + (None,)))
+            unit = values.get(change["id"], {}).get("unit")
+            if is_value:
+                before, after = show_value(change.get("before"), unit), show_value(change.get("after"), unit)
+            else:
+                before, after = outcome_label(change.get("before")), outcome_label(change.get("after"))
+            change_rows.append({
+                **change, "arrangement": item["id"], "line": item.get("line"), "arrangement_anchor": arr_anchor,
+                "anchor": anchors("change", item["id"], change["id"], change["subject"]),
+                "kind": "value" if is_value else "outcome", "before_text": before, "after_text": after,
+                "before_sort": _sort_key(change.get("before")) if is_value else str(change.get("before")),
+                "after_sort": _sort_key(change.get("after")) if is_value else str(change.get("after")),
+                "cls": "" if is_value else _transition_class(f"{change.get('before')} -> {change.get('after')}"),
+                "commands": _impact_commands(item, change, population, variation),
+            })
+    return {"summary": summary, "population": population, "variation": variation,
+            "transition_rows": transition_rows, "transition_totals": totals.most_common(),
+            "requirement_anchor": requirement_anchor, "chart": chart, "value_rows": value_rows,
+            "histograms": histograms, "arrangement_rows": arrangement_rows, "change_rows": change_rows,
+            "all_changes": all_changes, "truncated": all_changes > len(change_rows),
+            "unchanged": summary.get("arrangements", 0) - summary.get("changed", 0)}
+
+
+def _direction(value: Any) -> str:
+    amount = _decimal(value)
+    return "" if amount is None or amount == 0 else "up" if amount > 0 else "down"
+
+
+def _impact_commands(item: dict, change: dict, population: str | None, variation: str | None) -> list[str]:
+    line = item.get("line")
+    single = f"{item['id']}.json"
+    extract = f"sed -n '{line}p' {shlex.quote(population or 'POPULATION.jsonl')} > {shlex.quote(single)}"
+    after = explain_command(change["id"], single, change["subject"],
+                            ["--local", variation or "VARIATION.rules"])
+    return [extract, after]
 
 
 def render_impact(summary: dict, changed: list) -> str:
-    data = {"summary": summary, "changed": [c.as_json() for c in changed]}
-    return _page("contract-rules impact", f"<pre>{html.escape(dumps(data))}</pre>")
+    items = [c.as_json() if hasattr(c, "as_json") else c for c in changed]
+    return _render("impact.html.j2", **impact_view(summary, items))
+
+
+__all__ = ["render_check", "render_vary_check", "render_impact", "anchor", "money", "number",
+           "explain_command"]
