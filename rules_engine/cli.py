@@ -229,6 +229,39 @@ def impact(population, variation, rules, as_of, strict, jobs, output_format):
     sys.exit(_run(run, "json" if output_format == "json" else "text"))
 
 
+@cli.command()
+@click.argument("files", nargs=-1, required=True,
+                type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--check", "check_only", is_flag=True,
+              help="Change nothing; list the files that are not formatted (exit 1 if any).")
+def fmt(files, check_only):
+    """Lay rule files out canonically, keeping every comment."""
+    from .formatter import format_source
+    from .library import read_sources
+    def run() -> int:
+        sources = read_sources(files)
+        problems, unformatted = [], []
+        for source in sources:
+            formatted, diagnostics = format_source(source)
+            if diagnostics:
+                problems += diagnostics
+                continue
+            if formatted != source.text:
+                unformatted.append(source.path)
+                if not check_only:
+                    Path(source.path).write_text(formatted, encoding="utf-8")
+        if problems:
+            raise InvalidInput(problems)
+        for path in unformatted:
+            click.echo(f"{'would reformat' if check_only else 'reformatted'} {path}")
+        if check_only and unformatted:
+            return ExitCode.FAILURES
+        if not unformatted:
+            click.echo(f"{len(sources)} file{'s' if len(sources) != 1 else ''} already formatted")
+        return ExitCode.OK
+    sys.exit(_run(run))
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; returns the exit code instead of exiting."""
     try:
