@@ -171,7 +171,7 @@ def explain(rule_id, arrangement_path, subject, rules, local, as_of, full, outpu
         arrangement = engine.load_arrangement(arrangement_path)
         explanations = explain_result(engine, arrangement, rule_id, subject, as_of)
         if output_format == "json":
-            click.echo(json_report.dumps([e.as_json() for e in explanations]))
+            click.echo(json_report.dumps([(e if full else e.compact()).as_json() for e in explanations]))
         else:
             click.echo(render_explanation(explanations, full), nl=False)
         return ExitCode.FAILURES if any(e.outcome == "fail" for e in explanations) else ExitCode.OK

@@ -13,11 +13,12 @@ import datetime as dt
 
 import attrs
 
-from .compile import TraceEvent
+from .compile import Env, TraceEvent
 from .diagnostics import Diagnostic, InvalidInput, did_you_mean
 from .pipeline import Engine
 from .reports.json_report import value_json
 from .schema import Arrangement
+from .values import Unknown
 
 
 @attrs.frozen
@@ -32,6 +33,19 @@ class Explanation:
     because: str | None
     missing: tuple[str, ...]
     events: tuple[TraceEvent, ...]
+
+    def compact(self) -> "Explanation":
+        """Only the facts, parameters, rows and definitions that decided it,
+        each once: no containers read on the way to a field."""
+        seen, kept = set(), []
+        for event in self.events:
+            if event.kind == "fact" and isinstance(event.value, (dict, list)):
+                continue
+            key = (event.kind, event.name)
+            if key not in seen:
+                seen.add(key)
+                kept.append(event)
+        return attrs.evolve(self, events=tuple(kept))
 
     def as_json(self) -> dict:
         return {"id": self.id, "subject": self.subject, "outcome": self.outcome,
@@ -55,7 +69,6 @@ def explain(engine: Engine, arrangement: Arrangement, rule_id: str, subject: str
     explanations = []
     day = engine.as_of_for(arrangement, as_of)
     compiled, evaluator = engine.program(day, arrangement.facts.get("icb"))
-    from .compile import Env
     for index, requirement in enumerate(compiled.program.requirements):
         if requirement.id != rule_id:
             continue
@@ -68,36 +81,48 @@ def explain(engine: Engine, arrangement: Arrangement, rule_id: str, subject: str
             r = evaluator.requirement(requirement, compiled.requirements[index], instance, env)
             explanations.append(Explanation(r.id, r.subject, r.outcome.value, None, r.clause, r.layer,
                                             r.flexibility, r.because, r.missing, tuple(events)))
-    for value in result.values:
-        if value.id == rule_id and (not subject or value.subject == subject):
-            events = []
-            engine.evaluate(arrangement, as_of, trace=events)
-            relevant = _value_events(events, value)
-            explanations.append(Explanation(value.id, value.subject, "value", value.value, value.clause,
-                                            value.layer, value.flexibility, value.because,
-                                            value.missing, tuple(relevant)))
+    for name, define in compiled.program.defines.items():
+        report = define.term.report
+        if report is None:
+            continue
+        scope = define.term.scope
+        compiled_define = compiled.defines[name]
+        for instance in evaluator.instances(arrangement.facts, scope):
+            if subject and instance.id != subject:
+                continue
+            env = Env(arrangement.facts, day, [])
+            env.bindings = dict(instance.bindings)
+            keys = [None]
+            if compiled_define.key_collection is not None:
+                collection = compiled_define.key_collection(env)
+                keys = [] if isinstance(collection, Unknown) else list(collection)
+            for key in keys:
+                value_id = report.id if key is None else report.id.replace(
+                    "{" + scope.key_variable + "}", str(key))
+                if value_id != rule_id:
+                    continue
+                if key is not None:
+                    env.bindings[scope.key_variable] = key
+                env.trace = events = []
+                env.memo = {}
+                value = evaluator.value(define, value_id, instance.id, compiled_define.body(env),
+                                        compiled.program.checked.term_types[name])
+                explanations.append(Explanation(
+                    value.id, value.subject, "value", value.value, value.clause, value.layer,
+                    value.flexibility, value.because, value.missing, tuple(events)))
     if subject and not explanations:
         raise InvalidInput([Diagnostic("E-NAME-001", f"`{rule_id}` has no result for subject "
                                        f"`{subject}`", None, path=subject)])
     return explanations
 
 
-def _value_events(events, value):
-    """The trace events up to a value's definition (a whole-run trace, trimmed)."""
-    return [e for e in events if e.kind != "definition" or e.value == value.value][-40:]
-
-
 def render_explanation(explanations: list[Explanation], full: bool = False) -> str:
     lines = []
     for e in explanations:
+        e = e if full else e.compact()
         head = f"{e.id} for {e.subject}: {e.outcome if e.outcome != 'value' else value_json(e.value)}"
         lines.append(head)
-        seen = set()
         for event in e.events:
-            key = (event.kind, event.name)
-            if not full and key in seen:
-                continue
-            seen.add(key)
             shown = value_json(event.value)
             if isinstance(shown, dict) and not full:
                 shown = "{" + ", ".join(f"{k}: {v}" for k, v in list(shown.items())[:4]) + "}"
