@@ -1,0 +1,99 @@
+"""Population benchmarks: check, impact, --jobs and memory at England scale.
+
+    python benchmarks/population_speed.py [--scale 1] [--runs 5] [--memory-scale 10]
+
+For a synthetic England (rules_engine.population, seeded) this measures, with
+the shipped library and a local layer (contracts/local/qmm.rules):
+- `check --population` per arrangement, JSON parsing included, one process
+  (median of the runs);
+- `impact` of the local layer against the same population, as a multiple of
+  one `check`;
+- `--jobs N` (N = the machine's cores) against one process, output compared;
+- the maximum resident memory of `check --population` streaming
+  `--memory-scale` times England (a separate process, so that it is its own).
+Prints the machine's cores and Python version. Asserts nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from rules_engine.population import generate, write_jsonl  # noqa: E402
+
+LOCAL = ROOT / "contracts" / "local" / "qmm.rules"
+
+
+def timed(command: list[str]) -> tuple[float, bytes]:
+    started = time.perf_counter()
+    result = subprocess.run(command, capture_output=True, check=False)
+    elapsed = time.perf_counter() - started
+    if result.returncode not in (0, 1):
+        sys.exit(f"{' '.join(command)} failed:\n{result.stderr.decode()[:2000]}")
+    return elapsed, result.stdout
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scale", type=float, default=1.0)
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--memory-scale", type=float, default=10.0)
+    parser.add_argument("--seed", type=int, default=2025)
+    args = parser.parse_args(argv)
+    cli = [sys.executable, "-m", "rules_engine"]
+    cores = os.cpu_count() or 1
+    with tempfile.TemporaryDirectory() as folder:
+        population = Path(folder) / "england.jsonl"
+        count = write_jsonl(population, generate(scale=args.scale, seed=args.seed))
+        check = cli + ["check", "--population", str(population), "--local", str(LOCAL), "--format", "json"]
+        startup, _ = timed(cli + ["--version"])
+        checks, impacts, parallel = [], [], []
+        for _ in range(args.runs):
+            elapsed, one = timed(check)
+            checks.append(elapsed)
+            elapsed, many = timed(check + ["--jobs", str(cores)])
+            parallel.append(elapsed)
+            if many != one:
+                sys.exit("--jobs changed the output")
+            elapsed, _ = timed(cli + ["impact", "--population", str(population), "--variation", str(LOCAL),
+                                      "--format", "json"])
+            impacts.append(elapsed)
+        big = Path(folder) / "england-x10.jsonl"
+        big_count = write_jsonl(big, generate(scale=args.memory_scale, seed=args.seed))
+        memory = subprocess.run(
+            [sys.executable, "-c",
+             "import resource, subprocess, sys;"
+             "subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL);"
+             "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)",
+             *cli, "check", "--population", str(big), "--local", str(LOCAL), "--format", "json"],
+            capture_output=True, text=True, check=True)
+        max_rss_mb = int(memory.stdout.strip()) / 1024
+
+    check_s = statistics.median(checks)
+    per = (check_s - startup) / count
+    print(f"machine: {cores} cores, {platform.machine()}, Python {platform.python_version()}")
+    print(f"population: {count} arrangements (scale {args.scale}); runs: {args.runs}; "
+          f"process start-up and library load {startup * 1000:.0f} ms (subtracted per arrangement)")
+    print(f"check --population:  median {check_s:.2f} s   {per * 1e6:.0f} µs per arrangement")
+    print(f"impact:              median {statistics.median(impacts):.2f} s   "
+          f"{statistics.median(impacts) / check_s:.2f} x one check")
+    print(f"check --jobs {cores}:      median {statistics.median(parallel):.2f} s   "
+          f"speed-up {check_s / statistics.median(parallel):.2f} x, same output")
+    print(f"memory: {big_count} arrangements ({args.memory_scale:g} x scale 1) streamed with "
+          f"max RSS {max_rss_mb:.0f} MB")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
