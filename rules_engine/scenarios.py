@@ -217,9 +217,7 @@ def compare(expect: dict, result) -> list[str]:
         failures.append(f"arrangement {result.id}: expected outcome {expect['outcome']}, "
                         f"got {result.outcome.value}")
     for item in expect.get("results") or []:
-        matches = [r for r in result.results if r.id == item["id"]
-                   and ("subject" not in item or r.subject == item["subject"])]
-        where = f"{item['id']}" + (f" for {item['subject']}" if "subject" in item else "")
+        matches, where = _select(result.results, item)
         if not matches:
             known = sorted({r.subject for r in result.results if r.id == item["id"]})
             failures.append(f"{where}: no such result" + (f" (subjects: {', '.join(known)})" if known
@@ -237,15 +235,20 @@ def compare(expect: dict, result) -> list[str]:
                 failures.append(f"{where}: expected missing {sorted(item['missing'])}, "
                                 f"got {sorted(r.missing)}")
     for item in expect.get("values") or []:
-        matches = [v for v in result.values if v.id == item["id"]
-                   and ("subject" not in item or v.subject == item["subject"])]
-        where = f"{item['id']}" + (f" for {item['subject']}" if "subject" in item else "")
+        matches, where = _select(result.values, item)
         if not matches:
             failures.append(f"{where}: no such value")
             continue
         for v in matches:
             failures += _compare_value(where, item, v)
     return failures
+
+
+def _select(found, item: dict) -> tuple[list, str]:
+    """The results (or values) an expectation names, and how to name them."""
+    matches = [r for r in found if r.id == item["id"]
+               and ("subject" not in item or r.subject == item["subject"])]
+    return matches, item["id"] + (f" for {item['subject']}" if "subject" in item else "")
 
 
 def _compare_value(where: str, item: dict, v) -> list[str]:
