@@ -84,6 +84,8 @@ def _plain(value: Any) -> str:
         return "yes"
     if value is False:
         return "no"
+    if isinstance(value, (int, float)):
+        return number(value)
     if isinstance(value, list):
         return ", ".join(_plain(v) for v in value) if value else "(none)"
     if isinstance(value, dict):
@@ -155,7 +157,7 @@ def _label_width(labels: Iterable[str]) -> int:
 
 
 def _short(label: str, width: int) -> str:
-    room = max(6, int((width - 12) / 7.4))
+    room = max(6, int((width - 10) / 7.4 + 0.5))
     return label if len(label) <= room else label[: room - 1] + "…"
 
 
@@ -261,7 +263,7 @@ def histogram(amounts: list[Decimal]) -> dict | None:
         for amount in amounts:
             index = min(int((amount - start) // step), len(edges) - 1)
             counts[index] += 1
-    left, bottom, top, right = 56, 40, 16, 12
+    left, bottom, top, right = 56, 40, 16, 36
     plot_w, plot_h = _CHART_WIDTH - left - right, 180
     biggest = max(counts)
     slot = plot_w / len(edges)
@@ -329,7 +331,7 @@ def _environment() -> Environment:
                       undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True,
                       keep_trailing_newline=True)
     env.filters.update(money=money, number=number, outcome_label=outcome_label, plain=_plain,
-                       show_value=show_value, sort_key=_sort_key)
+                       show_value=show_value, sort_key=_sort_key, shell_quote=shlex.quote)
     env.globals.update(FLEXIBILITY_LABELS=FLEXIBILITY_LABELS, OUTCOMES=OUTCOMES, version=_version())
     return env
 
@@ -374,7 +376,8 @@ def check_view(document: dict) -> dict:
             command = explain_command(rule, arrangement.get("source") or "FILE", subject,
                                       [*options, "--as-of", arrangement["as_of"]]
                                       if arrangement.get("as_of") else options)
-            row = {**result, "anchor": card, "arrangement": arr_id, "arrangement_anchor": section,
+            row = {"warnings": [], "reason": None, "provisional": None, "because": None, "national": {},
+                   "missing": [], "title": None, **result, "anchor": card, "arrangement": arr_id, "arrangement_anchor": section,
                    "command": command, "rank": OUTCOMES.index(outcome) if outcome in OUTCOMES else 9,
                    "warning": result.get("severity") == "warning"}
             results.append(row)
@@ -392,8 +395,10 @@ def check_view(document: dict) -> dict:
                 local_terms.append(row)
         values = []
         for value in arrangement.get("values", []):
-            row = {**value, "anchor": anchors("value", arr_id, value["id"], value["subject"]),
-                   "arrangement": arr_id, "shown": show_value(value.get("value"), value.get("unit")),
+            row = {"missing": [], "flexibility": None, "layer": None, "because": None, "national": {},
+                   "provisional": None, **value,
+                   "anchor": anchors("value", arr_id, value["id"], value["subject"]),
+                   "arrangement": arr_id, "arrangement_anchor": section, "shown": money(value.get("value")) if value.get("unit") == "GBP" else _plain(value.get("value")),
                    "sort": _sort_key(value.get("value"))}
             values.append(row)
             value_rows.append(row)
@@ -407,21 +412,23 @@ def check_view(document: dict) -> dict:
                     entry["total"] += amount
                     entry["known"] += 1
         counts = Counter(r["outcome"] for r in results)
-        arrangements.append({**arrangement, "anchor": section, "results": results, "values": values,
-                             "counts": counts})
+        arrangements.append({**arrangement, "anchor": section, "values": values, "counts": counts,
+                             # the cards: failures first, then unknown, pass, not applicable
+                             "results": sorted(results, key=lambda r: r["rank"])})
     arrangement_counts = Counter(a["outcome"] for a in arrangements)
     result_counts = Counter(r["outcome"] for r in result_rows)
     verdict = ("fail" if arrangement_counts["fail"] else "unknown" if arrangement_counts["unknown"]
                else "pass")
-    chart = stacked_bars([(rule, first_anchor[rule], dict(counts)) for rule, counts in by_requirement.items()],
-                         OUTCOMES)
+    chart = stacked_bars([(rule, "#" + first_anchor[rule], dict(counts))
+                          for rule, counts in by_requirement.items()], OUTCOMES)
     for entry in payments.values():
-        entry["total_text"] = money(_money_total(entry["total"]))
+        entry["total_text"] = money(_money_total(entry["total"])) if entry["known"] else "unknown"
         entry["sort"] = f"{entry['total']:f}"
     return {
         "document": document,
         "as_of": document.get("as_of"),
-        "layers": document.get("layers", []),
+        "layers": [{"name": None, "version": None, "icb": None, "file": None, **l}
+                   for l in document.get("layers", [])],
         "arrangements": arrangements,
         "results": result_rows,
         "values": value_rows,
@@ -459,12 +466,11 @@ def vary_check_view(document: dict) -> dict:
     verdicts = Counter(r["verdict"] for r in rows)
     refused = [r for r in rows if not r["permitted"]]
     ordered = ["permitted"] + sorted(v for v in verdicts if v != "permitted")
-    chart = stacked_bars([("verdicts", "#variations", dict(verdicts))], ordered) if rows else None
     return {"document": document, "variations": rows, "verdicts": [(v, verdicts[v]) for v in ordered
                                                                     if verdicts[v]],
             "refused": refused, "permitted": bool(document.get("permitted")),
             "allowed": len(rows) - len(refused), "kinds": Counter(r["kind"] for r in rows),
-            "diagnostics": document.get("diagnostics", []), "chart": chart}
+            "diagnostics": document.get("diagnostics", [])}
 
 
 def render_vary_check(result) -> str:
@@ -551,6 +557,8 @@ def impact_view(summary: dict, changed: list[dict]) -> dict:
     shown = 0
     all_changes = sum(len(item.get("changes", [])) for item in changed)
     for item in changed:
+        if shown >= MAX_CHANGE_ROWS:
+            break  # the page stays small; the JSON has every change
         arr_anchor = anchors("arrangement", item["id"])
         moved = [c for c in item.get("changes", []) if c["id"] in money_ids]
         net = sum(((_decimal(c.get("after")) or Decimal(0)) - (_decimal(c.get("before")) or Decimal(0))
@@ -584,6 +592,7 @@ def impact_view(summary: dict, changed: list[dict]) -> dict:
             "requirement_anchor": requirement_anchor, "chart": chart, "value_rows": value_rows,
             "histograms": histograms, "arrangement_rows": arrangement_rows, "change_rows": change_rows,
             "all_changes": all_changes, "truncated": all_changes > len(change_rows),
+            "all_arrangements": len(changed),
             "unchanged": summary.get("arrangements", 0) - summary.get("changed", 0)}
 
 
