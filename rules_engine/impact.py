@@ -88,6 +88,8 @@ class ImpactSummary:
     transitions: dict = attrs.field(factory=lambda: defaultdict(Counter))
     value_totals: dict = attrs.field(factory=dict)  # id -> [unit, before, after, arrangements changed]
     changes_in_pounds: dict = attrs.field(factory=lambda: defaultdict(list))  # id -> per-arrangement
+    population: str | None = None
+    variation: str | None = None
 
     def add(self, arrangement_id: str, changes, contributions) -> None:
         self.arrangements += 1
@@ -116,7 +118,8 @@ class ImpactSummary:
                                 "total_change": shown(after - before), "arrangements_changed": changed}
             if unit == "GBP":
                 values[value_id]["changes"] = [f"{d:.2f}" for d in self.changes_in_pounds[value_id]]
-        return {"arrangements": self.arrangements, "changed": self.changed, "bad_lines": self.bad_lines,
+        return {"population": self.population, "variation": self.variation,
+                "arrangements": self.arrangements, "changed": self.changed, "bad_lines": self.bad_lines,
                 "transitions": {rule: dict(sorted(counts.items()))
                                 for rule, counts in sorted(self.transitions.items())},
                 "values": values}
@@ -135,6 +138,8 @@ def impact(baseline: Engine, proposed: Engine, population: str | Path, as_of: dt
            summary: ImpactSummary | None = None) -> Iterator[ArrangementImpact | InvalidInput]:
     """Yield the impact on each changed arrangement, or a bad line's error."""
     summary = summary if summary is not None else ImpactSummary()
+    summary.population = str(population)
+    summary.variation = proposed.proposed.file if proposed.proposed is not None else None
     with open(population, encoding="utf-8") as lines:
         for number, line in enumerate(lines, 1):
             if not line.strip():

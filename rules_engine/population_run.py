@@ -215,6 +215,8 @@ def run_impact(baseline: EngineSpec, proposed: EngineSpec, population: Path, as_
                 sys.stdout.write(dumps(entry.as_json(), compact=True) + "\n")
             else:
                 changed.append(entry)
+    summary.population = str(population)
+    summary.variation = str(proposed.local) if proposed.local else None
     data = summary.as_json()
     if output_format == "json":
         sys.stdout.write(dumps({"summary": data}, compact=True) + "\n")
