@@ -36,8 +36,9 @@ def arrangement_tables(result: ArrangementResult, console: Console) -> None:
                                 f"  as of {result.as_of}  layers: {', '.join(result.layers)}  ",
                                 ("outcome: ", "bold"), (result.outcome.value, STYLE[result.outcome])))
     table = Table(show_lines=False, expand=False)
-    for column in ("requirement", "subject", "outcome", "layer", "flexibility", "clause / detail"):
-        table.add_column(column, overflow="fold")
+    for column in ("requirement", "subject", "outcome", "layer", "flexibility"):
+        table.add_column(column, no_wrap=True)  # ids stay whole, so they can be searched
+    table.add_column("clause / detail", overflow="fold", ratio=1)
     for r in result.results:
         detail = [r.clause]
         if r.because:
@@ -57,7 +58,9 @@ def arrangement_tables(result: ArrangementResult, console: Console) -> None:
     console.print(table)
     if result.values:
         values = Table(show_lines=False)
-        for column in ("value", "subject", "amount", "layer"):
+        for column in ("value", "subject"):
+            values.add_column(column, no_wrap=True)
+        for column in ("amount", "layer"):
             values.add_column(column, overflow="fold")
         for v in result.values:
             amount = _value_text(v)
@@ -78,9 +81,13 @@ def summary_line(report: CheckReport) -> str:
             f"{counts[Outcome.UNKNOWN]} unknown, {counts[Outcome.NOT_APPLICABLE]} not applicable")
 
 
-def render(report: CheckReport, width: int = 120, color: bool = False) -> str:
+def render(report: CheckReport, width: int | None = None, color: bool = False) -> str:
+    """The report as text; on a terminal (`color`) as wide as the terminal."""
     buffer = io.StringIO()
-    console = Console(file=buffer, width=width, color_system="standard" if color else None,
+    if width is None and color:
+        import shutil
+        width = shutil.get_terminal_size((160, 24)).columns
+    console = Console(file=buffer, width=width or 160, color_system="standard" if color else None,
                       force_terminal=color, highlight=False)
     for arrangement in report.arrangements:
         arrangement_tables(arrangement, console)
