@@ -295,21 +295,32 @@ class Compiler:
     # -- structure -----------------------------------------------------------
 
     def c_Field(self, node):
-        record = self.expr(node.record)
-        name = node.name
+        # A chain `practice.qof.aspiration_base` becomes one closure that walks
+        # the fields in a loop, instead of one closure per dot.
+        names: list[str] = []
+        base = node
+        while isinstance(base, n.Field):
+            names.append(base.name)
+            base = base.record
+        names.reverse()
+        record = self.expr(base)
+        path = tuple(names)
 
-        def read_field(env):
-            base = record(env)
-            if type(base) is Unknown:
-                return _deeper(base, name)
-            value = base.get(name, _MISSING)
-            if value is _MISSING:
-                path = f"{base.path}.{name}" if isinstance(base, FactRecord) else name
-                value = Unknown(frozenset((path,)))
-            if env.trace is not None and isinstance(base, FactRecord):
-                env.trace.append(TraceEvent("fact", f"{base.path}.{name}", value))
+        def read_fields(env):
+            value = record(env)
+            for name in path:
+                if type(value) is Unknown:
+                    value = _deeper(value, name)
+                    continue
+                found = value.get(name, _MISSING)
+                if found is _MISSING:
+                    found = Unknown(frozenset((
+                        f"{value.path}.{name}" if isinstance(value, FactRecord) else name,)))
+                if env.trace is not None and isinstance(value, FactRecord):
+                    env.trace.append(TraceEvent("fact", f"{value.path}.{name}", found))
+                value = found
             return value
-        return read_field
+        return read_fields
 
     def c_Index(self, node):
         base_type = self.types[id(node.collection)]
