@@ -67,6 +67,7 @@ CODES: dict[str, str] = {
     "E-LAYER-010": "rows added to a table that is not extensible",
     "E-LAYER-011": "no contract in force on the date",
     "E-LAYER-012": "two layers with one name",
+    "E-LAYER-013": "added row repeats a row of the national table",
     # facts (arrangements)
     "E-FACT-001": "field not declared in the schema",
     "E-FACT-002": "value of the wrong type",

@@ -22,7 +22,7 @@ from .compile import CompiledProgram, Env
 from .layers import Provenance
 from .results import ArrangementResult, Result, ValueResult
 from .schema import Arrangement, Subject
-from .values import FactList, FactRecord, Outcome, Unknown, kleene_and, worst
+from .values import FactList, FactRecord, Outcome, Unknown, worst
 
 
 @attrs.frozen
@@ -124,10 +124,8 @@ class Evaluator:
                           tuple(warnings), term.severity, requirement.provisional, reason)
 
         if not requirement.in_force:
-            period = requirement.form.period
-            when = period.describe() if period else "on other dates"
             return result(Outcome.NOT_APPLICABLE, reason=f"not in force on {self.program.as_of} "
-                          f"(in force {when})")
+                          f"(in force {requirement.periods})")
         if compiled.where is not None:
             selected = compiled.where(env)
             if selected is False:
@@ -150,13 +148,13 @@ class Evaluator:
             return result(Outcome.PASS, warnings=warnings, reason="exempt: its `unless` holds")
         if holds is False and (exempt is None or exempt is False):
             return result(Outcome.FAIL, warnings=warnings)
-        unknown = kleene_and(holds, True) if type(holds) is Unknown else exempt
-        return result(Outcome.UNKNOWN, _missing(unknown) or _missing(exempt), warnings)
+        missing = sorted(set(_missing(holds)) | set(_missing(exempt)))
+        return result(Outcome.UNKNOWN, missing, warnings)
 
     def values(self, root: FactRecord, env: Env):
         for name, define in self.program.defines.items():
             report = define.term.report
-            if report is None:
+            if report is None or not define.in_force:
                 continue
             compiled = self.compiled.defines[name]
             type_ = self.program.checked.term_types[name]

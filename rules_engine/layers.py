@@ -61,6 +61,7 @@ class RequirementInForce:
     form: Form
     term: n.RequirementDecl
     in_force: bool
+    periods: str  # when its forms are in force, for the "not in force" reason
     waivers: tuple[n.WaiveDecl, ...]
     provenance: Provenance
     waiver_provenance: Provenance | None
@@ -75,6 +76,7 @@ class DefineInForce:
     term: n.DefineDecl
     provenance: Provenance
     clause: str
+    in_force: bool = True  # outside its `effective` period a value is not reported
 
 
 @attrs.frozen(eq=False)
@@ -219,7 +221,7 @@ def select(checked: Checked, as_of: dt.date, local: Layer | None = None) -> Prog
         term = form.term
         if isinstance(term, n.DefineDecl):
             defines[name] = DefineInForce(name, form, term, status(name, form),
-                                          form.layer.clause(term.reference, as_of))
+                                          form.layer.clause(term.reference, as_of), in_force)
         elif isinstance(term, n.RequirementDecl):
             replaced = replaces.get(name)
             waivers = tuple(waives.get(name, ()))
@@ -237,10 +239,21 @@ def select(checked: Checked, as_of: dt.date, local: Layer | None = None) -> Prog
                 waiver_provenance = Provenance(local.name, "waived", "; ".join(
                     w.because.reason for w in waivers if w.because) or None)
             requirements.append(RequirementInForce(
-                name, form, term, in_force, waivers, provenance, waiver_provenance,
+                name, form, term, in_force, _periods(forms, names), waivers, provenance, waiver_provenance,
                 form.layer.clause(term.reference, as_of),
                 term.provisional.reason if term.provisional else None))
     return Program(as_of, checked, national, local, parameters, tables, defines, tuple(requirements))
+
+
+def _periods(forms, layers: set[str]) -> str:
+    """`2024-10-01 to 2025-03-31; from 2025-04-01`: when a term's forms apply."""
+    shown = []
+    for form in forms:
+        if form.layer.name not in layers:
+            continue
+        period = form.period or form.layer.period
+        shown.append(period.describe() if period else "always")
+    return "; ".join(shown) or "on other dates"
 
 
 def _flex_of(library: Library, name: str, form: Form, as_of, names) -> tuple[n.Flexibility, ...]:

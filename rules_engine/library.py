@@ -438,6 +438,15 @@ def check_local_layer(layer: Layer, national: tuple[Layer, ...],
                 diagnostics.append(Diagnostic(
                     "E-LAYER-010", f"the table `{decl.table}` is not extensible", decl.span,
                     related=(_flex_note(form),)))
+            elif form is not None:
+                clash = _clashing_row(form.term, decl.row)
+                if clash is not None:
+                    diagnostics.append(Diagnostic(
+                        "E-LAYER-013", f"this row repeats the national row for "
+                        f"{', '.join(map(str, _row_key(form.term, decl.row)))} in `{decl.table}`",
+                        decl.row.span, related=(Related(clash.span, "the national row"),),
+                        hint="an ICB adds rows the national table does not have; it cannot "
+                             "override a national row"))
         elif isinstance(decl, (n.ParameterDecl, n.TableDecl, n.DefineDecl)):
             existing = national_forms.get(decl.name)
             if existing:
@@ -449,6 +458,29 @@ def check_local_layer(layer: Layer, national: tuple[Layer, ...],
                     "E-LAYER-006", f"`{decl.name}` is a national term; a local layer cannot redefine it",
                     decl.span, related=(_flex_note(form),), hint=hint))
     return diagnostics
+
+
+def _row_key(table: n.TableDecl, row: n.Row) -> tuple:
+    columns = [c.name for c in table.columns]
+    return tuple(literal_value(row.cells[columns.index(k)]) if k in columns and
+                 columns.index(k) < len(row.cells) else None for k in table.keys)
+
+
+def _row_period(table: n.TableDecl, row: n.Row) -> tuple:
+    cells = dict(zip((c.name for c in table.columns), row.cells))
+    start, end = cells.get("from"), cells.get("to")
+    return (start.value if isinstance(start, n.DateLiteral) else dt.date.min,
+            end.value if isinstance(end, n.DateLiteral) else dt.date.max)
+
+
+def _clashing_row(table: n.TableDecl, added: n.Row) -> n.Row | None:
+    """A national row with the same key in force on some of the same dates."""
+    key, (start, end) = _row_key(table, added), _row_period(table, added)
+    for row in table.rows:
+        other_start, other_end = _row_period(table, row)
+        if _row_key(table, row) == key and start <= other_end and other_start <= end:
+            return row
+    return None
 
 
 def _is_literal(expr) -> bool:

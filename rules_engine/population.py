@@ -112,8 +112,8 @@ ARRS_ROLES: dict[str, tuple[str, float, int]] = {
     "nursing_associate": (SCHEME_START, 2, 40_000),
     "trainee_nursing_associate": (SCHEME_START, 1, 33_000),
     "advanced_practitioner": (SCHEME_START, 5, 73_000),
-    "gp_assistant": (SCHEME_START, 3, 34_000),
-    "digital_transformation_lead": (SCHEME_START, 2, 62_000),
+    "gp_assistant": ("2022-10-01", 3, 34_000),  # [S S26]: from October 2022
+    "digital_transformation_lead": ("2022-10-01", 2, 62_000),  # [S S26]
     "enhanced_practice_nurse": ("2024-04-01", 3, 61_000),
     "gp": ("2024-10-01", 5, 92_000),
     "general_practice_nurse_new_to_gp": ("2025-04-01", 3, 43_000),

@@ -14,6 +14,7 @@ A scenario file is YAML; one case, or several under `cases:`:
       values:
         - {id: pay.enhanced-access, subject: "pcn:U54321", value: "231742.50"}
         - {id: qof.points.HYP008, value: 19.0, tolerance: 0.05}
+        - {id: pay.arrs-gp-sum, absent: true}       # not reported: not in force on the date
       errors: [E-FACT-003]                         # instead: the input must be rejected
 
 Paths are relative to the scenario file. Money is compared exactly unless a
@@ -39,8 +40,9 @@ from .source import SourceFile, Span
 
 CASE_KEYS = {"name", "arrangement", "as_of", "rules", "local", "expect", "source", "note"}
 EXPECT_KEYS = {"outcome", "results", "values", "errors"}
-RESULT_KEYS = {"id", "subject", "outcome", "layer", "flexibility", "because", "missing", "clause"}
-VALUE_KEYS = {"id", "subject", "value", "tolerance", "unit", "missing"}
+RESULT_KEYS = {"id", "subject", "outcome", "layer", "flexibility", "because", "missing", "clause",
+               "absent"}
+VALUE_KEYS = {"id", "subject", "value", "tolerance", "unit", "missing", "absent"}
 
 
 @attrs.frozen
@@ -218,6 +220,10 @@ def compare(expect: dict, result) -> list[str]:
                         f"got {result.outcome.value}")
     for item in expect.get("results") or []:
         matches, where = _select(result.results, item)
+        if item.get("absent"):
+            if matches:
+                failures.append(f"{where}: expected no result, got {matches[0].outcome.value}")
+            continue
         if not matches:
             known = sorted({r.subject for r in result.results if r.id == item["id"]})
             failures.append(f"{where}: no such result" + (f" (subjects: {', '.join(known)})" if known
@@ -236,6 +242,11 @@ def compare(expect: dict, result) -> list[str]:
                                 f"got {sorted(r.missing)}")
     for item in expect.get("values") or []:
         matches, where = _select(result.values, item)
+        if item.get("absent"):
+            if matches:
+                failures.append(f"{where}: expected no value (not in force), got "
+                                f"{value_json(matches[0].value, matches[0].type)!r}")
+            continue
         if not matches:
             failures.append(f"{where}: no such value")
             continue

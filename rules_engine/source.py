@@ -17,6 +17,7 @@ stage. Nothing here can fail on user input.
 from __future__ import annotations
 
 import bisect
+import re
 
 import attrs
 
@@ -92,8 +93,9 @@ class SourceFile:
         text = self.line_text(span.line).rstrip("\r").expandtabs(1)
         if span.end_line == span.line:
             width = max(1, span.end_column - span.column)
-        else:
-            width = max(1, len(text) - span.column + 1)
+        else:  # to the end of the code on the first line, not over a trailing comment
+            code = re.sub(r'\s*#[^"]*$', "", text)
+            width = max(1, len(code) - span.column + 1)
         gutter = f"{span.line:>4} | "
         pad = " " * (len(gutter) - 2) + "| "
         return f"{gutter}{text}\n{pad}{' ' * (span.column - 1)}{'^' * width}"

@@ -35,6 +35,7 @@ VERDICTS = {
     "E-LAYER-006": "redefines a national term",
     "E-LAYER-008": "not replaceable",
     "E-LAYER-010": "not extensible",
+    "E-LAYER-013": "repeats a national row",
 }
 PERMITTED = "permitted"
 

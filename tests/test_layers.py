@@ -132,3 +132,15 @@ def test_exactly_one_rate_is_in_force_on_any_covered_date(day):
     program = select(checked_with(), day)
     value = program.parameters["ea_rate"].value.value
     assert value == (Decimal("7.975") if day < dt.date(2025, 4, 1) else Decimal("8.427"))
+
+
+def test_an_added_row_cannot_override_a_national_row():
+    text = ('local layer l "L" for icb QZZ extends des\n'
+            'add to extra_roles row paramedic | 2025-01-01 | \n  because "x"\n')
+    national = ('national contract extra "E"\n'
+                'table extra_roles by role "R"\n  extensible\n  columns role: arrs_role | from | to\n'
+                '  row paramedic | 2020-04-01 | \n  row gp | 2024-10-01 | 2025-03-31\n')
+    assert codes_of(national, text.replace("extends des", "extends des, extra")) == ["E-LAYER-013"]
+    later = text.replace("extends des", "extends des, extra").replace(
+        "row paramedic | 2025-01-01 | ", "row gp | 2025-04-01 | ")
+    checked_with(national, later)  # gp after its national row ends: a new row, allowed

@@ -11,7 +11,7 @@ from rich.text import Text
 from ..variations import PERMITTED, VaryCheck
 
 
-def render(result: VaryCheck, width: int = 120, color: bool = False) -> str:
+def render(result: VaryCheck, width: int = 160, color: bool = False) -> str:
     buffer = io.StringIO()
     console = Console(file=buffer, width=width, color_system="standard" if color else None,
                       force_terminal=color, highlight=False)
