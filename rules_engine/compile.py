@@ -548,8 +548,10 @@ class Compiler:
 
 def _deeper(unknown: Unknown, name: str) -> Unknown:
     """A missing record's field is missing too: name the field, not the record."""
-    if all(" " not in path for path in unknown.missing):
-        return Unknown(frozenset(f"{path}.{name}" for path in unknown.missing))
+    if len(unknown.missing) == 1:
+        (path,) = unknown.missing
+        if " " not in path:
+            return Unknown(frozenset((f"{path}.{name}",)))
     return unknown
 
 

@@ -106,7 +106,7 @@ class Evaluator:
             if key not in cache:
                 cache[key] = self.instances(root, scope)
             for instance in cache[key]:
-                env.bindings = dict(instance.bindings)
+                env.bindings = instance.bindings  # quantifiers restore what they bind
                 results.append(self.requirement(requirement, compiled, instance, env))
         values = list(self.values(root, env))
         outcome = worst(r.outcome for r in results if r.severity == "error")
