@@ -95,7 +95,6 @@ class Compiler:
         self.names = self.checked.names
         self.define_closures: dict[str, Closure] = {}
         self.constants: dict[str, bool] = {}
-        self.parameter_values: dict[str, Any] = {}
 
     def compile(self) -> CompiledProgram:
         defines = {}
@@ -105,7 +104,6 @@ class Compiler:
             if scope is not None and scope.key_collection is not None:
                 key_collection = self.expr(scope.key_collection)
             defines[name] = CompiledDefine(self.define(name), key_collection)
-        self.compiled_defines = defines
         requirements = []
         for requirement in self.program.requirements:
             term = requirement.term

@@ -52,7 +52,6 @@ class TableInForce:
     keys: tuple[str, ...]
     columns: tuple[str, ...]
     rows: tuple[tuple[n.Row, str], ...]  # (row, layer name) in force
-    added_by: tuple[n.AddRowDecl, ...]
 
 
 @attrs.frozen(eq=False)
@@ -199,7 +198,7 @@ def select(checked: Checked, as_of: dt.date, local: Layer | None = None) -> Prog
             rows = [(row, form.layer.name) for row in term.rows if _row_in_force(row, columns, as_of)]
             extra = tuple(added_rows.get(name, ()))
             rows += [(add.row, local.name) for add in extra if _row_in_force(add.row, columns, as_of)]
-            tables[name] = TableInForce(name, form, term.keys, columns, tuple(rows), extra)
+            tables[name] = TableInForce(name, form, term.keys, columns, tuple(rows))
 
     def status(term_name: str, form: Form) -> Provenance:
         """Provenance from the term itself and everything it reads."""

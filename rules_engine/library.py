@@ -24,7 +24,6 @@ import attrs
 from . import nodes as n
 from . import typesys as t
 from .diagnostics import Diagnostic, InvalidInput, Related, did_you_mean
-from .lower import lower
 from .schema import Schema, build_schema
 from .source import SourceFile, Span
 
@@ -228,25 +227,6 @@ def read_sources(paths: Iterable[str | Path]) -> list[SourceFile]:
     if problems:
         raise InvalidInput(problems)
     return sources
-
-
-def load_library(sources: Iterable[SourceFile]) -> Library:
-    """Parse, lower and assemble rule files; raises InvalidInput on any error."""
-    diagnostics: list[Diagnostic] = []
-    layers: list[Layer] = []
-    all_sources = {}
-    for source in sources:
-        all_sources[source.path] = source
-        lowered = lower(source)
-        diagnostics.extend(lowered.diagnostics)
-        if lowered.layer is not None:
-            layers.append(Layer(source.path, source, lowered.layer))
-    if diagnostics:
-        raise InvalidInput(diagnostics)
-    library, problems = assemble(layers)
-    if problems:
-        raise InvalidInput(problems)
-    return library
 
 
 def assemble(layers: list[Layer]) -> tuple[Library, list[Diagnostic]]:

@@ -15,10 +15,10 @@ stages read `requirement.must`, not a list of clauses.
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 import attrs
-from lark import Token, Transformer, Tree, v_args
+from lark import Token, Transformer, v_args
 
 from . import nodes as n
 from .diagnostics import Diagnostic
@@ -94,7 +94,7 @@ class _Lowering(Transformer):
             return 0
         return hours * 60 + minutes
 
-    def sort_clauses(self, kind: str, clauses, head_span: Span) -> dict:
+    def sort_clauses(self, kind: str, clauses) -> dict:
         """Clauses by kind (repeatable kinds as lists); reports misplaced ones."""
         allowed = _ALLOWED[kind]
         found: dict[str, object] = {}
@@ -404,7 +404,7 @@ class _Lowering(Transformer):
     @v_args(meta=True)
     def enum_decl(self, meta, children):
         name, members, *clauses = children
-        found = self.sort_clauses("enum", clauses, self.span(meta))
+        found = self.sort_clauses("enum", clauses)
         return n.EnumDecl(self.span(meta), str(name), members, found.get("ref"),
                           found.get("provisional"))
 
@@ -426,7 +426,7 @@ class _Lowering(Transformer):
     @v_args(meta=True)
     def fact_decl(self, meta, children):
         path, type_, *clauses = children
-        found = self.sort_clauses("fact", clauses, self.span(meta))
+        found = self.sort_clauses("fact", clauses)
         notes = found.get("note") or []
         return n.FactDecl(self.span(meta), path, type_, bool(found.get("required")),
                           notes[0] if notes else None)
@@ -459,7 +459,7 @@ class _Lowering(Transformer):
         type_ = rest.pop(0)
         value = rest.pop(0) if rest and not isinstance(rest[0], _Clause) else None
         span = self.span(meta)
-        found = self.sort_clauses("parameter", rest, span)
+        found = self.sort_clauses("parameter", rest)
         dated = tuple(found.get("dated_value") or ())
         if value is None and not dated:
             self.error("E-SYNTAX-006", f"parameter `{name}` has no value", span,
@@ -477,7 +477,7 @@ class _Lowering(Transformer):
         name, keys, *rest = children
         title = self.text(rest.pop(0)) if rest and isinstance(rest[0], Token) else None
         span = self.span(meta)
-        found = self.sort_clauses("table", rest, span)
+        found = self.sort_clauses("table", rest)
         if "columns" not in found:
             self.error("E-SYNTAX-006", f"table `{name}` has no `columns` line", span,
                        hint="name its columns: `columns role: arrs_role | amount: money`")
@@ -492,7 +492,7 @@ class _Lowering(Transformer):
         scope = rest.pop(0) if isinstance(rest[0], n.Scope) else None
         type_, body, *clauses = rest
         span = self.span(meta)
-        found = self.sort_clauses("define", clauses, span)
+        found = self.sort_clauses("define", clauses)
         return n.DefineDecl(span, name, scope, type_, body, found.get("report"), found.get("ref"),
                             found.get("provisional"), found.get("effective"))
 
@@ -501,7 +501,7 @@ class _Lowering(Transformer):
         rest = list(children[1:])
         title = self.text(rest.pop(0)) if rest and isinstance(rest[0], Token) else None
         span = self.span(meta)
-        found = self.sort_clauses(kind, rest, span)
+        found = self.sort_clauses(kind, rest)
         if "must" not in found:
             self.error("E-SYNTAX-006", f"requirement `{rid}` has no `must` clause", span,
                        hint="say what must hold: `must pcn.network_agreement_signed`")
@@ -526,14 +526,14 @@ class _Lowering(Transformer):
     def vary_decl(self, meta, children):
         name, value, *clauses = children
         span = self.span(meta)
-        found = self.sort_clauses("vary", clauses, span)
+        found = self.sort_clauses("vary", clauses)
         return n.VaryDecl(span, str(name), self.token_span(name), value, found.get("because"))
 
     @v_args(meta=True)
     def waive_decl(self, meta, children):
         rid, *clauses = children
         span = self.span(meta)
-        found = self.sort_clauses("waive", clauses, span)
+        found = self.sort_clauses("waive", clauses)
         return n.WaiveDecl(span, str(rid), self.token_span(rid), found.get("for"),
                            found.get("where"), found.get("because"))
 
@@ -551,7 +551,7 @@ class _Lowering(Transformer):
     def add_row_decl(self, meta, children):
         table, row, *clauses = children
         span = self.span(meta)
-        found = self.sort_clauses("add row", clauses, span)
+        found = self.sort_clauses("add row", clauses)
         return n.AddRowDecl(span, str(table), self.token_span(table), row, found.get("because"))
 
     # -- file ----------------------------------------------------------------

@@ -152,7 +152,7 @@ def _report_bad(text: str, count: int) -> None:
     if count <= SHOWN_BAD_LINES:
         click.echo(text, err=True, nl=False)
     if count == SHOWN_BAD_LINES:
-        click.echo(f"(more bad lines are counted in the summary but not shown)", err=True)
+        click.echo("(more bad lines are counted in the summary but not shown)", err=True)
 
 
 def count_lines(path: Path) -> int:

@@ -41,13 +41,6 @@ class Span:
     def __str__(self) -> str:
         return f"{self.file}:{self.line}:{self.column}"
 
-    def cover(self, other: "Span") -> "Span":
-        """The smallest span holding both (same file)."""
-        first, last = (self, other) if self.start <= other.start else (other, self)
-        end = last if last.end >= first.end else first
-        return Span(self.file, first.line, first.column, end.end_line, end.end_column,
-                    first.start, end.end)
-
 
 @attrs.frozen
 class SourceFile:

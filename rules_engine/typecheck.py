@@ -18,7 +18,7 @@ import attrs
 from . import nodes as n
 from . import typesys as t
 from .diagnostics import Diagnostic, InvalidInput, Related, did_you_mean
-from .library import Form, Library, term_name
+from .library import Form, Library
 from .schema import resolve_type
 
 BUILTIN_NAMES = {"as_of": t.DATE}
@@ -57,7 +57,6 @@ class _Checker:
         self.tables: dict[str, n.TableDecl] = {}
         self.dependencies: dict[str, set[str]] = {}
         self.current: set[str] | None = None
-        self.subject_types = {name: s.record for name, s in library.schema.subjects.items()}
 
     # -- entry ---------------------------------------------------------------
 

@@ -1,6 +1,5 @@
 """compile.py, evaluate.py, values.py: three-valued evaluation on real rule files."""
 
-import datetime as dt
 from decimal import Decimal
 
 import pytest
@@ -10,7 +9,7 @@ from rules_engine.pipeline import Engine, library_sources, run_until
 from rules_engine.source import SourceFile
 from rules_engine.values import Outcome, Unknown, kleene_and, kleene_not, kleene_or, worst
 
-from conftest import GOLDEN, ROOT
+from conftest import GOLDEN
 
 TRUTH = st.sampled_from([True, False, Unknown(frozenset({"a"})), Unknown(frozenset({"b"}))])
 

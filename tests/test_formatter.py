@@ -3,7 +3,6 @@
 import attrs
 from hypothesis import given, settings, strategies as st
 
-from rules_engine import nodes as n
 from rules_engine.cli import main
 from rules_engine.formatter import format_text
 from rules_engine.lower import lower

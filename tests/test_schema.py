@@ -8,7 +8,6 @@ import pytest
 from rules_engine import InvalidInput
 from rules_engine.values import FactList, FactRecord
 
-from conftest import GOLDEN
 
 
 def load(engine, text, name="a.yaml"):

@@ -17,12 +17,6 @@ def test_excerpt_underlines_the_span():
     assert src.excerpt(src.span(10, 11)) == "   1 | parameter x: count = 1\n     |           ^"
 
 
-def test_span_cover_joins_two_spans():
-    src = SourceFile("a.rules", "one two three")
-    joined = src.span(8, 13).cover(src.span(0, 3))
-    assert (joined.start, joined.end, joined.column, joined.end_column) == (0, 13, 1, 14)
-
-
 @given(st.text(max_size=200), st.integers(min_value=0, max_value=250))
 def test_every_offset_maps_inside_the_file(text, offset):
     src = SourceFile("x", text)

@@ -2,7 +2,6 @@
 with its diagnostic (caret, note at the national term), as golden files; and
 on each valid shipped local layer: exit 0."""
 
-from pathlib import Path
 
 import pytest
 
