@@ -15,6 +15,7 @@ parameter, table row and definition they read (for `explain`).
 from __future__ import annotations
 
 import calendar
+import operator
 import datetime as dt
 from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal
 from typing import Any, Callable
@@ -128,31 +129,25 @@ class Compiler:
     # -- literals ------------------------------------------------------------
 
     def c_Number(self, node):
-        value = node.value
-        return lambda env: value
+        return _literal(node.value)
 
     def c_Quantity(self, node):
-        value = node.value * t.UNIT_WORDS[node.unit][1]
-        return lambda env: value
+        return _literal(node.value * t.UNIT_WORDS[node.unit][1])
 
     c_Money = c_Number
     c_Percent = c_Number
 
     def c_DateLiteral(self, node):
-        value = node.value
-        return lambda env: value
+        return _literal(node.value)
 
     def c_TimeLiteral(self, node):
-        value = node.minutes
-        return lambda env: value
+        return _literal(node.minutes)
 
     def c_IntervalLiteral(self, node):
-        value = normalise_ranges([(node.start, node.end)])
-        return lambda env: value
+        return _literal(normalise_ranges([(node.start, node.end)]))
 
     def c_Text(self, node):
-        value = node.value
-        return lambda env: value
+        return _literal(node.value)
 
     c_Boolean = c_Text
 
@@ -399,11 +394,11 @@ class Compiler:
                 return self._binary(left, right, lambda a, b: add_months(a, sign * int(b)))
             return self._binary(left, right, lambda a, b: a + dt.timedelta(days=sign * int(b)))
         if op == "+":
-            return self._binary(left, right, lambda a, b: a + b)
+            return self._binary(left, right, operator.add)
         if op == "-":
-            return self._binary(left, right, lambda a, b: a - b)
+            return self._binary(left, right, operator.sub)
         if op == "*":
-            return self._binary(left, right, lambda a, b: a * b)
+            return self._binary(left, right, operator.mul)
 
         def divide(env):
             a, b = left(env), right(env)
@@ -416,6 +411,15 @@ class Compiler:
 
     @staticmethod
     def _binary(left, right, operation):
+        constant = getattr(right, "constant", _MISSING)
+        if constant is not _MISSING and type(constant) is not Unknown:
+            def binary_constant(env):
+                a = left(env)
+                if type(a) is Unknown:
+                    return a
+                return operation(a, constant)
+            return binary_constant
+
         def binary(env):
             a, b = left(env), right(env)
             if type(a) is Unknown or type(b) is Unknown:
@@ -456,9 +460,9 @@ class Compiler:
     # -- comparisons and logic -----------------------------------------------
 
     def c_Compare(self, node):
-        op = {"=": lambda a, b: a == b, "!=": lambda a, b: a != b, "<": lambda a, b: a < b,
-              "<=": lambda a, b: a <= b, ">": lambda a, b: a > b, ">=": lambda a, b: a >= b}
-        return self._binary(self.expr(node.left), self.expr(node.right), op[node.operator])
+        op = {"=": operator.eq, "!=": operator.ne, "<": operator.lt, "<=": operator.le,
+              ">": operator.gt, ">=": operator.ge}[node.operator]
+        return self._binary(self.expr(node.left), self.expr(node.right), op)
 
     def c_Logic(self, node):
         left, right = self.expr(node.left), self.expr(node.right)
@@ -542,6 +546,14 @@ class Compiler:
                 bindings[variable] = saved
             return _combine(quantifier, results)
         return quantified
+
+
+def _literal(value) -> Closure:
+    """A literal's closure, marked so that operators can use the value directly."""
+    def literal(env):
+        return value
+    literal.constant = value
+    return literal
 
 
 def _deeper(unknown: Unknown, name: str) -> Unknown:
