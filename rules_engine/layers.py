@@ -180,8 +180,9 @@ def select(checked: Checked, as_of: dt.date, local: Layer | None = None) -> Prog
     defines: dict[str, DefineInForce] = {}
     requirements: list[RequirementInForce] = []
     national_values: dict[str, Any] = {}
-    for name, forms in library.forms.items():
-        form, in_force = _pick(forms, as_of, names)
+    chosen = {name: _pick(forms, as_of, names) for name, forms in library.forms.items()}
+    # Parameters and tables first: the provenance of what reads them depends on them.
+    for name, (form, in_force) in chosen.items():
         if form is None:
             continue
         term = form.term
@@ -213,8 +214,7 @@ def select(checked: Checked, as_of: dt.date, local: Layer | None = None) -> Prog
         flexible = any(f.kind != "locked" for d in deps for f in _flex_of(library, d, form, as_of, names))
         return Provenance(form.layer.name, "flexible-unused" if flexible else "locked")
 
-    for name, forms in library.forms.items():
-        form, in_force = _pick(forms, as_of, names)
+    for name, (form, in_force) in chosen.items():
         if form is None:
             continue
         term = form.term
@@ -238,7 +238,7 @@ def select(checked: Checked, as_of: dt.date, local: Layer | None = None) -> Prog
                 waiver_provenance = Provenance(local.name, "waived", "; ".join(
                     w.because.reason for w in waivers if w.because) or None)
             requirements.append(RequirementInForce(
-                name, form, term, in_force, _periods(forms, names), waivers, provenance, waiver_provenance,
+                name, form, term, in_force, _periods(library.forms[name], names), waivers, provenance, waiver_provenance,
                 form.layer.clause(term.reference, as_of),
                 term.provisional.reason if term.provisional else None))
     return Program(as_of, checked, national, local, parameters, tables, defines, tuple(requirements))

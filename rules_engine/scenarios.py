@@ -35,7 +35,7 @@ import attrs
 from .diagnostics import Diagnostic, InvalidInput, render_all
 from .pipeline import Engine, source_lookup
 from .reports.json_report import value_json
-from .schema import Arrangement, read_document, validate_document
+from .schema import Arrangement, read_yaml_file, validate_document
 from .source import SourceFile, Span
 
 CASE_KEYS = {"name", "arrangement", "as_of", "rules", "local", "expect", "source", "note"}
@@ -107,14 +107,8 @@ def _span_of(source: SourceFile, node, key=None) -> Span:
 
 def read_cases(path: str | Path) -> list[Case]:
     """The cases of one scenario file; raises InvalidInput if it is malformed."""
-    path = str(path)
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except OSError as error:
-        raise InvalidInput([Diagnostic("E-SCENARIO-001", f"cannot read {path}: {error.strerror}",
-                                       None, path=path)]) from None
-    source = SourceFile(path, text)
-    document = read_document(source)
+    source, document = read_yaml_file(path, "E-SCENARIO-001")
+    path = source.path
     if not isinstance(document, dict):
         raise InvalidInput([Diagnostic("E-SCENARIO-001", "a scenario file is a mapping with "
                                        "`arrangement` and `expect`, or a list under `cases`",

@@ -681,19 +681,25 @@ def place_problems(problems, document, source: SourceFile | None, origin: str,
     return diagnostics
 
 
-def load_arrangement(schema: Schema, path: str | Path, text: str | None = None) -> Arrangement:
-    """Read and check one arrangement file (YAML or JSON)."""
+def read_yaml_file(path: str | Path, code: str, text: str | None = None) -> tuple[SourceFile, Any]:
+    """A YAML or JSON file's source and document (with line numbers); a file
+    that cannot be read or parsed raises InvalidInput with `code`."""
     path = str(path)
     if text is None:
         try:
             text = Path(path).read_text(encoding="utf-8")
-        except OSError as error:
-            raise InvalidInput([Diagnostic("E-FACT-006", f"cannot read {path}: {error.strerror}",
-                                           None, path=path)]) from None
+        except (OSError, UnicodeDecodeError) as error:
+            raise InvalidInput([Diagnostic(code, f"cannot read {path}: {error}", None,
+                                           path=path)]) from None
     source = SourceFile(path, text)
-    document = read_document(source)
-    facts = validate_document(schema, document, source, path)
-    return Arrangement(facts, path, source, document)
+    return source, read_document(source)
+
+
+def load_arrangement(schema: Schema, path: str | Path, text: str | None = None) -> Arrangement:
+    """Read and check one arrangement file (YAML or JSON)."""
+    source, document = read_yaml_file(path, "E-FACT-006", text)
+    facts = validate_document(schema, document, source, source.path)
+    return Arrangement(facts, source.path, source, document)
 
 
 def parse_json_line(schema: Schema, text: str, origin: str, line: int) -> Arrangement:
