@@ -186,9 +186,9 @@ def check_population(spec: EngineSpec, path: Path, as_of: dt.date | None, output
     if output_format == "json":
         write(dumps({"summary": summary}, compact=True) + "\n")
     else:
-        click.echo(f"{summary['arrangements']} arrangements: " + ", ".join(
-            f"{count} {outcome}" for outcome, count in summary["outcomes"].items())
-            + (f"; {bad_lines} bad line{'s' if bad_lines != 1 else ''} skipped" if bad_lines else ""))
+        counts = ", ".join(f"{count} {outcome}" for outcome, count in summary["outcomes"].items())
+        click.echo(f"{summary['arrangements']} arrangements checked" + (f": {counts}" if counts else "")
+                   + (f"; {bad_lines} bad line{'s' if bad_lines != 1 else ''} skipped" if bad_lines else ""))
         for rule_id, count in summary["failing_requirements"].items():
             click.echo(f"  {rule_id}: {count} failing")
     return 1 if outcomes.get("fail") else 0

@@ -335,7 +335,8 @@ def _record_validator(record: t.Record, required: frozenset[str], dotted: str) -
 
     def validate(raw, path, problems):
         if not isinstance(raw, dict):
-            problems.add(path, "E-FACT-002", f"`{_show(path)}` should be a group of fields, "
+            what = f"`{_show(path)}`" if path is not None else "an arrangement"
+            problems.add(path, "E-FACT-002", f"{what} should be a group of fields, "
                          f"not {_kind_of(raw)}", hint=f"its fields are {one_of(names)}")
             return _MISSING
         out = FactRecord(path)
@@ -574,6 +575,8 @@ def _show_parts(parts) -> str:
 
 
 def _kind_of(raw) -> str:
+    if raw is None:
+        return "nothing (the document is empty)"
     if isinstance(raw, bool):
         return "true/false"
     if isinstance(raw, (int, float, Decimal)):
