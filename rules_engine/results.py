@@ -10,6 +10,7 @@ its amount and unit.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from decimal import Decimal
 from typing import Any
 
@@ -106,6 +107,7 @@ class CheckReport:
         return Outcome.PASS
 
 
+@functools.lru_cache(maxsize=None)
 def unit_name(type_: t.Type) -> str:
     if isinstance(type_, t.Quantity):
         unit = type_.unit

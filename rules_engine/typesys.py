@@ -25,7 +25,7 @@ import attrs
 BASE_DIMENSIONS = ("GBP", "minute", "point", "day", "month")
 
 
-@attrs.frozen
+@attrs.frozen(cache_hash=True)
 class Unit:
     """Exponents of base dimensions, e.g. (("GBP", 1), ("point", -1))."""
 
@@ -78,61 +78,61 @@ class Type:
     """Base of the language's types (all immutable and comparable)."""
 
 
-@attrs.frozen
+@attrs.frozen(cache_hash=True)
 class Quantity(Type):
     unit: Unit
     integral: bool = False
     fraction: bool = False  # a share 0..1 (arrangement values are checked)
 
 
-@attrs.frozen
+@attrs.frozen(cache_hash=True)
 class Boolean(Type):
     pass
 
 
-@attrs.frozen
+@attrs.frozen(cache_hash=True)
 class Text(Type):
     pass
 
 
-@attrs.frozen
+@attrs.frozen(cache_hash=True)
 class Date(Type):
     pass
 
 
-@attrs.frozen
+@attrs.frozen(cache_hash=True)
 class TimeOfDay(Type):
     pass
 
 
-@attrs.frozen
+@attrs.frozen(cache_hash=True)
 class Interval(Type):
     """One or more ranges of time in a day (`08:00-13:00, 14:00-18:30`)."""
 
 
-@attrs.frozen
+@attrs.frozen(cache_hash=True)
 class Enum(Type):
     name: str
     members: tuple[str, ...]
 
 
-@attrs.frozen
+@attrs.frozen(cache_hash=True)
 class ListOf(Type):
     element: Type
 
 
-@attrs.frozen
+@attrs.frozen(cache_hash=True)
 class SetOf(Type):
     element: Type
 
 
-@attrs.frozen
+@attrs.frozen(cache_hash=True)
 class MapOf(Type):
     key: Type
     value: Type
 
 
-@attrs.frozen
+@attrs.frozen(cache_hash=True)
 class Record(Type):
     """A group of facts; `fields` is filled in by the schema."""
 
@@ -146,12 +146,12 @@ class Record(Type):
         return None
 
 
-@attrs.frozen
+@attrs.frozen(cache_hash=True)
 class TableRow(Type):
     table: str
 
 
-@attrs.frozen
+@attrs.frozen(cache_hash=True)
 class Table(Type):
     """A table name used as a value: its keys in force (for `x in table`)."""
 
@@ -159,7 +159,7 @@ class Table(Type):
     key: Type
 
 
-@attrs.frozen
+@attrs.frozen(cache_hash=True)
 class Error(Type):
     """The type of an expression that already has an error: absorbs checks."""
 

@@ -8,6 +8,7 @@ holding the exact amount; other quantities are JSON numbers.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 from decimal import Decimal
 from typing import Any
@@ -23,7 +24,7 @@ def value_json(value: Any, type_: t.Type | None = None) -> Any:
     if isinstance(value, bool):
         return value
     if isinstance(value, Decimal):
-        if isinstance(type_, t.Quantity) and type_.unit == t.GBP:
+        if type_ is not None and _is_money(type_):
             return money_text(value)
         return number_json(value)
     if isinstance(value, dt.date):
@@ -35,6 +36,11 @@ def value_json(value: Any, type_: t.Type | None = None) -> Any:
     if isinstance(value, dict):
         return {str(k): value_json(v) for k, v in value.items() if not str(k).startswith("_")}
     return value
+
+
+@functools.lru_cache(maxsize=None)
+def _is_money(type_: t.Type) -> bool:
+    return isinstance(type_, t.Quantity) and type_.unit == t.GBP
 
 
 def result_json(result: Result) -> dict:
@@ -100,7 +106,7 @@ def report_json(report: CheckReport) -> dict:
 
 def dumps(data: Any, compact: bool = False) -> str:
     if compact:
-        return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+        return json.dumps(data, ensure_ascii=False, separators=(",", ":"), check_circular=False)
     return json.dumps(data, ensure_ascii=False, indent=2)
 
 
