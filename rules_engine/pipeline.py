@@ -118,20 +118,20 @@ class Engine:
         local layer. `without` names a local layer file whose layer (by name)
         is left out: the baseline before that layer was agreed."""
         sources = library_sources(rules) + list(extra_sources)
+        proposed_source = read_sources([local])[0] if local is not None else None
+        if proposed_source is not None:
+            resolved = Path(proposed_source.path).resolve()
+            sources = [s for s in sources if Path(s.path).resolve() != resolved] + [proposed_source]
+        layers = run_until("lower", sources)  # each file parsed once
+        dropped = set()
         if without is not None:
-            excluded = _layer_name(read_sources([without])[0])
-            sources = [s for s in sources if _layer_name(s) != excluded]
-        proposed_source = None
-        if local is not None:
-            proposed_source = read_sources([local])[0]
-            sources = [s for s in sources if Path(s.path).resolve() != Path(local).resolve()]
-            # A proposed layer supersedes a library layer of the same name.
-            name = _layer_name(proposed_source)
-            sources = [s for s in sources if _layer_name(s) != name] + [proposed_source]
-        checked = run_until("typecheck", sources)
+            dropped.add(_layer_name(read_sources([without])[0]))
         proposed = None
         if proposed_source is not None:
-            proposed = next(l for l in checked.library.local if l.file == proposed_source.path)
+            proposed = next(l for l in layers if l.file == proposed_source.path)
+            dropped.add(proposed.name)  # a proposed layer supersedes one of the same name
+        layers = [l for l in layers if l.name not in dropped or l is proposed]
+        checked = check_library(_assemble(layers))
         return cls(checked, proposed)
 
     @property
