@@ -115,41 +115,43 @@ class Evaluator:
                                  tuple(results), tuple(values))
 
     def requirement(self, requirement, compiled, instance: SubjectInstance, env: Env) -> Result:
+        outcome, missing, warnings, reason, provenance = self.decide(requirement, compiled, env)
         term = requirement.term
+        return Result(requirement.id, instance.id, outcome, term.title, requirement.clause,
+                      provenance.layer, provenance.flexibility, provenance.because,
+                      provenance.national, missing, warnings, term.severity,
+                      requirement.provisional, reason)
+
+    def decide(self, requirement, compiled, env: Env) -> tuple:
+        """(outcome, missing paths, warnings, reason, provenance) for one subject."""
         provenance: Provenance = requirement.provenance
-
-        def result(outcome: Outcome, missing=(), warnings=(), reason=None, prov=provenance):
-            return Result(requirement.id, instance.id, outcome, term.title, requirement.clause,
-                          prov.layer, prov.flexibility, prov.because, prov.national, tuple(missing),
-                          tuple(warnings), term.severity, requirement.provisional, reason)
-
         if not requirement.in_force:
-            return result(Outcome.NOT_APPLICABLE, reason=f"not in force on {self.program.as_of} "
-                          f"(in force {requirement.periods})")
+            return (Outcome.NOT_APPLICABLE, (), (), f"not in force on {self.program.as_of} "
+                    f"(in force {requirement.periods})", provenance)
         if compiled.where is not None:
             selected = compiled.where(env)
             if selected is False:
-                return result(Outcome.NOT_APPLICABLE, reason="its `where` does not select this subject")
+                return (Outcome.NOT_APPLICABLE, (), (), "its `where` does not select this subject",
+                        provenance)
             if type(selected) is Unknown:
-                return result(Outcome.UNKNOWN, _missing(selected))
+                return Outcome.UNKNOWN, _missing(selected), (), None, provenance
         for waiver in compiled.waivers:
-            waived = True if waiver is None else waiver(env)
-            if waived is True:
-                return result(Outcome.NOT_APPLICABLE, reason="waived by the local layer",
-                              prov=requirement.waiver_provenance)
+            if waiver is None or waiver(env) is True:
+                return (Outcome.NOT_APPLICABLE, (), (), "waived by the local layer",
+                        requirement.waiver_provenance)
         holds = compiled.must(env)
         exempt = None
         if holds is not True and compiled.unless is not None:
             exempt = compiled.unless(env)
-        warnings = [message for message, condition in compiled.warnings if condition(env) is True]
+        warnings = tuple(message for message, condition in compiled.warnings if condition(env) is True)
         if holds is True:
-            return result(Outcome.PASS, warnings=warnings)
+            return Outcome.PASS, (), warnings, None, provenance
         if exempt is True:
-            return result(Outcome.PASS, warnings=warnings, reason="exempt: its `unless` holds")
+            return Outcome.PASS, (), warnings, "exempt: its `unless` holds", provenance
         if holds is False and (exempt is None or exempt is False):
-            return result(Outcome.FAIL, warnings=warnings)
-        missing = sorted(set(_missing(holds)) | set(_missing(exempt)))
-        return result(Outcome.UNKNOWN, missing, warnings)
+            return Outcome.FAIL, (), warnings, None, provenance
+        missing = tuple(sorted(set(_missing(holds)) | set(_missing(exempt))))
+        return Outcome.UNKNOWN, missing, warnings, None, provenance
 
     def values(self, root: FactRecord, env: Env):
         for name, define in self.program.defines.items():
