@@ -108,7 +108,7 @@ class Evaluator:
             for instance in cache[key]:
                 env.bindings = instance.bindings  # quantifiers restore what they bind
                 results.append(self.requirement(requirement, compiled, instance, env))
-        values = list(self.values(root, env))
+        values = list(self.values(root, env, cache))
         outcome = worst(r.outcome for r in results if r.severity == "error")
         return ArrangementResult(arrangement_id(self.subjects, root), arrangement.source,
                                  self.program.as_of, outcome, self.layer_names,
@@ -153,7 +153,8 @@ class Evaluator:
         missing = tuple(sorted(set(_missing(holds)) | set(_missing(exempt))))
         return Outcome.UNKNOWN, missing, warnings, None, provenance
 
-    def values(self, root: FactRecord, env: Env):
+    def values(self, root: FactRecord, env: Env, cache: dict[str, list[SubjectInstance]] | None = None):
+        cache = {} if cache is None else cache
         for name, define in self.program.defines.items():
             report = define.term.report
             if report is None or not define.in_force:
@@ -161,11 +162,15 @@ class Evaluator:
             compiled = self.compiled.defines[name]
             type_ = self.program.checked.term_types[name]
             scope = define.term.scope
-            for instance in self.instances(root, scope):
-                env.bindings = dict(instance.bindings)
+            key = scope.subject if scope else ""
+            if key not in cache:
+                cache[key] = self.instances(root, scope)
+            for instance in cache[key]:
                 if compiled.key_collection is None:
+                    env.bindings = instance.bindings
                     yield self.value(define, report.id, instance.id, compiled.body(env), type_)
                     continue
+                env.bindings = dict(instance.bindings)  # the key variable is bound below
                 keys = compiled.key_collection(env)
                 if type(keys) is Unknown:
                     continue
