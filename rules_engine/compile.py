@@ -177,6 +177,14 @@ class Compiler:
             return self.table_keys(name)
         return self.define(name)
 
+    def binding_name(self, node) -> str | None:
+        """The name, when a node reads a bound name (a subject or a loop variable)."""
+        if isinstance(node, n.Name):
+            resolved = self.names.get(id(node))
+            if resolved is not None and resolved.kind == "binding":
+                return resolved.target
+        return None
+
     def parameter(self, name: str) -> Closure:
         param = self.program.parameters.get(name)
         if param is None or param.value is None:
@@ -298,9 +306,10 @@ class Compiler:
         names.reverse()
         record = self.expr(base)
         path = tuple(names)
+        bound = self.binding_name(base)
 
         def read_fields(env):
-            value = record(env)
+            value = env.bindings[bound] if bound is not None else record(env)
             for name in path:
                 if type(value) is Unknown:
                     value = _deeper(value, name)
@@ -347,10 +356,11 @@ class Compiler:
             return look_up
         collection = self.expr(node.collection)
         key_closure = keys[0]
+        key_binding = self.binding_name(node.keys[0])
 
         def index(env):
             base = collection(env)
-            key = key_closure(env)
+            key = env.bindings[key_binding] if key_binding is not None else key_closure(env)
             if type(base) is Unknown or type(key) is Unknown:
                 return merge_unknown(base, key)
             value = base.get(key, _MISSING)
