@@ -26,6 +26,7 @@ from . import nodes as n
 from .nodes import walk
 from . import typesys as t
 from .layers import Program, value_on
+from .typecheck import WEEKDAYS
 from .values import (FactRecord, Unknown, kleene_and, kleene_not, kleene_or,
                      merge_unknown, normalise_ranges, ranges_cover)
 
@@ -396,6 +397,11 @@ class Compiler:
         op = node.operator
         left_type, right_type = self.types[id(node.left)], self.types[id(node.right)]
         where = f"{node.span.file}:{node.span.line}:{node.span.column}"
+        if isinstance(left_type, t.TimeOfDay):
+            if isinstance(right_type, t.TimeOfDay):
+                return self._binary(left, right, lambda a, b: Decimal(a - b))
+            sign = 1 if op == "+" else -1
+            return self._binary(left, right, lambda a, b: _clock_add(a, sign * int(b), where))
         if isinstance(left_type, t.Date):
             if isinstance(right_type, t.Date):
                 return self._binary(left, right, lambda a, b: Decimal((a - b).days))
@@ -445,6 +451,16 @@ class Compiler:
             return lambda env: type(arg(env)) is not Unknown
         if name == "size":
             return self._apply(args, lambda c: Decimal(len(c)))
+        if name == "length":
+            return self._apply(args, lambda ranges: Decimal(sum(e - s for s, e in ranges)))
+        if name == "opens":
+            return self._apply(args, lambda ranges: ranges[0][0] if ranges else Unknown(frozenset(
+                ("an empty interval has no opening time",))))
+        if name == "closes":
+            return self._apply(args, lambda ranges: ranges[-1][1] if ranges else Unknown(frozenset(
+                ("an empty interval has no closing time",))))
+        if name == "weekday":
+            return self._apply(args, lambda day: WEEKDAYS[day.weekday()])
         if name == "min":
             return self._apply(args, lambda *v: min(v))
         if name == "max":
@@ -556,6 +572,14 @@ class Compiler:
                 bindings[variable] = saved
             return _combine(quantifier, results)
         return quantified
+
+
+def _clock_add(time: int, minutes: int, where: str):
+    """A time of day moved by some minutes; past midnight it is not a time of day."""
+    moved = time + minutes
+    if not 0 <= moved <= 24 * 60:
+        return Unknown(frozenset((f"a time past midnight at {where}",)))
+    return moved
 
 
 def _literal(value) -> Closure:

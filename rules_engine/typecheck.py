@@ -22,7 +22,9 @@ from .library import Form, Library
 from .schema import resolve_type
 
 BUILTIN_NAMES = {"as_of": t.DATE}
-FUNCTIONS = ("min", "max", "ceil", "floor", "round", "abs", "known", "size")
+FUNCTIONS = ("min", "max", "ceil", "floor", "round", "abs", "known", "size", "length", "opens",
+             "closes", "weekday")
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
 @attrs.frozen
@@ -431,6 +433,26 @@ class _Checker:
 
         if name == "known":
             return t.BOOL if arity(1) else t.ERROR
+        if name in ("length", "opens", "closes"):
+            if not arity(1):
+                return t.ERROR
+            if not isinstance(types[0], t.Interval):
+                self.error("E-TYPE-001", f"`{name}` takes a time interval, not {t.describe(types[0])}",
+                           args[0].span)
+                return t.ERROR
+            return t.MINUTES if name == "length" else t.TIME
+        if name == "weekday":
+            if not arity(1):
+                return t.ERROR
+            if not isinstance(types[0], t.Date):
+                self.error("E-TYPE-001", f"`weekday` takes a date, not {t.describe(types[0])}", args[0].span)
+                return t.ERROR
+            enum = self.enums.get("weekday")
+            if enum is None or enum.members != WEEKDAYS:
+                self.error("E-NAME-001", "`weekday` needs the enumeration `weekday`", expr.span,
+                           hint="declare `enum weekday = {mon, tue, wed, thu, fri, sat, sun}`")
+                return t.ERROR
+            return enum
         if name == "size":
             if not arity(1):
                 return t.ERROR
@@ -492,6 +514,16 @@ class _Checker:
         if isinstance(left, t.Error) or isinstance(right, t.Error):
             return t.ERROR
         op = expr.operator
+        if isinstance(left, t.TimeOfDay):
+            if op in "+-" and isinstance(right, t.Quantity) and right.unit == t.MINUTE:
+                return t.TIME
+            if op == "-" and isinstance(right, t.TimeOfDay):
+                return t.MINUTES
+            self.error("E-TYPE-001", f"a time of day {'plus' if op == '+' else 'minus' if op == '-' else op} "
+                       f"{t.describe(right)} has no meaning", expr.span,
+                       hint="add or take away minutes or hours (`18:30 + 90 minutes`), or take one "
+                            "time from another (`closes(hours) - opens(hours)`)")
+            return t.ERROR
         if isinstance(left, t.Date):
             if op in "+-" and isinstance(right, t.Quantity) and right.unit in (t.DAY, t.MONTH):
                 return t.DATE

@@ -155,3 +155,22 @@ def test_shipped_examples(engine, in_root):
     assert outcomes == [Outcome.PASS, Outcome.FAIL, Outcome.UNKNOWN, Outcome.PASS]
     rural = report.arrangements[3].result("des.pcn.minimum-population")
     assert (rural.layer, rural.flexibility, rural.national) == ("qmm", "varied", {"min_pcn_population": 30000})
+
+
+@pytest.mark.parametrize("expression, expected", [
+    ("length(08:00-12:00) = 4 hours", True),
+    ("opens(08:00-18:30) = 08:00 and closes(08:00-18:30) = 18:30", True),
+    ("18:30 + 90 minutes = 20:00", True),
+    ("20:00 - 18:30 = 90 minutes", True),
+    ("weekday(2025-04-18) = fri", True),   # Good Friday 2025
+    ("weekday(2025-04-19) in {sat, sun}", True),
+])
+def test_time_and_calendar_functions(expression, expected):
+    engine = engine_with(f'requirement x.expr "E"\n  must {expression}\n')
+    assert run(engine, "").result("x.expr").outcome is (Outcome.PASS if expected else Outcome.FAIL)
+
+
+def test_a_time_past_midnight_is_unknown_not_a_wrong_time():
+    engine = engine_with('requirement x.late "Late"\n  must 23:00 + 2 hours > 08:00\n')
+    result = run(engine, "").result("x.late")
+    assert result.outcome is Outcome.UNKNOWN and "past midnight" in result.missing[0]

@@ -68,3 +68,12 @@ def test_quantifiers_bind_their_variable():
     check("define ok for each practice: bool = every d in {mon, tue}: practice.core_hours[d] covers 08:00-18:30\n"
           "define n for pcn: count = count c in pcn.arrs_claims: c.role = gp\n"
           "define total for pcn: money = sum c in pcn.arrs_claims: c.annual_cost\n")
+
+
+@pytest.mark.parametrize("text, code", [
+    ("define x: minutes = length(08:00)\n", "E-TYPE-001"),
+    ("define x: time = 08:00 + £1\n", "E-TYPE-001"),
+    ("define x: bool = weekday(08:00) = mon\n", "E-TYPE-001"),
+])
+def test_time_function_errors(text, code):
+    assert code in [c for c, _ in errors(text)]
