@@ -39,9 +39,10 @@ def subject_instances(subjects: dict[str, Subject], root: FactRecord,
     outer_instances: list[SubjectInstance | None] = [None]
     if subject.numbered_within:
         outer_instances = list(subject_instances(subjects, root, subject.numbered_within))
+    relative = outer_instances != [None] and subject.path[0] == subject.numbered_within
     for outer in outer_instances:
-        container: Any = root
-        for name in subject.path:
+        container: Any = outer.bindings[subject.numbered_within] if relative else root
+        for name in subject.path[1:] if relative else subject.path:
             container = container.get(name) if isinstance(container, dict) else None
         if container is None:
             continue

@@ -207,7 +207,13 @@ def build_schema(enum_decls: list[n.EnumDecl], fact_decls: list[n.FactDecl],
         if decl.name in subjects:
             diagnostics.append(_twice(f"subject `{decl.name}`", decl.span, subjects[decl.name].span))
             continue
-        target = _record_at(root_type, decl.path)
+        outer = subjects.get(decl.numbered_within) if decl.numbered_within else None
+        if outer is not None and decl.path[0] == outer.name:
+            # `each practice.registrations numbered within practice`: a path
+            # that starts with the enclosing subject is read from its record.
+            target = _record_at(outer.record, decl.path[1:])
+        else:
+            target = _record_at(root_type, decl.path)
         expected = "list" if decl.each else "record"
         if target is None or (decl.each != isinstance(target, t.ListOf)):
             diagnostics.append(Diagnostic(

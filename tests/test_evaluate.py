@@ -174,3 +174,13 @@ def test_a_time_past_midnight_is_unknown_not_a_wrong_time():
     engine = engine_with('requirement x.late "Late"\n  must 23:00 + 2 hours > 08:00\n')
     result = run(engine, "").result("x.late")
     assert result.outcome is Outcome.UNKNOWN and "past midnight" in result.missing[0]
+
+
+def test_items_of_a_list_inside_a_subject_are_subjects_of_their_own():
+    engine = engine_with('fact practices[].visits[].done: bool\n'
+                         'subject visit is each practice.visits numbered within practice\n'
+                         'requirement x.visit "Each visit is done"\n  for each visit\n  must visit.done\n')
+    result = run(engine, "practices:\n  - ods_code: D1\n    visits: [{done: true}, {done: false}]\n"
+                         "  - ods_code: D2\n")
+    assert [(r.subject, r.outcome) for r in result.results if r.id == "x.visit"] == [
+        ("visit:D1/1", Outcome.PASS), ("visit:D1/2", Outcome.FAIL)]
