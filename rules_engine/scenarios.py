@@ -208,44 +208,47 @@ def run_case(case: Case, cache: EngineCache | None = None) -> CaseOutcome:
 
 
 def compare(expect: dict, result) -> list[str]:
+    """What differs between a case's expectations and an arrangement's results."""
     failures = []
     if "outcome" in expect and expect["outcome"] != result.outcome.value:
         failures.append(f"arrangement {result.id}: expected outcome {expect['outcome']}, "
                         f"got {result.outcome.value}")
     for item in expect.get("results") or []:
-        matches, where = _select(result.results, item)
-        if item.get("absent"):
-            if matches:
-                failures.append(f"{where}: expected no result, got {matches[0].outcome.value}")
-            continue
-        if not matches:
-            known = sorted({r.subject for r in result.results if r.id == item["id"]})
-            failures.append(f"{where}: no such result" + (f" (subjects: {', '.join(known)})" if known
-                                                          else " (no result with that id)"))
-            continue
-        for r in matches:
-            for key in ("outcome", "layer", "flexibility", "because", "clause"):
-                if key in item:
-                    actual = r.outcome.value if key == "outcome" else getattr(r, key)
-                    if str(item[key]) != str(actual):
-                        failures.append(f"{where} ({r.subject}): expected {key} {item[key]!r}, "
-                                        f"got {actual!r}" + (f"; missing: {', '.join(r.missing)}"
-                                                             if r.missing else ""))
-            if "missing" in item and sorted(item["missing"]) != sorted(r.missing):
-                failures.append(f"{where}: expected missing {sorted(item['missing'])}, "
-                                f"got {sorted(r.missing)}")
+        failures += _compare_result(item, result)
     for item in expect.get("values") or []:
         matches, where = _select(result.values, item)
         if item.get("absent"):
             if matches:
                 failures.append(f"{where}: expected no value (not in force), got "
                                 f"{value_json(matches[0].value, matches[0].type)!r}")
-            continue
-        if not matches:
+        elif not matches:
             failures.append(f"{where}: no such value")
-            continue
-        for v in matches:
-            failures += _compare_value(where, item, v)
+        else:
+            for v in matches:
+                failures += _compare_value(where, item, v)
+    return failures
+
+
+def _compare_result(item: dict, result) -> list[str]:
+    matches, where = _select(result.results, item)
+    if item.get("absent"):
+        return [f"{where}: expected no result, got {matches[0].outcome.value}"] if matches else []
+    if not matches:
+        known = sorted({r.subject for r in result.results if r.id == item["id"]})
+        return [f"{where}: no such result" + (f" (subjects: {', '.join(known)})" if known
+                                              else " (no result with that id)")]
+    failures = []
+    for r in matches:
+        for key in ("outcome", "layer", "flexibility", "because", "clause"):
+            if key in item:
+                actual = r.outcome.value if key == "outcome" else getattr(r, key)
+                if str(item[key]) != str(actual):
+                    failures.append(f"{where} ({r.subject}): expected {key} {item[key]!r}, "
+                                    f"got {actual!r}" + (f"; missing: {', '.join(r.missing)}"
+                                                         if r.missing else ""))
+        if "missing" in item and sorted(item["missing"]) != sorted(r.missing):
+            failures.append(f"{where}: expected missing {sorted(item['missing'])}, "
+                            f"got {sorted(r.missing)}")
     return failures
 
 
