@@ -36,7 +36,7 @@ Closure = Callable[["Env"], Any]
 class Env:
     """What a closure reads: the facts, the bound names, the date, memo and trace."""
 
-    __slots__ = ("root", "as_of", "bindings", "memo", "trace")
+    __slots__ = ("root", "as_of", "bindings", "memo", "trace", "local_rows")
 
     def __init__(self, root: FactRecord, as_of: dt.date, trace: list | None = None):
         self.root = root
@@ -44,6 +44,7 @@ class Env:
         self.bindings: dict[str, Any] = {}
         self.memo: dict[tuple, Any] = {}
         self.trace = trace
+        self.local_rows = False  # whether a row a local layer added was read
 
 
 @attrs.frozen
@@ -97,6 +98,10 @@ class Compiler:
         self.names = self.checked.names
         self.define_closures: dict[str, Closure] = {}
         self.constants: dict[str, bool] = {}
+        local = program.local.name if program.local is not None else None
+        self.local_layer = local
+        self.local_rows = local is not None and any(
+            layer == local for table in program.tables.values() for _, layer in table.rows)
 
     def compile(self) -> CompiledProgram:
         defines = {}
@@ -262,6 +267,20 @@ class Compiler:
                 env.trace.append(TraceEvent("definition", name, value))
             return value
 
+        if self.local_rows:
+            # A memoised value remembers whether it read a locally added row,
+            # so that every result using it can say so.
+            def evaluate_define(env, plain=evaluate_define):
+                key = ("local rows", memo_key(env))
+                if key in env.memo:
+                    env.local_rows = env.local_rows or env.memo[key]
+                    return plain(env)
+                outer, env.local_rows = env.local_rows, False
+                value = plain(env)
+                env.memo[key] = env.local_rows
+                env.local_rows = outer or env.local_rows
+                return value
+
         if name not in compiled:
             compiled[name] = lambda env: Unknown(frozenset((f"definition {name}",)))
             define = self.program.defines.get(name)
@@ -332,6 +351,7 @@ class Compiler:
             table = base_type.name
             rows = self.table_rows(table)
             as_of = self.program.as_of
+            local = self.local_layer
 
             single = keys[0] if len(keys) == 1 else None
 
@@ -346,6 +366,8 @@ class Compiler:
                     if _unknown_of(*key):
                         return merge_unknown(*key)
                 row = rows.get(key)
+                if row is not None and row["_layer"] == local:
+                    env.local_rows = True
                 if row is None:
                     shown = ", ".join(str(k) for k in key)
                     row = Unknown(frozenset((f"table {table} has no row for ({shown}) on {as_of}",)))
@@ -514,6 +536,21 @@ class Compiler:
     def c_Membership(self, node):
         element, collection = self.expr(node.element), self.expr(node.collection)
         negated = node.negated
+        collection_type = self.types[id(node.collection)]
+        if isinstance(collection_type, t.Table) and self.local_rows:
+            table = self.program.tables.get(collection_type.name)
+            position = table.columns.index(table.keys[0]) if table else 0
+            local_keys = frozenset(self.constant(row.cells[position]) for row, layer in
+                                   (table.rows if table else ()) if layer == self.local_layer)
+            if local_keys:
+                def member_of_table(env):
+                    a, c = element(env), collection(env)
+                    if type(a) is Unknown:
+                        return a
+                    if a in local_keys:
+                        env.local_rows = True
+                    return (a not in c) if negated else (a in c)
+                return member_of_table
 
         def member(env):
             a, c = element(env), collection(env)

@@ -116,7 +116,10 @@ class Evaluator:
                                  tuple(results), tuple(values))
 
     def requirement(self, requirement, compiled, instance: SubjectInstance, env: Env) -> Result:
+        env.local_rows = False
         outcome, missing, warnings, reason, provenance = self.decide(requirement, compiled, env)
+        if provenance.without_local_rows is not None and not env.local_rows:
+            provenance = provenance.without_local_rows
         term = requirement.term
         return Result(requirement.id, instance.id, outcome, term.title, requirement.clause,
                       provenance.layer, provenance.flexibility, provenance.because,

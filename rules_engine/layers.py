@@ -33,6 +33,9 @@ class Provenance:
     flexibility: str  # locked | flexible-unused | varied | waived | added
     because: str | None = None
     national: dict[str, Any] = attrs.field(factory=dict)
+    # When a term is varied only because a local layer added table rows: its
+    # provenance for a subject whose evaluation read none of those rows.
+    without_local_rows: "Provenance | None" = None
 
 
 @attrs.frozen(eq=False)
@@ -206,13 +209,15 @@ def select(checked: Checked, as_of: dt.date, local: Layer | None = None) -> Prog
         deps = transitive(checked, term_name) | {term_name}
         varied = {d: national_values[d] for d in sorted(deps) if d in varies}
         rows_added = [d for d in sorted(deps) if d in added_rows]
+        flexible = any(f.kind != "locked" for d in deps for f in _flex_of(library, d, form, as_of, names))
+        national = Provenance(form.layer.name, "flexible-unused" if flexible else "locked")
         if varied or rows_added:
             reasons = [varies[d].because.reason for d in varied if varies[d].because]
             reasons += [a.because.reason for d in rows_added for a in added_rows[d] if a.because]
             return Provenance(local.name, "varied", "; ".join(reasons) or None,
-                              {k: _literal_json(v) for k, v in varied.items()})
-        flexible = any(f.kind != "locked" for d in deps for f in _flex_of(library, d, form, as_of, names))
-        return Provenance(form.layer.name, "flexible-unused" if flexible else "locked")
+                              {k: _literal_json(v) for k, v in varied.items()},
+                              None if varied else national)
+        return national
 
     for name, (form, in_force) in chosen.items():
         if form is None:

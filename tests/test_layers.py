@@ -144,3 +144,21 @@ def test_an_added_row_cannot_override_a_national_row():
     later = text.replace("extends des", "extends des, extra").replace(
         "row paramedic | 2025-01-01 | ", "row gp | 2025-04-01 | ")
     checked_with(national, later)  # gp after its national row ends: a new row, allowed
+
+
+def test_a_result_is_varied_by_added_rows_only_when_it_reads_one(tmp_path):
+    from rules_engine.pipeline import Engine
+    national = ('national contract extra "E" effective 2024-04-01\n'
+                'table extra_roles by role "R"\n  extensible\n  columns role: arrs_role | from | to\n'
+                '  row paramedic | 2020-04-01 | \n'
+                'requirement extra.role "Role"\n  for each claim\n  must claim.role in extra_roles\n')
+    local = ('local layer l "L" for icb QZZ extends extra\n'
+             'add to extra_roles row gp | 2024-10-01 | \n  because "agreed locally"\n')
+    engine = Engine(checked_with(national, local))
+    arrangement = engine.load_arrangement("a.yaml", "as_of: 2025-06-01\nicb: QZZ\npcn:\n  code: U1\n"
+                                          "  arrs_claims: [{role: paramedic}, {role: gp}]\n")
+    first, second = [r for r in engine.evaluate(arrangement).results if r.id == "extra.role"]
+    assert (first.subject, first.layer, first.flexibility, first.because) == (
+        "claim:U1/1", "extra", "flexible-unused", None)
+    assert (second.subject, second.layer, second.flexibility, second.because) == (
+        "claim:U1/2", "l", "varied", "agreed locally")
