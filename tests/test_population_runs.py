@@ -117,3 +117,15 @@ def test_vary_check_command_exit_codes(capsys, in_root):
                          "tests/golden/errors/layer-vary-out-of-bounds.rules", "--format", "json")
     assert code == 2
     assert json.loads(out)["variations"][0]["verdict"] == "out of bounds"
+
+
+def test_impact_and_population_text_summaries(population, capsys):
+    code, out, _ = run(capsys, "impact", "--rules", FIXTURE, "--population", str(population),
+                       "--variation", str(GOLDEN / "fixture/local/rural.rules"))
+    assert code == 0
+    assert "4 arrangements checked; 1 change; 1 bad lines skipped" in out
+    assert "des.pcn.minimum-population: fail -> pass x1" in out
+    assert "U1 (line 1):" in out and "des.pcn.minimum-population pcn:U1: fail -> pass" in out
+    code, out, _ = run(capsys, "check", "--rules", FIXTURE, "--population", str(population))
+    assert out.startswith("4 arrangements checked: ") and "1 bad line skipped" in out
+    assert "des.pcn.minimum-population: " in out
