@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Iterable
 
 from . import nodes as n
-from .library import Form, Layer
+from .library import Form, Layer, contract_year, effective_period
 from .pipeline import Engine
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -37,17 +37,10 @@ SCENARIOS = ROOT / "tests" / "scenarios"
 
 # ------------------------------------------------------------------ periods
 
-def _contract_year(day: dt.date) -> str:
-    start = day.year if day.month >= 4 else day.year - 1
-    return f"{start}/{(start + 1) % 100:02d}"
-
-
 def _effective(form: Form) -> tuple[dt.date | None, dt.date | None]:
     """The dates a form is in force: its own period within its layer's."""
-    layer = form.layer.period
-    start = max([p.start for p in (form.period, layer) if p is not None], default=None)
-    ends = [p.end for p in (form.period, layer) if p is not None and p.end is not None]
-    return start, (min(ends) if ends else None)
+    period = effective_period(form)
+    return (period.start, period.end) if period is not None else (None, None)
 
 
 def describe_years(start: dt.date | None, end: dt.date | None) -> str:
@@ -62,10 +55,10 @@ def describe_years(start: dt.date | None, end: dt.date | None) -> str:
         return "always"
     whole_start = (start.month, start.day) == (4, 1)
     whole_end = end is None or (end.month, end.day) == (3, 31)
-    first = _contract_year(start)
+    first = contract_year(start)
     if end is None:
         return f"from {first}" if whole_start else f"from {start}"
-    last = _contract_year(end)
+    last = contract_year(end)
     years = first if first == last else f"{first} to {last}"
     if whole_start and whole_end:
         return years

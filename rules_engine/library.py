@@ -271,7 +271,7 @@ def assemble(layers: list[Layer]) -> tuple[Library, list[Diagnostic]]:
     return library, diagnostics
 
 
-def _effective(form: Form) -> n.Period | None:
+def effective_period(form: Form) -> n.Period | None:
     """The period a form is in force: its own within its layer's."""
     layer_period = form.layer.period
     if form.period is None:
@@ -294,7 +294,7 @@ def _check_forms(name: str, forms: list[Form]) -> list[Diagnostic]:
                     "E-NAME-002", f"`{name}` is declared as two different kinds of term",
                     form.term.span, related=(Related(other.term.span, "the other declaration"),)))
                 continue
-            mine, theirs = _effective(form), _effective(other)
+            mine, theirs = effective_period(form), effective_period(other)
             if mine is None or theirs is None or mine.overlaps(theirs):
                 when = "always" if (mine is None or theirs is None) else (
                     f"from {max(mine.start, theirs.start)}")
