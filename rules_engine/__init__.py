@@ -12,6 +12,7 @@ The public API. The command line is a thin layer over these calls:
 from __future__ import annotations
 
 import datetime as dt
+from importlib import metadata
 from pathlib import Path
 from typing import Iterable
 
@@ -19,6 +20,14 @@ from .diagnostics import CODES, Diagnostic, InvalidInput, render_all
 from .pipeline import STAGES, Engine, run_until
 from .results import ArrangementResult, CheckReport, Result, ValueResult
 from .values import Outcome, Unknown
+
+
+def version() -> str:
+    """The installed package's version ("0+unknown" when run from a bare checkout)."""
+    try:
+        return metadata.version("contract-rules")
+    except metadata.PackageNotFoundError:
+        return "0+unknown"
 
 
 def load(rules: str | Path | None = None, local: str | Path | None = None) -> Engine:
@@ -33,6 +42,6 @@ def check(arrangements: Iterable[str | Path], rules: str | Path | None = None,
     return load(rules, local).check_files(arrangements, as_of)
 
 
-__all__ = ["load", "check", "Engine", "STAGES", "run_until", "CheckReport", "ArrangementResult",
+__all__ = ["version", "load", "check", "Engine", "STAGES", "run_until", "CheckReport", "ArrangementResult",
            "Result", "ValueResult", "Outcome", "Unknown", "Diagnostic", "InvalidInput", "CODES",
            "render_all"]

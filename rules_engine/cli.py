@@ -11,11 +11,11 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import sys
-from importlib import metadata
 from pathlib import Path
 
 import click
 
+from . import version
 from .diagnostics import InvalidInput, render_all
 from .pipeline import Engine, source_lookup
 from .reports import json_report, text_report
@@ -26,13 +26,6 @@ class ExitCode(enum.IntEnum):
     OK = 0
     FAILURES = 1
     INVALID_INPUT = 2
-
-
-def _version() -> str:
-    try:
-        return metadata.version("contract-rules")
-    except metadata.PackageNotFoundError:  # running from a checkout without installing
-        return "0+unknown"
 
 
 class _Date(click.ParamType):
@@ -67,7 +60,7 @@ def _run(function, output_format: str = "text") -> int:
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(_version(), "--version", prog_name="contract-rules")
+@click.version_option(version(), "--version", prog_name="contract-rules")
 def cli() -> None:
     """Check GP practice and PCN arrangements against NHS England contract rules,
     national and local."""

@@ -30,6 +30,7 @@ from typing import Any, Iterable
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
+from .. import version
 from .json_report import report_json
 
 #: Outcomes in the order a reader cares about them.
@@ -332,16 +333,8 @@ def _environment() -> Environment:
                       keep_trailing_newline=True)
     env.filters.update(money=money, number=number, outcome_label=outcome_label, plain=_plain,
                        show_value=show_value, sort_key=_sort_key, shell_quote=shlex.quote)
-    env.globals.update(FLEXIBILITY_LABELS=FLEXIBILITY_LABELS, OUTCOMES=OUTCOMES, version=_version())
+    env.globals.update(FLEXIBILITY_LABELS=FLEXIBILITY_LABELS, OUTCOMES=OUTCOMES, version=version())
     return env
-
-
-def _version() -> str:
-    from importlib import metadata
-    try:
-        return metadata.version("contract-rules")
-    except metadata.PackageNotFoundError:
-        return "0+unknown"
 
 
 def _render(template: str, **data: Any) -> str:
