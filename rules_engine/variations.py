@@ -22,7 +22,7 @@ from .diagnostics import Diagnostic, InvalidInput
 from .layers import value_on
 from .library import Form, Layer, assemble, describe_flex, read_sources, show_literal
 from .lower import lower
-from .pipeline import library_sources
+from .pipeline import library_sources, run_until
 from .typecheck import check_library
 
 #: The verdict each layering error gives.
@@ -113,16 +113,9 @@ def vary_check(local: str | Path, rules: str | Path | None = None,
                                        "contract", lowered.layer.header.span,
                                        hint='a local layer starts `local layer NAME "Title" for icb CODE`')])
     name = lowered.layer.name
-    sources = [s for s in library_sources(rules) if not s.path.startswith("contracts/local/")
-               and not _is_local(s)]
-    layers = []
-    for source in sources:
-        result = lower(source)
-        if result.layer is None:
-            raise InvalidInput(result.diagnostics)
-        layers.append(Layer(source.path, source, result.layer))
+    national = [l for l in run_until("lower", library_sources(rules)) if not l.is_local]
     local_layer = Layer(proposed.path, proposed, lowered.layer)
-    layers = [l for l in layers if l.name != name] + [local_layer]
+    layers = [l for l in national if l.name != name] + [local_layer]
     library, problems = assemble(layers)
     header = local_layer.header
     day = as_of or (header.effective.start if header.effective else _covered_day(library))
@@ -151,11 +144,6 @@ def _covered_day(library) -> dt.date:
     if ends and len(ends) == len(library.contracts) and today > max(ends):
         return max(ends)
     return today
-
-
-def _is_local(source) -> bool:
-    first = next((l for l in source.text.splitlines() if l.strip() and not l.lstrip().startswith("#")), "")
-    return first.startswith("local")
 
 
 def _verdict(decl, diagnostics: list[Diagnostic], forms, day: dt.date) -> VariationVerdict:
