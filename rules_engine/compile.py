@@ -316,83 +316,117 @@ class Compiler:
     # -- structure -----------------------------------------------------------
 
     def c_Field(self, node):
-        # A chain `practice.qof.aspiration_base` becomes one closure that walks
-        # the fields in a loop, instead of one closure per dot.
-        names: list[str] = []
-        base = node
-        while isinstance(base, n.Field):
-            names.append(base.name)
-            base = base.record
-        names.reverse()
-        record = self.expr(base)
-        path = tuple(names)
-        bound = self.binding_name(base)
-
-        def read_fields(env):
-            value = env.bindings[bound] if bound is not None else record(env)
-            for name in path:
-                if type(value) is Unknown:
-                    value = _deeper(value, name)
-                    continue
-                found = value.get(name, _MISSING)
-                if found is _MISSING:
-                    found = Unknown(frozenset((
-                        f"{value.path}.{name}" if isinstance(value, FactRecord) else name,)))
-                if env.trace is not None and isinstance(value, FactRecord):
-                    env.trace.append(TraceEvent("fact", f"{value.path}.{name}", found))
-                value = found
-            return value
-        return read_fields
+        return self.path(node)
 
     def c_Index(self, node):
-        base_type = self.types[id(node.collection)]
-        keys = [self.expr(k) for k in node.keys]
-        if isinstance(base_type, t.Table):
-            table = base_type.name
-            rows = self.table_rows(table)
-            as_of = self.program.as_of
-            local = self.local_layer
+        if isinstance(self.types[id(node.collection)], t.Table):
+            return self.table_row(node)
+        return self.path(node)
 
-            single = keys[0] if len(keys) == 1 else None
+    def path(self, node) -> Closure:
+        """A chain such as `practice.qof.indicators[code].numerator` becomes one
+        closure that walks its steps in a loop, instead of one closure per dot
+        and bracket. A step is a field name, or a key read from a bound name
+        or computed by a closure; the chain starts at a bound name or at any
+        other expression (a table row, a definition)."""
+        steps: list[tuple[int, Any]] = []
+        base = node
+        while True:
+            if isinstance(base, n.Field):
+                steps.append((_FIELD, base.name))
+                base = base.record
+            elif isinstance(base, n.Index) and not isinstance(self.types[id(base.collection)], t.Table):
+                key_binding = self.binding_name(base.keys[0])
+                steps.append((_KEY_BOUND, key_binding) if key_binding is not None
+                             else (_KEY, self.expr(base.keys[0])))
+                base = base.collection
+            else:
+                break
+        steps.reverse()
+        plan = tuple(steps)
+        bound = self.binding_name(base)
+        start = None if bound is not None else self.expr(base)
 
-            def look_up(env):
-                if single is not None:
-                    first = single(env)
-                    if type(first) is Unknown:
-                        return first
-                    key = (first,)
-                else:
-                    key = tuple(k(env) for k in keys)
-                    if _unknown_of(*key):
-                        return merge_unknown(*key)
-                row = rows.get(key)
-                if row is not None and row["_layer"] == local:
-                    env.local_rows = True
-                if row is None:
-                    shown = ", ".join(str(k) for k in key)
-                    row = Unknown(frozenset((f"table {table} has no row for ({shown}) on {as_of}",)))
+        def walk_from(env, value):
+            """Step by step: names what is missing, and records the trace."""
+            for kind, step in plan:
+                if kind == _FIELD:
+                    if type(value) is Unknown:
+                        value = _deeper(value, step)
+                        continue
+                    found = value.get(step, _MISSING)
+                    if found is _MISSING:
+                        found = Unknown(frozenset((
+                            f"{value.path}.{step}" if isinstance(value, FactRecord) else step,)))
+                    if env.trace is not None and isinstance(value, FactRecord):
+                        env.trace.append(TraceEvent("fact", f"{value.path}.{step}", found))
+                    value = found
+                    continue
+                key = env.bindings[step] if kind == _KEY_BOUND else step(env)
+                if type(value) is Unknown or type(key) is Unknown:
+                    value = merge_unknown(value, key)
+                    continue
+                found = value.get(key, _MISSING)
+                if found is _MISSING:
+                    found = Unknown(frozenset((f"{value.path}.{key}",)))
                 if env.trace is not None:
-                    env.trace.append(TraceEvent("table", f"{table}[{', '.join(map(str, key))}]",
-                                                row, {"layer": row.get("_layer") if isinstance(
-                                                    row, dict) else None}))
-                return row
-            return look_up
-        collection = self.expr(node.collection)
-        key_closure = keys[0]
-        key_binding = self.binding_name(node.keys[0])
-
-        def index(env):
-            base = collection(env)
-            key = env.bindings[key_binding] if key_binding is not None else key_closure(env)
-            if type(base) is Unknown or type(key) is Unknown:
-                return merge_unknown(base, key)
-            value = base.get(key, _MISSING)
-            if value is _MISSING:
-                value = Unknown(frozenset((f"{base.path}.{key}",)))
-            if env.trace is not None:
-                env.trace.append(TraceEvent("fact", f"{base.path}.{key}", value))
+                    env.trace.append(TraceEvent("fact", f"{value.path}.{key}", found))
+                value = found
             return value
-        return index
+
+        # Facts were validated when read, so on the common path every step is
+        # a dict lookup; the first step that finds nothing (or a trace to
+        # record) hands over to the careful walk.
+        def read_path(env):
+            value = env.bindings[bound] if start is None else start(env)
+            if env.trace is not None:
+                return walk_from(env, value)
+            found = _follow(value, env, plan)
+            return walk_from(env, value) if found is _MISSING or found is _BROKEN else found
+
+        def is_known(env):
+            """`known(path)` without building the Unknown a missing path reads as."""
+            value = env.bindings[bound] if start is None else start(env)
+            if env.trace is not None:
+                return type(walk_from(env, value)) is not Unknown
+            found = _follow(value, env, plan)
+            if found is _BROKEN:
+                return type(walk_from(env, value)) is not Unknown
+            return found is not _MISSING
+        read_path.is_known = is_known
+        return read_path
+
+    def table_row(self, node) -> Closure:
+        """`table[key, ...]`: the row in force (a dict of its cells), or Unknown."""
+        table = self.types[id(node.collection)].name
+        rows = self.table_rows(table)
+        as_of = self.program.as_of
+        local = self.local_layer
+        keys = [self.expr(k) for k in node.keys]
+        single = self.binding_name(node.keys[0]) if len(keys) == 1 else None
+
+        def look_up(env):
+            if single is not None:
+                first = env.bindings[single]
+                if type(first) is Unknown:
+                    return first
+                key = (first,)
+            else:
+                key = tuple(k(env) for k in keys)
+                if _unknown_of(*key):
+                    return merge_unknown(*key)
+            row = rows.get(key)
+            if row is None:
+                shown = ", ".join(str(k) for k in key)
+                row = Unknown(frozenset((f"table {table} has no row for ({shown}) on {as_of}",)))
+            elif row["_layer"] == local:
+                env.local_rows = True
+            if env.trace is not None:
+                env.trace.append(TraceEvent("table", f"{table}[{', '.join(map(str, key))}]",
+                                            row, {"layer": row.get("_layer") if isinstance(
+                                                row, dict) else None}))
+            return row
+        return look_up
 
     def c_SetLiteral(self, node):
         items = [self.expr(i) for i in node.items]
@@ -444,7 +478,7 @@ class Compiler:
                 return merge_unknown(a, b)
             if b == 0:
                 return Unknown(frozenset((f"division by zero at {where}",)))
-            return Decimal(a) / b
+            return (a if type(a) is Decimal else Decimal(a)) / b
         return divide
 
     @staticmethod
@@ -470,7 +504,7 @@ class Compiler:
         name = node.function
         if name == "known":
             arg = args[0]
-            return lambda env: type(arg(env)) is not Unknown
+            return getattr(arg, "is_known", None) or (lambda env: type(arg(env)) is not Unknown)
         if name == "size":
             return self._apply(args, lambda c: Decimal(len(c)))
         if name == "length":
@@ -611,6 +645,22 @@ class Compiler:
         return quantified
 
 
+def _follow(value, env: Env, steps: tuple):
+    """Look a path up in validated facts: the value, `_MISSING` when a step
+    finds nothing, `_BROKEN` when a step meets something that is not a record
+    (a list item given as null, an Unknown)."""
+    bindings = env.bindings
+    try:
+        for kind, step in steps:
+            value = value.get(step if kind == _FIELD else bindings[step] if kind == _KEY_BOUND
+                              else step(env), _MISSING)
+            if value is _MISSING:
+                return _MISSING
+    except AttributeError:
+        return _BROKEN
+    return value
+
+
 def _clock_add(time: int, minutes: int, where: str):
     """A time of day moved by some minutes; past midnight it is not a time of day."""
     moved = time + minutes
@@ -660,6 +710,10 @@ def _combine(quantifier: str, results: list) -> Any:
 
 class _Missing:
     __slots__ = ()
+
+
+_FIELD, _KEY_BOUND, _KEY = range(3)  # the steps of a path
+_BROKEN = _Missing()
 
 
 _MISSING = _Missing()

@@ -53,10 +53,14 @@ def is_unknown(value: Any) -> bool:
 
 
 def merge_unknown(*values: Any) -> Unknown:
+    """One Unknown naming everything the unknown `values` lack (the one
+    itself, unchanged, when only one of them is unknown)."""
+    unknowns = [value for value in values if type(value) is Unknown]
+    if len(unknowns) == 1:
+        return unknowns[0]
     missing: set[str] = set()
-    for value in values:
-        if type(value) is Unknown:
-            missing |= value.missing
+    for value in unknowns:
+        missing |= value.missing
     return Unknown(frozenset(missing))
 
 
