@@ -28,7 +28,8 @@ import click
 from .diagnostics import InvalidInput, render_all
 from .impact import ArrangementImpact, ImpactSummary, assess
 from .pipeline import Engine
-from .reports.json_report import arrangement_json, dumps
+from .reports.json_lines import LineEncoder
+from .reports.json_report import dumps
 from .schema import parse_json_line
 from .values import Outcome
 
@@ -49,6 +50,7 @@ class EngineSpec:
 
 
 _engines: dict[EngineSpec, Engine] = {}
+_encoder = LineEncoder()  # one per process: it keeps the text shared between results
 
 
 def _engine(spec: EngineSpec) -> Engine:
@@ -92,7 +94,7 @@ def check_chunk(task) -> list[tuple]:
             out.append(_bad(error))
             continue
         failing = tuple(r.id for r in result.results if r.outcome is Outcome.FAIL)
-        text = dumps(arrangement_json(result), compact=True) if want_json else None
+        text = _encoder.line(result) if want_json else None
         out.append(("ok", result.outcome.value, failing, text))
     return out
 

@@ -1,12 +1,19 @@
 """reports/: the text table and the results JSON, as golden files."""
 
+import datetime as dt
 import json
+from decimal import Decimal
 
 import pytest
 
+from rules_engine import typesys as t
 from rules_engine.cli import main
+from rules_engine.reports.json_lines import LineEncoder
+from rules_engine.reports.json_report import arrangement_json, dumps
+from rules_engine.results import ArrangementResult, Result, ValueResult
+from rules_engine.values import Outcome
 
-from conftest import GOLDEN, check_golden
+from conftest import GOLDEN, ROOT, check_golden
 
 CASES = sorted((GOLDEN / "reports").glob("*.yaml"))
 
@@ -48,3 +55,40 @@ def test_money_is_an_exact_string(engine, in_root, capsys):
     values = {v["id"]: v for v in document["arrangements"][0]["values"]}
     assert values["pay.enhanced-access"]["value"] == "455142.27"  # 54,010 x £8.427
     assert values["pay.enhanced-access"]["unit"] == "GBP"
+
+
+def _examples(engine):
+    for path in sorted((ROOT / "examples").glob("*.yaml")):
+        yield engine.evaluate(engine.load_arrangement(path))
+    yield from engine.population(ROOT / "examples" / "population-qmm.jsonl")
+
+
+def test_population_lines_are_the_results_json_byte_for_byte(engine):
+    """The population encoder reuses text shared between results; what it
+    writes is exactly the compact form of the results JSON."""
+    encoder = LineEncoder()
+    seen = set()
+    for result in _examples(engine):
+        assert encoder.line(result) == dumps(arrangement_json(result), compact=True), result.id
+        seen |= {(r.outcome.value, r.flexibility, bool(r.warnings), bool(r.reason)) for r in result.results}
+    # the examples exercise every shape of result the encoder special-cases
+    assert {outcome for outcome, *_ in seen} == {"pass", "fail", "unknown", "not_applicable"}
+    assert {flexibility for _, flexibility, *_ in seen} >= {"locked", "flexible-unused", "varied", "waived"}
+    assert any(warned for _, _, warned, _ in seen) and any(reason for *_, reason in seen)
+
+
+def test_population_lines_encode_awkward_values_as_json_does():
+    result = ArrangementResult(
+        "Ü1", "a \"quoted\" file\n", dt.date(2025, 6, 1), Outcome.UNKNOWN, ("national", "qmm"),
+        (Result("x.rule", "practice:Ü", Outcome.UNKNOWN, "Title — with “quotes”", "§1", "qmm", "varied",
+                "Reason\twith tab", {"limit": 30000, "share": 0.5, "list": ["a", "b"]},
+                ("practices[0].x",), ("warned ☂",), "warning", "provisional [?]", "exempt"),),
+        (ValueResult("v.money", "pcn:Ü1", Decimal("1234.5"), t.Quantity(t.GBP)),
+         ValueResult("v.fraction", "pcn:Ü1", Decimal("0.125"), t.Quantity(t.DIMENSIONLESS, fraction=True)),
+         ValueResult("v.date", "pcn:Ü1", dt.date(2025, 1, 2), t.Date(), flexibility="varied",
+                     layer="qmm", because="b", national={"d": "2024-01-01"}, provisional="p"),
+         ValueResult("v.unknown", "pcn:Ü1", None, t.Boolean(), missing=("pcn.a", "pcn.b")),
+         ValueResult("v.text", "pcn:Ü1", "ä\u2028", t.Text())))
+    line = LineEncoder().line(result)
+    assert line == dumps(arrangement_json(result), compact=True)
+    assert json.loads(line)["values"][0]["value"] == "1234.50"
