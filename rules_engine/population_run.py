@@ -33,7 +33,7 @@ from .reports.json_report import dumps
 from .schema import parse_json_line
 from .values import Outcome
 
-CHUNK_LINES = 200
+CHUNK_LINES = 50
 SHOWN_BAD_LINES = 20  # after this many, bad lines are counted but not printed
 
 
