@@ -70,14 +70,19 @@ def compare(before: ArrangementResult, after: ArrangementResult) -> list[Change]
 
 
 def value_contributions(before: ArrangementResult, after: ArrangementResult) -> tuple:
-    """(value id, unit, amount before, amount after) per numeric value, for totals."""
+    """(value id, unit, amount before, amount after, unknown before, unknown
+    after) per numeric value, for totals: the amounts add the values that are
+    known; the counts say how many subjects' values are not, so that a total
+    never passes an unknown off as nothing."""
     totals: dict[str, list] = {}
     for index, result in ((0, before), (1, after)):
         for value in result.values:
-            entry = totals.setdefault(value.id, [value.unit, Decimal(0), Decimal(0)])
+            entry = totals.setdefault(value.id, [value.unit, Decimal(0), Decimal(0), 0, 0])
             if isinstance(value.value, Decimal):
                 entry[1 + index] += value.value
-    return tuple((value_id, unit, old, new) for value_id, (unit, old, new) in totals.items())
+            elif value.value is None:
+                entry[3 + index] += 1
+    return tuple((value_id, *entry) for value_id, entry in totals.items())
 
 
 @attrs.define
@@ -86,17 +91,20 @@ class ImpactSummary:
     changed: int = 0
     bad_lines: int = 0
     transitions: dict = attrs.field(factory=lambda: defaultdict(Counter))
-    value_totals: dict = attrs.field(factory=dict)  # id -> [unit, before, after, arrangements changed]
+    # id -> [unit, before, after, arrangements changed, unknown before, unknown after]
+    value_totals: dict = attrs.field(factory=dict)
     changes_in_pounds: dict = attrs.field(factory=lambda: defaultdict(list))  # id -> per-arrangement
     population: str | None = None
     variation: str | None = None
 
     def add(self, arrangement_id: str, changes, contributions) -> None:
         self.arrangements += 1
-        for value_id, unit, old, new in contributions:
-            entry = self.value_totals.setdefault(value_id, [unit, Decimal(0), Decimal(0), 0])
+        for value_id, unit, old, new, unknown_old, unknown_new in contributions:
+            entry = self.value_totals.setdefault(value_id, [unit, Decimal(0), Decimal(0), 0, 0, 0])
             entry[1] += old
             entry[2] += new
+            entry[4] += unknown_old
+            entry[5] += unknown_new
             if old != new:
                 entry[3] += 1
                 if unit == "GBP":
@@ -110,12 +118,14 @@ class ImpactSummary:
 
     def as_json(self) -> dict:
         values = {}
-        for value_id, (unit, before, after, changed) in sorted(self.value_totals.items()):
-            if before == after and not changed and unit != "GBP":
+        for value_id, (unit, before, after, changed, unknown_before, unknown_after) in sorted(
+                self.value_totals.items()):
+            if before == after and not changed and unit != "GBP" and unknown_before == unknown_after:
                 continue  # payments are always listed, so "no change" is said outright
             shown = (lambda d: f"{d:.2f}") if unit == "GBP" else value_json
             values[value_id] = {"unit": unit, "total_before": shown(before), "total_after": shown(after),
-                                "total_change": shown(after - before), "arrangements_changed": changed}
+                                "total_change": shown(after - before), "arrangements_changed": changed,
+                                "unknown_before": unknown_before, "unknown_after": unknown_after}
             if unit == "GBP":
                 values[value_id]["changes"] = [f"{d:.2f}" for d in self.changes_in_pounds[value_id]]
         return {"population": self.population, "variation": self.variation,

@@ -190,7 +190,7 @@ def _generate(scale: float, seed: int, as_of: dt.date, selected: list[int]) -> I
     if sum(pcn_counts[i] for i in selected) == 0:
         pcn_counts[selected[0]] = 1
     for index in selected:
-        icb_generator = _IcbGenerator(index, random.Random(icb_seeds[index]), as_of)
+        icb_generator = _IcbGenerator(index, random.Random(icb_seeds[index]), as_of, icb_seeds[index])
         yield from icb_generator.arrangements(pcn_counts[index], single_counts[index])
 
 
@@ -226,8 +226,9 @@ def _apportion(total: int, weights: list[float]) -> list[int]:
 class _IcbGenerator:
     """Builds the arrangements of one ICB from that ICB's own random stream."""
 
-    def __init__(self, index: int, rng: random.Random, as_of: dt.date):
+    def __init__(self, index: int, rng: random.Random, as_of: dt.date, seed: int = 0):
         self.rng = rng
+        self.seed = seed
         self.as_of = as_of
         self.code = ICB_CODES[index]
         # Codes are a fixed-width prefix per ICB and a running number, so they
@@ -265,6 +266,11 @@ class _IcbGenerator:
     def place(self) -> str:
         return self.rng.choice(PLACE_STEMS) + self.rng.choice(PLACE_ENDINGS)
 
+    def detail_rng(self, code: str) -> random.Random:
+        """The draws for the facts added in 2025/26, from a stream of their own
+        per PCN or practice, so that adding them left every other draw as it was."""
+        return random.Random(f"{self.seed}:{code}")
+
     def day_between(self, first: dt.date, last: dt.date) -> dt.date:
         return first + dt.timedelta(days=self.rng.randint(0, (last - first).days))
 
@@ -301,6 +307,7 @@ class _IcbGenerator:
             "enhanced_access": self.enhanced_access(adjusted, broken),
             "arrs_claims": self.arrs_claims(weighted, broken),
         }
+        pcn["enhanced_access"].update(self.enhanced_access_details(pcn["code"]))
         return {"as_of": self.as_of.isoformat(), "icb": self.code, "pcn": pcn,
                 "practices": practices}
 
@@ -362,6 +369,19 @@ class _IcbGenerator:
             "saturdays": "no_saturday_enhanced_access" not in broken,
             "outside_standard_hours_agreed": rng.random() < 0.15,
         }
+
+    def enhanced_access_details(self, code: str) -> dict:
+        """Booking and NHS 111 (national), and the facts two local layers ask
+        for: online booking (QOP) and hub travel time (QHM)."""
+        rng = self.detail_rng(code)
+        details = {"bookable_two_weeks_ahead": rng.random() >= 0.005,
+                   "same_day_bookable": rng.random() >= 0.005,
+                   "unused_offered_to_nhs111": rng.random() >= 0.01}
+        if self.code == "QOP":
+            details["online_bookable_share"] = round(rng.uniform(0.15, 0.6), 2)
+        if self.code == "QHM":
+            details["longest_travel_minutes"] = rng.randint(10, 50)
+        return details
 
     def arrs_claims(self, weighted_population: int, broken: set[str]) -> list[dict]:
         rng = self.rng
@@ -441,8 +461,33 @@ class _IcbGenerator:
         }
         if closure is not None:
             practice["list_closure_application"] = closure
+        practice.update(self.practice_details(practice["ods_code"], registered))
         practice["qof"] = self.qof(list_size)
         return practice
+
+    def practice_details(self, code: str, registered: bool) -> dict:
+        """The GMS terms of 2025/26 (rating displayed, first contact
+        assessment, telephony data, digital boundary, out-of-area
+        registration) and the contractor's form, each met by nearly all."""
+        rng = self.detail_rng(code)
+        at_scale = rng.random() < 0.02
+        details = {"cqc_rating_displayed": registered and rng.random() >= 0.004,
+                   "first_contact_assessment": rng.random() >= 0.002,
+                   "telephony_data_submitted": rng.random() >= 0.004,
+                   "digital_boundary": rng.random() >= 0.004,
+                   "out_of_area_registration_at_scale": at_scale}
+        if at_scale:
+            details["out_of_area_at_scale_approved"] = rng.random() >= 0.1
+        form = rng.choices(("partnership", "individual", "company"), (0.8, 0.12, 0.08))[0]
+        contractor: dict = {"form": form}
+        if form == "partnership":
+            contractor.update(gp_general_partners=rng.randint(2, 8), other_doctor_partners=0)
+        elif form == "individual":
+            contractor["individual_is_gp"] = True
+        else:
+            contractor["gp_owned_shares"] = rng.randint(1, 100)
+        details["contractor"] = contractor
+        return details
 
     def qof(self, list_size: int) -> dict:
         rng = self.rng

@@ -82,7 +82,8 @@ def _bad(error: InvalidInput) -> tuple:
 
 
 def check_chunk(task) -> list[tuple]:
-    """Evaluate a chunk: ("ok", outcome, failing ids, JSON line) or ("bad", text)."""
+    """Evaluate a chunk: ("ok", id, line number, outcome, failing ids, unknown ids,
+    JSON line) or ("bad", text)."""
     spec, origin, as_of, want_json, chunk = task
     engine = _engine(spec)
     schema = engine.library.schema
@@ -93,10 +94,16 @@ def check_chunk(task) -> list[tuple]:
         except InvalidInput as error:
             out.append(_bad(error))
             continue
-        failing = tuple(r.id for r in result.results if r.outcome is Outcome.FAIL)
+        failing = _ids(result, Outcome.FAIL)
+        unknown = _ids(result, Outcome.UNKNOWN)
         text = _encoder.line(result) if want_json else None
-        out.append(("ok", result.outcome.value, failing, text))
+        out.append(("ok", result.id, number, result.outcome.value, failing, unknown, text))
     return out
+
+
+def _ids(result, outcome: Outcome) -> tuple[str, ...]:
+    """The requirement of each result with this outcome (once per subject)."""
+    return tuple(r.id for r in result.results if r.outcome is outcome)
 
 
 def impact_chunk(task) -> list[tuple]:
@@ -166,6 +173,8 @@ def check_population(spec: EngineSpec, path: Path, as_of: dt.date | None, output
                      strict: bool, jobs: int = 1) -> int:
     outcomes: Counter = Counter()
     failing: Counter = Counter()
+    unknown: Counter = Counter()
+    rows: list[tuple] = []  # for the HTML page: the arrangements that do not pass
     bad_lines = 0
     write = sys.stdout.write
     tasks = ((spec, str(path), as_of, output_format == "json", chunk) for chunk in chunks(path))
@@ -177,16 +186,24 @@ def check_population(spec: EngineSpec, path: Path, as_of: dt.date | None, output
             if strict:
                 return 2
             continue
-        _, outcome, failing_ids, text = item
+        _, arrangement_id, line, outcome, failing_ids, unknown_ids, text = item
         outcomes[outcome] += 1
         failing.update(failing_ids)
+        unknown.update(unknown_ids)
         if text is not None:
             write(text + "\n")
+        if output_format == "html" and outcome != "pass":
+            rows.append((arrangement_id, line, outcome, tuple(dict.fromkeys(failing_ids)),
+                         tuple(dict.fromkeys(unknown_ids))))
     summary = {"arrangements": sum(outcomes.values()), "outcomes": dict(sorted(outcomes.items())),
-               "failing_requirements": dict(sorted(failing.items(), key=lambda kv: (-kv[1], kv[0]))),
+               "failing_requirements": _by_count(failing), "unknown_requirements": _by_count(unknown),
                "bad_lines": bad_lines}
     if output_format == "json":
         write(dumps({"summary": summary}, compact=True) + "\n")
+    elif output_format == "html":
+        from .reports.html_report import render_population_check
+        summary["population"] = str(path)
+        click.echo(render_population_check(summary, rows, _layer_options(spec)), nl=False)
     else:
         counts = ", ".join(f"{count} {outcome}" for outcome, count in summary["outcomes"].items())
         click.echo(f"{summary['arrangements']} arrangements checked" + (f": {counts}" if counts else "")
@@ -194,6 +211,16 @@ def check_population(spec: EngineSpec, path: Path, as_of: dt.date | None, output
         for rule_id, count in summary["failing_requirements"].items():
             click.echo(f"  {rule_id}: {count} failing")
     return 1 if outcomes.get("fail") else 0
+
+
+def _by_count(counter: Counter) -> dict[str, int]:
+    return dict(sorted(counter.items(), key=lambda kv: (-kv[1], kv[0])))
+
+
+def _layer_options(spec: EngineSpec) -> list[str]:
+    """The options an `explain` command needs to see the same layers."""
+    return [*(["--rules", str(spec.rules)] if spec.rules else []),
+            *(["--local", str(spec.local)] if spec.local else [])]
 
 
 def run_impact(baseline: EngineSpec, proposed: EngineSpec, population: Path, as_of: dt.date | None,

@@ -12,11 +12,13 @@ with one payment added, so money figures are exercised too.
 
 from __future__ import annotations
 
+import html
 import json
 import os
 import re
 import shlex
 import shutil
+import subprocess
 import tomllib
 from collections import Counter
 from decimal import Decimal
@@ -144,6 +146,8 @@ def work(tmp_path_factory) -> dict:
         "vary": ["vary-check", files["vary.rules"], "--rules", library],
         "impact": ["impact", "--rules", library, "--population", files["population.jsonl"],
                    "--variation", files["proposal.rules"]],
+        "population": ["check", "--rules", library, "--local", files["check.rules"],
+                       "--population", files["population.jsonl"]],
     }
     out = {"root": root, "files": files}
     for name, command in commands.items():
@@ -155,6 +159,9 @@ def work(tmp_path_factory) -> dict:
         if name == "impact":
             lines = [json.loads(line) for line in text.splitlines() if line.strip()]
             data = {"summary": lines[-1]["summary"], "changed": lines[:-1]}
+        elif name == "population":
+            lines = [json.loads(line) for line in text.splitlines() if line.strip()]
+            data = {"summary": lines[-1]["summary"], "arrangements": lines[:-1]}
         else:
             data = json.loads(text)
         out[name] = {"html": page, "json": data, "path": path}
@@ -212,7 +219,7 @@ class _Page(HTMLParser):
 
 
 def _pages(work):
-    return [(name, work[name]["html"]) for name in ("check", "vary", "impact")]
+    return [(name, work[name]["html"]) for name in ("check", "vary", "impact", "population")]
 
 
 def test_pages_are_self_contained(work):
@@ -310,6 +317,35 @@ def test_impact_through_the_api(work):
     empty = html_report.render_impact({"arrangements": 3, "changed": 0, "bad_lines": 0, "transitions": {},
                                        "values": {}}, [])
     assert "The variation changes none of the 3 arrangements" in empty
+
+
+def test_population_page_links_and_commands(work):
+    page = _Page(work["population"]["html"])
+    assert len(page.ids) == len(set(page.ids)) and set(page.links) <= set(page.ids)
+    summary = work["population"]["json"]["summary"]
+    population = str(work["files"]["population.jsonl"])
+    not_passing = [a for a in work["population"]["json"]["arrangements"] if a["outcome"] != "pass"]
+    assert not_passing and summary["bad_lines"] == 1
+    text = work["population"]["html"]
+    for arrangement in not_passing:
+        line = int(arrangement["source"].rsplit(":", 1)[1])
+        assert html_report.anchor("arrangement", arrangement["id"], str(line)) in page.ids
+        assert f"sed -n &#39;{line}p&#39; {population}" in text
+    for rule in {**summary["failing_requirements"], **summary["unknown_requirements"]}:
+        assert html_report.anchor("requirement", rule) in page.ids
+
+
+def test_the_population_why_commands_run(work, tmp_path, monkeypatch):
+    """The two commands of a row: take the line out, explain the first failing requirement."""
+    page = work["population"]["html"]
+    block = re.search(r'<pre class="command"><code>(.*?)</code></pre>', page, re.S).group(1)
+    extract, explain_line = [html.unescape(line) for line in block.splitlines()]
+    monkeypatch.chdir(tmp_path)
+    subprocess.run(extract, shell=True, check=True)
+    words = shlex.split(explain_line)
+    assert words[:2] == ["contract-rules", "explain"] and "--rules" in words and "--local" in words
+    code, out = _run(*words[1:])
+    assert code == 1 and ": fail" in out
 
 
 def test_long_impact_pages_are_cut_with_a_note(work, monkeypatch):
@@ -522,3 +558,44 @@ def test_impact_page_shows_the_json_figures(driver, work, tmp_path):
                for t in _texts(driver, "#changed-arrangements-table tbody td:last-child")]
     assert amounts == sorted(amounts, reverse=True)
     _shot(driver, tmp_path, "impact")
+
+
+def test_population_page_shows_the_json_figures(driver, work, tmp_path):
+    from selenium.webdriver.common.by import By
+    summary = work["population"]["json"]["summary"]
+    arrangements = work["population"]["json"]["arrangements"]
+    _open(driver, work["population"]["path"])
+    counts = dict(zip(_attr(driver, "#arrangement-counts dd", "data-outcome"),
+                      _texts(driver, "#arrangement-counts dd")))
+    counts.pop(None, None)
+    assert counts == {o: str(summary["outcomes"].get(o, 0)) for o in ("fail", "unknown", "pass")}
+    assert summary["outcomes"] == dict(Counter(a["outcome"] for a in arrangements))
+    assert _texts(driver, "#arrangement-counts dd[data-count='bad_lines']") == [str(summary["bad_lines"])]
+    # The chart and the table: failing and unknown results per requirement.
+    bars = {}
+    for row in driver.find_elements(By.CSS_SELECTOR, "#requirements-chart g.row"):
+        bars[row.get_attribute("data-label")] = {
+            s.get_attribute("data-category"): int(s.get_attribute("data-count"))
+            for s in row.find_elements(By.CSS_SELECTOR, "rect.seg")}
+    expected = {}
+    for rule, count in summary["failing_requirements"].items():
+        expected.setdefault(rule, {})["fail"] = count
+    for rule, count in summary["unknown_requirements"].items():
+        expected.setdefault(rule, {})["unknown"] = count
+    assert bars == expected and expected
+    table = {r.get_attribute("data-id"): [c.text for c in r.find_elements(By.TAG_NAME, "td")][1:]
+             for r in driver.find_elements(By.CSS_SELECTOR, "#requirements-table tbody tr")}
+    assert table == {rule: [str(c.get("fail", 0)), str(c.get("unknown", 0))] for rule, c in expected.items()}
+    # Every arrangement that does not pass has its row, with its outcome.
+    rows = dict(zip(_attr(driver, "#arrangements-table tbody tr", "data-id"),
+                    _attr(driver, "#arrangements-table tbody tr", "data-outcome")))
+    assert rows == {a["id"]: a["outcome"] for a in arrangements if a["outcome"] != "pass"}
+    _click_header(driver, "arrangements-table", "Line")
+    _click_header(driver, "arrangements-table", "Line")
+    lines = [int(t) for t in _texts(driver, "#arrangements-table tbody td:nth-child(2)")]
+    assert lines == sorted(lines, reverse=True)
+    # A requirement link in a row leads to the requirement's line of the table.
+    driver.find_element(By.CSS_SELECTOR, "#arrangements-table tbody td a").click()
+    target = driver.execute_script("return location.hash.slice(1)")
+    assert driver.find_element(By.ID, target).get_attribute("data-id") in expected
+    _shot(driver, tmp_path, "population")

@@ -7,6 +7,7 @@ import pytest
 from rules_engine.cli import main
 from rules_engine.impact import ImpactSummary, impact
 from rules_engine.pipeline import Engine
+from rules_engine.reports.impact_report import render as render_impact_text
 from rules_engine.variations import vary_check
 
 from conftest import GOLDEN
@@ -123,9 +124,37 @@ def test_impact_and_population_text_summaries(population, capsys):
     code, out, _ = run(capsys, "impact", "--rules", FIXTURE, "--population", str(population),
                        "--variation", str(GOLDEN / "fixture/local/rural.rules"))
     assert code == 0
-    assert "4 arrangements checked; 1 change; 1 bad lines skipped" in out
+    assert "4 arrangements checked; 1 change; 1 bad line skipped" in out
     assert "des.pcn.minimum-population: fail -> pass x1" in out
     assert "U1 (line 1):" in out and "des.pcn.minimum-population pcn:U1: fail -> pass" in out
     code, out, _ = run(capsys, "check", "--rules", FIXTURE, "--population", str(population))
     assert out.startswith("4 arrangements checked: ") and "1 bad line skipped" in out
     assert "des.pcn.minimum-population: " in out
+
+
+def test_unknown_values_are_counted_not_added_as_nothing(tmp_path):
+    rows = [arrangement("U1", 27000), arrangement("U2", 31000)]
+    del rows[1]["pcn"]["adjusted_population"]  # its required minutes cannot be worked out
+    path = tmp_path / "population.jsonl"
+    path.write_text("\n".join(json.dumps(r) for r in rows) + "\n")
+    proposal = tmp_path / "more.rules"
+    proposal.write_text('local layer more "More minutes" for icb QMM extends des\n'
+                        'vary ea_minutes_per_1000 = 90 minutes\n  because "demand"\n')
+    summary = ImpactSummary()
+    list(impact(Engine.load(FIXTURE), Engine.load(FIXTURE, proposal), path, summary=summary))
+    minutes = summary.as_json()["values"]["des.ea.required-minutes"]
+    assert (minutes["total_before"], minutes["total_after"]) == (1620, 2430)  # U1 only
+    assert (minutes["unknown_before"], minutes["unknown_after"]) == (1, 1)
+    text = render_impact_text(summary.as_json(), [])
+    assert "des.ea.required-minutes: 1620 -> 2430 (+810 minutes) in 1 arrangement; 1 unknown" in text
+
+
+def test_population_check_summary_counts_unknown_results(tmp_path, capsys):
+    rows = [arrangement("U1", 31000), arrangement("U2", 31000)]
+    del rows[1]["pcn"]["clinical_director_appointed"]
+    path = tmp_path / "population.jsonl"
+    path.write_text("\n".join(json.dumps(r) for r in rows) + "\n")
+    _, out, _ = run(capsys, "check", "--rules", FIXTURE, "--population", str(path), "--format", "json")
+    summary = json.loads(out.splitlines()[-1])["summary"]
+    assert summary["unknown_requirements"] == {"des.pcn.clinical-director": 1}
+    assert summary["outcomes"]["unknown"] == 1

@@ -1,4 +1,5 @@
-"""HTML reports for check, vary-check and impact: one self-contained file each.
+"""HTML reports for check (of files or a population), vary-check and impact:
+one self-contained file each.
 
 Each function returns one HTML document as text. The figures come from the
 public JSON of the same command (`report_json`, `VaryCheck.as_json`,
@@ -318,10 +319,19 @@ def _explain_options(layers: list[dict]) -> list[str]:
     return options
 
 
-def explain_command(rule_id: str, arrangement: str, subject: str, options: Iterable[str] = ()) -> str:
-    words = ["contract-rules", "explain", rule_id, "--arrangement", arrangement, "--subject", subject,
-             *options]
+def explain_command(rule_id: str, arrangement: str, subject: str | None,
+                    options: Iterable[str] = ()) -> str:
+    words = ["contract-rules", "explain", rule_id, "--arrangement", arrangement,
+             *(["--subject", subject] if subject else []), *options]
     return " ".join(shlex.quote(w) for w in words)
+
+
+def line_commands(arrangement_id: str, line: Any, population: str | None, rule_id: str,
+                  subject: str | None, options: Iterable[str] = ()) -> list[str]:
+    """Take one arrangement out of a population file, then explain a result of it."""
+    single = f"{arrangement_id}.json"
+    extract = f"sed -n '{line}p' {shlex.quote(population or 'POPULATION.jsonl')} > {shlex.quote(single)}"
+    return [extract, explain_command(rule_id, single, subject, options)]
 
 
 # ---------------------------------------------------------------- templates
@@ -526,6 +536,8 @@ def impact_view(summary: dict, changed: list[dict]) -> dict:
                            "change_sort": _sort_key(data.get("total_change")),
                            "direction": _direction(data.get("total_change")),
                            "arrangements_changed": data.get("arrangements_changed", 0),
+                           "unknown_before": data.get("unknown_before", 0),
+                           "unknown_after": data.get("unknown_after", 0),
                            "anchor": anchors("payment", value_id)})
     per_id, overall = _changes_per_arrangement(changed, money_ids)
     histograms = []
@@ -595,12 +607,8 @@ def _direction(value: Any) -> str:
 
 
 def _impact_commands(item: dict, change: dict, population: str | None, variation: str | None) -> list[str]:
-    line = item.get("line")
-    single = f"{item['id']}.json"
-    extract = f"sed -n '{line}p' {shlex.quote(population or 'POPULATION.jsonl')} > {shlex.quote(single)}"
-    after = explain_command(change["id"], single, change["subject"],
-                            ["--local", variation or "VARIATION.rules"])
-    return [extract, after]
+    return line_commands(item["id"], item.get("line"), population, change["id"], change["subject"],
+                         ["--local", variation or "VARIATION.rules"])
 
 
 def render_impact(summary: dict, changed: list) -> str:
@@ -608,5 +616,48 @@ def render_impact(summary: dict, changed: list) -> str:
     return _render("impact.html.j2", **impact_view(summary, items))
 
 
-__all__ = ["render_check", "render_vary_check", "render_impact", "anchor", "money", "number",
-           "explain_command"]
+# ---------------------------------------------------------------- population check
+
+#: Requirements drawn in the population chart (the table lists them all).
+MAX_CHART_REQUIREMENTS = 30
+
+
+def population_check_view(summary: dict, rows: list[tuple], options: list[str]) -> dict:
+    """`summary` is the JSON summary of `check --population`; `rows` are the
+    arrangements that do not pass: (id, line, outcome, failing ids, unknown ids)."""
+    anchors = _Anchors()
+    population = summary.get("population")
+    failing, unknown = summary.get("failing_requirements", {}), summary.get("unknown_requirements", {})
+    requirement_rows = [{"id": rule, "anchor": anchors("requirement", rule),
+                         "fail": failing.get(rule, 0), "unknown": unknown.get(rule, 0)}
+                        for rule in dict.fromkeys([*failing, *unknown])]
+    requirement_rows.sort(key=lambda r: (-r["fail"], -r["unknown"], r["id"]))
+    requirement_anchor = {r["id"]: r["anchor"] for r in requirement_rows}
+    chart = stacked_bars([(r["id"], "#" + r["anchor"], {"fail": r["fail"], "unknown": r["unknown"]})
+                          for r in requirement_rows[:MAX_CHART_REQUIREMENTS]],
+                         ("fail", "unknown")) if requirement_rows else None
+    arrangement_rows = []
+    for arrangement_id, line, outcome, failing_ids, unknown_ids in rows[:MAX_CHANGE_ROWS]:
+        first = (failing_ids or unknown_ids or ("",))[0]
+        arrangement_rows.append({
+            "id": arrangement_id, "line": line, "outcome": outcome,
+            "anchor": anchors("arrangement", arrangement_id, str(line)),
+            "failing": [(rule, requirement_anchor.get(rule, "")) for rule in failing_ids],
+            "unknown": [(rule, requirement_anchor.get(rule, "")) for rule in unknown_ids],
+            "why": first, "commands": line_commands(arrangement_id, line, population, first, None, options)
+            if first else []})
+    outcomes = summary.get("outcomes", {})
+    return {"summary": summary, "population": population, "outcomes": outcomes,
+            "outcome_counts": [(o, outcomes.get(o, 0)) for o in OUTCOMES if o != "not_applicable"],
+            "requirement_rows": requirement_rows, "chart": chart,
+            "chart_cut": max(len(requirement_rows) - MAX_CHART_REQUIREMENTS, 0),
+            "arrangement_rows": arrangement_rows, "all_rows": len(rows),
+            "truncated": len(rows) > len(arrangement_rows)}
+
+
+def render_population_check(summary: dict, rows: list[tuple], options: list[str]) -> str:
+    return _render("population.html.j2", **population_check_view(summary, rows, options))
+
+
+__all__ = ["render_check", "render_vary_check", "render_impact", "render_population_check", "anchor",
+           "money", "number", "explain_command", "line_commands"]

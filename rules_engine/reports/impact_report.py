@@ -4,8 +4,9 @@ from __future__ import annotations
 
 
 def render(summary: dict, changed: list) -> str:
-    lines = [f"{summary['arrangements']} arrangements checked; {summary['changed']} change"
-             + (f"; {summary['bad_lines']} bad lines skipped" if summary["bad_lines"] else "")]
+    bad = summary["bad_lines"]
+    lines = [f"{_arrangements(summary['arrangements'])} checked; {summary['changed']} change"
+             + (f"; {bad} bad line{'s' if bad != 1 else ''} skipped" if bad else "")]
     if summary["transitions"]:
         lines.append("")
         lines.append("Outcome changes by requirement:")
@@ -19,7 +20,8 @@ def render(summary: dict, changed: list) -> str:
             suffix = "" if unit else f" {data['unit']}"
             lines.append(f"  {value_id}: {unit}{data['total_before']} -> {unit}{data['total_after']}"
                          f" ({'+' if not str(data['total_change']).startswith('-') else ''}"
-                         f"{unit}{data['total_change']}{suffix}) in {data['arrangements_changed']} arrangements")
+                         f"{unit}{data['total_change']}{suffix}) in {_arrangements(data['arrangements_changed'])}"
+                         + _unknown(data))
     if changed:
         lines.append("")
         lines.append("Changed arrangements:")
@@ -28,3 +30,17 @@ def render(summary: dict, changed: list) -> str:
             for change in item.changes:
                 lines.append(f"    {change.id} {change.subject}: {change.before} -> {change.after}")
     return "\n".join(lines) + "\n"
+
+
+def _unknown(data: dict) -> str:
+    """How many values the totals leave out because they are unknown."""
+    before, after = data.get("unknown_before", 0), data.get("unknown_after", 0)
+    if not before and not after:
+        return ""
+    if before == after:
+        return f"; {before} unknown (not in the totals)"
+    return f"; unknown: {before} before, {after} after (not in the totals)"
+
+
+def _arrangements(count: int) -> str:
+    return f"{count} arrangement{'s' if count != 1 else ''}"
