@@ -12,9 +12,6 @@ Python version. Nothing here is asserted: tests do not time things.
 
 from __future__ import annotations
 
-import argparse
-import os
-import platform
 import statistics
 import sys
 import tempfile
@@ -25,21 +22,16 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from rules_engine.diagnostics import InvalidInput  # noqa: E402
 from rules_engine.pipeline import Engine  # noqa: E402
-from rules_engine.population import generate, write_jsonl  # noqa: E402
+from common import machine, population_parser, write_population  # noqa: E402
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--scale", type=float, default=0.2, help="share of England (1 = ~1,250 PCNs)")
-    parser.add_argument("--runs", type=int, default=5)
-    parser.add_argument("--seed", type=int, default=2025)
-    parser.add_argument("--as-of", default="2025-06-01")
+    parser = population_parser(__doc__.splitlines()[0])
     parser.add_argument("--rules", help="a rule library folder (default: the shipped library)")
     args = parser.parse_args(argv)
 
     with tempfile.TemporaryDirectory() as folder:
-        population = Path(folder) / "population.jsonl"
-        count = write_jsonl(population, generate(scale=args.scale, seed=args.seed, as_of=args.as_of))
+        population, count = write_population(folder, args)
         load_times, per_arrangement, results = [], [], 0
         for _ in range(args.runs):
             started = time.perf_counter()
@@ -55,8 +47,7 @@ def main(argv=None) -> int:
             load_times.append(loaded - started)
             per_arrangement.append((finished - loaded) / count)
 
-    print(f"machine: {os.cpu_count()} cores, {platform.machine()}, Python {platform.python_version()}"
-          f" ({platform.python_implementation()})")
+    print(machine())
     print(f"population: {count} arrangements (scale {args.scale}, seed {args.seed}), "
           f"{results} results and values each run, {bad} bad lines")
     print(f"runs: {args.runs}")

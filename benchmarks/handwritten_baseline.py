@@ -22,11 +22,8 @@ No rule engine is involved in the timed part: it is the yardstick for
 
 from __future__ import annotations
 
-import argparse
 import datetime as dt
 import json
-import os
-import platform
 import statistics
 import sys
 import tempfile
@@ -38,7 +35,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from rules_engine.compile import Compiler  # noqa: E402
 from rules_engine.pipeline import Engine  # noqa: E402
-from rules_engine.population import generate, write_jsonl  # noqa: E402
+from common import machine, population_parser, write_population  # noqa: E402
 
 
 def touch(value) -> int:
@@ -91,17 +88,12 @@ def qof_points(document: dict, indicators: dict, thresholds: dict) -> int:
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--scale", type=float, default=0.2, help="share of England (1 = ~1,250 PCNs)")
-    parser.add_argument("--runs", type=int, default=5)
-    parser.add_argument("--seed", type=int, default=2025)
-    parser.add_argument("--as-of", default="2025-06-01")
+    parser = population_parser(__doc__.splitlines()[0])
     args = parser.parse_args(argv)
 
     indicators, thresholds = qof_tables(dt.date.fromisoformat(args.as_of))
     with tempfile.TemporaryDirectory() as folder:
-        population = Path(folder) / "population.jsonl"
-        count = write_jsonl(population, generate(scale=args.scale, seed=args.seed, as_of=args.as_of))
+        population, count = write_population(folder, args)
         lines = population.read_text(encoding="utf-8").splitlines()
 
     steps = {
@@ -111,8 +103,7 @@ def main(argv=None) -> int:
             lambda document: (touch(document), qof_points(document, indicators, thresholds)))(
             json.loads(line)),
     }
-    print(f"machine: {os.cpu_count()} cores, {platform.machine()}, Python {platform.python_version()}"
-          f" ({platform.python_implementation()})")
+    print(machine())
     print(f"population: {count} arrangements (scale {args.scale}, seed {args.seed}), "
           f"{sum(map(len, lines)) / count:,.0f} bytes of JSON each; runs: {args.runs}")
     for label, step in steps.items():

@@ -16,9 +16,7 @@ Prints the machine's cores and Python version. Asserts nothing.
 
 from __future__ import annotations
 
-import argparse
 import os
-import platform
 import statistics
 import subprocess
 import sys
@@ -29,6 +27,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from common import machine, population_parser, write_population  # noqa: E402
 from rules_engine.population import generate, write_jsonl  # noqa: E402
 
 LOCAL = ROOT / "contracts" / "local" / "qmm.rules"
@@ -44,17 +43,13 @@ def timed(command: list[str]) -> tuple[float, bytes]:
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--scale", type=float, default=1.0)
-    parser.add_argument("--runs", type=int, default=5)
+    parser = population_parser(__doc__.splitlines()[0], scale=1.0)
     parser.add_argument("--memory-scale", type=float, default=10.0)
-    parser.add_argument("--seed", type=int, default=2025)
     args = parser.parse_args(argv)
     cli = [sys.executable, "-m", "rules_engine"]
     cores = os.cpu_count() or 1
     with tempfile.TemporaryDirectory() as folder:
-        population = Path(folder) / "england.jsonl"
-        count = write_jsonl(population, generate(scale=args.scale, seed=args.seed))
+        population, count = write_population(folder, args)
         check = cli + ["check", "--population", str(population), "--local", str(LOCAL), "--format", "json"]
         # What a run costs before its first arrangement: process start-up,
         # library load and the compile of the program in force; timed on a
@@ -77,7 +72,7 @@ def main(argv=None) -> int:
                                       "--format", "json"])
             impacts.append(elapsed)
         big = Path(folder) / "england-x10.jsonl"
-        big_count = write_jsonl(big, generate(scale=args.memory_scale, seed=args.seed))
+        big_count = write_jsonl(big, generate(scale=args.memory_scale, seed=args.seed, as_of=args.as_of))
         memory = subprocess.run(
             [sys.executable, "-c",
              "import resource, subprocess, sys;"
@@ -89,7 +84,7 @@ def main(argv=None) -> int:
 
     check_s = statistics.median(checks)
     per = (check_s - startup) / max(count - 1, 1)
-    print(f"machine: {cores} cores, {platform.machine()}, Python {platform.python_version()}")
+    print(machine())
     print(f"population: {count} arrangements (scale {args.scale}); runs: {args.runs}; "
           f"start-up, library load and compile {startup * 1000:.0f} ms (timed on one line, subtracted)")
     print(f"check --population:  median {check_s:.2f} s   {per * 1e6:.0f} µs per arrangement")

@@ -1,0 +1,30 @@
+"""What the benchmark scripts share: their options, the population, the machine line."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+from pathlib import Path
+
+from rules_engine.population import generate, write_jsonl
+
+
+def population_parser(description: str, scale: float = 0.2) -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--scale", type=float, default=scale, help="share of England (1 = ~1,250 PCNs)")
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--seed", type=int, default=2025)
+    parser.add_argument("--as-of", default="2025-06-01")
+    return parser
+
+
+def write_population(folder: str | Path, args: argparse.Namespace) -> tuple[Path, int]:
+    """The seeded synthetic population of `args`, as JSON Lines in `folder`."""
+    path = Path(folder) / "population.jsonl"
+    return path, write_jsonl(path, generate(scale=args.scale, seed=args.seed, as_of=args.as_of))
+
+
+def machine() -> str:
+    return (f"machine: {os.cpu_count()} cores, {platform.machine()}, Python {platform.python_version()}"
+            f" ({platform.python_implementation()})")
