@@ -363,8 +363,11 @@ class Compiler:
                     value = found
                     continue
                 key = env.bindings[step] if kind == _KEY_BOUND else step(env)
-                if type(value) is Unknown or type(key) is Unknown:
+                if type(key) is Unknown:
                     value = merge_unknown(value, key)
+                    continue
+                if type(value) is Unknown:
+                    value = _deeper(value, key)
                     continue
                 found = value.get(key, _MISSING)
                 if found is _MISSING:

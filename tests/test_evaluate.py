@@ -184,3 +184,45 @@ def test_items_of_a_list_inside_a_subject_are_subjects_of_their_own():
                          "  - ods_code: D2\n")
     assert [(r.subject, r.outcome) for r in result.results if r.id == "x.visit"] == [
         ("visit:D1/1", Outcome.PASS), ("visit:D1/2", Outcome.FAIL)]
+
+
+PATHS = ('fact practices[].scores{text}.value: count\n'
+         'fact practices[].scores{text}.note: text\n'
+         'define pick for each practice, each key in practice.scores: count =\n'
+         '    practice.scores[key].value\n  report x.pick.{key}\n'
+         'define given for each practice, each key in practice.scores: bool =\n'
+         '    known(practice.scores[key].note)\n  report x.given.{key}\n'
+         'define first for each practice: count = practice.scores["a"].value\n  report x.first\n'
+         'define first_known for each practice: bool = known(practice.scores["a"].value)\n'
+         '  report x.first-known\n')
+
+
+@pytest.mark.parametrize("practice, expected", [
+    ("{ods_code: D1, scores: {a: {value: 3, note: x}, b: {value: 4}}}",
+     {"x.pick.a": 3, "x.pick.b": 4, "x.given.a": True, "x.given.b": False, "x.first": 3,
+      "x.first-known": True}),
+    ("{ods_code: D1, scores: {b: {note: y}}}",
+     {"x.pick.b": "practices[0].scores.b.value", "x.given.b": True,
+      "x.first": "practices[0].scores.a.value", "x.first-known": False}),
+    ("{ods_code: D1}",  # no map at all: the read names the fact it needed
+     {"x.first": "practices[0].scores.a.value", "x.first-known": False}),
+])
+def test_fact_paths_read_the_value_or_name_the_missing_step(practice, expected):
+    engine = engine_with(PATHS)
+    result = run(engine, f"practices:\n  - {practice}\n")
+    got = {v.id: (v.value if v.value is not None else v.missing[0]) for v in result.values
+           if v.id.startswith("x.")}
+    assert got == {k: (Decimal(v) if isinstance(v, int) and not isinstance(v, bool) else v)
+                   for k, v in expected.items()}
+
+
+def test_a_traced_run_reads_the_same_values_as_a_plain_one(engine, in_root):
+    """`explain` walks paths step by step to record them; the values match."""
+    arrangement = engine.load_arrangement("examples/pcn-2025-26.yaml")
+    plain = engine.evaluate(arrangement)
+    traced, events = engine.trace(arrangement)
+    assert [(v.id, v.subject, v.value, v.missing) for v in plain.values] == \
+        [(v.id, v.subject, v.value, v.missing) for v in traced.values]
+    assert [(r.id, r.subject, r.outcome, r.missing) for r in plain.results] == \
+        [(r.id, r.subject, r.outcome, r.missing) for r in traced.results]
+    assert any(e.kind == "fact" and ".qof.indicators." in e.name for e in events)
