@@ -6,6 +6,11 @@ arrangement's facts and the names bound to the subject). Nothing from a rule
 file is ever passed to `eval` or `exec`: each node becomes a closure over the
 closures of its children.
 
+What is known when compiling is worked out then (see `Compiler`): parameters,
+table rows and constants fold into values, and a definition keyed by, say, a
+QOF indicator code is compiled for each code it meets, with the code known.
+`explain` traces an unfolded compile of the same program.
+
 Three-valued throughout: a missing fact reads as `Unknown(missing=...)`,
 arithmetic and comparisons pass it on, and `and`/`or`/`every`/`any` follow
 Kleene's logic. With `Env.trace` set, the closures record each fact,
@@ -91,8 +96,24 @@ def add_months(day: dt.date, months: int) -> dt.date:
 
 
 class Compiler:
-    def __init__(self, program: Program):
+    """Closures for one program.
+
+    With `fold` (the default), what can be known when compiling is worked out
+    then: an expression that reads no facts and no subject (parameters, table
+    rows, constants) becomes its value, an `if` on such a condition becomes
+    the branch it takes, and `and`/`or` with a deciding constant side become
+    that side. A definition for `each KEY in ...` is compiled once per key it
+    meets, with the key known, so that `qof_indicators[code].points` is a
+    number by the time an arrangement is read. Tracing (`explain`) uses an
+    unfolded program, which reads every parameter and row as it goes."""
+
+    def __init__(self, program: Program, fold: bool = True):
         self.program = program
+        self.fold = fold
+        # Bound names whose value is known while compiling (a definition's key),
+        # and which expressions are static under them (by node id).
+        self.static: dict[str, Any] = {}
+        self.static_nodes: dict[int, bool] = {}
         self.checked = program.checked
         self.types = self.checked.types
         self.names = self.checked.names
@@ -126,7 +147,59 @@ class Compiler:
     # -- dispatch ------------------------------------------------------------
 
     def expr(self, node) -> Closure:
-        return getattr(self, "c_" + type(node).__name__)(node)
+        closure = getattr(self, "c_" + type(node).__name__)(node)
+        if self.fold and not hasattr(closure, "constant") and self.is_static(node):
+            return self.precompute(closure)
+        return closure
+
+    # -- folding ---------------------------------------------------------------
+
+    def is_static(self, node) -> bool:
+        """Whether `node` reads nothing an arrangement gives: only parameters,
+        tables, members, the date, constant definitions and known keys."""
+        known = self.static_nodes.get(id(node))
+        if known is None:
+            known = self.static_nodes[id(node)] = all(
+                not isinstance(inner, n.Quantified)
+                and (not isinstance(inner, n.Name) or id(inner) not in self.names
+                     or self.static_name(self.names[id(inner)]))
+                for inner in walk(node))
+        return known
+
+    def static_name(self, resolved) -> bool:
+        if resolved.kind in ("param", "table", "member", "as_of"):
+            return True
+        if resolved.kind == "binding":
+            return resolved.target in self.static
+        return resolved.kind == "define" and self.is_constant(resolved.target)
+
+    def precompute(self, closure: Closure) -> Closure:
+        """A static expression's value, as a literal; a read of a row that a
+        local layer added stays a read, so that results can say they used it."""
+        env = Env(FactRecord(), self.program.as_of)
+        value = closure(env)
+        return closure if env.local_rows else _literal(value)
+
+    def with_static(self, static: dict[str, Any], compile_: Callable[[], Closure]) -> Closure:
+        saved = self.static, self.static_nodes
+        self.static, self.static_nodes = static, {}
+        try:
+            return compile_()
+        finally:
+            self.static, self.static_nodes = saved
+
+    def by_key(self, body, variable: str) -> Closure:
+        """A keyed definition's body, compiled for each key the first time it is met."""
+        bodies: dict[Any, Closure] = {}
+
+        def for_key(env):
+            key = env.bindings[variable]
+            compiled = bodies.get(key)
+            if compiled is None:
+                compiled = bodies[key] = self.with_static(
+                    {**self.static, variable: key}, lambda: self.expr(body))
+            return compiled(env)
+        return for_key
 
     def constant(self, node) -> Any:
         """The value of a literal (parameter values and table cells)."""
@@ -163,6 +236,8 @@ class Compiler:
         resolved = self.names[id(node)]
         name = resolved.target
         if resolved.kind == "binding":
+            if name in self.static:
+                return _literal(self.static[name])
             return lambda env: env.bindings[name]
         if resolved.kind == "member":
             return lambda env: name
@@ -187,7 +262,7 @@ class Compiler:
         """The name, when a node reads a bound name (a subject or a loop variable)."""
         if isinstance(node, n.Name):
             resolved = self.names.get(id(node))
-            if resolved is not None and resolved.kind == "binding":
+            if resolved is not None and resolved.kind == "binding" and resolved.target not in self.static:
                 return resolved.target
         return None
 
@@ -284,7 +359,9 @@ class Compiler:
         if name not in compiled:
             compiled[name] = lambda env: Unknown(frozenset((f"definition {name}",)))
             define = self.program.defines.get(name)
-            if define is not None:
+            if define is not None and self.fold and len(needed) == 2:
+                compiled[name] = self.by_key(define.term.body, needed[1])
+            elif define is not None:
                 body = self.expr(define.term.body)
                 compiled[name] = self.once(body) if self.is_constant(name) else body
         return evaluate_define
@@ -337,8 +414,13 @@ class Compiler:
                 base = base.record
             elif isinstance(base, n.Index) and not isinstance(self.types[id(base.collection)], t.Table):
                 key_binding = self.binding_name(base.keys[0])
-                steps.append((_KEY_BOUND, key_binding) if key_binding is not None
-                             else (_KEY, self.expr(base.keys[0])))
+                if key_binding is not None:
+                    steps.append((_KEY_BOUND, key_binding))
+                else:
+                    key = self.expr(base.keys[0])
+                    constant = getattr(key, "constant", _MISSING)
+                    known = constant is not _MISSING and type(constant) is not Unknown
+                    steps.append((_FIELD, constant) if known else (_KEY, key))  # a known key reads as a field
                 base = base.collection
             else:
                 break
@@ -551,6 +633,15 @@ class Compiler:
 
     def c_Logic(self, node):
         left, right = self.expr(node.left), self.expr(node.right)
+        if self.fold:
+            # A side that is known when compiling may decide, or drop out.
+            deciding, neutral = (False, True) if node.operator == "and" else (True, False)
+            for side, other in ((left, right), (right, left)):
+                constant = getattr(side, "constant", _MISSING)
+                if constant is deciding:
+                    return _literal(deciding)
+                if constant is neutral:
+                    return other
         if node.operator == "and":
             def conjunction(env):
                 a = left(env)
@@ -608,8 +699,15 @@ class Compiler:
                             lambda inner, outer: ranges_cover(outer, inner))
 
     def c_Conditional(self, node):
-        condition, then, otherwise = (self.expr(node.condition), self.expr(node.then),
-                                      self.expr(node.otherwise))
+        condition = self.expr(node.condition)
+        decided = getattr(condition, "constant", _MISSING)
+        if decided is True:
+            return self.expr(node.then)
+        if decided is False:
+            return self.expr(node.otherwise)
+        if type(decided) is Unknown:
+            return condition
+        then, otherwise = self.expr(node.then), self.expr(node.otherwise)
 
         def conditional(env):
             c = condition(env)
@@ -621,8 +719,13 @@ class Compiler:
         return conditional
 
     def c_Quantified(self, node):
-        collection, body = self.expr(node.collection), self.expr(node.body)
+        collection = self.expr(node.collection)
         variable, quantifier = node.variable, node.quantifier
+        if variable in self.static:  # the loop's variable hides a known key of the same name
+            body = self.with_static({k: v for k, v in self.static.items() if k != variable},
+                                    lambda: self.expr(node.body))
+        else:
+            body = self.expr(node.body)
         collection_type = self.types[id(node.collection)]
         iterate_keys = isinstance(collection_type, (t.MapOf,))
 
@@ -722,7 +825,7 @@ _BROKEN = _Missing()
 _MISSING = _Missing()
 
 
-def compile_program(program: Program) -> CompiledProgram:
-    return Compiler(program).compile()
+def compile_program(program: Program, fold: bool = True) -> CompiledProgram:
+    return Compiler(program, fold).compile()
 
 

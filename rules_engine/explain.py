@@ -68,7 +68,7 @@ def explain(engine: Engine, arrangement: Arrangement, rule_id: str, subject: str
     # Re-run with a trace, one subject at a time, so each trace is its own.
     explanations = []
     day = engine.as_of_for(arrangement, as_of)
-    compiled, evaluator = engine.program(day, arrangement.facts.get("icb"))
+    compiled, evaluator = engine.program(day, arrangement.facts.get("icb"), traced=True)
     for index, requirement in enumerate(compiled.program.requirements):
         if requirement.id != rule_id:
             continue

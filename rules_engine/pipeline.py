@@ -138,11 +138,17 @@ class Engine:
     def library(self) -> Library:
         return self.checked.library
 
-    def program(self, as_of: dt.date, icb: str | None) -> tuple[CompiledProgram, Evaluator]:
+    def program(self, as_of: dt.date, icb: str | None,
+                traced: bool = False) -> tuple[CompiledProgram, Evaluator]:
+        """The compiled program in force for an ICB on a date, once per engine.
+        `traced` gives the unfolded compile that `explain` records a trace with
+        (same results, every parameter and row read as it is used)."""
         local = local_layer_for(self.library, icb, as_of, self.proposed)
-        key = (as_of, local.name if local else None)
+        key = (as_of, local.name if local else None, traced)
         if key not in self._compiled:
-            compiled = compile_program(select(self.checked, as_of, local))
+            other = self._compiled.get(key[:2] + (not traced,))
+            program = other[0].program if other else select(self.checked, as_of, local)
+            compiled = compile_program(program, fold=not traced)
             self._compiled[key] = (compiled, Evaluator(compiled))
         return self._compiled[key]
 
@@ -159,7 +165,7 @@ class Engine:
     def evaluate(self, arrangement: Arrangement, as_of: dt.date | None = None,
                  trace: list | None = None) -> ArrangementResult:
         day = self.as_of_for(arrangement, as_of)
-        compiled, evaluator = self.program(day, _text(arrangement.facts.get("icb")))
+        compiled, evaluator = self.program(day, _text(arrangement.facts.get("icb")), trace is not None)
         if self.library.schema.constraints:
             check_constraints(self.library.schema, arrangement,
                               lambda table: table_keys(compiled.program, table), day)

@@ -1,11 +1,14 @@
 """compile.py, evaluate.py, values.py: three-valued evaluation on real rule files."""
 
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings, strategies as st
 
 from rules_engine.pipeline import Engine, library_sources, run_until
+from rules_engine.population import generate, write_jsonl
+from rules_engine.schema import parse_json_line
 from rules_engine.source import SourceFile
 from rules_engine.values import Outcome, Unknown, kleene_and, kleene_not, kleene_or, worst
 
@@ -216,13 +219,59 @@ def test_fact_paths_read_the_value_or_name_the_missing_step(practice, expected):
                    for k, v in expected.items()}
 
 
-def test_a_traced_run_reads_the_same_values_as_a_plain_one(engine, in_root):
-    """`explain` walks paths step by step to record them; the values match."""
+def _folded_and_unfolded(engine, arrangement):
+    """Results of the folded program `check` uses and of the unfolded one
+    `explain` traces with."""
+    return engine.evaluate(arrangement), engine.trace(arrangement)[0]
+
+
+def test_folding_changes_no_result(engine, in_root, tmp_path):
+    """Every example, and a slice of synthetic England across the ICBs with
+    local layers: the same outcomes, values, missing facts and provenance."""
+    arrangements = [engine.load_arrangement(path) for path in sorted(Path("examples").glob("*.yaml"))]
+    population = tmp_path / "slice.jsonl"
+    write_jsonl(population, generate(scale=0.06, seed=11))
+    lines = population.read_text().splitlines() + Path("examples/population-qmm.jsonl").read_text().splitlines()
+    arrangements += [parse_json_line(engine.library.schema, line, "slice", i) for i, line in enumerate(lines, 1)]
+    assert {a.facts.get("icb") for a in arrangements} >= {"QMM", "QOP", "QHM", "QE1"}
+    for arrangement in arrangements:
+        folded, unfolded = _folded_and_unfolded(engine, arrangement)
+        assert folded == unfolded, arrangement.source
+
+
+def test_a_trace_records_the_facts_and_parameters_read(engine, in_root):
     arrangement = engine.load_arrangement("examples/pcn-2025-26.yaml")
-    plain = engine.evaluate(arrangement)
-    traced, events = engine.trace(arrangement)
-    assert [(v.id, v.subject, v.value, v.missing) for v in plain.values] == \
-        [(v.id, v.subject, v.value, v.missing) for v in traced.values]
-    assert [(r.id, r.subject, r.outcome, r.missing) for r in plain.results] == \
-        [(r.id, r.subject, r.outcome, r.missing) for r in traced.results]
+    _, events = engine.trace(arrangement)
+    kinds = {e.kind for e in events}
+    assert {"fact", "parameter", "table", "definition"} <= kinds
     assert any(e.kind == "fact" and ".qof.indicators." in e.name for e in events)
+    assert any(e.kind == "table" and e.name.startswith("qof_thresholds[") for e in events)
+
+
+FLAGS = ('parameter yes "Y": bool = true\nparameter no "N": bool = false\n'
+         'parameter unset "U (no value on the date)": bool\n  from 2020-01-01 to 2020-12-31 = true\n')
+
+
+@pytest.mark.parametrize("expression, outcomes", [
+    # (fact true, fact false, fact missing)
+    ("pcn.clinical_director_appointed and yes", ("pass", "fail", "unknown")),
+    ("yes and pcn.clinical_director_appointed", ("pass", "fail", "unknown")),
+    ("pcn.clinical_director_appointed and no", ("fail", "fail", "fail")),
+    ("pcn.clinical_director_appointed or yes", ("pass", "pass", "pass")),
+    ("no or pcn.clinical_director_appointed", ("pass", "fail", "unknown")),
+    ("pcn.clinical_director_appointed and unset", ("unknown", "fail", "unknown")),
+    ("pcn.clinical_director_appointed or unset", ("pass", "unknown", "unknown")),
+    ("if yes then pcn.clinical_director_appointed else false", ("pass", "fail", "unknown")),
+    ("if no then true else not pcn.clinical_director_appointed", ("fail", "pass", "unknown")),
+    ("if unset then true else true", ("unknown", "unknown", "unknown")),
+])
+def test_constants_fold_without_changing_outcomes(expression, outcomes):
+    """A side or condition known when compiling is folded away; the outcome is
+    what three-valued logic gives, with and without folding."""
+    engine = engine_with(FLAGS + f'requirement x.fold "F"\n  for pcn\n  must {expression}\n')
+    for fact, expected in zip(("  clinical_director_appointed: true\n",
+                               "  clinical_director_appointed: false\n", ""), outcomes):
+        arrangement = engine.load_arrangement("a.yaml", "as_of: 2025-06-01\n" + PCN + fact)
+        folded, unfolded = _folded_and_unfolded(engine, arrangement)
+        assert folded.result("x.fold").outcome.value == expected, (expression, fact)
+        assert folded == unfolded

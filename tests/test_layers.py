@@ -162,3 +162,25 @@ def test_a_result_is_varied_by_added_rows_only_when_it_reads_one(tmp_path):
         "claim:U1/1", "extra", "flexible-unused", None)
     assert (second.subject, second.layer, second.flexibility, second.because) == (
         "claim:U1/2", "l", "varied", "agreed locally")
+
+
+def test_a_row_a_local_layer_added_is_read_at_run_time_not_folded():
+    """A lookup whose key is known when compiling is folded into its value,
+    unless the row came from the local layer: the result must still say so."""
+    from rules_engine.pipeline import Engine
+    national = ('national contract extra "E" effective 2024-04-01\n'
+                'table extra_roles by role "R"\n  extensible\n  columns role: arrs_role | from | to\n'
+                '  row paramedic | 2020-04-01 | \n'
+                'requirement extra.gp-start "GP roles start by 2025"\n  for pcn\n'
+                '  must extra_roles[gp].from <= 2025-01-01\n'
+                'requirement extra.paramedic-start "Paramedics start by 2025"\n  for pcn\n'
+                '  must extra_roles[paramedic].from <= 2025-01-01\n')
+    local = ('local layer l "L" for icb QZZ extends extra\n'
+             'add to extra_roles row gp | 2024-10-01 | \n  because "agreed locally"\n')
+    engine = Engine(checked_with(national, local))
+    arrangement = engine.load_arrangement("a.yaml", "as_of: 2025-06-01\nicb: QZZ\npcn:\n  code: U1\n")
+    folded, (traced, _) = engine.evaluate(arrangement), engine.trace(arrangement)
+    assert folded == traced
+    gp, paramedic = folded.result("extra.gp-start"), folded.result("extra.paramedic-start")
+    assert (gp.outcome.value, gp.layer, gp.flexibility, gp.because) == ("pass", "l", "varied", "agreed locally")
+    assert (paramedic.outcome.value, paramedic.flexibility) == ("pass", "flexible-unused")
