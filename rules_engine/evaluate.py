@@ -90,6 +90,8 @@ class Evaluator:
         self.schema = self.program.library.schema
         self.subjects = self.schema.subjects
         self.layer_names = tuple(layer.name for layer in self.program.layers)
+        self._not_in_force: dict[str, str] = {}
+        self._value_ids: dict[tuple[str, str, object], str] = {}
 
     def instances(self, root: FactRecord, scope) -> list[SubjectInstance]:
         if scope is None:
@@ -115,6 +117,13 @@ class Evaluator:
                                  self.program.as_of, outcome, self.layer_names,
                                  tuple(results), tuple(values))
 
+    def not_in_force(self, requirement) -> str:
+        reason = self._not_in_force.get(requirement.id)
+        if reason is None:
+            reason = self._not_in_force[requirement.id] = (
+                f"not in force on {self.program.as_of} (in force {requirement.periods})")
+        return reason
+
     def requirement(self, requirement, compiled, instance: SubjectInstance, env: Env) -> Result:
         env.local_rows = False
         outcome, missing, warnings, reason, provenance = self.decide(requirement, compiled, env)
@@ -130,8 +139,7 @@ class Evaluator:
         """(outcome, missing paths, warnings, reason, provenance) for one subject."""
         provenance: Provenance = requirement.provenance
         if not requirement.in_force:
-            return (Outcome.NOT_APPLICABLE, (), (), f"not in force on {self.program.as_of} "
-                    f"(in force {requirement.periods})", provenance)
+            return Outcome.NOT_APPLICABLE, (), (), self.not_in_force(requirement), provenance
         if compiled.where is not None:
             selected = compiled.where(env)
             if selected is False:
@@ -147,7 +155,8 @@ class Evaluator:
         exempt = None
         if holds is not True and compiled.unless is not None:
             exempt = compiled.unless(env)
-        warnings = tuple(message for message, condition in compiled.warnings if condition(env) is True)
+        warnings = tuple(message for message, condition in compiled.warnings
+                         if condition(env) is True) if compiled.warnings else ()
         if holds is True:
             return Outcome.PASS, (), warnings, None, provenance
         if exempt is True:
@@ -180,8 +189,16 @@ class Evaluator:
                     continue
                 for key in keys:
                     env.bindings[scope.key_variable] = key
-                    value_id = report.id.replace("{" + scope.key_variable + "}", str(key))
-                    yield self.value(define, value_id, instance.id, compiled.body(env), type_)
+                    yield self.value(define, self.value_id(report.id, scope.key_variable, key),
+                                     instance.id, compiled.body(env), type_)
+
+    def value_id(self, pattern: str, variable: str, key) -> str:
+        """`qof.points.{code}` for the key HYP008: `qof.points.HYP008`."""
+        cache_key = (pattern, variable, key)
+        value_id = self._value_ids.get(cache_key)
+        if value_id is None:
+            value_id = self._value_ids[cache_key] = pattern.replace("{" + variable + "}", str(key))
+        return value_id
 
     def value(self, define, value_id: str, subject: str, value, type_: t.Type) -> ValueResult:
         provenance = define.provenance

@@ -97,8 +97,8 @@ def explain(engine: Engine, arrangement: Arrangement, rule_id: str, subject: str
                 collection = compiled_define.key_collection(env)
                 keys = [] if isinstance(collection, Unknown) else list(collection)
             for key in keys:
-                value_id = report.id if key is None else report.id.replace(
-                    "{" + scope.key_variable + "}", str(key))
+                value_id = report.id if key is None else evaluator.value_id(
+                    report.id, scope.key_variable, key)
                 if value_id != rule_id:
                     continue
                 if key is not None:
