@@ -469,6 +469,25 @@ class Compiler:
             found = _follow(value, env, plan)
             return walk_from(env, value) if found is _MISSING or found is _BROKEN else found
 
+        if start is None and all(kind == _FIELD for kind, _ in plan):
+            # The commonest path of all, a bound record and names (keys known
+            # when compiling included): the lookups inline.
+            names = tuple(step for _, step in plan)
+
+            def read_path(env):
+                if env.trace is None:
+                    value = env.bindings[bound]
+                    try:
+                        for name in names:
+                            value = value.get(name, _MISSING)
+                            if value is _MISSING:
+                                break
+                        else:
+                            return value
+                    except AttributeError:
+                        pass
+                return walk_from(env, env.bindings[bound])
+
         def is_known(env):
             """`known(path)` without building the Unknown a missing path reads as."""
             value = env.bindings[bound] if start is None else start(env)
