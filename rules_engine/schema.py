@@ -18,6 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
+import math
 import re
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -446,6 +447,11 @@ def _clock(text: str, allow_24=False) -> int | None:
     return hours * 60 + minutes
 
 
+#: Decimals of the floats already read: a population repeats the same few
+#: fractions (achievements to three places, national prevalences) many times.
+_FLOATS: dict[float, Decimal] = {}
+
+
 def _leaf(type_: t.Type) -> Validator:
     def wrong(path, problems, raw, what, hint=None):
         problems.add(path, "E-FACT-002", f"`{_show(path)}` should be {what}, not {_kind_of(raw)} "
@@ -545,7 +551,14 @@ def _leaf(type_: t.Type) -> Validator:
             elif isinstance(raw, int):
                 value = Decimal(raw)
             elif isinstance(raw, float):
-                value = Decimal(repr(raw))
+                plain = type(raw) is float  # not YAML's float, which keeps its own spelling
+                value = _FLOATS.get(raw) if plain else None
+                if value is None:
+                    if not math.isfinite(raw):  # NaN and infinity (JSON, YAML) are no amount
+                        return wrong(path, problems, raw, what)
+                    value = Decimal(repr(raw))  # the shortest text that reads back as the float
+                    if plain and len(_FLOATS) < 65536:
+                        _FLOATS[raw] = value
             elif isinstance(raw, (str, Decimal)):
                 try:
                     value = Decimal(str(raw).replace(",", "").lstrip("£").strip())

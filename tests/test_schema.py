@@ -86,7 +86,8 @@ def test_table_keys_in_force_constrain_values(fixture_engine):
 
 @pytest.mark.parametrize("field, value, code", [
     ("wte", "2", "E-FACT-005"), ("wte", "-1", "E-FACT-005"), ("wte", "true", "E-FACT-002"),
-    ("annual_cost", "abc", "E-FACT-002"), ("annual_cost", "1e400000", None),
+    ("annual_cost", "abc", "E-FACT-002"), ("annual_cost", "1e400000", "E-FACT-002"),  # YAML: infinity
+    ("annual_cost", '"1e400000"', None),  # as text: a (very large) exact amount
 ])
 def test_number_checks(fixture_engine, field, value, code):
     text = f"as_of: 2025-06-01\npcn:\n  code: U1\n  arrs_claims:\n    - {{role: paramedic, {field}: {value}}}\n"
@@ -96,3 +97,24 @@ def test_number_checks(fixture_engine, field, value, code):
     with pytest.raises(InvalidInput) as raised:
         load(fixture_engine, text)
     assert [d.code for d in raised.value.diagnostics] == [code]
+
+
+@pytest.mark.parametrize("field, value", [("wte", "NaN"), ("wte", "Infinity"),
+                                          ("annual_cost", "-Infinity"), ("annual_cost", "NaN")])
+def test_json_not_a_number_is_an_error_with_its_path(fixture_engine, field, value):
+    """Python's JSON reader accepts NaN and Infinity; they are no amount or share."""
+    from rules_engine.schema import parse_json_line
+    line = ('{"as_of": "2025-06-01", "pcn": {"code": "U1", "arrs_claims": [{"role": "paramedic", "%s": %s}]}}'
+            % (field, value))
+    with pytest.raises(InvalidInput) as raised:
+        parse_json_line(fixture_engine.library.schema, line, "p.jsonl", 3)
+    (d,) = raised.value.diagnostics
+    assert (d.code, d.path, d.span.line) == ("E-FACT-002", f"pcn.arrs_claims[0].{field}", 3)
+
+
+@pytest.mark.parametrize("value", [".nan", ".inf"])
+def test_yaml_not_a_number_is_an_error_on_its_line(fixture_engine, value):
+    with pytest.raises(InvalidInput) as raised:
+        load(fixture_engine, f"as_of: 2025-06-01\npcn:\n  code: U1\n  raw_list_size: {value}\n")
+    (d,) = raised.value.diagnostics
+    assert (d.code, d.path, d.span.line) == ("E-FACT-002", "pcn.raw_list_size", 4)
