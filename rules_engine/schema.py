@@ -361,7 +361,7 @@ def _record_validator(record: t.Record, required: frozenset[str], dotted: str) -
                         out[key] = value
                         continue
                 elif kind == _WHOLE:
-                    if value_type is int and value >= 0:
+                    if value_type is int and 0 <= value < LARGEST:
                         out[key] = Decimal(value)
                         continue
             else:
@@ -446,6 +446,11 @@ def _clock(text: str, allow_24=False) -> int | None:
         return None
     return hours * 60 + minutes
 
+
+#: Every number an arrangement gives is below this: larger ones are no list
+#: size or amount, and the engine's 28 significant digits keep every product
+#: and rounding of numbers this size exact.
+LARGEST = 10 ** 15
 
 #: Decimals of the floats already read: a population repeats the same few
 #: fractions (achievements to three places, national prevalences) many times.
@@ -543,7 +548,7 @@ def _leaf(type_: t.Type) -> Validator:
 
         def check_number(raw, path, problems):
             if type(raw) is int:
-                if not fraction and (raw >= 0 or not integral):
+                if not fraction and (raw >= 0 or not integral) and -LARGEST < raw < LARGEST:
                     return Decimal(raw)
                 value = Decimal(raw)
             elif isinstance(raw, bool):
@@ -576,6 +581,10 @@ def _leaf(type_: t.Type) -> Validator:
                 return _MISSING
             if integral and value < 0:
                 problems.add(path, "E-FACT-005", f"`{_show(path)}` is {raw}, but cannot be negative")
+                return _MISSING
+            if not -LARGEST < value < LARGEST:
+                problems.add(path, "E-FACT-005", f"`{_show(path)}` is {_clip(raw)}, too large to be a "
+                             f"contract figure", hint=f"numbers are at most {LARGEST - 1:,}")
                 return _MISSING
             return value
         return check_number

@@ -1,12 +1,16 @@
 """schema.py: facts declared in rule files; arrangements checked against them."""
 
 import datetime as dt
+import json
 from decimal import Decimal
 
 import pytest
+from hypothesis import given, settings, strategies as st
 
 from rules_engine import InvalidInput
 from rules_engine.values import FactList, FactRecord
+
+from conftest import ROOT
 
 
 
@@ -87,7 +91,9 @@ def test_table_keys_in_force_constrain_values(fixture_engine):
 @pytest.mark.parametrize("field, value, code", [
     ("wte", "2", "E-FACT-005"), ("wte", "-1", "E-FACT-005"), ("wte", "true", "E-FACT-002"),
     ("annual_cost", "abc", "E-FACT-002"), ("annual_cost", "1e400000", "E-FACT-002"),  # YAML: infinity
-    ("annual_cost", '"1e400000"', None),  # as text: a (very large) exact amount
+    ("annual_cost", '"1e400000"', "E-FACT-005"),  # as text: exact, but no contract figure
+    ("annual_cost", "999999999999999", None), ("annual_cost", "1000000000000000", "E-FACT-005"),
+    ("annual_cost", "-1000000000000000", "E-FACT-005"),
 ])
 def test_number_checks(fixture_engine, field, value, code):
     text = f"as_of: 2025-06-01\npcn:\n  code: U1\n  arrs_claims:\n    - {{role: paramedic, {field}: {value}}}\n"
@@ -118,3 +124,39 @@ def test_yaml_not_a_number_is_an_error_on_its_line(fixture_engine, value):
         load(fixture_engine, f"as_of: 2025-06-01\npcn:\n  code: U1\n  raw_list_size: {value}\n")
     (d,) = raised.value.diagnostics
     assert (d.code, d.path, d.span.line) == ("E-FACT-002", "pcn.raw_list_size", 4)
+
+
+WEIRD = st.sampled_from([None, True, False, 0, -1, 10**30, -10**30, 1e308, -0.0, 0.5, 1.5, "", "x",
+                         "2025-13-45", "08:00-07:00", "24:00-25:00", [], {}, [None], {"a": 1},
+                         "£1,000", "1e5", "-5", " 12 ", "NaN", float("inf"), 2**63, "9" * 400])
+
+
+def _paths(document, prefix=()):
+    items = document.items() if isinstance(document, dict) else enumerate(document) \
+        if isinstance(document, list) else ()
+    for key, value in items:
+        yield (*prefix, key)
+        yield from _paths(value, (*prefix, key))
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.data())
+def test_a_mangled_population_line_is_checked_or_rejected_never_a_crash(engine, data):
+    """Any field of a real population line replaced by any JSON value: the line
+    is evaluated and written, or rejected with diagnostics naming fields."""
+    from rules_engine.reports.json_lines import LineEncoder
+    from rules_engine.schema import parse_json_line
+    lines = (ROOT / "examples" / "population-qmm.jsonl").read_text(encoding="utf-8").splitlines()
+    document = json.loads(data.draw(st.sampled_from(lines[:4])))
+    for _ in range(data.draw(st.integers(1, 3))):
+        path = data.draw(st.sampled_from(list(_paths(document))))
+        container = document
+        for step in path[:-1]:
+            container = container[step]
+        container[path[-1]] = data.draw(WEIRD)
+    try:
+        result = engine.evaluate(parse_json_line(engine.library.schema, json.dumps(document), "p.jsonl", 1))
+    except InvalidInput as error:
+        assert error.diagnostics and all(d.code.startswith("E-FACT-") for d in error.diagnostics)
+        return
+    assert json.loads(LineEncoder().line(result))["id"] == result.id
