@@ -114,6 +114,7 @@ class Compiler:
         # and which expressions are static under them (by node id).
         self.static: dict[str, Any] = {}
         self.static_nodes: dict[int, bool] = {}
+        self.tables: dict[str, dict[tuple, dict]] = {}
         self.checked = program.checked
         self.types = self.checked.types
         self.names = self.checked.names
@@ -159,11 +160,13 @@ class Compiler:
         tables, members, the date, constant definitions and known keys."""
         known = self.static_nodes.get(id(node))
         if known is None:
-            known = self.static_nodes[id(node)] = all(
-                not isinstance(inner, n.Quantified)
-                and (not isinstance(inner, n.Name) or id(inner) not in self.names
-                     or self.static_name(self.names[id(inner)]))
-                for inner in walk(node))
+            if isinstance(node, n.Quantified):
+                known = False
+            elif isinstance(node, n.Name) and id(node) in self.names:
+                known = self.static_name(self.names[id(node)])
+            else:
+                known = all(self.is_static(child) for child in n.children(node))
+            self.static_nodes[id(node)] = known
         return known
 
     def static_name(self, resolved) -> bool:
@@ -298,6 +301,14 @@ class Compiler:
         return lambda env: keys
 
     def table_rows(self, name: str) -> dict[tuple, dict]:
+        """A table's rows in force, by key: each row's cells by column (and the
+        layer it came from, as `_layer`). Worked out once per table."""
+        rows = self.tables.get(name)
+        if rows is None:
+            rows = self.tables[name] = self._table_rows(name)
+        return rows
+
+    def _table_rows(self, name: str) -> dict[tuple, dict]:
         table = self.program.tables.get(name)
         rows: dict[tuple, dict] = {}
         if table is None:
