@@ -473,13 +473,6 @@ class Compiler:
         # Facts were validated when read, so on the common path every step is
         # a dict lookup; the first step that finds nothing (or a trace to
         # record) hands over to the careful walk.
-        def read_path(env):
-            value = env.bindings[bound] if start is None else start(env)
-            if env.trace is not None:
-                return walk_from(env, value)
-            found = _follow(value, env, plan)
-            return walk_from(env, value) if found is _MISSING or found is _BROKEN else found
-
         if start is None and all(kind == _FIELD for kind, _ in plan):
             # The commonest path of all, a bound record and names (keys known
             # when compiling included): the lookups inline.
@@ -495,9 +488,16 @@ class Compiler:
                                 break
                         else:
                             return value
-                    except AttributeError:
+                    except AttributeError:  # a list item given as null, a bound Unknown
                         pass
                 return walk_from(env, env.bindings[bound])
+        else:
+            def read_path(env):
+                value = env.bindings[bound] if start is None else start(env)
+                if env.trace is not None:
+                    return walk_from(env, value)
+                found = _follow(value, env, plan)
+                return walk_from(env, value) if found is _MISSING or found is _BROKEN else found
 
         def is_known(env):
             """`known(path)` without building the Unknown a missing path reads as."""
