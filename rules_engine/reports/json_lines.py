@@ -12,6 +12,7 @@ reused, so a line costs the encoding of subjects, outcomes and amounts only.
 from __future__ import annotations
 
 import json
+import math
 from json.encoder import encode_basestring  # JSON string literal, non-ASCII kept as is
 from typing import Any
 
@@ -34,7 +35,7 @@ def _encode(data: Any) -> str:
         return "false"
     if kind is int:
         return int.__repr__(data)
-    if kind is float and data == data and data not in (float("inf"), float("-inf")):
+    if kind is float and math.isfinite(data):
         return float.__repr__(data)
     return json.dumps(data, ensure_ascii=False, separators=(",", ":"), check_circular=False)
 
@@ -51,8 +52,9 @@ class LineEncoder:
     """Encodes `ArrangementResult`s; keeps the shared parts it has encoded."""
 
     def __init__(self):
-        # Keys hold the `national` dict itself, so that its id stays unique
-        # for as long as the entry lives.
+        # A key holds the id of a result's `national` dict; the entry keeps
+        # the dict itself, so that no other dict can take that id while the
+        # entry lives.
         self._results: dict[tuple, tuple[str, str, Any]] = {}
         self._values: dict[tuple, tuple[str, str, Any]] = {}
 
