@@ -345,9 +345,8 @@ class Compiler:
         def evaluate_define(env):
             key = memo_key(env)
             memo = env.memo
-            if key in memo:
-                value = memo[key]
-            else:
+            value = memo.get(key, _MISSING)
+            if value is _MISSING:
                 value = memo[key] = compiled[name](env)
             if env.trace is not None:
                 env.trace.append(TraceEvent("definition", name, value))
