@@ -210,6 +210,8 @@ def check_population(spec: EngineSpec, path: Path, as_of: dt.date | None, output
                    + (f"; {bad_lines} bad line{'s' if bad_lines != 1 else ''} skipped" if bad_lines else ""))
         for rule_id, count in summary["failing_requirements"].items():
             click.echo(f"  {rule_id}: {count} failing")
+        for rule_id, count in summary["unknown_requirements"].items():
+            click.echo(f"  {rule_id}: {count} unknown")
     return 1 if outcomes.get("fail") else 0
 
 

@@ -158,3 +158,5 @@ def test_population_check_summary_counts_unknown_results(tmp_path, capsys):
     summary = json.loads(out.splitlines()[-1])["summary"]
     assert summary["unknown_requirements"] == {"des.pcn.clinical-director": 1}
     assert summary["outcomes"]["unknown"] == 1
+    _, out, _ = run(capsys, "check", "--rules", FIXTURE, "--population", str(path))
+    assert "  des.pcn.clinical-director: 1 unknown" in out.splitlines()
