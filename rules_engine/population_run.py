@@ -83,7 +83,7 @@ def _bad(error: InvalidInput) -> tuple:
 
 def check_chunk(task) -> list[tuple]:
     """Evaluate a chunk: ("ok", id, line number, outcome, failing ids, unknown ids,
-    JSON line) or ("bad", text)."""
+    JSON line, {id: (title, clause)} of those requirements) or ("bad", text)."""
     spec, origin, as_of, want_json, chunk = task
     engine = _engine(spec)
     schema = engine.library.schema
@@ -97,7 +97,9 @@ def check_chunk(task) -> list[tuple]:
         failing = _ids(result, Outcome.FAIL)
         unknown = _ids(result, Outcome.UNKNOWN)
         text = _encoder.line(result) if want_json else None
-        out.append(("ok", result.id, number, result.outcome.value, failing, unknown, text))
+        terms = {r.id: (r.title, r.clause) for r in result.results
+                 if r.outcome is Outcome.FAIL or r.outcome is Outcome.UNKNOWN}
+        out.append(("ok", result.id, number, result.outcome.value, failing, unknown, text, terms))
     return out
 
 
@@ -174,7 +176,8 @@ def check_population(spec: EngineSpec, path: Path, as_of: dt.date | None, output
     outcomes: Counter = Counter()
     failing: Counter = Counter()
     unknown: Counter = Counter()
-    rows: list[tuple] = []  # for the HTML page: the arrangements that do not pass
+    rows: list[tuple] = []  # for the HTML page: the arrangements that do not pass,
+    terms: dict[str, tuple] = {}  # and the title and clause of each requirement they miss
     bad_lines = 0
     write = sys.stdout.write
     tasks = ((spec, str(path), as_of, output_format == "json", chunk) for chunk in chunks(path))
@@ -186,7 +189,7 @@ def check_population(spec: EngineSpec, path: Path, as_of: dt.date | None, output
             if strict:
                 return 2
             continue
-        _, arrangement_id, line, outcome, failing_ids, unknown_ids, text = item
+        _, arrangement_id, line, outcome, failing_ids, unknown_ids, text, found_terms = item
         outcomes[outcome] += 1
         failing.update(failing_ids)
         unknown.update(unknown_ids)
@@ -195,6 +198,8 @@ def check_population(spec: EngineSpec, path: Path, as_of: dt.date | None, output
         if output_format == "html" and outcome != "pass":
             rows.append((arrangement_id, line, outcome, tuple(dict.fromkeys(failing_ids)),
                          tuple(dict.fromkeys(unknown_ids))))
+            for rule_id, term in found_terms.items():
+                terms.setdefault(rule_id, term)
     summary = {"arrangements": sum(outcomes.values()), "outcomes": dict(sorted(outcomes.items())),
                "failing_requirements": _by_count(failing), "unknown_requirements": _by_count(unknown),
                "bad_lines": bad_lines}
@@ -203,7 +208,7 @@ def check_population(spec: EngineSpec, path: Path, as_of: dt.date | None, output
     elif output_format == "html":
         from .reports.html_report import render_population_check
         summary["population"] = str(path)
-        click.echo(render_population_check(summary, rows, _layer_options(spec)), nl=False)
+        click.echo(render_population_check(summary, rows, _layer_options(spec), terms), nl=False)
     else:
         counts = ", ".join(f"{count} {outcome}" for outcome, count in summary["outcomes"].items())
         click.echo(f"{summary['arrangements']} arrangements checked" + (f": {counts}" if counts else "")

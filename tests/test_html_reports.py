@@ -585,7 +585,13 @@ def test_population_page_shows_the_json_figures(driver, work, tmp_path):
     assert bars == expected and expected
     table = {r.get_attribute("data-id"): [c.text for c in r.find_elements(By.TAG_NAME, "td")][1:]
              for r in driver.find_elements(By.CSS_SELECTOR, "#requirements-table tbody tr")}
-    assert table == {rule: [str(c.get("fail", 0)), str(c.get("unknown", 0))] for rule, c in expected.items()}
+    assert {rule: cells[1:] for rule, cells in table.items()} == {
+        rule: [str(c.get("fail", 0)), str(c.get("unknown", 0))] for rule, c in expected.items()}
+    # Each requirement says what it is and where the contract says it.
+    terms = {r["id"]: (r["title"], r["clause"]) for a in arrangements for r in a["results"]}
+    for rule, cells in table.items():
+        title, clause = terms[rule]
+        assert cells[0].splitlines() == [title, clause]
     # Every arrangement that does not pass has its row, with its outcome.
     rows = dict(zip(_attr(driver, "#arrangements-table tbody tr", "data-id"),
                     _attr(driver, "#arrangements-table tbody tr", "data-outcome")))

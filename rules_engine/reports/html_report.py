@@ -622,13 +622,17 @@ def render_impact(summary: dict, changed: list) -> str:
 MAX_CHART_REQUIREMENTS = 30
 
 
-def population_check_view(summary: dict, rows: list[tuple], options: list[str]) -> dict:
+def population_check_view(summary: dict, rows: list[tuple], options: list[str],
+                          terms: dict[str, tuple] | None = None) -> dict:
     """`summary` is the JSON summary of `check --population`; `rows` are the
-    arrangements that do not pass: (id, line, outcome, failing ids, unknown ids)."""
+    arrangements that do not pass: (id, line, outcome, failing ids, unknown ids);
+    `terms` the title and clause of each requirement they miss."""
+    terms = terms or {}
     anchors = _Anchors()
     population = summary.get("population")
     failing, unknown = summary.get("failing_requirements", {}), summary.get("unknown_requirements", {})
     requirement_rows = [{"id": rule, "anchor": anchors("requirement", rule),
+                         "title": terms.get(rule, (None, None))[0], "clause": terms.get(rule, (None, None))[1],
                          "fail": failing.get(rule, 0), "unknown": unknown.get(rule, 0)}
                         for rule in dict.fromkeys([*failing, *unknown])]
     requirement_rows.sort(key=lambda r: (-r["fail"], -r["unknown"], r["id"]))
@@ -655,8 +659,9 @@ def population_check_view(summary: dict, rows: list[tuple], options: list[str]) 
             "truncated": len(rows) > len(arrangement_rows)}
 
 
-def render_population_check(summary: dict, rows: list[tuple], options: list[str]) -> str:
-    return _render("population.html.j2", **population_check_view(summary, rows, options))
+def render_population_check(summary: dict, rows: list[tuple], options: list[str],
+                            terms: dict[str, tuple] | None = None) -> str:
+    return _render("population.html.j2", **population_check_view(summary, rows, options, terms))
 
 
 __all__ = ["render_check", "render_vary_check", "render_impact", "render_population_check", "anchor",
