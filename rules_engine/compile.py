@@ -30,7 +30,7 @@ import attrs
 from . import nodes as n
 from .nodes import walk
 from . import typesys as t
-from .layers import Program, value_on
+from .layers import Program, table_keys, value_on
 from .typecheck import WEEKDAYS
 from .values import (FactRecord, Unknown, kleene_and, kleene_not, kleene_or,
                      merge_unknown, normalise_ranges, ranges_cover)
@@ -199,8 +199,7 @@ class Compiler:
             key = env.bindings[variable]
             compiled = bodies.get(key)
             if compiled is None:
-                compiled = bodies[key] = self.with_static(
-                    {**self.static, variable: key}, lambda: self.expr(body))
+                compiled = bodies[key] = self.with_static({variable: key}, lambda: self.expr(body))
             return compiled(env)
         return for_key
 
@@ -293,11 +292,7 @@ class Compiler:
         return read_parameter
 
     def table_keys(self, name: str) -> Closure:
-        table = self.program.tables.get(name)
-        keys = frozenset()
-        if table is not None and len(table.keys) == 1:
-            position = table.columns.index(table.keys[0])
-            keys = frozenset(self.constant(row.cells[position]) for row, _ in table.rows)
+        keys = table_keys(self.program, name)
         return lambda env: keys
 
     def table_rows(self, name: str) -> dict[tuple, dict]:

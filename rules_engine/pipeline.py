@@ -109,7 +109,8 @@ class Engine:
     def __init__(self, checked: Checked, proposed: Layer | None = None):
         self.checked = checked
         self.proposed = proposed
-        self._compiled: dict[tuple, tuple[CompiledProgram, Evaluator]] = {}
+        self._selected: dict[tuple, Program] = {}  # (date, local layer) -> terms in force
+        self._compiled: dict[tuple, tuple[CompiledProgram, Evaluator]] = {}  # (..., traced)
 
     @classmethod
     def load(cls, rules: str | Path | None = None, local: str | Path | None = None,
@@ -144,11 +145,12 @@ class Engine:
         `traced` gives the unfolded compile that `explain` records a trace with
         (same results, every parameter and row read as it is used)."""
         local = local_layer_for(self.library, icb, as_of, self.proposed)
-        key = (as_of, local.name if local else None, traced)
+        selected = (as_of, local.name if local else None)
+        key = (*selected, traced)
         if key not in self._compiled:
-            other = self._compiled.get(key[:2] + (not traced,))
-            program = other[0].program if other else select(self.checked, as_of, local)
-            compiled = compile_program(program, fold=not traced)
+            if selected not in self._selected:
+                self._selected[selected] = select(self.checked, as_of, local)
+            compiled = compile_program(self._selected[selected], fold=not traced)
             self._compiled[key] = (compiled, Evaluator(compiled))
         return self._compiled[key]
 
