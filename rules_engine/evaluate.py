@@ -90,7 +90,9 @@ class Evaluator:
         self.schema = self.program.library.schema
         self.subjects = self.schema.subjects
         self.layer_names = tuple(layer.name for layer in self.program.layers)
-        self._not_in_force: dict[str, str] = {}
+        # Why a requirement not in force on the program's date is not applicable.
+        self.not_in_force = {r.id: f"not in force on {self.program.as_of} (in force {r.periods})"
+                             for r in self.program.requirements if not r.in_force}
         self._value_ids: dict[tuple[str, str, object], str] = {}
 
     def instances(self, root: FactRecord, scope) -> list[SubjectInstance]:
@@ -117,13 +119,6 @@ class Evaluator:
                                  self.program.as_of, outcome, self.layer_names,
                                  tuple(results), tuple(values))
 
-    def not_in_force(self, requirement) -> str:
-        reason = self._not_in_force.get(requirement.id)
-        if reason is None:
-            reason = self._not_in_force[requirement.id] = (
-                f"not in force on {self.program.as_of} (in force {requirement.periods})")
-        return reason
-
     def requirement(self, requirement, compiled, instance: SubjectInstance, env: Env) -> Result:
         env.local_rows = False
         outcome, missing, warnings, reason, provenance = self.decide(requirement, compiled, env)
@@ -139,7 +134,7 @@ class Evaluator:
         """(outcome, missing paths, warnings, reason, provenance) for one subject."""
         provenance: Provenance = requirement.provenance
         if not requirement.in_force:
-            return Outcome.NOT_APPLICABLE, (), (), self.not_in_force(requirement), provenance
+            return Outcome.NOT_APPLICABLE, (), (), self.not_in_force[requirement.id], provenance
         if compiled.where is not None:
             selected = compiled.where(env)
             if selected is False:
