@@ -82,9 +82,10 @@ def _bad(error: InvalidInput) -> tuple:
 
 
 def check_chunk(task) -> list[tuple]:
-    """Evaluate a chunk: ("ok", id, line number, outcome, failing ids, unknown ids,
-    JSON line, {id: (title, clause)} of those requirements) or ("bad", text)."""
-    spec, origin, as_of, want_json, chunk = task
+    """Evaluate a chunk: ("ok", id, line number, outcome, failing ids, unknown ids
+    (one per subject), the JSON line when the output is JSON, and for HTML the
+    {id: (title, clause)} of those requirements) or ("bad", text)."""
+    spec, origin, as_of, output_format, chunk = task
     engine = _engine(spec)
     schema = engine.library.schema
     out = []
@@ -94,18 +95,19 @@ def check_chunk(task) -> list[tuple]:
         except InvalidInput as error:
             out.append(_bad(error))
             continue
-        failing = _ids(result, Outcome.FAIL)
-        unknown = _ids(result, Outcome.UNKNOWN)
-        text = _encoder.line(result) if want_json else None
-        terms = {r.id: (r.title, r.clause) for r in result.results
-                 if r.outcome is Outcome.FAIL or r.outcome is Outcome.UNKNOWN}
+        failing, unknown, terms = [], [], {}
+        for r in result.results:
+            if r.outcome is Outcome.FAIL:
+                failing.append(r.id)
+            elif r.outcome is Outcome.UNKNOWN:
+                unknown.append(r.id)
+            else:
+                continue
+            if output_format == "html":
+                terms.setdefault(r.id, (r.title, r.clause))
+        text = _encoder.line(result) if output_format == "json" else None
         out.append(("ok", result.id, number, result.outcome.value, failing, unknown, text, terms))
     return out
-
-
-def _ids(result, outcome: Outcome) -> tuple[str, ...]:
-    """The requirement of each result with this outcome (once per subject)."""
-    return tuple(r.id for r in result.results if r.outcome is outcome)
 
 
 def impact_chunk(task) -> list[tuple]:
@@ -180,7 +182,7 @@ def check_population(spec: EngineSpec, path: Path, as_of: dt.date | None, output
     terms: dict[str, tuple] = {}  # and the title and clause of each requirement they miss
     bad_lines = 0
     write = sys.stdout.write
-    tasks = ((spec, str(path), as_of, output_format == "json", chunk) for chunk in chunks(path))
+    tasks = ((spec, str(path), as_of, output_format, chunk) for chunk in chunks(path))
     total = count_lines(path) if sys.stderr.isatty() else None
     for item in run_chunks(check_chunk, tasks, jobs, total):
         if item[0] == "bad":
