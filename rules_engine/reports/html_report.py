@@ -631,10 +631,12 @@ def population_check_view(summary: dict, rows: list[tuple], options: list[str],
     anchors = _Anchors()
     population = summary.get("population")
     failing, unknown = summary.get("failing_requirements", {}), summary.get("unknown_requirements", {})
-    requirement_rows = [{"id": rule, "anchor": anchors("requirement", rule),
-                         "title": terms.get(rule, (None, None))[0], "clause": terms.get(rule, (None, None))[1],
-                         "fail": failing.get(rule, 0), "unknown": unknown.get(rule, 0)}
-                        for rule in dict.fromkeys([*failing, *unknown])]
+    requirement_rows = []
+    for rule in dict.fromkeys([*failing, *unknown]):
+        title, clause = terms.get(rule, (None, None))
+        requirement_rows.append({"id": rule, "anchor": anchors("requirement", rule), "title": title,
+                                 "clause": clause, "fail": failing.get(rule, 0),
+                                 "unknown": unknown.get(rule, 0)})
     requirement_rows.sort(key=lambda r: (-r["fail"], -r["unknown"], r["id"]))
     requirement_anchor = {r["id"]: r["anchor"] for r in requirement_rows}
     chart = stacked_bars([(r["id"], "#" + r["anchor"], {"fail": r["fail"], "unknown": r["unknown"]})
