@@ -145,12 +145,9 @@ class Engine:
         `traced` gives the unfolded compile that `explain` records a trace with
         (same results, every parameter and row read as it is used)."""
         local = local_layer_for(self.library, icb, as_of, self.proposed)
-        selected = (as_of, local.name if local else None)
-        key = (*selected, traced)
+        key = (as_of, local.name if local else None, traced)
         if key not in self._compiled:
-            if selected not in self._selected:
-                self._selected[selected] = select(self.checked, as_of, local)
-            compiled = compile_program(self._selected[selected], fold=not traced)
+            compiled = compile_program(self.selected(as_of, icb), fold=not traced)
             self._compiled[key] = (compiled, Evaluator(compiled))
         return self._compiled[key]
 
@@ -233,7 +230,12 @@ class Engine:
         return result, events
 
     def selected(self, as_of: dt.date, icb: str | None) -> Program:
-        return self.program(as_of, icb)[0].program
+        """The terms in force for an ICB on a date (selected once per engine)."""
+        local = local_layer_for(self.library, icb, as_of, self.proposed)
+        key = (as_of, local.name if local else None)
+        if key not in self._selected:
+            self._selected[key] = select(self.checked, as_of, local)
+        return self._selected[key]
 
 
 def source_lookup(diagnostics) -> dict[str, SourceFile]:
