@@ -78,6 +78,15 @@ CODES: dict[str, str] = {
     "E-FACT-007": "required field missing",
     # scenario files
     "E-SCENARIO-001": "malformed scenario file",
+    # input limits (rules_engine/limits.py: one row per limit, settable)
+    "E-LIMIT-001": "file larger than the size limit",
+    "E-LIMIT-002": "population line longer than the line limit",
+    "E-LIMIT-003": "data nested deeper than the nesting limit",
+    "E-LIMIT-004": "expression nested deeper than the expression limit",
+    "E-LIMIT-005": "chain of definitions longer than the chain limit",
+    "E-LIMIT-006": "more YAML aliases than the alias limit",
+    "E-LIMIT-007": "number with more digits than the number limit",
+    "E-LIMIT-008": "date outside the date range",
 }
 
 
