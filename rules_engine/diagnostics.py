@@ -35,7 +35,7 @@ CODES: dict[str, str] = {
     # names (resolver)
     "E-NAME-001": "unknown name",
     "E-NAME-002": "name declared twice",
-    "E-NAME-003": "definitions depend on each other in a cycle",
+    "E-NAME-003": "definitions or parameters depend on each other in a cycle",
     "E-NAME-004": "unknown fact",
     "E-NAME-005": "subject not in scope",
     "E-NAME-006": "unknown function",

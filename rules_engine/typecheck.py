@@ -4,7 +4,8 @@ Input: a `Library`. Output: `Checked`, side tables keyed by node identity: the
 type of every expression, what every name refers to, and each term's direct
 dependencies (for provenance and cycle checks).
 Diagnostics: E-NAME-001 (unknown name, with "did you mean"), E-NAME-003
-(definition cycle), E-NAME-005 (a definition used where its subject is not
+(definitions or parameters that read each other in a cycle), E-LIMIT-005 (a
+chain of reads longer than `max_definition_chain`), E-NAME-005 (a definition used where its subject is not
 bound), E-NAME-006 (unknown function), E-TYPE-001..009, E-UNIT-001..003.
 
 Every form of every term is checked once, whatever its dates: a name means
@@ -15,8 +16,10 @@ from __future__ import annotations
 
 import attrs
 
+from . import limits
 from . import nodes as n
 from . import typesys as t
+from .dependencies import chain_lengths, chain_path, find_cycles
 from .diagnostics import Diagnostic, InvalidInput, Related, did_you_mean
 from .library import Form, Library
 from .schema import resolve_type
@@ -58,6 +61,7 @@ class _Checker:
         self.define_forms: dict[str, Form] = {}
         self.tables: dict[str, n.TableDecl] = {}
         self.dependencies: dict[str, set[str]] = {}
+        self.vary_reads: dict[int, set[str]] = {}  # id(VaryDecl) -> terms its value reads
         self.current: set[str] | None = None
 
     # -- entry ---------------------------------------------------------------
@@ -220,6 +224,7 @@ class _Checker:
             for decl in layer.syntax.declarations:
                 self.current = set()
                 if isinstance(decl, n.VaryDecl) and decl.name in self.term_types:
+                    self.vary_reads[id(decl)] = self.current
                     self.expect(decl.value, {}, self.term_types[decl.name], f"the value of `{decl.name}`")
                 elif isinstance(decl, n.WaiveDecl):
                     bindings = self.scope_bindings(decl.scope)
@@ -233,32 +238,68 @@ class _Checker:
                     self.check_row(decl.table, self.table_columns(table), decl.row)
 
     def check_cycles(self) -> None:
-        graph = {name: {d for d in deps if self.term_kinds.get(d) == "define"}
-                 for name, deps in self.dependencies.items() if self.term_kinds.get(name) == "define"}
-        state: dict[str, int] = {}
+        """Definitions and parameters that read themselves, directly or through
+        others (E-NAME-003), and chains of reads longer than the limit
+        (E-LIMIT-005). A local layer's `vary` gives its parameter a value that
+        reads other terms in that layer's programs: each local layer's graph is
+        checked with those edges in place of the national value's."""
+        reading = ("param", "define")
+        graph = {name: {d for d in deps if self.term_kinds.get(d) in reading}
+                 for name, deps in self.dependencies.items() if self.term_kinds.get(name) in reading}
+        graphs: list[tuple[dict[str, set[str]], dict[str, n.VaryDecl]]] = [(graph, {})]
+        for layer in self.library.local:
+            varies = {d.name: d for d in layer.syntax.declarations
+                      if isinstance(d, n.VaryDecl) and id(d) in self.vary_reads}
+            if any(self.vary_reads[id(d)] for d in varies.values()):
+                local = dict(graph)
+                for name, decl in varies.items():
+                    local[name] = {r for r in self.vary_reads[id(decl)] if self.term_kinds.get(r) in reading}
+                graphs.append((local, varies))
         reported: set[frozenset] = set()
+        cyclic = False
+        for each, varies in graphs:
+            for cycle in find_cycles(each):
+                cyclic = True
+                key = frozenset(cycle)
+                if key in reported:
+                    continue
+                reported.add(key)
+                self.report_cycle(cycle, varies)
+        if not cyclic:
+            self.check_chains(graph)
 
-        def visit(name: str, stack: list[str]) -> None:
-            state[name] = 1
-            stack.append(name)
-            for dep in sorted(graph.get(name, ())):
-                if state.get(dep) == 1:
-                    cycle = stack[stack.index(dep):]
-                    key = frozenset(cycle)
-                    if key not in reported:
-                        reported.add(key)
-                        form = self.define_forms[dep]
-                        self.error("E-NAME-003", "definitions depend on each other in a cycle: "
-                                   + " -> ".join(cycle + [dep]), form.term.span,
-                                   hint="a definition cannot use itself, directly or through others")
-                elif state.get(dep) is None:
-                    visit(dep, stack)
-            stack.pop()
-            state[name] = 2
+    def term_span(self, name: str, varies: dict[str, n.VaryDecl] | None = None):
+        if varies and name in varies:
+            return varies[name].span
+        return self.library.forms[name][0].term.span
 
-        for name in sorted(graph):
-            if name not in state:
-                visit(name, [])
+    def report_cycle(self, cycle: list[str], varies: dict[str, n.VaryDecl]) -> None:
+        kinds = {self.term_kinds[name] for name in cycle}
+        what = ("definitions" if kinds == {"define"} else "parameters" if kinds == {"param"}
+                else "definitions and parameters")
+        notes = [Related(self.term_span(name, varies),
+                         f"`{name}` reads `{after}`" + (" (the local `vary`)" if name in varies else ""))
+                 for name, after in zip(cycle[1:_NOTES + 1], cycle[2:_NOTES + 2])]
+        if len(cycle) > _NOTES + 2:
+            notes.append(Related(None, f"... and {len(cycle) - _NOTES - 2:,} more in the cycle"))
+        self.error("E-NAME-003", f"{what} depend on each other in a cycle: " + _show_path(cycle),
+                   self.term_span(cycle[0], varies), related=notes,
+                   hint="a definition or parameter cannot use itself, directly or through others")
+
+    def check_chains(self, graph: dict[str, set[str]]) -> None:
+        chains = chain_lengths(graph)
+        limit = limits.current().max_definition_chain
+        over = {name for name, chain in chains.items() if chain.length > limit}
+        inner = {chains[name].next for name in over}
+        for name in sorted(over - inner):
+            path = chain_path(chains, name)
+            shown = _show_path(path)
+            self.error("E-LIMIT-005", f"`{name}` starts a chain of {len(path):,} definitions and "
+                       f"parameters that read each other, longer than the limit of {limit:,}: {shown}",
+                       self.term_span(name),
+                       related=(Related(self.term_span(path[-1]), f"the chain ends at `{path[-1]}`"),),
+                       hint="work the value out in fewer steps (a sum over a list, a table), or "
+                            + limits.describe(limits.BY_NAME["max_definition_chain"]))
 
     # -- expressions ---------------------------------------------------------
 
@@ -639,6 +680,15 @@ class _Checker:
             return body
         self.expect(expr.body, inner, t.BOOL, f"the `{expr.quantifier}` condition")
         return t.COUNT if expr.quantifier == "count" else t.BOOL
+
+
+#: How many members of a cycle get a note of their own.
+_NOTES = 12
+
+
+def _show_path(path: list[str]) -> str:
+    """`a -> b -> c`, with the middle left out of a long path."""
+    return " -> ".join(path[:3] + ["..."] + path[-2:]) if len(path) > 8 else " -> ".join(path)
 
 
 def _literal_in_rate(expr, expected: t.Quantity, actual: t.Quantity) -> bool:

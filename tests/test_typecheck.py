@@ -77,3 +77,91 @@ def test_quantifiers_bind_their_variable():
 ])
 def test_time_function_errors(text, code):
     assert code in [c for c, _ in errors(text)]
+
+
+# -- cycles and chains of reads (issue 9, defects 3 and 7) ----------------------
+
+def diagnostics_of(*texts):
+    sources = library_sources(GOLDEN / "fixture") + [
+        SourceFile(f"x{i}.rules", text) for i, text in enumerate(texts)]
+    with pytest.raises(InvalidInput) as raised:
+        run_until("typecheck", sources)
+    return raised.value.diagnostics
+
+
+def test_a_parameter_that_reads_itself_is_a_cycle():
+    found = diagnostics_of(HEAD + "parameter p: count = p + 1\n")
+    assert [(d.code, d.span.line) for d in found] == [("E-NAME-003", 2)]
+    assert "p -> p" in found[0].message and "parameters" in found[0].message
+
+
+def test_two_parameters_naming_each_other_are_a_cycle_with_a_note_at_each_member():
+    found = diagnostics_of(HEAD + "parameter a: count = b\nparameter b: count = a * 2\n")
+    assert [(d.code, d.span.line) for d in found] == [("E-NAME-003", 2)]
+    assert "a -> b -> a" in found[0].message
+    assert [(r.span.line, r.message) for r in found[0].related] == [(3, "`b` reads `a`")]
+
+
+def test_a_cycle_through_a_definition_and_a_parameter():
+    found = diagnostics_of(HEAD + "parameter a: count = twice\ndefine twice: count = a * 2\n")
+    assert [d.code for d in found] == ["E-NAME-003"]
+    assert "definitions and parameters" in found[0].message
+    assert "a -> twice -> a" in found[0].message
+
+
+def test_a_local_vary_that_closes_a_cycle_is_reported_at_the_vary():
+    national = ('national contract open "Open"\n'
+                "parameter base: count = 3\n  flexible\n"
+                "parameter double: count = base * 2\n")
+    local = ('local layer l "L" for icb QMM extends open\n'
+             'vary base = double + 1\n  because "local choice"\n')
+    found = diagnostics_of(national, local)
+    assert [(d.code, d.span.file, d.span.line) for d in found] == [("E-NAME-003", "x1.rules", 2)]
+    assert "base -> double -> base" in found[0].message
+    # the same vary by a literal is no cycle
+    diagnostics_free = library_sources(GOLDEN / "fixture") + [
+        SourceFile("x0.rules", national),
+        SourceFile("x1.rules", local.replace("double + 1", "4"))]
+    run_until("typecheck", diagnostics_free)
+
+
+def chain(count: int) -> str:
+    """`count` definitions, each reading the next."""
+    lines = [f"define d{i}: count = d{i + 1} + 1" for i in range(count - 1)]
+    return HEAD + "\n".join(lines) + f"\ndefine d{count - 1}: count = 1\n"
+
+
+def test_a_chain_of_definitions_at_the_limit_passes_and_one_more_is_refused():
+    from rules_engine import limits
+    with limits.overridden(max_definition_chain=50):
+        check(chain(50)[len(HEAD):])
+        found = diagnostics_of(chain(51))
+    assert [(d.code, d.span.line) for d in found] == [("E-LIMIT-005", 2)]
+    assert "51 definitions" in found[0].message and "limit of 50" in found[0].message
+    assert "max_definition_chain" in found[0].hint
+    assert found[0].related[0].span.line == 52
+
+
+def test_a_long_chain_of_definitions_is_measured_without_recursion():
+    found = diagnostics_of(chain(5000))
+    assert [d.code for d in found] == ["E-LIMIT-005"]
+
+
+def test_a_long_cycle_is_found_without_recursion():
+    lines = [f"define d{i}: count = d{(i + 1) % 3000} + 1" for i in range(3000)]
+    found = diagnostics_of(HEAD + "\n".join(lines) + "\n")
+    assert [d.code for d in found] == ["E-NAME-003"]
+
+
+def test_check_with_a_parameter_cycle_exits_2_not_a_recursion_error(tmp_path, in_root):
+    from rules_engine.cli import main
+    library = tmp_path / "library"
+    (library / "national").mkdir(parents=True)
+    for path in (GOLDEN / "fixture" / "national").glob("*.rules"):
+        (library / "national" / path.name).write_text(path.read_text())
+    (library / "national" / "cycle.rules").write_text(
+        'national contract cyc "Cycles"\n\nparameter p: count = p + 1\n'
+        'requirement cyc.x "X"\n  must p > 0\n')
+    arrangement = tmp_path / "a.yaml"
+    arrangement.write_text("as_of: 2025-06-01\npcn:\n  code: U1\n")
+    assert main(["check", "--rules", str(library), str(arrangement)]) == 2
