@@ -15,7 +15,7 @@ from pathlib import Path
 
 import click
 
-from . import version
+from . import limits, version
 from .diagnostics import InvalidInput, render_all
 from .pipeline import Engine, source_lookup
 from .reports import json_report, text_report
@@ -59,11 +59,40 @@ def _run(function, output_format: str = "text") -> int:
         return report_invalid(error, output_format)
 
 
+class _LimitSetting(click.ParamType):
+    """`NAME=VALUE` for one row of `limits.TABLE`."""
+
+    name = "NAME=VALUE"
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, dict):
+            return value
+        try:
+            settings = limits.parse_settings(value)
+        except limits.LimitSettingError as error:
+            message = str(error)
+            if "limits:" not in message:
+                message += f"; limits: {', '.join(limits.BY_NAME)}"
+            self.fail(message, param, ctx)
+        if not settings:
+            self.fail(f"`{value}` is not NAME=VALUE; limits: {', '.join(limits.BY_NAME)}", param, ctx)
+        return settings
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(version(), "--version", prog_name="contract-rules")
-def cli() -> None:
+@click.option("--limit", "limit_settings", type=_LimitSetting(), multiple=True, metavar="NAME=VALUE",
+              help="Change an input limit for this run (repeatable), e.g. "
+                   "--limit max_file_bytes=50000000; the limits are listed in docs/language.md.")
+@click.pass_context
+def cli(ctx, limit_settings) -> None:
     """Check GP practice and PCN arrangements against NHS England contract rules,
     national and local."""
+    merged: dict[str, int] = {}
+    for settings in limit_settings:
+        merged.update(settings)
+    if merged:  # for this run only (and its --jobs workers), not for the process after it
+        ctx.with_resource(limits.overridden(**merged))
 
 
 def _rules_options(function):

@@ -78,6 +78,11 @@ CODES: dict[str, str] = {
     "E-FACT-007": "required field missing",
     # scenario files
     "E-SCENARIO-001": "malformed scenario file",
+    # input files (rules_engine/inputs.py: one reader for every file)
+    "E-INPUT-001": "not a regular file",
+    "E-INPUT-002": "invalid UTF-8",
+    "E-INPUT-003": "no rule files found",
+    "E-INPUT-004": "rule file not named *.rules",
     # input limits (rules_engine/limits.py: one row per limit, settable)
     "E-LIMIT-001": "file larger than the size limit",
     "E-LIMIT-002": "population line longer than the line limit",

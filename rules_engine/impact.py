@@ -24,6 +24,7 @@ from typing import Any, Iterator
 import attrs
 
 from .diagnostics import InvalidInput
+from .inputs import open_text
 from .pipeline import Engine
 from .reports.json_report import value_json
 from .results import ArrangementResult
@@ -150,7 +151,7 @@ def impact(baseline: Engine, proposed: Engine, population: str | Path, as_of: dt
     summary = summary if summary is not None else ImpactSummary()
     summary.population = str(population)
     summary.variation = proposed.proposed.file if proposed.proposed is not None else None
-    with open(population, encoding="utf-8") as lines:
+    with open_text(population, "E-FACT-006") as lines:
         for number, line in enumerate(lines, 1):
             if not line.strip():
                 continue

@@ -24,6 +24,7 @@ import attrs
 from . import nodes as n
 from . import typesys as t
 from .diagnostics import Diagnostic, InvalidInput, Related, did_you_mean
+from .inputs import read_source
 from .schema import Schema, build_schema
 from .source import SourceFile, Span
 
@@ -191,6 +192,8 @@ class Library:
 
 # ------------------------------------------------------------------- loading
 
+RULE_SUFFIX = ".rules"
+
 def shipped_rule_files() -> list[tuple[str, str]]:
     """(display name, text) of the national and local layers in the package."""
     root = resources.files(CONTRACTS_PACKAGE)
@@ -206,24 +209,46 @@ def shipped_rule_files() -> list[tuple[str, str]]:
 
 
 def rule_files_in(directory: Path) -> list[Path]:
-    """A library folder's rule files: national/ and local/, or the folder itself."""
+    """A library folder's rule files: national/ and local/, or the folder
+    itself; a path that is not a folder is taken as one rule file (and read,
+    or refused, by `read_sources`). Raises InvalidInput when a folder holds no
+    `*.rules` file (E-INPUT-003) or a regular file is not named `*.rules`
+    (E-INPUT-004): a check of nothing must not pass."""
     directory = Path(directory)
-    if directory.is_file():
+    if not directory.is_dir():
+        if directory.is_file() and directory.suffix != RULE_SUFFIX:
+            raise InvalidInput([Diagnostic(
+                "E-INPUT-004", f"{directory} is not a rule file: rule files are named *{RULE_SUFFIX}",
+                None, path=str(directory),
+                hint=f"rename it to {directory.with_suffix(RULE_SUFFIX).name} if it holds rules")])
         return [directory]
     parts = [directory / "national", directory / "local"]
     if any(p.is_dir() for p in parts):
-        return [f for p in parts if p.is_dir() for f in sorted(p.glob("*.rules"))]
-    return sorted(directory.glob("*.rules"))
+        folders = [p for p in parts if p.is_dir()]
+    else:
+        folders = [directory]
+    found = [f for p in folders for f in sorted(p.glob("*" + RULE_SUFFIX))]
+    if not found:
+        looked = " and ".join(str(p) for p in folders)
+        near = sorted(f.name for p in folders for f in p.iterdir() if ".rule" in f.name.lower())
+        hint = (f"these look like rule files but are not named *{RULE_SUFFIX}: {', '.join(near[:5])}"
+                if near else f"a library folder holds *{RULE_SUFFIX} files, or national/ and local/ "
+                             f"folders of them")
+        raise InvalidInput([Diagnostic(
+            "E-INPUT-003", f"no rule files (*{RULE_SUFFIX}) in {looked}", None,
+            path=str(directory), hint=hint)])
+    return found
 
 
 def read_sources(paths: Iterable[str | Path]) -> list[SourceFile]:
+    """Each rule file's source, read by `inputs.read_source`; every file that
+    cannot be read is reported (E-SYNTAX-009, E-INPUT-*, E-LIMIT-001)."""
     sources, problems = [], []
     for path in paths:
         try:
-            sources.append(SourceFile(str(path), Path(path).read_text(encoding="utf-8")))
-        except (OSError, UnicodeDecodeError) as error:
-            problems.append(Diagnostic("E-SYNTAX-009", f"cannot read {path}: {error}", None,
-                                       path=str(path)))
+            sources.append(read_source(path, "E-SYNTAX-009"))
+        except InvalidInput as error:
+            problems += error.diagnostics
     if problems:
         raise InvalidInput(problems)
     return sources

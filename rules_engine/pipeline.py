@@ -23,6 +23,7 @@ import attrs
 from .compile import CompiledProgram, compile_program
 from .diagnostics import Diagnostic, InvalidInput
 from .evaluate import Evaluator
+from .inputs import display_source, open_text
 from .layers import Program, local_layer_for, select, table_keys
 from .library import Layer, Library, assemble, contract_year, read_sources, rule_files_in, shipped_rule_files
 from .lower import lower
@@ -96,11 +97,7 @@ def default_sources() -> list[SourceFile]:
 def library_sources(rules: str | Path | None) -> list[SourceFile]:
     if rules is None:
         return default_sources()
-    files = rule_files_in(Path(rules))
-    if not files:
-        raise InvalidInput([Diagnostic("E-SYNTAX-009", f"no rule files (*.rules) in {rules}", None,
-                                       path=str(rules))])
-    return read_sources(files)
+    return read_sources(rule_files_in(Path(rules)))
 
 
 class Engine:
@@ -195,7 +192,7 @@ class Engine:
         `InvalidInput` of a bad line (which names its line), per line."""
         schema = self.library.schema
         origin = str(path)
-        with open(path, encoding="utf-8") as lines:
+        with open_text(path, "E-FACT-006") as lines:
             for number, line in enumerate(lines, 1):
                 if not line.strip():
                     continue
@@ -249,11 +246,10 @@ def source_lookup(diagnostics) -> dict[str, SourceFile]:
                 continue
             if span.file in shipped:
                 sources[span.file] = shipped[span.file]
-            elif Path(span.file).is_file():
-                try:
-                    sources[span.file] = SourceFile(span.file, Path(span.file).read_text(encoding="utf-8"))
-                except (OSError, UnicodeDecodeError):
-                    pass
+            else:
+                shown = display_source(span.file)
+                if shown is not None:
+                    sources[span.file] = shown
     return sources
 
 

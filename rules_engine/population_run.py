@@ -27,6 +27,7 @@ import click
 
 from .diagnostics import InvalidInput, render_all
 from .impact import ArrangementImpact, ImpactSummary, assess
+from .inputs import open_input, open_text
 from .pipeline import Engine
 from .reports.json_lines import LineEncoder
 from .reports.json_report import dumps
@@ -66,7 +67,7 @@ def remember(spec: EngineSpec, engine: Engine) -> None:
 
 def chunks(path: Path, size: int = CHUNK_LINES) -> Iterator[list[tuple[int, str]]]:
     chunk: list[tuple[int, str]] = []
-    with open(path, encoding="utf-8") as lines:
+    with open_text(path, "E-FACT-006") as lines:
         for number, line in enumerate(lines, 1):
             if line.strip():
                 chunk.append((number, line))
@@ -169,7 +170,7 @@ def _report_bad(text: str, count: int) -> None:
 
 
 def count_lines(path: Path) -> int:
-    with open(path, "rb") as handle:
+    with open_input(path, "E-FACT-006") as handle:
         return sum(1 for line in handle if line.strip())
 
 

@@ -29,6 +29,7 @@ import attrs
 from . import nodes as n
 from . import typesys as t
 from .diagnostics import Diagnostic, InvalidInput, did_you_mean, one_of
+from .inputs import read_text
 from .source import SourceFile, Span
 from .values import FactList, FactRecord, child_path, normalise_ranges, path_parts, spell_path
 
@@ -717,11 +718,7 @@ def read_yaml_file(path: str | Path, code: str, text: str | None = None) -> tupl
     that cannot be read or parsed raises InvalidInput with `code`."""
     path = str(path)
     if text is None:
-        try:
-            text = Path(path).read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as error:
-            raise InvalidInput([Diagnostic(code, f"cannot read {path}: {error}", None,
-                                           path=path)]) from None
+        text = read_text(path, code)
     source = SourceFile(path, text)
     return source, read_document(source)
 

@@ -37,3 +37,21 @@ def test_example(kind, text, line):
     with pytest.raises(InvalidInput) as raised:
         lint_sources(sources_for(text, line))
     assert code in [d.code for d in raised.value.diagnostics]
+
+
+def limits_table() -> str:
+    """The Limits table of docs/language.md, as `limits.TABLE` says it."""
+    from rules_engine import limits
+    lines = ["| limit | code | default | what it bounds |", "|---|---|---|---|"]
+    for limit in limits.TABLE:
+        default = str(limit.default) if limit.unit == "year" else f"{limit.default:,}"
+        lines.append(f"| `{limit.name}` | {limit.code} | {default} {limit.unit} | {limit.meaning} |")
+    return "\n".join(lines) + "\n"
+
+
+def test_every_limit_is_documented_as_the_table_says():
+    marker = "<!-- limits table: checked against rules_engine.limits.TABLE by tests/test_language_doc.py -->\n"
+    assert marker in DOC
+    after = DOC.split(marker, 1)[1]
+    documented = after[:after.index("\n\n") + 1] if "\n\n" in after else after
+    assert documented == limits_table(), "docs/language.md's limits table should read:\n" + limits_table()
