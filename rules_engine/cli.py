@@ -284,6 +284,23 @@ def fmt(files, check_only):
     sys.exit(_run(run))
 
 
+@cli.command("explain-error")
+@click.argument("code")
+def explain_error(code):
+    """What a diagnostic code means, an example that shows it, and how to fix it."""
+    from .diagnostics import CODES
+    from .error_catalogue import entry_codes, section, unknown_code_message
+    code = code.strip().upper()
+    if code not in CODES:
+        click.echo(f"error: {unknown_code_message(code)}", err=True)
+        sys.exit(ExitCode.INVALID_INPUT)
+    if code not in entry_codes():
+        click.echo(f"{code}: {CODES[code]}\n\nThe error catalogue has no entry for it yet.")
+    else:
+        click.echo(section(code).text(), nl=False)
+    sys.exit(ExitCode.OK)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; returns the exit code instead of exiting."""
     try:

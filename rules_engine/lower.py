@@ -60,6 +60,12 @@ _ALLOWED = {
 }
 _REPEATABLE = {"dated_value", "row", "warn", "note"}
 _SEVERITIES = ("error", "warning")
+# Placeholders for a date or a time that was reported as malformed, so that
+# the checks built on them (a period or an interval ending before it starts)
+# stay quiet instead of reporting the same mistake twice. A file with either
+# has lowering diagnostics, so no later stage sees them.
+_NOT_A_DATE = dt.date(1, 1, 1)
+_NOT_A_TIME = -1
 
 
 class _Lowering(Transformer):
@@ -91,7 +97,7 @@ class _Lowering(Transformer):
         if minutes > 59 or hours > 24 or (hours == 24 and (minutes or not allow_24)):
             self.error("E-SYNTAX-007", f"`{text}` is not a time of day", self.token_span(token),
                        hint="times are written HH:MM on the 24-hour clock, 00:00 to 23:59")
-            return 0
+            return _NOT_A_TIME
         return hours * 60 + minutes
 
     def sort_clauses(self, kind: str, clauses) -> dict:
@@ -152,7 +158,7 @@ class _Lowering(Transformer):
         except ValueError:
             self.error("E-SYNTAX-007", f"`{token}` is not a real date", self.token_span(token),
                        hint="dates are written YYYY-MM-DD, e.g. 2025-04-01")
-            return dt.date(1, 1, 1)
+            return _NOT_A_DATE
 
     @v_args(meta=True)
     def time(self, meta, children):
@@ -164,7 +170,7 @@ class _Lowering(Transformer):
         token = children[0]
         first, second = str(token).split("-")
         start, end = self.clock(first, token), self.clock(second, token, allow_24=True)
-        if end <= start:
+        if end <= start and _NOT_A_TIME not in (start, end):  # a bad time is reported once
             self.error("E-SYNTAX-007", f"the interval `{token}` ends before it starts",
                        self.token_span(token), hint="write the earlier time first: 08:00-18:30")
         return n.IntervalLiteral(self.span(meta), start, end)
@@ -289,7 +295,7 @@ class _Lowering(Transformer):
         start = self.date_value(children[0])
         end = self.date_value(children[1]) if len(children) > 1 else None
         span = self.span(meta)
-        if end is not None and end < start:
+        if end is not None and end < start and _NOT_A_DATE not in (start, end):  # reported once
             self.error("E-SYNTAX-007", f"the period ends ({end}) before it starts ({start})", span)
         return n.Period(span, start, end)
 

@@ -112,10 +112,16 @@ def resolve_type(expr: n.TypeExpr, enums: dict[str, t.Enum],
     if isinstance(expr, n.SetType):
         return t.SetOf(resolve_type(expr.element, enums, diagnostics))
     builtin = t.type_named(expr.name, expr.per)
+    if builtin is None and expr.name in enums:
+        builtin = enums[expr.name]
     if builtin is not None:
+        if expr.per and not isinstance(builtin, t.Quantity):  # `bool per patient` means nothing
+            per = " per ".join(expr.per)
+            diagnostics.append(Diagnostic(
+                "E-UNIT-003", f"{t.describe(builtin)} has no unit, so it cannot be `per {per}`", expr.span,
+                hint="only numbers, counts, amounts and durations take `per`: "
+                     "`money per patient`, `minutes per week`"))
         return builtin
-    if expr.name in enums:
-        return enums[expr.name]
     hint = did_you_mean(expr.name, list(t.BUILTIN_TYPES) + list(enums))
     diagnostics.append(Diagnostic(
         "E-TYPE-006", f"unknown type `{expr.name}`", expr.span,

@@ -93,3 +93,23 @@ def test_local_layer_cannot_declare_a_requirement():
                               'requirement a.b "T"\n  must true\n'))
     assert [d.code for d in result.diagnostics] == ["E-SYNTAX-008"]
     assert "add requirement" in result.diagnostics[0].hint
+
+
+@pytest.mark.parametrize("text, message", [
+    ("parameter p: count\n  from 2025-04-01 to 2026-02-30 = 1\n", "`2026-02-30` is not a real date"),
+    ("parameter p: count\n  from 2025-13-01 to 2026-03-31 = 1\n", "`2025-13-01` is not a real date"),
+    ("define d: interval = 08:00-25:00\n", "`25:00` is not a time of day"),
+    ("define d: interval = 24:30-25:00\n", "`24:30` is not a time of day"),
+])
+def test_a_malformed_date_or_time_is_reported_once(text, message):
+    # Regression: the placeholder for a bad date (0001-01-01) or time (00:00)
+    # also gave "the period ends (0001-01-01) before it starts" or "the
+    # interval ends before it starts", a second error for one mistake.
+    diagnostics = lower(SourceFile("t.rules", HEADER + text)).diagnostics
+    assert all(d.code == "E-SYNTAX-007" for d in diagnostics)
+    assert message in diagnostics[0].message
+    assert not any("before it starts" in d.message for d in diagnostics), diagnostics
+
+
+def test_a_period_that_really_ends_before_it_starts_is_still_reported():
+    assert codes("parameter p: count\n  from 2025-04-01 to 2025-03-31 = 1\n") == ["E-SYNTAX-007"]

@@ -32,6 +32,7 @@ def test_wheel_holds_grammar_and_contracts(installed):
     wheel, _, _ = installed
     names = zipfile.ZipFile(wheel).namelist()
     assert "rules_engine/grammar/rules.lark" in names
+    assert "rules_engine/errors/E-SYNTAX-001.yaml" in names  # the error catalogue
     assert any(n.startswith("rules_engine/contracts/national/") and n.endswith(".rules") for n in names)
 
 
@@ -48,3 +49,12 @@ def test_installed_command_runs_outside_the_checkout(installed):
     assert check.returncode == 1, check.stderr
     assert '"des.pcn.minimum-population"' in check.stdout
     assert "contracts/national/network_des.rules" in check.stdout
+
+
+def test_installed_command_explains_an_error_code(installed):
+    _, bin_dir, work = installed
+    explained = subprocess.run([str(bin_dir / "contract-rules"), "explain-error", "E-LAYER-002"],
+                               capture_output=True, text=True, cwd=work)
+    assert explained.returncode == 0, explained.stderr
+    assert explained.stdout.startswith("E-LAYER-002: variation of a locked term\n")
+    assert "error[E-LAYER-002]" in explained.stdout

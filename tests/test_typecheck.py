@@ -165,3 +165,24 @@ def test_check_with_a_parameter_cycle_exits_2_not_a_recursion_error(tmp_path, in
     arrangement = tmp_path / "a.yaml"
     arrangement.write_text("as_of: 2025-06-01\npcn:\n  code: U1\n")
     assert main(["check", "--rules", str(library), str(arrangement)]) == 2
+
+@pytest.mark.parametrize("text", [
+    "fact pcn.open_on_sundays: bool per week\n",
+    "fact pcn.exception_kind: population_exception per patient\n",
+    "fact pcn.opened: date per year\n",
+    "parameter label: text per patient = \"x\"\n",
+    "fact pcn.closures: list of date per week\n",
+])
+def test_per_on_a_type_without_a_unit_is_an_error(text):
+    # Regression: `bool per week` (and `per` on text, dates and enumerations)
+    # was accepted and the `per` silently dropped.
+    assert ("E-UNIT-003", 2) in errors(text)
+
+
+@pytest.mark.parametrize("text", [
+    "fact pcn.rate: money per patient\n",
+    "fact pcn.sessions: count per week\n",
+    "parameter pace: minutes per week = 60 minutes / 1 weeks\n",
+])
+def test_per_on_a_quantity_is_allowed(text):
+    check(text)
