@@ -349,7 +349,8 @@ def main(argv: list[str] | None = None) -> int:
     text = document()
     if options.write is not None:
         _write(options.write, text)
-        print(f"wrote {options.write} ({len(CODES)} codes)")
+        missing = codes_without_entry()
+        print(f"wrote {options.write}: {len(CODES) - len(missing)} codes with an entry, {len(missing)} without")
         return 0
     current = options.check.read_text(encoding="utf-8") if options.check.exists() else ""
     if current != text:
