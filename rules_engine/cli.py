@@ -44,6 +44,12 @@ DATE = _Date()
 FORMAT = click.Choice(["text", "json"])
 
 
+def terminal_width() -> int:
+    """The width to wrap text at: $COLUMNS when set, else the terminal's, else 80."""
+    import shutil
+    return shutil.get_terminal_size((80, 24)).columns
+
+
 def report_invalid(error: InvalidInput, output_format: str) -> int:
     if output_format == "json":
         click.echo(json_report.dumps(json_report.diagnostics_json(error.diagnostics)))
@@ -114,7 +120,9 @@ def _rules_options(function):
               help="With --population: worker processes (same output, same order).")
 @click.option("--format", "output_format", type=click.Choice(["text", "json", "html"]), default="text",
               show_default=True)
-def check(arrangements, rules, local, as_of, population, strict, jobs, output_format):
+@click.option("--all", "show_all", is_flag=True,
+              help="Text: list passing and not-applicable results and every value too.")
+def check(arrangements, rules, local, as_of, population, strict, jobs, output_format, show_all):
     """Check arrangements (YAML or JSON) against the layers in force."""
     if not arrangements and population is None:
         raise click.UsageError("give arrangement files, or --population FILE.jsonl")
@@ -133,7 +141,8 @@ def check(arrangements, rules, local, as_of, population, strict, jobs, output_fo
             from .reports.html_report import render_check
             click.echo(render_check(report), nl=False)
         else:
-            click.echo(text_report.render(report, color=sys.stdout.isatty()), nl=False)
+            click.echo(text_report.render(report, terminal_width(), color=sys.stdout.isatty(),
+                                          show_all=show_all), nl=False)
         return ExitCode.FAILURES if report.outcome is Outcome.FAIL else ExitCode.OK
     sys.exit(_run(run, "json" if output_format == "json" else "text"))
 

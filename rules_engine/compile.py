@@ -80,6 +80,16 @@ class CompiledProgram:
     program: Program
     requirements: tuple[CompiledRequirement, ...]
     defines: dict[str, CompiledDefine]
+    compiler: "Compiler"
+
+    def closure_of(self, node) -> Closure:
+        """The closure of any expression of the program (compiled already, or
+        now): what `why` reads a condition's parts with."""
+        return self.compiler.closure_of(node)
+
+    def is_static(self, node) -> bool:
+        """Whether an expression reads nothing an arrangement gives."""
+        return self.compiler.is_static(node)
 
 
 def _unknown_of(*values) -> bool:
@@ -120,6 +130,7 @@ class Compiler:
         self.names = self.checked.names
         self.define_closures: dict[str, Closure] = {}
         self.constants: dict[str, bool] = {}
+        self.closures: dict[int, Closure] = {}  # node id -> closure, outside any known key
         local = program.local.name if program.local is not None else None
         self.local_layer = local
         self.local_rows = local is not None and any(
@@ -143,14 +154,30 @@ class Compiler:
                 tuple((w.message, self.expr(w.condition)) for w in term.warnings),
                 tuple(self.expr(w.where) if w.where is not None else None
                       for w in requirement.waivers)))
-        return CompiledProgram(self.program, tuple(requirements), defines)
+        return CompiledProgram(self.program, tuple(requirements), defines, self)
 
     # -- dispatch ------------------------------------------------------------
 
     def expr(self, node) -> Closure:
         closure = getattr(self, "c_" + type(node).__name__)(node)
         if self.fold and not hasattr(closure, "constant") and self.is_static(node):
-            return self.precompute(closure)
+            closure = self.precompute(closure)
+        if not self.static:
+            self.closures[id(node)] = closure
+        return closure
+
+    def closure_of(self, node) -> Closure:
+        """An expression's closure as `expr` made it (made now if it was folded away)."""
+        closure = self.closures.get(id(node))
+        if closure is None and not self.static:
+            closure = self.expr(node)
+        elif closure is None:
+            saved = self.static, self.static_nodes
+            self.static, self.static_nodes = {}, {}
+            try:
+                closure = self.expr(node)
+            finally:
+                self.static, self.static_nodes = saved
         return closure
 
     # -- folding ---------------------------------------------------------------

@@ -22,6 +22,7 @@ from .compile import CompiledProgram, Env
 from .layers import Provenance
 from .results import ArrangementResult, Result, ValueResult
 from .schema import Arrangement, Subject
+from .why import Reasoner, why_thunk
 from .values import FactList, FactRecord, Outcome, Unknown, worst
 
 
@@ -94,6 +95,7 @@ class Evaluator:
         self.not_in_force = {r.id: f"not in force on {self.program.as_of} (in force {r.periods})"
                              for r in self.program.requirements if not r.in_force}
         self._value_ids: dict[tuple[str, str, object], str] = {}
+        self.reasoner = Reasoner(compiled)
 
     def instances(self, root: FactRecord, scope) -> list[SubjectInstance]:
         if scope is None:
@@ -125,10 +127,14 @@ class Evaluator:
         if provenance.without_local_rows is not None and not env.local_rows:
             provenance = provenance.without_local_rows
         term = requirement.term
+        explain_with = None
+        if (outcome is Outcome.FAIL or outcome is Outcome.UNKNOWN) and requirement.in_force:
+            explain_with = why_thunk(self.reasoner, requirement, env.root, instance.bindings,
+                                     outcome.value)
         return Result(requirement.id, instance.id, outcome, term.title, requirement.clause,
                       provenance.layer, provenance.flexibility, provenance.because,
                       provenance.national, missing, warnings, term.severity,
-                      requirement.provisional, reason)
+                      requirement.provisional, reason, explain_with)
 
     def decide(self, requirement, compiled, env: Env) -> tuple:
         """(outcome, missing paths, warnings, reason, provenance) for one subject."""

@@ -39,6 +39,17 @@ class Result:
     severity: str = "error"
     provisional: str | None = None
     reason: str | None = None  # why not applicable, or exempt
+    # Why it failed or is unknown (`why.Why`): worked out when first asked for.
+    explain_with: Any = attrs.field(default=None, eq=False, repr=False)
+    _why: Any = attrs.field(default=None, eq=False, repr=False, init=False)
+
+    @property
+    def why(self):
+        """The deciding conditions with their values (`rules_engine.why.Why`),
+        for a failing or unknown result; None otherwise."""
+        if self._why is None and self.explain_with is not None:
+            self._why = self.explain_with()
+        return self._why
 
 
 @attrs.define(eq=True)

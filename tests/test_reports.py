@@ -92,3 +92,43 @@ def test_population_lines_encode_awkward_values_as_json_does():
     line = LineEncoder().line(result)
     assert line == dumps(arrangement_json(result), compact=True)
     assert json.loads(line)["values"][0]["value"] == "1234.50"
+
+
+def _check_text(args, env=None):
+    import subprocess
+    import sys
+    import os
+    environment = {k: v for k, v in os.environ.items() if k != "COLUMNS"}
+    environment.update(env or {})
+    done = subprocess.run([sys.executable, "-m", "rules_engine", "check", *args], cwd=ROOT,
+                          capture_output=True, text=True, env=environment)
+    return done.returncode, done.stdout
+
+
+def test_failing_example_fits_80_columns_in_under_40_lines_with_each_why():
+    code, out = _check_text(["examples/pcn-failing.yaml"])  # piped: 80 columns
+    lines = out.splitlines()
+    assert code == 1
+    assert len(lines) < 40, out
+    assert max(map(len, lines)) <= 80, out
+    assert lines[0].startswith("U54321 (examples/pcn-failing.yaml) as of 2025-06-01: fails")
+    assert "5 failed, 0 unknown" in lines[1] and "values" in lines[1]
+    for failure in ("gms.core-hours", "des.pcn.minimum-population", "des.pcn.clinical-director",
+                    "des.ea.capacity", "des.ea.standard-hours"):
+        assert f"FAIL {failure}" in out
+    for why in ("pcn.raw_list_size 26,500 < min_pcn_population 30,000 (national)", "needs 3,500 more",
+                "needs 150 more minutes", "closes at 17:00, needs 18:30",
+                "pcn.clinical_director_appointed is false", "pcn.enhanced_access.saturdays is false"):
+        assert why in " ".join(out.split()), why
+    assert "PASS" not in out  # passes only with --all
+    assert out.index("FAIL") < out.index("Money")
+
+
+def test_text_honours_columns_and_all():
+    _, wide = _check_text(["examples/pcn-failing.yaml"], {"COLUMNS": "120"})
+    assert max(map(len, wide.splitlines())) <= 120
+    assert any(len(line) > 80 for line in wide.splitlines())
+    _, everything = _check_text(["examples/pcn-failing.yaml", "--all"], {"COLUMNS": "80"})
+    assert "PASS des.pcn.network-agreement: pcn:U54321" in everything
+    assert "N/A gms.gp-connect" in everything
+    assert max(map(len, everything.splitlines())) <= 80

@@ -90,6 +90,9 @@ class LineEncoder:
             text += (',"reason":', encode_basestring(r.reason))
         if r.provisional:
             text += (',"provisional":', encode_basestring(r.provisional))
+        why = r.why
+        if why is not None:
+            text += (',"why":', _encode(why.as_json()))
         text.append("}")
         return "".join(text)
 

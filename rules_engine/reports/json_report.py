@@ -63,6 +63,9 @@ def result_json(result: Result) -> dict:
         data["reason"] = result.reason
     if result.provisional:
         data["provisional"] = result.provisional
+    why = result.why
+    if why is not None:
+        data["why"] = why.as_json()
     return data
 
 

@@ -1,96 +1,206 @@
-"""The terminal report of `check`: a table per arrangement, with rich.
+"""The terminal report of `check`: failures first, each with why.
 
-Failing and unknown results come with what decided them (the clause, the
-layer, the local reason, the missing facts), so that a commissioner can act
-on the table without the JSON.
+Layout, for a commissioner reading a terminal or an e-mail: one summary line
+(results and values, unknown ones counted), then per arrangement its failing
+and unknown results grouped by requirement, each with its title, clause,
+subjects, the deciding condition with the values read and what would make it
+pass; then the money. Passes and not-applicable results are listed only with
+`show_all`. Lines are wrapped to `width` (80 by default), so the report fits
+an 80- or 120-column terminal and a piped file alike.
 """
 
 from __future__ import annotations
 
-import io
-from decimal import Decimal
+import textwrap
+from collections import Counter
 
-from rich.console import Console
-from rich.table import Table
-from rich.text import Text
-
-from ..results import ArrangementResult, CheckReport, ValueResult
+from ..results import ArrangementResult, CheckReport, Result, ValueResult
 from ..values import Outcome
 from .json_report import value_json
 
-STYLE = {Outcome.PASS: "green", Outcome.FAIL: "bold red", Outcome.UNKNOWN: "yellow",
-         Outcome.NOT_APPLICABLE: "dim"}
+LABEL = {Outcome.FAIL: "FAIL", Outcome.UNKNOWN: "UNKNOWN", Outcome.PASS: "PASS",
+         Outcome.NOT_APPLICABLE: "N/A"}
+STYLE = {Outcome.PASS: "green", Outcome.FAIL: "red", Outcome.UNKNOWN: "yellow",
+         Outcome.NOT_APPLICABLE: "bright_black"}
+DEFAULT_WIDTH = 80
 
 
-def _value_text(value: ValueResult) -> str:
-    shown = value_json(value.value, value.type)
-    if shown is None:
-        return "unknown"
-    if value.unit == "GBP":
-        return f"£{Decimal(shown):,}"
-    return f"{shown} {value.unit}" if value.unit not in ("count", "number", "bool", "text") else str(shown)
+def value_text(value: ValueResult) -> str:
+    """A value as a reader wants it: £231,742.50, 1,650 minutes, 564 points."""
+    from .html_report import show_value  # the one money and number format
+    return show_value(value_json(value.value, value.type), value.unit)
 
 
-def arrangement_tables(result: ArrangementResult, console: Console) -> None:
-    console.print(Text.assemble(("Arrangement ", "bold"), (result.id, "bold cyan"),
-                                f"  as of {result.as_of}  layers: {', '.join(result.layers)}  ",
-                                ("outcome: ", "bold"), (result.outcome.value, STYLE[result.outcome])))
-    table = Table(show_lines=False, expand=False)
-    for column in ("requirement", "subject", "outcome", "layer", "flexibility"):
-        table.add_column(column, no_wrap=True)  # ids stay whole, so they can be searched
-    table.add_column("clause / detail", overflow="fold", ratio=1)
-    for r in result.results:
-        detail = [r.clause]
-        if r.because:
-            detail.append(f"because: {r.because}")
-        if r.national:
-            detail.append("national: " + ", ".join(f"{k} = {v}" for k, v in r.national.items()))
-        if r.missing:
-            detail.append("missing: " + ", ".join(r.missing))
-        if r.reason:
-            detail.append(r.reason)
-        for warning in r.warnings:
-            detail.append(f"warning: {warning}")
-        if r.provisional:
-            detail.append(f"provisional: {r.provisional}")
-        table.add_row(r.id, r.subject, Text(r.outcome.value, style=STYLE[r.outcome]), r.layer,
-                      r.flexibility, "\n".join(detail))
-    console.print(table)
-    if result.values:
-        values = Table(show_lines=False)
-        for column in ("value", "subject"):
-            values.add_column(column, no_wrap=True)
-        for column in ("amount", "layer"):
-            values.add_column(column, overflow="fold")
-        for v in result.values:
-            amount = _value_text(v)
-            if v.missing:
-                amount += " (missing: " + ", ".join(v.missing) + ")"
-            values.add_row(v.id, v.subject, amount, v.layer if v.flexibility in ("varied", "added") else "")
-        console.print(values)
+class _Writer:
+    def __init__(self, width: int, color: bool):
+        self.width = max(40, width)
+        self.color = color
+        self.lines: list[str] = []
+
+    def add(self, text: str, indent: str = "", hang: str | None = None) -> None:
+        """`text` wrapped at the width; continuation lines indented by `hang`."""
+        hang = indent + "  " if hang is None else hang
+        wrapped = textwrap.wrap(text, self.width, initial_indent=indent, subsequent_indent=hang,
+                                break_long_words=False, break_on_hyphens=False) or [indent]
+        self.lines += wrapped
+
+    def label(self, outcome: Outcome, text: str | None = None) -> str:
+        text = text or LABEL[outcome]
+        if not self.color:
+            return text
+        import click
+        return click.style(text, fg=STYLE[outcome], bold=outcome is Outcome.FAIL)
+
+    def blank(self) -> None:
+        if self.lines and self.lines[-1] != "":
+            self.lines.append("")
+
+
+def counts_text(results, values) -> str:
+    counts = Counter(r.outcome for r in results)
+    unknown_values = sum(1 for v in values if v.value is None)
+    text = (f"{counts[Outcome.FAIL]} failed, {counts[Outcome.UNKNOWN]} unknown, "
+            f"{counts[Outcome.PASS]} passed, {counts[Outcome.NOT_APPLICABLE]} not applicable")
+    if values:
+        text += f"; {len(values)} value{'s' if len(values) != 1 else ''}, {unknown_values} unknown"
+    return text
 
 
 def summary_line(report: CheckReport) -> str:
-    counts = {o: 0 for o in Outcome}
-    for arrangement in report.arrangements:
-        for r in arrangement.results:
-            counts[r.outcome] += 1
+    results = [r for a in report.arrangements for r in a.results]
+    values = [v for a in report.arrangements for v in a.values]
     arrangements = len(report.arrangements)
-    return (f"{arrangements} arrangement{'s' if arrangements != 1 else ''}: "
-            f"{counts[Outcome.PASS]} passed, {counts[Outcome.FAIL]} failed, "
-            f"{counts[Outcome.UNKNOWN]} unknown, {counts[Outcome.NOT_APPLICABLE]} not applicable")
+    verdict = {Outcome.FAIL: "fails", Outcome.UNKNOWN: "unknown", Outcome.PASS: "passes"}[report.outcome]
+    noun = f"{arrangements} arrangement{'s' if arrangements != 1 else ''}"
+    if arrangements > 1:
+        failing = sum(1 for a in report.arrangements if a.outcome is Outcome.FAIL)
+        unknown = sum(1 for a in report.arrangements if a.outcome is Outcome.UNKNOWN)
+        verdict = f"{failing} fail, {unknown} unknown"
+    return f"{noun}: {verdict}; {counts_text(results, values)}"
 
 
-def render(report: CheckReport, width: int | None = None, color: bool = False) -> str:
-    """The report as text; on a terminal (`color`) as wide as the terminal."""
-    buffer = io.StringIO()
-    if width is None and color:
-        import shutil
-        width = shutil.get_terminal_size((160, 24)).columns
-    console = Console(file=buffer, width=width or 160, color_system="standard" if color else None,
-                      force_terminal=color, highlight=False)
+def _detail(r: Result) -> list[str]:
+    """What a failing or unknown result says besides its why."""
+    out = []
+    if r.flexibility in ("varied", "waived", "added"):
+        text = f"{r.flexibility} by {r.layer}"
+        if r.because:
+            text += f": {r.because}"
+        out.append(text)
+        if r.national:
+            out.append("national: " + ", ".join(f"{k} = {_plain(v)}" for k, v in r.national.items()))
+    for warning in r.warnings:
+        out.append(f"warning: {warning}")
+    if r.provisional:
+        out.append(f"provisional: {r.provisional}")
+    return out
+
+
+def _plain(value) -> str:
+    from .html_report import _plain as plain
+    return plain(value_json(value))
+
+
+def _group(results) -> dict[str, list[Result]]:
+    groups: dict[str, list[Result]] = {}
+    for r in results:
+        groups.setdefault(r.id, []).append(r)
+    return groups
+
+
+def _requirement(out: _Writer, outcome: Outcome, results: list[Result], label: str | None = None) -> None:
+    first = results[0]
+    head = f"{out.label(outcome, label)} {first.id}"
+    out.add(f"{head}  {first.title}" if first.title else head, hang="     ")
+    out.add(first.clause, indent="     ")
+    for r in results:
+        why = r.why
+        lines = why.lines() if why is not None else []
+        if not lines and r.missing:
+            lines = ["missing: " + ", ".join(r.missing)]
+        lines += _detail(r)
+        if not lines:
+            out.add(r.subject, indent="  ")
+            continue
+        first_line, *rest = lines
+        out.add(f"{r.subject}: {first_line.strip()}", indent="  ", hang="        ")
+        for line in rest:
+            depth = len(line) - len(line.lstrip())
+            out.add(line.strip(), indent="    " + " " * depth, hang="        " + " " * depth)
+
+
+def arrangement_section(result: ArrangementResult, out: _Writer, show_all: bool = False) -> None:
+    verdict = {Outcome.FAIL: "fails", Outcome.UNKNOWN: "unknown", Outcome.PASS: "passes"}.get(
+        result.outcome, result.outcome.value)
+    out.add(f"{result.id} ({result.source}) as of {result.as_of}: {out.label(result.outcome, verdict)}",
+            hang="  ")
+    out.add(counts_text(result.results, result.values), indent="  ")
+    out.add("layers: " + ", ".join(result.layers), indent="  ")
+    errors = [r for r in result.results if r.severity == "error"]
+    warned = [r for r in result.results if r.severity != "error" and r.outcome in (Outcome.FAIL, Outcome.UNKNOWN)]
+    for outcome in (Outcome.FAIL, Outcome.UNKNOWN):
+        for group in _group(r for r in errors if r.outcome is outcome).values():
+            out.blank()
+            _requirement(out, outcome, group)
+    for group in _group(warned).values():
+        out.blank()
+        _requirement(out, group[0].outcome, group, "WARNING")
+    if show_all:
+        passing = [r for r in errors if r.outcome in (Outcome.PASS, Outcome.NOT_APPLICABLE)]
+        if passing:
+            out.blank()
+        for group in _group(passing).values():
+            by_outcome = _group_by_outcome(group)
+            for outcome, members in by_outcome.items():
+                subjects = ", ".join(r.subject for r in members)
+                reason = f" ({members[0].reason})" if members[0].reason else ""
+                out.add(f"{out.label(outcome)} {members[0].id}: {subjects}{reason}", hang="     ")
+    else:
+        for r in result.results:
+            if r.outcome is Outcome.PASS and r.warnings and r.severity == "error":
+                out.add(f"warning: {r.id} {r.subject}: " + "; ".join(r.warnings), indent="  ")
+    _money(result, out, show_all)
+
+
+def _group_by_outcome(results: list[Result]) -> dict[Outcome, list[Result]]:
+    groups: dict[Outcome, list[Result]] = {}
+    for r in results:
+        groups.setdefault(r.outcome, []).append(r)
+    return groups
+
+
+def _money(result: ArrangementResult, out: _Writer, show_all: bool) -> None:
+    shown = [v for v in result.values if show_all or v.unit == "GBP"]
+    if not shown:
+        return
+    out.blank()
+    heading = "Values" if show_all else "Money"
+    known = [v for v in shown if v.value is not None]
+    unknown = [v for v in shown if v.value is None]
+    width = max((len(v.id) + len(v.subject) for v in known), default=0) + 2
+    for index, v in enumerate(known):
+        amount = value_text(v)
+        varied = f"  ({v.flexibility} by {v.layer})" if v.flexibility in ("varied", "added") else ""
+        lead = heading.ljust(7) if index == 0 else " " * 7
+        out.add(f"{lead}{(v.id + '  ' + v.subject).ljust(width)} {amount}{varied}", hang=" " * 9)
+    if not known:
+        out.add(heading)
+    if unknown and show_all:
+        for v in unknown:
+            out.add(f"{v.id}  {v.subject}: unknown (missing: {', '.join(v.missing)})", indent="  ", hang="    ")
+    elif unknown:
+        ids = list(dict.fromkeys(v.id for v in unknown))
+        out.add(f"unknown (--all says why): {', '.join(ids)}",
+                indent="  ", hang="    ")
+
+
+def render(report: CheckReport, width: int | None = None, color: bool = False,
+           show_all: bool = False) -> str:
+    """The report as text, wrapped at `width` columns (80 by default)."""
+    out = _Writer(width or DEFAULT_WIDTH, color)
+    if len(report.arrangements) != 1:  # one arrangement's heading is the summary
+        out.add(summary_line(report))
     for arrangement in report.arrangements:
-        arrangement_tables(arrangement, console)
-        console.print()
-    console.print(summary_line(report))
-    return buffer.getvalue()
+        out.blank()
+        arrangement_section(arrangement, out, show_all)
+    return "\n".join(out.lines) + "\n"
