@@ -2,7 +2,8 @@
 
 Each command parses its options, makes one call into the API, renders the
 result and returns an exit code: 0 all pass / no errors, 1 a requirement or a
-scenario fails, 2 the input is invalid (rule file, arrangement or scenario).
+scenario fails, 2 the input is invalid (rule file, arrangement or scenario),
+130 interrupted by Ctrl-C.
 User errors are printed as diagnostics, never as a traceback.
 """
 
@@ -26,6 +27,7 @@ class ExitCode(enum.IntEnum):
     OK = 0
     FAILURES = 1
     INVALID_INPUT = 2
+    INTERRUPTED = 130  # Ctrl-C: 128 + SIGINT, as a shell reports it
 
 
 class _Date(click.ParamType):
@@ -316,9 +318,15 @@ def main(argv: list[str] | None = None) -> int:
         cli.main(args=argv, prog_name="contract-rules", standalone_mode=False)
     except SystemExit as stop:
         return int(stop.code or 0)
-    except click.exceptions.Abort:
+    except click.exceptions.Abort as stop:
+        if isinstance(stop.__cause__, KeyboardInterrupt):
+            click.echo("interrupted", err=True)
+            return ExitCode.INTERRUPTED
         click.echo("Aborted.", err=True)
         return 1
+    except KeyboardInterrupt:  # between click's own handlers
+        click.echo("interrupted", err=True)
+        return ExitCode.INTERRUPTED
     except click.ClickException as error:
         error.show()
         return ExitCode.INVALID_INPUT

@@ -24,7 +24,7 @@ from typing import Any, Iterator
 import attrs
 
 from .diagnostics import InvalidInput
-from .inputs import open_text
+from .documents import population_lines
 from .pipeline import Engine
 from .reports.json_report import value_json
 from .results import ArrangementResult
@@ -151,17 +151,16 @@ def impact(baseline: Engine, proposed: Engine, population: str | Path, as_of: dt
     summary = summary if summary is not None else ImpactSummary()
     summary.population = str(population)
     summary.variation = proposed.proposed.file if proposed.proposed is not None else None
-    with open_text(population, "E-FACT-006") as lines:
-        for number, line in enumerate(lines, 1):
-            if not line.strip():
-                continue
-            try:
-                arrangement_id, _, changes, contributions = assess(
-                    baseline, proposed, line, str(population), number, as_of)
-            except InvalidInput as error:
-                summary.bad_lines += 1
-                yield error
-                continue
-            summary.add(arrangement_id, changes, contributions)
-            if changes:
-                yield ArrangementImpact(arrangement_id, number, changes)
+    for line in population_lines(population):
+        try:
+            if line.problem:
+                raise InvalidInput(line.problem)
+            arrangement_id, _, changes, contributions = assess(
+                baseline, proposed, line.text, str(population), line.number, as_of)
+        except InvalidInput as error:
+            summary.bad_lines += 1
+            yield error
+            continue
+        summary.add(arrangement_id, changes, contributions)
+        if changes:
+            yield ArrangementImpact(arrangement_id, line.number, changes)

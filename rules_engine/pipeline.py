@@ -22,15 +22,16 @@ import attrs
 
 from .compile import CompiledProgram, compile_program
 from .diagnostics import Diagnostic, InvalidInput
+from .documents import population_lines
 from .evaluate import Evaluator
-from .inputs import display_source, open_text
+from .inputs import display_source
 from .layers import Program, local_layer_for, select, table_keys
 from .library import Layer, Library, assemble, contract_year, read_sources, rule_files_in, shipped_rule_files
 from .lower import lower
 from .parser import parse
 from .results import ArrangementResult, CheckReport, LayerRef
 from .schema import Arrangement, check_constraints, load_arrangement, parse_json_line
-from .source import SourceFile
+from .source import SourceFile, Span
 from .typecheck import Checked, check_library
 
 
@@ -154,9 +155,11 @@ class Engine:
         value = arrangement.facts.get("as_of")
         if isinstance(value, dt.date):
             return value
+        where = _start_of(arrangement)
         raise InvalidInput([Diagnostic(
-            "E-FACT-007", "the arrangement gives no `as_of` date", None, path="as_of",
-            hint="add `as_of: 2025-06-01` to the arrangement, or pass --as-of")])
+            "E-FACT-007", ("the arrangement" if where else arrangement.source) + " gives no `as_of` date",
+            where,
+            path="as_of", hint="add `as_of: 2025-06-01` to the arrangement, or pass --as-of")])
 
     def evaluate(self, arrangement: Arrangement, as_of: dt.date | None = None,
                  trace: list | None = None) -> ArrangementResult:
@@ -171,7 +174,15 @@ class Engine:
         return load_arrangement(self.library.schema, path, text)
 
     def check(self, arrangements: Iterable[Arrangement], as_of: dt.date | None = None) -> CheckReport:
-        results = [self.evaluate(a, as_of) for a in arrangements]
+        """Every arrangement evaluated; the problems of all of them, if any, at once."""
+        results, problems = [], []
+        for arrangement in arrangements:
+            try:
+                results.append(self.evaluate(arrangement, as_of))
+            except InvalidInput as error:
+                problems += error.diagnostics
+        if problems:
+            raise InvalidInput(problems)
         return self.report(results, as_of)
 
     def check_files(self, paths: Iterable[str | Path], as_of: dt.date | None = None) -> CheckReport:
@@ -192,15 +203,14 @@ class Engine:
         `InvalidInput` of a bad line (which names its line), per line."""
         schema = self.library.schema
         origin = str(path)
-        with open_text(path, "E-FACT-006") as lines:
-            for number, line in enumerate(lines, 1):
-                if not line.strip():
-                    continue
-                try:
-                    arrangement = parse_json_line(schema, line, origin, number)
-                    yield self.evaluate(arrangement, as_of)
-                except InvalidInput as error:
-                    yield error
+        for line in population_lines(path):
+            try:
+                if line.problem:
+                    raise InvalidInput(line.problem)
+                arrangement = parse_json_line(schema, line.text, origin, line.number)
+                yield self.evaluate(arrangement, as_of)
+            except InvalidInput as error:
+                yield error
 
     def report(self, results: list[ArrangementResult], as_of: dt.date | None) -> CheckReport:
         names: list[str] = []
@@ -256,6 +266,17 @@ def source_lookup(diagnostics) -> dict[str, SourceFile]:
 def _layer_name(source: SourceFile) -> str | None:
     lowered = lower(source)
     return lowered.layer.name if lowered.layer is not None else None
+
+
+def _start_of(arrangement: Arrangement) -> Span | None:
+    """Where a problem with a whole arrangement is shown: its file's first line,
+    or its line of a population."""
+    if arrangement.raw_source is not None:
+        return arrangement.raw_source.span_at(1, 1)
+    if arrangement.line is not None:
+        origin = arrangement.source.rsplit(":", 1)[0]
+        return Span(origin, arrangement.line, 1, arrangement.line, 2)
+    return None
 
 
 def _text(value) -> str | None:

@@ -16,7 +16,9 @@ Memory holds one chunk per worker and the counters, never the population.
 from __future__ import annotations
 
 import datetime as dt
+import contextlib
 import multiprocessing
+import signal
 import sys
 from collections import Counter
 from pathlib import Path
@@ -26,8 +28,9 @@ import attrs
 import click
 
 from .diagnostics import InvalidInput, render_all
+from .documents import Line, population_lines
 from .impact import ArrangementImpact, ImpactSummary, assess
-from .inputs import open_input, open_text
+from .inputs import open_input
 from .pipeline import Engine
 from .reports.json_lines import LineEncoder
 from .reports.json_report import dumps
@@ -65,36 +68,37 @@ def remember(spec: EngineSpec, engine: Engine) -> None:
     _engines[spec] = engine
 
 
-def chunks(path: Path, size: int = CHUNK_LINES) -> Iterator[list[tuple[int, str]]]:
-    chunk: list[tuple[int, str]] = []
-    with open_text(path, "E-FACT-006") as lines:
-        for number, line in enumerate(lines, 1):
-            if line.strip():
-                chunk.append((number, line))
-                if len(chunk) >= size:
-                    yield chunk
-                    chunk = []
+def chunks(path: Path, size: int = CHUNK_LINES) -> Iterator[list[Line]]:
+    """The population's non-blank lines (`documents.population_lines`) in chunks."""
+    chunk: list[Line] = []
+    for line in population_lines(path):
+        chunk.append(line)
+        if len(chunk) >= size:
+            yield chunk
+            chunk = []
     if chunk:
         yield chunk
 
 
-def _bad(error: InvalidInput) -> tuple:
-    return ("bad", render_all(error.diagnostics, {}))
+def _bad(number: int, error: InvalidInput) -> tuple:
+    return ("bad", number, render_all(error.diagnostics, {}))
 
 
 def check_chunk(task) -> list[tuple]:
-    """Evaluate a chunk: ("ok", id, line number, outcome, failing ids, unknown ids
+    """Evaluate a chunk: ("ok", line number, id, outcome, failing ids, unknown ids
     (one per subject), the JSON line when the output is JSON, and for HTML the
-    {id: (title, clause)} of those requirements) or ("bad", text)."""
+    {id: (title, clause)} of those requirements) or ("bad", line number, text)."""
     spec, origin, as_of, output_format, chunk = task
     engine = _engine(spec)
     schema = engine.library.schema
     out = []
-    for number, line in chunk:
+    for line in chunk:
         try:
-            result = engine.evaluate(parse_json_line(schema, line, origin, number), as_of)
+            if line.problem:
+                raise InvalidInput(line.problem)
+            result = engine.evaluate(parse_json_line(schema, line.text, origin, line.number), as_of)
         except InvalidInput as error:
-            out.append(_bad(error))
+            out.append(_bad(line.number, error))
             continue
         failing, unknown, terms = [], [], {}
         for r in result.results:
@@ -107,25 +111,36 @@ def check_chunk(task) -> list[tuple]:
             if output_format == "html":
                 terms.setdefault(r.id, (r.title, r.clause))
         text = _encoder.line(result) if output_format == "json" else None
-        out.append(("ok", result.id, number, result.outcome.value, failing, unknown, text, terms))
+        out.append(("ok", line.number, result.id, result.outcome.value, failing, unknown, text, terms))
     return out
 
 
 def impact_chunk(task) -> list[tuple]:
-    """("ok", id, line, changes, value contributions) or ("bad", text) per line."""
+    """("ok", line, id, line, changes, value contributions) or ("bad", line, text) per line."""
     baseline_spec, proposed_spec, origin, as_of, chunk = task
     baseline, proposed = _engine(baseline_spec), _engine(proposed_spec)
     out = []
-    for number, line in chunk:
+    for line in chunk:
         try:
-            out.append(("ok", *assess(baseline, proposed, line, origin, number, as_of)))
+            if line.problem:
+                raise InvalidInput(line.problem)
+            out.append(("ok", line.number, *assess(baseline, proposed, line.text, origin,
+                                                   line.number, as_of)))
         except InvalidInput as error:
-            out.append(_bad(error))
+            out.append(_bad(line.number, error))
     return out
 
 
+def _ignore_interrupts() -> None:
+    """In a worker: Ctrl-C is the parent's to handle (it stops the pool)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 def run_chunks(function: Callable, tasks: Iterable, jobs: int, total: int | None = None) -> Iterator:
-    """Each task's results in order; a pool of `jobs` processes when jobs > 1."""
+    """Each task's results in order; a pool of `jobs` processes when jobs > 1.
+
+    Workers ignore Ctrl-C (they are started with SIGINT ignored, so none can
+    print a traceback); the parent's KeyboardInterrupt ends the pool."""
     progress = _progress(total)
     try:
         if jobs <= 1:
@@ -135,7 +150,12 @@ def run_chunks(function: Callable, tasks: Iterable, jobs: int, total: int | None
                 progress(len(items))
             return
         context = multiprocessing.get_context("spawn" if sys.platform == "win32" else "fork")
-        with context.Pool(jobs) as pool:
+        previous = signal.signal(signal.SIGINT, signal.SIG_IGN)  # inherited by the forked workers
+        try:
+            pool = context.Pool(jobs, initializer=_ignore_interrupts)
+        finally:
+            signal.signal(signal.SIGINT, previous)
+        with pool:
             for items in pool.imap(function, tasks, chunksize=1):
                 yield from items
                 progress(len(items))
@@ -170,57 +190,108 @@ def _report_bad(text: str, count: int) -> None:
 
 
 def count_lines(path: Path) -> int:
+    """About how many lines there are (for a progress bar), read in blocks."""
+    count = 0
     with open_input(path, "E-FACT-006") as handle:
-        return sum(1 for line in handle if line.strip())
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            count += block.count(b"\n")
+    return count
+
+
+@attrs.define
+class Progress:
+    """How far a population run got: the last line whose result is out."""
+
+    lines_read: int = 0
+    interrupted: bool = False
+
+    def as_json(self) -> dict:
+        return {"interrupted": True, "lines_read": self.lines_read} if self.interrupted else {}
 
 
 def check_population(spec: EngineSpec, path: Path, as_of: dt.date | None, output_format: str,
                      strict: bool, jobs: int = 1) -> int:
+    """Exit 0 all pass, 1 some fail, 2 a bad line under --strict, 130 interrupted."""
     outcomes: Counter = Counter()
     failing: Counter = Counter()
     unknown: Counter = Counter()
     rows: list[tuple] = []  # for the HTML page: the arrangements that do not pass,
     terms: dict[str, tuple] = {}  # and the title and clause of each requirement they miss
     bad_lines = 0
+    progress = Progress()
     write = sys.stdout.write
     tasks = ((spec, str(path), as_of, output_format, chunk) for chunk in chunks(path))
     total = count_lines(path) if sys.stderr.isatty() else None
-    for item in run_chunks(check_chunk, tasks, jobs, total):
-        if item[0] == "bad":
-            bad_lines += 1
-            _report_bad(item[1], bad_lines)
-            if strict:
-                return 2
-            continue
-        _, arrangement_id, line, outcome, failing_ids, unknown_ids, text, found_terms = item
-        outcomes[outcome] += 1
-        failing.update(failing_ids)
-        unknown.update(unknown_ids)
-        if text is not None:
-            write(text + "\n")
-        if output_format == "html" and outcome != "pass":
-            rows.append((arrangement_id, line, outcome, tuple(dict.fromkeys(failing_ids)),
-                         tuple(dict.fromkeys(unknown_ids))))
-            for rule_id, term in found_terms.items():
-                terms.setdefault(rule_id, term)
-    summary = {"arrangements": sum(outcomes.values()), "outcomes": dict(sorted(outcomes.items())),
-               "failing_requirements": _by_count(failing), "unknown_requirements": _by_count(unknown),
-               "bad_lines": bad_lines}
-    if output_format == "json":
-        write(dumps({"summary": summary}, compact=True) + "\n")
-    elif output_format == "html":
-        from .reports.html_report import render_population_check
-        summary["population"] = str(path)
-        click.echo(render_population_check(summary, rows, _layer_options(spec), terms), nl=False)
-    else:
-        counts = ", ".join(f"{count} {outcome}" for outcome, count in summary["outcomes"].items())
-        click.echo(f"{summary['arrangements']} arrangements checked" + (f": {counts}" if counts else "")
-                   + (f"; {bad_lines} bad line{'s' if bad_lines != 1 else ''} skipped" if bad_lines else ""))
-        for rule_id, count in summary["failing_requirements"].items():
-            click.echo(f"  {rule_id}: {count} failing")
-        for rule_id, count in summary["unknown_requirements"].items():
-            click.echo(f"  {rule_id}: {count} unknown")
+    try:
+        for item in run_chunks(check_chunk, tasks, jobs, total):
+            if item[0] == "bad":
+                bad_lines += 1
+                progress.lines_read = item[1]
+                _report_bad(item[2], bad_lines)
+                if strict:
+                    return 2
+                continue
+            _, line, arrangement_id, outcome, failing_ids, unknown_ids, text, found_terms = item
+            if text is not None:
+                write(text + "\n")
+            outcomes[outcome] += 1
+            failing.update(failing_ids)
+            unknown.update(unknown_ids)
+            progress.lines_read = line
+            if output_format == "html" and outcome != "pass":
+                rows.append((arrangement_id, line, outcome, tuple(dict.fromkeys(failing_ids)),
+                             tuple(dict.fromkeys(unknown_ids))))
+                for rule_id, term in found_terms.items():
+                    terms.setdefault(rule_id, term)
+    except KeyboardInterrupt:
+        progress.interrupted = True
+    with _quiet_interrupts(progress.interrupted):
+        summary = {"arrangements": sum(outcomes.values()), "outcomes": dict(sorted(outcomes.items())),
+                   "failing_requirements": _by_count(failing),
+                   "unknown_requirements": _by_count(unknown),
+                   "bad_lines": bad_lines, **progress.as_json()}
+        if output_format == "json":
+            write(dumps({"summary": summary}, compact=True) + "\n")
+        elif output_format == "html":
+            from .reports.html_report import render_population_check
+            summary["population"] = str(path)
+            click.echo(render_population_check(summary, rows, _layer_options(spec), terms), nl=False)
+        else:
+            counts = ", ".join(f"{count} {outcome}" for outcome, count in summary["outcomes"].items())
+            click.echo(f"{summary['arrangements']} arrangements checked"
+                       + (f": {counts}" if counts else "")
+                       + (f"; {bad_lines} bad line{'s' if bad_lines != 1 else ''} skipped"
+                          if bad_lines else ""))
+            for rule_id, count in summary["failing_requirements"].items():
+                click.echo(f"  {rule_id}: {count} failing")
+            for rule_id, count in summary["unknown_requirements"].items():
+                click.echo(f"  {rule_id}: {count} unknown")
+        if progress.interrupted:
+            click.echo(_interrupted_note(progress), err=True)
+            return INTERRUPTED
     return 1 if outcomes.get("fail") else 0
+
+
+#: The exit code of a run stopped by Ctrl-C (128 + SIGINT, as shells report it).
+INTERRUPTED = 130
+
+
+@contextlib.contextmanager
+def _quiet_interrupts(active: bool) -> Iterator[None]:
+    """After one Ctrl-C, ignore more while the summary is written."""
+    if not active:
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def _interrupted_note(progress: Progress) -> str:
+    return (f"interrupted: stopped after line {progress.lines_read:,}; "
+            "the summary covers the lines before it")
 
 
 def _by_count(counter: Counter) -> dict[str, int]:
@@ -235,34 +306,45 @@ def _layer_options(spec: EngineSpec) -> list[str]:
 
 def run_impact(baseline: EngineSpec, proposed: EngineSpec, population: Path, as_of: dt.date | None,
                output_format: str, strict: bool, jobs: int = 1) -> int:
+    """Exit 0, 2 for a bad line under --strict, 130 interrupted."""
     summary = ImpactSummary()
     changed: list[ArrangementImpact] = []
+    progress = Progress()
     tasks = ((baseline, proposed, str(population), as_of, chunk) for chunk in chunks(population))
     total = count_lines(population) if sys.stderr.isatty() else None
-    for item in run_chunks(impact_chunk, tasks, jobs, total):
-        if item[0] == "bad":
-            summary.bad_lines += 1
-            _report_bad(item[1], summary.bad_lines)
-            if strict:
-                return 2
-            continue
-        _, arrangement_id, line, changes, contributions = item
-        summary.add(arrangement_id, changes, contributions)
-        if changes:
-            entry = ArrangementImpact(arrangement_id, line, changes)
-            if output_format == "json":
-                sys.stdout.write(dumps(entry.as_json(), compact=True) + "\n")
-            else:
-                changed.append(entry)
-    summary.population = str(population)
-    summary.variation = str(proposed.local) if proposed.local else None
-    data = summary.as_json()
-    if output_format == "json":
-        sys.stdout.write(dumps({"summary": data}, compact=True) + "\n")
-    elif output_format == "html":
-        from .reports.html_report import render_impact
-        click.echo(render_impact(data, changed), nl=False)
-    else:
-        from .reports.impact_report import render
-        click.echo(render(data, changed), nl=False)
+    try:
+        for item in run_chunks(impact_chunk, tasks, jobs, total):
+            if item[0] == "bad":
+                summary.bad_lines += 1
+                progress.lines_read = item[1]
+                _report_bad(item[2], summary.bad_lines)
+                if strict:
+                    return 2
+                continue
+            _, _, arrangement_id, line, changes, contributions = item
+            if changes:
+                entry = ArrangementImpact(arrangement_id, line, changes)
+                if output_format == "json":
+                    sys.stdout.write(dumps(entry.as_json(), compact=True) + "\n")
+                else:
+                    changed.append(entry)
+            summary.add(arrangement_id, changes, contributions)
+            progress.lines_read = line
+    except KeyboardInterrupt:
+        progress.interrupted = True
+    with _quiet_interrupts(progress.interrupted):
+        summary.population = str(population)
+        summary.variation = str(proposed.local) if proposed.local else None
+        data = {**summary.as_json(), **progress.as_json()}
+        if output_format == "json":
+            sys.stdout.write(dumps({"summary": data}, compact=True) + "\n")
+        elif output_format == "html":
+            from .reports.html_report import render_impact
+            click.echo(render_impact(data, changed), nl=False)
+        else:
+            from .reports.impact_report import render
+            click.echo(render(data, changed), nl=False)
+        if progress.interrupted:
+            click.echo(_interrupted_note(progress), err=True)
+            return INTERRUPTED
     return 0

@@ -107,7 +107,7 @@ def _span_of(source: SourceFile, node, key=None) -> Span:
 
 def read_cases(path: str | Path) -> list[Case]:
     """The cases of one scenario file; raises InvalidInput if it is malformed."""
-    source, document = read_yaml_file(path, "E-SCENARIO-001")
+    source, document = read_yaml_file(path, "E-SCENARIO-001", what="scenario file")
     path = source.path
     if not isinstance(document, dict):
         raise InvalidInput([Diagnostic("E-SCENARIO-001", "a scenario file is a mapping with "

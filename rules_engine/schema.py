@@ -16,8 +16,6 @@ run does not walk the type tree for every arrangement.
 from __future__ import annotations
 
 import datetime as dt
-import io
-import json
 import math
 import re
 from decimal import Decimal, InvalidOperation
@@ -26,10 +24,12 @@ from typing import Any, Callable
 
 import attrs
 
+from . import limits
 from . import nodes as n
 from . import typesys as t
 from .diagnostics import Diagnostic, InvalidInput, did_you_mean, one_of
 from .inputs import read_text
+from .documents import json_line, json_position, read_yaml
 from .source import SourceFile, Span
 from .values import FactList, FactRecord, child_path, normalise_ranges, path_parts, spell_path
 
@@ -354,6 +354,7 @@ def _record_validator(record: t.Record, required: frozenset[str], dotted: str) -
                          f"not {_kind_of(raw)}", hint=f"its fields are {one_of(names)}")
             return _MISSING
         out = FactRecord(path)
+        bound = largest()
         for key, value in raw.items():
             entry = plan.get(key)
             if entry is not None:
@@ -368,7 +369,7 @@ def _record_validator(record: t.Record, required: frozenset[str], dotted: str) -
                         out[key] = value
                         continue
                 elif kind == _WHOLE:
-                    if value_type is int and 0 <= value < LARGEST:
+                    if value_type is int and 0 <= value < bound:
                         out[key] = Decimal(value)
                         continue
             else:
@@ -441,6 +442,27 @@ def _validator(type_: t.Type, required: frozenset[str], dotted: str) -> Validato
     return _leaf(type_)
 
 
+_DATE = re.compile(r"^\s*(\d{4})-(\d{2})-(\d{2})(?:[Tt ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?\s*$")
+
+
+def _date_text(text: str) -> dt.date | None:
+    """`2025-06-01` (optionally with a time of day, which is dropped) as a date;
+    None for anything else, including a day that does not exist."""
+    match = _DATE.match(text)
+    if not match:
+        return None
+    try:
+        day = dt.date(*(int(part) for part in match.groups()))
+    except ValueError:  # 2025-02-30, 2025-13-01
+        return None
+    if match.group(0).strip() != match.group(0).strip()[:10]:
+        try:  # a time of day must be a real one too (no hour 25)
+            dt.datetime.fromisoformat(match.group(0).strip().replace("t", "T"))
+        except ValueError:
+            return None
+    return day
+
+
 _CLOCK = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*$")
 
 
@@ -454,10 +476,19 @@ def _clock(text: str, allow_24=False) -> int | None:
     return hours * 60 + minutes
 
 
-#: Every number an arrangement gives is below this: larger ones are no list
-#: size or amount, and the engine's 28 significant digits keep every product
-#: and rounding of numbers this size exact.
-LARGEST = 10 ** 15
+_LARGEST: dict[int, int] = {}
+
+
+def largest() -> int:
+    """Every number an arrangement gives is below this: 10 ** `max_number_digits`
+    (E-LIMIT-007). Larger ones are no list size or amount, and the engine's 28
+    significant digits keep every product and rounding of numbers this size exact."""
+    digits = limits.current().max_number_digits
+    bound = _LARGEST.get(digits)
+    if bound is None:
+        bound = _LARGEST[digits] = 10 ** digits
+    return bound
+
 
 #: Decimals of the floats already read: a population repeats the same few
 #: fractions (achievements to three places, national prevalences) many times.
@@ -496,18 +527,27 @@ def _leaf(type_: t.Type) -> Validator:
         return check_enum
     if isinstance(type_, t.Date):
         def check_date(raw, path, problems):
+            day = None
             if isinstance(raw, dt.datetime):
-                return raw.date()
-            if isinstance(raw, dt.date):
-                return raw
-            if isinstance(raw, str):
-                try:
-                    return dt.date.fromisoformat(raw.strip())
-                except ValueError:
-                    pass
-            problems.add(path, "E-FACT-004", f"`{_show(path)}` should be a date, not `{_clip(raw)}`",
-                         hint="dates are written YYYY-MM-DD, e.g. 2025-06-01")
-            return _MISSING
+                day = raw.date()
+            elif isinstance(raw, dt.date):
+                day = raw
+            elif isinstance(raw, str):
+                day = _date_text(raw)
+            if day is None:
+                problems.add(path, "E-FACT-004", f"`{_show(path)}` should be a date, not `{_clip(raw)}`",
+                             hint="dates are written YYYY-MM-DD, a real day of the month, "
+                             "e.g. 2025-06-01")
+                return _MISSING
+            latest = limits.current().max_year
+            if not limits.EARLIEST_YEAR <= day.year <= latest:
+                limit = limits.BY_NAME["max_year"]
+                problems.add(path, limit.code, f"`{_show(path)}` is {day.isoformat()}, outside the "
+                             f"years {limits.EARLIEST_YEAR} to {latest}",
+                             hint=f"dates run from {limits.EARLIEST_YEAR}-01-01 to {latest}-12-31; "
+                             + limits.describe(limit))
+                return _MISSING
+            return day
         return check_date
     if isinstance(type_, t.TimeOfDay):
         def check_time(raw, path, problems):
@@ -554,8 +594,9 @@ def _leaf(type_: t.Type) -> Validator:
             "an amount in pounds" if type_.unit == t.GBP else "a number")
 
         def check_number(raw, path, problems):
+            bound = largest()
             if type(raw) is int:
-                if not fraction and (raw >= 0 or not integral) and -LARGEST < raw < LARGEST:
+                if not fraction and (raw >= 0 or not integral) and -bound < raw < bound:
                     return Decimal(raw)
                 value = Decimal(raw)
             elif isinstance(raw, bool):
@@ -589,9 +630,12 @@ def _leaf(type_: t.Type) -> Validator:
             if integral and value < 0:
                 problems.add(path, "E-FACT-005", f"`{_show(path)}` is {raw}, but cannot be negative")
                 return _MISSING
-            if not -LARGEST < value < LARGEST:
-                problems.add(path, "E-FACT-005", f"`{_show(path)}` is {_clip(raw)}, too large to be a "
-                             f"contract figure", hint=f"numbers are at most {LARGEST - 1:,}")
+            if not -bound < value < bound:
+                limit = limits.BY_NAME["max_number_digits"]
+                problems.add(path, limit.code, f"`{_show(path)}` is {_clip(raw)}, more than "
+                             f"{limits.current().max_number_digits} digits before the decimal point: "
+                             "too large to be a contract figure",
+                             hint=f"numbers are at most {bound - 1:,}; " + limits.describe(limit))
                 return _MISSING
             return value
         return check_number
@@ -641,28 +685,13 @@ class Arrangement:
     raw_source: SourceFile | None = attrs.field(default=None, eq=False, repr=False)
     document: Any = attrs.field(default=None, eq=False, repr=False)
     line: int | None = None  # a population row's line
-
-
-def _yaml():
-    from ruamel.yaml import YAML
-    yaml = YAML(typ="rt")
-    yaml.allow_duplicate_keys = False
-    return yaml
+    text: str | None = attrs.field(default=None, eq=False, repr=False)  # and its text
 
 
 def read_document(source: SourceFile) -> Any:
-    """Parse YAML or JSON text, keeping line numbers; raises InvalidInput."""
-    from ruamel.yaml.error import MarkedYAMLError, YAMLError
-    try:
-        return _yaml().load(io.StringIO(source.text))
-    except MarkedYAMLError as error:
-        mark = error.problem_mark or error.context_mark
-        span = source.span_at(mark.line + 1, mark.column + 1) if mark else None
-        raise InvalidInput([Diagnostic("E-FACT-006", f"cannot read the arrangement: {error.problem}",
-                                       span, hint="check indentation, colons and quotes")]) from None
-    except YAMLError as error:
-        raise InvalidInput([Diagnostic("E-FACT-006", f"cannot read the arrangement: {error}",
-                                       source.span(0, 0))]) from None
+    """Parse YAML or JSON text, keeping line numbers, within the limits
+    (`documents.read_yaml`); raises InvalidInput."""
+    return read_yaml(source, "arrangement", "E-FACT-006")
 
 
 def locate(document: Any, problem: FactProblem, source: SourceFile) -> Span:
@@ -694,24 +723,27 @@ def locate(document: Any, problem: FactProblem, source: SourceFile) -> Span:
 
 
 def validate_document(schema: Schema, document: Any, source: SourceFile | None,
-                      origin: str, line: int | None = None) -> FactRecord:
+                      origin: str, line: int | None = None, text: str | None = None) -> FactRecord:
     """Typed facts from a parsed document; raises InvalidInput on any problem."""
     problems = _Problems()
     facts = schema.validator(document, None, problems)
     if problems:
-        raise InvalidInput(place_problems(problems, document, source, origin, line))
+        raise InvalidInput(place_problems(problems, document, source, origin, line, text))
     return facts
 
 
 def place_problems(problems, document, source: SourceFile | None, origin: str,
-                   line: int | None = None) -> list[Diagnostic]:
-    """Diagnostics for field-path problems, on their lines where there are lines."""
+                   line: int | None = None, text: str | None = None) -> list[Diagnostic]:
+    """Diagnostics for field-path problems, on their lines where there are lines
+    (and for a population row, at the column of the field in its text)."""
     diagnostics = []
     for problem in problems:
         if source is not None:
             span = locate(document, problem, source)
         elif line is not None:
-            span = Span(origin, line, 1, line, 2)
+            found = json_position(text, problem.path, problem.at_key) if text is not None else None
+            column, width = found or (1, 1)
+            span = Span(origin, line, column, line, column + width)
         else:
             span = None
         diagnostics.append(Diagnostic(problem.code, problem.message, span, hint=problem.hint,
@@ -719,14 +751,15 @@ def place_problems(problems, document, source: SourceFile | None, origin: str,
     return diagnostics
 
 
-def read_yaml_file(path: str | Path, code: str, text: str | None = None) -> tuple[SourceFile, Any]:
+def read_yaml_file(path: str | Path, code: str, text: str | None = None,
+                   what: str = "arrangement") -> tuple[SourceFile, Any]:
     """A YAML or JSON file's source and document (with line numbers); a file
     that cannot be read or parsed raises InvalidInput with `code`."""
     path = str(path)
     if text is None:
         text = read_text(path, code)
     source = SourceFile(path, text)
-    return source, read_document(source)
+    return source, read_yaml(source, what, code)
 
 
 def load_arrangement(schema: Schema, path: str | Path, text: str | None = None) -> Arrangement:
@@ -737,14 +770,10 @@ def load_arrangement(schema: Schema, path: str | Path, text: str | None = None) 
 
 
 def parse_json_line(schema: Schema, text: str, origin: str, line: int) -> Arrangement:
-    """One population row; errors name the line and the field path."""
-    try:
-        document = json.loads(text)
-    except json.JSONDecodeError as error:
-        raise InvalidInput([Diagnostic("E-FACT-006", f"line {line} is not valid JSON: {error.msg}",
-                                       Span(origin, line, error.colno, line, error.colno + 1))]) from None
-    facts = validate_document(schema, document, None, origin, line)
-    return Arrangement(facts, f"{origin}:{line}", None, document, line)
+    """One population row; errors name the line, the column and the field path."""
+    document = json_line(text, origin, line)
+    facts = validate_document(schema, document, None, origin, line, text)
+    return Arrangement(facts, f"{origin}:{line}", None, document, line, text)
 
 
 def check_constraints(schema: Schema, arrangement: Arrangement, keys_in_force, as_of) -> None:
@@ -765,4 +794,4 @@ def check_constraints(schema: Schema, arrangement: Arrangement, keys_in_force, a
     if problems:
         origin = arrangement.source if arrangement.line is None else arrangement.source.rsplit(":", 1)[0]
         raise InvalidInput(place_problems(problems, arrangement.document, arrangement.raw_source,
-                                          origin, arrangement.line))
+                                          origin, arrangement.line, arrangement.text))

@@ -47,7 +47,7 @@ def test_population_check_streams_json_lines_and_counts_bad_lines(population, ca
     assert [l["id"] for l in lines[:-1]] == ["U1", "U5", "U3", "U4"]
     summary = lines[-1]["summary"]
     assert summary["arrangements"] == 4 and summary["bad_lines"] == 1
-    assert f"{population}:3:1: error[E-FACT-001]" in err and "pcn.sise" in err
+    assert f"{population}:3:48: error[E-FACT-001]" in err and "pcn.sise" in err
     assert code == 1
 
 

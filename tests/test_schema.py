@@ -91,9 +91,9 @@ def test_table_keys_in_force_constrain_values(fixture_engine):
 @pytest.mark.parametrize("field, value, code", [
     ("wte", "2", "E-FACT-005"), ("wte", "-1", "E-FACT-005"), ("wte", "true", "E-FACT-002"),
     ("annual_cost", "abc", "E-FACT-002"), ("annual_cost", "1e400000", "E-FACT-002"),  # YAML: infinity
-    ("annual_cost", '"1e400000"', "E-FACT-005"),  # as text: exact, but no contract figure
-    ("annual_cost", "999999999999999", None), ("annual_cost", "1000000000000000", "E-FACT-005"),
-    ("annual_cost", "-1000000000000000", "E-FACT-005"),
+    ("annual_cost", '"1e400000"', "E-LIMIT-007"),  # as text: exact, but no contract figure
+    ("annual_cost", "999999999999999", None), ("annual_cost", "1000000000000000", "E-LIMIT-007"),
+    ("annual_cost", "-1000000000000000", "E-LIMIT-007"), ("annual_cost", '"-999999999999999.99"', None),
 ])
 def test_number_checks(fixture_engine, field, value, code):
     text = f"as_of: 2025-06-01\npcn:\n  code: U1\n  arrs_claims:\n    - {{role: paramedic, {field}: {value}}}\n"
@@ -157,6 +157,6 @@ def test_a_mangled_population_line_is_checked_or_rejected_never_a_crash(engine, 
     try:
         result = engine.evaluate(parse_json_line(engine.library.schema, json.dumps(document), "p.jsonl", 1))
     except InvalidInput as error:
-        assert error.diagnostics and all(d.code.startswith("E-FACT-") for d in error.diagnostics)
+        assert error.diagnostics and all(d.code.startswith(("E-FACT-", "E-LIMIT-")) for d in error.diagnostics)
         return
     assert json.loads(LineEncoder().line(result))["id"] == result.id
