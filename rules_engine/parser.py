@@ -4,7 +4,9 @@ Input: a `SourceFile`. Output: `Parsed(tree, comments, diagnostics)`.
 Diagnostics: E-SYNTAX-001 (unexpected token, with what would be valid),
 E-SYNTAX-002 (unexpected character), E-SYNTAX-003 (unexpected end of file).
 
-This is the only module that loads the grammar. After a syntax error the
+This is the only module that loads the grammar. The analysed grammar is
+kept between runs in the user's cache (`cache.py`) as JSON data, never a
+pickle: lark's own `cache=` unpickles its file before checking it. After a syntax error the
 parser goes on: it splits the file at declarations that start a line and
 parses each piece on its own, so one run reports an error per broken
 declaration, not only the first.
@@ -19,7 +21,6 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import os
 import re
 import sys
 import threading
@@ -27,8 +28,10 @@ from importlib import resources
 
 import attrs
 import lark
+import lark.exceptions
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
 
+from . import cache
 from .diagnostics import Diagnostic
 from .source import SourceFile, Span
 
@@ -77,31 +80,94 @@ def grammar_text() -> str:
     return resources.files(GRAMMAR_PACKAGE).joinpath("rules.lark").read_text(encoding="utf-8")
 
 
-def parser_cache_file(grammar: str) -> str | False:
-    """Where Lark keeps the analysed grammar between runs (about 2-3 times
-    faster to load than to build), in the user's cache folder; False (no
-    cache) when `CONTRACT_RULES_NO_CACHE` is set or the folder cannot be made.
-    Lark checks the grammar's hash in the file and rebuilds when it differs,
-    and a file it cannot read or write only costs the build."""
-    if os.environ.get("CONTRACT_RULES_NO_CACHE"):
-        return False
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    folder = os.path.join(base, "contract-rules")
+#: How the parser is built; part of the cache key, so a change rebuilds.
+LARK_OPTIONS = dict(parser="lalr", strict=True, propagate_positions=True, maybe_placeholders=False,
+                    start=["start", "fragment"])
+CACHE_NAME = "grammar"
+_TUPLE, _PAIRS = "\x00tuple", "\x00pairs"  # JSON has no tuples and only text keys
+
+
+def cache_key(grammar: str) -> str:
+    """A digest of everything the analysed grammar depends on."""
+    parts = [grammar, lark.__version__, "%d.%d" % sys.version_info[:2],
+             repr(sorted(LARK_OPTIONS.items()))]
+    return hashlib.sha256("\x00".join(parts).encode("utf-8")).hexdigest()
+
+
+def _to_json(value):
+    """Lark's serialised parser (dicts, lists, tuples, int keys, text, numbers)
+    as JSON data that `_from_json` turns back exactly."""
+    if isinstance(value, dict):
+        if all(isinstance(k, str) and not k.startswith("\x00") for k in value):
+            return {k: _to_json(v) for k, v in value.items()}
+        return {_PAIRS: [[_to_json(k), _to_json(v)] for k, v in value.items()]}
+    if isinstance(value, tuple):
+        return {_TUPLE: [_to_json(v) for v in value]}
+    if isinstance(value, list):
+        return [_to_json(v) for v in value]
+    if value is None or isinstance(value, (str, int, float)):
+        return value
+    raise TypeError(f"cannot cache a {type(value).__name__}")
+
+
+def _from_json(value: dict):
+    """`json.loads`'s object hook undoing `_to_json`: called on each object,
+    innermost first, so only the tagged ones need work."""
+    if len(value) == 1:
+        if _TUPLE in value:
+            return tuple(value[_TUPLE])
+        if _PAIRS in value:
+            return {key if not isinstance(key, list) else tuple(key): item
+                    for key, item in value[_PAIRS]}
+    return value
+
+
+def _runtime_options() -> dict:
+    """The options lark takes when loading a saved parser (not saved with it)."""
+    return {"propagate_positions": LARK_OPTIONS["propagate_positions"],
+            "lexer_callbacks": {"COMMENT": _collector}}
+
+
+def _load_cached(key: str) -> lark.Lark | None:
+    """The parser from the user's cache, or None: a missing, foreign, corrupt
+    or mismatched entry only costs a rebuild. No pickle is read: the entry is
+    JSON (see `cache.py` for the checks on the folder and the file), and
+    lark's loader makes only its own grammar classes from it."""
+    stored = cache.load(CACHE_NAME, key, object_hook=_from_json)
+    if not isinstance(stored, dict) or set(stored) != {"data", "memo"}:
+        return None
     try:
-        os.makedirs(folder, mode=0o700, exist_ok=True)
-    except OSError:
-        return False
-    digest = hashlib.sha256(grammar.encode("utf-8")).hexdigest()[:16]
-    python = "%d.%d" % sys.version_info[:2]
-    return os.path.join(folder, f"grammar-{digest}-lark{lark.__version__}-py{python}.cache")
+        return lark.Lark._load_from_dict(stored["data"], stored["memo"], **_runtime_options())
+    except (LookupError, TypeError, ValueError, AttributeError, AssertionError,
+            RecursionError, re.error, lark.exceptions.LarkError):
+        # A well-formed but wrong entry (another lark's layout, say): rebuild.
+        return None
+
+
+def _store_cached(key: str, parser: lark.Lark) -> None:
+    from lark.grammar import Rule
+    from lark.lark import _LOAD_ALLOWED_OPTIONS
+    from lark.lexer import TerminalDef
+    data, memo = parser.memo_serialize([TerminalDef, Rule])
+    data["options"] = {k: v for k, v in data["options"].items() if k not in _LOAD_ALLOWED_OPTIONS}
+    cache.store(CACHE_NAME, key, {"data": _to_json(data), "memo": _to_json(memo)})
 
 
 @functools.lru_cache(maxsize=1)
 def _parser() -> lark.Lark:
+    """The LALR parser: from the user's cache when a trusted entry for this
+    grammar, lark and Python is there (about 3 times faster than building it),
+    else built and stored."""
     grammar = grammar_text()
-    return lark.Lark(grammar, parser="lalr", strict=True, propagate_positions=True,
-                     maybe_placeholders=False, start=["start", "fragment"],
-                     lexer_callbacks={"COMMENT": _collector}, cache=parser_cache_file(grammar))
+    key = cache_key(grammar)
+    if cache.enabled():
+        loaded = _load_cached(key)
+        if loaded is not None:
+            return loaded
+    parser = lark.Lark(grammar, **LARK_OPTIONS, lexer_callbacks={"COMMENT": _collector})
+    if cache.enabled():
+        _store_cached(key, parser)
+    return parser
 
 
 def describe_expected(expected: set[str] | frozenset[str]) -> str:

@@ -3,7 +3,7 @@
 from hypothesis import given, settings, strategies as st
 
 from rules_engine.diagnostics import CODES
-from rules_engine.parser import _collector, _parser, grammar_text, parse, parser_cache_file
+from rules_engine.parser import parse
 from rules_engine.source import SourceFile
 from rules_engine.pipeline import default_sources
 
@@ -81,25 +81,3 @@ def test_mutated_rule_files_never_raise(data):
     for diagnostic in result.diagnostics:
         assert diagnostic.code in CODES
         assert 0 <= diagnostic.span.start <= len(mutated)
-
-
-def test_the_analysed_grammar_is_cached_and_a_bad_cache_only_costs_a_rebuild(tmp_path, monkeypatch):
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
-    monkeypatch.delenv("CONTRACT_RULES_NO_CACHE", raising=False)
-    text = default_sources()[0].text
-    built = _parser.__wrapped__()  # builds the parser and writes the cache
-    (cache,) = (tmp_path / "contract-rules").glob("grammar-*.cache")
-    loaded = _parser.__wrapped__()  # reads it back
-    assert loaded.parse(text, start="start") == built.parse(text, start="start")
-    _collector.tokens.clear()
-    loaded.parse("# kept\n" + text, start="start")
-    assert _collector.tokens and _collector.tokens[0].value == "# kept"  # comments still collected
-    cache.write_bytes(b"not a parser")
-    rebuilt = _parser.__wrapped__()
-    assert rebuilt.parse(text, start="start") == built.parse(text, start="start")
-    assert cache.read_bytes() != b"not a parser"  # written again
-
-
-def test_the_grammar_cache_can_be_turned_off(monkeypatch):
-    monkeypatch.setenv("CONTRACT_RULES_NO_CACHE", "1")
-    assert parser_cache_file(grammar_text()) is False
