@@ -17,7 +17,7 @@ from pathlib import Path
 import click
 
 from . import limits, version
-from .diagnostics import InvalidInput, render_all
+from .diagnostics import Diagnostic, InvalidInput, Related, render_all
 from .pipeline import Engine, source_lookup
 from .reports import json_report, text_report
 from .values import Outcome
@@ -268,31 +268,56 @@ def impact(population, variation, rules, as_of, strict, jobs, output_format):
 @click.option("--check", "check_only", is_flag=True,
               help="Change nothing; list the files that are not formatted (exit 1 if any).")
 def fmt(files, check_only):
-    """Lay rule files out canonically, keeping every comment."""
+    """Lay rule files out canonically, keeping every comment.
+
+    Each file is replaced as a whole (a temporary file, then a rename), so a
+    failed write leaves it as it was."""
     from .formatter import format_source
     from .library import read_sources
+    from .outputs import write_text
     def run() -> int:
         sources = read_sources(files)
-        problems, unformatted = [], []
-        for source in sources:
+        problems, unformatted, written = [], [], []
+        for index, source in enumerate(sources):
             formatted, diagnostics = format_source(source)
             if diagnostics:
                 problems += diagnostics
                 continue
-            if formatted != source.text:
-                unformatted.append(source.path)
-                if not check_only:
-                    Path(source.path).write_text(formatted, encoding="utf-8")
+            if formatted == source.text:
+                continue
+            unformatted.append(source.path)
+            if check_only:
+                click.echo(f"would reformat {source.path}")
+                continue
+            try:
+                write_text(source.path, formatted)
+            except OSError as error:
+                raise InvalidInput(problems + [_write_failed(source.path, error, written,
+                                                             [s.path for s in sources[index + 1:]])])
+            written.append(source.path)
+            click.echo(f"reformatted {source.path}")
         if problems:
             raise InvalidInput(problems)
-        for path in unformatted:
-            click.echo(f"{'would reformat' if check_only else 'reformatted'} {path}")
         if check_only and unformatted:
             return ExitCode.FAILURES
         if not unformatted:
             click.echo(f"{len(sources)} file{'s' if len(sources) != 1 else ''} already formatted")
         return ExitCode.OK
     sys.exit(_run(run))
+
+
+def _write_failed(path: str, error: OSError, written: list[str], left: list[str]) -> Diagnostic:
+    """E-WRITE-001 for a file `fmt` could not replace: it is unchanged; which
+    files were reformatted before it, and which were not reached."""
+    notes = [f"{path} is unchanged"]
+    if written:
+        notes.append("reformatted before the error: " + ", ".join(written))
+    if left:
+        notes.append("not reached: " + ", ".join(left))
+    return Diagnostic("E-WRITE-001", f"cannot write {path}: {error.strerror or error}", None, path=path,
+                      related=tuple(Related(None, note) for note in notes),
+                      hint="free space on the disk, or raise the file-size limit (`ulimit -f`), "
+                           "and run fmt again")
 
 
 @cli.command("explain-error")

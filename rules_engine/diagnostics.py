@@ -83,6 +83,8 @@ CODES: dict[str, str] = {
     "E-INPUT-002": "invalid UTF-8",
     "E-INPUT-003": "no rule files found",
     "E-INPUT-004": "rule file not named *.rules",
+    # writing files (rules_engine/outputs.py)
+    "E-WRITE-001": "file cannot be written",
     # input limits (rules_engine/limits.py: one row per limit, settable)
     "E-LIMIT-001": "file larger than the size limit",
     "E-LIMIT-002": "population line longer than the line limit",

@@ -12,6 +12,7 @@ Input: `rules_engine/errors/<CODE>.yaml`, one file per code in
           local layer x "X" for icb QXX extends network_des
       run: [lint, proposal.rules]   # contract-rules arguments, run in that folder
       exit: 2                       # optional; 2 (invalid input) by default
+      ulimit_f: 4                   # optional: run under `ulimit -f 4` (KiB), in a process of its own
 
 Output: typed `Entry` records (`entry(code)`, `entries()`); `run_example`
 runs an entry's example through the command line in a temporary folder and
@@ -92,10 +93,12 @@ class Example:
     files: tuple[ExampleFile, ...]
     run: tuple[str, ...]
     exit: int = 2
+    ulimit_f: int | None = None  # a file-size limit in KiB, as `ulimit -f` (a failed write)
 
     @property
     def command(self) -> str:
-        return "contract-rules " + " ".join(_shell_word(a) for a in self.run)
+        command = "contract-rules " + " ".join(_shell_word(a) for a in self.run)
+        return f"(ulimit -f {self.ulimit_f}; {command})" if self.ulimit_f else command
 
 
 @attrs.frozen
@@ -221,8 +224,9 @@ def _parse_entry(code: str, text: str) -> Entry:
     fix, example = document.get("fix"), document.get("example")
     if not isinstance(fix, str) or not fix.strip():
         raise CatalogueError(f"{where}: `fix` must say how to fix it")
-    if not isinstance(example, dict) or set(example) - {"files", "run", "exit"}:
-        raise CatalogueError(f"{where}: `example` must be a mapping with `files`, `run` and maybe `exit`")
+    if not isinstance(example, dict) or set(example) - {"files", "run", "exit", "ulimit_f"}:
+        raise CatalogueError(f"{where}: `example` must be a mapping with `files`, `run` and maybe "
+                             f"`exit` and `ulimit_f`")
     files = example.get("files") or {}
     if not isinstance(files, dict) or not all(isinstance(k, str) and isinstance(v, str)
                                               for k, v in files.items()):
@@ -237,8 +241,13 @@ def _parse_entry(code: str, text: str) -> Entry:
     exit_code = example.get("exit", 2)
     if not isinstance(exit_code, int) or isinstance(exit_code, bool):
         raise CatalogueError(f"{where}: `example.exit` must be a whole number")
+    ulimit_f = example.get("ulimit_f")
+    if ulimit_f is not None and (not isinstance(ulimit_f, int) or isinstance(ulimit_f, bool)
+                                 or ulimit_f < 1):
+        raise CatalogueError(f"{where}: `example.ulimit_f` must be a whole number of KiB")
     return Entry(code, CODES[code], fix,
-                 Example(tuple(ExampleFile(k, v) for k, v in files.items()), tuple(run), exit_code))
+                 Example(tuple(ExampleFile(k, v) for k, v in files.items()), tuple(run), exit_code,
+                         ulimit_f))
 
 
 # ------------------------------------------------------------------ running
@@ -264,11 +273,31 @@ def run_example(example: Example) -> Captured:
             target = root / file.name
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(file.data)
-        stdout, stderr = io.StringIO(), io.StringIO()
-        with _working_directory(root), contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr):
-            code = main(list(example.run))
+        if example.ulimit_f:
+            code, out, err = _run_limited(example, root)
+        else:
+            stdout, stderr = io.StringIO(), io.StringIO()
+            with _working_directory(root), contextlib.redirect_stdout(stdout), \
+                    contextlib.redirect_stderr(stderr):
+                code = main(list(example.run))
+            out, err = stdout.getvalue(), stderr.getvalue()
         places = sorted({folder, str(root.resolve())}, key=len, reverse=True)
-    return Captured(code, _normalise(stdout.getvalue(), places), _normalise(stderr.getvalue(), places))
+    return Captured(code, _normalise(out, places), _normalise(err, places))
+
+
+def _run_limited(example: Example, root: Path) -> tuple[int, str, str]:
+    """The example in a process of its own under a file-size limit (a limit
+    set in this process would also stop this process's own writes)."""
+    import resource
+    import subprocess
+
+    limit = example.ulimit_f * 1024
+
+    def apply() -> None:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+    done = subprocess.run([sys.executable, "-m", "rules_engine", *example.run], cwd=root,
+                          capture_output=True, text=True, timeout=300, preexec_fn=apply)
+    return done.returncode, done.stdout, done.stderr
 
 
 def _normalise(text: str, places: list[str]) -> str:

@@ -1,0 +1,55 @@
+"""Writing files so that nothing is lost: a temporary file, then a rename.
+
+Input: a path and the text to put there. Output: the file replaced as a
+whole, with the mode it had; or an OSError, with the file as it was. The new
+text goes to a temporary file in the same folder (so the rename cannot cross
+file systems), is flushed to disk, takes the old file's permissions, and is
+moved over the old file with `os.replace`, which is atomic: a reader, a
+crash, a full disk or a file-size limit (`ulimit -f`) leaves either the old
+file or the new one, never a truncated one. A symbolic link is followed: the
+file it points to is replaced and the link kept.
+
+>>> import os, tempfile
+>>> path = os.path.join(tempfile.mkdtemp(), "a.rules")
+>>> _ = open(path, "w").write("old\\n")
+>>> os.chmod(path, 0o640)
+>>> write_text(path, "new\\n")
+>>> open(path).read(), oct(os.stat(path).st_mode & 0o777)
+('new\\n', '0o640')
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+import tempfile
+from pathlib import Path
+
+
+def write_text(path: str | Path, text: str) -> None:
+    """Replace the file at `path` with `text` (UTF-8), atomically; raises
+    OSError with the file unchanged and no temporary file left behind."""
+    target = os.path.realpath(path)
+    folder, name = os.path.split(target)
+    try:
+        mode = stat.S_IMODE(os.stat(target).st_mode)
+    except FileNotFoundError:
+        umask = os.umask(0)
+        os.umask(umask)
+        mode = 0o666 & ~umask
+    # The temporary name is kept short: a file named near the longest name
+    # allowed must still be writable.
+    descriptor, temporary = tempfile.mkstemp(prefix=f".{name[:64]}.", suffix=".tmp", dir=folder)
+    try:
+        with os.fdopen(descriptor, "wb") as handle:
+            handle.write(text.encode("utf-8"))
+            handle.flush()
+            os.fsync(handle.fileno())
+            os.fchmod(handle.fileno(), mode)
+        os.replace(temporary, target)
+    except BaseException:
+        try:
+            os.unlink(temporary)
+        except OSError:
+            pass
+        raise
