@@ -370,13 +370,15 @@ class _Checker:
                                     f"`sum {missing[0]} in ...: {name}`")
                     return t.ERROR
             return self.term_types[name]
+        # `as_of` is the evaluation date (the command line's --as-of wins over
+        # the arrangement's `as_of` fact), never the fact read as given.
+        if name in BUILTIN_NAMES:
+            self.names[id(expr)] = Resolved("as_of", name)
+            return BUILTIN_NAMES[name]
         root = self.library.schema.root.field(name)
         if root is not None:
             self.names[id(expr)] = Resolved("fact", name)
             return root
-        if name in BUILTIN_NAMES:
-            self.names[id(expr)] = Resolved("as_of", name)
-            return BUILTIN_NAMES[name]
         enum = self.enum_for(name, expected)
         if enum is None and expected is None:
             owners = [e for e in self.enums.values() if name in e.members]
