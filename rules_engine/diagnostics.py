@@ -78,6 +78,10 @@ CODES: dict[str, str] = {
     "E-FACT-007": "required field missing",
     # scenario files
     "E-SCENARIO-001": "malformed scenario file",
+    "E-SCENARIO-002": "unknown key in a scenario file",
+    "E-SCENARIO-003": "expected outcome that is not an outcome",
+    "E-SCENARIO-004": "expectation that checks nothing",
+    "E-SCENARIO-005": "expected value or tolerance that is not a finite number",
     # input files (rules_engine/inputs.py: one reader for every file)
     "E-INPUT-001": "not a regular file",
     "E-INPUT-002": "invalid UTF-8",

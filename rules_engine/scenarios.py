@@ -18,7 +18,11 @@ A scenario file is YAML; one case, or several under `cases:`:
       errors: [E-FACT-003]                         # instead: the input must be rejected
 
 Paths are relative to the scenario file. Money is compared exactly unless a
-`tolerance` is given. `contract-rules test` runs them; so does `pytest`, by
+`tolerance` is given. A scenario that cannot check anything is invalid (exit
+2), not passed or failed: an unknown key (E-SCENARIO-002), an outcome that is
+none of pass, fail, unknown, not_applicable (E-SCENARIO-003), an `expect` with
+nothing to check (E-SCENARIO-004), an expected value or tolerance that is no
+finite number (E-SCENARIO-005), an `as_of` that is no date (E-FACT-004). `contract-rules test` runs them; so does `pytest`, by
 the plugin in `scenarios_plugin.py`, one test item per case.
 """
 
@@ -26,17 +30,19 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import math
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any, Iterable
 
 import attrs
 
-from .diagnostics import Diagnostic, InvalidInput, render_all
+from .diagnostics import Diagnostic, InvalidInput, did_you_mean, render_all
 from .pipeline import Engine, source_lookup
 from .reports.json_report import value_json
-from .schema import Arrangement, read_yaml_file, validate_document
+from .schema import Arrangement, date_from_text, read_yaml_file, validate_document
 from .source import SourceFile, Span
+from .values import Outcome
 
 CASE_KEYS = {"name", "arrangement", "as_of", "rules", "local", "expect", "source", "note"}
 EXPECT_KEYS = {"outcome", "results", "values", "errors"}
@@ -88,25 +94,41 @@ class ScenarioRun:
                 "diagnostics": [to_json(d) for d in self.invalid_files]}
 
 
-def _problem(source: SourceFile, node, key, message: str, hint: str | None = None) -> Diagnostic:
-    span = _span_of(source, node, key)
-    return Diagnostic("E-SCENARIO-001", message, span, hint=hint)
+#: What each outcome in a scenario may be: the engine's outcomes.
+OUTCOMES = tuple(outcome.value for outcome in Outcome)
 
 
-def _span_of(source: SourceFile, node, key=None) -> Span:
+def _problem(source: SourceFile, node, key, message: str, hint: str | None = None,
+             code: str = "E-SCENARIO-001", at_value: bool = False) -> Diagnostic:
+    span = _span_of(source, node, key, at_value)
+    return Diagnostic(code, message, span, hint=hint)
+
+
+def _span_of(source: SourceFile, node, key=None, at_value: bool = False) -> Span:
     lc = getattr(node, "lc", None)
     if lc is None:
         return source.span(0, 1)
-    try:
-        line, column = lc.key(key) if key is not None else (lc.line, lc.col)
-    except (KeyError, TypeError, AttributeError):
-        line, column = lc.line, lc.col
     width = len(str(key)) if key is not None else 1
+    try:
+        if key is None:
+            line, column = lc.line, lc.col
+        elif at_value:
+            line, column = lc.value(key) if isinstance(node, dict) else lc.item(key)
+            value = node[key]
+            width = len(str(value)) if isinstance(value, (str, int, float)) else 1
+        else:
+            line, column = lc.key(key) if isinstance(node, dict) else lc.item(key)
+    except (KeyError, IndexError, TypeError, AttributeError):
+        line, column = lc.line, lc.col
     return source.span_at(line + 1, column + 1, width)
 
 
 def read_cases(path: str | Path) -> list[Case]:
-    """The cases of one scenario file; raises InvalidInput if it is malformed."""
+    """The cases of one scenario file; raises InvalidInput if it is malformed.
+
+    E-SCENARIO-001 for the file's shape, 002 an unknown key, 003 an outcome
+    that is none, 004 an `expect` that checks nothing, 005 an expected value or
+    tolerance that is no finite number; E-FACT-004 an `as_of` that is no date."""
     source, document = read_yaml_file(path, "E-SCENARIO-001", what="scenario file")
     path = source.path
     if not isinstance(document, dict):
@@ -119,37 +141,127 @@ def read_cases(path: str | Path) -> list[Case]:
     cases, problems = [], []
     for index, raw in enumerate(raw_cases):
         if not isinstance(raw, dict):
-            problems.append(_problem(source, raw_cases, None, f"case {index + 1} is not a mapping"))
+            problems.append(_problem(source, raw_cases, index, f"case {index + 1} is not a mapping"))
             continue
-        for key in raw:
-            allowed = CASE_KEYS | ({"cases"} if raw is document else set())
-            if key not in allowed:
-                problems.append(_problem(source, raw, key, f"unknown key `{key}` in a scenario",
-                                         hint="keys: " + ", ".join(sorted(CASE_KEYS))))
-        for key in ("arrangement", "expect"):
-            if key not in raw:
-                problems.append(_problem(source, raw, None, f"the scenario has no `{key}`"))
-        expect = raw.get("expect")
-        if isinstance(expect, dict):
-            for key in expect:
-                if key not in EXPECT_KEYS:
-                    problems.append(_problem(source, expect, key, f"unknown key `{key}` in `expect`",
-                                             hint="keys: " + ", ".join(sorted(EXPECT_KEYS))))
-            for group, allowed in (("results", RESULT_KEYS), ("values", VALUE_KEYS)):
-                for item in expect.get(group) or []:
-                    if not isinstance(item, dict) or "id" not in item:
-                        problems.append(_problem(source, expect, group,
-                                                 f"each of `{group}` needs an `id`"))
-                        continue
-                    for key in item:
-                        if key not in allowed:
-                            problems.append(_problem(source, item, key, f"unknown key `{key}`",
-                                                     hint="keys: " + ", ".join(sorted(allowed))))
+        problems += _case_problems(source, raw, raw is document)
         name = str(raw.get("name") or f"{Path(path).stem}[{index + 1}]")
         cases.append(Case(path, name, raw, source, _span_of(source, raw)))
     if problems:
         raise InvalidInput(problems)
     return cases
+
+
+def _unknown(source, node, key, where: str, allowed) -> Diagnostic:
+    hint = did_you_mean(str(key), allowed)
+    return _problem(source, node, key, f"unknown key `{key}` in {where}", code="E-SCENARIO-002",
+                    hint=(hint + " " if hint else "") + "keys: " + ", ".join(sorted(allowed)))
+
+
+def _case_problems(source: SourceFile, raw: dict, is_document: bool) -> list[Diagnostic]:
+    problems = []
+    allowed = CASE_KEYS | ({"cases"} if is_document else set())
+    for key in raw:
+        if key not in allowed:
+            problems.append(_unknown(source, raw, key, "a scenario", CASE_KEYS))
+    for key in ("arrangement", "expect"):
+        if key not in raw:
+            problems.append(_problem(source, raw, None, f"the scenario has no `{key}`"))
+    if "as_of" in raw and raw["as_of"] is not None and _scenario_date(raw["as_of"]) is None:
+        problems.append(_problem(source, raw, "as_of", f"`as_of` should be a date, not `{raw['as_of']}`",
+                                 code="E-FACT-004", at_value=True,
+                                 hint="dates are written YYYY-MM-DD, a real day of the month, "
+                                 "e.g. 2025-06-01"))
+    expect = raw.get("expect")
+    if "expect" in raw and expect is None:
+        expect = {}  # `expect:` with nothing under it
+    if "expect" in raw and not isinstance(expect, dict):
+        problems.append(_problem(source, raw, "expect", "`expect` must be a mapping of what to check",
+                                 hint="keys: " + ", ".join(sorted(EXPECT_KEYS))))
+        return problems
+    if not isinstance(expect, dict):
+        return problems
+    for key in expect:
+        if key not in EXPECT_KEYS:
+            problems.append(_unknown(source, expect, key, "`expect`", EXPECT_KEYS))
+    if "outcome" in expect:
+        problems += _outcome_problems(source, expect, "outcome")
+    checks = [key for key in EXPECT_KEYS if key in expect and expect[key] not in (None, [], {})]
+    if not checks and all(key in EXPECT_KEYS for key in expect):  # (else: a misspelt key)
+        problems.append(Diagnostic(
+            "E-SCENARIO-004", "`expect` checks nothing: the scenario would pass whatever the engine did",
+            _span_of(source, raw, "expect"),
+            hint="expect an `outcome`, some `results` or `values`, or the `errors` the input must give"))
+    for group, allowed in (("results", RESULT_KEYS), ("values", VALUE_KEYS)):
+        items = expect.get(group)
+        if items is None:
+            continue
+        if not isinstance(items, list):
+            problems.append(_problem(source, expect, group, f"`{group}` must be a list"))
+            continue
+        for position, item in enumerate(items):
+            if not isinstance(item, dict) or "id" not in item:
+                problems.append(_problem(source, items, position, f"each of `{group}` needs an `id`"))
+                continue
+            for key in item:
+                if key not in allowed:
+                    problems.append(_unknown(source, item, key, f"an item of `{group}`", allowed))
+            if group == "results" and "outcome" in item:
+                problems += _outcome_problems(source, item, "outcome")
+            if group == "values":
+                problems += _number_problems(source, item)
+    errors = expect.get("errors")
+    if errors is not None and not isinstance(errors, list):
+        problems.append(_problem(source, expect, "errors", "`errors` must be a list of codes"))
+    return problems
+
+
+def _outcome_problems(source: SourceFile, node: dict, key: str) -> list[Diagnostic]:
+    value = node[key]
+    if isinstance(value, str) and value in OUTCOMES:
+        return []
+    hint = did_you_mean(str(value), OUTCOMES)
+    return [_problem(source, node, key, f"`{value}` is not an outcome", code="E-SCENARIO-003",
+                     at_value=True, hint=(hint + " " if hint else "") + "outcomes: " + ", ".join(OUTCOMES))]
+
+
+def _finite(value) -> Decimal | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    try:
+        number = Decimal(str(value))
+    except (InvalidOperation, ValueError):
+        return None
+    return number if number.is_finite() else None
+
+
+def _number_problems(source: SourceFile, item: dict) -> list[Diagnostic]:
+    problems = []
+    value = item.get("value")
+    looks_numeric = isinstance(value, (int, float)) and not isinstance(value, bool) or (
+        isinstance(value, str) and value.strip().lower().lstrip("+-") in ("nan", "inf", "infinity"))
+    if looks_numeric and _finite(value) is None:
+        problems.append(_problem(source, item, "value", f"the expected value `{value}` is not a finite number",
+                                 code="E-SCENARIO-005", at_value=True,
+                                 hint="expect a number, an amount as text (\"1234.50\"), or null for "
+                                 "a value that cannot be computed"))
+    if "tolerance" in item:
+        tolerance = _finite(item["tolerance"])
+        if tolerance is None or tolerance < 0:
+            problems.append(_problem(source, item, "tolerance",
+                                     f"the tolerance `{item['tolerance']}` is not a finite number of "
+                                     "0 or more", code="E-SCENARIO-005", at_value=True,
+                                     hint="write the largest difference allowed, e.g. `tolerance: 0.01`"))
+    return problems
+
+
+def _scenario_date(value) -> dt.date | None:
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    return date_from_text(value) if isinstance(value, str) else None
 
 
 class EngineCache:
@@ -190,9 +302,7 @@ def run_case(case: Case, cache: EngineCache | None = None) -> CaseOutcome:
         local = _relative(case, data["local"]) if data.get("local") else None
         engine = cache.get(rules, local)
         arrangement = _arrangement(case, engine)
-        as_of = data.get("as_of")
-        if isinstance(as_of, str):
-            as_of = dt.date.fromisoformat(as_of)
+        as_of = _scenario_date(data["as_of"]) if data.get("as_of") is not None else None
         result = engine.evaluate(arrangement, as_of)
     except InvalidInput as error:
         codes = [d.code for d in error.diagnostics]

@@ -445,7 +445,7 @@ def _validator(type_: t.Type, required: frozenset[str], dotted: str) -> Validato
 _DATE = re.compile(r"^\s*(\d{4})-(\d{2})-(\d{2})(?:[Tt ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?\s*$")
 
 
-def _date_text(text: str) -> dt.date | None:
+def date_from_text(text: str) -> dt.date | None:
     """`2025-06-01` (optionally with a time of day, which is dropped) as a date;
     None for anything else, including a day that does not exist."""
     match = _DATE.match(text)
@@ -533,7 +533,7 @@ def _leaf(type_: t.Type) -> Validator:
             elif isinstance(raw, dt.date):
                 day = raw
             elif isinstance(raw, str):
-                day = _date_text(raw)
+                day = date_from_text(raw)
             if day is None:
                 problems.add(path, "E-FACT-004", f"`{_show(path)}` should be a date, not `{_clip(raw)}`",
                              hint="dates are written YYYY-MM-DD, a real day of the month, "
