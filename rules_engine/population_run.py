@@ -140,7 +140,8 @@ def run_chunks(function: Callable, tasks: Iterable, jobs: int, total: int | None
     """Each task's results in order; a pool of `jobs` processes when jobs > 1.
 
     Workers ignore Ctrl-C (they are started with SIGINT ignored, so none can
-    print a traceback); the parent's KeyboardInterrupt ends the pool."""
+    print a traceback); the parent's KeyboardInterrupt ends the pool (the
+    `with` block terminates it)."""
     progress = _progress(total)
     try:
         if jobs <= 1:
@@ -150,10 +151,16 @@ def run_chunks(function: Callable, tasks: Iterable, jobs: int, total: int | None
                 progress(len(items))
             return
         context = multiprocessing.get_context("spawn" if sys.platform == "win32" else "fork")
-        previous = signal.signal(signal.SIGINT, signal.SIG_IGN)  # inherited by the forked workers
+        # The workers (forked) inherit SIGINT ignored; the pool's threads inherit
+        # it blocked, so that Ctrl-C reaches only this thread (see Progress).
+        previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+        if _CAN_BLOCK:
+            signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
         try:
             pool = context.Pool(jobs, initializer=_ignore_interrupts)
         finally:
+            if _CAN_BLOCK:
+                signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
             signal.signal(signal.SIGINT, previous)
         with pool:
             for items in pool.imap(function, tasks, chunksize=1):
@@ -200,13 +207,41 @@ def count_lines(path: Path) -> int:
 
 @attrs.define
 class Progress:
-    """How far a population run got: the last line whose result is out."""
+    """How far a population run got: the last line whose result is out.
+
+    Ctrl-C (KeyboardInterrupt) inside `watching` ends the run, not the
+    process. It is held back while a result is written and counted (inside
+    `one_result`, SIGINT is blocked and delivered after), because a signal
+    that lands in a large write to a full pipe can make Python drop the rest
+    of that write: the output must never end in part of a line, and the
+    summary must count exactly what was written."""
 
     lines_read: int = 0
     interrupted: bool = False
 
     def as_json(self) -> dict:
         return {"interrupted": True, "lines_read": self.lines_read} if self.interrupted else {}
+
+    @contextlib.contextmanager
+    def watching(self) -> Iterator[None]:
+        try:
+            yield
+        except KeyboardInterrupt:
+            self.interrupted = True
+
+    @contextlib.contextmanager
+    def one_result(self) -> Iterator[None]:
+        if not _CAN_BLOCK:
+            yield
+            return
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+        try:
+            yield
+        finally:
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})  # a held Ctrl-C lands here
+
+
+_CAN_BLOCK = hasattr(signal, "pthread_sigmask")
 
 
 def check_population(spec: EngineSpec, path: Path, as_of: dt.date | None, output_format: str,
@@ -222,29 +257,28 @@ def check_population(spec: EngineSpec, path: Path, as_of: dt.date | None, output
     write = sys.stdout.write
     tasks = ((spec, str(path), as_of, output_format, chunk) for chunk in chunks(path))
     total = count_lines(path) if sys.stderr.isatty() else None
-    try:
+    with progress.watching():
         for item in run_chunks(check_chunk, tasks, jobs, total):
-            if item[0] == "bad":
-                bad_lines += 1
-                progress.lines_read = item[1]
-                _report_bad(item[2], bad_lines)
-                if strict:
-                    return 2
-                continue
-            _, line, arrangement_id, outcome, failing_ids, unknown_ids, text, found_terms = item
-            if text is not None:
-                write(text + "\n")
-            outcomes[outcome] += 1
-            failing.update(failing_ids)
-            unknown.update(unknown_ids)
-            progress.lines_read = line
-            if output_format == "html" and outcome != "pass":
-                rows.append((arrangement_id, line, outcome, tuple(dict.fromkeys(failing_ids)),
-                             tuple(dict.fromkeys(unknown_ids))))
-                for rule_id, term in found_terms.items():
-                    terms.setdefault(rule_id, term)
-    except KeyboardInterrupt:
-        progress.interrupted = True
+            with progress.one_result():
+                if item[0] == "bad":
+                    bad_lines += 1
+                    progress.lines_read = item[1]
+                    _report_bad(item[2], bad_lines)
+                    if strict:
+                        return 2
+                    continue
+                _, line, arrangement_id, outcome, failing_ids, unknown_ids, text, found_terms = item
+                if text is not None:
+                    write(text + "\n")
+                outcomes[outcome] += 1
+                failing.update(failing_ids)
+                unknown.update(unknown_ids)
+                progress.lines_read = line
+                if output_format == "html" and outcome != "pass":
+                    rows.append((arrangement_id, line, outcome, tuple(dict.fromkeys(failing_ids)),
+                                 tuple(dict.fromkeys(unknown_ids))))
+                    for rule_id, term in found_terms.items():
+                        terms.setdefault(rule_id, term)
     with _quiet_interrupts(progress.interrupted):
         summary = {"arrangements": sum(outcomes.values()), "outcomes": dict(sorted(outcomes.items())),
                    "failing_requirements": _by_count(failing),
@@ -285,6 +319,7 @@ def _quiet_interrupts(active: bool) -> Iterator[None]:
     previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
         yield
+        sys.stdout.flush()  # all of it out while a second Ctrl-C is ignored
     finally:
         signal.signal(signal.SIGINT, previous)
 
@@ -312,26 +347,25 @@ def run_impact(baseline: EngineSpec, proposed: EngineSpec, population: Path, as_
     progress = Progress()
     tasks = ((baseline, proposed, str(population), as_of, chunk) for chunk in chunks(population))
     total = count_lines(population) if sys.stderr.isatty() else None
-    try:
+    with progress.watching():
         for item in run_chunks(impact_chunk, tasks, jobs, total):
-            if item[0] == "bad":
-                summary.bad_lines += 1
-                progress.lines_read = item[1]
-                _report_bad(item[2], summary.bad_lines)
-                if strict:
-                    return 2
-                continue
-            _, _, arrangement_id, line, changes, contributions = item
-            if changes:
-                entry = ArrangementImpact(arrangement_id, line, changes)
-                if output_format == "json":
-                    sys.stdout.write(dumps(entry.as_json(), compact=True) + "\n")
-                else:
-                    changed.append(entry)
-            summary.add(arrangement_id, changes, contributions)
-            progress.lines_read = line
-    except KeyboardInterrupt:
-        progress.interrupted = True
+            with progress.one_result():
+                if item[0] == "bad":
+                    summary.bad_lines += 1
+                    progress.lines_read = item[1]
+                    _report_bad(item[2], summary.bad_lines)
+                    if strict:
+                        return 2
+                    continue
+                _, _, arrangement_id, line, changes, contributions = item
+                if changes:
+                    entry = ArrangementImpact(arrangement_id, line, changes)
+                    if output_format == "json":
+                        sys.stdout.write(dumps(entry.as_json(), compact=True) + "\n")
+                    else:
+                        changed.append(entry)
+                summary.add(arrangement_id, changes, contributions)
+                progress.lines_read = line
     with _quiet_interrupts(progress.interrupted):
         summary.population = str(population)
         summary.variation = str(proposed.local) if proposed.local else None

@@ -18,6 +18,8 @@ def pytest_addoption(parser):
 
 
 def pytest_configure(config):
+    config.addinivalue_line("markers", "slow: takes seconds (real subprocesses, big inputs); "
+                            "the fast tier is `pytest -m 'not slow'`")
     # The scenario plugin comes with the installed package (a pytest11 entry
     # point); register it here too when running from a bare checkout.
     if not config.pluginmanager.has_plugin("contract_rules_scenarios"):
