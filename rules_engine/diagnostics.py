@@ -25,7 +25,7 @@ CODES: dict[str, str] = {
     # syntax (parser, lowering)
     "E-SYNTAX-001": "unexpected token",
     "E-SYNTAX-002": "unexpected character",
-    "E-SYNTAX-003": "unexpected end of file",
+    "E-SYNTAX-003": "unexpected end of the file or of a declaration",
     "E-SYNTAX-004": "clause not allowed in this declaration",
     "E-SYNTAX-005": "clause given twice",
     "E-SYNTAX-006": "declaration lacks a clause it needs",

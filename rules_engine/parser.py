@@ -19,7 +19,9 @@ declaration, not only the first.
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import gc
 import hashlib
 import re
 import sys
@@ -195,9 +197,12 @@ def _token_text(token: lark.Token) -> str:
     return f"`{token.value}`"
 
 
-def _diagnostic(source: SourceFile, error: UnexpectedInput) -> Diagnostic:
+def _diagnostic(source: SourceFile, error: UnexpectedInput, offset: int = 0,
+                end: int | None = None) -> Diagnostic:
+    """The diagnostic for a syntax error in the text from `offset` to `end`
+    (a fragment parsed on its own: its positions count from `offset`)."""
     if isinstance(error, UnexpectedCharacters):
-        start = error.pos_in_stream
+        start = error.pos_in_stream + offset
         span = source.span(start, start + 1)
         char = source.text[start] if start < len(source.text) else ""
         hint = None
@@ -208,15 +213,18 @@ def _diagnostic(source: SourceFile, error: UnexpectedInput) -> Diagnostic:
         return Diagnostic("E-SYNTAX-002", f"unexpected character `{char}`", span, hint=hint)
     if isinstance(error, UnexpectedEOF) or (
             isinstance(error, UnexpectedToken) and error.token.type == "$END"):
-        end = len(source.text.rstrip())
-        span = source.span(max(0, end - 1), end)
+        last = end is None or not source.text[end:].strip()
+        stop = len(source.text[:len(source.text) if end is None else end].rstrip())
+        span = source.span(max(0, stop - 1), stop)
         expected = describe_expected(error.expected)
-        return Diagnostic("E-SYNTAX-003", "the file ends in the middle of a declaration", span,
+        message = ("the file ends in the middle of a declaration" if last else
+                   "the declaration ends before it is complete (the next line starts a new one)")
+        return Diagnostic("E-SYNTAX-003", message, span,
                           hint=f"expected {expected}" if expected else None)
     assert isinstance(error, UnexpectedToken)
     token = error.token
-    start = token.start_pos if token.start_pos is not None else 0
-    span = source.span(start, token.end_pos if token.end_pos is not None else start + 1)
+    start = (token.start_pos if token.start_pos is not None else 0) + offset
+    span = source.span(start, token.end_pos + offset if token.end_pos is not None else start + 1)
     expected = describe_expected(error.accepts or error.expected)
     hint = _hint_for(token, error.accepts or error.expected)
     message = f"unexpected {_token_text(token)}"
@@ -242,9 +250,26 @@ def _fragments(text: str) -> list[tuple[int, int]]:
     return list(zip(starts, ends))
 
 
+@contextlib.contextmanager
+def _cyclic_collector_paused():
+    """Lark builds a great many small objects without cycles (tokens, trees,
+    their positions); the cyclic garbage collector would walk them again and
+    again as they pile up, doubling the time of a 5 MB file. It is paused for
+    one parse and restored after (nothing is lost: it collects any cycles
+    then)."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def parse(source: SourceFile) -> Parsed:
-    """Parse one rule file; never raises on bad input."""
-    with _lock:
+    """Parse one rule file; never raises on bad input. The work is linear in
+    the file's size, with or without syntax errors."""
+    with _lock, _cyclic_collector_paused():
         _collector.tokens = []
         try:
             tree = _parser().parse(source.text, start="start")
@@ -254,14 +279,21 @@ def parse(source: SourceFile) -> Parsed:
             pass
         diagnostics: list[Diagnostic] = []
         fragments: list[lark.Tree] = []
+        lines_before, counted_to = 0, 0
         for start, end in _fragments(source.text):
-            # Pad with blank lines and spaces so positions stay those of the file.
-            prefix = source.text[:start]
-            padded = re.sub(r"[^\n]", " ", prefix) + source.text[start:end]
+            # Each piece is parsed as a text of its own, so the work is linear
+            # in the file; its positions are then moved to the file's. A piece
+            # starts a line, so only offsets and line numbers move, not columns.
+            lines_before += source.text.count("\n", counted_to, start)
+            counted_to = start
+            first_comment = len(_collector.tokens)
             try:
-                fragments.append(_parser().parse(padded, start="fragment"))
+                fragment = _parser().parse(source.text[start:end], start="fragment")
+                fragments.append(_shift_tree(fragment, start, lines_before))
             except UnexpectedInput as error:
-                diagnostics.append(_diagnostic(source, error))
+                diagnostics.append(_diagnostic(source, error, start, end))
+            for token in _collector.tokens[first_comment:]:
+                _shift_token(token, start, lines_before)
         if not diagnostics:
             # Every piece parsed alone but not the whole: the header is missing
             # or out of place.
@@ -272,6 +304,38 @@ def parse(source: SourceFile) -> Parsed:
                      '`local layer NAME "Title" for icb CODE extends NAME`'))
         comments = tuple(_comments(source, _collector.tokens))
         return Parsed(None, tuple(fragments), comments, tuple(diagnostics))
+
+
+def _shift_token(token: lark.Token, offset: int, lines: int) -> None:
+    if token.start_pos is not None:
+        token.start_pos += offset
+    if token.end_pos is not None:
+        token.end_pos += offset
+    if token.line is not None:
+        token.line += lines
+    if token.end_line is not None:
+        token.end_line += lines
+
+
+def _shift_tree(tree: lark.Tree, offset: int, lines: int) -> lark.Tree:
+    """Move a fragment's positions (tokens and node metadata) by `offset`
+    characters and `lines` lines, in place; iterative, each node once."""
+    if not offset and not lines:
+        return tree
+    seen: set[int] = set()
+    for subtree in tree.iter_subtrees():
+        meta = subtree.meta
+        if getattr(meta, "start_pos", None) is not None and id(meta) not in seen:
+            seen.add(id(meta))
+            meta.start_pos += offset
+            meta.end_pos += offset
+            meta.line += lines
+            meta.end_line += lines
+        for child in subtree.children:
+            if isinstance(child, lark.Token) and id(child) not in seen:
+                seen.add(id(child))
+                _shift_token(child, offset, lines)
+    return tree
 
 
 def _comments(source: SourceFile, tokens: list[lark.Token]):
