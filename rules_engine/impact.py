@@ -38,9 +38,16 @@ class Change:
     before: Any
     after: Any
     kind: str  # outcome | value
+    why_before: str | None = None  # why it failed or was unknown, before and after
+    why_after: str | None = None
 
     def as_json(self) -> dict:
-        return {"id": self.id, "subject": self.subject, "before": self.before, "after": self.after}
+        data = {"id": self.id, "subject": self.subject, "before": self.before, "after": self.after}
+        if self.why_before:
+            data["why_before"] = self.why_before
+        if self.why_after:
+            data["why_after"] = self.why_after
+        return data
 
 
 @attrs.frozen
@@ -55,11 +62,13 @@ class ArrangementImpact:
 
 def compare(before: ArrangementResult, after: ArrangementResult) -> list[Change]:
     changes: list[Change] = []
-    old = {(r.id, r.subject): r.outcome.value for r in before.results}
-    new = {(r.id, r.subject): r.outcome.value for r in after.results}
+    old = {(r.id, r.subject): r for r in before.results}
+    new = {(r.id, r.subject): r for r in after.results}
     for key in list(old) + [k for k in new if k not in old]:
-        if old.get(key) != new.get(key):
-            changes.append(Change(key[0], key[1], old.get(key), new.get(key), "outcome"))
+        a, b = old.get(key), new.get(key)
+        if (a.outcome if a else None) != (b.outcome if b else None):
+            changes.append(Change(key[0], key[1], a.outcome.value if a else None,
+                                  b.outcome.value if b else None, "outcome", _why(a), _why(b)))
     old_values = {(v.id, v.subject): v for v in before.values}
     new_values = {(v.id, v.subject): v for v in after.values}
     for key in list(old_values) + [k for k in new_values if k not in old_values]:
@@ -68,6 +77,11 @@ def compare(before: ArrangementResult, after: ArrangementResult) -> list[Change]
             changes.append(Change(key[0], key[1], value_json(a.value, a.type) if a else None,
                                   value_json(b.value, b.type) if b else None, "value"))
     return changes
+
+
+def _why(result) -> str | None:
+    why = result.why if result is not None else None
+    return why.headline() if why is not None else None
 
 
 def value_contributions(before: ArrangementResult, after: ArrangementResult) -> tuple:

@@ -87,7 +87,8 @@ def _bad(number: int, error: InvalidInput) -> tuple:
 def check_chunk(task) -> list[tuple]:
     """Evaluate a chunk: ("ok", line number, id, outcome, failing ids, unknown ids
     (one per subject), the JSON line when the output is JSON, and for HTML the
-    {id: (title, clause)} of those requirements) or ("bad", line number, text)."""
+    {id: (title, clause)} of those requirements and {id: why} of the first
+    subject of each) or ("bad", line number, text)."""
     spec, origin, as_of, output_format, chunk = task
     engine = _engine(spec)
     schema = engine.library.schema
@@ -100,7 +101,7 @@ def check_chunk(task) -> list[tuple]:
         except InvalidInput as error:
             out.append(_bad(line.number, error))
             continue
-        failing, unknown, terms = [], [], {}
+        failing, unknown, terms, whys = [], [], {}, {}
         for r in result.results:
             if r.outcome is Outcome.FAIL:
                 failing.append(r.id)
@@ -110,8 +111,11 @@ def check_chunk(task) -> list[tuple]:
                 continue
             if output_format == "html":
                 terms.setdefault(r.id, (r.title, r.clause))
+                if r.id not in whys and r.why is not None:
+                    whys[r.id] = f"{r.subject}: {r.why.headline()}"
         text = _encoder.line(result) if output_format == "json" else None
-        out.append(("ok", line.number, result.id, result.outcome.value, failing, unknown, text, terms))
+        out.append(("ok", line.number, result.id, result.outcome.value, failing, unknown, text,
+                    (terms, whys)))
     return out
 
 
@@ -267,7 +271,7 @@ def check_population(spec: EngineSpec, path: Path, as_of: dt.date | None, output
                     if strict:
                         return 2
                     continue
-                _, line, arrangement_id, outcome, failing_ids, unknown_ids, text, found_terms = item
+                _, line, arrangement_id, outcome, failing_ids, unknown_ids, text, (found_terms, whys) = item
                 if text is not None:
                     write(text + "\n")
                 outcomes[outcome] += 1
@@ -276,7 +280,7 @@ def check_population(spec: EngineSpec, path: Path, as_of: dt.date | None, output
                 progress.lines_read = line
                 if output_format == "html" and outcome != "pass":
                     rows.append((arrangement_id, line, outcome, tuple(dict.fromkeys(failing_ids)),
-                                 tuple(dict.fromkeys(unknown_ids))))
+                                 tuple(dict.fromkeys(unknown_ids)), whys))
                     for rule_id, term in found_terms.items():
                         terms.setdefault(rule_id, term)
     with _quiet_interrupts(progress.interrupted):
@@ -289,7 +293,7 @@ def check_population(spec: EngineSpec, path: Path, as_of: dt.date | None, output
         elif output_format == "html":
             from .reports.html_report import render_population_check
             summary["population"] = str(path)
-            click.echo(render_population_check(summary, rows, _layer_options(spec), terms), nl=False)
+            click.echo(render_population_check(summary, rows, terms), nl=False)
         else:
             counts = ", ".join(f"{count} {outcome}" for outcome, count in summary["outcomes"].items())
             click.echo(f"{summary['arrangements']} arrangements checked"
@@ -331,12 +335,6 @@ def _interrupted_note(progress: Progress) -> str:
 
 def _by_count(counter: Counter) -> dict[str, int]:
     return dict(sorted(counter.items(), key=lambda kv: (-kv[1], kv[0])))
-
-
-def _layer_options(spec: EngineSpec) -> list[str]:
-    """The options an `explain` command needs to see the same layers."""
-    return [*(["--rules", str(spec.rules)] if spec.rules else []),
-            *(["--local", str(spec.local)] if spec.local else [])]
 
 
 def run_impact(baseline: EngineSpec, proposed: EngineSpec, population: Path, as_of: dt.date | None,

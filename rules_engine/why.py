@@ -174,7 +174,7 @@ class Why:
         return text
 
     def as_json(self) -> dict:
-        data: dict[str, Any] = {"part": self.part}
+        data: dict[str, Any] = {"part": self.part, "headline": self.headline(), "text": self.lines()}
         if self.condition is not None:
             data.update(self.condition.as_json())
         if self.exemption is not None:

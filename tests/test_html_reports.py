@@ -263,21 +263,23 @@ def test_every_result_has_its_anchor_with_clause_and_explanation(work):
                 assert f"{name} = {html_report.number(value)}" in text
         for path in result["missing"]:
             assert path in text
-        command = (f"contract-rules explain {result['id']} --arrangement {arrangement['source']} "
-                   f"--subject {result['subject']}")
-        assert command in text
+        if result["outcome"] in ("fail", "unknown"):
+            # the why, rendered, and each operand of the deciding condition
+            for line in result["why"]["text"]:
+                assert " ".join(line.split()) in text
+            for operand in result["why"].get("operands", []):
+                assert operand["expression"] in text
+        else:
+            assert "why" not in result
+        assert "contract-rules" not in text  # no report asks its reader to run a command
     assert any(r["missing"] for _, r in results) and any(r["flexibility"] == "varied" for _, r in results)
 
 
-def test_the_why_command_runs(work):
-    page = _Page(work["check"]["html"])
-    card = next(c for c in page.cards if c["data-outcome"] == "fail")
-    command = re.search(r"contract-rules explain [^\n]*", card["text"]).group(0).strip()
-    words = shlex.split(command)
-    assert "--rules" in words and "--local" in words  # the library and layer the check used
-    code, out = _run(*words[1:])
-    assert code == 1
-    assert f"{card['data-id']} for {card['data-subject']}: fail" in out
+def test_no_page_holds_a_shell_command(work):
+    for name in ("check", "population", "impact", "vary"):
+        page = work[name]["html"]
+        assert "contract-rules explain" not in page and "sed -n" not in page, name
+        assert 'class="command"' not in page, name
 
 
 def test_anchors_are_distinct():
@@ -330,22 +332,20 @@ def test_population_page_links_and_commands(work):
     for arrangement in not_passing:
         line = int(arrangement["source"].rsplit(":", 1)[1])
         assert html_report.anchor("arrangement", arrangement["id"], str(line)) in page.ids
-        assert f"sed -n &#39;{line}p&#39; {population}" in text
+        first = next(r for r in arrangement["results"] if r["outcome"] in ("fail", "unknown"))
+        assert html.escape(f"{first['subject']}: ", quote=True) in text
     for rule in {**summary["failing_requirements"], **summary["unknown_requirements"]}:
         assert html_report.anchor("requirement", rule) in page.ids
 
 
-def test_the_population_why_commands_run(work, tmp_path, monkeypatch):
-    """The two commands of a row: take the line out, explain the first failing requirement."""
-    page = work["population"]["html"]
-    block = re.search(r'<pre class="command"><code>(.*?)</code></pre>', page, re.S).group(1)
-    extract, explain_line = [html.unescape(line) for line in block.splitlines()]
-    monkeypatch.chdir(tmp_path)
-    subprocess.run(extract, shell=True, check=True)
-    words = shlex.split(explain_line)
-    assert words[:2] == ["contract-rules", "explain"] and "--rules" in words and "--local" in words
-    code, out = _run(*words[1:])
-    assert code == 1 and ": fail" in out
+def test_the_population_page_says_why(work):
+    """Each row not passing says why its first failing requirement failed."""
+    page = html.unescape(work["population"]["html"])
+    arrangements = [a for a in work["population"]["json"]["arrangements"] if a["outcome"] != "pass"]
+    assert arrangements
+    for arrangement in arrangements:
+        first = next(r for r in arrangement["results"] if r["outcome"] in ("fail", "unknown"))
+        assert f"{first['subject']}: {first['why']['headline']}" in page
 
 
 def test_long_impact_pages_are_cut_with_a_note(work, monkeypatch):
@@ -467,7 +467,7 @@ def test_check_page_shows_the_json_figures(driver, work, tmp_path):
     ids = _attr(driver, "#results-table tbody tr", "data-id")
     assert ids == sorted(ids, key=str.lower)
 
-    # A failing requirement links to its card: clause, layer and the explain command.
+    # A failing requirement links to its card: clause, layer and why, the conditions folded.
     driver.find_element(By.CSS_SELECTOR, "#failing-requirements li a").click()
     target = driver.execute_script("return location.hash.slice(1)")
     card = driver.find_element(By.ID, target)
@@ -475,8 +475,13 @@ def test_check_page_shows_the_json_figures(driver, work, tmp_path):
     result = next(r for r in results if r["id"] == card.get_attribute("data-id")
                   and r["subject"] == card.get_attribute("data-subject"))
     assert result["clause"] in card.text
-    card.find_element(By.CSS_SELECTOR, "details.why summary").click()
-    assert f"contract-rules explain {result['id']} --arrangement" in card.text
+    why = card.find_element(By.CSS_SELECTOR, ".why-text").text
+    assert " ".join(result["why"]["text"][0].split()) in " ".join(why.split())
+    folded = card.find_element(By.CSS_SELECTOR, "details.why")
+    operand = result["why"]["operands"][0]["expression"]
+    assert operand not in folded.text  # folded: only the summary shows
+    folded.find_element(By.CSS_SELECTOR, "summary").click()
+    assert operand in folded.text
     _shot(driver, tmp_path, "check")
 
 

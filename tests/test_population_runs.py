@@ -70,7 +70,8 @@ def test_impact_names_the_flips_and_the_changes(population, capsys):
     changed = {l["id"]: l["changes"] for l in lines[:-1]}
     assert set(changed) == {"U1"}  # 27,000 passes at 25,000; 22,000 still fails; QAB untouched
     assert {"id": "des.pcn.minimum-population", "subject": "pcn:U1", "before": "fail",
-            "after": "pass"} in changed["U1"]
+            "after": "pass", "why_before": "pcn.raw_list_size 27,000 < min_pcn_population 30,000 "
+            "(national); needs 3,000 more, or pcn.population_exception = rural_remote"} in changed["U1"]
     summary = lines[-1]["summary"]
     assert summary["transitions"] == {"des.pcn.minimum-population": {"fail -> pass": 1}}
     assert summary["arrangements"] == 4 and summary["bad_lines"] == 1

@@ -11,8 +11,9 @@ Content-Security-Policy forbids any network request.
 Layout, for a commissioner reading it: the verdict and the counts first, then
 the charts, then sortable tables, then one anchored card per result with its
 clause, layer, flexibility status, the local reason and national value when
-varied, the missing facts when unknown, and a "why" with the `explain`
-command to run.
+varied, the missing facts when unknown, and why it failed: the deciding
+condition with the values read and what would make it pass, the conditions
+and operands folded beneath. No report asks its reader to run a command.
 
 The templates are in templates/ (jinja2, autoescaped); this module turns the
 JSON into plain view data (formatted numbers, chart geometry, anchors).
@@ -22,11 +23,9 @@ from __future__ import annotations
 
 import math
 import re
-import shlex
 from collections import Counter, defaultdict
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
-from pathlib import PurePosixPath
 from typing import Any, Iterable
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
@@ -297,43 +296,6 @@ def histogram(amounts: list[Decimal]) -> dict | None:
             "biggest": biggest, "count": len(amounts)}
 
 
-# ---------------------------------------------------------------- explain commands
-
-def _explain_options(layers: list[dict]) -> list[str]:
-    """--rules / --local for `explain`, inferred from the layer files of the check."""
-    national = [PurePosixPath(l["file"]) for l in layers if l.get("file") and not l.get("icb")]
-    local = [PurePosixPath(l["file"]) for l in layers if l.get("file") and l.get("icb")]
-    options: list[str] = []
-    root = None
-    if national:
-        parents = {p.parent for p in national}
-        if len(parents) == 1:
-            (parent,) = parents
-            root = parent.parent if parent.name == "national" else parent
-        if root is not None and str(root) != _SHIPPED_ROOT:
-            options += ["--rules", str(root)]
-    for path in local:
-        home = PurePosixPath(_SHIPPED_ROOT if root is None else str(root)) / "local"
-        if path.parent != home:
-            options += ["--local", str(path)]
-    return options
-
-
-def explain_command(rule_id: str, arrangement: str, subject: str | None,
-                    options: Iterable[str] = ()) -> str:
-    words = ["contract-rules", "explain", rule_id, "--arrangement", arrangement,
-             *(["--subject", subject] if subject else []), *options]
-    return " ".join(shlex.quote(w) for w in words)
-
-
-def line_commands(arrangement_id: str, line: Any, population: str | None, rule_id: str,
-                  subject: str | None, options: Iterable[str] = ()) -> list[str]:
-    """Take one arrangement out of a population file, then explain a result of it."""
-    single = f"{arrangement_id}.json"
-    extract = f"sed -n '{line}p' {shlex.quote(population or 'POPULATION.jsonl')} > {shlex.quote(single)}"
-    return [extract, explain_command(rule_id, single, subject, options)]
-
-
 # ---------------------------------------------------------------- templates
 
 @lru_cache(maxsize=1)
@@ -342,7 +304,7 @@ def _environment() -> Environment:
                       undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True,
                       keep_trailing_newline=True)
     env.filters.update(money=money, number=number, outcome_label=outcome_label, plain=_plain,
-                       show_value=show_value, sort_key=_sort_key, shell_quote=shlex.quote)
+                       show_value=show_value, sort_key=_sort_key)
     env.globals.update(FLEXIBILITY_LABELS=FLEXIBILITY_LABELS, OUTCOMES=OUTCOMES, version=version())
     return env
 
@@ -356,7 +318,6 @@ def _render(template: str, **data: Any) -> str:
 def check_view(document: dict) -> dict:
     """The view data of a check page, from the results JSON."""
     anchors = _Anchors()
-    options = _explain_options(document.get("layers", []))
     arrangements = []
     result_rows = []
     value_rows = []
@@ -376,12 +337,9 @@ def check_view(document: dict) -> dict:
         for result in arrangement.get("results", []):
             rule, subject, outcome = result["id"], result["subject"], result["outcome"]
             card = anchors("result", arr_id, rule, subject)
-            command = explain_command(rule, arrangement.get("source") or "FILE", subject,
-                                      [*options, "--as-of", arrangement["as_of"]]
-                                      if arrangement.get("as_of") else options)
             row = {"warnings": [], "reason": None, "provisional": None, "because": None, "national": {},
-                   "missing": [], "title": None, **result, "anchor": card, "arrangement": arr_id, "arrangement_anchor": section,
-                   "command": command, "rank": OUTCOMES.index(outcome) if outcome in OUTCOMES else 9,
+                   "missing": [], "title": None, "why": None, **result, "anchor": card, "arrangement": arr_id,
+                   "arrangement_anchor": section, "rank": OUTCOMES.index(outcome) if outcome in OUTCOMES else 9,
                    "warning": result.get("severity") == "warning"}
             results.append(row)
             result_rows.append(row)
@@ -590,7 +548,7 @@ def impact_view(summary: dict, changed: list[dict]) -> dict:
                 "before_sort": _sort_key(change.get("before")) if is_value else str(change.get("before")),
                 "after_sort": _sort_key(change.get("after")) if is_value else str(change.get("after")),
                 "cls": "" if is_value else _transition_class(f"{change.get('before')} -> {change.get('after')}"),
-                "commands": _impact_commands(item, change, population, variation),
+                "why_before": change.get("why_before"), "why_after": change.get("why_after"),
             })
     return {"summary": summary, "population": population, "variation": variation,
             "transition_rows": transition_rows, "transition_totals": totals.most_common(),
@@ -606,11 +564,6 @@ def _direction(value: Any) -> str:
     return "" if amount is None or amount == 0 else "up" if amount > 0 else "down"
 
 
-def _impact_commands(item: dict, change: dict, population: str | None, variation: str | None) -> list[str]:
-    return line_commands(item["id"], item.get("line"), population, change["id"], change["subject"],
-                         ["--local", variation or "VARIATION.rules"])
-
-
 def render_impact(summary: dict, changed: list) -> str:
     items = [c.as_json() if hasattr(c, "as_json") else c for c in changed]
     return _render("impact.html.j2", **impact_view(summary, items))
@@ -622,11 +575,11 @@ def render_impact(summary: dict, changed: list) -> str:
 MAX_CHART_REQUIREMENTS = 30
 
 
-def population_check_view(summary: dict, rows: list[tuple], options: list[str],
+def population_check_view(summary: dict, rows: list[tuple],
                           terms: dict[str, tuple] | None = None) -> dict:
     """`summary` is the JSON summary of `check --population`; `rows` are the
-    arrangements that do not pass: (id, line, outcome, failing ids, unknown ids);
-    `terms` the title and clause of each requirement they miss."""
+    arrangements that do not pass: (id, line, outcome, failing ids, unknown ids,
+    {requirement id: why}); `terms` the title and clause of each requirement they miss."""
     terms = terms or {}
     anchors = _Anchors()
     population = summary.get("population")
@@ -643,15 +596,13 @@ def population_check_view(summary: dict, rows: list[tuple], options: list[str],
                           for r in requirement_rows[:MAX_CHART_REQUIREMENTS]],
                          ("fail", "unknown")) if requirement_rows else None
     arrangement_rows = []
-    for arrangement_id, line, outcome, failing_ids, unknown_ids in rows[:MAX_CHANGE_ROWS]:
-        first = (failing_ids or unknown_ids or ("",))[0]
+    for arrangement_id, line, outcome, failing_ids, unknown_ids, whys in rows[:MAX_CHANGE_ROWS]:
         arrangement_rows.append({
             "id": arrangement_id, "line": line, "outcome": outcome,
             "anchor": anchors("arrangement", arrangement_id, str(line)),
             "failing": [(rule, requirement_anchor.get(rule, "")) for rule in failing_ids],
             "unknown": [(rule, requirement_anchor.get(rule, "")) for rule in unknown_ids],
-            "why": first, "commands": line_commands(arrangement_id, line, population, first, None, options)
-            if first else []})
+            "whys": [(rule, whys[rule]) for rule in (*failing_ids, *unknown_ids) if rule in whys]})
     outcomes = summary.get("outcomes", {})
     return {"summary": summary, "population": population, "outcomes": outcomes,
             "outcome_counts": [(o, outcomes.get(o, 0)) for o in OUTCOMES if o != "not_applicable"],
@@ -661,10 +612,10 @@ def population_check_view(summary: dict, rows: list[tuple], options: list[str],
             "truncated": len(rows) > len(arrangement_rows)}
 
 
-def render_population_check(summary: dict, rows: list[tuple], options: list[str],
+def render_population_check(summary: dict, rows: list[tuple],
                             terms: dict[str, tuple] | None = None) -> str:
-    return _render("population.html.j2", **population_check_view(summary, rows, options, terms))
+    return _render("population.html.j2", **population_check_view(summary, rows, terms))
 
 
 __all__ = ["render_check", "render_vary_check", "render_impact", "render_population_check", "anchor",
-           "money", "number", "explain_command", "line_commands"]
+           "money", "number"]
