@@ -188,6 +188,8 @@ class Evaluator:
                 keys = compiled.key_collection(env)
                 if type(keys) is Unknown:
                     continue
+                if isinstance(keys, (frozenset, set)):  # a set's order is the hash seed's
+                    keys = sorted(keys, key=str)
                 for key in keys:
                     env.bindings[scope.key_variable] = key
                     yield self.value(define, self.value_id(report.id, scope.key_variable, key),
