@@ -2,14 +2,16 @@
 
 Input: a `SourceFile`. Output: `Parsed(tree, comments, diagnostics)`.
 Diagnostics: E-SYNTAX-001 (unexpected token, with what would be valid),
-E-SYNTAX-002 (unexpected character), E-SYNTAX-003 (unexpected end of file).
+E-SYNTAX-002 (unexpected character), E-SYNTAX-003 (the file, or a
+declaration, ends before the declaration is complete).
 
 This is the only module that loads the grammar. The analysed grammar is
 kept between runs in the user's cache (`cache.py`) as JSON data, never a
-pickle: lark's own `cache=` unpickles its file before checking it. After a syntax error the
-parser goes on: it splits the file at declarations that start a line and
-parses each piece on its own, so one run reports an error per broken
-declaration, not only the first.
+pickle (lark's own `cache=` unpickles its file before checking it). After a
+syntax error the parser goes on: it splits the file at declarations that
+start a line and parses each piece on its own (as a text of its own, so
+recovery is linear in the file's size), so one run reports an error per
+broken declaration, not only the first.
 
 >>> from rules_engine.source import SourceFile
 >>> parsed = parse(SourceFile("x.rules", 'national contract x "X"\\nparameter a: count = 1\\n'))
@@ -152,7 +154,11 @@ def _store_cached(key: str, parser: lark.Lark) -> None:
     from lark.lexer import TerminalDef
     data, memo = parser.memo_serialize([TerminalDef, Rule])
     data["options"] = {k: v for k, v in data["options"].items() if k not in _LOAD_ALLOWED_OPTIONS}
-    cache.store(CACHE_NAME, key, {"data": _to_json(data), "memo": _to_json(memo)})
+    try:
+        value = {"data": _to_json(data), "memo": _to_json(memo)}
+    except TypeError:  # a lark whose saved parser holds more than JSON can say: no cache
+        return
+    cache.store(CACHE_NAME, key, value)
 
 
 @functools.lru_cache(maxsize=1)

@@ -226,3 +226,16 @@ def test_the_json_encoding_gives_back_lark_data_exactly():
     data["options"].pop("lexer_callbacks")
     assert json.loads(json.dumps(_to_json(data)), object_hook=_from_json) == data
     assert json.loads(json.dumps(_to_json(memo)), object_hook=_from_json) == memo
+
+
+def test_a_parser_json_cannot_hold_is_not_cached_and_still_works(cache_home, monkeypatch):
+    from rules_engine import parser as parser_module
+    real = parser_module._to_json
+
+    def refuse(value):
+        if isinstance(value, dict) and "__type__" in value and value["__type__"] == "Lark":
+            raise TypeError("cannot cache a frozenset")
+        return real(value)
+    monkeypatch.setattr(parser_module, "_to_json", refuse)
+    assert _parser.__wrapped__().parse(default_sources()[0].text, start="start")
+    assert not entry(cache_home).exists()
