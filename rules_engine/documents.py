@@ -175,6 +175,29 @@ def read_yaml(source: SourceFile, what: str, code: str) -> Any:
                                        source.span(0, 0))]) from None
 
 
+def preview(value: Any, width: int = 40) -> str:
+    """A short text for a value in a message: one level of a mapping or list
+    (nothing recursive, however deep the value), clipped to `width`."""
+    if isinstance(value, dict):
+        inner = ", ".join(f"{key}: {_shallow(item)}" for key, item in list(value.items())[:4])
+        text = "{" + inner + (", ..." if len(value) > 4 else "") + "}"
+    elif isinstance(value, (list, tuple)):
+        inner = ", ".join(_shallow(item) for item in list(value)[:6])
+        text = "[" + inner + (", ..." if len(value) > 6 else "") + "]"
+    else:
+        text = str(value)
+    return text if len(text) <= width else text[:width - 3] + "..."
+
+
+def _shallow(value: Any) -> str:
+    if isinstance(value, dict):
+        return "{...}" if value else "{}"
+    if isinstance(value, (list, tuple)):
+        return "[...]" if value else "[]"
+    text = str(value)
+    return text if len(text) <= 20 else text[:17] + "..."
+
+
 # ------------------------------------------------------------- JSON lines
 
 #: A JSON string, or one bracket: what a depth scan has to tell apart.

@@ -38,6 +38,7 @@ from typing import Any, Iterable
 import attrs
 
 from .diagnostics import Diagnostic, InvalidInput, did_you_mean, render_all
+from .documents import preview
 from .pipeline import Engine, source_lookup
 from .reports.json_report import value_json
 from .schema import Arrangement, date_from_text, read_yaml_file, validate_document
@@ -167,7 +168,7 @@ def _case_problems(source: SourceFile, raw: dict, is_document: bool) -> list[Dia
         if key not in raw:
             problems.append(_problem(source, raw, None, f"the scenario has no `{key}`"))
     if "as_of" in raw and raw["as_of"] is not None and _scenario_date(raw["as_of"]) is None:
-        problems.append(_problem(source, raw, "as_of", f"`as_of` should be a date, not `{raw['as_of']}`",
+        problems.append(_problem(source, raw, "as_of", f"`as_of` should be a date, not `{preview(raw['as_of'])}`",
                                  code="E-FACT-004", at_value=True,
                                  hint="dates are written YYYY-MM-DD, a real day of the month, "
                                  "e.g. 2025-06-01"))
@@ -219,13 +220,13 @@ def _outcome_problems(source: SourceFile, node: dict, key: str) -> list[Diagnost
     value = node[key]
     if isinstance(value, str) and value in OUTCOMES:
         return []
-    hint = did_you_mean(str(value), OUTCOMES)
-    return [_problem(source, node, key, f"`{value}` is not an outcome", code="E-SCENARIO-003",
+    hint = did_you_mean(value, OUTCOMES) if isinstance(value, str) else None
+    return [_problem(source, node, key, f"`{preview(value)}` is not an outcome", code="E-SCENARIO-003",
                      at_value=True, hint=(hint + " " if hint else "") + "outcomes: " + ", ".join(OUTCOMES))]
 
 
 def _finite(value) -> Decimal | None:
-    if isinstance(value, bool):
+    if isinstance(value, bool) or not isinstance(value, (int, float, str, Decimal)):
         return None
     if isinstance(value, float) and not math.isfinite(value):
         return None
@@ -242,7 +243,7 @@ def _number_problems(source: SourceFile, item: dict) -> list[Diagnostic]:
     looks_numeric = isinstance(value, (int, float)) and not isinstance(value, bool) or (
         isinstance(value, str) and value.strip().lower().lstrip("+-") in ("nan", "inf", "infinity"))
     if looks_numeric and _finite(value) is None:
-        problems.append(_problem(source, item, "value", f"the expected value `{value}` is not a finite number",
+        problems.append(_problem(source, item, "value", f"the expected value `{preview(value)}` is not a finite number",
                                  code="E-SCENARIO-005", at_value=True,
                                  hint="expect a number, an amount as text (\"1234.50\"), or null for "
                                  "a value that cannot be computed"))
@@ -250,7 +251,7 @@ def _number_problems(source: SourceFile, item: dict) -> list[Diagnostic]:
         tolerance = _finite(item["tolerance"])
         if tolerance is None or tolerance < 0:
             problems.append(_problem(source, item, "tolerance",
-                                     f"the tolerance `{item['tolerance']}` is not a finite number of "
+                                     f"the tolerance `{preview(item['tolerance'])}` is not a finite number of "
                                      "0 or more", code="E-SCENARIO-005", at_value=True,
                                      hint="write the largest difference allowed, e.g. `tolerance: 0.01`"))
     return problems

@@ -29,7 +29,7 @@ from . import nodes as n
 from . import typesys as t
 from .diagnostics import Diagnostic, InvalidInput, did_you_mean, one_of
 from .inputs import read_text
-from .documents import json_line, json_position, read_yaml
+from .documents import json_line, json_position, preview, read_yaml
 from .source import SourceFile, Span
 from .values import FactList, FactRecord, child_path, normalise_ranges, path_parts, spell_path
 
@@ -519,9 +519,9 @@ def _leaf(type_: t.Type) -> Validator:
         def check_enum(raw, path, problems):
             if isinstance(raw, str) and raw in members:
                 return str(raw)
+            suggestion = did_you_mean(raw, members) if isinstance(raw, str) else None
             problems.add(path, "E-FACT-003", f"`{_clip(raw)}` is not a valid {type_.name} at "
-                         f"`{_show(path)}`", hint=(did_you_mean(str(raw), members) or "") +
-                         (" " if did_you_mean(str(raw), members) else "") +
+                         f"`{_show(path)}`", hint=(suggestion + " " if suggestion else "") +
                          f"valid names: {one_of(type_.members, 30)}")
             return _MISSING
         return check_enum
@@ -670,8 +670,7 @@ def _kind_of(raw) -> str:
 
 
 def _clip(raw) -> str:
-    text = str(raw)
-    return text if len(text) <= 40 else text[:37] + "..."
+    return preview(raw)
 
 
 # -------------------------------------------------------------- reading files

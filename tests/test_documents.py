@@ -349,3 +349,23 @@ def test_field_problems_of_a_population_line_name_their_column(fixture_engine):
     (d,) = raised.value.diagnostics
     assert (d.code, d.path, d.span.line, d.span.column, d.span.end_column) == (
         "E-FACT-001", "pcn.sise", 3, line.index('"sise"') + 1, line.index('"sise"') + 7)
+
+
+def test_a_deep_value_in_a_field_is_reported_without_recursion(engine):
+    """A value nested to just within the limit, where a text or a name is
+    expected, is described shallowly, even with most of the stack in use."""
+    import sys
+    depth = 197  # with the top-level mapping and `pcn`, 199 levels
+    text = ("as_of: 2025-06-01\npcn:\n  code: " + "{a: " * depth + "1" + "}" * depth +
+            "\n  population_exception: " + "[" * depth + "]" * depth + "\n")
+
+    def nested(levels):
+        if levels:
+            return nested(levels - 1)
+        with pytest.raises(InvalidInput) as raised:
+            load(engine, text)
+        return raised.value.diagnostics
+    diagnostics = nested(sys.getrecursionlimit() - 300)
+    assert [(d.code, d.path) for d in diagnostics] == [
+        ("E-FACT-002", "pcn.code"), ("E-FACT-003", "pcn.population_exception")]
+    assert "`{a: {...}}`" in diagnostics[0].message

@@ -133,3 +133,16 @@ def test_an_interrupted_check_of_files_exits_130(monkeypatch, capsys):
     monkeypatch.setattr(Engine, "check_files", stop)
     assert main(["check", str(ROOT / "examples" / "pcn-passing.yaml")]) == 130
     assert "interrupted" in capsys.readouterr().err
+
+
+def test_an_interrupted_html_page_says_so():
+    from rules_engine.reports.html_report import render_impact, render_population_check
+    summary = {"arrangements": 3, "outcomes": {"pass": 3}, "failing_requirements": {},
+               "unknown_requirements": {}, "bad_lines": 0, "interrupted": True, "lines_read": 3,
+               "population": "p.jsonl"}
+    assert "interrupted (Ctrl-C) after line 3 of the population" in render_population_check(summary, [], [])
+    impact_summary = {"arrangements": 3, "changed": 0, "bad_lines": 0, "transitions": {}, "values": {},
+                      "population": "p.jsonl", "variation": "v.rules", "interrupted": True, "lines_read": 3}
+    assert "interrupted (Ctrl-C) after line 3" in render_impact(impact_summary, [])
+    summary.pop("interrupted")
+    assert "interrupted" not in render_population_check(summary, [], [])
