@@ -138,6 +138,9 @@ class InvalidInput(Exception):
         self.diagnostics = tuple(sorted(diagnostics, key=lambda d: d.sort_key))
         super().__init__("\n".join(d.message for d in self.diagnostics))
 
+    def __reduce__(self):  # pickled whole between processes (population runs)
+        return (type(self), (self.diagnostics,))
+
 
 def did_you_mean(name: str, candidates: Iterable[str]) -> str | None:
     """A 'did you mean' phrase for the closest candidates, or None."""

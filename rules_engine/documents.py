@@ -380,7 +380,13 @@ def _too_long(origin: str, number: int, limit: int) -> Diagnostic:
 
 
 def population_lines(path: str | Path) -> Iterator[Line]:
-    """The lines of a population file (see `read_lines`); a file that is not a
-    regular one, or cannot be opened, raises InvalidInput (`inputs.open_input`)."""
-    with open_input(path, "E-FACT-006") as handle:
-        yield from read_lines(handle, str(path))
+    """The lines of a population file (see `read_lines`). A file that is not a
+    regular one, or cannot be opened, raises InvalidInput (`inputs.open_input`)
+    here, at the call, not when the first line is asked for."""
+    handle = open_input(path, "E-FACT-006")
+    return _closing_lines(handle, str(path))
+
+
+def _closing_lines(handle: BinaryIO, origin: str) -> Iterator[Line]:
+    with handle:
+        yield from read_lines(handle, origin)

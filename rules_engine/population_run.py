@@ -69,9 +69,15 @@ def remember(spec: EngineSpec, engine: Engine) -> None:
 
 
 def chunks(path: Path, size: int = CHUNK_LINES) -> Iterator[list[Line]]:
-    """The population's non-blank lines (`documents.population_lines`) in chunks."""
+    """The population's non-blank lines (`documents.population_lines`) in
+    chunks. The file is opened at the call, so that a file that cannot be read
+    is reported here, before any worker starts."""
+    return _chunked(population_lines(path), size)
+
+
+def _chunked(lines: Iterator[Line], size: int) -> Iterator[list[Line]]:
     chunk: list[Line] = []
-    for line in population_lines(path):
+    for line in lines:
         chunk.append(line)
         if len(chunk) >= size:
             yield chunk

@@ -369,3 +369,28 @@ def test_a_deep_value_in_a_field_is_reported_without_recursion(engine):
     assert [(d.code, d.path) for d in diagnostics] == [
         ("E-FACT-002", "pcn.code"), ("E-FACT-003", "pcn.population_exception")]
     assert "`{a: {...}}`" in diagnostics[0].message
+
+
+@pytest.mark.parametrize("command", ["check", "impact"])
+def test_a_population_that_is_no_regular_file_is_refused_before_workers_start(tmp_path, command):
+    """With --jobs 2 the refusal used to reach a worker, which could not
+    unpickle it: a traceback and a run that never ended."""
+    import os
+    import subprocess
+    import sys
+    fifo = tmp_path / "population.jsonl"
+    os.mkfifo(fifo)
+    args = (["check", "--population", str(fifo)] if command == "check" else
+            ["impact", "--population", str(fifo), "--variation",
+             str(GOLDEN / "fixture" / "local" / "rural.rules")])
+    result = subprocess.run([sys.executable, "-m", "rules_engine", *args, "--rules", FIXTURE,
+                             "--jobs", "2"], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 2 and "[E-INPUT-001]" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_invalid_input_crosses_processes_whole():
+    import pickle
+    from rules_engine.diagnostics import Diagnostic
+    error = InvalidInput([Diagnostic("E-FACT-006", "line 3 is not valid JSON", None)])
+    assert pickle.loads(pickle.dumps(error)).diagnostics == error.diagnostics
