@@ -28,6 +28,7 @@ from typing import Any, Callable
 import attrs
 
 from . import nodes as n
+from . import recursion
 from .nodes import walk
 from . import typesys as t
 from .layers import Program, table_keys, value_on
@@ -184,17 +185,28 @@ class Compiler:
 
     def is_static(self, node) -> bool:
         """Whether `node` reads nothing an arrangement gives: only parameters,
-        tables, members, the date, constant definitions and known keys."""
-        known = self.static_nodes.get(id(node))
-        if known is None:
-            if isinstance(node, n.Quantified):
-                known = False
-            elif isinstance(node, n.Name) and id(node) in self.names:
-                known = self.static_name(self.names[id(node)])
+        tables, members, the date, constant definitions and known keys.
+        Worked out bottom-up with an explicit stack (a long chain costs no
+        recursion)."""
+        memo = self.static_nodes
+        known = memo.get(id(node))
+        if known is not None:
+            return known
+        stack = [(node, False)]
+        while stack:
+            item, ready = stack.pop()
+            if id(item) in memo:
+                continue
+            if isinstance(item, n.Quantified):
+                memo[id(item)] = False
+            elif isinstance(item, n.Name) and id(item) in self.names:
+                memo[id(item)] = self.static_name(self.names[id(item)])
+            elif ready:
+                memo[id(item)] = all(memo[id(child)] for child in n.children(item))
             else:
-                known = all(self.is_static(child) for child in n.children(node))
-            self.static_nodes[id(node)] = known
-        return known
+                stack.append((item, True))
+                stack.extend((child, False) for child in n.children(item))
+        return memo[id(node)]
 
     def static_name(self, resolved) -> bool:
         if resolved.kind in ("param", "table", "member", "as_of"):
@@ -585,42 +597,61 @@ class Compiler:
         return negate
 
     def c_Arithmetic(self, node):
-        left, right = self.expr(node.left), self.expr(node.right)
+        """A chain `a + b - c ...` becomes one closure that works along it in a
+        loop: the same order of reads, the same unknowns, as nested pairs."""
+        spine = n.chain(node)
+        if len(spine) == 1:
+            return self._binary(self.expr(node.left), self.expr(node.right), self.operation(node),
+                                node.operator == "/")
+        first = self.expr(spine[-1].left)
+        steps = tuple((self.operation(link), self.expr(link.right)) for link in reversed(spine))
+
+        def along(env):
+            a = first(env)
+            for operation, right in steps:
+                b = right(env)
+                if type(a) is Unknown or type(b) is Unknown:
+                    a = merge_unknown(a, b)
+                else:
+                    a = operation(a, b)
+            return a
+        return along
+
+    def operation(self, node) -> Callable[[Any, Any], Any]:
+        """What one arithmetic node does with two known values."""
         op = node.operator
         left_type, right_type = self.types[id(node.left)], self.types[id(node.right)]
         where = f"{node.span.file}:{node.span.line}:{node.span.column}"
         if isinstance(left_type, t.TimeOfDay):
             if isinstance(right_type, t.TimeOfDay):
-                return self._binary(left, right, lambda a, b: Decimal(a - b))
+                return lambda a, b: Decimal(a - b)
             sign = 1 if op == "+" else -1
-            return self._binary(left, right, lambda a, b: _clock_add(a, sign * int(b), where))
+            return lambda a, b: _clock_add(a, sign * int(b), where)
         if isinstance(left_type, t.Date):
             if isinstance(right_type, t.Date):
-                return self._binary(left, right, lambda a, b: Decimal((a - b).days))
+                return lambda a, b: Decimal((a - b).days)
             sign = 1 if op == "+" else -1
             if right_type.unit == t.MONTH:
-                return self._binary(left, right, lambda a, b: add_months(a, sign * int(b)))
-            return self._binary(left, right, lambda a, b: a + dt.timedelta(days=sign * int(b)))
+                return lambda a, b: add_months(a, sign * int(b))
+            return lambda a, b: a + dt.timedelta(days=sign * int(b))
         if op == "+":
-            return self._binary(left, right, operator.add)
+            return operator.add
         if op == "-":
-            return self._binary(left, right, operator.sub)
+            return operator.sub
         if op == "*":
-            return self._binary(left, right, operator.mul)
+            return operator.mul
 
-        def divide(env):
-            a, b = left(env), right(env)
-            if type(a) is Unknown or type(b) is Unknown:
-                return merge_unknown(a, b)
+        def divide(a, b):
             if b == 0:
                 return Unknown(frozenset((f"division by zero at {where}",)))
             return (a if type(a) is Decimal else Decimal(a)) / b
         return divide
 
     @staticmethod
-    def _binary(left, right, operation):
+    def _binary(left, right, operation, divides: bool = False):
         constant = getattr(right, "constant", _MISSING)
-        if constant is not _MISSING and type(constant) is not Unknown:
+        if constant is not _MISSING and type(constant) is not Unknown and not (
+                divides and constant == 0):
             def binary_constant(env):
                 a = left(env)
                 if type(a) is Unknown:
@@ -683,30 +714,33 @@ class Compiler:
         return self._binary(self.expr(node.left), self.expr(node.right), op)
 
     def c_Logic(self, node):
-        left, right = self.expr(node.left), self.expr(node.right)
+        """`a and b and c ...` (or a chain of `or`): one closure that tries each
+        side in turn and stops at the first that decides; Kleene logic for
+        unknowns, as nested pairs would give."""
+        spine = n.chain(node)
+        sides = [self.expr(spine[-1].left)] + [self.expr(link.right) for link in reversed(spine)]
+        deciding, neutral = (False, True) if node.operator == "and" else (True, False)
         if self.fold:
             # A side that is known when compiling may decide, or drop out.
-            deciding, neutral = (False, True) if node.operator == "and" else (True, False)
-            for side, other in ((left, right), (right, left)):
-                constant = getattr(side, "constant", _MISSING)
-                if constant is deciding:
-                    return _literal(deciding)
-                if constant is neutral:
-                    return other
-        if node.operator == "and":
-            def conjunction(env):
-                a = left(env)
-                if a is False:
-                    return False
-                return kleene_and(a, right(env))
-            return conjunction
+            constants = [getattr(side, "constant", _MISSING) for side in sides]
+            if any(c is deciding for c in constants):
+                return _literal(deciding)
+            sides = [side for side, c in zip(sides, constants) if c is not neutral]
+            if not sides:
+                return _literal(neutral)
+        if len(sides) == 1:
+            return sides[0]
+        combine = kleene_and if node.operator == "and" else kleene_or
+        first, rest = sides[0], tuple(sides[1:])
 
-        def disjunction(env):
-            a = left(env)
-            if a is True:
-                return True
-            return kleene_or(a, right(env))
-        return disjunction
+        def logic(env):
+            a = first(env)
+            for side in rest:
+                if a is deciding:
+                    return a
+                a = combine(a, side(env))
+            return a
+        return logic
 
     def c_Not(self, node):
         operand = self.expr(node.operand)
@@ -877,6 +911,7 @@ _MISSING = _Missing()
 
 
 def compile_program(program: Program, fold: bool = True) -> CompiledProgram:
+    recursion.ensure()  # compiling, and evaluating what it gives, recurse per level and definition
     return Compiler(program, fold).compile()
 
 

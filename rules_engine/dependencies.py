@@ -19,7 +19,7 @@ Chain(length=3, next='b')
 
 from __future__ import annotations
 
-from typing import Mapping, Set
+from typing import Callable, Mapping, Set
 
 import attrs
 
@@ -68,9 +68,11 @@ class Chain:
     next: str | None
 
 
-def chain_lengths(graph: Graph) -> dict[str, Chain]:
+def chain_lengths(graph: Graph, weight: Callable[[str, str], int] | None = None) -> dict[str, Chain]:
     """The longest chain from every term of an acyclic graph (terms on a
-    cycle, which the cycle check reports, are left out)."""
+    cycle, which the cycle check reports, are left out). Each term counts
+    one; with `weight`, a chain's length is instead the sum of
+    `weight(reader, read)` along it (a term that reads nothing is 0)."""
     readers: dict[str, set[str]] = {name: set() for name in graph}
     waiting: dict[str, int] = {}
     for name, reads in graph.items():
@@ -82,11 +84,12 @@ def chain_lengths(graph: Graph) -> dict[str, Chain]:
     chains: dict[str, Chain] = {}
     while ready:
         name = ready.pop()
-        best: Chain = Chain(1, None)
+        best: Chain = Chain(1 if weight is None else 0, None)
         for dep in sorted(graph[name]):
             known = chains.get(dep)
-            if known is not None and known.length + 1 > best.length:
-                best = Chain(known.length + 1, dep)
+            step = 1 if weight is None else weight(name, dep)
+            if known is not None and known.length + step > best.length:
+                best = Chain(known.length + step, dep)
         chains[name] = best
         for reader in readers[name]:
             waiting[reader] -= 1

@@ -150,5 +150,6 @@ def overridden(**settings: int) -> Iterator[Limits]:
 def describe(limit: Limit, value: int | None = None) -> str:
     """How a breach's hint names the limit and how to raise it."""
     value = current().__getattribute__(limit.name) if value is None else value
-    return (f"the limit `{limit.name}` is {value:,} {limit.unit}; "
+    shown = f"{value}" if limit.unit == "year" else f"{value:,} {limit.unit}"
+    return (f"the limit `{limit.name}` is {shown}; "
             f"raise it with `--limit {limit.name}=N` if this input is genuine")

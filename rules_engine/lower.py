@@ -5,7 +5,9 @@ diagnostics)`; `layer` is None when the file has syntax errors.
 Diagnostics: E-SYNTAX-004 (clause not allowed here), E-SYNTAX-005 (clause
 given twice), E-SYNTAX-006 (a needed clause is missing), E-SYNTAX-007
 (malformed literal), E-SYNTAX-008 (a national-only declaration in a local
-layer, or the reverse).
+layer, or the reverse), E-LIMIT-004 (an expression nested deeper than
+`max_expression_depth`), E-LIMIT-007 (a number with more digits than
+`max_number_digits`), E-LIMIT-008 (a date outside 1900..`max_year`).
 
 Besides the parser, this is the only module that imports Lark. Clauses, which
 the grammar accepts in any order, become named fields here, so that later
@@ -18,8 +20,9 @@ import datetime as dt
 from decimal import Decimal
 
 import attrs
-from lark import Token, Transformer, v_args
+from lark import Token, Transformer, Tree, v_args
 
+from . import limits, recursion
 from . import nodes as n
 from .diagnostics import Diagnostic
 from .parser import Parsed, parse
@@ -59,6 +62,16 @@ _ALLOWED = {
     "add row": {"because", "note"},
 }
 _REPEATABLE = {"dated_value", "row", "warn", "note"}
+
+#: The parse-tree rules that are expressions, each a level of nesting.
+_EXPRESSIONS = frozenset((
+    "if_expr", "quantified", "or_expr", "and_expr", "not_expr", "compare", "member", "not_member",
+    "covers", "within", "add", "subtract", "multiply", "divide", "negate", "field", "index", "call",
+    "set_literal"))  # names and literals are no level: `not true` nests one level deep
+#: Left-associative operators: `a + b - c + ...` is a chain, one level however
+#: long (later stages walk a chain in a loop), not a nesting.
+_CHAINS = {"add": "sum", "subtract": "sum", "multiply": "product", "divide": "product",
+           "and_expr": "and", "or_expr": "or"}
 _SEVERITIES = ("error", "warning")
 # Placeholders for a date or a time that was reported as malformed, so that
 # the checks built on them (a period or an interval ending before it starts)
@@ -75,6 +88,67 @@ class _Lowering(Transformer):
         super().__init__(visit_tokens=False)
         self.file = source
         self.diagnostics: list[Diagnostic] = []
+
+    def transform(self, tree):
+        """Bottom-up, like Lark's `Transformer.transform`, but with an explicit
+        stack: a tree of any depth lowers without recursion. Expressions
+        nested deeper than `max_expression_depth` are reported first (E-LIMIT-004)."""
+        self.check_depth(tree)
+        results: list = []
+        stack: list[tuple[object, bool]] = [(tree, False)]
+        while stack:
+            node, built = stack.pop()
+            if not isinstance(node, Tree):
+                results.append(node)
+            elif built:
+                count = len(node.children)
+                children = results[len(results) - count:]
+                del results[len(results) - count:]
+                results.append(self._call_userfunc(node, children))
+            else:
+                stack.append((node, True))
+                stack.extend((child, False) for child in reversed(node.children))
+        return results[0]
+
+    def check_depth(self, tree) -> None:
+        """How deeply each declaration's expressions nest, measured without
+        recursion; one E-LIMIT-004 per declaration that nests too deeply, at
+        the expression where the nesting passes the limit."""
+        limit = limits.current().max_expression_depth
+        depth: dict[int, int] = {}
+        crossing: dict[int, Tree] = {}  # id(tree) -> the first node below it past the limit
+        stack: list[tuple[Tree, bool]] = [(tree, False)]
+        while stack:
+            node, measured = stack.pop()
+            if not measured:
+                stack.append((node, True))
+                stack.extend((c, False) for c in reversed(node.children) if isinstance(c, Tree))
+                continue
+            family = _CHAINS.get(node.data)
+            deepest, first = 0, None
+            for index, child in enumerate(node.children):
+                if not isinstance(child, Tree):
+                    continue
+                level = depth.pop(id(child))
+                if index == 0 and family is not None and _CHAINS.get(child.data) == family:
+                    level -= 1  # the chain goes on at the same level
+                deepest = max(deepest, level)
+                if first is None:
+                    first = crossing.pop(id(child), None)
+                else:
+                    crossing.pop(id(child), None)
+            level = deepest + (1 if node.data in _EXPRESSIONS else 0)
+            depth[id(node)] = level
+            if first is None and node.data in _EXPRESSIONS and level > limit:
+                first = node
+            if first is not None:
+                crossing[id(node)] = first
+            if first is not None and node.data.endswith("_decl"):
+                self.error("E-LIMIT-004", f"this expression nests {level:,} levels deep, deeper "
+                           f"than the limit of {limit:,}", self.span(first.meta),
+                           hint="split it into definitions that each work out a part, or "
+                                + limits.describe(limits.BY_NAME["max_expression_depth"]))
+                del crossing[id(node)]
 
     # -- helpers -------------------------------------------------------------
 
@@ -130,29 +204,56 @@ class _Lowering(Transformer):
 
     # -- literals ------------------------------------------------------------
 
+    def decimal(self, digits: str, span: Span) -> Decimal:
+        """A number literal's value; more digits before the point than
+        `max_number_digits` is E-LIMIT-007 (the value is then 0)."""
+        limit = limits.current().max_number_digits
+        whole = digits.partition(".")[0].lstrip("0")
+        if len(whole) > limit:
+            self.error("E-LIMIT-007", f"this number has {len(whole):,} digits before the point, more "
+                       f"than the limit of {limit:,}", span,
+                       hint="no amount, count or rate in a contract is that large; "
+                            + limits.describe(limits.BY_NAME["max_number_digits"]))
+            return Decimal(0)
+        return Decimal(digits)
+
     @v_args(meta=True)
     def number(self, meta, children):
-        return n.Number(self.span(meta), Decimal(str(children[0]).replace("_", "")))
+        span = self.span(meta)
+        return n.Number(span, self.decimal(str(children[0]).replace("_", ""), span))
 
     @v_args(meta=True)
     def quantity(self, meta, children):
         value, unit = children
-        return n.Quantity(self.span(meta), Decimal(str(value).replace("_", "")), str(unit))
+        span = self.span(meta)
+        return n.Quantity(span, self.decimal(str(value).replace("_", ""), self.token_span(value)),
+                          str(unit))
 
     @v_args(meta=True)
     def money(self, meta, children):
         raw = str(children[0]).lstrip("£").strip().replace(",", "")
-        return n.Money(self.span(meta), Decimal(raw))
+        span = self.span(meta)
+        return n.Money(span, self.decimal(raw, span))
 
     @v_args(meta=True)
     def percent(self, meta, children):
-        return n.Percent(self.span(meta), Decimal(str(children[0])[:-1]) / 100)
+        span = self.span(meta)
+        return n.Percent(span, self.decimal(str(children[0])[:-1], span) / 100)
 
     @v_args(meta=True)
     def date(self, meta, children):
         return n.DateLiteral(self.span(meta), self.date_value(children[0]))
 
     def date_value(self, token):
+        """A date literal's value, or `_NOT_A_DATE` when it is refused: a year
+        outside 1900..`max_year` (E-LIMIT-008) or no real date (E-SYNTAX-007)."""
+        latest = limits.current().max_year
+        year = int(str(token)[:4])
+        if not limits.EARLIEST_YEAR <= year <= latest:
+            self.error("E-LIMIT-008", f"`{token}` is outside the dates a rule file may give "
+                       f"({limits.EARLIEST_YEAR} to {latest})", self.token_span(token),
+                       hint="check the year; " + limits.describe(limits.BY_NAME["max_year"]))
+            return _NOT_A_DATE
         try:
             return dt.date.fromisoformat(str(token))
         except ValueError:
@@ -605,6 +706,7 @@ def _kind(decl) -> str:
 def lower(source: SourceFile, parsed: Parsed | None = None) -> Lowered:
     """Parse (unless given the parse) and lower one rule file."""
     parsed = parsed if parsed is not None else parse(source)
+    recursion.ensure()
     lowering = _Lowering(source)
     diagnostics = list(parsed.diagnostics)
     comments = tuple(n.Comment(span, text) for span, text in parsed.comments)

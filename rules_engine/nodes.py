@@ -565,7 +565,35 @@ def children(expr: Expr):
 
 
 def walk(expr: Expr):
-    """Every node of an expression, parents first."""
-    yield expr
-    for child in children(expr):
-        yield from walk(child)
+    """Every node of an expression, parents first, in source order (without
+    recursion, so that a chain of any length can be walked)."""
+    stack = [expr]
+    while stack:
+        node = stack.pop()
+        yield node
+        stack.extend(reversed(tuple(children(node))))
+
+
+#: Operators that chain to the left at one level: `a + b - c`, `a * b / c`,
+#: `a and b and c`, `a or b or c` (see `chain`).
+CHAIN_FAMILIES = {"+": "+-", "-": "+-", "*": "*/", "/": "*/", "and": "and", "or": "or"}
+
+
+def chain(expr: "Arithmetic | Logic") -> list:
+    """The nodes down the left side of a left-associative chain, outermost
+    first: for `a + b - c`, [(a + b) - c, a + b]. The last one's `left` is the
+    chain's first operand. Later stages walk a chain in a loop, so a sum of a
+    thousand terms costs one level of recursion, not a thousand.
+
+    >>> s = Span("x", 1, 1, 1, 2)
+    >>> sum_ = Arithmetic(s, "-", Arithmetic(s, "+", Name(s, "a"), Name(s, "b")), Name(s, "c"))
+    >>> [node.operator for node in chain(sum_)]
+    ['-', '+']
+    """
+    family = CHAIN_FAMILIES[expr.operator]
+    spine = [expr]
+    while True:
+        left = spine[-1].left
+        if type(left) is not type(expr) or CHAIN_FAMILIES[left.operator] != family:
+            return spine
+        spine.append(left)

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import attrs
 
-from . import limits
+from . import limits, recursion
 from . import nodes as n
 from . import typesys as t
 from .dependencies import chain_lengths, chain_path, find_cycles
@@ -63,6 +63,10 @@ class _Checker:
         self.dependencies: dict[str, set[str]] = {}
         self.vary_reads: dict[int, set[str]] = {}  # id(VaryDecl) -> terms its value reads
         self.current: set[str] | None = None
+        # term name -> {term it reads: the deepest level of nesting it is read at}
+        self.read_levels: dict[str, dict[str, int]] = {}
+        self.current_levels: dict[str, int] | None = None
+        self.level = 0  # how many expressions enclose the one being checked
 
     # -- entry ---------------------------------------------------------------
 
@@ -92,7 +96,9 @@ class _Checker:
         for name, name_forms in forms.items():
             for form in name_forms:
                 self.current = self.dependencies.setdefault(name, set())
+                self.current_levels = self.read_levels.setdefault(name, {})
                 self.check_term(form.term)
+        self.current_levels = None
         self.check_local_variations()
         self.current = None
         self.check_cycles()
@@ -300,11 +306,32 @@ class _Checker:
                        related=(Related(self.term_span(path[-1]), f"the chain ends at `{path[-1]}`"),),
                        hint="work the value out in fewer steps (a sum over a list, a table), or "
                             + limits.describe(limits.BY_NAME["max_definition_chain"]))
+        if over:
+            return
+        # Working a value out nests each definition's expression inside the
+        # reader's, at the depth it is read: bounded by both limits together.
+        depths = chain_lengths(graph, lambda reader, read: self.read_levels.get(reader, {}).get(read, 1))
+        allowed = limits.current().max_expression_depth + 2 * limit
+        over = {name for name, chain in depths.items() if chain.length > allowed}
+        inner = {depths[name].next for name in over}
+        for name in sorted(over - inner):
+            path = chain_path(depths, name)
+            self.error("E-LIMIT-005", f"working out `{name}` nests expressions {depths[name].length:,} "
+                       f"levels deep through the {len(path):,} definitions and parameters it reads "
+                       f"({_show_path(path)}), more than the {allowed:,} the limits allow",
+                       self.term_span(name),
+                       related=(Related(self.term_span(path[-1]), f"the chain ends at `{path[-1]}`"),),
+                       hint="read other definitions near the top of an expression, or in fewer "
+                            "steps; the limit is `max_expression_depth` plus twice "
+                            "`max_definition_chain`: "
+                            + limits.describe(limits.BY_NAME["max_definition_chain"]))
 
     # -- expressions ---------------------------------------------------------
 
     def check(self, expr, scope: dict[str, t.Type], expected: t.Type | None = None) -> t.Type:
+        self.level += 1
         result = self._check(expr, scope, expected)
+        self.level -= 1
         self.types[id(expr)] = result
         return result
 
@@ -355,6 +382,8 @@ class _Checker:
         if kind in ("param", "table", "define"):
             if self.current is not None:
                 self.current.add(name)
+            if self.current_levels is not None and self.current_levels.get(name, 0) < self.level:
+                self.current_levels[name] = self.level
             self.names[id(expr)] = Resolved(kind, name)
             if kind == "table":
                 table = self.tables[name]
@@ -552,8 +581,18 @@ class _Checker:
         return operand
 
     def check_Arithmetic(self, expr: n.Arithmetic, scope, expected):
-        left = self.check(expr.left, scope)
-        right = self.check(expr.right, scope)
+        """A chain `a + b - c + ...` (or `a * b / c ...`) is walked in a loop
+        down its left side, so that its length costs no recursion."""
+        spine = n.chain(expr)
+        left = self.check(spine[-1].left, scope)
+        for node in reversed(spine):
+            right = self.check(node.right, scope)
+            left = self.arithmetic(node, left, right)
+            if node is not expr:
+                self.types[id(node)] = left
+        return left
+
+    def arithmetic(self, expr: n.Arithmetic, left: t.Type, right: t.Type) -> t.Type:
         if isinstance(left, t.Error) or isinstance(right, t.Error):
             return t.ERROR
         op = expr.operator
@@ -607,8 +646,12 @@ class _Checker:
         return t.BOOL
 
     def check_Logic(self, expr: n.Logic, scope, expected):
-        self.expect(expr.left, scope, t.BOOL, f"each side of `{expr.operator}`")
-        self.expect(expr.right, scope, t.BOOL, f"each side of `{expr.operator}`")
+        spine = n.chain(expr)  # `a and b and c ...` in a loop, as for arithmetic
+        self.expect(spine[-1].left, scope, t.BOOL, f"each side of `{expr.operator}`")
+        for node in reversed(spine):
+            self.expect(node.right, scope, t.BOOL, f"each side of `{expr.operator}`")
+            if node is not expr:
+                self.types[id(node)] = t.BOOL
         return t.BOOL
 
     def check_Not(self, expr, scope, expected):
@@ -704,6 +747,7 @@ def _literal_in_rate(expr, expected: t.Quantity, actual: t.Quantity) -> bool:
 
 def check_library(library: Library) -> Checked:
     """Type-check every term; raises InvalidInput with all problems found."""
+    recursion.ensure()
     checker = _Checker(library)
     checked = checker.run()
     if checker.diagnostics:
