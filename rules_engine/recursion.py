@@ -47,3 +47,8 @@ def ensure() -> int:
     if sys.getrecursionlimit() < want:
         sys.setrecursionlimit(want)
     return sys.getrecursionlimit()
+
+
+# At import too, so that the limit is in place before any caller records it
+# (a test harness that restores the limit after each test, say).
+ensure()
