@@ -10,11 +10,13 @@ order evaluation read them, ending in the outcome and the clause.
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import attrs
 
 from .compile import Env, TraceEvent
 from .diagnostics import Diagnostic, InvalidInput, did_you_mean
+from . import typesys as t
 from .pipeline import Engine
 from .reports.json_report import value_json
 from .schema import Arrangement
@@ -33,6 +35,8 @@ class Explanation:
     because: str | None
     missing: tuple[str, ...]
     events: tuple[TraceEvent, ...]
+    value_type: Any = attrs.field(default=None, eq=False)  # how the value and the reads are shown
+    types: Any = attrs.field(default=None, eq=False, repr=False)  # a name -> type lookup
 
     def compact(self) -> "Explanation":
         """Only the facts, parameters, rows and definitions that decided it,
@@ -69,6 +73,7 @@ def explain(engine: Engine, arrangement: Arrangement, rule_id: str, subject: str
     explanations = []
     day = engine.as_of_for(arrangement, as_of)
     compiled, evaluator = engine.program(day, arrangement.facts.get("icb"), traced=True)
+    types = _TypeOf(compiled.program.checked.term_types, engine.library.schema.root)
     for index, requirement in enumerate(compiled.program.requirements):
         if requirement.id != rule_id:
             continue
@@ -80,7 +85,8 @@ def explain(engine: Engine, arrangement: Arrangement, rule_id: str, subject: str
             env.bindings = dict(instance.bindings)
             r = evaluator.requirement(requirement, compiled.requirements[index], instance, env)
             explanations.append(Explanation(r.id, r.subject, r.outcome.value, None, r.clause, r.layer,
-                                            r.flexibility, r.because, r.missing, tuple(events)))
+                                            r.flexibility, r.because, r.missing, tuple(events),
+                                            None, types))
     for name, define in compiled.program.defines.items():
         report = define.term.report
         if report is None:
@@ -109,7 +115,7 @@ def explain(engine: Engine, arrangement: Arrangement, rule_id: str, subject: str
                                         compiled.program.checked.term_types[name])
                 explanations.append(Explanation(
                     value.id, value.subject, "value", value.value, value.clause, value.layer,
-                    value.flexibility, value.because, value.missing, tuple(events)))
+                    value.flexibility, value.because, value.missing, tuple(events), value.type, types))
     if subject and not explanations:
         raise InvalidInput([Diagnostic("E-NAME-001", f"`{rule_id}` has no result for subject "
                                        f"`{subject}`", None, path=subject)])
@@ -120,17 +126,19 @@ def render_explanation(explanations: list[Explanation], full: bool = False) -> s
     lines = []
     for e in explanations:
         e = e if full else e.compact()
-        head = f"{e.id} for {e.subject}: {e.outcome if e.outcome != 'value' else value_json(e.value)}"
+        head = f"{e.id} for {e.subject}: {e.outcome if e.outcome != 'value' else _shown(e.value, e.value_type)}"
         lines.append(head)
+        types = e.types
         for event in e.events:
-            shown = value_json(event.value)
-            if isinstance(shown, dict) and not full:
-                shown = "{" + ", ".join(f"{k}: {v}" for k, v in list(shown.items())[:4]) + "}"
+            type_ = types.of(event) if types is not None else None
+            shown = _shown(event.value, type_)
+            if isinstance(event.value, dict) and not full:
+                shown = "{" + ", ".join(f"{k}: {v}" for k, v in list(value_json(event.value).items())[:4]) + "}"
             extra = ""
             if event.detail.get("layer"):
                 extra = f"  (layer {event.detail['layer']}"
                 if "national" in event.detail:
-                    extra += f"; national value {value_json(event.detail['national'])}"
+                    extra += f"; national value {_shown(event.detail['national'], type_)}"
                 extra += ")"
             lines.append(f"  {event.kind:<10} {event.name} = {shown}{extra}")
         if e.missing:
@@ -139,3 +147,49 @@ def render_explanation(explanations: list[Explanation], full: bool = False) -> s
                      + (f", because: {e.because}" if e.because else ""))
         lines.append("")
     return "\n".join(lines)
+
+
+def _shown(value: Any, type_) -> str:
+    """A value in explain's text: money as pounds and pence, points to two
+    places, shares as percentages (formatting.py, as every report)."""
+    from .reports.formatting import show_value
+    from .results import unit_name
+    if type(value) is Unknown:
+        return "unknown"
+    if isinstance(value, dict):
+        return str(value_json(value))
+    shown = value_json(value, type_)
+    if type_ is None:
+        return str(shown) if not isinstance(shown, (int, float)) or isinstance(shown, bool) else \
+            show_value(shown, "number")
+    return show_value(shown, unit_name(type_))
+
+
+class _TypeOf:
+    """The type of what a trace event read: a parameter or definition by name,
+    a fact by its path (`pcn.arrs_claims[0].annual_cost`)."""
+
+    def __init__(self, term_types: dict, root):
+        self.term_types = term_types
+        self.root = root
+
+    def of(self, event):
+        if event.kind in ("parameter", "definition"):
+            return self.term_types.get(event.name)
+        if event.kind != "fact":
+            return None
+        type_ = self.root
+        for part in event.name.replace("]", "").replace("[", ".").split("."):
+            if isinstance(type_, t.ListOf):
+                type_ = type_.element
+                if part.isdigit():
+                    continue
+            if isinstance(type_, t.MapOf):
+                type_ = type_.value
+                continue
+            if not isinstance(type_, t.Record):
+                return None
+            type_ = type_.field(part)
+            if type_ is None:
+                return None
+        return None if isinstance(type_, (t.Record, t.ListOf, t.MapOf)) else type_

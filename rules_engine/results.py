@@ -17,6 +17,7 @@ from typing import Any
 import attrs
 
 from . import typesys as t
+from .reports.formatting import money_exact
 from .values import Outcome
 
 
@@ -133,11 +134,7 @@ def unit_name(type_: t.Type) -> str:
 
 def money_text(value: Decimal) -> str:
     """Exact pounds as text, at least to the penny: 1331550 -> '1331550.00'."""
-    exponent = value.as_tuple().exponent
-    if isinstance(exponent, int) and exponent > -2:
-        return f"{value.quantize(Decimal('0.01'))}"
-    return f"{value.normalize():f}" if value.normalize().as_tuple().exponent < -2 else \
-        f"{value.quantize(Decimal('0.01'))}"
+    return money_exact(value)
 
 
 def number_json(value: Decimal) -> int | float:

@@ -74,8 +74,8 @@ def test_lint_a_local_file_against_the_shipped_national_layer(in_root):
 
 def test_explain_shows_facts_and_parameters(in_root):
     result = invoke("explain", "des.pcn.minimum-population", "--arrangement", "examples/pcn-rural-qmm.yaml")
-    assert "pcn.raw_list_size = 27400" in result.output
-    assert "min_pcn_population = 25000" in result.output and "national value 30000" in result.output
+    assert "pcn.raw_list_size = 27,400" in result.output
+    assert "min_pcn_population = 25,000" in result.output and "national value 30,000" in result.output
     assert "=> pass" in result.output
 
 

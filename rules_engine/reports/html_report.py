@@ -46,67 +46,9 @@ _SHIPPED_ROOT = "contracts"
 
 # ---------------------------------------------------------------- formatting
 
-def _decimal(value: Any) -> Decimal | None:
-    if value is None or isinstance(value, bool):
-        return None
-    try:
-        return Decimal(str(value))
-    except (InvalidOperation, ValueError):
-        return None
-
-
-def money(value: Any, signed: bool = False) -> str:
-    """'1331550.00' -> '£1,331,550.00'; the digits of the JSON are kept as they are."""
-    amount = _decimal(value)
-    if amount is None:
-        return "unknown" if value is None else str(value)
-    if amount == amount.to_integral_value() and amount.as_tuple().exponent > -2:
-        amount = amount.quantize(Decimal("0.01"))
-    sign = "-" if amount < 0 else ("+" if signed and amount > 0 else "")
-    return f"{sign}£{abs(amount):,f}"
-
-
-def number(value: Any) -> str:
-    """Counts and quantities with thousands separators: 30000 -> '30,000'."""
-    if isinstance(value, bool) or value is None:
-        return _plain(value)
-    if isinstance(value, int):
-        return f"{value:,}"
-    amount = _decimal(value)
-    if amount is None:
-        return str(value)
-    return f"{amount:,f}" if amount == amount.to_integral_value() or abs(amount) >= 1000 else str(value)
-
-
-def _plain(value: Any) -> str:
-    if value is None:
-        return "unknown"
-    if value is True:
-        return "yes"
-    if value is False:
-        return "no"
-    if isinstance(value, (int, float)):
-        return number(value)
-    if isinstance(value, list):
-        return ", ".join(_plain(v) for v in value) if value else "(none)"
-    if isinstance(value, dict):
-        return "; ".join(f"{k}: {_plain(v)}" for k, v in value.items()) if value else "(none)"
-    return str(value)
-
-
-_SILENT_UNITS = {"count", "number", "text", "bool", "date", "value", "fraction", ""}
-
-
-def show_value(value: Any, unit: str | None) -> str:
-    """A value of the results JSON as a reader wants it: money in pounds, units named."""
-    if value is None:
-        return "unknown"
-    if unit == "GBP":
-        return money(value)
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        text = number(value)
-        return text if (unit or "") in _SILENT_UNITS else f"{text} {unit}"
-    return _plain(value)
+# Money, points, shares and counts are formatted in one place (formatting.py);
+# the names stay here for the modules that import them from this one.
+from .formatting import decimal as _decimal, money, number, plain as _plain, show_value  # noqa: E402,F401
 
 
 def _sort_key(value: Any) -> str:
@@ -407,8 +349,8 @@ def check_view(document: dict) -> dict:
 
 
 def _money_total(total: Decimal) -> str:
-    from ..results import money_text
-    return money_text(total)
+    from .formatting import money_exact
+    return money_exact(total)
 
 
 def render_check(report) -> str:

@@ -18,6 +18,7 @@ from typing import Any
 
 from ..results import ArrangementResult, Result, ValueResult
 from ..values import Outcome
+from .formatting import unrounded
 from .json_report import value_json
 
 
@@ -112,5 +113,8 @@ class LineEncoder:
             parts = self._values[key] = (',"unit":' + _encode(v.unit), tail + "}", v.national)
         unit, tail, _ = parts
         missing = ',"missing":' + _strings(v.missing) if v.missing else ""
+        shown = value_json(v.value, v.type)
+        if shown is not None and unrounded(shown, v.unit):
+            missing += ',"unrounded":true'
         return "".join(('{"id":', encode_basestring(v.id), ',"subject":', encode_basestring(v.subject),
-                        ',"value":', _encode(value_json(v.value, v.type)), unit, missing, tail))
+                        ',"value":', _encode(shown), unit, missing, tail))

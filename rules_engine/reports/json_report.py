@@ -16,6 +16,7 @@ from typing import Any
 from ..diagnostics import to_json
 from ..results import ArrangementResult, CheckReport, Result, ValueResult, money_text, number_json
 from .. import typesys as t
+from .formatting import unrounded
 
 
 def value_json(value: Any, type_: t.Type | None = None) -> Any:
@@ -74,6 +75,8 @@ def values_json(value: ValueResult) -> dict:
             "unit": value.unit}
     if value.missing:
         data["missing"] = list(value.missing)
+    if data["value"] is not None and unrounded(data["value"], data["unit"]):
+        data["unrounded"] = True  # more precise than the contract pays: reports say so
     if value.flexibility != "locked":
         data["layer"] = value.layer
         data["flexibility"] = value.flexibility
