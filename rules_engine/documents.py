@@ -138,6 +138,11 @@ def _too_many_aliases(source: SourceFile, event, total: int, what: str) -> Diagn
         hint="write the values out, or use fewer aliases of aliases; " + limits.describe(limit))
 
 
+#: The deepest Python stack a reader is given, whatever the nesting limit is
+#: raised to (deeper could overflow the C stack); see `read_yaml`.
+_MOST_FRAMES = 30_000
+
+
 @contextlib.contextmanager
 def _stack_room(levels: int) -> Iterator[None]:
     """Room on the Python stack for a reader that recurses a few frames per level.
@@ -146,7 +151,7 @@ def _stack_room(levels: int) -> Iterator[None]:
     frame, used = sys._getframe(), 0
     while frame is not None:
         frame, used = frame.f_back, used + 1
-    needed = used + 6 * levels + 200
+    needed = min(used + 6 * levels + 200, _MOST_FRAMES)
     before = sys.getrecursionlimit()
     if needed > before:
         sys.setrecursionlimit(needed)
@@ -173,6 +178,12 @@ def read_yaml(source: SourceFile, what: str, code: str) -> Any:
     except YAMLError as error:
         raise InvalidInput([Diagnostic(code, f"cannot read the {what}: {error}",
                                        source.span(0, 0))]) from None
+    except RecursionError:  # only when max_nesting_depth is raised past what a stack holds
+        limit = limits.BY_NAME["max_nesting_depth"]
+        raise InvalidInput([Diagnostic(
+            limit.code, f"the {what} is nested too deep to read, even within the limit "
+            f"`max_nesting_depth` as raised ({limits.current().max_nesting_depth:,})",
+            source.span(0, 0), hint="lower `--limit max_nesting_depth`, or flatten the data")]) from None
 
 
 def preview(value: Any, width: int = 40) -> str:

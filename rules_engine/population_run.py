@@ -5,7 +5,10 @@ engine(s). Output: with `--format json`, one line per arrangement (check) or
 per changed arrangement (impact), in the file's order, then one
 `{"summary": ...}` line; text and HTML summaries otherwise. A bad line is
 reported on stderr with its line number and field path, counted and skipped;
-`--strict` makes it fatal (exit 2).
+`--strict` makes it fatal (exit 2). Ctrl-C ends the run with exit 130: the
+lines written are whole, and the summary still comes last, with
+`"interrupted": true` and `lines_read` (the workers ignore SIGINT; the pool
+is terminated).
 
 The file is read in chunks of lines; each chunk is evaluated in this process
 or, with `jobs > 1`, in a pool of worker processes that each load the library

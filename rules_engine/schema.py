@@ -5,9 +5,10 @@ arrangement documents (YAML, JSON, or one JSON Lines row). Output: `Schema`
 (the root record type, the enumerations and the subjects) and `Facts` (the
 arrangement as typed values in `FactRecord`/`FactList` containers that know
 their paths).
-Diagnostics: E-TYPE-006 and E-NAME-002/007 in rule files; E-FACT-001..007 in
-arrangements, each naming the field path and, where the format has lines, its
-line and column.
+Diagnostics: E-TYPE-006 and E-NAME-002/007 in rule files; E-FACT-001..007,
+E-LIMIT-007 (digits) and E-LIMIT-008 (years) in arrangements, each naming the
+field path and, where the format has lines, its line and column (a population
+row's column too). Reading the document within the limits is `documents.py`.
 
 Validation is compiled once per schema into closures, so that a population
 run does not walk the type tree for every arrangement.
