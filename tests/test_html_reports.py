@@ -414,6 +414,7 @@ def _shot(driver, tmp_path: Path, name: str) -> Path:
     return path
 
 
+@pytest.mark.slow
 def test_check_page_shows_the_json_figures(driver, work, tmp_path):
     from selenium.webdriver.common.by import By
     document = work["check"]["json"]
@@ -485,6 +486,7 @@ def test_check_page_shows_the_json_figures(driver, work, tmp_path):
     _shot(driver, tmp_path, "check")
 
 
+@pytest.mark.slow
 def test_vary_check_page_shows_the_verdicts(driver, work, tmp_path):
     from selenium.webdriver.common.by import By
     document = work["vary"]["json"]
@@ -517,6 +519,7 @@ def test_vary_check_page_shows_the_verdicts(driver, work, tmp_path):
     _shot(driver, tmp_path, "vary-check")
 
 
+@pytest.mark.slow
 def test_impact_page_shows_the_json_figures(driver, work, tmp_path):
     from selenium.webdriver.common.by import By
     summary, changed = work["impact"]["json"]["summary"], work["impact"]["json"]["changed"]
@@ -565,6 +568,7 @@ def test_impact_page_shows_the_json_figures(driver, work, tmp_path):
     _shot(driver, tmp_path, "impact")
 
 
+@pytest.mark.slow
 def test_population_page_shows_the_json_figures(driver, work, tmp_path):
     from selenium.webdriver.common.by import By
     summary = work["population"]["json"]["summary"]

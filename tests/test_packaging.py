@@ -10,6 +10,8 @@ import pytest
 
 from conftest import ROOT
 
+pytestmark = pytest.mark.slow  # builds a wheel and a virtual environment (about 40 s)
+
 
 @pytest.fixture(scope="module")
 def installed(tmp_path_factory):
