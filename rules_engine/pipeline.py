@@ -15,11 +15,13 @@ arrangements it evaluates.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
 import attrs
 
+from . import limits
 from .compile import CompiledProgram, compile_program
 from .diagnostics import Diagnostic, InvalidInput
 from .documents import population_lines
@@ -42,8 +44,27 @@ class Stage:
     run: Callable
 
 
+#: Parsing and lowering are pure functions of a file's name and text (and the
+#: limits in force), so a process that loads the same library again (an
+#: in-process caller, the test suite) reuses their results: most of the cost
+#: of `Engine.load`. The trees and nodes are never changed after they are made.
+#: Bounded: the least recently used files are forgotten.
+_MEMO_FILES = 64
+
+
+@functools.lru_cache(maxsize=_MEMO_FILES)
+def _parse_one(source: SourceFile, in_force: limits.Limits):
+    return parse(source)
+
+
+@functools.lru_cache(maxsize=_MEMO_FILES)
+def _lower_one(source: SourceFile, in_force: limits.Limits):
+    return lower(source, _parse_one(source, in_force))
+
+
 def _parse(sources):
-    parsed = [(s, parse(s)) for s in sources]
+    in_force = limits.current()
+    parsed = [(s, _parse_one(s, in_force)) for s in sources]
     problems = [d for _, p in parsed for d in p.diagnostics]
     if problems:
         raise InvalidInput(problems)
@@ -52,8 +73,10 @@ def _parse(sources):
 
 def _lower(parsed):
     layers, problems = [], []
+    in_force = limits.current()
     for source, tree in parsed:
-        lowered = lower(source, tree)
+        # the parse in `parsed` is the memo's (or equal to it: same file, same text)
+        lowered = _lower_one(source, in_force)
         problems += lowered.diagnostics
         if lowered.layer is not None:
             layers.append(Layer(source.path, source, lowered.layer))

@@ -1,6 +1,7 @@
 """formatter.py: canonical layout, idempotent, meaning and comments kept."""
 
 import attrs
+import pytest
 from hypothesis import given, settings, strategies as st
 
 from rules_engine.cli import main
@@ -44,6 +45,7 @@ def test_shipped_files_keep_meaning_and_comments():
 WHITESPACE = st.sampled_from(["", " ", "  ", "\t", "      "])
 
 
+@pytest.mark.slow  # 80 whole-file parses (about 17 s of CPU); the fast tier keeps the shipped-file test above
 @settings(max_examples=80, deadline=None)
 @given(st.data())
 def test_any_indentation_formats_to_the_same_meaning(data):

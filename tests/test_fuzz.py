@@ -8,7 +8,7 @@ have a registered code and a span inside their file (or a field path). Any
 exception escaping `main` fails the test, as a traceback would; an input that
 takes longer than `fuzzing.TIME_LIMIT` seconds fails it as a hang.
 
-The normal suite tries a few hundred inputs, the same ones each run
+The normal suite tries about seventy inputs, the same ones each run
 (derandomised, so that a failure is the code's, not the draw's).
 `CONTRACT_RULES_FUZZ=long pytest tests/test_fuzz.py --hypothesis-show-statistics`
 tries more than 10,000 random ones (marked slow; about an hour on two cores).

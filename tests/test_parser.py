@@ -67,6 +67,7 @@ def test_random_text_gives_diagnostics_never_a_traceback(body):
         assert 1 <= span.line <= source.text.count("\n") + 1
 
 
+@pytest.mark.slow  # 100 whole-file parses; the fast tier fuzzes rule files through the CLI (test_fuzz.py)
 @settings(max_examples=100, deadline=None)
 @given(st.data())
 def test_mutated_rule_files_never_raise(data):
