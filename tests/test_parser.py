@@ -1,5 +1,6 @@
 """parser.py: the grammar, syntax errors as diagnostics, recovery."""
 
+import pytest
 from hypothesis import given, settings, strategies as st
 
 from rules_engine.diagnostics import CODES
@@ -90,7 +91,6 @@ import re  # noqa: E402
 import time  # noqa: E402
 
 import lark  # noqa: E402
-import pytest  # noqa: E402
 
 from rules_engine import parser as parser_module  # noqa: E402
 
