@@ -80,9 +80,10 @@ class KnownDefect:
     what: str
 
 
-KNOWN_DEFECTS: tuple[KnownDefect, ...] = (
-    KnownDefect(6, UnicodeDecodeError, "population_run.py", "an invalid UTF-8 byte in a population line"),
-)
+#: Empty now: defect 6 (an invalid UTF-8 byte in a population line gave a
+#: UnicodeDecodeError out of population_run.py) was set aside here until its
+#: fix landed.
+KNOWN_DEFECTS: tuple[KnownDefect, ...] = ()
 
 
 def known_defect(error: BaseException) -> KnownDefect | None:

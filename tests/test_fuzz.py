@@ -11,7 +11,7 @@ takes longer than `fuzzing.TIME_LIMIT` seconds fails it as a hang.
 The normal suite tries about seventy inputs, the same ones each run
 (derandomised, so that a failure is the code's, not the draw's).
 `CONTRACT_RULES_FUZZ=long pytest tests/test_fuzz.py --hypothesis-show-statistics`
-tries more than 10,000 random ones (marked slow; about an hour on two cores).
+tries more than 10,000 random ones (marked slow).
 """
 
 from __future__ import annotations
