@@ -3,7 +3,8 @@
 Input: a `Library`. Output: `Checked`, side tables keyed by node identity: the
 type of every expression, what every name refers to, and each term's direct
 dependencies (for provenance and cycle checks).
-Diagnostics: E-NAME-001 (unknown name, with "did you mean"), E-NAME-003
+Diagnostics: E-NAME-001 (unknown name, with "did you mean"), E-TYPE-009 (a name
+where a member of an enumeration is expected that is not one), E-NAME-003
 (definitions or parameters that read each other in a cycle), E-LIMIT-005 (a
 chain of reads longer than `max_definition_chain`), E-NAME-005 (a definition used where its subject is not
 bound), E-NAME-006 (unknown function), E-TYPE-001..009, E-UNIT-001..003.
@@ -416,12 +417,14 @@ class _Checker:
             self.names[id(expr)] = Resolved("member", name)
             return enum
         visible = list(scope) + list(self.term_kinds) + [f for f, _ in self.library.schema.root.fields]
-        if isinstance(expected, t.Enum):
-            visible += list(expected.members)
-        hint = did_you_mean(name, visible)
-        if hint is None and isinstance(expected, t.Enum):
-            hint = f"a {expected.name} is one of: {', '.join(expected.members)}"
-        self.error("E-NAME-001", f"unknown name `{name}`", expr.span, hint=hint)
+        element = expected.element if isinstance(expected, (t.SetOf, t.ListOf)) else expected
+        if isinstance(element, t.Enum):  # compared with, or looked for in, an enumeration's values
+            hint = did_you_mean(name, element.members) or did_you_mean(name, visible) \
+                or f"a {element.name} is one of: {', '.join(element.members)}"
+            self.error("E-TYPE-009", f"`{name}` is not a member of the enumeration `{element.name}`",
+                       expr.span, hint=hint)
+            return t.ERROR
+        self.error("E-NAME-001", f"unknown name `{name}`", expr.span, hint=did_you_mean(name, visible))
         return t.ERROR
 
     def enum_for(self, name: str, expected: t.Type | None) -> t.Enum | None:

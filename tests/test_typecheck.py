@@ -51,7 +51,7 @@ def test_type_and_unit_errors(text, code):
 
 def test_enum_members_resolve_against_the_other_side():
     check("define rural for pcn: bool = pcn.population_exception in {none, rural_remote}\n")
-    assert ("E-NAME-001", 2) in errors("define x for pcn: bool = pcn.population_exception = rurl\n")
+    assert ("E-TYPE-009", 2) in errors("define x for pcn: bool = pcn.population_exception = rurl\n")
 
 
 def test_all_errors_of_a_file_are_reported_sorted():
@@ -186,3 +186,18 @@ def test_per_on_a_type_without_a_unit_is_an_error(text):
 ])
 def test_per_on_a_quantity_is_allowed(text):
     check(text)
+
+
+@pytest.mark.parametrize("text", [
+    "define x for pcn: bool = pcn.population_exception = rurl\n",
+    "define x for pcn: bool = pcn.population_exception in {none, rural}\n",
+])
+def test_a_name_that_is_not_a_member_of_the_enumeration_is_its_own_error(text):
+    # Regression: this was E-NAME-001 ("unknown name"), and E-TYPE-009 was
+    # registered but never reported.
+    found = errors(text)
+    assert [code for code, _ in found] == ["E-TYPE-009"]
+
+
+def test_an_unknown_name_where_no_enumeration_is_expected_is_still_e_name_001():
+    assert errors("define x for pcn: count = pcn.raw_list_size + nope\n") == [("E-NAME-001", 2)]
