@@ -84,20 +84,52 @@ def _why(result) -> str | None:
     return why.headline() if why is not None else None
 
 
+#: Units whose amounts add up across subjects: money, counts and time. Other
+#: quantities (shares, factors, points per subject) are summarised by their
+#: distribution (minimum, median, maximum) instead: a sum of fractions means nothing.
+ADDITIVE_UNITS = frozenset({"GBP", "count", "minutes", "days", "months"})
+
+
 def value_contributions(before: ArrangementResult, after: ArrangementResult) -> tuple:
-    """(value id, unit, amount before, amount after, unknown before, unknown
-    after) per numeric value, for totals: the amounts add the values that are
-    known; the counts say how many subjects' values are not, so that a total
-    never passes an unknown off as nothing."""
+    """(value id, unit, before, after, unknown before, unknown after, known
+    before, known after) per
+    numeric value, for totals: for a unit that adds, the amounts of the
+    subjects whose value is known, added; for one that does not, the known
+    amounts themselves (a tuple), for their distribution. The counts say how
+    many subjects' values are unknown, so that a total never passes an
+    unknown off as nothing."""
     totals: dict[str, list] = {}
     for index, result in ((0, before), (1, after)):
         for value in result.values:
-            entry = totals.setdefault(value.id, [value.unit, Decimal(0), Decimal(0), 0, 0])
+            entry = totals.get(value.id)
+            if entry is None:
+                additive = value.unit in ADDITIVE_UNITS
+                entry = totals[value.id] = [value.unit, Decimal(0) if additive else [],
+                                            Decimal(0) if additive else [], 0, 0, 0, 0]
             if isinstance(value.value, Decimal):
-                entry[1 + index] += value.value
+                entry[5 + index] += 1
+                if isinstance(entry[1 + index], list):
+                    entry[1 + index].append(value.value)
+                else:
+                    entry[1 + index] += value.value
             elif value.value is None:
                 entry[3 + index] += 1
-    return tuple((value_id, *entry) for value_id, entry in totals.items())
+    return tuple((value_id, unit, old if not isinstance(old, list) else tuple(old),
+                  new if not isinstance(new, list) else tuple(new), unknown_old, unknown_new,
+                  known_old, known_new)
+                 for value_id, (unit, old, new, unknown_old, unknown_new, known_old, known_new)
+                 in totals.items())
+
+
+def _distribution(amounts: list) -> dict | None:
+    """Minimum, median and maximum of some amounts; None when there are none."""
+    if not amounts:
+        return None
+    ordered = sorted(amounts)
+    middle = len(ordered) // 2
+    median = ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
+    return {"min": value_json(ordered[0]), "median": value_json(median), "max": value_json(ordered[-1]),
+            "subjects": len(ordered)}
 
 
 @attrs.define
@@ -106,7 +138,9 @@ class ImpactSummary:
     changed: int = 0
     bad_lines: int = 0
     transitions: dict = attrs.field(factory=lambda: defaultdict(Counter))
-    # id -> [unit, before, after, arrangements changed, unknown before, unknown after]
+    # id -> [unit, before, after, arrangements changed, unknown before, unknown after,
+    #        known before, known after]; before/after are totals for a unit that
+    # adds, lists of the subjects' amounts for one that does not
     value_totals: dict = attrs.field(factory=dict)
     changes_in_pounds: dict = attrs.field(factory=lambda: defaultdict(list))  # id -> per-arrangement
     population: str | None = None
@@ -114,13 +148,25 @@ class ImpactSummary:
 
     def add(self, arrangement_id: str, changes, contributions) -> None:
         self.arrangements += 1
-        for value_id, unit, old, new, unknown_old, unknown_new in contributions:
-            entry = self.value_totals.setdefault(value_id, [unit, Decimal(0), Decimal(0), 0, 0, 0])
-            entry[1] += old
-            entry[2] += new
+        for value_id, unit, old, new, unknown_old, unknown_new, known_old, known_new in contributions:
+            additive = not isinstance(old, tuple)
+            entry = self.value_totals.get(value_id)
+            if entry is None:
+                entry = self.value_totals[value_id] = [
+                    unit, Decimal(0) if additive else [], Decimal(0) if additive else [], 0, 0, 0, 0, 0]
+            if additive:
+                entry[1] += old
+                entry[2] += new
+                changed = old != new
+            else:
+                entry[1].extend(old)
+                entry[2].extend(new)
+                changed = old != new
             entry[4] += unknown_old
             entry[5] += unknown_new
-            if old != new:
+            entry[6] += known_old
+            entry[7] += known_new
+            if changed:
                 entry[3] += 1
                 if unit == "GBP":
                     self.changes_in_pounds[value_id].append(new - old)
@@ -133,13 +179,28 @@ class ImpactSummary:
 
     def as_json(self) -> dict:
         values = {}
-        for value_id, (unit, before, after, changed, unknown_before, unknown_after) in sorted(
-                self.value_totals.items()):
+        for value_id, entry in sorted(self.value_totals.items()):
+            unit, before, after, changed, unknown_before, unknown_after = entry[:6]
+            if isinstance(before, list):
+                if before == after and not changed and unknown_before == unknown_after:
+                    continue
+                values[value_id] = {"unit": unit, "summary": "distribution",
+                                    "distribution_before": _distribution(before),
+                                    "distribution_after": _distribution(after),
+                                    "arrangements_changed": changed,
+                                    "unknown_before": unknown_before, "unknown_after": unknown_after}
+                continue
             if before == after and not changed and unit != "GBP" and unknown_before == unknown_after:
                 continue  # payments are always listed, so "no change" is said outright
             shown = (lambda d: f"{d:.2f}") if unit == "GBP" else value_json
-            values[value_id] = {"unit": unit, "total_before": shown(before), "total_after": shown(after),
-                                "total_change": shown(after - before), "arrangements_changed": changed,
+            # A total over values that are all unknown is unknown, never nothing.
+            known_before, known_after = entry[6], entry[7]
+            total_before = shown(before) if known_before else None
+            total_after = shown(after) if known_after else None
+            values[value_id] = {"unit": unit, "summary": "total", "total_before": total_before,
+                                "total_after": total_after,
+                                "total_change": shown(after - before) if known_before and known_after else None,
+                                "arrangements_changed": changed,
                                 "unknown_before": unknown_before, "unknown_after": unknown_after}
             if unit == "GBP":
                 values[value_id]["changes"] = [f"{d:.2f}" for d in self.changes_in_pounds[value_id]]

@@ -1,6 +1,7 @@
 """population_run.py, impact.py, variations.py: population runs and ICB workflow."""
 
 import json
+from decimal import Decimal
 
 import pytest
 
@@ -147,7 +148,31 @@ def test_unknown_values_are_counted_not_added_as_nothing(tmp_path):
     assert (minutes["total_before"], minutes["total_after"]) == (1620, 2430)  # U1 only
     assert (minutes["unknown_before"], minutes["unknown_after"]) == (1, 1)
     text = render_impact_text(summary.as_json(), [])
-    assert "des.ea.required-minutes: 1620 -> 2430 (+810 minutes) in 1 arrangement; 1 unknown" in text
+    assert ("des.ea.required-minutes: 1,620 minutes (1 unknown, left out) -> 2,430 minutes "
+            "(1 unknown, left out) (+810 minutes) in 1 arrangement") in text
+
+
+def test_an_all_unknown_total_is_unknown_and_shares_are_not_added():
+    """A total over values that are all unknown is unknown, never £0.00; points
+    and shares per subject give their distribution, not a sum."""
+    summary = ImpactSummary()
+    # two arrangements: the payment unknown in both; a share per subject
+    summary.add("A", [], (("pay.x", "GBP", Decimal(0), Decimal(0), 1, 1, 0, 0),
+                          ("qof.share", "fraction", (Decimal("0.25"),), (Decimal("0.5"),), 0, 0, 1, 1)))
+    summary.add("B", [], (("pay.x", "GBP", Decimal(0), Decimal(0), 2, 2, 0, 0),
+                          ("qof.share", "fraction", (Decimal("0.75"), Decimal("1")),
+                           (Decimal("0.75"), Decimal("1")), 1, 0, 2, 2)))
+    values = summary.as_json()["values"]
+    assert values["pay.x"]["total_before"] is None and values["pay.x"]["total_after"] is None
+    assert values["pay.x"]["unknown_before"] == 3
+    share = values["qof.share"]
+    assert share["summary"] == "distribution" and "total_before" not in share
+    assert share["distribution_before"] == {"min": 0.25, "median": 0.75, "max": 1, "subjects": 3}
+    assert share["distribution_after"]["median"] == 0.75
+    text = render_impact_text(summary.as_json(), [])
+    assert "pay.x: unknown (all 3 unknown) -> unknown (all 3 unknown) (change unknown)" in text
+    assert "£0.00" not in text
+    assert "qof.share: per subject min 25%, median 75%, max 100% (1 unknown, left out) -> min 50%" in text
 
 
 def test_population_check_summary_counts_unknown_results(tmp_path, capsys):

@@ -428,9 +428,22 @@ def impact_view(summary: dict, changed: list[dict]) -> dict:
         show = (lambda v, signed=False: money(v, signed)) if money_value else \
             (lambda v, signed=False, unit=data.get("unit"): ("+" if signed and (_decimal(v) or 0) > 0 else "")
              + show_value(v, unit))
+        if data.get("summary") == "distribution":  # shares and points: no sum, the spread
+            from .impact_report import _distribution
+            before_text = _distribution(data.get("distribution_before"), data.get("unit"),
+                                        data.get("unknown_before", 0))
+            after_text = _distribution(data.get("distribution_after"), data.get("unit"),
+                                       data.get("unknown_after", 0))
+            change_text = "(per subject: no total)"
+        else:
+            from .impact_report import _total
+            before_text = _total(data.get("total_before"), data.get("unit"), data.get("unknown_before", 0))
+            after_text = _total(data.get("total_after"), data.get("unit"), data.get("unknown_after", 0))
+            change_text = show(data.get("total_change"), True) if data.get("total_change") is not None \
+                else "unknown"
         value_rows.append({"id": value_id, "unit": data.get("unit"), "money": money_value,
-                           "before": show(data.get("total_before")), "after": show(data.get("total_after")),
-                           "change": show(data.get("total_change"), True),
+                           "before": before_text, "after": after_text,
+                           "change": change_text,
                            "before_sort": _sort_key(data.get("total_before")),
                            "after_sort": _sort_key(data.get("total_after")),
                            "change_sort": _sort_key(data.get("total_change")),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from .formatting import show_value
+
 
 def render(summary: dict, changed: list) -> str:
     bad = summary["bad_lines"]
@@ -16,12 +18,7 @@ def render(summary: dict, changed: list) -> str:
         lines.append("")
         lines.append("Values:")
         for value_id, data in summary["values"].items():
-            unit = "£" if data["unit"] == "GBP" else ""
-            suffix = "" if unit else f" {data['unit']}"
-            lines.append(f"  {value_id}: {unit}{data['total_before']} -> {unit}{data['total_after']}"
-                         f" ({'+' if not str(data['total_change']).startswith('-') else ''}"
-                         f"{unit}{data['total_change']}{suffix}) in {_arrangements(data['arrangements_changed'])}"
-                         + _unknown(data))
+            lines.append(f"  {value_id}: {value_line(data)}")
     if changed:
         lines.append("")
         lines.append("Changed arrangements:")
@@ -32,14 +29,40 @@ def render(summary: dict, changed: list) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _unknown(data: dict) -> str:
-    """How many values the totals leave out because they are unknown."""
-    before, after = data.get("unknown_before", 0), data.get("unknown_after", 0)
-    if not before and not after:
-        return ""
-    if before == after:
-        return f"; {before} unknown (not in the totals)"
-    return f"; unknown: {before} before, {after} after (not in the totals)"
+def value_line(data: dict) -> str:
+    """A value's figures before and after, each with what it leaves out: a total
+    for money, counts and minutes; the distribution over subjects otherwise."""
+    unit = data["unit"]
+    changed = f" in {_arrangements(data['arrangements_changed'])}"
+    if data.get("summary") == "distribution":
+        return (f"per subject {_distribution(data.get('distribution_before'), unit, data.get('unknown_before', 0))}"
+                f" -> {_distribution(data.get('distribution_after'), unit, data.get('unknown_after', 0))}{changed}")
+    before = _total(data.get("total_before"), unit, data.get("unknown_before", 0))
+    after = _total(data.get("total_after"), unit, data.get("unknown_after", 0))
+    change = data.get("total_change")
+    if change is None:
+        shown_change = "change unknown"
+    else:
+        sign = "" if str(change).startswith("-") else "+"
+        shown_change = sign + show_value(change, unit)
+    return f"{before} -> {after} ({shown_change}){changed}"
+
+
+def _left_out(unknown: int) -> str:
+    return f" ({unknown} unknown, left out)" if unknown else ""
+
+
+def _total(total, unit: str, unknown: int) -> str:
+    if total is None:
+        return "unknown" + (f" (all {unknown} unknown)" if unknown else "")
+    return show_value(total, unit) + _left_out(unknown)
+
+
+def _distribution(spread: dict | None, unit: str, unknown: int) -> str:
+    if not spread:
+        return "unknown" + (f" (all {unknown} unknown)" if unknown else "")
+    return (f"min {show_value(spread['min'], unit)}, median {show_value(spread['median'], unit)}, "
+            f"max {show_value(spread['max'], unit)}" + _left_out(unknown))
 
 
 def _arrangements(count: int) -> str:
