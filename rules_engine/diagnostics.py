@@ -68,6 +68,9 @@ CODES: dict[str, str] = {
     "E-LAYER-011": "no contract in force on the date",
     "E-LAYER-012": "two layers with one name",
     "E-LAYER-013": "added row repeats a row of the national table",
+    "E-LAYER-014": "a local layer declares one variation or term twice",
+    "E-LAYER-015": "two local layers for one ICB in force on the same dates",
+    "E-LAYER-016": "local layer reports a value id a national layer reports",
     # facts (arrangements)
     "E-FACT-001": "field not declared in the schema",
     "E-FACT-002": "value of the wrong type",

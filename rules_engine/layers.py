@@ -6,7 +6,8 @@ parameter its value on the date and where it came from (the national value a
 variation replaced, and why), for each table its rows in force, for each
 requirement its effective form, whether it is in force, waivers and status.
 Diagnostics: E-LAYER-011 (no national contract in force on the date),
-E-LAYER-007 (two local layers for one ICB in force on the date).
+E-LAYER-015 (two local layers for one ICB in force on the date; `lint`
+reports it first, see `integrity`).
 
 This is the only module that decides what is in force when.
 """
@@ -21,6 +22,7 @@ import attrs
 from . import nodes as n
 from . import typesys as t
 from .diagnostics import Diagnostic, InvalidInput, Related
+from .integrity import same_icb
 from .library import Form, Layer, Library, describe_flex, literal_value
 from .typecheck import Checked, transitive
 
@@ -105,15 +107,15 @@ class Program:
 def local_layer_for(library: Library, icb: str | None, as_of: dt.date,
                     proposed: Layer | None = None) -> Layer | None:
     """The local layer that applies to an ICB on a date (a proposed one wins)."""
-    if proposed is not None and (icb is None or proposed.header.icb == icb):
+    if proposed is not None and (icb is None or same_icb(proposed.header.icb, icb)):
         return proposed  # a proposed layer stands in for its ICB's current one
     if icb is None:
         return None
-    candidates = [l for l in library.local if l.header.icb == icb and l.in_force(as_of)
+    candidates = [l for l in library.local if same_icb(l.header.icb, icb) and l.in_force(as_of)
                   and l is not proposed]
     if len(candidates) > 1:
         raise InvalidInput([Diagnostic(
-            "E-LAYER-007", f"two local layers for ICB {icb} are in force on {as_of}",
+            "E-LAYER-015", f"two local layers for ICB {icb} are in force on {as_of}",
             candidates[1].header.span, related=(Related(candidates[0].header.span, "the other layer"),),
             hint="give the layers effective periods that do not overlap")])
     return candidates[0] if candidates else None

@@ -5,7 +5,8 @@ Input: rule-file paths (or the library shipped inside the package). Output:
 layers' variations, checked against the national terms' flexibility.
 Diagnostics: everything the parser and lowering report, plus E-LAYER-001..010
 and E-LAYER-012 (layering rules, reported in the local file with a note at
-the national term), E-NAME-002 (a term declared twice in one layer) and the
+the national term), E-LAYER-014..016 (a local layer's integrity, see
+`integrity`), E-NAME-002 (a term declared twice in one layer) and the
 schema's own.
 
 Which form is in force on a date is decided later, by `layers.select`.
@@ -24,6 +25,7 @@ import attrs
 from . import nodes as n
 from . import typesys as t
 from .diagnostics import Diagnostic, InvalidInput, Related, did_you_mean
+from .integrity import check_integrity
 from .inputs import read_source
 from .schema import Schema, build_schema
 from .source import SourceFile, Span
@@ -254,7 +256,10 @@ def read_sources(paths: Iterable[str | Path]) -> list[SourceFile]:
     return sources
 
 
-def assemble(layers: list[Layer]) -> tuple[Library, list[Diagnostic]]:
+def assemble(layers: list[Layer], proposed: Layer | None = None) -> tuple[Library, list[Diagnostic]]:
+    """The library of `layers`, and every problem found in assembling it. A
+    `proposed` local layer stands in for its ICB's current one (so the two
+    may be in force on the same dates)."""
     diagnostics: list[Diagnostic] = []
     seen: dict[str, Layer] = {}
     for layer in layers:
@@ -290,6 +295,9 @@ def assemble(layers: list[Layer]) -> tuple[Library, list[Diagnostic]]:
     for name, name_forms in forms.items():
         diagnostics += _check_forms(name, name_forms)
     national_forms = {name: tuple(f for f in fs if not f.layer.is_local) for name, fs in forms.items()}
+    national_reports = {f.term.report.id: f.term.report for fs in national_forms.values() for f in fs
+                        if isinstance(f.term, n.DefineDecl) and f.term.report is not None}
+    diagnostics += check_integrity(layers, tables, national_reports, proposed)
     for layer in local:
         diagnostics += check_local_layer(layer, national, national_forms)
     library = Library(national, local, {k: tuple(v) for k, v in forms.items()}, schema, schema.enums)

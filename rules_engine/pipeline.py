@@ -85,8 +85,8 @@ def _lower(parsed):
     return layers
 
 
-def _assemble(layers):
-    library, problems = assemble(layers)
+def _assemble(layers, proposed=None):
+    library, problems = assemble(layers, proposed)
     if problems:
         raise InvalidInput(problems)
     return library
@@ -153,7 +153,7 @@ class Engine:
             proposed = next(l for l in layers if l.file == proposed_source.path)
             dropped.add(proposed.name)  # a proposed layer supersedes one of the same name
         layers = [l for l in layers if l.name not in dropped or l is proposed]
-        checked = check_library(_assemble(layers))
+        checked = check_library(_assemble(layers, proposed))
         return cls(checked, proposed)
 
     @property

@@ -14,7 +14,7 @@ from rules_engine.source import SourceFile
 
 from conftest import GOLDEN
 
-LOCAL = 'local layer l "Local" for icb QMM extends des\n'
+LOCAL = 'local layer l "Local" for icb QXX extends des\n'
 
 
 def checked_with(*texts):
@@ -184,3 +184,88 @@ def test_a_row_a_local_layer_added_is_read_at_run_time_not_folded():
     gp, paramedic = folded.result("extra.gp-start"), folded.result("extra.paramedic-start")
     assert (gp.outcome.value, gp.layer, gp.flexibility, gp.because) == ("pass", "l", "varied", "agreed locally")
     assert (paramedic.outcome.value, paramedic.flexibility) == ("pass", "flexible-unused")
+
+
+# -- a local layer's integrity (issue 9 defect 9, issue 10 item 7) ---------------
+
+def diagnostics_with(*texts):
+    with pytest.raises(InvalidInput) as raised:
+        checked_with(*texts)
+    return raised.value.diagnostics
+
+
+@pytest.mark.parametrize("body, line", [
+    ('vary min_pcn_population = 25000 because "a"\nvary min_pcn_population = 26000 because "b"\n', 3),
+    ('add requirement qxx.one "One"\n  must true\n  because "a"\n'
+     'add requirement qxx.one "Again"\n  must false\n  because "b"\n', 5),
+    ('waive des.ea.standard-hours because "a"\nwaive des.ea.standard-hours because "b"\n', 3),
+    ('waive des.ea.standard-hours because "a"\n'
+     'waive des.ea.standard-hours\n  for pcn\n  where pcn.code = "U1"\n  because "b"\n', 3),
+    ('parameter local_rate: money = £1\nparameter local_rate: money = £2\n', 3),
+])
+def test_a_local_layer_saying_one_thing_twice_is_an_error_with_a_note_at_the_first(body, line):
+    found = diagnostics_with(LOCAL + body)
+    duplicates = [d for d in found if d.code == "E-LAYER-014"]
+    assert [(d.span.line) for d in duplicates] == [line], found
+    assert duplicates[0].related[0].message == "the first"
+    assert duplicates[0].related[0].span.line == 2
+
+
+def test_waivers_each_limited_by_their_own_where_are_not_repeats():
+    checked_with(LOCAL + 'waive des.ea.standard-hours\n  for pcn\n  where pcn.code = "U1"\n  because "a"\n'
+                 'waive des.ea.standard-hours\n  for pcn\n  where pcn.code = "U2"\n  because "b"\n')
+
+
+OPEN = ('national contract open "Open"\n'
+        'table roles by role\n  extensible\n  columns role: text | from | to\n'
+        '  row "nurse" | 2025-04-01 |\n')
+ROWS = 'local layer l "Local" for icb QXX extends des, open\n'
+
+
+def test_two_rows_with_one_key_on_shared_dates_are_a_repeat():
+    found = diagnostics_with(OPEN, ROWS + 'add to roles row "pa" | 2025-04-01 |\n  because "a"\n'
+                             'add to roles row "pa" | 2025-10-01 |\n  because "b"\n')
+    assert [(d.code, d.span.line, d.related[0].span.line) for d in found] == [("E-LAYER-014", 4, 2)]
+
+
+def test_rows_with_one_key_on_separate_dates_are_not_repeats():
+    checked_with(OPEN, ROWS + 'add to roles row "pa" | 2025-04-01 | 2025-09-30\n'
+                 '  because "a"\nadd to roles row "pa" | 2025-10-01 |\n  because "b"\n')
+
+
+def test_two_local_layers_for_one_icb_on_shared_dates_are_an_error_at_lint_time():
+    first = 'local layer a "A" for icb QXX extends des\n  effective 2025-04-01 to 2026-03-31\n'
+    second = 'local layer b "B" for icb qxx extends des\n  effective 2026-03-31\n'
+    (problem,) = diagnostics_with(first, second)
+    assert problem.code == "E-LAYER-015" and problem.span.file == "extra1.rules"
+    assert "extra0.rules" in problem.message and "extra1.rules" in problem.message
+    assert "from 2026-03-31 to 2026-03-31" in problem.message
+    assert problem.related[0].span.file == "extra0.rules"
+    # the day after is no overlap: each ICB has one layer on any date
+    checked_with(first, second.replace("2026-03-31", "2026-04-01"))
+
+
+def test_a_layer_with_no_period_overlaps_every_other_of_its_icb():
+    found = diagnostics_with(LOCAL, LOCAL.replace("layer l ", "layer m "))
+    assert [d.code for d in found] == ["E-LAYER-015"] and "on every date" in found[0].message
+
+
+def test_icb_codes_match_without_regard_to_case():
+    lower = 'local layer l "Local" for icb qxx extends des\nvary min_pcn_population = 25000 because "r"\n'
+    checked = checked_with(lower)
+    assert local_layer_for(checked.library, "QXX", dt.date(2025, 6, 1)).name == "l"
+    assert local_layer_for(checked.library, "qXx", dt.date(2025, 6, 1)).name == "l"
+
+
+def test_a_local_layer_cannot_report_a_national_value_id():
+    found = diagnostics_with(LOCAL + 'define mine for pcn: minutes = 5 minutes\n'
+                             '  report des.ea.required-minutes\n')
+    assert [(d.code, d.span.line) for d in found] == [("E-LAYER-016", 3)]
+    assert found[0].related[0].span.file.endswith("des.rules")
+    checked_with(LOCAL + 'define mine for pcn: minutes = 5 minutes\n  report qxx.ea.required-minutes\n')
+
+
+@pytest.mark.parametrize("reason", ['""', '"   "'])
+def test_an_empty_reason_is_no_reason(reason):
+    found = diagnostics_with(LOCAL + f"vary min_pcn_population = 25000 because {reason}\n")
+    assert [(d.code, d.span.line) for d in found] == [("E-LAYER-005", 2)]
