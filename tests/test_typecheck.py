@@ -113,7 +113,7 @@ def test_a_local_vary_that_closes_a_cycle_is_reported_at_the_vary():
     national = ('national contract open "Open"\n'
                 "parameter base: count = 3\n  flexible\n"
                 "parameter double: count = base * 2\n")
-    local = ('local layer l "L" for icb QMM extends open\n'
+    local = ('local layer l "L" for icb QXX extends open\n'
              'vary base = double + 1\n  because "local choice"\n')
     found = diagnostics_of(national, local)
     assert [(d.code, d.span.file, d.span.line) for d in found] == [("E-NAME-003", "x1.rules", 2)]
