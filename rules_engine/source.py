@@ -69,8 +69,10 @@ class SourceFile:
         return Span(self.path, line, column, end_line, end_column, start, max(end, start))
 
     def span_at(self, line: int, column: int, width: int = 1) -> Span:
-        """A span from a 1-based line and column (as YAML readers report)."""
+        """A span from a 1-based line and column (as YAML readers report),
+        at most to the end of that line (a caret may stand just after it)."""
         line = max(1, min(line, len(self.line_starts)))
+        width = max(1, min(width, len(self.line_text(line)) - column + 1))
         start = self.line_starts[line - 1] + column - 1
         return Span(self.path, line, column, line, column + width, start, start + width)
 

@@ -23,3 +23,31 @@ def test_every_offset_maps_inside_the_file(text, offset):
     line, column = src.position(offset)
     assert 1 <= line <= text.count("\n") + 1
     assert column >= 1
+
+
+def test_a_span_from_a_line_and_column_stops_at_the_end_of_the_line():
+    # Regression (found by tests/test_fuzz.py): a YAML complex key `? [a, b]`
+    # is named by its Python spelling, `('a', 'b')`, longer than the text, and
+    # the span and its caret ran past the end of the line.
+    source = SourceFile("a.yaml", "? [complex, key]\n: value\n")
+    span = source.span_at(1, 3, width=len("('complex', 'key')"))
+    assert (span.line, span.column, span.end_line, span.end_column) == (1, 3, 1, 17)
+    assert source.excerpt(span).endswith("  " + "^" * 14)
+    at_end = source.span_at(1, 17)  # a caret just after the last character
+    assert (at_end.column, at_end.end_column) == (17, 18)
+
+
+def test_an_arrangement_with_a_complex_key_is_pointed_at_within_its_line(tmp_path):
+    import contextlib
+    import io
+    import json
+
+    from rules_engine.cli import main
+    path = tmp_path / "pcn.yaml"
+    path.write_text("? [complex, key]\n: value\nas_of: 2025-06-01\n", encoding="utf-8")
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        assert main(["check", "--format", "json", str(path)]) == 2
+    (diagnostic,) = json.loads(out.getvalue())["diagnostics"]
+    assert diagnostic["code"] == "E-FACT-001"
+    assert (diagnostic["span"]["line"], diagnostic["span"]["column"], diagnostic["span"]["end_column"]) == (1, 3, 17)
