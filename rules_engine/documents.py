@@ -42,8 +42,9 @@ from .source import SourceFile, Span
 
 # ------------------------------------------------------------------- YAML
 
-def _constructor_class():
+def _reader_classes():
     from ruamel.yaml.constructor import RoundTripConstructor
+    from ruamel.yaml.parser import RoundTripParser
 
     class TextDates(RoundTripConstructor):
         """Timestamps stay the text they were written as."""
@@ -52,21 +53,34 @@ def _constructor_class():
         return constructor.construct_scalar(node)
 
     TextDates.add_constructor("tag:yaml.org,2002:timestamp", timestamp_as_text)
-    return TextDates
+
+    class ShapeParser(RoundTripParser):
+        """Each event, as the composer takes it, is shown to the reader's `_Shape`."""
+
+        def get_event(self):
+            event = super().get_event()
+            self.loader.contract_rules_shape.see(event)
+            return event
+
+    return TextDates, ShapeParser
 
 
-_TEXT_DATES = None
+_CLASSES = None
 
 
-def yaml_reader():
-    """A round-trip YAML reader that rejects duplicate keys and keeps dates as text."""
-    global _TEXT_DATES
+def yaml_reader(shape: "_Shape | None" = None):
+    """A round-trip YAML reader that rejects duplicate keys and keeps dates as
+    text; with a `shape`, one that checks nesting and aliases as it parses."""
+    global _CLASSES
     from ruamel.yaml import YAML
-    if _TEXT_DATES is None:
-        _TEXT_DATES = _constructor_class()
+    if _CLASSES is None:
+        _CLASSES = _reader_classes()
     yaml = YAML(typ="rt")
     yaml.allow_duplicate_keys = False
-    yaml.Constructor = _TEXT_DATES
+    yaml.Constructor = _CLASSES[0]
+    if shape is not None:
+        yaml.Parser = _CLASSES[1]
+        yaml.contract_rules_shape = shape
     return yaml
 
 
@@ -79,41 +93,48 @@ class _Open:
     height: int = 0  # levels of nesting below this one
 
 
-def check_shape(text: str, source: SourceFile, what: str) -> None:
-    """Raise InvalidInput if a YAML text nests too deep or expands too many aliases.
+class _Shape:
+    """Nesting and expanded aliases of a YAML document, event by event.
 
-    Works from the parser's events, iteratively, before any node is built.
-    """
-    from ruamel.yaml.events import (AliasEvent, CollectionEndEvent, CollectionStartEvent,
-                                    ScalarEvent)
-    limit = limits.current()
-    depth_limit, alias_limit = limit.max_nesting_depth, limit.max_aliases
-    stack: list[_Open] = [_Open(None)]  # the stream itself, below the document
-    anchors: dict[str, tuple[int, int]] = {}  # anchor -> (height, expanded aliases)
-    for event in yaml_reader().parse(io.StringIO(text)):
-        if isinstance(event, CollectionStartEvent):
+    The composer takes the events one at a time, before any value is built
+    (aliases are expanded only when values are built), so a document that
+    breaks a limit raises InvalidInput before anything depends on its shape."""
+
+    def __init__(self, source: SourceFile, what: str):
+        from ruamel.yaml import events
+        self.events = events
+        self.source, self.what = source, what
+        limit = limits.current()
+        self.depth_limit, self.alias_limit = limit.max_nesting_depth, limit.max_aliases
+        self.stack: list[_Open] = [_Open(None)]  # the stream itself, below the document
+        self.anchors: dict[str, tuple[int, int]] = {}  # anchor -> (height, expanded aliases)
+        self.aliases = 0
+
+    def see(self, event) -> None:
+        events, stack = self.events, self.stack
+        if isinstance(event, events.CollectionStartEvent):
             stack.append(_Open(event.anchor))
-            if len(stack) - 1 > depth_limit:
-                raise InvalidInput([_too_deep(source, event.start_mark, what)])
-        elif isinstance(event, CollectionEndEvent):
+            if len(stack) - 1 > self.depth_limit:
+                raise InvalidInput([_too_deep(self.source, event.start_mark, self.what)])
+        elif isinstance(event, events.CollectionEndEvent):
             done = stack.pop()
             parent = stack[-1]
             parent.aliases += done.aliases
             parent.height = max(parent.height, done.height + 1)
             if done.anchor is not None:
-                anchors[done.anchor] = (done.height + 1, done.aliases)
-        elif isinstance(event, AliasEvent):
-            height, inside = anchors.get(event.anchor, (0, 0))
+                self.anchors[done.anchor] = (done.height + 1, done.aliases)
+        elif isinstance(event, events.AliasEvent):
+            height, inside = self.anchors.get(event.anchor, (0, 0))
             parent = stack[-1]
             parent.aliases += 1 + inside
             parent.height = max(parent.height, height)
-            if len(stack) - 1 + height > depth_limit:
-                raise InvalidInput([_too_deep(source, event.start_mark, what, alias=True)])
-            total = sum(entry.aliases for entry in stack)
-            if total > alias_limit:
-                raise InvalidInput([_too_many_aliases(source, event, total, what)])
-        elif isinstance(event, ScalarEvent) and event.anchor is not None:
-            anchors[event.anchor] = (0, 0)
+            self.aliases += 1 + inside
+            if len(stack) - 1 + height > self.depth_limit:
+                raise InvalidInput([_too_deep(self.source, event.start_mark, self.what, alias=True)])
+            if self.aliases > self.alias_limit:
+                raise InvalidInput([_too_many_aliases(self.source, event, self.aliases, self.what)])
+        elif isinstance(event, events.ScalarEvent) and event.anchor is not None:
+            self.anchors[event.anchor] = (0, 0)
 
 
 def _mark_span(source: SourceFile, mark) -> Span:
@@ -167,9 +188,8 @@ def read_yaml(source: SourceFile, what: str, code: str) -> Any:
     `code` for text that is not YAML, or a limit's code for one it breaks."""
     from ruamel.yaml.error import MarkedYAMLError, YAMLError
     try:
-        check_shape(source.text, source, what)
         with _stack_room(limits.current().max_nesting_depth):
-            return yaml_reader().load(io.StringIO(source.text))
+            return yaml_reader(_Shape(source, what)).load(io.StringIO(source.text))
     except MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         span = source.span_at(mark.line + 1, mark.column + 1) if mark else None
