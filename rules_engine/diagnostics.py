@@ -40,6 +40,9 @@ CODES: dict[str, str] = {
     "E-NAME-005": "subject not in scope",
     "E-NAME-006": "unknown function",
     "E-NAME-007": "unknown subject",
+    "E-NAME-008": "table key that is not one of its columns",
+    "E-NAME-009": "column the table does not have",
+    "E-NAME-010": "built-in function without the declaration it needs",
     # types (type checker)
     "E-TYPE-001": "operand of the wrong type",
     "E-TYPE-002": "comparison of incompatible types",
@@ -71,6 +74,7 @@ CODES: dict[str, str] = {
     "E-LAYER-014": "a local layer declares one variation or term twice",
     "E-LAYER-015": "two local layers for one ICB in force on the same dates",
     "E-LAYER-016": "local layer reports a value id a national layer reports",
+    "E-LAYER-017": "two dated values of a parameter in force on the same dates",
     # facts (arrangements)
     "E-FACT-001": "field not declared in the schema",
     "E-FACT-002": "value of the wrong type",

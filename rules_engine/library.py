@@ -342,7 +342,7 @@ def _check_forms(name: str, forms: list[Form]) -> list[Diagnostic]:
                 for other in values[:index]:
                     if value.period.overlaps(other.period):
                         diagnostics.append(Diagnostic(
-                            "E-LAYER-007", f"two values of `{name}` are in force on the same dates",
+                            "E-LAYER-017", f"two values of `{name}` are in force on the same dates",
                             value.span, related=(Related(other.span, "the other value"),),
                             hint="dated values must not overlap: end one the day before the next"))
     return diagnostics

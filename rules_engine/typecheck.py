@@ -6,8 +6,10 @@ dependencies (for provenance and cycle checks).
 Diagnostics: E-NAME-001 (unknown name, with "did you mean"), E-TYPE-009 (a name
 where a member of an enumeration is expected that is not one), E-NAME-003
 (definitions or parameters that read each other in a cycle), E-LIMIT-005 (a
-chain of reads longer than `max_definition_chain`), E-NAME-005 (a definition used where its subject is not
-bound), E-NAME-006 (unknown function), E-TYPE-001..009, E-UNIT-001..003.
+chain of reads longer than `max_definition_chain`), E-NAME-005 (a definition
+used where its subject is not bound), E-NAME-008 (a table key that is no
+column), E-NAME-009 (no such column), E-NAME-010 (`weekday` without its
+enumeration), E-NAME-006 (unknown function), E-TYPE-001..009, E-UNIT-001..003.
 
 Every form of every term is checked once, whatever its dates: a name means
 the same kind of thing, with the same type, in every year.
@@ -207,7 +209,7 @@ class _Checker:
         names = [c for c, _ in columns]
         for key in table.keys:
             if key not in names:
-                self.error("E-NAME-001", f"key `{key}` is not a column of `{table.name}`", table.span,
+                self.error("E-NAME-008", f"key `{key}` is not a column of `{table.name}`", table.span,
                            hint=did_you_mean(key, names))
         for row in table.rows:
             self.check_row(table.name, columns, row)
@@ -442,7 +444,7 @@ class _Checker:
             columns = dict(self.table_columns(self.tables[record.table]))
             if expr.name in columns:
                 return columns[expr.name]
-            self.error("E-NAME-001", f"`{record.table}` has no column `{expr.name}`", expr.span,
+            self.error("E-NAME-009", f"`{record.table}` has no column `{expr.name}`", expr.span,
                        hint=did_you_mean(expr.name, columns) or "columns: " + ", ".join(columns))
             return t.ERROR
         if not isinstance(record, t.Record):
@@ -524,7 +526,7 @@ class _Checker:
                 return t.ERROR
             enum = self.enums.get("weekday")
             if enum is None or enum.members != WEEKDAYS:
-                self.error("E-NAME-001", "`weekday` needs the enumeration `weekday`", expr.span,
+                self.error("E-NAME-010", "`weekday` needs the enumeration `weekday`", expr.span,
                            hint="declare `enum weekday = {mon, tue, wed, thu, fri, sat, sun}`")
                 return t.ERROR
             return enum

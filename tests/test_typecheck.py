@@ -43,7 +43,8 @@ def test_units_multiply_and_divide():
     ("define x for pcn: bool = pcn.code.length = 1\n", "E-TYPE-001"),
     ("define x: count = if true then 1 else £1\n", "E-UNIT-001"),
     ("define x: count = arrs_roles[gp, national]\n", "E-TYPE-005"),
-    ("define x: bool = arrs_roles[gp].colour\n", "E-NAME-001"),
+    ("define x: bool = arrs_roles[gp].colour\n", "E-NAME-009"),
+    ('table t by nokey\n  columns role: arrs_role\n  row gp\n', "E-NAME-008"),
 ])
 def test_type_and_unit_errors(text, code):
     assert code in [c for c, _ in errors(text)]
