@@ -20,6 +20,7 @@ import attrs
 from . import typesys as t
 from .compile import CompiledProgram, Env
 from .layers import Provenance
+from .marks import ProvisionalMarks, joined
 from .results import ArrangementResult, Result, ValueResult
 from .schema import Arrangement, Subject
 from .why import Reasoner, why_thunk
@@ -95,6 +96,13 @@ class Evaluator:
         self.not_in_force = {r.id: f"not in force on {self.program.as_of} (in force {r.periods})"
                              for r in self.program.requirements if not r.in_force}
         self._value_ids: dict[tuple[str, str, object], str] = {}
+        # Provisional marks, own and inherited from what each term reads (marks.py).
+        marks = ProvisionalMarks(self.program)
+        self.define_provisional = {name: joined(marks.define(name)) for name in self.program.defines}
+        self.requirement_provisional = {
+            id(r): joined(dict.fromkeys(((f"requirement {r.id}: {r.provisional}",) if r.provisional else ())
+                                        + marks.requirement(r)))
+            for r in self.program.requirements}
         self.reasoner = Reasoner(compiled)
 
     def instances(self, root: FactRecord, scope) -> list[SubjectInstance]:
@@ -134,7 +142,7 @@ class Evaluator:
         return Result(requirement.id, instance.id, outcome, term.title, requirement.clause,
                       provenance.layer, provenance.flexibility, provenance.because,
                       provenance.national, missing, warnings, term.severity,
-                      requirement.provisional, reason, explain_with)
+                      self.requirement_provisional[id(requirement)], reason, explain_with)
 
     def decide(self, requirement, compiled, env: Env) -> tuple:
         """(outcome, missing paths, warnings, reason, provenance) for one subject."""
@@ -211,7 +219,7 @@ class Evaluator:
                            type_, missing, provenance.layer, provenance.flexibility,
                            provenance.because, provenance.national,
                            term.report.title if term.report else None, define.clause,
-                           term.provisional.reason if term.provisional else None)
+                           self.define_provisional.get(define.name))
 
 
 def evaluate(compiled: CompiledProgram, arrangement: Arrangement) -> ArrangementResult:

@@ -1,0 +1,85 @@
+"""Provisional marks that reach every number: what a term reads, it inherits.
+
+A requirement or reported value is provisional when its own term says so, or
+when anything it reads is: a parameter, a table (its rows in force), or a
+definition that is, however deep. The reasons are gathered once per program
+(when its evaluator is made), from the terms' bodies, deduplicated and in the
+order they are met, each naming what it came from:
+
+    table qof_thresholds: 2025/26 thresholds come from a third-party lookup tool ...
+
+The marks are static: they follow every read a term's body can make, whichever
+branch a subject takes. A QOF indicator reads its own row of `qof_indicators`,
+but the table's mark is for the table as a whole, so every indicator carries it.
+"""
+
+from __future__ import annotations
+
+from . import nodes as n
+from .layers import Program
+
+
+def _walk_terms(body_nodes):
+    for node in body_nodes:
+        if node is not None:
+            yield from n.walk(node)
+
+
+class ProvisionalMarks:
+    """Reasons per definition and requirement of one program."""
+
+    def __init__(self, program: Program):
+        self.program = program
+        self.names = program.checked.names
+        self._defines: dict[str, tuple[str, ...]] = {}
+
+    def _reads(self, body_nodes) -> tuple[str, ...]:
+        reasons: dict[str, None] = {}
+        for node in _walk_terms(body_nodes):
+            if not isinstance(node, n.Name):
+                continue
+            resolved = self.names.get(id(node))
+            if resolved is None:
+                continue
+            kind, target = resolved.kind, resolved.target
+            if kind == "param":
+                param = self.program.parameters.get(target)
+                marker = getattr(param.form.term, "provisional", None) if param is not None else None
+                if marker is not None:
+                    reasons[f"parameter {target}: {marker.reason}"] = None
+            elif kind == "table":
+                self._table(target, reasons)
+            elif kind == "define":
+                for reason in self.define(target):
+                    reasons[reason] = None
+        # a table read as `table[key]` has the table's name as its collection
+        return tuple(reasons)
+
+    def _table(self, name: str, reasons: dict) -> None:
+        table = self.program.tables.get(name)
+        marker = getattr(table.form.term, "provisional", None) if table is not None else None
+        if marker is not None:
+            reasons[f"table {name}: {marker.reason}"] = None
+
+    def define(self, name: str) -> tuple[str, ...]:
+        found = self._defines.get(name)
+        if found is not None:
+            return found
+        self._defines[name] = ()  # a cycle adds nothing (and is a static error anyway)
+        define = self.program.defines.get(name)
+        if define is None:
+            return ()
+        own = (f"definition {name}: {define.term.provisional.reason}",) if define.term.provisional else ()
+        scope = define.term.scope
+        reads = self._reads([define.term.body, scope.key_collection if scope is not None else None])
+        found = self._defines[name] = tuple(dict.fromkeys(own + reads))
+        return found
+
+    def requirement(self, requirement) -> tuple[str, ...]:
+        term = requirement.term
+        return self._reads([term.where, term.must, term.unless,
+                            *(w.condition for w in term.warnings)])
+
+
+def joined(reasons) -> str | None:
+    return "; ".join(reasons) if reasons else None
