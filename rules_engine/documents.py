@@ -91,6 +91,8 @@ class _Open:
     anchor: str | None
     aliases: int = 0  # aliases inside, each counted as often as it is expanded
     height: int = 0  # levels of nesting below this one
+    mapping: bool = False
+    nodes: int = 0  # keys and values seen so far (in a mapping, even: a key comes next)
 
 
 class _Shape:
@@ -100,10 +102,10 @@ class _Shape:
     (aliases are expanded only when values are built), so a document that
     breaks a limit raises InvalidInput before anything depends on its shape."""
 
-    def __init__(self, source: SourceFile, what: str):
+    def __init__(self, source: SourceFile, what: str, code: str = "E-FACT-006"):
         from ruamel.yaml import events
         self.events = events
-        self.source, self.what = source, what
+        self.source, self.what, self.code = source, what, code
         limit = limits.current()
         self.depth_limit, self.alias_limit = limit.max_nesting_depth, limit.max_aliases
         self.stack: list[_Open] = [_Open(None)]  # the stream itself, below the document
@@ -112,8 +114,20 @@ class _Shape:
 
     def see(self, event) -> None:
         events, stack = self.events, self.stack
+        if isinstance(event, events.NodeEvent):
+            parent = stack[-1]
+            if parent.mapping and parent.nodes % 2 == 0 and (
+                    isinstance(event, events.CollectionStartEvent)
+                    or (isinstance(event, events.AliasEvent)
+                        and self.anchors.get(event.anchor, (0, 0))[0] > 0)):
+                raise InvalidInput([Diagnostic(
+                    self.code, f"a key in the {self.what} is a mapping or a list",
+                    _mark_span(self.source, event.start_mark),
+                    hint="keys are plain names or codes, such as `list_size:`; "
+                         "a `?` complex key is not part of the format")])
+            parent.nodes += 1
         if isinstance(event, events.CollectionStartEvent):
-            stack.append(_Open(event.anchor))
+            stack.append(_Open(event.anchor, mapping=isinstance(event, events.MappingStartEvent)))
             if len(stack) - 1 > self.depth_limit:
                 raise InvalidInput([_too_deep(self.source, event.start_mark, self.what)])
         elif isinstance(event, events.CollectionEndEvent):
@@ -189,7 +203,7 @@ def read_yaml(source: SourceFile, what: str, code: str) -> Any:
     from ruamel.yaml.error import MarkedYAMLError, YAMLError
     try:
         with _stack_room(limits.current().max_nesting_depth):
-            return yaml_reader(_Shape(source, what)).load(io.StringIO(source.text))
+            return yaml_reader(_Shape(source, what, code)).load(io.StringIO(source.text))
     except MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         span = source.span_at(mark.line + 1, mark.column + 1) if mark else None

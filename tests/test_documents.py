@@ -394,3 +394,30 @@ def test_invalid_input_crosses_processes_whole():
     from rules_engine.diagnostics import Diagnostic
     error = InvalidInput([Diagnostic("E-FACT-006", "line 3 is not valid JSON", None)])
     assert pickle.loads(pickle.dumps(error)).diagnostics == error.diagnostics
+
+
+# ------------------------------------------- complex keys (found by the long fuzz run)
+
+@pytest.mark.parametrize("key, column", [("? {a: [1]}\n: 1\n", 3), ("? [a, b]\n: 1\n", 3),
+                                         ("x: &a [1]\n? *a\n: 1\n", 3)])
+def test_a_mapping_or_list_as_a_key_is_an_error_at_the_key(fixture_engine, key, column):
+    # `? {a: [1]}` made ruamel raise TypeError (unhashable CommentedSeq): a traceback.
+    diagnostics = rejected(fixture_engine, "as_of: 2025-06-01\n" + key)
+    assert [d.code for d in diagnostics] == ["E-FACT-006"]
+    assert diagnostics[0].span.column == column
+    assert "mapping or a list" in diagnostics[0].message
+
+
+def test_a_complex_key_in_a_scenario_file_is_an_invalid_scenario(tmp_path, capsys):
+    scenario = tmp_path / "s.yaml"
+    scenario.write_text("cases:\n  ? {a: [1]}\n  : 1\n", encoding="utf-8")
+    code, out, err = run(capsys, "test", str(scenario))
+    assert code == 2
+    assert "Traceback" not in out + err
+    assert "E-SCENARIO-001" in out + err
+
+
+def test_a_scalar_key_with_a_list_value_is_still_read(fixture_engine):
+    # the key check looks at keys only: values may be lists and mappings
+    diagnostics = rejected(fixture_engine, "as_of: 2025-06-01\nunknown_field: [1, {a: 2}]\n")
+    assert [d.code for d in diagnostics] == ["E-FACT-001"]
