@@ -83,15 +83,23 @@ def _transitive(dependencies: dict[str, frozenset[str]], name: str) -> list[str]
 
 
 def _flexibility(engine: Engine, name: str, forms: tuple[Form, ...]) -> str:
-    """The term's own flexibility, then that of the flexible terms it reads."""
+    """The term's own flexibility, then that of the flexible terms it reads,
+    then what each flexibility envelope allows on them."""
+    from .flexibility import describe_permission
     own = {f.describe_flexibility() for f in forms}
     parts = [p for p in sorted(own) if p != "locked"]
     library = engine.library
-    for dep in _transitive(engine.checked.dependencies, name):
+    deps = _transitive(engine.checked.dependencies, name)
+    for dep in deps:
         dep_forms = [f for f in library.forms.get(dep, ()) if not f.layer.is_local]
         flexible = sorted({f.describe_flexibility() for f in dep_forms} - {"locked"})
         for text in flexible:
             parts.append(f"`{dep}`: {text}")
+    for envelope in library.envelopes:
+        for allow in envelope.permissions:
+            if allow.target is not None and allow.target in (name, *deps):
+                marker = " (provisional)" if allow.provisional else ""
+                parts.append(f"{envelope.name} allows {describe_permission(allow)}{marker}")
     return "; ".join(parts) if parts else "locked"
 
 
@@ -233,6 +241,11 @@ def _variation(layer: Layer, decl) -> tuple[str | None, str | None]:
     if isinstance(decl, n.ReplaceDecl):
         r = decl.requirement
         return f"replace requirement `{r.id}` ({r.title})", reason(r.because)
+    if isinstance(decl, n.RetireDecl):
+        keys = ", ".join(_source(layer, k.span) for k in decl.keys)
+        return f"retire from `{decl.table}`: {keys}", reason(decl.because)
+    if isinstance(decl, n.ReplaceValueDecl):
+        return f"replace value `{decl.name}` = {_source(layer, decl.value.span)}", reason(decl.because)
     return None, None
 
 

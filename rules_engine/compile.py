@@ -39,6 +39,23 @@ from .values import (FactRecord, Unknown, kleene_and, kleene_not, kleene_or,
 Closure = Callable[["Env"], Any]
 
 
+def opted_in(path: tuple[str, ...]) -> Callable[["Env"], bool]:
+    """Whether the subject bound to `path[0]` says yes at `path[1:]`
+    (`practice.qof.local_scheme`). Opting in is a positive act: a subject not
+    bound here (a value for no practice), a missing fact or `false` keeps the
+    national rows."""
+    subject, fields = path[0], path[1:]
+
+    def says_yes(env) -> bool:
+        value = env.bindings.get(subject) if env is not None else None
+        for name in fields:
+            if not isinstance(value, dict):
+                return False
+            value = value.get(name)
+        return value is True
+    return says_yes
+
+
 class Env:
     """What a closure reads: the facts, the bound names, the date, memo and trace."""
 
@@ -201,6 +218,8 @@ class Compiler:
                 memo[id(item)] = False
             elif isinstance(item, n.Name) and id(item) in self.names:
                 memo[id(item)] = self.static_name(self.names[id(item)])
+            elif isinstance(item, n.Index) and self.opted_table(item.collection) is not None:
+                memo[id(item)] = False  # its rows depend on whether the subject opted in
             elif ready:
                 memo[id(item)] = all(memo[id(child)] for child in n.children(item))
             else:
@@ -208,7 +227,19 @@ class Compiler:
                 stack.extend((child, False) for child in n.children(item))
         return memo[id(node)]
 
+    def opted_table(self, node):
+        """The table a node reads, when its rows depend on a subject's opting in."""
+        type_ = self.types.get(id(node))
+        if isinstance(type_, t.Table):
+            table = self.program.tables.get(type_.name)
+            if table is not None and table.opted_in is not None:
+                return table
+        return None
+
     def static_name(self, resolved) -> bool:
+        if resolved.kind == "table":
+            table = self.program.tables.get(resolved.target)
+            return table is None or table.opted_in is None
         if resolved.kind in ("param", "table", "member", "as_of"):
             return True
         if resolved.kind == "binding":
@@ -332,23 +363,28 @@ class Compiler:
 
     def table_keys(self, name: str) -> Closure:
         keys = table_keys(self.program, name)
+        table = self.program.tables.get(name)
+        if table is not None and table.opted_in is not None:
+            national, opted = table_keys(self.program, name, national=True), opted_in(table.opted_in)
+            return lambda env: keys if opted(env) else national
         return lambda env: keys
 
-    def table_rows(self, name: str) -> dict[tuple, dict]:
+    def table_rows(self, name: str, national: bool = False) -> dict[tuple, dict]:
         """A table's rows in force, by key: each row's cells by column (and the
-        layer it came from, as `_layer`). Worked out once per table."""
-        rows = self.tables.get(name)
+        layer it came from, as `_layer`). Worked out once per table; with
+        `national`, the rows of subjects that did not opt in to a local change."""
+        rows = self.tables.get((name, national))
         if rows is None:
-            rows = self.tables[name] = self._table_rows(name)
+            rows = self.tables[(name, national)] = self._table_rows(name, national)
         return rows
 
-    def _table_rows(self, name: str) -> dict[tuple, dict]:
+    def _table_rows(self, name: str, national: bool = False) -> dict[tuple, dict]:
         table = self.program.tables.get(name)
         rows: dict[tuple, dict] = {}
         if table is None:
             return rows
         key_positions = [table.columns.index(k) for k in table.keys]
-        for row, layer in table.rows:
+        for row, layer in (table.national_rows if national and table.opted_in else table.rows):
             values = {column: (self.constant(cell) if cell is not None else None)
                       for column, cell in zip(table.columns, row.cells)}
             values["_layer"] = layer
@@ -403,12 +439,23 @@ class Compiler:
         if name not in compiled:
             compiled[name] = lambda env: Unknown(frozenset((f"definition {name}",)))
             define = self.program.defines.get(name)
-            if define is not None and self.fold and len(needed) == 2:
-                compiled[name] = self.by_key(define.term.body, needed[1])
-            elif define is not None:
-                body = self.expr(define.term.body)
-                compiled[name] = self.once(body) if self.is_constant(name) else body
+            if define is not None:
+                national = self.define_body(name, define.term.body, needed)
+                replaced = define.replaced_by
+                if replaced is None:
+                    compiled[name] = national
+                elif define.opted_in is None:
+                    compiled[name] = self.define_body(name, replaced.value, needed)
+                else:
+                    local, opted = self.define_body(name, replaced.value, needed), opted_in(define.opted_in)
+                    compiled[name] = lambda env: local(env) if opted(env) else national(env)
         return evaluate_define
+
+    def define_body(self, name: str, body, needed) -> Closure:
+        if self.fold and len(needed) == 2:
+            return self.by_key(body, needed[1])
+        closure = self.expr(body)
+        return self.once(closure) if self.is_constant(name) else closure
 
     def is_constant(self, name: str) -> bool:
         """A definition that reads no facts and needs no subject: the same for
@@ -417,8 +464,9 @@ class Compiler:
             return self.constants[name]
         self.constants[name] = False  # a cycle cannot be constant (and is a static error anyway)
         define = self.program.defines.get(name)
-        constant = define is not None and not self.checked.define_scopes.get(name) and all(
-            self.names[id(node)].kind in ("param", "table", "member", "as_of", "binding")
+        constant = define is not None and define.replaced_by is None and not self.checked.define_scopes.get(name) and all(
+            (self.names[id(node)].kind in ("param", "member", "as_of", "binding")
+             or (self.names[id(node)].kind == "table" and self.static_name(self.names[id(node)])))
             or (self.names[id(node)].kind == "define" and self.is_constant(self.names[id(node)].target))
             for node in walk(define.term.body) if isinstance(node, n.Name) and id(node) in self.names)
         self.constants[name] = constant
@@ -552,8 +600,17 @@ class Compiler:
         local = self.local_layer
         keys = [self.expr(k) for k in node.keys]
         single = self.binding_name(node.keys[0]) if len(keys) == 1 else None
+        in_force = self.program.tables.get(table)
+        if in_force is not None and in_force.opted_in is not None:
+            local_rows, national_rows = rows, self.table_rows(table, national=True)
+            opted = opted_in(in_force.opted_in)
+        else:
+            opted = None
+        rows_ = rows
 
         def look_up(env):
+            rows = (local_rows if opted(env) else national_rows) if opted is not None else rows_
+
             if single is not None:
                 first = env.bindings[single]
                 if type(first) is Unknown:

@@ -75,6 +75,15 @@ CODES: dict[str, str] = {
     "E-LAYER-015": "two local layers for one ICB in force on the same dates",
     "E-LAYER-016": "local layer reports a value id a national layer reports",
     "E-LAYER-017": "two dated values of a parameter in force on the same dates",
+    # flexibility envelopes (rules_engine/flexibility.py)
+    "E-FLEX-001": "two flexibility envelopes in force on the same dates",
+    "E-FLEX-002": "rows added beyond the budget of the rows retired",
+    "E-FLEX-003": "retirement of a row the national table does not have",
+    "E-FLEX-004": "retirement of rows of a table no envelope opens",
+    "E-FLEX-005": "replacement of a value no envelope opens",
+    "E-FLEX-006": "replacement drops the condition the envelope keeps",
+    "E-FLEX-007": "local requirement the envelope in force does not allow",
+    "E-FLEX-008": "envelope permission names an unknown term or column",
     # facts (arrangements)
     "E-FACT-001": "field not declared in the schema",
     "E-FACT-002": "value of the wrong type",

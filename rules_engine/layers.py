@@ -57,6 +57,11 @@ class TableInForce:
     keys: tuple[str, ...]
     columns: tuple[str, ...]
     rows: tuple[tuple[n.Row, str], ...]  # (row, layer name) in force
+    # When a local layer retires or adds rows only for the subjects that opt in
+    # (the envelope's `opted in by PATH`): that fact path, and the rows the
+    # other subjects keep (the national rows in force).
+    opted_in: tuple[str, ...] | None = None
+    national_rows: tuple[tuple[n.Row, str], ...] = ()
 
 
 @attrs.frozen(eq=False)
@@ -81,6 +86,10 @@ class DefineInForce:
     provenance: Provenance
     clause: str
     in_force: bool = True  # outside its `effective` period a value is not reported
+    # A local `replace value`: its body, for every subject or (with the
+    # envelope's `opted in by PATH`) for those that opt in.
+    replaced_by: n.ReplaceValueDecl | None = None
+    opted_in: tuple[str, ...] | None = None
 
 
 @attrs.frozen(eq=False)
@@ -169,6 +178,8 @@ def select(checked: Checked, as_of: dt.date, local: Layer | None = None) -> Prog
     waives: dict[str, list[n.WaiveDecl]] = {}
     replaces: dict[str, n.ReplaceDecl] = {}
     added_rows: dict[str, list[n.AddRowDecl]] = {}
+    retired: dict[str, list[n.RetireDecl]] = {}
+    replaced_values: dict[str, n.ReplaceValueDecl] = {}
     if local is not None:
         for decl in local.syntax.declarations:
             if isinstance(decl, n.VaryDecl):
@@ -179,7 +190,13 @@ def select(checked: Checked, as_of: dt.date, local: Layer | None = None) -> Prog
                 replaces[decl.requirement.id] = decl
             elif isinstance(decl, n.AddRowDecl):
                 added_rows.setdefault(decl.table, []).append(decl)
+            elif isinstance(decl, n.RetireDecl):
+                retired.setdefault(decl.table, []).append(decl)
+            elif isinstance(decl, n.ReplaceValueDecl):
+                replaced_values[decl.name] = decl
 
+    envelope = library.envelope_on(as_of)
+    envelope_targets = {p.target for p in envelope.permissions} if envelope is not None else set()
     parameters: dict[str, ParameterInForce] = {}
     tables: dict[str, TableInForce] = {}
     defines: dict[str, DefineInForce] = {}
@@ -201,21 +218,34 @@ def select(checked: Checked, as_of: dt.date, local: Layer | None = None) -> Prog
                 local.name if vary else form.layer.name)
         elif isinstance(term, n.TableDecl):
             columns = tuple(c.name for c in term.columns)
-            rows = [(row, form.layer.name) for row in term.rows if _row_in_force(row, columns, as_of)]
+            national_rows = [(row, form.layer.name) for row in term.rows
+                             if _row_in_force(row, columns, as_of)]
+            rows = _retire(national_rows, term, columns, retired.get(name, ()), local,
+                           _permission(envelope, "retire rows", name))
             extra = tuple(added_rows.get(name, ()))
             rows += [(add.row, local.name) for add in extra if _row_in_force(add.row, columns, as_of)]
-            tables[name] = TableInForce(name, form, term.keys, columns, tuple(rows))
+            opted_in = None
+            if retired.get(name) or extra:
+                # rows added under the contract's own `extensible` are for every subject
+                adds = None if form.allows("extensible") else _permission(envelope, "add rows", name)
+                opted_in = next((p.opted_in for p in (_permission(envelope, "retire rows", name), adds)
+                                 if p is not None and p.opted_in is not None
+                                 and (p.kind == "add rows" or retired.get(name))), None)
+            tables[name] = TableInForce(name, form, term.keys, columns, tuple(rows), opted_in,
+                                        tuple(national_rows) if opted_in else ())
 
     def status(term_name: str, form: Form) -> Provenance:
         """Provenance from the term itself and everything it reads."""
         deps = transitive(checked, term_name) | {term_name}
         varied = {d: national_values[d] for d in sorted(deps) if d in varies}
-        rows_added = [d for d in sorted(deps) if d in added_rows]
-        flexible = any(f.kind != "locked" for d in deps for f in _flex_of(library, d, form, as_of, names))
+        rows_added = [d for d in sorted(deps) if d in added_rows or d in retired]
+        flexible = any(f.kind != "locked" for d in deps for f in _flex_of(library, d, form, as_of, names)) \
+            or bool(deps & envelope_targets)
         national = Provenance(form.layer.name, "flexible-unused" if flexible else "locked")
         if varied or rows_added:
             reasons = [varies[d].because.reason for d in varied if varies[d].because]
-            reasons += [a.because.reason for d in rows_added for a in added_rows[d] if a.because]
+            reasons += [a.because.reason for d in rows_added for a in added_rows.get(d, ()) if a.because]
+            reasons += [r.because.reason for d in rows_added for r in retired.get(d, ()) if r.because]
             return Provenance(local.name, "varied", "; ".join(reasons) or None,
                               {k: _literal_json(v) for k, v in varied.items()},
                               None if varied else national)
@@ -226,8 +256,17 @@ def select(checked: Checked, as_of: dt.date, local: Layer | None = None) -> Prog
             continue
         term = form.term
         if isinstance(term, n.DefineDecl):
-            defines[name] = DefineInForce(name, form, term, status(name, form),
-                                          form.layer.clause(term.reference, as_of), in_force)
+            replacement = replaced_values.get(name)
+            provenance = status(name, form)
+            opted_in = None
+            if replacement is not None:
+                provenance = Provenance(local.name, "varied", replacement.because.reason
+                                        if replacement.because else None)
+                allow = _permission(envelope, "replace value", name)
+                opted_in = allow.opted_in if allow is not None else None
+            defines[name] = DefineInForce(name, form, term, provenance,
+                                          form.layer.clause(term.reference, as_of), in_force,
+                                          replacement, opted_in)
         elif isinstance(term, n.RequirementDecl):
             replaced = replaces.get(name)
             waivers = tuple(waives.get(name, ()))
@@ -249,6 +288,31 @@ def select(checked: Checked, as_of: dt.date, local: Layer | None = None) -> Prog
                 form.layer.clause(term.reference, as_of),
                 term.provisional.reason if term.provisional else None))
     return Program(as_of, checked, national, local, parameters, tables, defines, tuple(requirements))
+
+
+def _permission(envelope, kind: str, target: str):
+    return envelope.allow(kind, target) if envelope is not None else None
+
+
+def _retire(rows: list, table: n.TableDecl, columns: tuple[str, ...], retirements, local,
+            allow) -> list:
+    """The rows in force less those a local layer retires: removed, or (when the
+    envelope's permission names a `marking` column) kept with that column true."""
+    if not retirements:
+        return list(rows)
+    keys = {literal_value(k) for decl in retirements for k in decl.keys}
+    position = columns.index(table.keys[0])
+    marking = allow.marking if allow is not None else None
+    kept = []
+    for row, layer in rows:
+        if literal_value(row.cells[position]) not in keys:
+            kept.append((row, layer))
+        elif marking is not None and marking in columns:
+            at = columns.index(marking)
+            cells = list(row.cells)
+            cells[at] = n.Boolean(row.cells[at].span if row.cells[at] is not None else row.span, True)
+            kept.append((attrs.evolve(row, cells=tuple(cells)), local.name))
+    return kept
 
 
 def _periods(forms, layers: set[str]) -> str:
@@ -294,14 +358,16 @@ def _number(value):
 __all__ = ["Program", "Provenance", "select", "local_layer_for", "describe_flex"]
 
 
-def table_keys(program: Program, name: str) -> frozenset:
-    """The keys of a one-key table in force in a program (cached per program)."""
+def table_keys(program: Program, name: str, national: bool = False) -> frozenset:
+    """The keys of a one-key table in force in a program (cached per program);
+    with `national`, those of the rows that subjects not opted in keep."""
     cache = program.key_cache
-    if name not in cache:
+    if (name, national) not in cache:
         table = program.tables.get(name)
         keys: frozenset = frozenset()
         if table is not None and len(table.keys) == 1:
             position = table.columns.index(table.keys[0])
-            keys = frozenset(literal_value(row.cells[position]) for row, _ in table.rows)
-        cache[name] = keys
-    return cache[name]
+            rows = table.national_rows if national and table.opted_in else table.rows
+            keys = frozenset(literal_value(row.cells[position]) for row, _ in rows)
+        cache[(name, national)] = keys
+    return cache[(name, national)]

@@ -163,6 +163,12 @@ class Library:
     forms: dict[str, tuple[Form, ...]]  # national and local declarations, by term name
     schema: Schema
     enums: dict[str, t.Enum]
+    envelopes: tuple = ()  # flexibility.Envelope, one per `national flexibility` layer
+
+    def envelope_on(self, day: dt.date):
+        """The flexibility envelope in force on a date, or None."""
+        from .flexibility import envelope_on
+        return envelope_on(self.envelopes, day)
 
     @property
     def layers(self) -> tuple[Layer, ...]:
@@ -270,6 +276,8 @@ def assemble(layers: list[Layer], proposed: Layer | None = None) -> tuple[Librar
         seen[layer.name] = layer
     national = tuple(l for l in layers if not l.is_local)
     local = tuple(l for l in layers if l.is_local)
+    from .flexibility import Envelope, check_envelopes
+    envelopes = tuple(Envelope(l) for l in national if l.header.is_envelope)
 
     forms: dict[str, list[Form]] = {}
     enum_decls, fact_decls, subject_decls = [], [], []
@@ -298,9 +306,11 @@ def assemble(layers: list[Layer], proposed: Layer | None = None) -> tuple[Librar
     national_reports = {f.term.report.id: f.term.report for fs in national_forms.values() for f in fs
                         if isinstance(f.term, n.DefineDecl) and f.term.report is not None}
     diagnostics += check_integrity(layers, tables, national_reports, proposed)
+    diagnostics += check_envelopes(envelopes, national_forms)
     for layer in local:
-        diagnostics += check_local_layer(layer, national, national_forms)
-    library = Library(national, local, {k: tuple(v) for k, v in forms.items()}, schema, schema.enums)
+        diagnostics += check_local_layer(layer, national, national_forms, envelopes)
+    library = Library(national, local, {k: tuple(v) for k, v in forms.items()}, schema, schema.enums,
+                      envelopes)
     return library, diagnostics
 
 
@@ -350,170 +360,20 @@ def _check_forms(name: str, forms: list[Form]) -> list[Diagnostic]:
 
 # ------------------------------------------------------ checking a local layer
 
-def _flex_note(form: Form) -> Related:
-    return Related(form.term.span, f"`{form.name}` is {form.describe_flexibility()} "
-                                   f"({form.clause})")
-
-
-def _because_missing(decl, what: str) -> Diagnostic:
-    return Diagnostic("E-LAYER-005", f"{what} gives no reason", decl.span,
-                      hint='every variation says why: add `because "..."`')
-
-
 def check_local_layer(layer: Layer, national: tuple[Layer, ...],
-                      national_forms: dict[str, tuple[Form, ...]]) -> list[Diagnostic]:
-    """The flexibility rules, reported in the local file."""
+                      national_forms: dict[str, tuple[Form, ...]],
+                      envelopes: tuple = (), as_of: dt.date | None = None) -> list[Diagnostic]:
+    """The flexibility rules, reported in the local file: judged on `as_of`, or
+    (for lint and loading) on each date its period meets a new envelope."""
+    from .flexibility import judge_layer, judgement_days
+    days = [as_of] if as_of is not None else judgement_days(layer, envelopes, dt.date.max)
     diagnostics: list[Diagnostic] = []
-    header = layer.header
-    assert isinstance(header, n.LocalHeader)
-    contracts = {l.name: l for l in national}
-    for name in header.extends:
-        if name not in contracts:
-            diagnostics.append(Diagnostic(
-                "E-LAYER-009", f"`{name}` is not a national contract in the library",
-                header.span, hint=did_you_mean(name, contracts) or
-                f"national contracts: {', '.join(sorted(contracts))}"))
-    extended = set(header.extends)
-
-    def national_form(name: str, span: Span, kinds: tuple[type, ...]) -> Form | None:
-        candidates = [f for f in national_forms.get(name, ()) if isinstance(f.term, kinds)]
-        if not candidates:
-            names = [k for k, fs in national_forms.items() if any(isinstance(f.term, kinds) for f in fs)]
-            kind = "parameter" if kinds == (n.ParameterDecl,) else "requirement" if kinds == (
-                n.RequirementDecl,) else "table"
-            diagnostics.append(Diagnostic(
-                "E-LAYER-004", f"there is no national {kind} `{name}` to vary", span,
-                hint=did_you_mean(name, names)))
-            return None
-        in_scope = [f for f in candidates if f.layer.name in extended]
-        if not in_scope:
-            diagnostics.append(Diagnostic(
-                "E-LAYER-004", f"`{name}` belongs to `{candidates[0].layer.name}`, which this layer "
-                f"does not extend", span, related=(Related(candidates[0].term.span, "declared here"),),
-                hint=f"add `{candidates[0].layer.name}` to the `extends` list"))
-            return None
-        return in_scope[-1]
-
-    for decl in layer.syntax.declarations:
-        if isinstance(decl, n.VaryDecl):
-            if decl.because is None:
-                diagnostics.append(_because_missing(decl, f"`vary {decl.name}`"))
-            form = national_form(decl.name, decl.name_span, (n.ParameterDecl,))
-            if form is None:
-                continue
-            flexible = [f for f in form.flexibility if f.kind == "flexible"]
-            if not flexible:
-                diagnostics.append(Diagnostic(
-                    "E-LAYER-002", f"`{decl.name}` is locked: a local layer cannot vary it",
-                    decl.span, related=(_flex_note(form),),
-                    hint="only terms the national layer marks `flexible` may be varied"))
-                continue
-            problem = _out_of_bounds(decl.value, flexible[0].bound)
-            if problem:
-                diagnostics.append(Diagnostic(
-                    "E-LAYER-001", f"`{decl.name}` = {show_literal(decl.value) if _is_literal(decl.value) else '...'} "
-                    f"is {problem}", decl.value.span, related=(_flex_note(form),),
-                    hint=f"choose a value {describe_flex(flexible[0]).removeprefix('flexible ')}"))
-        elif isinstance(decl, n.WaiveDecl):
-            if decl.because is None:
-                diagnostics.append(_because_missing(decl, f"`waive {decl.id}`"))
-            form = national_form(decl.id, decl.id_span, (n.RequirementDecl,))
-            if form is not None and not form.allows("waivable"):
-                diagnostics.append(Diagnostic(
-                    "E-LAYER-003", f"`{decl.id}` is not waivable", decl.span,
-                    related=(_flex_note(form),),
-                    hint="only requirements the national layer marks `waivable` may be waived"))
-        elif isinstance(decl, n.ReplaceDecl):
-            requirement = decl.requirement
-            if requirement.because is None:
-                diagnostics.append(_because_missing(decl, f"`replace requirement {requirement.id}`"))
-            form = national_form(requirement.id, decl.id_span, (n.RequirementDecl,))
-            if form is not None and not form.allows("replaceable"):
-                diagnostics.append(Diagnostic(
-                    "E-LAYER-008", f"`{requirement.id}` is not replaceable", decl.span,
-                    related=(_flex_note(form),),
-                    hint="vary its flexible parameters instead, or waive it if it is waivable"))
-        elif isinstance(decl, n.AddRequirementDecl):
-            requirement = decl.requirement
-            if requirement.because is None:
-                diagnostics.append(_because_missing(decl, f"`add requirement {requirement.id}`"))
-            existing = national_forms.get(requirement.id)
-            if existing:
-                diagnostics.append(Diagnostic(
-                    "E-LAYER-006", f"`{requirement.id}` is already a national requirement", decl.span,
-                    related=(_flex_note(existing[-1]),),
-                    hint="give the local requirement its own id, e.g. prefixed with the ICB"))
-        elif isinstance(decl, n.AddRowDecl):
-            if decl.because is None:
-                diagnostics.append(_because_missing(decl, f"`add to {decl.table}`"))
-            form = national_form(decl.table, decl.table_span, (n.TableDecl,))
-            if form is not None and not form.allows("extensible"):
-                diagnostics.append(Diagnostic(
-                    "E-LAYER-010", f"the table `{decl.table}` is not extensible", decl.span,
-                    related=(_flex_note(form),)))
-            elif form is not None:
-                clash = _clashing_row(form.term, decl.row)
-                if clash is not None:
-                    diagnostics.append(Diagnostic(
-                        "E-LAYER-013", f"this row repeats the national row for "
-                        f"{', '.join(map(str, _row_key(form.term, decl.row)))} in `{decl.table}`",
-                        decl.row.span, related=(Related(clash.span, "the national row"),),
-                        hint="an ICB adds rows the national table does not have; it cannot "
-                             "override a national row"))
-        elif isinstance(decl, (n.ParameterDecl, n.TableDecl, n.DefineDecl)):
-            existing = national_forms.get(decl.name)
-            if existing:
-                form = existing[-1]
-                hint = (f"vary it instead: `vary {decl.name} = VALUE because \"...\"`"
-                        if any(f.kind == "flexible" for f in form.flexibility)
-                        else "a local layer cannot redefine a national term")
-                diagnostics.append(Diagnostic(
-                    "E-LAYER-006", f"`{decl.name}` is a national term; a local layer cannot redefine it",
-                    decl.span, related=(_flex_note(form),), hint=hint))
+    seen: set[tuple] = set()
+    for day in days:
+        judgement = judge_layer(layer, national, national_forms, envelopes, day)
+        for d in judgement.all_diagnostics:
+            key = (d.code, d.span.start if d.span else None, d.message)
+            if key not in seen:
+                seen.add(key)
+                diagnostics.append(d)
     return diagnostics
-
-
-def _row_key(table: n.TableDecl, row: n.Row) -> tuple:
-    columns = [c.name for c in table.columns]
-    return tuple(literal_value(row.cells[columns.index(k)]) if k in columns and
-                 columns.index(k) < len(row.cells) else None for k in table.keys)
-
-
-def _row_period(table: n.TableDecl, row: n.Row) -> tuple:
-    cells = dict(zip((c.name for c in table.columns), row.cells))
-    start, end = cells.get("from"), cells.get("to")
-    return (start.value if isinstance(start, n.DateLiteral) else dt.date.min,
-            end.value if isinstance(end, n.DateLiteral) else dt.date.max)
-
-
-def _clashing_row(table: n.TableDecl, added: n.Row) -> n.Row | None:
-    """A national row with the same key in force on some of the same dates."""
-    key, (start, end) = _row_key(table, added), _row_period(table, added)
-    for row in table.rows:
-        other_start, other_end = _row_period(table, row)
-        if _row_key(table, row) == key and start <= other_end and other_start <= end:
-            return row
-    return None
-
-
-def _is_literal(expr) -> bool:
-    return isinstance(expr, (n.Number, n.Quantity, n.Money, n.Percent, n.DateLiteral, n.Text,
-                             n.Boolean))
-
-
-def _out_of_bounds(value_expr, bound: n.Bound | None) -> str | None:
-    if bound is None:
-        return None
-    if not _is_literal(value_expr):
-        return "not a plain value: a variation gives a number, an amount or a date"
-    value = literal_value(value_expr)
-    low = literal_value(bound.low) if bound.low is not None else None
-    high = literal_value(bound.high) if bound.high is not None else None
-    try:
-        if low is not None and value < low:
-            return f"below the lowest value allowed ({show_literal(bound.low)})"
-        if high is not None and value > high:
-            return f"above the highest value allowed ({show_literal(bound.high)})"
-    except TypeError:
-        return "not comparable with the bounds"
-    return None

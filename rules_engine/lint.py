@@ -70,6 +70,10 @@ def lint_sources(sources: list[SourceFile]) -> LintResult:
                 provisional.append(ProvisionalTerm(decl.name, "enumeration", enum_layer.name,
                                                    enum_layer.file, decl.span.line,
                                                    decl.provisional.reason))
+            elif isinstance(decl, n.AllowDecl) and decl.provisional is not None:
+                provisional.append(ProvisionalTerm(
+                    f"allow {decl.kind}" + (f" {decl.target}" if decl.target else ""), "permission",
+                    enum_layer.name, enum_layer.file, decl.span.line, decl.provisional.reason))
     files = tuple(s.path for s in sources)
     return LintResult(files, terms, tuple(sorted(provisional, key=lambda p: (p.file, p.line))))
 

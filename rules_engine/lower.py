@@ -60,6 +60,9 @@ _ALLOWED = {
     "vary": {"because", "note"},
     "waive": {"for", "where", "because", "note"},
     "add row": {"because", "note"},
+    "retire": {"because", "note"},
+    "replace value": {"because", "note"},
+    "allow": {"ref", "provisional", "note"},
 }
 _REPEATABLE = {"dated_value", "row", "warn", "note"}
 
@@ -500,6 +503,13 @@ class _Lowering(Transformer):
                                 extra.get("version"), extra.get("effective"), extra.get("source"))
 
     @v_args(meta=True)
+    def flexibility_header(self, meta, children):
+        name, title, *rest = children
+        extra = dict(rest)
+        return n.NationalHeader(self.span(meta), str(name), self.text(title), None,
+                                extra.get("effective"), extra.get("source"), "flexibility")
+
+    @v_args(meta=True)
     def local_header(self, meta, children):
         name, title, icb, extends, *rest = children
         extra = dict(rest)
@@ -661,6 +671,62 @@ class _Lowering(Transformer):
         found = self.sort_clauses("add row", clauses)
         return n.AddRowDecl(span, str(table), self.token_span(table), row, found.get("because"))
 
+    @v_args(meta=True)
+    def retire_decl(self, meta, children):
+        table, *rest = children
+        keys = tuple(c for c in rest if not isinstance(c, _Clause))
+        found = self.sort_clauses("retire", [c for c in rest if isinstance(c, _Clause)])
+        return n.RetireDecl(self.span(meta), str(table), self.token_span(table), keys,
+                            found.get("because"))
+
+    @v_args(meta=True)
+    def replace_value_decl(self, meta, children):
+        name, value, *clauses = children
+        found = self.sort_clauses("replace value", clauses)
+        return n.ReplaceValueDecl(self.span(meta), str(name), self.token_span(name), value,
+                                  found.get("because"))
+
+    # -- flexibility envelopes -------------------------------------------------
+
+    def keeping(self, children):
+        return ("keeping", children[0])
+
+    def budget(self, children):
+        return ("budget", str(children[0]))
+
+    def marking(self, children):
+        return ("marking", str(children[0]))
+
+    def opted_in(self, children):
+        return ("opted_in", children[0])
+
+    def _permission(kind):  # noqa: N805 - builds rule callbacks
+        def build(self, children):
+            target = children[0] if children and isinstance(children[0], Token) else None
+            extra = dict(c for c in children if isinstance(c, tuple))
+            bound = next((c for c in children if isinstance(c, n.Bound)), None)
+            return (kind, target, bound, extra)
+        return build
+
+    allow_vary = _permission("vary")
+    allow_waive = _permission("waive")
+    allow_replace_requirement = _permission("replace requirement")
+    allow_replace_value = _permission("replace value")
+    allow_add_requirement = _permission("add requirement")
+    allow_add_rows = _permission("add rows")
+    allow_retire_rows = _permission("retire rows")
+
+    @v_args(meta=True)
+    def allow_decl(self, meta, children):
+        (kind, target, bound, extra), *clauses = children
+        found = self.sort_clauses("allow", clauses)
+        notes = found.get("note") or []
+        return n.AllowDecl(self.span(meta), kind, str(target) if target is not None else None,
+                           self.token_span(target) if target is not None else None, bound,
+                           extra.get("budget"), extra.get("marking"), extra.get("opted_in"),
+                           extra.get("keeping"), found.get("ref"), found.get("provisional"),
+                           notes[0] if notes else None)
+
     # -- file ----------------------------------------------------------------
 
     @v_args(meta=True)
@@ -674,7 +740,8 @@ class _Lowering(Transformer):
 
 _NATIONAL_ONLY = (n.EnumDecl, n.FactDecl, n.SubjectDecl, n.ParameterDecl, n.TableDecl,
                   n.DefineDecl, n.RequirementDecl)
-_LOCAL_ONLY = (n.VaryDecl, n.WaiveDecl, n.ReplaceDecl, n.AddRequirementDecl, n.AddRowDecl)
+_LOCAL_ONLY = (n.VaryDecl, n.WaiveDecl, n.ReplaceDecl, n.AddRequirementDecl, n.AddRowDecl,
+               n.RetireDecl, n.ReplaceValueDecl)
 #: Local layers may declare new facts, enumerations, parameters, tables and
 #: definitions for their own added requirements; they cannot declare national
 #: requirements (they `add` them).
@@ -683,7 +750,16 @@ _LOCAL_MAY_DECLARE = (n.EnumDecl, n.FactDecl, n.ParameterDecl, n.TableDecl, n.De
 
 def _check_placement(header: n.Header, declarations, diagnostics: list[Diagnostic]) -> None:
     local = isinstance(header, n.LocalHeader)
+    envelope = isinstance(header, n.NationalHeader) and header.is_envelope
     for decl in declarations:
+        if envelope != isinstance(decl, n.AllowDecl):
+            diagnostics.append(Diagnostic(
+                "E-SYNTAX-008",
+                f"a flexibility envelope holds only `allow` permissions, not a {_kind(decl)}"
+                if envelope else "`allow` belongs in a flexibility envelope",
+                decl.span, hint='an envelope starts `national flexibility NAME "Title" effective FROM to TO`'
+                " and lists `allow ...` permissions; contracts and local layers do not"))
+            continue
         if local and isinstance(decl, _NATIONAL_ONLY) and not isinstance(decl, _LOCAL_MAY_DECLARE):
             hint = ("a local layer adds a requirement with `add requirement ID ...`"
                     if isinstance(decl, n.RequirementDecl) else None)
@@ -700,7 +776,8 @@ def _check_placement(header: n.Header, declarations, diagnostics: list[Diagnosti
 def _kind(decl) -> str:
     return {n.RequirementDecl: "requirement", n.SubjectDecl: "subject", n.VaryDecl: "vary",
             n.WaiveDecl: "waive", n.ReplaceDecl: "replace", n.AddRequirementDecl: "add requirement",
-            n.AddRowDecl: "add row"}.get(type(decl), type(decl).__name__)
+            n.AddRowDecl: "add row", n.RetireDecl: "retire", n.ReplaceValueDecl: "replace value",
+            n.AllowDecl: "allow"}.get(type(decl), type(decl).__name__)
 
 
 def lower(source: SourceFile, parsed: Parsed | None = None) -> Lowered:

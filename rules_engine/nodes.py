@@ -346,6 +346,11 @@ class NationalHeader:
     version: str | None
     effective: Period | None
     source: str | None
+    kind: str = "contract"  # contract | flexibility (an envelope of `allow` permissions)
+
+    @property
+    def is_envelope(self) -> bool:
+        return self.kind == "flexibility"
 
 
 @node
@@ -503,9 +508,57 @@ class AddRowDecl:
     because: Because | None
 
 
+@node
+class RetireDecl:
+    """`retire qof_indicators "DM012", "DM014" because "..."`: rows a local layer retires."""
+
+    span: Span
+    table: str
+    table_span: Span
+    keys: tuple[Literal | Name, ...]
+    because: Because | None
+
+
+@node
+class ReplaceValueDecl:
+    """`replace value qof_payment = EXPR because "..."`: a local body for a national definition."""
+
+    span: Span
+    name: str
+    name_span: Span
+    value: Expr
+    because: Because | None
+
+
+@node
+class AllowDecl:
+    """One permission of a flexibility envelope (`national flexibility ...`).
+
+    `kind` is the local declaration it governs (a key of
+    `library.FLEXIBILITY_KINDS`); `target` the national term (None for `add
+    requirement`, which names no term). Rows of a table: `budget` names the
+    conserved column (added rows may not exceed retired ones in it), `marking`
+    a bool column that a retired row keeps set instead of being removed, and
+    `opted_in` the fact path that says which subjects the rows apply to.
+    A replaced requirement must keep `keeping` as a way to pass."""
+
+    span: Span
+    kind: str  # vary | waive | replace requirement | replace value | add requirement | add rows | retire rows
+    target: str | None
+    target_span: Span | None
+    bound: Bound | None
+    budget: str | None
+    marking: str | None
+    opted_in: tuple[str, ...] | None
+    keeping: tuple[str, ...] | None
+    reference: Reference | None
+    provisional: Provisional | None
+    note: str | None
+
+
 Declaration = Union[EnumDecl, FactDecl, SubjectDecl, ParameterDecl, TableDecl, DefineDecl,
                     RequirementDecl, VaryDecl, WaiveDecl, ReplaceDecl, AddRequirementDecl,
-                    AddRowDecl]
+                    AddRowDecl, RetireDecl, ReplaceValueDecl, AllowDecl]
 
 
 @node

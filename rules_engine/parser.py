@@ -44,7 +44,8 @@ GRAMMAR_PACKAGE = "rules_engine.grammar"
 #: Words that begin a declaration; after a syntax error, parsing resumes at the
 #: next line that starts with one of them.
 DECLARATION_KEYWORDS = ("national", "local", "enum", "fact", "subject", "parameter", "table",
-                        "define", "requirement", "vary", "waive", "replace", "add")
+                        "define", "requirement", "vary", "waive", "replace", "add", "retire",
+                        "allow")
 _RESUME = re.compile(r"^(?:%s)\b" % "|".join(DECLARATION_KEYWORDS), re.MULTILINE)
 
 #: How the parser's token names read in an error message.

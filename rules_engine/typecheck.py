@@ -242,6 +242,11 @@ class _Checker:
                 elif isinstance(decl, n.ReplaceDecl):
                     self.current = self.dependencies.setdefault(decl.requirement.id, set())
                     self.check_requirement(decl.requirement)
+                elif isinstance(decl, n.ReplaceValueDecl) and self.term_kinds.get(decl.name) == "define":
+                    national = next(f for f in self.library.forms[decl.name] if not f.layer.is_local)
+                    self.current = self.dependencies.setdefault(decl.name, set())
+                    self.expect(decl.value, self.scope_bindings(national.term.scope),
+                                self.term_types[decl.name], f"the replacement of `{decl.name}`")
                 elif isinstance(decl, n.AddRowDecl) and decl.table in self.tables:
                     table = self.tables[decl.table]
                     self.check_row(decl.table, self.table_columns(table), decl.row)

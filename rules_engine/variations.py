@@ -1,11 +1,15 @@
 """`vary-check`: is each change in a proposed local layer permitted?
 
-Input: a proposed local layer and the national library it extends. Output:
-`VaryCheck`, one `VariationVerdict` per variation (vary, waive, replace,
-add requirement, add row): the national term and its clause, the national
-value on the date, its flexibility and bounds, the proposed value, the reason
-given and a verdict. The layering diagnostics (E-LAYER-*) that decide a
-verdict are kept with it, so the command can print them with their carets.
+Input: a proposed local layer, the national library it extends and a date.
+Output: `VaryCheck`, one `VariationVerdict` per variation (vary, waive,
+replace, replace value, add requirement, add row, retire) rendered from the
+typed verdicts of `flexibility.judge_layer`: the national term and its
+clause, the national value on the date, what permitted or refused it (the
+envelope in force, or the contract itself), the proposed value, the reason
+given and the verdict with its diagnostics; and the budget verdict of each
+table whose rows it retires or adds. Local facts and enumerations are not
+variations and are not listed. A date past the national contracts is judged
+against the latest national terms, and the result says so.
 Problems that are not about flexibility (a syntax or type error) raise
 `InvalidInput` as in every other stage.
 """
@@ -19,30 +23,19 @@ import attrs
 
 from . import nodes as n
 from .diagnostics import Diagnostic, InvalidInput
+from .flexibility import VERDICTS, Budget, Verdict, describe_permission, judge_layer
 from .layers import value_on
-from .library import Form, Layer, assemble, describe_flex, read_sources, show_literal
+from .library import Layer, assemble, describe_flex, read_sources, show_literal
 from .lower import lower
 from .pipeline import library_sources, run_until
 from .typecheck import check_library
 
-#: The verdict each layering error gives.
-VERDICTS = {
-    "E-LAYER-001": "out of bounds",
-    "E-LAYER-002": "not flexible",
-    "E-LAYER-003": "not waivable",
-    "E-LAYER-004": "unknown term",
-    "E-LAYER-005": "reason missing",
-    "E-LAYER-006": "redefines a national term",
-    "E-LAYER-008": "not replaceable",
-    "E-LAYER-010": "not extensible",
-    "E-LAYER-013": "repeats a national row",
-}
 PERMITTED = "permitted"
 
 
 @attrs.frozen
 class VariationVerdict:
-    kind: str  # vary | waive | replace | add requirement | add row | declare
+    kind: str  # vary | waive | replace | replace value | add requirement | add row | retire | declare
     target: str
     line: int
     verdict: str
@@ -52,6 +45,9 @@ class VariationVerdict:
     proposed: str | None
     because: str | None
     diagnostics: tuple[Diagnostic, ...] = ()
+    decided_by: str = "none"  # envelope | contract | none
+    permission: str | None = None  # the permission that allowed it, in words
+    provisional: str | None = None  # the permission is a policy assumption: why
 
     @property
     def permitted(self) -> bool:
@@ -62,7 +58,22 @@ class VariationVerdict:
         return {"kind": self.kind, "target": self.target, "line": self.line, "verdict": self.verdict,
                 "clause": self.clause, "national_value": self.national_value,
                 "flexibility": self.flexibility, "proposed": self.proposed, "because": self.because,
+                "decided_by": self.decided_by, "permission": self.permission,
+                "provisional": self.provisional,
                 "diagnostics": [to_json(d) for d in self.diagnostics]}
+
+
+@attrs.frozen
+class EnvelopeInForce:
+    """The flexibility envelope a proposal was judged under."""
+
+    name: str
+    title: str
+    period: str
+    source: str | None
+
+    def as_json(self) -> dict:
+        return attrs.asdict(self)
 
 
 @attrs.frozen
@@ -74,6 +85,9 @@ class VaryCheck:
     extends: tuple[str, ...]
     verdicts: tuple[VariationVerdict, ...]
     other_diagnostics: tuple[Diagnostic, ...] = ()
+    envelope: EnvelopeInForce | None = None
+    budgets: tuple[Budget, ...] = ()
+    terms_note: str | None = None  # when the national terms are not those in force on the date
 
     @property
     def permitted(self) -> bool:
@@ -87,23 +101,16 @@ class VaryCheck:
         from .diagnostics import to_json
         return {"layer": self.layer, "icb": self.icb, "file": self.file,
                 "as_of": self.as_of.isoformat(), "extends": list(self.extends),
+                "envelope": self.envelope.as_json() if self.envelope else None,
+                "terms_note": self.terms_note,
                 "permitted": self.permitted, "variations": [v.as_json() for v in self.verdicts],
+                "budgets": [b.as_json() for b in self.budgets],
                 "diagnostics": [to_json(d) for d in self.other_diagnostics]}
-
-
-def _inside(diagnostic: Diagnostic, decl) -> bool:
-    span = diagnostic.span
-    return (span is not None and span.file == decl.span.file
-            and decl.span.start <= span.start <= decl.span.end)
-
-
-def _national(forms: tuple[Form, ...], name: str, kinds) -> Form | None:
-    candidates = [f for f in forms if isinstance(f.term, kinds) and not f.layer.is_local]
-    return candidates[-1] if candidates else None
 
 
 def vary_check(local: str | Path, rules: str | Path | None = None,
                as_of: dt.date | None = None) -> VaryCheck:
+    """Judge a proposed local layer on `as_of` (default: its first day)."""
     proposed = read_sources([local])[0]
     lowered = lower(proposed)
     if lowered.layer is None:
@@ -119,22 +126,34 @@ def vary_check(local: str | Path, rules: str | Path | None = None,
     library, problems = assemble(layers)
     header = local_layer.header
     day = as_of or (header.effective.start if header.effective else _covered_day(library))
-    layering = [d for d in problems if d.code.startswith("E-LAYER") and d.span is not None
-                and d.span.file == proposed.path]
-    others = [d for d in problems if d not in layering]
+    mine = [d for d in problems if d.code.startswith(("E-LAYER", "E-FLEX")) and d.span is not None
+            and d.span.file == proposed.path]
+    others = [d for d in problems if d not in mine]
     if others:
         raise InvalidInput(others)
-    if not layering:
+    # layer integrity (E-LAYER-014 and the like) is not a flexibility verdict: kept as it is
+    integrity = tuple(d for d in mine if d.code not in VERDICTS and d.code != "E-LAYER-009")
+    national_forms = {k: tuple(f for f in fs if not f.layer.is_local) for k, fs in library.forms.items()}
+    judgement = judge_layer(local_layer, library.national, national_forms, library.envelopes, day)
+    if not judgement.all_diagnostics and not integrity:
         check_library(library)  # types and units of the proposed values; raises on errors
-    forms = library.forms
-    verdicts = []
-    claimed: set[int] = set()
-    for decl in local_layer.syntax.declarations:
-        mine = [d for d in layering if _inside(d, decl)]
-        claimed.update(id(d) for d in mine)
-        verdicts.append(_verdict(decl, mine, forms, day))
-    leftover = tuple(d for d in layering if id(d) not in claimed)
-    return VaryCheck(name, header.icb, proposed.path, day, header.extends, tuple(verdicts), leftover)
+    verdicts = tuple(_render(v, day) for v in judgement.verdicts)
+    envelope = judgement.envelope
+    shown = EnvelopeInForce(envelope.name, envelope.title,
+                            envelope.period.describe() if envelope.period else "always",
+                            envelope.layer.header.source) if envelope else None
+    return VaryCheck(name, header.icb, proposed.path, day, header.extends, verdicts,
+                     judgement.diagnostics + integrity, shown, judgement.budgets,
+                     _terms_note(library, day))
+
+
+def _terms_note(library, day: dt.date) -> str | None:
+    """Past (or before) the national contracts: which terms the verdicts read."""
+    contracts = library.contracts
+    if not contracts or any(l.in_force(day) for l in contracts):
+        return None
+    return (f"no national contract is in force on {day}; judged against the latest national terms "
+            f"({library.coverage()})")
 
 
 def _covered_day(library) -> dt.date:
@@ -146,49 +165,50 @@ def _covered_day(library) -> dt.date:
     return today
 
 
-def _verdict(decl, diagnostics: list[Diagnostic], forms, day: dt.date) -> VariationVerdict:
-    verdict = VERDICTS.get(diagnostics[0].code, "invalid") if diagnostics else PERMITTED
-    because = None
+_KIND_SHOWN = {"replace requirement": "replace", "add rows": "add row", "retire rows": "retire"}
+
+
+def _render(verdict: Verdict, day: dt.date) -> VariationVerdict:
+    decl, form = verdict.declaration, verdict.national
+    clause = form.layer.clause(form.term.reference, day) if form is not None else None
+    national_value = None
+    if isinstance(decl, n.VaryDecl) and form is not None:
+        value = value_on(form.term, day)
+        if value is None and form.term.dated_values:  # past the contract: its last value
+            value = form.term.dated_values[-1].value
+        national_value = show_literal(value) if value is not None else "(none on that date)"
+    elif isinstance(decl, (n.WaiveDecl, n.ReplaceDecl)) and form is not None:
+        national_value = "in force"
+    proposed = because = None
     if isinstance(decl, n.VaryDecl):
-        form = _national(forms.get(decl.name, ()), decl.name, (n.ParameterDecl,))
-        national = None
-        if form is not None:
-            value = value_on(form.term, day)
-            national = show_literal(value) if value is not None else "(none on that date)"
-        return VariationVerdict(
-            "vary", decl.name, decl.span.line, verdict, form.layer.clause(form.term.reference, day)
-            if form else None, national, form.describe_flexibility() if form else None,
-            show_literal(decl.value) if _literal(decl.value) else "(an expression)",
-            decl.because.reason if decl.because else None, tuple(diagnostics))
-    if isinstance(decl, n.WaiveDecl):
-        form = _national(forms.get(decl.id, ()), decl.id, (n.RequirementDecl,))
+        proposed = show_literal(decl.value) if _literal(decl.value) else "(an expression)"
+        because = decl.because
+    elif isinstance(decl, n.WaiveDecl):
         scope = "for every subject" if decl.where is None else "for the subjects its `where` selects"
-        return VariationVerdict(
-            "waive", decl.id, decl.span.line, verdict,
-            form.layer.clause(form.term.reference, day) if form else None, "in force",
-            form.describe_flexibility() if form else None, f"waived {scope}",
-            decl.because.reason if decl.because else None, tuple(diagnostics))
-    if isinstance(decl, (n.ReplaceDecl, n.AddRequirementDecl)):
-        requirement = decl.requirement
-        kind = "replace" if isinstance(decl, n.ReplaceDecl) else "add requirement"
-        form = _national(forms.get(requirement.id, ()), requirement.id, (n.RequirementDecl,))
-        return VariationVerdict(
-            kind, requirement.id, decl.span.line, verdict,
-            form.layer.clause(form.term.reference, day) if form else None,
-            "in force" if form else None, form.describe_flexibility() if form else None,
-            requirement.title, requirement.because.reason if requirement.because else None,
-            tuple(diagnostics))
-    if isinstance(decl, n.AddRowDecl):
-        form = _national(forms.get(decl.table, ()), decl.table, (n.TableDecl,))
-        cells = " | ".join(show_literal(c) if c is not None else "" for c in decl.row.cells)
-        return VariationVerdict(
-            "add row", decl.table, decl.span.line, verdict,
-            form.layer.clause(form.term.reference, day) if form else None, None,
-            form.describe_flexibility() if form else None, cells,
-            decl.because.reason if decl.because else None, tuple(diagnostics))
-    name = getattr(decl, "name", getattr(decl, "id", "?"))
-    return VariationVerdict("declare", str(name), decl.span.line, verdict, None, None, None, None,
-                            because, tuple(diagnostics))
+        proposed, because = f"waived {scope}", decl.because
+    elif isinstance(decl, (n.ReplaceDecl, n.AddRequirementDecl)):
+        proposed, because = decl.requirement.title, decl.requirement.because
+    elif isinstance(decl, n.AddRowDecl):
+        proposed = " | ".join(show_literal(c) if c is not None else "" for c in decl.row.cells)
+        because = decl.because
+    elif isinstance(decl, n.RetireDecl):
+        proposed = "retires " + ", ".join(str(show_literal(k)) for k in decl.keys)
+        because = decl.because
+    elif isinstance(decl, n.ReplaceValueDecl):
+        proposed, because = "a local formula", decl.because
+    permission = verdict.permission
+    if isinstance(permission, n.AllowDecl):
+        allowed = f"envelope {verdict.envelope.name}: {describe_permission(permission)}"
+        provisional = permission.provisional.reason if permission.provisional else None
+    elif permission is not None:
+        allowed, provisional = f"the contract itself: {describe_flex(permission)}", None
+    else:
+        allowed, provisional = None, None
+    flexibility = form.describe_flexibility() if form is not None else None
+    return VariationVerdict(
+        _KIND_SHOWN.get(verdict.kind, verdict.kind), verdict.target, decl.span.line, verdict.verdict,
+        clause, national_value, flexibility, proposed, because.reason if because else None,
+        verdict.diagnostics, verdict.decided_by, allowed or verdict.authority(), provisional)
 
 
 def _literal(expr) -> bool:

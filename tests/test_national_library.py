@@ -76,7 +76,14 @@ def test_catalogue_flexibility(library):
 
     assert flex("des.ea.standard-hours") == {"waivable with a reason"}
     assert flex("arrs_roles") == {"an ICB may add rows"}
-    assert flex("min_pcn_population") == {"flexible between 20000 and 30000"}
+    # The PCN minimum is locked in the DES itself; how far an ICB may lower it
+    # is flexibility policy: today's envelope, marked provisional.
+    assert flex("min_pcn_population") == {"locked"}
+    envelope = library.envelope_on(dt.date(2025, 6, 1))
+    allow = envelope.allow("vary", "min_pcn_population")
+    assert (envelope.name, allow.bound.low.value, allow.bound.high.value) == (
+        "todays_powers", 20000, 30000)
+    assert "policy assumption" in allow.provisional.reason
     assert flex("ea_minutes_per_1000") == {"flexible at least 60 minutes"}
     for rule_id in CATALOGUE_REQUIREMENTS:
         if rule_id != "des.ea.standard-hours":

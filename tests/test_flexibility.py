@@ -1,0 +1,184 @@
+"""flexibility.py: envelopes as dated national policy, typed verdicts, budgets,
+retired rows per opted-in practice, replaced values and the kept condition."""
+
+import datetime as dt
+import json
+from decimal import Decimal
+
+import pytest
+
+from rules_engine import InvalidInput
+from rules_engine.cli import main
+from rules_engine.flexibility import FLEXIBILITY_KINDS
+from rules_engine.pipeline import Engine
+from rules_engine.variations import vary_check
+
+from conftest import ROOT
+
+QOF_LAYER = '''local layer qxb "Budget test" for icb QXB extends qof
+  effective 2025-04-01 to 2026-03-31
+retire qof_indicators "DM012", "DM014"
+  because "Replaced by a local outcome indicator"
+add to qof_indicators row "LDM777" | "DM" | clinical | {points} points | true | false | false | attainment | 0 | 2025-04-01 | 2026-03-31
+  because "Local outcome indicator"
+add to qof_thresholds row "LDM777" | 40% | 70% | 2025-04-01 | 2026-03-31
+  because "Thresholds"
+'''
+
+CAP_LAYER = '''local layer qxc "Cap test" for icb QXC extends network_des
+  effective {start} to {end}
+add to arrs_caps row clinical_pharmacist | 2 | 3 | {start} | {end}
+  because "Community pharmacies are losing pharmacists"
+'''
+
+
+def write(tmp_path, text, name="proposal.rules"):
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_one_row_per_kind_of_local_declaration():
+    names = [k.name for k in FLEXIBILITY_KINDS]
+    assert names == ["vary", "waive", "replace requirement", "replace value", "add requirement",
+                     "add rows", "retire rows"]
+    assert len({k.declaration for k in FLEXIBILITY_KINDS}) == len(FLEXIBILITY_KINDS)
+
+
+@pytest.mark.parametrize("points, within", [(15, True), (14, True), (16, False)])
+def test_budget_exactly_equal_is_within_and_one_point_over_is_refused(tmp_path, in_root, points, within):
+    result = vary_check(write(tmp_path, QOF_LAYER.format(points=points)))
+    (budget,) = result.budgets
+    assert (budget.retired_total, budget.added_total, budget.within) == (15, points, within)
+    assert budget.retired == (("DM012", Decimal(4)), ("DM014", Decimal(11)))
+    assert result.permitted is within
+    if within:
+        assert budget.describe() == (f"retires DM012, DM014 (15 points); adds LDM777 ({points} points):"
+                                     " within budget")
+    else:
+        (refused,) = [v for v in result.verdicts if not v.permitted]
+        assert (refused.kind, refused.target, refused.verdict) == ("add row", "qof_indicators",
+                                                                  "over budget")
+        (diagnostic,) = refused.diagnostics
+        assert diagnostic.code == "E-FLEX-002" and diagnostic.span.line == 5
+        assert "retires DM012, DM014 (15 points); adds LDM777 (16 points): over budget by 1 point" \
+            in diagnostic.message
+        assert [r.span.file for r in diagnostic.related] == [
+            "contracts/national/qof.rules", "contracts/national/flexibility-today.rules"]
+
+
+def test_over_budget_exits_2_with_the_figures(tmp_path, in_root, capsys):
+    assert main(["vary-check", str(write(tmp_path, QOF_LAYER.format(points=16)))]) == 2
+    captured = capsys.readouterr()
+    assert "error[E-FLEX-002]" in captured.err and "over budget by 1 point" in captured.err
+    assert "Budget of qof_indicators (points): retires DM012, DM014 (15 points); adds LDM777 " \
+           "(16 points): over budget by 1 point" in captured.out
+
+
+def test_vary_check_json_and_html_carry_the_envelope_and_budget(tmp_path, in_root, capsys):
+    path = write(tmp_path, QOF_LAYER.format(points=15))
+    assert main(["vary-check", str(path), "--format", "json"]) == 0
+    document = json.loads(capsys.readouterr().out)
+    assert document["envelope"]["name"] == "todays_powers"
+    assert document["budgets"][0]["text"].endswith("within budget")
+    assert {v["decided_by"] for v in document["variations"]} == {"envelope"}
+    assert main(["vary-check", str(path), "--format", "html"]) == 0
+    html = capsys.readouterr().out
+    assert 'data-within="true"' in html and "todays_powers" in html
+
+
+@pytest.mark.parametrize("day, permitted, envelope", [
+    ("2026-03-31", False, "todays_powers"),   # the last day of today's powers
+    ("2026-04-01", True, "hewitt_framework"),  # the framework's first day
+])
+def test_the_same_cap_gets_two_verdicts_either_side_of_the_envelopes_boundary(
+        tmp_path, in_root, day, permitted, envelope):
+    path = write(tmp_path, CAP_LAYER.format(start="2026-04-01", end="2027-03-31"))
+    result = vary_check(path, as_of=dt.date.fromisoformat(day))
+    assert result.envelope.name == envelope
+    assert result.permitted is permitted
+    (verdict,) = result.verdicts
+    if permitted:
+        assert verdict.decided_by == "envelope" and verdict.provisional
+        assert result.terms_note.startswith("no national contract is in force on 2026-04-01")
+    else:
+        assert verdict.verdict == "not extensible"
+        assert verdict.diagnostics[0].code == "E-LAYER-010"
+        assert result.terms_note is None
+
+
+def test_lint_judges_a_layer_under_every_envelope_its_period_meets(tmp_path, in_root):
+    spanning = write(tmp_path, CAP_LAYER.format(start="2025-04-01", end="2027-03-31"))
+    with pytest.raises(InvalidInput) as raised:
+        Engine.load(local=spanning)
+    assert [d.code for d in raised.value.diagnostics] == ["E-LAYER-010"]
+    framework_only = write(tmp_path, CAP_LAYER.format(start="2026-04-01", end="2027-03-31"), "b.rules")
+    Engine.load(local=framework_only)  # permitted: raises nothing
+
+
+REMEDIAL = '''local layer qxr "Support first" for icb QXR extends gms
+  effective 2026-04-01 to 2027-03-31
+replace requirement gms.remedial-notice-period "Support is offered before a remedial notice"
+  for each remedial_notice
+  must remedial_notice.period >= remedial_notice_period {keeps}
+  because "Support before sanctions"
+'''
+
+
+@pytest.mark.parametrize("keeps, code", [
+    ("or remedial_notice.patient_safety_risk", None),
+    ("", "E-FLEX-006"),
+    ("and not remedial_notice.patient_safety_risk", "E-FLEX-006"),
+])
+def test_a_support_first_replacement_must_keep_acting_at_once_for_patient_safety(
+        tmp_path, in_root, keeps, code):
+    result = vary_check(write(tmp_path, REMEDIAL.format(keeps=keeps)))
+    (verdict,) = result.verdicts
+    assert [d.code for d in verdict.diagnostics] == ([code] if code else [])
+    # and under today's powers the requirement is not replaceable at all
+    today = vary_check(write(tmp_path, REMEDIAL.format(keeps=keeps)), as_of=dt.date(2025, 6, 1))
+    assert today.verdicts[0].verdict == "not replaceable"
+
+
+def test_retired_rows_apply_only_to_practices_that_opt_in(in_root):
+    engine = Engine.load(local=ROOT / "contracts" / "local" / "qsl-diabetes-outcomes.rules")
+    arrangement = engine.load_arrangement("x.yaml", text='''
+as_of: 2025-06-01
+icb: QSL
+practices:
+  - ods_code: L1
+    list_size: 6000
+    qof:
+      local_scheme: true
+      indicators: {DM012: {achievement: 0.95}, LDM001: {achievement: 0.70}}
+      prevalence: {DM: {practice: 0.07, national: 0.07}}
+  - ods_code: L2
+    list_size: 6000
+    qof:
+      indicators: {DM012: {achievement: 0.95}}
+      prevalence: {DM: {practice: 0.07, national: 0.07}}
+  - ods_code: L3
+    list_size: 6000
+    qof:
+      local_scheme: false
+      indicators: {DM012: {achievement: 0.95}}
+      prevalence: {DM: {practice: 0.07, national: 0.07}}
+''')
+    values = {(v.id, v.subject): v.value for v in engine.evaluate(arrangement).values}
+    # opted in: DM012 is retired (0 points), LDM001 at its upper threshold earns its 15
+    assert values[("qof.points.DM012", "practice:L1")] == 0
+    assert values[("qof.points.LDM001", "practice:L1")] == 15
+    assert values[("qof.points-total", "practice:L1")] == 15
+    # not opted in (silent, or false): national QOF, DM012 keeps its 4 points
+    for ods in ("L2", "L3"):
+        assert values[("qof.points.DM012", f"practice:{ods}")] == 4
+        assert values[("qof.points-total", f"practice:{ods}")] == 4
+
+
+def test_an_envelope_holds_only_permissions(tmp_path):
+    from rules_engine.lower import lower
+    from rules_engine.source import SourceFile
+    lowered = lower(SourceFile("e.rules", 'national flexibility e "E"\nparameter p: count = 1\n'))
+    assert [d.code for d in lowered.diagnostics] == ["E-SYNTAX-008"]
+    lowered = lower(SourceFile("c.rules", 'national contract c "C"\nallow add requirement\n'))
+    assert [d.code for d in lowered.diagnostics] == ["E-SYNTAX-008"]
