@@ -1,6 +1,7 @@
 """schema.py: facts declared in rule files; arrangements checked against them."""
 
 import datetime as dt
+import copy
 import json
 from decimal import Decimal
 
@@ -153,7 +154,7 @@ def test_a_mangled_population_line_is_checked_or_rejected_never_a_crash(engine, 
         container = document
         for step in path[:-1]:
             container = container[step]
-        container[path[-1]] = data.draw(WEIRD)
+        container[path[-1]] = copy.deepcopy(data.draw(WEIRD))  # samples are shared objects
     try:
         result = engine.evaluate(parse_json_line(engine.library.schema, json.dumps(document), "p.jsonl", 1))
     except InvalidInput as error:
