@@ -89,7 +89,7 @@ def check_duplicates(layer) -> list[Diagnostic]:
 
 def check_added_rows(layer, tables: dict[str, n.TableDecl]) -> list[Diagnostic]:
     """E-LAYER-014 for two rows added to one table with one key on shared dates."""
-    from .library import _row_key, _row_period  # the national table's columns decide the key
+    from .flexibility import _row_key, _row_period  # the national table's columns decide the key
     problems = []
     for decl_list in _rows_by_table(layer).values():
         table = tables.get(decl_list[0].table)
