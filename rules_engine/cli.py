@@ -60,11 +60,53 @@ def report_invalid(error: InvalidInput, output_format: str) -> int:
     return ExitCode.INVALID_INPUT
 
 
-def _run(function, output_format: str = "text") -> int:
+def _run(function, output_format: str = "text", output: Path | None = None) -> int:
     try:
         return function()
     except InvalidInput as error:
-        return report_invalid(error, output_format)
+        if output_format == "html" and output is None:
+            # A page redirected to a file says what was wrong, never nothing.
+            from .reports.html_report import render_error
+            text = render_all(error.diagnostics, source_lookup(error.diagnostics))
+            click.echo(render_error(text), nl=False)
+        return report_invalid(error, "json" if output_format == "json" else "text")
+
+
+def emit(text: str, output: Path | None, quiet: bool = False) -> None:
+    """A report to stdout, or to `output` as a whole (temporary file, then a
+    rename: a failed run leaves the old file as it was)."""
+    if output is not None:
+        from .outputs import write_text
+        write_text(output, text)
+    elif not quiet:
+        click.echo(text, nl=False)
+
+
+def warn(message: str) -> None:
+    click.echo(f"warning: {message}", err=True)
+
+
+def _output_options(function):
+    function = click.option("--quiet", "-q", is_flag=True,
+                            help="Print no report; the exit code says the outcome.")(function)
+    function = click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path),
+                            help="Write the report to FILE (replaced whole, atomically).")(function)
+    return function
+
+
+def _warn_about_local(engine: Engine, icbs: set) -> None:
+    """Say when a proposed layer replaces a shipped one, or applies to no arrangement given."""
+    proposed = engine.proposed
+    if proposed is None:
+        return
+    for name, file in getattr(engine, "superseded", ()):
+        warn(f"the proposed layer `{name}` ({proposed.file}) replaces the shipped layer of the same "
+             f"name ({file})")
+    icb = getattr(proposed.header, "icb", None)
+    if icb is not None and icb not in icbs:
+        where = f"they are in {', '.join(sorted(icbs))}" if icbs else "they name no ICB"
+        warn(f"the local layer `{proposed.name}` ({proposed.file}) is for ICB {icb}; no arrangement "
+             f"given is in {icb} ({where}), so it applies to none")
 
 
 class _LimitSetting(click.ParamType):
@@ -124,29 +166,56 @@ def _rules_options(function):
               show_default=True)
 @click.option("--all", "show_all", is_flag=True,
               help="Text: list passing and not-applicable results and every value too.")
-def check(arrangements, rules, local, as_of, population, strict, jobs, output_format, show_all):
-    """Check arrangements (YAML or JSON) against the layers in force."""
+@click.option("--fail-on", type=click.Choice(["fail", "unknown"]), default="fail", show_default=True,
+              help="Exit 1 when a result fails, or (unknown) when one fails or is unknown.")
+@_output_options
+def check(arrangements, rules, local, as_of, population, strict, jobs, output_format, show_all, fail_on,
+          output, quiet):
+    """Check arrangements (YAML or JSON) against the layers in force.
+
+    Exit 0 when no requirement fails (unknown results too, unless --fail-on
+    unknown), 1 when one fails, 2 when the input is invalid."""
     if not arrangements and population is None:
         raise click.UsageError("give arrangement files, or --population FILE.jsonl")
+    if population is not None and output is not None:
+        raise click.UsageError("--output is for arrangement files; a population run streams to stdout "
+                               "(redirect it: > FILE)")
+    if population is not None and arrangements:
+        warn("arrangement files given beside --population are ignored: " + ", ".join(map(str, arrangements)))
+    if population is None and (strict or jobs != 1):
+        warn("--strict and --jobs apply to --population only; ignored")
 
     def run() -> int:
         if population is not None:
             from .population_run import EngineSpec, check_population, remember
             spec = EngineSpec(rules, local)
-            remember(spec, Engine.load(rules, local))  # rule-file errors surface here, once
-            return check_population(spec, population, as_of, output_format, strict, jobs)
+            engine = Engine.load(rules, local)  # rule-file errors surface here, once
+            for name, file in engine.superseded:
+                warn(f"the proposed layer `{name}` ({engine.proposed.file}) replaces the shipped "
+                     f"layer of the same name ({file})")
+            remember(spec, engine)
+            code = check_population(spec, population, as_of, output_format, strict, jobs)
+            return code
         engine = Engine.load(rules, local)
-        report = engine.check_files(arrangements, as_of)
+        loaded = engine.load_arrangements(arrangements)
+        _warn_about_local(engine, {a.facts["icb"] for a in loaded if isinstance(a.facts.get("icb"), str)})
+        report = engine.check(loaded, as_of)
         if output_format == "json":
-            click.echo(json_report.dumps(json_report.report_json(report)))
+            text = json_report.dumps(json_report.report_json(report)) + "\n"
         elif output_format == "html":
             from .reports.html_report import render_check
-            click.echo(render_check(report), nl=False)
+            text = render_check(report)
         else:
-            click.echo(text_report.render(report, terminal_width(), color=sys.stdout.isatty(),
-                                          show_all=show_all), nl=False)
-        return ExitCode.FAILURES if report.outcome is Outcome.FAIL else ExitCode.OK
-    sys.exit(_run(run, "json" if output_format == "json" else "text"))
+            text = text_report.render(report, terminal_width(), color=sys.stdout.isatty() and output is None,
+                                      show_all=show_all)
+        emit(text, output, quiet)
+        if report.outcome is Outcome.FAIL:
+            return ExitCode.FAILURES
+        if fail_on == "unknown" and report.outcome is Outcome.UNKNOWN:
+            return ExitCode.FAILURES
+        return ExitCode.OK
+    sys.exit(_run(run, output_format, output))
+
 
 
 @cli.command()

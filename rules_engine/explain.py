@@ -37,6 +37,7 @@ class Explanation:
     events: tuple[TraceEvent, ...]
     value_type: Any = attrs.field(default=None, eq=False)  # how the value and the reads are shown
     types: Any = attrs.field(default=None, eq=False, repr=False)  # a name -> type lookup
+    why: Any = attrs.field(default=None, eq=False)  # why.Why: deciding conditions, distance or margin
 
     def compact(self) -> "Explanation":
         """Only the facts, parameters, rows and definitions that decided it,
@@ -56,6 +57,7 @@ class Explanation:
                 "value": value_json(self.value), "clause": self.clause, "layer": self.layer,
                 "flexibility": self.flexibility, "because": self.because,
                 "missing": list(self.missing),
+                **({"why": self.why.as_json()} if self.why is not None else {}),
                 "trace": [{"kind": e.kind, "name": e.name, "value": value_json(e.value),
                            **{k: value_json(v) for k, v in e.detail.items() if v is not None}}
                           for e in self.events]}
@@ -69,6 +71,16 @@ def explain(engine: Engine, arrangement: Arrangement, rule_id: str, subject: str
         raise InvalidInput([Diagnostic("E-NAME-001", f"no requirement or value `{rule_id}` in the "
                                        "results for this arrangement", None, path=rule_id,
                                        hint=did_you_mean(rule_id, ids))])
+    subjects = sorted({r.subject for r in (*result.results, *result.values) if r.id == rule_id})
+    if subject and subject not in subjects:
+        # the bare code names the subject too: D82001 for practice:D82001
+        bare = [s for s in subjects if s.split(":", 1)[-1] == subject]
+        if len(bare) == 1:
+            subject = bare[0]
+        else:
+            raise InvalidInput([Diagnostic(
+                "E-NAME-001", f"`{rule_id}` has no result for subject `{subject}`", None, path=subject,
+                hint="its subjects: " + ", ".join(subjects) if subjects else None)])
     # Re-run with a trace, one subject at a time, so each trace is its own.
     explanations = []
     day = engine.as_of_for(arrangement, as_of)
@@ -84,9 +96,13 @@ def explain(engine: Engine, arrangement: Arrangement, rule_id: str, subject: str
             env = Env(arrangement.facts, day, events)
             env.bindings = dict(instance.bindings)
             r = evaluator.requirement(requirement, compiled.requirements[index], instance, env)
+            why = None
+            if r.outcome.value != "not_applicable":
+                why = evaluator.reasoner.why(requirement, arrangement.facts, instance.bindings,
+                                             r.outcome.value)
             explanations.append(Explanation(r.id, r.subject, r.outcome.value, None, r.clause, r.layer,
                                             r.flexibility, r.because, r.missing, tuple(events),
-                                            None, types))
+                                            None, types, why))
     for name, define in compiled.program.defines.items():
         report = define.term.report
         if report is None:
@@ -128,6 +144,10 @@ def render_explanation(explanations: list[Explanation], full: bool = False) -> s
         e = e if full else e.compact()
         head = f"{e.id} for {e.subject}: {e.outcome if e.outcome != 'value' else _shown(e.value, e.value_type)}"
         lines.append(head)
+        if e.why is not None:
+            for line in e.why.lines():
+                lines.append("  why: " + line if not line.startswith(" ") else "       " + line)
+            lines.append("  read:")
         types = e.types
         for event in e.events:
             type_ = types.of(event) if types is not None else None
@@ -158,6 +178,10 @@ def _shown(value: Any, type_) -> str:
         return "unknown"
     if isinstance(value, dict):
         return str(value_json(value))
+    if isinstance(type_, (t.Interval, t.TimeOfDay, t.SetOf, t.Date)) or (
+            isinstance(value, tuple) and value and isinstance(value[0], tuple)):
+        from .why import show  # as the rule files write them: 08:00-17:00, {mon, tue}
+        return show(value, type_)
     shown = value_json(value, type_)
     if type_ is None:
         return str(shown) if not isinstance(shown, (int, float)) or isinstance(shown, bool) else \

@@ -130,6 +130,7 @@ class Engine:
     def __init__(self, checked: Checked, proposed: Layer | None = None):
         self.checked = checked
         self.proposed = proposed
+        self.superseded: tuple[tuple[str, str], ...] = ()
         self._selected: dict[tuple, Program] = {}  # (date, local layer) -> terms in force
         self._compiled: dict[tuple, tuple[CompiledProgram, Evaluator]] = {}  # (..., traced)
 
@@ -152,9 +153,13 @@ class Engine:
         if proposed_source is not None:
             proposed = next(l for l in layers if l.file == proposed_source.path)
             dropped.add(proposed.name)  # a proposed layer supersedes one of the same name
+        superseded = tuple((l.name, l.file) for l in layers
+                           if proposed is not None and l.name == proposed.name and l is not proposed)
         layers = [l for l in layers if l.name not in dropped or l is proposed]
         checked = check_library(_assemble(layers, proposed))
-        return cls(checked, proposed)
+        engine = cls(checked, proposed)
+        engine.superseded = superseded  # shipped layers the proposed one replaces (by name)
+        return engine
 
     @property
     def library(self) -> Library:
@@ -209,6 +214,10 @@ class Engine:
         return self.report(results, as_of)
 
     def check_files(self, paths: Iterable[str | Path], as_of: dt.date | None = None) -> CheckReport:
+        return self.check(self.load_arrangements(paths), as_of)
+
+    def load_arrangements(self, paths: Iterable[str | Path]) -> list[Arrangement]:
+        """Every file read; the problems of all of them raised together."""
         problems: list[Diagnostic] = []
         arrangements = []
         for path in paths:
@@ -218,7 +227,7 @@ class Engine:
                 problems += error.diagnostics
         if problems:
             raise InvalidInput(problems)
-        return self.check(arrangements, as_of)
+        return arrangements
 
     def population(self, path: str | Path, as_of: dt.date | None = None
                    ) -> Iterator[ArrangementResult | InvalidInput]:

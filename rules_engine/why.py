@@ -203,7 +203,8 @@ def show(value: Any, type_: t.Type | None) -> str:
     if isinstance(value, Decimal):
         if isinstance(type_, t.Quantity):
             if type_.unit == t.GBP:
-                return money(value)
+                from .results import money_text
+                return money(money_text(value))
             if type_.fraction:
                 return f"{number(value * 100)}%"
             word = _unit_word(type_, value)
@@ -212,7 +213,7 @@ def show(value: Any, type_: t.Type | None) -> str:
     if isinstance(value, dt.date):
         return value.isoformat()
     if isinstance(value, (frozenset, set)):
-        return "{" + ", ".join(sorted(show(v, None) for v in value)) + "}"
+        return "{" + ", ".join(show(v, None) for v in _ordered(value, type_)) + "}"
     if isinstance(value, FactList):
         return f"{len(value)} item{'s' if len(value) != 1 else ''}"
     if isinstance(value, dict):

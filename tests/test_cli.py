@@ -76,6 +76,7 @@ def test_explain_shows_facts_and_parameters(in_root):
     result = invoke("explain", "des.pcn.minimum-population", "--arrangement", "examples/pcn-rural-qmm.yaml")
     assert "pcn.raw_list_size = 27,400" in result.output
     assert "min_pcn_population = 25,000" in result.output and "national value 30,000" in result.output
+    assert "passes with 2,400 to spare" in result.output
     assert "=> pass" in result.output
 
 
@@ -98,3 +99,63 @@ def test_a_real_process(in_root):
                           "tests/golden/errors/syntax-several-errors.rules"],
                          capture_output=True, text=True, timeout=120)
     assert bad.returncode == 2 and "Traceback" not in bad.stderr and "3 errors" in bad.stderr
+
+
+def _split(*args):
+    result = CliRunner().invoke(cli, list(args), catch_exceptions=False)
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_fail_on_unknown(in_root):
+    assert _split("check", "examples/pcn-missing-facts.yaml")[0] == 0  # unknown alone exits 0
+    assert _split("check", "examples/pcn-missing-facts.yaml", "--fail-on", "unknown")[0] == 1
+    assert _split("check", "examples/pcn-passing.yaml", "--fail-on", "unknown")[0] == 0
+
+
+def test_output_file_and_quiet(in_root, tmp_path):
+    target = tmp_path / "report.json"
+    target.write_text("old")
+    code, out, _ = _split("check", "examples/pcn-failing.yaml", "--format", "json", "-o", str(target))
+    assert code == 1 and out == ""
+    assert json.loads(target.read_text())["arrangements"][0]["id"] == "U54321"
+    code, out, _ = _split("check", "examples/pcn-failing.yaml", "--quiet")
+    assert (code, out) == (1, "")
+
+
+def test_invalid_input_as_html_is_an_error_page_or_nothing(in_root, tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("as_of: 2025-13-01\n")
+    code, out, err = _split("check", str(bad), "--format", "html")
+    assert code == 2 and "E-FACT-004" in err
+    assert out.startswith("<!doctype html>") and "Not checked: the input is invalid" in out
+    assert "E-FACT-004" in out
+    target = tmp_path / "report.html"
+    code, out, _ = _split("check", str(bad), "--format", "html", "-o", str(target))
+    assert code == 2 and out == "" and not target.exists()  # nothing written, not an empty report
+
+
+def test_warnings_for_a_local_layer_that_applies_to_nothing_or_replaces_a_shipped_one(in_root, tmp_path):
+    copy = tmp_path / "qmm-copy.rules"
+    copy.write_text((in_root / "contracts/local/qmm.rules").read_text())
+    code, _, err = _split("check", "examples/pcn-failing.yaml", "--local", str(copy))
+    assert "replaces the shipped layer of the same name (contracts/local/qmm.rules)" in err
+    assert "is for ICB QMM; no arrangement given is in QMM (they are in QWE), so it applies to none" in err
+    _, _, err = _split("check", "examples/pcn-rural-qmm.yaml", "--local", "contracts/local/qmm.rules")
+    assert "warning" not in err
+    _, _, err = _split("check", "examples/pcn-failing.yaml", "--population", "examples/population-qmm.jsonl")
+    assert "arrangement files given beside --population are ignored: examples/pcn-failing.yaml" in err
+
+
+def test_explain_is_readable_and_takes_the_bare_subject_code(in_root):
+    code, out, _ = _split("explain", "gms.core-hours", "--arrangement", "examples/pcn-failing.yaml",
+                          "--subject", "Y01001")
+    assert code == 1
+    assert "practices[0].core_hours.wed = 08:00-17:00" in out and "[[" not in out
+    assert "closes at 17:00, needs 18:30" in out
+    code, out, _ = _split("explain", "pay.enhanced-access", "--arrangement", "examples/pcn-failing.yaml")
+    assert "£231,742.50" in out and "£8.427" in out
+    code, out, _ = _split("explain", "des.ea.capacity", "--arrangement", "examples/pcn-passing.yaml")
+    assert "passes with 59 minutes to spare" in out  # 3,300 offered, 3,241 required
+    code, _, err = _split("explain", "gms.core-hours", "--arrangement", "examples/pcn-failing.yaml",
+                          "--subject", "Y09999")
+    assert code == 2 and "its subjects: practice:Y01001, practice:Y01002" in err

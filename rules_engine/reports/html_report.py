@@ -353,6 +353,12 @@ def _money_total(total: Decimal) -> str:
     return money_exact(total)
 
 
+def render_error(text: str) -> str:
+    """A page for invalid input: the diagnostics as text, so that a page
+    redirected to a file says what was wrong instead of being empty."""
+    return _render("error.html.j2", text=text)
+
+
 def render_check(report) -> str:
     return _render("check.html.j2", **check_view(report_json(report)))
 
@@ -572,5 +578,5 @@ def render_population_check(summary: dict, rows: list[tuple],
     return _render("population.html.j2", **population_check_view(summary, rows, terms))
 
 
-__all__ = ["render_check", "render_vary_check", "render_impact", "render_population_check", "anchor",
+__all__ = ["render_error", "render_check", "render_vary_check", "render_impact", "render_population_check", "anchor",
            "money", "number"]
