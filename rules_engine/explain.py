@@ -153,7 +153,8 @@ def render_explanation(explanations: list[Explanation], full: bool = False) -> s
             type_ = types.of(event) if types is not None else None
             shown = _shown(event.value, type_)
             if isinstance(event.value, dict) and not full:
-                shown = "{" + ", ".join(f"{k}: {v}" for k, v in list(value_json(event.value).items())[:4]) + "}"
+                cells = [c for c in _shown(event.value, None)[1:-1].split(", ") if c]
+                shown = "{" + ", ".join(cells[:4]) + (", ..." if len(cells) > 4 else "") + "}"
             extra = ""
             if event.detail.get("layer"):
                 extra = f"  (layer {event.detail['layer']}"
@@ -176,8 +177,10 @@ def _shown(value: Any, type_) -> str:
     from .results import unit_name
     if type(value) is Unknown:
         return "unknown"
-    if isinstance(value, dict):
-        return str(value_json(value))
+    if isinstance(value, dict):  # a table row: its cells, as the rule files write them
+        from .why import show
+        return "{" + ", ".join(f"{k}: {show(v, None) if v is not None else '(none)'}"
+                               for k, v in value.items() if not str(k).startswith("_")) + "}"
     if isinstance(type_, (t.Interval, t.TimeOfDay, t.SetOf, t.Date)) or (
             isinstance(value, tuple) and value and isinstance(value[0], tuple)):
         from .why import show  # as the rule files write them: 08:00-17:00, {mon, tue}

@@ -66,7 +66,10 @@ def compare(before: ArrangementResult, after: ArrangementResult) -> list[Change]
     new = {(r.id, r.subject): r for r in after.results}
     for key in list(old) + [k for k in new if k not in old]:
         a, b = old.get(key), new.get(key)
-        if (a.outcome if a else None) != (b.outcome if b else None):
+        outcomes = (a.outcome.value if a else None, b.outcome.value if b else None)
+        if None in outcomes and "not_applicable" in outcomes:
+            continue  # a term that applies to nobody, absent or not applicable, has not changed
+        if outcomes[0] != outcomes[1]:
             changes.append(Change(key[0], key[1], a.outcome.value if a else None,
                                   b.outcome.value if b else None, "outcome", _why(a), _why(b)))
     old_values = {(v.id, v.subject): v for v in before.values}

@@ -189,7 +189,7 @@ class Why:
 def show(value: Any, type_: t.Type | None) -> str:
     """A run-time value as the rule files write it: 1,500 minutes, 08:00-17:00,
     £7.98, 2025-06-01, true, {mon, tue}."""
-    from .reports.html_report import money, number  # the one number and money format
+    from .reports.formatting import money, number  # the one number and money format
     if type(value) is Unknown:
         return "unknown"
     if value is None:

@@ -25,7 +25,7 @@ def render(summary: dict, changed: list) -> str:
         for item in changed:
             lines.append(f"  {item.id} (line {item.line}):")
             for change in item.changes:
-                lines.append(f"    {change.id} {change.subject}: {change.before} -> {change.after}")
+                lines.append(f"    {change.id} {change.subject}: {change.before or 'absent'} -> {change.after or 'absent'}")
     return "\n".join(lines) + "\n"
 
 

@@ -27,7 +27,7 @@ DEFAULT_WIDTH = 80
 
 def value_text(value: ValueResult) -> str:
     """A value as a reader wants it: £231,742.50, 1,650 minutes, 564 points."""
-    from .html_report import show_value  # the one money and number format
+    from .formatting import show_value  # the one money and number format
     return show_value(value_json(value.value, value.type), value.unit)
 
 
@@ -97,7 +97,7 @@ def _detail(r: Result) -> list[str]:
 
 
 def _plain(value) -> str:
-    from .html_report import _plain as plain
+    from .formatting import plain
     return plain(value_json(value))
 
 
