@@ -103,6 +103,7 @@ CODES: dict[str, str] = {
     "E-INPUT-002": "invalid UTF-8",
     "E-INPUT-003": "no rule files found",
     "E-INPUT-004": "rule file not named *.rules",
+    "E-INPUT-005": "no scenario files found",
     # writing files (rules_engine/outputs.py)
     "E-WRITE-001": "file cannot be written",
     # input limits (rules_engine/limits.py: one row per limit, settable)

@@ -401,13 +401,30 @@ def _compare_value(where: str, item: dict, v) -> list[str]:
 
 
 def collect_scenario_files(paths: Iterable[str | Path]) -> list[Path]:
+    """The scenario files named, and the `*.yaml` files below each folder
+    named; a folder with none is E-INPUT-005 (a run that checked nothing
+    does not pass)."""
     files: list[Path] = []
+    empty: list[Diagnostic] = []
     for path in paths:
         path = Path(path)
         if path.is_dir():
-            files += sorted(p for p in path.rglob("*.yaml"))
+            found = sorted(p for p in path.rglob("*.yaml"))
+            if not found:
+                near = sorted(p.name for p in path.rglob("*.yml"))[:3]
+                empty.append(Diagnostic(
+                    "E-INPUT-005", f"no scenario files (*.yaml) in {path}", None, path=str(path),
+                    hint=(f"scenario files end in .yaml: rename {', '.join(near)}" if near
+                          else "give a scenario file, or a folder that holds *.yaml scenario files")))
+            files += found
         elif path.exists():
             files.append(path)
+        else:
+            empty.append(Diagnostic(
+                "E-INPUT-005", f"no scenario files: {path} does not exist", None, path=str(path),
+                hint="name the scenario files or a folder of them: `contract-rules test PATH`"))
+    if empty:
+        raise InvalidInput(empty)
     return files
 
 

@@ -119,3 +119,19 @@ def test_the_test_command_exits_2_for_an_invalid_scenario(tmp_path, capsys):
     assert main(["test", str(path)]) == 2
     captured = capsys.readouterr()
     assert "[E-SCENARIO-005]" in captured.out + captured.err and "Traceback" not in captured.err
+
+
+def test_a_folder_with_no_scenario_files_is_an_error_not_a_pass(tmp_path, capsys):
+    # `contract-rules test EMPTY` said "0 passed, 0 failed" and exited 0
+    from rules_engine.cli import main
+    (tmp_path / "case.yml").write_text("cases: []\n", encoding="utf-8")
+    assert main(["test", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert "error[E-INPUT-005]" in err and "rename case.yml" in err
+
+
+def test_test_with_no_paths_and_no_tests_scenarios_folder_is_an_error(tmp_path, capsys, monkeypatch):
+    from rules_engine.cli import main
+    monkeypatch.chdir(tmp_path)
+    assert main(["test"]) == 2
+    assert "tests/scenarios does not exist" in capsys.readouterr().err
