@@ -18,7 +18,7 @@ def test_forbidden_variation(path, capsys, in_root, update_golden):
     code = main(["vary-check", str(path.relative_to(ROOT))])
     captured = capsys.readouterr()
     assert code == 2
-    assert "error[E-LAYER-" in captured.err and "^" in captured.err
+    assert ("error[E-LAYER-" in captured.err or "error[E-FLEX-" in captured.err) and "^" in captured.err
     check_golden(GOLDEN / "vary-check" / f"{path.stem}.expected",
                  f"exit {code}\n--- stdout\n{captured.out}--- stderr\n{captured.err}", update_golden)
 
