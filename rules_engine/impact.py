@@ -218,8 +218,8 @@ def assess(baseline: Engine, proposed: Engine, line: str, origin: str, number: i
            as_of: dt.date | None) -> tuple[str, int, tuple[Change, ...], tuple]:
     """One population row under both engines; raises InvalidInput for a bad row."""
     arrangement = parse_json_line(proposed.library.schema, line, origin, number)
-    before = baseline.evaluate(arrangement, as_of)
-    after = proposed.evaluate(arrangement, as_of)
+    after = proposed.evaluate(arrangement, as_of)  # checks every key, the proposal's rows included
+    before = baseline.evaluate(baseline.without_keys_out_of_force(arrangement, as_of), as_of)
     return after.id, number, tuple(compare(before, after)), value_contributions(before, after)
 
 

@@ -32,7 +32,8 @@ from .library import Layer, Library, assemble, contract_year, read_sources, rule
 from .lower import lower
 from .parser import parse
 from .results import ArrangementResult, CheckReport, LayerRef
-from .schema import Arrangement, check_constraints, load_arrangement, parse_json_line
+from .schema import (Arrangement, check_constraints, load_arrangement, parse_json_line,
+                     without_keys_out_of_force)
 from .source import SourceFile, Span
 from .typecheck import Checked, check_library
 
@@ -197,6 +198,15 @@ class Engine:
             check_constraints(self.library.schema, arrangement,
                               lambda table: table_keys(compiled.program, table), day)
         return evaluator.run(arrangement, trace)
+
+    def without_keys_out_of_force(self, arrangement: Arrangement,
+                                  as_of: dt.date | None = None) -> Arrangement:
+        """The arrangement as this engine's terms read it: map entries keyed by
+        a row that is not in force here (one only a proposal adds) left out."""
+        day = self.as_of_for(arrangement, as_of)
+        compiled, _ = self.program(day, _text(arrangement.facts.get("icb")))
+        return without_keys_out_of_force(self.library.schema, arrangement,
+                                         lambda table: table_keys(compiled.program, table))
 
     def load_arrangement(self, path: str | Path, text: str | None = None) -> Arrangement:
         return load_arrangement(self.library.schema, path, text)

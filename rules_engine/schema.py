@@ -776,6 +776,38 @@ def parse_json_line(schema: Schema, text: str, origin: str, line: int) -> Arrang
     return Arrangement(facts, f"{origin}:{line}", None, document, line, text)
 
 
+def _without(container, path):
+    """A copy of `container` without the entry at `path`, copying only the
+    records and lists along the path (the rest is shared)."""
+    head, rest = path[0], path[1:]
+    if isinstance(container, FactList):
+        copy = FactList(container.chain, container)
+    else:
+        copy = FactRecord(container.chain, container.items())
+    if rest:
+        copy[head] = _without(container[head], rest)
+    else:
+        del copy[head]
+    return copy
+
+
+def without_keys_out_of_force(schema: Schema, arrangement: Arrangement, keys_in_force) -> Arrangement:
+    """The arrangement without the map entries whose keys are not keys of
+    their table in force (`keys_in_force(table)`): how a layer that lacks a
+    row reads facts reported for it. `impact` evaluates its baseline so, since
+    rows that only the proposal adds (a local QOF indicator) mean nothing
+    before it; the proposal itself still checks every key."""
+    paths = [path for constraint in schema.constraints if constraint.on_keys
+             for path, key in constrained_values(arrangement.facts, constraint)
+             if key not in keys_in_force(constraint.table)]
+    if not paths:
+        return arrangement
+    facts = arrangement.facts
+    for path in paths:
+        facts = _without(facts, path)
+    return attrs.evolve(arrangement, facts=facts)
+
+
 def check_constraints(schema: Schema, arrangement: Arrangement, keys_in_force, as_of) -> None:
     """Values that must be keys of a table in force on `as_of`; raises InvalidInput."""
     problems = _Problems()

@@ -182,3 +182,27 @@ def test_an_envelope_holds_only_permissions(tmp_path):
     assert [d.code for d in lowered.diagnostics] == ["E-SYNTAX-008"]
     lowered = lower(SourceFile("c.rules", 'national contract c "C"\nallow add requirement\n'))
     assert [d.code for d in lowered.diagnostics] == ["E-SYNTAX-008"]
+
+
+# ------------------------------------------- impact of the QOF replacement (QSL)
+
+def test_impact_of_the_qof_replacement_shows_points_before_and_after_per_practice(in_root):
+    # The baseline (national QOF) does not know LDM001: before the scheme, the
+    # facts reported for it mean nothing and are left out of the baseline; the
+    # proposal still checks every key. Every line used to be E-FACT-003.
+    from rules_engine.impact import ImpactSummary, impact
+    from rules_engine.pipeline import Engine
+    layer = "contracts/local/qsl-diabetes-outcomes.rules"
+    baseline, proposed = Engine.load(without=layer), Engine.load(local=layer)
+    summary = ImpactSummary()
+    items = list(impact(baseline, proposed, "examples/population-qsl.jsonl", summary=summary))
+    assert not [i for i in items if isinstance(i, Exception)] and summary.bad_lines == 0
+    changes = {(c.id, c.subject): c for item in items for c in item.changes}
+    # opted in: DM012 and DM014 retired (0 points), LDM001 scored in their place
+    assert changes["qof.points.DM012", "practice:L85001"].after == 0
+    assert changes["qof.points.DM012", "practice:L85001"].before > 0
+    assert changes["qof.points.LDM001", "practice:L85001"].before is None
+    assert changes["qof.points.LDM001", "practice:L85001"].after > 0
+    # not opted in (false, or silent): national QOF kept, nothing changes
+    for practice in ("L85002", "L85003", "L85006"):
+        assert not [key for key in changes if key[1] == f"practice:{practice}"]
