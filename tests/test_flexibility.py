@@ -206,3 +206,14 @@ def test_impact_of_the_qof_replacement_shows_points_before_and_after_per_practic
     # not opted in (false, or silent): national QOF kept, nothing changes
     for practice in ("L85002", "L85003", "L85006"):
         assert not [key for key in changes if key[1] == f"practice:{practice}"]
+
+
+@pytest.mark.parametrize("as_of, code, envelope", [("2026-03-31", 2, "todays_powers"),
+                                                   ("2026-04-01", 0, "hewitt_framework")])
+def test_the_shipped_arrs_cap_gets_two_verdicts_under_the_two_envelopes(in_root, capsys, as_of, code,
+                                                                        envelope):
+    # The same QMJ proposal: refused the day before the framework, permitted on its first day.
+    assert main(["vary-check", "contracts/local/qmj-arrs-pharmacist-cap.rules", "--as-of", as_of]) == code
+    captured = capsys.readouterr()
+    assert f"flexibility envelope {envelope}" in captured.out
+    assert ("error[E-LAYER-010]" in captured.err) == (code == 2)
