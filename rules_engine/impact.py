@@ -40,6 +40,8 @@ class Change:
     kind: str  # outcome | value
     why_before: str | None = None  # why it failed or was unknown, before and after
     why_after: str | None = None
+    unit: str | None = None  # a value's unit, for showing it (not in the JSON: its values are exact)
+    present: tuple[bool, bool] = (True, True)  # whether the result or value existed before, after
 
     def as_json(self) -> dict:
         data = {"id": self.id, "subject": self.subject, "before": self.before, "after": self.after}
@@ -71,14 +73,16 @@ def compare(before: ArrangementResult, after: ArrangementResult) -> list[Change]
             continue  # a term that applies to nobody, absent or not applicable, has not changed
         if outcomes[0] != outcomes[1]:
             changes.append(Change(key[0], key[1], a.outcome.value if a else None,
-                                  b.outcome.value if b else None, "outcome", _why(a), _why(b)))
+                                  b.outcome.value if b else None, "outcome", _why(a), _why(b),
+                                  present=(a is not None, b is not None)))
     old_values = {(v.id, v.subject): v for v in before.values}
     new_values = {(v.id, v.subject): v for v in after.values}
     for key in list(old_values) + [k for k in new_values if k not in old_values]:
         a, b = old_values.get(key), new_values.get(key)
         if (a.value if a else None) != (b.value if b else None):
             changes.append(Change(key[0], key[1], value_json(a.value, a.type) if a else None,
-                                  value_json(b.value, b.type) if b else None, "value"))
+                                  value_json(b.value, b.type) if b else None, "value",
+                                  unit=(a or b).unit, present=(a is not None, b is not None)))
     return changes
 
 
@@ -178,7 +182,8 @@ class ImpactSummary:
         self.changed += 1
         for change in changes:
             if change.kind == "outcome":
-                self.transitions[change.id][f"{change.before or 'absent'} -> {change.after or 'absent'}"] += 1
+                self.transitions[change.id][f"{change.before if change.present[0] else 'absent'} -> "
+                                           f"{change.after if change.present[1] else 'absent'}"] += 1
 
     def as_json(self) -> dict:
         values = {}

@@ -217,3 +217,13 @@ def test_the_shipped_arrs_cap_gets_two_verdicts_under_the_two_envelopes(in_root,
     captured = capsys.readouterr()
     assert f"flexibility envelope {envelope}" in captured.out
     assert ("error[E-LAYER-010]" in captured.err) == (code == 2)
+
+
+def test_impact_text_shows_a_retired_indicator_at_0_points_and_a_new_one_from_absent(in_root, capsys):
+    # `0 or 'absent'` printed a retired indicator's 0 points as absent, and values as raw floats
+    main(["impact", "--population", "examples/population-qsl.jsonl",
+          "--variation", "contracts/local/qsl-diabetes-outcomes.rules"])
+    out = capsys.readouterr().out
+    assert "qof.points.DM012 practice:L85001: 3.44 points -> 0 points" in out
+    assert "qof.points.LDM001 practice:L85001: absent -> 6.51 points" in out
+    assert "3.443496801705757" not in out

@@ -25,8 +25,17 @@ def render(summary: dict, changed: list) -> str:
         for item in changed:
             lines.append(f"  {item.id} (line {item.line}):")
             for change in item.changes:
-                lines.append(f"    {change.id} {change.subject}: {change.before or 'absent'} -> {change.after or 'absent'}")
+                lines.append(f"    {change.id} {change.subject}: {_shown(change, 0)} -> {_shown(change, 1)}")
     return "\n".join(lines) + "\n"
+
+
+def _shown(change, side: int) -> str:
+    """One side of a change: `absent` where the result or value did not exist,
+    an outcome as it is, a value in its unit (`£1,234.56`, `3.44 points`)."""
+    if not change.present[side]:
+        return "absent"
+    value = (change.before, change.after)[side]
+    return value if change.kind == "outcome" else show_value(value, change.unit)
 
 
 def value_line(data: dict) -> str:
