@@ -263,46 +263,46 @@ class _Judge:
 
     # -- one checker per kind ------------------------------------------------
 
-    def vary(self, kind: FlexKind, decl: n.VaryDecl) -> Verdict:
+    def judge(self, kind: FlexKind, decl, because, what: str, name: str, span: Span, term: str,
+              code: str, refusal: str, fallback: str) -> tuple[list[Diagnostic], Any, str, Any]:
+        """What every checker asks first: a reason given, the national term
+        found, and who grants the change (the contract, the envelope, or
+        nobody: then `code` with `refusal`). Returns (problems, form,
+        decided_by, permission); a checker goes on only with a permission."""
         problems: list[Diagnostic] = []
-        if decl.because is None:
-            problems.append(_because_missing(decl, f"`vary {decl.name}`"))
-        form = self.national_form(decl.name, decl.name_span, kind.term_kinds, "parameter", problems)
+        if because is None:
+            problems.append(_because_missing(decl, what))
+        form = self.national_form(name, span, kind.term_kinds, term, problems)
         decided_by, permission = ("none", None)
         if form is not None:
             decided_by, permission = self.grant(kind, form)
-            allow = permission if isinstance(permission, n.AllowDecl) else None
             if permission is None:
+                problems.append(Diagnostic(code, refusal, decl.span, related=self.notes(form),
+                                           hint=self.refuse_hint(kind, fallback)))
+        return problems, form, decided_by, permission
+
+    def vary(self, kind: FlexKind, decl: n.VaryDecl) -> Verdict:
+        problems, form, decided_by, permission = self.judge(
+            kind, decl, decl.because, f"`vary {decl.name}`", decl.name, decl.name_span, "parameter",
+            "E-LAYER-002", f"`{decl.name}` is locked: a local layer cannot vary it",
+            "only terms the national layer marks `flexible`, or an envelope allows, may be varied")
+        if permission is not None:
+            allow = permission if isinstance(permission, n.AllowDecl) else None
+            bound = permission.bound
+            problem = _out_of_bounds(decl.value, bound)
+            if problem:
+                shown = show_literal(decl.value) if _is_literal(decl.value) else "..."
                 problems.append(Diagnostic(
-                    "E-LAYER-002", f"`{decl.name}` is locked: a local layer cannot vary it",
-                    decl.span, related=self.notes(form),
-                    hint=self.refuse_hint(kind, "only terms the national layer marks `flexible`, "
-                                                "or an envelope allows, may be varied")))
-            else:
-                bound = permission.bound
-                problem = _out_of_bounds(decl.value, bound)
-                if problem:
-                    shown = show_literal(decl.value) if _is_literal(decl.value) else "..."
-                    problems.append(Diagnostic(
-                        "E-LAYER-001", f"`{decl.name}` = {shown} is {problem}", decl.value.span,
-                        related=self.notes(form, allow),
-                        hint=f"choose a value {describe_bound(bound)}"))
+                    "E-LAYER-001", f"`{decl.name}` = {shown} is {problem}", decl.value.span,
+                    related=self.notes(form, allow),
+                    hint=f"choose a value {describe_bound(bound)}"))
         return self.verdict(decl, kind, decl.name, form, decided_by, permission, problems)
 
     def waive(self, kind: FlexKind, decl: n.WaiveDecl) -> Verdict:
-        problems: list[Diagnostic] = []
-        if decl.because is None:
-            problems.append(_because_missing(decl, f"`waive {decl.id}`"))
-        form = self.national_form(decl.id, decl.id_span, kind.term_kinds, "requirement", problems)
-        decided_by, permission = ("none", None)
-        if form is not None:
-            decided_by, permission = self.grant(kind, form)
-            if permission is None:
-                problems.append(Diagnostic(
-                    "E-LAYER-003", f"`{decl.id}` is not waivable", decl.span,
-                    related=self.notes(form),
-                    hint=self.refuse_hint(kind, "only requirements the national layer marks "
-                                                "`waivable`, or an envelope allows, may be waived")))
+        problems, form, decided_by, permission = self.judge(
+            kind, decl, decl.because, f"`waive {decl.id}`", decl.id, decl.id_span, "requirement",
+            "E-LAYER-003", f"`{decl.id}` is not waivable",
+            "only requirements the national layer marks `waivable`, or an envelope allows, may be waived")
         return self.verdict(decl, kind, decl.id, form, decided_by, permission, problems)
 
     def replace_requirement(self, kind: FlexKind, decl: n.ReplaceDecl) -> Verdict:
@@ -333,19 +333,10 @@ class _Judge:
         return self.verdict(decl, kind, requirement.id, form, decided_by, permission, problems)
 
     def replace_value(self, kind: FlexKind, decl: n.ReplaceValueDecl) -> Verdict:
-        problems: list[Diagnostic] = []
-        if decl.because is None:
-            problems.append(_because_missing(decl, f"`replace value {decl.name}`"))
-        form = self.national_form(decl.name, decl.name_span, kind.term_kinds, "definition", problems)
-        decided_by, permission = ("none", None)
-        if form is not None:
-            decided_by, permission = self.grant(kind, form)
-            if permission is None:
-                problems.append(Diagnostic(
-                    "E-FLEX-005", f"`{decl.name}` is not a value a local layer may replace",
-                    decl.span, related=self.notes(form),
-                    hint=self.refuse_hint(kind, "only definitions an envelope names in "
-                                                "`allow replace value` may be replaced")))
+        problems, form, decided_by, permission = self.judge(
+            kind, decl, decl.because, f"`replace value {decl.name}`", decl.name, decl.name_span,
+            "definition", "E-FLEX-005", f"`{decl.name}` is not a value a local layer may replace",
+            "only definitions an envelope names in `allow replace value` may be replaced")
         return self.verdict(decl, kind, decl.name, form, decided_by, permission, problems)
 
     def add_requirement(self, kind: FlexKind, decl: n.AddRequirementDecl) -> Verdict:
@@ -377,28 +368,19 @@ class _Judge:
                             decided_by, permission, problems)
 
     def add_rows(self, kind: FlexKind, decl: n.AddRowDecl) -> Verdict:
-        problems: list[Diagnostic] = []
-        if decl.because is None:
-            problems.append(_because_missing(decl, f"`add to {decl.table}`"))
-        form = self.national_form(decl.table, decl.table_span, kind.term_kinds, "table", problems)
-        decided_by, permission = ("none", None)
-        if form is not None:
-            decided_by, permission = self.grant(kind, form)
-            if permission is None:
+        problems, form, decided_by, permission = self.judge(
+            kind, decl, decl.because, f"`add to {decl.table}`", decl.table, decl.table_span, "table",
+            "E-LAYER-010", f"the table `{decl.table}` is not extensible",
+            "only tables the national layer marks `extensible`, or an envelope allows, take local rows")
+        if permission is not None:
+            clash = _clashing_row(form.term, decl.row)
+            if clash is not None:
                 problems.append(Diagnostic(
-                    "E-LAYER-010", f"the table `{decl.table}` is not extensible", decl.span,
-                    related=self.notes(form),
-                    hint=self.refuse_hint(kind, "only tables the national layer marks `extensible`, "
-                                                "or an envelope allows, take local rows")))
-            else:
-                clash = _clashing_row(form.term, decl.row)
-                if clash is not None:
-                    problems.append(Diagnostic(
-                        "E-LAYER-013", f"this row repeats the national row for "
-                        f"{', '.join(map(str, _row_key(form.term, decl.row)))} in `{decl.table}`",
-                        decl.row.span, related=(Related(clash.span, "the national row"),),
-                        hint="an ICB adds rows the national table does not have; it cannot "
-                             "override a national row (retire it, where an envelope allows)"))
+                    "E-LAYER-013", f"this row repeats the national row for "
+                    f"{', '.join(map(str, _row_key(form.term, decl.row)))} in `{decl.table}`",
+                    decl.row.span, related=(Related(clash.span, "the national row"),),
+                    hint="an ICB adds rows the national table does not have; it cannot "
+                         "override a national row (retire it, where an envelope allows)"))
         return self.verdict(decl, kind, decl.table, form, decided_by, permission, problems)
 
     def retire_rows(self, kind: FlexKind, decl: n.RetireDecl) -> Verdict:
