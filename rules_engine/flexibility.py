@@ -307,29 +307,20 @@ class _Judge:
 
     def replace_requirement(self, kind: FlexKind, decl: n.ReplaceDecl) -> Verdict:
         requirement = decl.requirement
-        problems: list[Diagnostic] = []
-        if requirement.because is None:
-            problems.append(_because_missing(decl, f"`replace requirement {requirement.id}`"))
-        form = self.national_form(requirement.id, decl.id_span, kind.term_kinds, "requirement",
-                                  problems)
-        decided_by, permission = ("none", None)
-        if form is not None:
-            decided_by, permission = self.grant(kind, form)
-            if permission is None:
+        problems, form, decided_by, permission = self.judge(
+            kind, decl, requirement.because, f"`replace requirement {requirement.id}`",
+            requirement.id, decl.id_span, "requirement", "E-LAYER-008",
+            f"`{requirement.id}` is not replaceable",
+            "vary its flexible parameters instead, or waive it if it is waivable")
+        if isinstance(permission, n.AllowDecl) and permission.keeping is not None:
+            kept = ".".join(permission.keeping)
+            if not _keeps(requirement, permission.keeping):
                 problems.append(Diagnostic(
-                    "E-LAYER-008", f"`{requirement.id}` is not replaceable", decl.span,
-                    related=self.notes(form),
-                    hint=self.refuse_hint(kind, "vary its flexible parameters instead, or waive it "
-                                                "if it is waivable")))
-            elif isinstance(permission, n.AllowDecl) and permission.keeping is not None:
-                kept = ".".join(permission.keeping)
-                if not _keeps(requirement, permission.keeping):
-                    problems.append(Diagnostic(
-                        "E-FLEX-006", f"the replacement of `{requirement.id}` drops `{kept}`: "
-                        f"the envelope lets it change the requirement, never remove that way to pass",
-                        decl.span, related=self.notes(form, permission),
-                        hint=f"keep `{kept}` as an alternative of the `must` condition "
-                             f"(`must ... or {kept}`) or as an alternative of `unless`"))
+                    "E-FLEX-006", f"the replacement of `{requirement.id}` drops `{kept}`: "
+                    f"the envelope lets it change the requirement, never remove that way to pass",
+                    decl.span, related=self.notes(form, permission),
+                    hint=f"keep `{kept}` as an alternative of the `must` condition "
+                         f"(`must ... or {kept}`) or as an alternative of `unless`"))
         return self.verdict(decl, kind, requirement.id, form, decided_by, permission, problems)
 
     def replace_value(self, kind: FlexKind, decl: n.ReplaceValueDecl) -> Verdict:
