@@ -104,6 +104,7 @@ CODES: dict[str, str] = {
     "E-INPUT-003": "no rule files found",
     "E-INPUT-004": "rule file not named *.rules",
     "E-INPUT-005": "no scenario files found",
+    "E-INPUT-006": "a population with no arrangement that could be read",
     # writing files (rules_engine/outputs.py)
     "E-WRITE-001": "file cannot be written",
     # input limits (rules_engine/limits.py: one row per limit, settable)

@@ -30,7 +30,7 @@ from typing import Callable, Iterable, Iterator
 import attrs
 import click
 
-from .diagnostics import InvalidInput, render_all
+from .diagnostics import Diagnostic, InvalidInput, render_all
 from .documents import Line, population_lines
 from .impact import ArrangementImpact, ImpactSummary, assess
 from .inputs import open_input
@@ -259,7 +259,8 @@ _CAN_BLOCK = hasattr(signal, "pthread_sigmask")
 
 def check_population(spec: EngineSpec, path: Path, as_of: dt.date | None, output_format: str,
                      strict: bool, jobs: int = 1) -> int:
-    """Exit 0 all pass, 1 some fail, 2 a bad line under --strict, 130 interrupted."""
+    """Exit 0 all pass, 1 some fail, 2 a bad line under --strict or no
+    arrangement read at all, 130 interrupted."""
     outcomes: Counter = Counter()
     failing: Counter = Counter()
     unknown: Counter = Counter()
@@ -305,7 +306,8 @@ def check_population(spec: EngineSpec, path: Path, as_of: dt.date | None, output
             click.echo(render_population_check(summary, rows, terms), nl=False)
         else:
             counts = ", ".join(f"{count} {outcome}" for outcome, count in summary["outcomes"].items())
-            click.echo(f"{summary['arrangements']} arrangements checked"
+            n = summary["arrangements"]
+            click.echo(f"{n:,} arrangement{'s' if n != 1 else ''} checked"
                        + (f": {counts}" if counts else "")
                        + (f"; {bad_lines} bad line{'s' if bad_lines != 1 else ''} skipped"
                           if bad_lines else ""))
@@ -316,6 +318,8 @@ def check_population(spec: EngineSpec, path: Path, as_of: dt.date | None, output
         if progress.interrupted:
             click.echo(_interrupted_note(progress), err=True)
             return INTERRUPTED
+    if not summary["arrangements"]:
+        return _nothing_read(path, bad_lines)
     return 1 if outcomes.get("fail") else 0
 
 
@@ -348,7 +352,8 @@ def _by_count(counter: Counter) -> dict[str, int]:
 
 def run_impact(baseline: EngineSpec, proposed: EngineSpec, population: Path, as_of: dt.date | None,
                output_format: str, strict: bool, jobs: int = 1) -> int:
-    """Exit 0, 2 for a bad line under --strict, 130 interrupted."""
+    """Exit 0, 2 for a bad line under --strict or no arrangement read at
+    all, 130 interrupted."""
     summary = ImpactSummary()
     changed: list[ArrangementImpact] = []
     progress = Progress()
@@ -388,4 +393,22 @@ def run_impact(baseline: EngineSpec, proposed: EngineSpec, population: Path, as_
         if progress.interrupted:
             click.echo(_interrupted_note(progress), err=True)
             return INTERRUPTED
+    if not summary.arrangements:
+        return _nothing_read(population, summary.bad_lines)
     return 0
+
+
+def _nothing_read(path: Path, bad_lines: int) -> int:
+    """A population in which no arrangement could be read is invalid input
+    (E-INPUT-006), not a run in which everything passed: the summary has been
+    written, the error says why it is empty."""
+    if bad_lines:
+        message = (f"no arrangement in {path} could be read: all {bad_lines:,} "
+                   f"line{'s are' if bad_lines != 1 else ' is'} bad")
+        hint = "fix the lines reported above; each line is one JSON object, an arrangement"
+    else:
+        message = f"{path} holds no arrangement: it is empty or only blank lines"
+        hint = "give one arrangement per line, as a JSON object (see docs/arrangement-format.md)"
+    click.echo(render_all([Diagnostic("E-INPUT-006", message, None, path=str(path), hint=hint)], {}),
+               err=True, nl=False)
+    return 2

@@ -186,3 +186,28 @@ def test_population_check_summary_counts_unknown_results(tmp_path, capsys):
     assert summary["outcomes"]["unknown"] == 1
     _, out, _ = run(capsys, "check", "--rules", FIXTURE, "--population", str(path))
     assert "  des.pcn.clinical-director: 1 unknown" in out.splitlines()
+
+
+@pytest.mark.parametrize("command", ["check", "impact"])
+@pytest.mark.parametrize("content, says", [
+    ("not json\n{\"as_of\": \"2025-06-01\", \"pcn\": {\"code\": \"BAD\", \"sise\": 3}}\n",
+     "could be read: all 2 lines are bad"),
+    ("\n\n", "holds no arrangement: it is empty or only blank lines"),
+    ("", "holds no arrangement"),
+])
+def test_a_population_with_nothing_to_check_is_invalid_input(tmp_path, capsys, command, content, says):
+    # Before: "0 arrangements checked" and exit 0, as if everything had passed.
+    path = tmp_path / "population.jsonl"
+    path.write_text(content)
+    extra = ["--variation", "contracts/local/qmm.rules"] if command == "impact" else []
+    code, out, err = run(capsys, command, "--population", str(path), *extra)
+    assert code == 2
+    assert "0 arrangements checked" in out  # the summary is still written
+    assert f"{path}: error[E-INPUT-006]: " in err and says in err
+
+
+def test_one_good_line_among_bad_ones_is_a_run(tmp_path, capsys):
+    path = tmp_path / "population.jsonl"
+    path.write_text("not json\n" + json.dumps(arrangement("U1", 31000)) + "\n")
+    code, out, err = run(capsys, "check", "--rules", FIXTURE, "--population", str(path))
+    assert code == 0 and "1 arrangement checked: 1 pass" in out and "E-INPUT-006" not in err
