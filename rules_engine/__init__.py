@@ -14,12 +14,17 @@ from __future__ import annotations
 import datetime as dt
 from importlib import metadata
 from pathlib import Path
-from typing import Iterable
 
 from .diagnostics import CODES, Diagnostic, InvalidInput, render_all
 from .pipeline import STAGES, Engine, run_until
 from .results import ArrangementResult, CheckReport, Result, ValueResult
 from .values import Outcome, Unknown
+# The submodules `explain` and `impact` are loaded first, so that the names
+# below stay bound to the API's functions (a submodule loaded later would
+# rebind its package attribute to itself).
+from . import explain as _explain_module, impact as _impact_module  # noqa: F401
+from .api import (Explanations, ImpactReport, Report, SubjectNeeded, UnknownResult, arrangement_from_dict,
+                  check_arrangement, explain, impact, render_error, vary_check)
 
 
 def version() -> str:
@@ -36,12 +41,15 @@ def load(rules: str | Path | None = None, local: str | Path | None = None) -> En
     return Engine.load(rules, local)
 
 
-def check(arrangements: Iterable[str | Path], rules: str | Path | None = None,
-          local: str | Path | None = None, as_of: dt.date | None = None) -> CheckReport:
-    """Check arrangement files under the layers in force; see `Engine.check_files`."""
-    return load(rules, local).check_files(arrangements, as_of)
+def check(arrangements, rules: str | Path | None = None, local: str | Path | None = None,
+          as_of: dt.date | str | None = None) -> Report:
+    """Check an arrangement (a dict of facts or a file) or several under the
+    layers in force; see `api.check_arrangement`."""
+    return check_arrangement(arrangements, rules=rules, local=local, as_of=as_of)
 
 
-__all__ = ["version", "load", "check", "Engine", "STAGES", "run_until", "CheckReport", "ArrangementResult",
+__all__ = ["version", "load", "check", "check_arrangement", "arrangement_from_dict", "vary_check", "impact",
+           "explain", "render_error", "Report", "ImpactReport", "Explanations", "UnknownResult",
+           "SubjectNeeded", "Engine", "STAGES", "run_until", "CheckReport", "ArrangementResult",
            "Result", "ValueResult", "Outcome", "Unknown", "Diagnostic", "InvalidInput", "CODES",
            "render_all"]

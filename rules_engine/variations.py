@@ -107,6 +107,10 @@ class VaryCheck:
                 "budgets": [b.as_json() for b in self.budgets],
                 "diagnostics": [to_json(d) for d in self.other_diagnostics]}
 
+    def to_dict(self) -> dict:
+        """The JSON of `vary-check --format json` (the Python API's name for `as_json`)."""
+        return self.as_json()
+
 
 def vary_check(local: str | Path, rules: str | Path | None = None,
                as_of: dt.date | None = None) -> VaryCheck:

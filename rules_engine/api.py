@@ -1,0 +1,329 @@
+"""The Python API for analysts: check, vary-check, impact and explain as calls
+that return data.
+
+Input: arrangements as Python dicts (or files), local layer files, population
+files, rule ids. Output: typed reports, each with `to_dict()` (the same JSON
+the command line writes with `--format json`) and, for a check, `to_json()`.
+Nothing here prints or exits: invalid input raises `InvalidInput` carrying
+its diagnostics (`error.diagnostics`, `error.render()`), and asking a report
+for a result it does not hold raises `UnknownResult` (with a did-you-mean) or
+`SubjectNeeded` (naming the subjects to choose from). The CLI renders these
+same objects.
+
+>>> import rules_engine
+>>> report = rules_engine.check_arrangement({"as_of": "2025-06-01", "icb": "QWE",
+...     "pcn": {"code": "U1"}})                                       # doctest: +SKIP
+>>> report.result("des.pcn.minimum-population").outcome             # doctest: +SKIP
+<Outcome.UNKNOWN: 'unknown'>
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any, Iterable, Mapping, Union
+
+import attrs
+
+from . import limits
+from .diagnostics import Diagnostic, InvalidInput, did_you_mean, render_all
+from .pipeline import Engine, source_lookup
+from .results import ArrangementResult, CheckReport, Result, ValueResult
+from .schema import Arrangement, validate_document
+from .values import Outcome
+
+#: An arrangement as an analyst holds it: a dict of facts, or a file.
+ArrangementLike = Union[Mapping[str, Any], str, Path]
+
+
+class UnknownResult(LookupError):
+    """A report holds no requirement or value with this id (or not for this subject)."""
+
+    def __init__(self, message: str, rule_id: str, candidates: tuple[str, ...] = ()):
+        super().__init__(message)
+        self.rule_id = rule_id
+        self.candidates = candidates
+
+
+class SubjectNeeded(LookupError):
+    """An id has results for several subjects: say which with `subject=`."""
+
+    def __init__(self, rule_id: str, subjects: tuple[str, ...]):
+        super().__init__(f"`{rule_id}` has a result for each of {len(subjects)} subjects: "
+                         f"{', '.join(subjects)}; say which with subject=..., e.g. "
+                         f"result({rule_id!r}, subject={subjects[0]!r})")
+        self.rule_id = rule_id
+        self.subjects = subjects
+
+
+def render_error(error: InvalidInput) -> str:
+    """The diagnostics of an `InvalidInput` as the command line prints them:
+    `file:line:col: error[CODE]: message`, the line, a caret and the hint."""
+    return render_all(error.diagnostics, source_lookup(error.diagnostics))
+
+
+# ------------------------------------------------------------------ check
+
+@attrs.frozen
+class Report:
+    """The results of checking arrangements: what `check` reports."""
+
+    check: CheckReport
+
+    @property
+    def outcome(self) -> Outcome:
+        return self.check.outcome
+
+    @property
+    def as_of(self) -> dt.date | None:
+        return self.check.as_of
+
+    @property
+    def arrangements(self) -> tuple[ArrangementResult, ...]:
+        return self.check.arrangements
+
+    def results(self, outcome: Outcome | str | None = None) -> list[Result]:
+        """Every requirement result (of every arrangement), or those with `outcome`."""
+        wanted = Outcome(outcome) if outcome is not None else None
+        return [r for a in self.arrangements for r in a.results if wanted is None or r.outcome is wanted]
+
+    def failures(self) -> list[Result]:
+        return self.results(Outcome.FAIL)
+
+    def values(self) -> list[ValueResult]:
+        return [v for a in self.arrangements for v in a.values]
+
+    def result(self, rule_id: str, subject: str | None = None) -> Result:
+        """The result of requirement `rule_id`, for `subject` (`pcn:U54321`, or
+        the bare code `U54321`) when it has results for several subjects."""
+        return _one(rule_id, subject, self.results(), "requirement", self.values(), "value")
+
+    def value(self, value_id: str, subject: str | None = None) -> ValueResult:
+        """The reported value `value_id` (for `subject`, when several have it)."""
+        return _one(value_id, subject, self.values(), "value", self.results(), "requirement")
+
+    def to_dict(self) -> dict:
+        """The results JSON of `check --format json` (docs/arrangement-format.md)."""
+        from .reports.json_report import report_json
+        return report_json(self.check)
+
+    def to_json(self) -> str:
+        """`check --format json`, as text (without its final newline)."""
+        from .reports.json_report import dumps
+        return dumps(self.to_dict())
+
+    def to_text(self, width: int = 80, show_all: bool = False) -> str:
+        """The text report of `check`, wrapped at `width`."""
+        from .reports import text_report
+        return text_report.render(self.check, width, color=False, show_all=show_all)
+
+
+def _one(rule_id: str, subject: str | None, found: list, kind: str, others: list, other_kind: str):
+    matching = [r for r in found if r.id == rule_id]
+    if not matching:
+        if any(o.id == rule_id for o in others):
+            use = "value" if other_kind == "value" else "result"
+            raise UnknownResult(f"`{rule_id}` is a {other_kind}, not a {kind}: ask for it with "
+                                f"report.{use}({rule_id!r})", rule_id)
+        ids = sorted({r.id for r in found})
+        hint = did_you_mean(rule_id, ids)
+        raise UnknownResult(f"no {kind} `{rule_id}` in this report" + (f"; {hint}" if hint else ""),
+                            rule_id, tuple(ids))
+    subjects = tuple(dict.fromkeys(r.subject for r in matching))
+    if subject is not None:
+        chosen = [r for r in matching if r.subject == subject]
+        if not chosen:  # the bare code names the subject too: U54321 for pcn:U54321
+            chosen = [r for r in matching if r.subject.split(":", 1)[-1] == subject]
+        if not chosen:
+            raise UnknownResult(f"`{rule_id}` has no result for subject `{subject}`; its subjects: "
+                                + ", ".join(subjects), rule_id, subjects)
+        matching = chosen
+    if len(matching) > 1:
+        raise SubjectNeeded(rule_id, tuple(dict.fromkeys(r.subject for r in matching)))
+    return matching[0]
+
+
+def load(rules: str | Path | None = None, local: str | Path | None = None) -> Engine:
+    """The engine for a rule library (the shipped one by default) and an optional
+    proposed local layer. Raises `InvalidInput` with the rule files' diagnostics."""
+    return Engine.load(rules, local)
+
+
+def arrangement_from_dict(engine: Engine, facts: Mapping[str, Any], name: str = "<dict>") -> Arrangement:
+    """An arrangement from a dict of facts (as YAML would give them: text,
+    numbers, booleans, dates or ISO date text, lists and dicts), checked
+    against the schema as a file would be. Raises `InvalidInput`: each
+    diagnostic names the field path (`error.diagnostics[0].path`)."""
+    _check_shape(facts, name)
+    document = dict(facts) if isinstance(facts, Mapping) else facts
+    return Arrangement(validate_document(engine.library.schema, document, None, name), name, None, document)
+
+
+def _check_shape(data: Any, name: str) -> None:
+    """Nesting within the limit (E-LIMIT-003), as for a file. A dict that
+    contains itself is nested without end: it is named as such, at the field
+    where it does."""
+    depth_limit = limits.current().max_nesting_depth
+    limit = limits.BY_NAME["max_nesting_depth"]
+
+    def walk(item: Any, depth: int, path: str, ancestors: tuple[int, ...]) -> None:
+        if not isinstance(item, (Mapping, list, tuple)):
+            return
+        if id(item) in ancestors:
+            raise InvalidInput([Diagnostic(
+                limit.code, f"{name} contains itself at `{path}`: it is nested without end", None,
+                path=path, hint="give the facts as plain data (dicts, lists, text, numbers, dates), "
+                "each container once on its own path")])
+        if depth > depth_limit:
+            raise InvalidInput([Diagnostic(
+                limit.code, f"{name} is nested more than {depth_limit} levels deep", None,
+                path=_clipped(path) or "(top level)", hint=limits.describe(limit))])
+        children = item.items() if isinstance(item, Mapping) else enumerate(item)
+        for key, child in children:
+            walk(child, depth + 1, f"{path}[{key}]" if not isinstance(item, Mapping) else
+                 (f"{path}.{key}" if path else str(key)), ancestors + (id(item),))
+
+    walk(data, 1, "", ())
+
+
+def _clipped(path: str, width: int = 60) -> str:
+    return path if len(path) <= width else path[:width] + "..."
+
+
+def check_arrangement(arrangement: ArrangementLike | Iterable[ArrangementLike], *,
+                      rules: str | Path | None = None, local: str | Path | None = None,
+                      as_of: dt.date | str | None = None, engine: Engine | None = None) -> Report:
+    """Check one arrangement (a dict of facts, or a YAML/JSON file), or several,
+    under the layers in force, without writing anything. `as_of` overrides the
+    arrangements' own dates. Raises `InvalidInput` for invalid rules or facts."""
+    engine = engine if engine is not None else load(rules, local)
+    # a list or tuple is several arrangements; anything else is one
+    items = list(arrangement) if isinstance(arrangement, (list, tuple)) else [arrangement]
+    loaded, problems = [], []
+    for index, item in enumerate(items):
+        try:
+            if isinstance(item, (str, Path)):
+                loaded.append(engine.load_arrangement(item))
+            else:
+                loaded.append(arrangement_from_dict(engine, item, "<dict>" if len(items) == 1
+                                                    else f"<dict {index + 1}>"))
+        except InvalidInput as error:
+            problems += error.diagnostics
+    if problems:
+        raise InvalidInput(problems)
+    return Report(engine.check(loaded, _date(as_of)))
+
+
+def _date(value: dt.date | str | None) -> dt.date | None:
+    if value is None or isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"as_of: {value!r} is not a date; write 2025-06-01 or pass a datetime.date") from None
+
+
+# ------------------------------------------------------------ vary-check
+
+def vary_check(layer: str | Path, *, rules: str | Path | None = None,
+               as_of: dt.date | str | None = None):
+    """Judge a proposed local layer: a `variations.VaryCheck` with one verdict
+    per variation (`.verdicts`, `.permitted`, `.diagnostics`) and `to_dict()`,
+    the JSON of `vary-check --format json`. A refused variation is a verdict,
+    not an exception; a layer that does not parse or type-check raises
+    `InvalidInput`."""
+    from .variations import vary_check as judge
+    return judge(layer, rules, _date(as_of))
+
+
+# ---------------------------------------------------------------- impact
+
+@attrs.frozen
+class ImpactReport:
+    """What a proposed variation changes over a population: each changed
+    arrangement (`changes`), the summary, and the lines that could not be read."""
+
+    changes: tuple  # impact.ArrangementImpact, one per changed arrangement
+    summary: Any  # impact.ImpactSummary
+    bad_lines: tuple[InvalidInput, ...] = ()
+
+    def transitions(self, rule_id: str) -> dict[str, int]:
+        """How many subjects moved between outcomes, e.g. {"fail -> pass": 3}."""
+        return dict(self.summary.transitions.get(rule_id, {}))
+
+    def to_dict(self) -> dict:
+        """The JSON of `impact --format json`: the changed arrangements and the summary."""
+        return {"changes": [c.as_json() for c in self.changes], "summary": self.summary.as_json()}
+
+
+def impact(population: str | Path, variation: str | Path, *, rules: str | Path | None = None,
+           as_of: dt.date | str | None = None, strict: bool = False) -> ImpactReport:
+    """Evaluate every arrangement of a JSON Lines population before and after
+    a proposed local layer. A line that cannot be read is kept in
+    `bad_lines` (or, with `strict`, raised as `InvalidInput`)."""
+    from .impact import ImpactSummary, impact as run
+    baseline = Engine.load(rules, without=variation)
+    proposed = Engine.load(rules, variation)
+    summary = ImpactSummary()
+    changes, bad = [], []
+    for item in run(baseline, proposed, population, _date(as_of), summary):
+        if isinstance(item, InvalidInput):
+            if strict:
+                raise item
+            bad.append(item)
+        else:
+            changes.append(item)
+    summary.variation = str(variation)
+    return ImpactReport(tuple(changes), summary, tuple(bad))
+
+
+# --------------------------------------------------------------- explain
+
+@attrs.frozen
+class Explanations:
+    """Why one requirement or value came out as it did, one `Explanation` per subject."""
+
+    items: tuple  # explain.Explanation
+
+    def __iter__(self):
+        return iter(self.items)
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    def __getitem__(self, index):
+        return self.items[index]
+
+    def to_dict(self, full: bool = False) -> list:
+        """The JSON of `explain --format json` (`full`: with `--full`)."""
+        return [(e if full else e.compact()).as_json() for e in self.items]
+
+    def to_text(self, full: bool = False) -> str:
+        from .explain import render_explanation
+        return render_explanation(list(self.items), full)
+
+
+def explain(rule_id: str, arrangement: ArrangementLike | None = None, *, subject: str | None = None,
+            rules: str | Path | None = None, local: str | Path | None = None,
+            as_of: dt.date | str | None = None, engine: Engine | None = None):
+    """With an arrangement: `Explanations` of how `rule_id` came out, per subject
+    (the facts and parameters read, why it failed and what would make it pass).
+    Without one: the term described statically (`describe.TermDescription`):
+    what it requires, its clause, flexibility and the local layers that vary it.
+    An unknown id raises `InvalidInput` (E-NAME-001, with a did-you-mean)."""
+    engine = engine if engine is not None else load(rules, local)
+    day = _date(as_of)
+    if arrangement is None:
+        from .describe import describe_term
+        return describe_term(engine, rule_id, day)
+    from .explain import explain as explain_result
+    if isinstance(arrangement, Mapping):
+        loaded = arrangement_from_dict(engine, arrangement)
+    else:
+        loaded = engine.load_arrangement(arrangement)
+    return Explanations(tuple(explain_result(engine, loaded, rule_id, subject, day)))
+
+
+__all__ = ["Report", "ImpactReport", "Explanations", "UnknownResult", "SubjectNeeded",
+           "check_arrangement", "arrangement_from_dict", "vary_check", "impact", "explain", "load",
+           "render_error"]

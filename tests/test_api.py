@@ -1,0 +1,175 @@
+"""The Python API (rules_engine/api.py): dicts in, typed reports out, the same
+JSON as the command line, errors as exceptions that carry diagnostics."""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+import datetime as dt
+import io
+import json
+
+import pytest
+from ruamel.yaml import YAML
+
+import rules_engine
+from rules_engine import InvalidInput, Outcome, SubjectNeeded, UnknownResult
+from rules_engine.cli import main
+
+from conftest import ROOT
+
+
+def _facts(name: str) -> dict:
+    return YAML(typ="safe").load((ROOT / "examples" / name).read_text(encoding="utf-8"))
+
+
+def _cli(*args: str) -> tuple[int, str]:
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(io.StringIO()):
+        code = main(list(args))
+    return code, out.getvalue()
+
+
+@pytest.fixture(scope="module")
+def failing(engine):
+    return rules_engine.check_arrangement(_facts("pcn-failing.yaml"), engine=engine)
+
+
+def test_a_dict_is_checked_as_its_file_is(failing, engine, in_root):
+    from_file = rules_engine.check_arrangement("examples/pcn-failing.yaml", engine=engine)
+    assert failing.outcome is Outcome.FAIL
+    assert [r.id for r in failing.failures()] == [r.id for r in from_file.failures()] == [
+        "gms.core-hours", "des.pcn.minimum-population", "des.pcn.clinical-director", "des.ea.capacity",
+        "des.ea.standard-hours"]
+    dict_json, file_json = failing.to_dict(), from_file.to_dict()
+    assert dict_json["arrangements"][0]["source"] == "<dict>"
+    dict_json["arrangements"][0]["source"] = file_json["arrangements"][0]["source"]
+    assert dict_json == file_json
+
+
+def test_to_json_is_the_json_check_writes(engine, in_root):
+    report = rules_engine.check_arrangement("examples/pcn-failing.yaml", engine=engine)
+    code, out = _cli("check", "examples/pcn-failing.yaml", "--format", "json")
+    assert code == 1
+    assert report.to_json() + "\n" == out
+    assert json.loads(report.to_json()) == report.to_dict()
+
+
+def test_a_failing_result_says_why_and_how_far(failing):
+    result = failing.result("des.ea.capacity")
+    assert result.outcome is Outcome.FAIL
+    assert result.why.headline() == ("pcn.enhanced_access.minutes_per_week 1,500 minutes < "
+                                     "required_ea_minutes 1,650 minutes; needs 150 more minutes")
+    population = failing.result("des.pcn.minimum-population", subject="U54321")
+    leaf = population.why.condition.leaves()[0]
+    assert leaf.distance == "needs 3,500 more"
+    assert population.why.exemption.text == "pcn.population_exception = rural_remote"
+
+
+def test_an_unknown_id_raises_with_did_you_mean(failing):
+    with pytest.raises(UnknownResult, match=r"did you mean `gms.core-hours`\?"):
+        failing.result("gms.core-hour")
+    with pytest.raises(UnknownResult, match="is a value, not a requirement: ask for it with "
+                                            r"report.value\('pay.global-sum'\)"):
+        failing.result("pay.global-sum")
+    assert failing.value("pay.global-sum", subject="Y01001").unit == "GBP"
+
+
+def test_several_subjects_ask_for_one(failing):
+    with pytest.raises(SubjectNeeded) as raised:
+        failing.result("gms.core-hours")
+    assert raised.value.subjects == ("practice:Y01001", "practice:Y01002")
+    assert "subject='practice:Y01001'" in str(raised.value)
+    assert failing.result("gms.core-hours", subject="practice:Y01001").outcome is Outcome.FAIL
+    assert failing.result("gms.core-hours", subject="Y01002").outcome is Outcome.PASS  # the bare code
+    with pytest.raises(UnknownResult, match="no result for subject `Y09999`; its subjects: "
+                                            "practice:Y01001, practice:Y01002"):
+        failing.result("gms.core-hours", subject="Y09999")
+
+
+def test_invalid_facts_raise_with_their_diagnostics_and_print_nothing(engine, capsys):
+    facts = _facts("pcn-failing.yaml")
+    facts["pcn"]["raw_list_size"] = "lots"
+    facts["pcn"]["clinical_directr"] = True
+    with pytest.raises(InvalidInput) as raised:
+        rules_engine.check_arrangement(facts, engine=engine)
+    codes = {(d.code, d.path) for d in raised.value.diagnostics}
+    assert codes == {("E-FACT-002", "pcn.raw_list_size"), ("E-FACT-001", "pcn.clinical_directr")}
+    text = rules_engine.render_error(raised.value)
+    assert "pcn.raw_list_size: error[E-FACT-002]: `pcn.raw_list_size` should be a whole number" in text
+    assert "did you mean `clinical_director_appointed`?" in text
+    assert capsys.readouterr() == ("", "")
+
+
+def test_not_a_dict_and_a_dict_that_contains_itself(engine):
+    with pytest.raises(InvalidInput, match="an arrangement should be a group of fields, not a list"):
+        rules_engine.check_arrangement([[1, 2]], engine=engine)
+    looped = _facts("pcn-failing.yaml")
+    looped["pcn"]["enhanced_access"]["again"] = looped["pcn"]
+    with pytest.raises(InvalidInput) as raised:
+        rules_engine.check_arrangement(looped, engine=engine)
+    (diagnostic,) = raised.value.diagnostics
+    assert (diagnostic.code, diagnostic.path) == ("E-LIMIT-003", "pcn.enhanced_access.again")
+    assert "contains itself" in diagnostic.message
+
+
+def test_nesting_limit_boundary(engine):
+    """The top-level dict is level 1: 200 levels pass the shape check, 201 do not."""
+    from rules_engine.api import _check_shape
+
+    def nested(levels: int):
+        value: list = []  # one level
+        for _ in range(levels - 1):
+            value = [value]
+        return value
+
+    _check_shape(nested(200), "<dict>")
+    with pytest.raises(InvalidInput, match="nested more than 200 levels deep"):
+        _check_shape(nested(201), "<dict>")
+
+
+def test_as_of_and_several_arrangements(engine):
+    passing, failing = _facts("pcn-passing.yaml"), _facts("pcn-failing.yaml")
+    report = rules_engine.check_arrangement([passing, failing], engine=engine, as_of="2025-06-01")
+    assert report.as_of == dt.date(2025, 6, 1)
+    assert [a.source for a in report.arrangements] == ["<dict 1>", "<dict 2>"]
+    with pytest.raises(SubjectNeeded):
+        report.result("des.ea.capacity")  # one per PCN
+    with pytest.raises(ValueError, match="not a date"):
+        rules_engine.check_arrangement(passing, engine=engine, as_of="1 June")
+    undated = copy.deepcopy(passing)
+    del undated["as_of"]
+    with pytest.raises(InvalidInput, match="gives no `as_of` date"):
+        rules_engine.check_arrangement(undated, engine=engine)
+
+
+def test_vary_check_returns_verdicts_with_the_cli_json(in_root):
+    result = rules_engine.vary_check("contracts/local/qmm.rules")
+    assert result.permitted
+    code, out = _cli("vary-check", "contracts/local/qmm.rules", "--format", "json")
+    assert code == 0 and json.loads(out) == result.to_dict()
+    refused = rules_engine.vary_check("contracts/local/qmj-arrs-pharmacist-cap.rules", as_of="2026-03-31")
+    assert not refused.permitted
+    assert refused.to_dict()["envelope"]["name"] == "todays_powers"
+
+
+def test_impact_over_a_shipped_population(in_root):
+    result = rules_engine.impact("examples/population-qmm.jsonl", "contracts/local/qmm.rules")
+    code, out = _cli("impact", "--population", "examples/population-qmm.jsonl",
+                     "--variation", "contracts/local/qmm.rules", "--format", "json")
+    lines = [json.loads(line) for line in out.splitlines()]
+    assert code == 0
+    assert result.to_dict() == {"changes": lines[:-1], "summary": lines[-1]["summary"]}
+    assert result.transitions("des.pcn.minimum-population") == {"fail -> pass": 1}
+    assert result.bad_lines == ()
+
+
+def test_explain_with_an_arrangement(engine):
+    explanations = rules_engine.explain("des.ea.capacity", _facts("pcn-failing.yaml"), engine=engine)
+    (only,) = explanations
+    assert only.outcome == "fail" and only.subject == "pcn:U54321"
+    data = explanations.to_dict()
+    assert data[0]["why"]["headline"].endswith("needs 150 more minutes")
+    assert "needs 150 more minutes" in explanations.to_text()
+    with pytest.raises(InvalidInput, match="no requirement or value `des.ea.capacit`"):
+        rules_engine.explain("des.ea.capacit", _facts("pcn-failing.yaml"), engine=engine)
