@@ -287,24 +287,30 @@ def explain(rule_id, arrangement_path, subject, rules, local, as_of, full, outpu
 @click.option("--as-of", type=DATE, help="Show national values on this date (default: the layer's start).")
 @click.option("--format", "output_format", type=click.Choice(["text", "json", "html"]), default="text",
               show_default=True)
-def vary_check_command(local, rules, as_of, output_format):
-    """Check a proposed local layer: is each variation permitted?"""
+@_output_options
+def vary_check_command(local, rules, as_of, output_format, output, quiet):
+    """Check a proposed local layer: is each variation permitted?
+
+    Exit 0 when every variation is permitted, 2 when one is refused (its
+    diagnostic on stderr) or the layer is invalid."""
     from .variations import vary_check
     from .reports import variations_report
     def run() -> int:
         result = vary_check(local, rules, as_of)
         if output_format == "json":
-            click.echo(json_report.dumps(result.as_json()))
+            text = json_report.dumps(result.as_json()) + "\n"
         elif output_format == "html":
             from .reports.html_report import render_vary_check
-            click.echo(render_vary_check(result), nl=False)
+            text = render_vary_check(result)
         else:
-            click.echo(variations_report.render(result, color=sys.stdout.isatty()), nl=False)
+            text = variations_report.render(result, terminal_width(),
+                                            color=sys.stdout.isatty() and output is None)
+        emit(text, output, quiet)
         if not result.permitted:
             click.echo(render_all(result.diagnostics, source_lookup(result.diagnostics)), err=True, nl=False)
             return ExitCode.INVALID_INPUT
         return ExitCode.OK
-    sys.exit(_run(run, "json" if output_format == "json" else "text"))
+    sys.exit(_run(run, output_format, output))
 
 
 @cli.command()

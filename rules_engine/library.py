@@ -141,6 +141,8 @@ def show_literal(literal) -> str:
         return f"{value * 100}%"
     if isinstance(literal, n.Quantity):
         return f"{literal.value} {literal.unit}"
+    if isinstance(literal, n.Boolean):
+        return "true" if value else "false"  # as a rule file writes it
     return str(value)
 
 

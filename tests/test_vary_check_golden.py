@@ -1,6 +1,7 @@
 """vary-check on each forbidden variation in contracts/local/invalid: exit 2
-with its diagnostic (caret, note at the national term), as golden files; and
-on each valid shipped local layer: exit 0."""
+with its diagnostic (caret, note at the national term), as golden files at
+80 columns; and on each valid shipped local layer: exit 0 (two of them as
+golden files too). The text fits 80 and 120 columns, verdict first."""
 
 
 import pytest
@@ -11,6 +12,11 @@ from conftest import GOLDEN, ROOT, check_golden
 
 INVALID = sorted((ROOT / "contracts" / "local" / "invalid").glob("*.rules"))
 VALID = sorted((ROOT / "contracts" / "local").glob("*.rules"))
+
+
+@pytest.fixture(autouse=True)
+def eighty_columns(monkeypatch):
+    monkeypatch.setenv("COLUMNS", "80")
 
 
 @pytest.mark.parametrize("path", INVALID, ids=[p.stem for p in INVALID])
@@ -26,4 +32,37 @@ def test_forbidden_variation(path, capsys, in_root, update_golden):
 @pytest.mark.parametrize("path", VALID, ids=[p.stem for p in VALID])
 def test_shipped_local_layers_are_permitted(path, capsys, in_root):
     assert main(["vary-check", str(path.relative_to(ROOT))]) == 0
-    assert "variations permitted" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert out.startswith(f"{out.split()[0]} (ICB ") and "): permitted; " in out.splitlines()[0]
+    assert "REFUSED" not in out
+    assert max(map(len, out.splitlines())) <= 80
+
+
+SHOWN = ["qmm", "qsl-diabetes-outcomes"]
+
+
+@pytest.mark.parametrize("stem", SHOWN)
+def test_permitted_layer_golden(stem, capsys, in_root, update_golden):
+    code = main(["vary-check", f"contracts/local/{stem}.rules"])
+    captured = capsys.readouterr()
+    assert code == 0 and captured.err == ""
+    check_golden(GOLDEN / "vary-check" / f"permitted-{stem}.expected",
+                 f"exit {code}\n--- stdout\n{captured.out}", update_golden)
+
+
+@pytest.mark.parametrize("columns", [80, 120])
+def test_verdict_first_within_the_width(columns, monkeypatch, capsys, in_root):
+    monkeypatch.setenv("COLUMNS", str(columns))
+    code = main(["vary-check", "contracts/local/invalid/qof-replacement-over-budget.rules"])
+    lines = capsys.readouterr().out.splitlines()
+    assert code == 2
+    assert max(map(len, lines)) <= columns
+    assert columns == 80 or any(len(line) > 80 for line in lines)
+    summary = " ".join(line.strip() for line in lines[:lines.index("")])
+    assert summary.startswith("qsl_over_budget (ICB QSL): refused; 2 of 3 variations permitted under "
+                              "the envelope todays_powers; budget of qof_indicators (points): retires "
+                              "DM012, DM014 (15 points); adds LDM001 (16 points): over budget by 1 point")
+    refused = next(i for i, line in enumerate(lines) if line.startswith("REFUSED"))
+    permitted = next(i for i, line in enumerate(lines) if line.startswith("permitted"))
+    assert lines[refused] == "REFUSED line 10: add row qof_indicators (over budget)"
+    assert refused < permitted  # the refused variation first, though line 7 comes before it

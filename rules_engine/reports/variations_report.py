@@ -1,51 +1,89 @@
-"""The terminal report of `vary-check`: the envelope it was judged under, one
-row per variation with its verdict and what decided it, and each budget."""
+"""The terminal report of `vary-check`: the verdict first, then each variation.
+
+Layout, for an ICB deciding whether a proposed layer can be agreed: one
+summary line (permitted or refused, how many variations are permitted, the
+envelope they were judged under, and each budget with its figures), then the
+layer's file, date and envelope; then each variation, the refused ones
+first (in line order), with the national term and clause, the national and
+proposed values, the reason given and what decided it. Lines are wrapped at
+`width` (80 by default, `$COLUMNS` from the CLI), as `check`'s text is, so the
+report fits an 80- or 120-column terminal and a piped file alike.
+
+The diagnostics of a refused variation (caret, national term) are not
+repeated here: the CLI prints them on stderr.
+"""
 
 from __future__ import annotations
 
-import io
-
-from rich.console import Console
-from rich.table import Table
-from rich.text import Text
-
-from ..variations import PERMITTED, VaryCheck
+from ..values import Outcome
+from ..variations import VariationVerdict, VaryCheck
+from .text_report import DEFAULT_WIDTH, _Writer
 
 
-def render(result: VaryCheck, width: int = 160, color: bool = False) -> str:
-    buffer = io.StringIO()
-    console = Console(file=buffer, width=width, color_system="standard" if color else None,
-                      force_terminal=color, highlight=False)
-    console.print(Text.assemble(("Local layer ", "bold"), (result.layer, "bold cyan"),
-                                f" for ICB {result.icb} ({result.file}), extends {', '.join(result.extends)};"
-                                f" national values as of {result.as_of}"))
+def _plural(count: int, noun: str) -> str:
+    return f"{count} {noun}{'' if count == 1 else 's'}"
+
+
+def summary_line(result: VaryCheck, label=lambda outcome, text: text) -> str:
+    """`qmm (ICB QMM): permitted; 3 of 3 variations permitted under the envelope
+    todays_powers` and each budget's verdict with its figures; `label` styles
+    the verdict."""
+    verdicts = result.verdicts
+    allowed = sum(1 for v in verdicts if v.permitted)
+    verdict = label(Outcome.PASS if result.permitted else Outcome.FAIL,
+                    "permitted" if result.permitted else "refused")
+    text = f"{result.layer} (ICB {result.icb}): {verdict}; "
+    if verdicts:
+        text += f"{allowed} of {_plural(len(verdicts), 'variation')} permitted"
+    else:
+        text += "no variations"
+    if result.envelope is not None:
+        text += f" under the envelope {result.envelope.name}"
+    else:
+        text += " (no flexibility envelope in force: the contracts' own flexibility only)"
+    if result.other_diagnostics:
+        text += f"; {_plural(len(result.other_diagnostics), 'problem')} in the layer"
+    for budget in result.budgets:
+        text += f"; budget of {budget.table} ({budget.column}): {budget.describe()}"
+    return text
+
+
+def _variation(out: _Writer, v: VariationVerdict) -> None:
+    outcome = Outcome.PASS if v.permitted else Outcome.FAIL
+    label = out.label(outcome, "permitted" if v.permitted else "REFUSED")
+    head = f"{label} line {v.line}: {v.kind} {v.target}"
+    if not v.permitted:
+        head += f" ({v.verdict})"
+    out.add(head, hang="    ")
+    national = v.clause or ""
+    if v.national_value:
+        national += ("; " if national else "") + v.national_value
+    if v.flexibility:
+        national += f" (the contract's own flexibility: {v.flexibility})"
+    fields = (("national", national), ("proposed", v.proposed), ("reason", v.because or "(none given)"),
+              ("decided by", v.permission), ("provisional", v.provisional))
+    for name, text in fields:
+        if text:
+            out.add(f"{name}: {text}", indent="  ", hang="    ")
+
+
+def render(result: VaryCheck, width: int | None = None, color: bool = False) -> str:
+    """The vary-check report as text, wrapped at `width` columns (80 by default)."""
+    out = _Writer(width or DEFAULT_WIDTH, color)
+    out.add(summary_line(result, out.label), hang="  ")
+    out.add(f"{result.file}: local layer for ICB {result.icb}, extends {', '.join(result.extends)}; "
+            f"national values as of {result.as_of}", indent="  ", hang="    ")
     envelope = result.envelope
     if envelope is not None:
-        console.print(f"Judged under the flexibility envelope {envelope.name} "
-                      f"\u201c{envelope.title}\u201d ({envelope.period})")
-    else:
-        console.print(f"No flexibility envelope is in force on {result.as_of}: "
-                      "only the contracts' own flexibility applies")
+        out.add(f"envelope {envelope.name} \u201c{envelope.title}\u201d ({envelope.period})",
+                indent="  ", hang="    ")
     if result.terms_note:
-        console.print(f"Note: {result.terms_note}")
-    table = Table()
-    for column in ("line", "variation", "national term and clause", "national",
-                   "proposed", "reason", "decided by", "verdict"):
-        table.add_column(column, overflow="fold")
-    for v in result.verdicts:
-        style = "green" if v.verdict == PERMITTED else "bold red"
-        permitted_by = v.permission or "-"
-        if v.provisional:
-            permitted_by += " (provisional)"
-        table.add_row(str(v.line), f"{v.kind} {v.target}", v.clause or "-", v.national_value or "-",
-                      v.proposed or "-", v.because or "(none)", permitted_by,
-                      Text(v.verdict, style=style))
-    console.print(table)
-    for budget in result.budgets:
-        style = "green" if budget.within else "bold red"
-        console.print(Text.assemble(f"Budget of {budget.table} ({budget.column}): ",
-                                    (budget.describe(), style)))
-    allowed = sum(1 for v in result.verdicts if v.permitted)
-    console.print(f"{allowed} of {len(result.verdicts)} variations permitted" +
-                  ("" if result.permitted else "; the layer cannot be agreed as it stands"))
-    return buffer.getvalue()
+        out.add(f"note: {result.terms_note}", indent="  ", hang="    ")
+    if result.other_diagnostics:
+        out.add("the problems of the layer are listed on stderr", indent="  ", hang="    ")
+    refused = [v for v in result.verdicts if not v.permitted]
+    permitted = [v for v in result.verdicts if v.permitted]
+    for v in refused + permitted:
+        out.blank()
+        _variation(out, v)
+    return "\n".join(out.lines) + "\n"
