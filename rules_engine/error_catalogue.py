@@ -262,6 +262,20 @@ def _working_directory(path: Path) -> Iterator[None]:
         os.chdir(previous)
 
 
+@contextlib.contextmanager
+def _columns(width: int):
+    """Text reports wrapped at `width` whatever terminal runs the catalogue."""
+    previous = os.environ.get("COLUMNS")
+    os.environ["COLUMNS"] = str(width)
+    try:
+        yield
+    finally:
+        if previous is None:
+            del os.environ["COLUMNS"]
+        else:
+            os.environ["COLUMNS"] = previous
+
+
 def run_example(example: Example) -> Captured:
     """Write the example's files into a fresh folder and run its command there,
     in this process, through the command line's `main(argv)`."""
@@ -277,7 +291,7 @@ def run_example(example: Example) -> Captured:
             code, out, err = _run_limited(example, root)
         else:
             stdout, stderr = io.StringIO(), io.StringIO()
-            with _working_directory(root), contextlib.redirect_stdout(stdout), \
+            with _working_directory(root), _columns(80), contextlib.redirect_stdout(stdout), \
                     contextlib.redirect_stderr(stderr):
                 code = main(list(example.run))
             out, err = stdout.getvalue(), stderr.getvalue()
@@ -296,7 +310,8 @@ def _run_limited(example: Example, root: Path) -> tuple[int, str, str]:
     def apply() -> None:
         resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
     done = subprocess.run([sys.executable, "-m", "rules_engine", *example.run], cwd=root,
-                          capture_output=True, text=True, timeout=300, preexec_fn=apply)
+                          capture_output=True, text=True, timeout=300, preexec_fn=apply,
+                          env={**os.environ, "COLUMNS": "80"})
     return done.returncode, done.stdout, done.stderr
 
 
