@@ -375,31 +375,22 @@ class _Judge:
         return self.verdict(decl, kind, decl.table, form, decided_by, permission, problems)
 
     def retire_rows(self, kind: FlexKind, decl: n.RetireDecl) -> Verdict:
-        problems: list[Diagnostic] = []
-        if decl.because is None:
-            problems.append(_because_missing(decl, f"`retire {decl.table}`"))
-        form = self.national_form(decl.table, decl.table_span, kind.term_kinds, "table", problems)
-        decided_by, permission = ("none", None)
-        if form is not None:
-            decided_by, permission = self.grant(kind, form)
-            if permission is None:
-                problems.append(Diagnostic(
-                    "E-FLEX-004", f"rows of `{decl.table}` may not be retired by a local layer",
-                    decl.span, related=self.notes(form),
-                    hint=self.refuse_hint(kind, "only tables an envelope names in "
-                                                "`allow retire rows of` may lose rows")))
-            else:
-                table = form.term
-                national_keys = {_row_key(table, r)[0] for r in table.rows}
-                for key in decl.keys:
-                    value = literal_value(key)
-                    if value not in national_keys:
-                        problems.append(Diagnostic(
-                            "E-FLEX-003", f"`{decl.table}` has no national row `{value}` to retire",
-                            key.span, related=(Related(table.span, f"the national table "
-                                                                   f"`{decl.table}`"),),
-                            hint=did_you_mean(str(value), [str(k) for k in national_keys])
-                            or "retire a key the national table has"))
+        problems, form, decided_by, permission = self.judge(
+            kind, decl, decl.because, f"`retire {decl.table}`", decl.table, decl.table_span, "table",
+            "E-FLEX-004", f"rows of `{decl.table}` may not be retired by a local layer",
+            "only tables an envelope names in `allow retire rows of` may lose rows")
+        if permission is not None:
+            table = form.term
+            national_keys = {_row_key(table, r)[0] for r in table.rows}
+            for key in decl.keys:
+                value = literal_value(key)
+                if value not in national_keys:
+                    problems.append(Diagnostic(
+                        "E-FLEX-003", f"`{decl.table}` has no national row `{value}` to retire",
+                        key.span, related=(Related(table.span, f"the national table "
+                                                               f"`{decl.table}`"),),
+                        hint=did_you_mean(str(value), [str(k) for k in national_keys])
+                        or "retire a key the national table has"))
         return self.verdict(decl, kind, decl.table, form, decided_by, permission, problems)
 
     # -- budgets ---------------------------------------------------------------
