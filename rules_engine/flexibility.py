@@ -5,8 +5,10 @@ envelopes (national layers `national flexibility NAME ...` of `allow`
 permissions, each in force over its own dates). Output: `Judgement`, one
 typed `Verdict` per local declaration (the declaration, the national term,
 the permission that decided it and where it came from, the verdict and its
-diagnostics), and one `Budget` per table whose rows the layer retires or adds
-under a conserved column. Diagnostics: E-LAYER-001..006, 008..010, 013 and
+diagnostics), one `Budget` per table whose rows the layer retires or adds
+under a conserved column, and the `LocalTerm`s the layer declares for its own
+use (facts, enumerations, parameters, tables, definitions: not variations,
+unless one is named as a national term, which is a refused `redefine`). Diagnostics: E-LAYER-001..006, 008..010, 013 and
 E-FLEX-001..008, each in the local file with notes at the national term and at
 the envelope clause, and a hint naming what would be allowed.
 
@@ -129,7 +131,7 @@ class Verdict:
     """Whether one local declaration is permitted, and what decided it."""
 
     declaration: Any  # a local declaration node
-    kind: str  # a FLEXIBILITY_KINDS name, or `declare` for a local term of its own
+    kind: str  # a FLEXIBILITY_KINDS name, or `redefine` for a local term named as a national one
     target: str
     national: Any  # library.Form of the national term, or None
     decided_by: str  # envelope | contract | none
@@ -143,8 +145,8 @@ class Verdict:
         return self.verdict == PERMITTED
 
     def authority(self) -> str | None:
-        """Who permitted or refused it, in words (None for a local term of its own)."""
-        if self.kind == "declare":
+        """Who permitted or refused it, in words (None for a redefined national term)."""
+        if self.kind == "redefine":
             return None
         if self.decided_by == "envelope" and self.envelope is not None:
             return f"envelope {self.envelope.name}"
@@ -165,10 +167,23 @@ class Judgement:
     verdicts: tuple[Verdict, ...]
     budgets: tuple[Budget, ...]
     diagnostics: tuple[Diagnostic, ...]  # not tied to one declaration (extends, a budget)
+    local_terms: tuple["LocalTerm", ...] = ()  # the layer's own terms: not variations
 
     @property
     def all_diagnostics(self) -> tuple[Diagnostic, ...]:
         return tuple(d for v in self.verdicts for d in v.diagnostics) + self.diagnostics
+
+
+@attrs.frozen(eq=False)
+class LocalTerm:
+    """A term a local layer declares for its own requirements (a fact, an
+    enumeration, a parameter, a table, a definition): not a variation, as it
+    changes no national term."""
+
+    declaration: Any  # the node
+    kind: str  # fact | enumeration | parameter | table | definition
+    name: str
+    title: str | None
 
 
 @attrs.frozen
@@ -503,37 +518,55 @@ def judge_layer(layer, national: tuple, national_forms: dict, envelopes: tuple[E
                 header.span, hint=did_you_mean(name, contracts) or
                 f"national contracts: {', '.join(sorted(contracts))}"))
     verdicts: list[Verdict] = []
+    local_terms: list[LocalTerm] = []
     for decl in layer.syntax.declarations:
         kind = _BY_DECLARATION.get(type(decl))
         if kind is not None:
             verdicts.append(kind.checker(judge, kind, decl))
         elif isinstance(decl, (n.ParameterDecl, n.TableDecl, n.DefineDecl)):
-            verdicts.append(_own_term(judge, decl))
+            redefinition = _redefinition(judge, decl)
+            if redefinition is not None:
+                verdicts.append(redefinition)
+            else:
+                local_terms.append(_local_term(decl))
+        elif isinstance(decl, (n.FactDecl, n.EnumDecl)):
+            local_terms.append(_local_term(decl))
     budgets, over = judge.budgets(verdicts)
     for diagnostic in over:  # an over-budget error belongs to the declaration it points at
         for index, v in enumerate(verdicts):
             if v.declaration.span is diagnostic.span:
                 verdicts[index] = attrs.evolve(v, verdict=_VERDICTS["E-FLEX-002"],
                                                diagnostics=v.diagnostics + (diagnostic,))
-    return Judgement(layer, day, envelope, tuple(verdicts), tuple(budgets), tuple(problems))
+    return Judgement(layer, day, envelope, tuple(verdicts), tuple(budgets), tuple(problems),
+                     tuple(local_terms))
 
 
-def _own_term(judge: _Judge, decl) -> Verdict:
-    """A local parameter, table or definition: its own, unless it redefines a national term."""
+def _redefinition(judge: _Judge, decl) -> Verdict | None:
+    """A local parameter, table or definition named as a national term: an
+    attempted change of that term, refused (None for a term of its own)."""
     existing = judge.forms.get(decl.name)
-    problems = []
-    if existing:
-        form = existing[-1]
-        hint = (f"vary it instead: `vary {decl.name} = VALUE because \"...\"`"
-                if any(f.kind == "flexible" for f in form.flexibility)
-                or (judge.envelope and judge.envelope.allow("vary", decl.name))
-                else "a local layer cannot redefine a national term")
-        problems.append(Diagnostic(
-            "E-LAYER-006", f"`{decl.name}` is a national term; a local layer cannot redefine it",
-            decl.span, related=(_flex_note(form, judge.envelope),), hint=hint))
-    verdict = _VERDICTS["E-LAYER-006"] if problems else PERMITTED
-    return Verdict(decl, "declare", decl.name, existing[-1] if existing else None, "none",
-                   judge.envelope, None, verdict, tuple(problems))
+    if not existing:
+        return None
+    form = existing[-1]
+    hint = (f"vary it instead: `vary {decl.name} = VALUE because \"...\"`"
+            if any(f.kind == "flexible" for f in form.flexibility)
+            or (judge.envelope and judge.envelope.allow("vary", decl.name))
+            else "a local layer cannot redefine a national term")
+    problem = Diagnostic(
+        "E-LAYER-006", f"`{decl.name}` is a national term; a local layer cannot redefine it",
+        decl.span, related=(_flex_note(form, judge.envelope),), hint=hint)
+    return Verdict(decl, "redefine", decl.name, form, "none", judge.envelope, None,
+                   _VERDICTS["E-LAYER-006"], (problem,))
+
+
+_LOCAL_TERM_KINDS = {n.FactDecl: "fact", n.EnumDecl: "enumeration", n.ParameterDecl: "parameter",
+                     n.TableDecl: "table", n.DefineDecl: "definition"}
+
+
+def _local_term(decl) -> LocalTerm:
+    name = decl.dotted if isinstance(decl, n.FactDecl) else decl.name
+    title = decl.note if isinstance(decl, n.FactDecl) else getattr(decl, "title", None)
+    return LocalTerm(decl, _LOCAL_TERM_KINDS[type(decl)], name, title)
 
 
 def envelope_on(envelopes: tuple[Envelope, ...], day: dt.date) -> Envelope | None:

@@ -7,8 +7,9 @@ typed verdicts of `flexibility.judge_layer`: the national term and its
 clause, the national value on the date, what permitted or refused it (the
 envelope in force, or the contract itself), the proposed value, the reason
 given and the verdict with its diagnostics; and the budget verdict of each
-table whose rows it retires or adds. Local facts and enumerations are not
-variations and are not listed. A date past the national contracts is judged
+table whose rows it retires or adds. The terms a layer declares for its own
+use (facts, enumerations, parameters, tables, definitions) change no national
+term: they are not variations, and are listed apart as `LocalDeclaration`s. A date past the national contracts is judged
 against the latest national terms, and the result says so.
 Problems that are not about flexibility (a syntax or type error) raise
 `InvalidInput` as in every other stage.
@@ -35,7 +36,7 @@ PERMITTED = "permitted"
 
 @attrs.frozen
 class VariationVerdict:
-    kind: str  # vary | waive | replace | replace value | add requirement | add row | retire | declare
+    kind: str  # vary | waive | replace | replace value | add requirement | add row | retire | redefine
     target: str
     line: int
     verdict: str
@@ -64,6 +65,19 @@ class VariationVerdict:
 
 
 @attrs.frozen
+class LocalDeclaration:
+    """A term the layer declares for its own use: listed, never judged as a variation."""
+
+    kind: str  # fact | enumeration | parameter | table | definition
+    name: str
+    line: int
+    title: str | None
+
+    def as_json(self) -> dict:
+        return attrs.asdict(self)
+
+
+@attrs.frozen
 class EnvelopeInForce:
     """The flexibility envelope a proposal was judged under."""
 
@@ -88,6 +102,7 @@ class VaryCheck:
     envelope: EnvelopeInForce | None = None
     budgets: tuple[Budget, ...] = ()
     terms_note: str | None = None  # when the national terms are not those in force on the date
+    local_declarations: tuple[LocalDeclaration, ...] = ()
 
     @property
     def permitted(self) -> bool:
@@ -105,6 +120,7 @@ class VaryCheck:
                 "terms_note": self.terms_note,
                 "permitted": self.permitted, "variations": [v.as_json() for v in self.verdicts],
                 "budgets": [b.as_json() for b in self.budgets],
+                "local_declarations": [d.as_json() for d in self.local_declarations],
                 "diagnostics": [to_json(d) for d in self.other_diagnostics]}
 
     def to_dict(self) -> dict:
@@ -148,7 +164,9 @@ def vary_check(local: str | Path, rules: str | Path | None = None,
                             envelope.layer.header.source) if envelope else None
     return VaryCheck(name, header.icb, proposed.path, day, header.extends, verdicts,
                      judgement.diagnostics + integrity, shown, judgement.budgets,
-                     _terms_note(library, day))
+                     _terms_note(library, day),
+                     tuple(LocalDeclaration(t.kind, t.name, t.declaration.span.line, t.title)
+                           for t in judgement.local_terms))
 
 
 def _terms_note(library, day: dt.date) -> str | None:
@@ -176,7 +194,8 @@ def _render(verdict: Verdict, day: dt.date) -> VariationVerdict:
     decl, form = verdict.declaration, verdict.national
     clause = form.layer.clause(form.term.reference, day) if form is not None else None
     national_value = None
-    if isinstance(decl, n.VaryDecl) and form is not None:
+    if isinstance(decl, (n.VaryDecl, n.ParameterDecl)) and isinstance(form.term if form else None,
+                                                                    n.ParameterDecl):
         value = value_on(form.term, day)
         if value is None and form.term.dated_values:  # past the contract: its last value
             value = form.term.dated_values[-1].value
@@ -187,6 +206,8 @@ def _render(verdict: Verdict, day: dt.date) -> VariationVerdict:
     if isinstance(decl, n.VaryDecl):
         proposed = show_literal(decl.value) if _literal(decl.value) else "(an expression)"
         because = decl.because
+    elif isinstance(decl, n.ParameterDecl):  # a national parameter redefined
+        proposed = show_literal(decl.value) if _literal(decl.value) else "(an expression)"
     elif isinstance(decl, n.WaiveDecl):
         scope = "for every subject" if decl.where is None else "for the subjects its `where` selects"
         proposed, because = f"waived {scope}", decl.because
@@ -220,4 +241,4 @@ def _literal(expr) -> bool:
                              n.Boolean))
 
 
-__all__ = ["vary_check", "VaryCheck", "VariationVerdict", "VERDICTS", "describe_flex"]
+__all__ = ["vary_check", "VaryCheck", "VariationVerdict", "LocalDeclaration", "VERDICTS", "describe_flex"]

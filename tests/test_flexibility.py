@@ -228,3 +228,38 @@ def test_impact_text_shows_a_retired_indicator_at_0_points_and_a_new_one_from_ab
     assert "qof.points.DM012 practice:L85001: 3.44 points -> 0 points" in out
     assert "qof.points.LDM001 practice:L85001: absent -> 6.51 points" in out
     assert "3.443496801705757" not in out
+
+
+def test_local_declarations_are_listed_apart_not_as_variations(in_root, capsys):
+    """issue 10 item 7: a layer's own facts, parameters and definitions change
+    no national term; vary-check lists them as local declarations."""
+    result = vary_check(ROOT / "contracts" / "local" / "qhm.rules")
+    assert {v.kind for v in result.verdicts} <= {"vary", "waive", "replace", "replace value",
+                                                 "add requirement", "add row", "retire"}
+    assert [(d.kind, d.name, d.line) for d in result.local_declarations] == [
+        ("fact", "pcn.enhanced_access.longest_travel_minutes", 13),
+        ("parameter", "qhm_longest_hub_travel", 16)]
+    assert main(["vary-check", "contracts/local/quy.rules"]) == 0
+    out = capsys.readouterr().out
+    assert "declare" not in out and "(none)" not in out
+    assert "line 72: parameter quy_support_cap: Most support funding for one practice in the year" \
+        in " ".join(out.split())
+    assert f"{len(vary_check(ROOT / 'contracts/local/quy.rules').verdicts)} of " in out
+    assert main(["vary-check", "contracts/local/quy.rules", "--format", "json"]) == 0
+    document = json.loads(capsys.readouterr().out)
+    assert all(v["kind"] != "declare" for v in document["variations"])
+    assert {"kind": "definition", "name": "quy_support_funding", "line": 76, "title": None} \
+        in document["local_declarations"]
+    assert main(["vary-check", "contracts/local/quy.rules", "--format", "html"]) == 0
+    html = capsys.readouterr().out
+    assert 'id="local-declarations"' in html and 'data-name="quy_support_cap"' in html
+    assert 'data-target="quy_support_cap"' not in html
+
+
+def test_a_local_parameter_named_as_a_national_one_is_a_refused_redefinition(tmp_path, in_root):
+    result = vary_check(ROOT / "contracts" / "local" / "invalid" / "redefine-national.rules")
+    (verdict,) = result.verdicts
+    assert (verdict.kind, verdict.target, verdict.verdict) == (
+        "redefine", "min_pcn_population", "redefines a national term")
+    assert (verdict.national_value, verdict.proposed) == ("30000", "25000")
+    assert result.local_declarations == ()

@@ -9,6 +9,9 @@ proposed values, the reason given and what decided it. Lines are wrapped at
 `width` (80 by default, `$COLUMNS` from the CLI), as `check`'s text is, so the
 report fits an 80- or 120-column terminal and a piped file alike.
 
+The terms the layer declares for its own use (facts, parameters,
+definitions) are not variations: they are listed last, apart.
+
 The diagnostics of a refused variation (caret, national term) are not
 repeated here: the CLI prints them on stderr.
 """
@@ -86,4 +89,10 @@ def render(result: VaryCheck, width: int | None = None, color: bool = False) -> 
     for v in refused + permitted:
         out.blank()
         _variation(out, v)
+    if result.local_declarations:
+        out.blank()
+        out.add("local declarations (the layer's own terms, not variations):", hang="  ")
+        for d in result.local_declarations:
+            title = f": {d.title}" if d.title else ""
+            out.add(f"line {d.line}: {d.kind} {d.name}{title}", indent="  ", hang="    ")
     return "\n".join(out.lines) + "\n"
