@@ -35,7 +35,7 @@ import lark
 import lark.exceptions
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
 
-from . import cache
+from . import cache, slips
 from .diagnostics import Diagnostic
 from .source import SourceFile, Span
 
@@ -210,6 +210,9 @@ def _diagnostic(source: SourceFile, error: UnexpectedInput, offset: int = 0,
     (a fragment parsed on its own: its positions count from `offset`)."""
     if isinstance(error, UnexpectedCharacters):
         start = error.pos_in_stream + offset
+        slip = slips.character_slip(source.text, start)
+        if slip is not None:
+            return _from_slip(source, slip)
         span = source.span(start, start + 1)
         char = source.text[start] if start < len(source.text) else ""
         hint = None
@@ -221,7 +224,11 @@ def _diagnostic(source: SourceFile, error: UnexpectedInput, offset: int = 0,
     if isinstance(error, UnexpectedEOF) or (
             isinstance(error, UnexpectedToken) and error.token.type == "$END"):
         last = end is None or not source.text[end:].strip()
-        stop = len(source.text[:len(source.text) if end is None else end].rstrip())
+        # the fragment's own text only: recovery stays linear however many errors
+        stop = offset + len(source.text[offset:len(source.text) if end is None else end].rstrip())
+        slip = slips.end_slip(source.text, stop)
+        if slip is not None:
+            return _from_slip(source, slip)
         span = source.span(max(0, stop - 1), stop)
         expected = describe_expected(error.expected)
         message = ("the file ends in the middle of a declaration" if last else
@@ -231,12 +238,20 @@ def _diagnostic(source: SourceFile, error: UnexpectedInput, offset: int = 0,
     assert isinstance(error, UnexpectedToken)
     token = error.token
     start = (token.start_pos if token.start_pos is not None else 0) + offset
-    span = source.span(start, token.end_pos + offset if token.end_pos is not None else start + 1)
+    stop = token.end_pos + offset if token.end_pos is not None else start + 1
+    slip = slips.token_slip(source.text, start, token.type, stop)
+    if slip is not None:
+        return _from_slip(source, slip)
+    span = source.span(start, stop)
     expected = describe_expected(error.accepts or error.expected)
     hint = _hint_for(token, error.accepts or error.expected)
     message = f"unexpected {_token_text(token)}"
     return Diagnostic("E-SYNTAX-001", message, span,
                       hint=hint or (f"expected {expected}" if expected else None))
+
+
+def _from_slip(source: SourceFile, slip: slips.Slip) -> Diagnostic:
+    return Diagnostic(slip.code, slip.message, source.span(slip.start, slip.end), hint=slip.hint)
 
 
 def _hint_for(token: lark.Token, expected) -> str | None:
