@@ -12,7 +12,7 @@ from rules_engine.schema import parse_json_line
 from rules_engine.source import SourceFile
 from rules_engine.values import Outcome, Unknown, kleene_and, kleene_not, kleene_or, worst
 
-from conftest import GOLDEN
+from conftest import GOLDEN, examples
 
 TRUTH = st.sampled_from([True, False, Unknown(frozenset({"a"})), Unknown(frozenset({"b"}))])
 
@@ -134,7 +134,7 @@ def test_division_by_zero_is_unknown_not_a_crash():
     assert value.value is None and "division by zero" in value.missing[0]
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=examples(40), deadline=None)
 @given(st.integers(min_value=0, max_value=200000), st.integers(min_value=0, max_value=20000),
        st.sampled_from(["none", "rural_remote", None]))
 def test_evaluation_is_deterministic(raw, minutes, exception):

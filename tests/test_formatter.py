@@ -10,6 +10,8 @@ from rules_engine.lower import lower
 from rules_engine.pipeline import default_sources
 from rules_engine.source import SourceFile
 
+from conftest import examples
+
 SOURCES = [s for s in default_sources()]
 
 
@@ -46,7 +48,7 @@ WHITESPACE = st.sampled_from(["", " ", "  ", "\t", "      "])
 
 
 @pytest.mark.slow  # 80 whole-file parses (about 17 s of CPU); the fast tier keeps the shipped-file test above
-@settings(max_examples=80, deadline=None)
+@settings(max_examples=examples(80), deadline=None)
 @given(st.data())
 def test_any_indentation_formats_to_the_same_meaning(data):
     source = next(s for s in SOURCES if s.path.endswith("network_des.rules"))

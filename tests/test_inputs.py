@@ -4,21 +4,23 @@ and `lint` refusing to pass when it found no rule file."""
 
 from __future__ import annotations
 
+import contextlib
+import io
 import os
-import subprocess
-import sys
 from pathlib import Path
 
+import attrs
 import pytest
 from click.testing import CliRunner
 
 from rules_engine import limits
-from rules_engine.cli import cli
+from rules_engine.cli import cli, main
 from rules_engine.diagnostics import InvalidInput
 from rules_engine.inputs import decode, read_text
 from rules_engine.lint import lint_paths
 
 from conftest import ROOT
+from fuzzing import time_limit
 
 QMM = ROOT / "contracts" / "local" / "qmm.rules"
 PASSING = ROOT / "examples" / "pcn-passing.yaml"
@@ -28,10 +30,21 @@ def invoke(*args):
     return CliRunner().invoke(cli, [str(a) for a in args], catch_exceptions=False)
 
 
+@attrs.frozen
+class Ran:
+    returncode: int
+    stdout: str
+    stderr: str
+
+
 def run(*args, timeout=60):
-    """A real process: a FIFO that blocked would fail the test by its timeout."""
-    return subprocess.run([sys.executable, "-m", "rules_engine", *map(str, args)], cwd=ROOT,
-                          capture_output=True, text=True, timeout=timeout)
+    """`contract-rules ARGS` as the installed command runs it (`main`, which
+    prints click's usage errors), in this process: a FIFO that blocked, or a
+    file read whole, would fail the test by the time limit instead of hanging."""
+    out, err = io.StringIO(), io.StringIO()
+    with time_limit(timeout), contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = main([str(a) for a in args])
+    return Ran(code, out.getvalue(), err.getvalue())
 
 
 def codes(call) -> list[str]:

@@ -12,7 +12,7 @@ from rules_engine.library import contract_year
 from rules_engine.pipeline import library_sources, run_until
 from rules_engine.source import SourceFile
 
-from conftest import GOLDEN
+from conftest import GOLDEN, examples
 
 LOCAL = 'local layer l "Local" for icb QXX extends des\n'
 
@@ -114,7 +114,7 @@ def test_contract_year():
     assert contract_year(dt.date(2025, 4, 1)) == "2025/26"
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(60), deadline=None)
 @given(st.integers(min_value=0, max_value=60000))
 def test_vary_is_accepted_exactly_within_bounds(value):
     text = LOCAL + f'vary min_pcn_population = {value} because "x"\n'
@@ -126,7 +126,7 @@ def test_vary_is_accepted_exactly_within_bounds(value):
         assert codes_of(text) == ["E-LAYER-001"]
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(60), deadline=None)
 @given(st.dates(min_value=dt.date(2024, 4, 1), max_value=dt.date(2026, 3, 31)))
 def test_exactly_one_rate_is_in_force_on_any_covered_date(day):
     program = select(checked_with(), day)

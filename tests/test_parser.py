@@ -8,6 +8,8 @@ from rules_engine.parser import parse
 from rules_engine.source import SourceFile
 from rules_engine.pipeline import default_sources
 
+from conftest import examples
+
 HEADER = 'national contract x "X"\n'
 
 
@@ -56,7 +58,7 @@ ALPHABET = st.sampled_from(list("abc_ .:=<>(){}[]|,#\"'£%-+*/0123456789\n") +
                             "define ", "table ", "row ", "vary ", "08:00-18:30", "2025-04-01"])
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=examples(150), deadline=None)
 @given(st.lists(ALPHABET, max_size=40).map("".join))
 def test_random_text_gives_diagnostics_never_a_traceback(body):
     source = SourceFile("t.rules", HEADER + body)
@@ -69,7 +71,7 @@ def test_random_text_gives_diagnostics_never_a_traceback(body):
 
 
 @pytest.mark.slow  # 100 whole-file parses; the fast tier fuzzes rule files through the CLI (test_fuzz.py)
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=examples(100), deadline=None)
 @given(st.data())
 def test_mutated_rule_files_never_raise(data):
     source = next(s for s in default_sources() if s.path.endswith("network_des.rules"))

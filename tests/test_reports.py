@@ -5,9 +5,10 @@ import json
 from decimal import Decimal
 
 import pytest
+from click.testing import CliRunner
 
 from rules_engine import typesys as t
-from rules_engine.cli import main
+from rules_engine.cli import cli, main
 from rules_engine.reports.json_lines import LineEncoder
 from rules_engine.reports.json_report import arrangement_json, dumps
 from rules_engine.results import ArrangementResult, Result, ValueResult
@@ -124,11 +125,17 @@ def test_failing_example_fits_80_columns_in_under_40_lines_with_each_why():
     assert out.index("FAIL") < out.index("Money")
 
 
-def test_text_honours_columns_and_all():
-    _, wide = _check_text(["examples/pcn-failing.yaml"], {"COLUMNS": "120"})
+def _check_text_here(args, columns: str) -> tuple[int, str]:
+    """`check` in this process with $COLUMNS set (so no terminal is asked)."""
+    result = CliRunner().invoke(cli, ["check", *args], env={"COLUMNS": columns}, catch_exceptions=False)
+    return result.exit_code, result.stdout
+
+
+def test_text_honours_columns_and_all(in_root):
+    _, wide = _check_text_here(["examples/pcn-failing.yaml"], "120")
     assert max(map(len, wide.splitlines())) <= 120
     assert any(len(line) > 80 for line in wide.splitlines())
-    _, everything = _check_text(["examples/pcn-failing.yaml", "--all"], {"COLUMNS": "80"})
+    _, everything = _check_text_here(["examples/pcn-failing.yaml", "--all"], "80")
     assert "PASS des.pcn.network-agreement: pcn:U54321" in everything
     assert "N/A gms.gp-connect" in everything
     assert max(map(len, everything.splitlines())) <= 80

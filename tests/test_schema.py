@@ -11,7 +11,7 @@ from hypothesis import given, settings, strategies as st
 from rules_engine import InvalidInput
 from rules_engine.values import FactList, FactRecord
 
-from conftest import ROOT
+from conftest import ROOT, examples
 
 
 
@@ -140,7 +140,7 @@ def _paths(document, prefix=()):
         yield from _paths(value, (*prefix, key))
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(60), deadline=None)
 @given(st.data())
 def test_a_mangled_population_line_is_checked_or_rejected_never_a_crash(engine, data):
     """Any field of a real population line replaced by any JSON value: the line
