@@ -258,25 +258,62 @@ def test_command(paths, output_format):
 
 @cli.command()
 @click.argument("rule_id")
-@click.option("--arrangement", "arrangement_path", required=True,
-              type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--arrangement", "arrangement_path",
+              type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Explain its result for this arrangement; without one, describe the term.")
 @click.option("--subject", help="Which subject, e.g. practice:D82001 (default: every subject).")
 @_rules_options
-@click.option("--as-of", type=DATE)
+@click.option("--as-of", type=DATE, help="Without --arrangement: the date whose terms and flexibility "
+              "are described (default: today).")
 @click.option("--full", is_flag=True, help="Show every fact, parameter and definition read.")
 @click.option("--format", "output_format", type=FORMAT, default="text", show_default=True)
 def explain(rule_id, arrangement_path, subject, rules, local, as_of, full, output_format):
-    """Show why a requirement or value came out as it did: the trace."""
-    from .explain import explain as explain_result, render_explanation
+    """Show why a requirement or value came out as it did: the trace.
+
+    Without --arrangement, describe the term: what it requires, its clause,
+    its provisional marks, what a local layer may change in it on the date
+    (and who grants that), and which shipped local layers change it."""
+    from . import api
     def run() -> int:
         engine = Engine.load(rules, local)
-        arrangement = engine.load_arrangement(arrangement_path)
-        explanations = explain_result(engine, arrangement, rule_id, subject, as_of)
+        if arrangement_path is None:
+            for flag, given in (("--subject", subject), ("--full", full)):
+                if given:
+                    warn(f"{flag} applies with --arrangement only; ignored")
+            about = api.explain(rule_id, engine=engine, as_of=as_of)
+            if output_format == "json":
+                click.echo(json_report.dumps(about.to_dict()))
+            else:
+                click.echo(about.render(terminal_width()), nl=False)
+            return ExitCode.OK
+        explanations = api.explain(rule_id, arrangement_path, subject=subject, engine=engine, as_of=as_of)
         if output_format == "json":
-            click.echo(json_report.dumps([(e if full else e.compact()).as_json() for e in explanations]))
+            click.echo(json_report.dumps(explanations.to_dict(full)))
         else:
-            click.echo(render_explanation(explanations, full), nl=False)
+            click.echo(explanations.to_text(full), nl=False)
         return ExitCode.FAILURES if any(e.outcome == "fail" for e in explanations) else ExitCode.OK
+    sys.exit(_run(run, output_format))
+
+
+@cli.command()
+@click.option("--flexible", is_flag=True, help="What a local layer may vary, waive, replace, retire or "
+              "extend, with bounds, budgets, clauses and the envelope that grants it.")
+@click.option("--rules", type=click.Path(exists=True, path_type=Path),
+              help="Use this rule library instead of the shipped one.")
+@click.option("--as-of", type=DATE, help="The date (default: today).")
+@click.option("--format", "output_format", type=FORMAT, default="text", show_default=True)
+def show(flexible, rules, as_of, output_format):
+    """Show what the rule library allows (`--flexible`: local flexibility on a date)."""
+    if not flexible:
+        raise click.UsageError("say what to show: --flexible")
+    from .powers import powers_on
+    def run() -> int:
+        powers = powers_on(Engine.load(rules).library, as_of or dt.date.today())
+        if output_format == "json":
+            click.echo(json_report.dumps(powers.to_dict()))
+        else:
+            click.echo(powers.render(terminal_width()), nl=False)
+        return ExitCode.OK
     sys.exit(_run(run, output_format))
 
 

@@ -57,3 +57,22 @@ def test_the_other_commands_show_no_python_reprs(in_root):
     runs += [["vary-check", path, "--format", "html"] for path in LOCAL]
     for args in runs:
         _clean(args, _run(*args))
+
+
+@pytest.mark.slow
+def test_static_explain_and_show_flexible_show_no_python_reprs(in_root, engine):
+    """`explain RULE_ID` without an arrangement, for every requirement and
+    reported value of the library, and `show --flexible`, on both envelopes."""
+    from rules_engine import nodes as n
+    ids = sorted({name if isinstance(forms[-1].term, n.RequirementDecl) else forms[-1].term.report.id
+                  for name, forms in engine.library.forms.items()
+                  if isinstance(forms[-1].term, n.RequirementDecl)
+                  or (isinstance(forms[-1].term, n.DefineDecl) and forms[-1].term.report is not None)})
+    assert len(ids) > 50
+    for day in ("2025-06-01", "2026-06-01"):
+        for output_format in ("text", "json"):
+            args = ["show", "--flexible", "--as-of", day, "--format", output_format]
+            _clean(args, _run(*args))
+        for rule_id in ids:
+            args = ["explain", rule_id, "--as-of", day]
+            _clean(args, _run(*args))
