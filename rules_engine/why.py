@@ -160,6 +160,12 @@ class Why:
     def render(self) -> str:
         return "\n".join(self.lines())
 
+    @property
+    def distance(self) -> str | None:
+        """What would make the first deciding condition pass ("needs 3,500
+        more"), or, for a pass, its margin; None when it compares no amounts."""
+        return self.condition.leaves()[0].distance if self.condition is not None else None
+
     def headline(self) -> str:
         """One line: the first deciding condition and what would make it pass."""
         if self.condition is None:
