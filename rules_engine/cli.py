@@ -77,9 +77,53 @@ def emit(text: str, output: Path | None, quiet: bool = False) -> None:
     rename: a failed run leaves the old file as it was)."""
     if output is not None:
         from .outputs import write_text
-        write_text(output, text)
+        try:
+            write_text(output, text)
+        except OSError as error:
+            raise InvalidInput([_cannot_write(output, error)]) from None
     elif not quiet:
         click.echo(text, nl=False)
+
+
+def _cannot_write(path: Path, error: OSError) -> Diagnostic:
+    """E-WRITE-001 for a report that `-o FILE` could not write: FILE is as it was."""
+    notes = (Related(None, f"{path} is unchanged"),) if Path(path).exists() else ()
+    return Diagnostic("E-WRITE-001", f"cannot write {path}: {error.strerror or error}", None,
+                      path=str(path), related=notes,
+                      hint="give -o a file in a folder that exists and that you may write to")
+
+
+def _streamed(function, output: Path | None, quiet: bool) -> int:
+    """Run `function` (which prints its report on stdout as it goes, and returns
+    the exit code) with stdout sent to `output` or, with `quiet`, nowhere.
+    The file is replaced once the run ends (a temporary file, then a rename),
+    and not at all if the input was invalid (exit 2) or the run failed."""
+    import contextlib
+    import os
+    if output is None and not quiet:
+        return function()
+    if output is None:
+        with open(os.devnull, "w", encoding="utf-8") as null, contextlib.redirect_stdout(null):
+            return function()
+    from .outputs import Replacing
+    try:
+        pending = Replacing(output)
+    except OSError as error:
+        raise InvalidInput([_cannot_write(output, error)]) from None
+    try:
+        with contextlib.redirect_stdout(pending.stream):
+            code = function()
+        if code == ExitCode.INVALID_INPUT:
+            pending.discard()
+        else:
+            pending.commit()
+    except OSError as error:
+        pending.discard()
+        raise InvalidInput([_cannot_write(output, error)]) from None
+    except BaseException:
+        pending.discard()
+        raise
+    return code
 
 
 def warn(message: str) -> None:
@@ -177,9 +221,6 @@ def check(arrangements, rules, local, as_of, population, strict, jobs, output_fo
     unknown), 1 when one fails, 2 when the input is invalid."""
     if not arrangements and population is None:
         raise click.UsageError("give arrangement files, or --population FILE.jsonl")
-    if population is not None and output is not None:
-        raise click.UsageError("--output is for arrangement files; a population run streams to stdout "
-                               "(redirect it: > FILE)")
     if population is not None and arrangements:
         warn("arrangement files given beside --population are ignored: " + ", ".join(map(str, arrangements)))
     if population is None and (strict or jobs != 1):
@@ -194,8 +235,8 @@ def check(arrangements, rules, local, as_of, population, strict, jobs, output_fo
                 warn(f"the proposed layer `{name}` ({engine.proposed.file}) replaces the shipped "
                      f"layer of the same name ({file})")
             remember(spec, engine)
-            code = check_population(spec, population, as_of, output_format, strict, jobs)
-            return code
+            return _streamed(lambda: check_population(spec, population, as_of, output_format, strict, jobs),
+                             output, quiet)
         engine = Engine.load(rules, local)
         loaded = engine.load_arrangements(arrangements)
         _warn_about_local(engine, {a.facts["icb"] for a in loaded if isinstance(a.facts.get("icb"), str)})
@@ -362,16 +403,25 @@ def vary_check_command(local, rules, as_of, output_format, output, quiet):
               help="Worker processes (same output, same order).")
 @click.option("--format", "output_format", type=click.Choice(["text", "json", "html"]), default="text",
               show_default=True)
-def impact(population, variation, rules, as_of, strict, jobs, output_format):
-    """What a proposed variation changes: outcomes and values, before and after."""
+@click.option("--all", "show_all", is_flag=True,
+              help="Text and HTML: list the unchanged values and every changed arrangement too.")
+@_output_options
+def impact(population, variation, rules, as_of, strict, jobs, output_format, show_all, output, quiet):
+    """What a proposed variation changes: outcomes and values, before and after.
+
+    The baseline is the library without the proposed layer (with the ICB's
+    current layer, if the proposal has another name). Exit 0 when the run
+    completes, whatever changes; 2 for invalid input (a bad line with
+    --strict, or no line that could be read)."""
     from .population_run import EngineSpec, remember, run_impact
     def run() -> int:
         baseline = EngineSpec(rules, without=variation)  # the library before this layer
         proposed = EngineSpec(rules, variation)
         remember(baseline, baseline.load())
         remember(proposed, proposed.load())
-        return run_impact(baseline, proposed, population, as_of, output_format, strict, jobs)
-    sys.exit(_run(run, "json" if output_format == "json" else "text"))
+        return _streamed(lambda: run_impact(baseline, proposed, population, as_of, output_format, strict,
+                                            jobs, show_all, terminal_width()), output, quiet)
+    sys.exit(_run(run, output_format, output))
 
 
 @cli.command()

@@ -42,9 +42,13 @@ class Change:
     why_after: str | None = None
     unit: str | None = None  # a value's unit, for showing it (not in the JSON: its values are exact)
     present: tuple[bool, bool] = (True, True)  # whether the result or value existed before, after
+    title: str | None = None  # a requirement's title
+    name: str | None = None  # the subject's name, where the arrangement gives one (a PCN's, a practice's)
 
     def as_json(self) -> dict:
         data = {"id": self.id, "subject": self.subject, "before": self.before, "after": self.after}
+        if self.name:
+            data["name"] = self.name
         if self.why_before:
             data["why_before"] = self.why_before
         if self.why_after:
@@ -57,12 +61,35 @@ class ArrangementImpact:
     id: str
     line: int
     changes: tuple[Change, ...]
+    name: str | None = None  # the arrangement's name (its PCN's, or its practice's)
 
     def as_json(self) -> dict:
-        return {"id": self.id, "line": self.line, "changes": [c.as_json() for c in self.changes]}
+        data = {"id": self.id, "line": self.line, "changes": [c.as_json() for c in self.changes]}
+        if self.name:
+            data["name"] = self.name
+        return data
 
 
-def compare(before: ArrangementResult, after: ArrangementResult) -> list[Change]:
+@attrs.frozen
+class Assessed:
+    """One population row under both engines (picklable: workers return it)."""
+
+    id: str
+    line: int
+    changes: tuple[Change, ...]
+    contributions: tuple  # value_contributions(before, after)
+    layers: tuple[str, str]  # the layers it was checked under, before and after: "national + qmm"
+    name: str | None = None  # the arrangement's name, when it changed
+
+    def impact(self) -> ArrangementImpact:
+        return ArrangementImpact(self.id, self.line, self.changes, self.name)
+
+
+def compare(before: ArrangementResult, after: ArrangementResult,
+            names: dict[str, str] | None = None) -> list[Change]:
+    """What differs between two results of one arrangement; `names` gives the
+    subjects' names (`subject_names`)."""
+    names = names or {}
     changes: list[Change] = []
     old = {(r.id, r.subject): r for r in before.results}
     new = {(r.id, r.subject): r for r in after.results}
@@ -74,7 +101,8 @@ def compare(before: ArrangementResult, after: ArrangementResult) -> list[Change]
         if outcomes[0] != outcomes[1]:
             changes.append(Change(key[0], key[1], a.outcome.value if a else None,
                                   b.outcome.value if b else None, "outcome", _why(a), _why(b),
-                                  present=(a is not None, b is not None)))
+                                  present=(a is not None, b is not None), title=(b or a).title,
+                                  name=names.get(key[1])))
     old_values = {(v.id, v.subject): v for v in before.values}
     new_values = {(v.id, v.subject): v for v in after.values}
     for key in list(old_values) + [k for k in new_values if k not in old_values]:
@@ -82,8 +110,78 @@ def compare(before: ArrangementResult, after: ArrangementResult) -> list[Change]
         if (a.value if a else None) != (b.value if b else None):
             changes.append(Change(key[0], key[1], value_json(a.value, a.type) if a else None,
                                   value_json(b.value, b.type) if b else None, "value",
-                                  unit=(a or b).unit, present=(a is not None, b is not None)))
+                                  unit=(a or b).unit, present=(a is not None, b is not None),
+                                  name=names.get(key[1])))
     return changes
+
+
+def subject_names(schema, arrangement) -> dict[str, str]:
+    """`{"pcn:U21001": "Marshgate and Brookworth PCN", ...}`: each subject whose
+    record gives a `name`."""
+    from .evaluate import subject_instances
+    names = {}
+    for kind in schema.subjects:
+        for instance in subject_instances(schema.subjects, arrangement.facts, kind):
+            record = instance.bindings.get(kind)
+            name = record.get("name") if isinstance(record, dict) else None
+            if isinstance(name, str) and name.strip():
+                names[instance.id] = name.strip()
+    return names
+
+
+def layers_in_force(engine: Engine, result: ArrangementResult) -> str:
+    """`national + qmm`: the local layer (if any) over the national ones that
+    an arrangement was checked under."""
+    local = {layer.name for layer in engine.library.local}
+    mine = [name for name in result.layers if name in local]
+    return " + ".join(["national", *mine])
+
+
+def transition_words(before: str, after: str) -> tuple[int, str]:
+    """How an outcome change reads, and its rank (worst first), `before` and
+    `after` an outcome or `absent`: ("pass", "fail") -> (0, "would newly fail")."""
+    if after == "fail":
+        return 0, "would newly fail"
+    if after == "unknown":
+        return 1, "would become unknown"
+    if after == "pass":
+        return (2, "would newly pass") if before in ("fail", "unknown") else (4, "would newly apply and pass")
+    shown = {"not_applicable": "not applicable"}.get(before, before)
+    return (3 if before in ("fail", "unknown") else 4), f"would no longer apply (was {shown})"
+
+
+#: Subjects named per outcome change in the summary (the rest are counted).
+NAMED_SUBJECTS = 20
+
+
+@attrs.define
+class OutcomeChange:
+    """One requirement's results that move the same way (pass -> fail), with
+    the first `NAMED_SUBJECTS` subjects named."""
+
+    id: str
+    before: str
+    after: str
+    title: str | None = None
+    count: int = 0
+    subjects: list = attrs.field(factory=list)  # [{"subject", "name", "arrangement"}]
+    why: str | None = None  # why the first subject fails or is unknown after
+
+    def add(self, arrangement_id: str, change: Change) -> None:
+        self.count += 1
+        if len(self.subjects) < NAMED_SUBJECTS:
+            entry = {"subject": change.subject, "arrangement": arrangement_id}
+            if change.name:
+                entry["name"] = change.name
+            self.subjects.append(entry)
+        if self.why is None and change.why_after and self.after in ("fail", "unknown"):
+            self.why = f"{change.subject}: {change.why_after}"
+
+    def as_json(self) -> dict:
+        rank, words = transition_words(self.before, self.after)
+        return {"id": self.id, "title": self.title, "transition": f"{self.before} -> {self.after}",
+                "words": words, "rank": rank, "count": self.count, "subjects": list(self.subjects),
+                "why": self.why}
 
 
 def _why(result) -> str | None:
@@ -152,9 +250,19 @@ class ImpactSummary:
     changes_in_pounds: dict = attrs.field(factory=lambda: defaultdict(list))  # id -> per-arrangement
     population: str | None = None
     variation: str | None = None
+    layer: str | None = None  # the proposed layer's name and ICB
+    icb: str | None = None
+    # "national + qmm" -> how many arrangements were checked under it, before and after
+    layers_before: Counter = attrs.field(factory=Counter)
+    layers_after: Counter = attrs.field(factory=Counter)
+    outcome_changes: dict = attrs.field(factory=dict)  # (id, before, after) -> OutcomeChange
 
-    def add(self, arrangement_id: str, changes, contributions) -> None:
+    def add(self, arrangement_id: str, changes, contributions,
+            layers: tuple[str, str] | None = None) -> None:
         self.arrangements += 1
+        if layers is not None:
+            self.layers_before[layers[0]] += 1
+            self.layers_after[layers[1]] += 1
         for value_id, unit, old, new, unknown_old, unknown_new, known_old, known_new in contributions:
             additive = not isinstance(old, tuple)
             entry = self.value_totals.get(value_id)
@@ -182,8 +290,26 @@ class ImpactSummary:
         self.changed += 1
         for change in changes:
             if change.kind == "outcome":
-                self.transitions[change.id][f"{change.before if change.present[0] else 'absent'} -> "
-                                           f"{change.after if change.present[1] else 'absent'}"] += 1
+                before = change.before if change.present[0] else "absent"
+                after = change.after if change.present[1] else "absent"
+                self.transitions[change.id][f"{before} -> {after}"] += 1
+                key = (change.id, before, after)
+                if key not in self.outcome_changes:
+                    self.outcome_changes[key] = OutcomeChange(change.id, before, after, change.title)
+                self.outcome_changes[key].add(arrangement_id, change)
+
+    def describe_variation(self, proposed: Engine) -> None:
+        """The proposed layer's name and ICB, from the engine that holds it."""
+        layer = proposed.proposed
+        if layer is not None:
+            self.layer = layer.name
+            self.icb = getattr(layer.header, "icb", None)
+
+    def ranked_outcome_changes(self) -> list[OutcomeChange]:
+        """Worst first (newly failing, then unknown, then passing), the most
+        results first within each."""
+        return sorted(self.outcome_changes.values(),
+                      key=lambda c: (transition_words(c.before, c.after)[0], -c.count, c.id, c.before))
 
     def as_json(self) -> dict:
         values = {}
@@ -213,6 +339,10 @@ class ImpactSummary:
             if unit == "GBP":
                 values[value_id]["changes"] = [f"{d:.2f}" for d in self.changes_in_pounds[value_id]]
         return {"population": self.population, "variation": self.variation,
+                "layer": self.layer, "icb": self.icb,
+                "layers_before": dict(self.layers_before.most_common()),
+                "layers_after": dict(self.layers_after.most_common()),
+                "outcome_changes": [c.as_json() for c in self.ranked_outcome_changes()],
                 "arrangements": self.arrangements, "changed": self.changed, "bad_lines": self.bad_lines,
                 "transitions": {rule: dict(sorted(counts.items()))
                                 for rule, counts in sorted(self.transitions.items())},
@@ -220,12 +350,19 @@ class ImpactSummary:
 
 
 def assess(baseline: Engine, proposed: Engine, line: str, origin: str, number: int,
-           as_of: dt.date | None) -> tuple[str, int, tuple[Change, ...], tuple]:
+           as_of: dt.date | None) -> Assessed:
     """One population row under both engines; raises InvalidInput for a bad row."""
     arrangement = parse_json_line(proposed.library.schema, line, origin, number)
     after = proposed.evaluate(arrangement, as_of)  # checks every key, the proposal's rows included
     before = baseline.evaluate(baseline.without_keys_out_of_force(arrangement, as_of), as_of)
-    return after.id, number, tuple(compare(before, after)), value_contributions(before, after)
+    changes = compare(before, after)
+    name = None
+    if changes:  # names only for what is shown
+        names = subject_names(proposed.library.schema, arrangement)
+        changes = compare(before, after, names)
+        name = next((n for subject, n in names.items() if subject.split(":", 1)[-1] == after.id), None)
+    layers = (layers_in_force(baseline, before), layers_in_force(proposed, after))
+    return Assessed(after.id, number, tuple(changes), value_contributions(before, after), layers, name)
 
 
 def impact(baseline: Engine, proposed: Engine, population: str | Path, as_of: dt.date | None = None,
@@ -234,16 +371,16 @@ def impact(baseline: Engine, proposed: Engine, population: str | Path, as_of: dt
     summary = summary if summary is not None else ImpactSummary()
     summary.population = str(population)
     summary.variation = proposed.proposed.file if proposed.proposed is not None else None
+    summary.describe_variation(proposed)
     for line in population_lines(population):
         try:
             if line.problem:
                 raise InvalidInput(line.problem)
-            arrangement_id, _, changes, contributions = assess(
-                baseline, proposed, line.text, str(population), line.number, as_of)
+            assessed = assess(baseline, proposed, line.text, str(population), line.number, as_of)
         except InvalidInput as error:
             summary.bad_lines += 1
             yield error
             continue
-        summary.add(arrangement_id, changes, contributions)
-        if changes:
-            yield ArrangementImpact(arrangement_id, line.number, changes)
+        summary.add(assessed.id, assessed.changes, assessed.contributions, assessed.layers)
+        if assessed.changes:
+            yield assessed.impact()

@@ -53,3 +53,83 @@ def write_text(path: str | Path, text: str) -> None:
         except OSError:
             pass
         raise
+
+
+class Replacing:
+    """A text stream whose content replaces a file when it is committed.
+
+    For reports written as they are made (a population run's JSON lines):
+    the text goes to a temporary file in the same folder; `commit()` flushes
+    it to disk and moves it over the target with `os.replace`; `discard()`
+    (or an exception in a `with` block) removes it and leaves the target as
+    it was.
+
+    >>> import os, tempfile
+    >>> path = os.path.join(tempfile.mkdtemp(), "report.jsonl")
+    >>> with Replacing(path) as out:
+    ...     _ = out.write("line 1\\n")
+    ...     os.path.exists(path)
+    False
+    >>> open(path).read()
+    'line 1\\n'
+    """
+
+    def __init__(self, path: str | Path):
+        self.target = os.path.realpath(path)
+        folder, name = os.path.split(self.target)
+        try:
+            self.mode = stat.S_IMODE(os.stat(self.target).st_mode)
+        except FileNotFoundError:
+            umask = os.umask(0)
+            os.umask(umask)
+            self.mode = 0o666 & ~umask
+        descriptor, self.temporary = tempfile.mkstemp(prefix=f".{name[:64]}.", suffix=".tmp", dir=folder)
+        self.stream = os.fdopen(descriptor, "w", encoding="utf-8", newline="")
+        self.done = False
+
+    def write(self, text: str) -> int:
+        return self.stream.write(text)
+
+    def flush(self) -> None:
+        self.stream.flush()
+
+    def isatty(self) -> bool:
+        return False
+
+    def commit(self) -> None:
+        if self.done:
+            return
+        self.done = True
+        try:
+            self.stream.flush()
+            os.fsync(self.stream.fileno())
+            os.fchmod(self.stream.fileno(), self.mode)
+            self.stream.close()
+            os.replace(self.temporary, self.target)
+        except BaseException:
+            self._remove()
+            raise
+
+    def discard(self) -> None:
+        if not self.done:
+            self.done = True
+            self._remove()
+
+    def _remove(self) -> None:
+        try:
+            self.stream.close()
+        except OSError:
+            pass
+        try:
+            os.unlink(self.temporary)
+        except OSError:
+            pass
+
+    def __enter__(self) -> "Replacing":
+        return self
+
+    def __exit__(self, kind, value, traceback) -> None:
+        if kind is None:
+            self.commit()
+        else:
+            self.discard()

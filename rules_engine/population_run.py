@@ -129,7 +129,7 @@ def check_chunk(task) -> list[tuple]:
 
 
 def impact_chunk(task) -> list[tuple]:
-    """("ok", line, id, line, changes, value contributions) or ("bad", line, text) per line."""
+    """("ok", line, `impact.Assessed`) or ("bad", line, text) per line."""
     baseline_spec, proposed_spec, origin, as_of, chunk = task
     baseline, proposed = _engine(baseline_spec), _engine(proposed_spec)
     out = []
@@ -137,8 +137,8 @@ def impact_chunk(task) -> list[tuple]:
         try:
             if line.problem:
                 raise InvalidInput(line.problem)
-            out.append(("ok", line.number, *assess(baseline, proposed, line.text, origin,
-                                                   line.number, as_of)))
+            out.append(("ok", line.number, assess(baseline, proposed, line.text, origin,
+                                                  line.number, as_of)))
         except InvalidInput as error:
             out.append(_bad(line.number, error))
     return out
@@ -351,10 +351,13 @@ def _by_count(counter: Counter) -> dict[str, int]:
 
 
 def run_impact(baseline: EngineSpec, proposed: EngineSpec, population: Path, as_of: dt.date | None,
-               output_format: str, strict: bool, jobs: int = 1) -> int:
+               output_format: str, strict: bool, jobs: int = 1, show_all: bool = False,
+               width: int | None = None) -> int:
     """Exit 0, 2 for a bad line under --strict or no arrangement read at
-    all, 130 interrupted."""
+    all, 130 interrupted. `show_all`: the text and HTML list unchanged values
+    and every changed arrangement too."""
     summary = ImpactSummary()
+    summary.describe_variation(_engine(proposed))
     changed: list[ArrangementImpact] = []
     progress = Progress()
     tasks = ((baseline, proposed, str(population), as_of, chunk) for chunk in chunks(population))
@@ -369,15 +372,15 @@ def run_impact(baseline: EngineSpec, proposed: EngineSpec, population: Path, as_
                     if strict:
                         return 2
                     continue
-                _, _, arrangement_id, line, changes, contributions = item
-                if changes:
-                    entry = ArrangementImpact(arrangement_id, line, changes)
+                assessed = item[2]
+                if assessed.changes:
+                    entry = assessed.impact()
                     if output_format == "json":
                         sys.stdout.write(dumps(entry.as_json(), compact=True) + "\n")
                     else:
                         changed.append(entry)
-                summary.add(arrangement_id, changes, contributions)
-                progress.lines_read = line
+                summary.add(assessed.id, assessed.changes, assessed.contributions, assessed.layers)
+                progress.lines_read = assessed.line
     with _quiet_interrupts(progress.interrupted):
         summary.population = str(population)
         summary.variation = str(proposed.local) if proposed.local else None
@@ -386,10 +389,10 @@ def run_impact(baseline: EngineSpec, proposed: EngineSpec, population: Path, as_
             sys.stdout.write(dumps({"summary": data}, compact=True) + "\n")
         elif output_format == "html":
             from .reports.html_report import render_impact
-            click.echo(render_impact(data, changed), nl=False)
+            click.echo(render_impact(data, changed, show_all), nl=False)
         else:
             from .reports.impact_report import render
-            click.echo(render(data, changed), nl=False)
+            click.echo(render(data, changed, width, show_all), nl=False)
         if progress.interrupted:
             click.echo(_interrupted_note(progress), err=True)
             return INTERRUPTED

@@ -28,3 +28,24 @@ def test_vary_check_output_file_and_quiet(in_root, tmp_path):
     code, out, err = _split("vary-check", OVER_BUDGET, "--quiet")
     assert (code, out) == (2, "") and "error[E-FLEX-002]" in err
     assert _split("vary-check", "contracts/local/qmm.rules", "-q")[:2] == (0, "")
+
+
+def test_an_output_file_that_cannot_be_written_is_E_WRITE_001_not_a_traceback(in_root, tmp_path):
+    # It was a FileNotFoundError traceback (exit 1) from the temporary file's folder.
+    missing = tmp_path / "no-such-folder" / "report.json"
+    for args in (["check", "examples/pcn-passing.yaml"], ["vary-check", "contracts/local/qmm.rules"],
+                 ["check", "--population", "examples/population-qmm.jsonl"]):
+        code, out, err = _split(*args, "-o", str(missing))
+        assert code == 2, args
+        assert f"error[E-WRITE-001]: cannot write {missing}: No such file or directory" in err, args
+        assert "Traceback" not in err and not missing.parent.exists()
+
+
+def test_population_check_output_file(in_root, tmp_path):
+    target = tmp_path / "population.jsonl"
+    code, out, _ = _split("check", "--population", "examples/population-qmm.jsonl", "--format", "json",
+                          "-o", str(target))
+    lines = target.read_text().splitlines()
+    assert out == "" and code in (0, 1) and len(lines) == 23
+    assert json.loads(lines[-1])["summary"]["arrangements"] == 22
+    assert _split("check", "--population", "examples/population-qmm.jsonl", "--quiet")[1] == ""

@@ -126,9 +126,11 @@ def test_impact_and_population_text_summaries(population, capsys):
     code, out, _ = run(capsys, "impact", "--rules", FIXTURE, "--population", str(population),
                        "--variation", str(GOLDEN / "fixture/local/rural.rules"))
     assert code == 0
-    assert "4 arrangements checked; 1 change; 1 bad line skipped" in out
-    assert "des.pcn.minimum-population: fail -> pass x1" in out
-    assert "U1 (line 1):" in out and "des.pcn.minimum-population pcn:U1: fail -> pass" in out
+    flat = " ".join(out.split())
+    assert "before: national; after: national + rural" in flat
+    assert "4 arrangements checked, 1 changed; 1 bad line skipped" in flat
+    assert "1 PCN would newly pass des.pcn.minimum-population (fail -> pass)" in flat
+    assert "U1, line 1:" in out and "des.pcn.minimum-population pcn:U1: fail -> pass" in out
     code, out, _ = run(capsys, "check", "--rules", FIXTURE, "--population", str(population))
     assert out.startswith("4 arrangements checked: ") and "1 bad line skipped" in out
     assert "des.pcn.minimum-population: " in out
@@ -147,7 +149,7 @@ def test_unknown_values_are_counted_not_added_as_nothing(tmp_path):
     minutes = summary.as_json()["values"]["des.ea.required-minutes"]
     assert (minutes["total_before"], minutes["total_after"]) == (1620, 2430)  # U1 only
     assert (minutes["unknown_before"], minutes["unknown_after"]) == (1, 1)
-    text = render_impact_text(summary.as_json(), [])
+    text = " ".join(render_impact_text(summary.as_json(), []).split())
     assert ("des.ea.required-minutes: 1,620 minutes (1 unknown, left out) -> 2,430 minutes "
             "(1 unknown, left out) (+810 minutes) in 1 arrangement") in text
 
@@ -169,9 +171,11 @@ def test_an_all_unknown_total_is_unknown_and_shares_are_not_added():
     assert share["summary"] == "distribution" and "total_before" not in share
     assert share["distribution_before"] == {"min": 0.25, "median": 0.75, "max": 1, "subjects": 3}
     assert share["distribution_after"]["median"] == 0.75
-    text = render_impact_text(summary.as_json(), [])
+    text = " ".join(render_impact_text(summary.as_json(), [], show_all=True).split())
     assert "pay.x: unknown (all 3 unknown) -> unknown (all 3 unknown) (change unknown)" in text
     assert "£0.00" not in text
+    hidden = " ".join(render_impact_text(summary.as_json(), []).split())
+    assert "pay.x" not in hidden and "1 value unchanged (--all lists them)" in hidden
     assert "qof.share: per subject min 25%, median 75%, max 100% (1 unknown, left out) -> min 50%" in text
 
 

@@ -409,7 +409,11 @@ def _changes_per_arrangement(changed: list[dict], money_ids: set[str]) -> tuple[
     return per_id, totals
 
 
-def impact_view(summary: dict, changed: list[dict]) -> dict:
+def impact_view(summary: dict, changed: list[dict], show_all: bool = False) -> dict:
+    """The page's data: what `impact_report` shows as text (the baseline, the
+    outcome changes worst first with their subjects named, the values that
+    change, unchanged ones only with `show_all`), and the charts and tables."""
+    from .impact_report import layers_text, outcome_change_head, subject_text, value_changed
     anchors = _Anchors()
     population = summary.get("population")
     variation = summary.get("variation")
@@ -457,7 +461,10 @@ def impact_view(summary: dict, changed: list[dict]) -> dict:
                            "arrangements_changed": data.get("arrangements_changed", 0),
                            "unknown_before": data.get("unknown_before", 0),
                            "unknown_after": data.get("unknown_after", 0),
-                           "anchor": anchors("payment", value_id)})
+                           "anchor": anchors("payment", value_id), "changed": value_changed(data)})
+    every_value_row = value_rows  # the payments card counts the unchanged ones too
+    value_rows = [row for row in value_rows if show_all or row["changed"]]
+    unchanged_values = sum(1 for row in every_value_row if not row["changed"])
     per_id, overall = _changes_per_arrangement(changed, money_ids)
     histograms = []
     for value_id in sorted(money_ids):
@@ -511,7 +518,18 @@ def impact_view(summary: dict, changed: list[dict]) -> dict:
                 "cls": "" if is_value else _transition_class(f"{change.get('before')} -> {change.get('after')}"),
                 "why_before": change.get("why_before"), "why_after": change.get("why_after"),
             })
+    outcome_changes = [{**change, "head": outcome_change_head(change),
+                        "named": [subject_text(s) for s in change.get("subjects", [])],
+                        "more": change["count"] - len(change.get("subjects", [])),
+                        "anchor": requirement_anchor.get(change["id"], ""),
+                        "cls": _transition_class(change["transition"])}
+                       for change in summary.get("outcome_changes", [])]
     return {"summary": summary, "population": population, "variation": variation,
+            "before": layers_text(summary.get("layers_before", {})),
+            "after": layers_text(summary.get("layers_after", {})),
+            "outcome_changes": outcome_changes, "unchanged_values": unchanged_values,
+            "every_value_row": every_value_row,
+            "show_all": show_all,
             "transition_rows": transition_rows, "transition_totals": totals.most_common(),
             "requirement_anchor": requirement_anchor, "chart": chart, "value_rows": value_rows,
             "histograms": histograms, "arrangement_rows": arrangement_rows, "change_rows": change_rows,
@@ -525,9 +543,9 @@ def _direction(value: Any) -> str:
     return "" if amount is None or amount == 0 else "up" if amount > 0 else "down"
 
 
-def render_impact(summary: dict, changed: list) -> str:
+def render_impact(summary: dict, changed: list, show_all: bool = False) -> str:
     items = [c.as_json() if hasattr(c, "as_json") else c for c in changed]
-    return _render("impact.html.j2", **impact_view(summary, items))
+    return _render("impact.html.j2", **impact_view(summary, items, show_all))
 
 
 # ---------------------------------------------------------------- population check

@@ -1,32 +1,140 @@
-"""The terminal summary of `impact`: what changes, per requirement and value."""
+"""The terminal summary of `impact`: the risk first, then what else changes.
+
+Layout, for an ICB deciding on a proposed layer: what was compared (the
+proposed layer, the population, the baseline: `before: national + qmm`), the
+counts, then the outcome changes worst first (`22 PCNs would newly fail
+des.ea.capacity`, naming the first few subjects and counting the rest, with
+why the first fails), the values that change, and the changed arrangements.
+Unchanged values are listed, and every changed arrangement, only with
+`show_all`. Wrapped at `width` (80 by default) as `check`'s text is.
+
+Input: the JSON summary of the run (`ImpactSummary.as_json()`) and the
+changed arrangements (`ArrangementImpact`); the same data the JSON and HTML
+reports are made from.
+"""
 
 from __future__ import annotations
 
 from .formatting import show_value
+from .text_report import DEFAULT_WIDTH, _Writer
+
+#: Subjects named per outcome change, and changed arrangements listed, without --all.
+SHOWN_SUBJECTS = 5
+SHOWN_ARRANGEMENTS = 10
+
+#: How a subject kind is counted: `22 PCNs`, `1 practice`.
+NOUNS = {"pcn": ("PCN", "PCNs"), "practice": ("practice", "practices")}
 
 
-def render(summary: dict, changed: list) -> str:
+def _plural(count: int, noun: str, nouns: str | None = None) -> str:
+    return f"{count:,} {noun if count == 1 else (nouns or noun + 's')}"
+
+
+def _kind(subject: str) -> str:
+    return subject.split(":", 1)[0]
+
+
+def subjects_noun(count: int, subjects: list[dict]) -> str:
+    """`22 PCNs`, `3 practices`, `4 subjects` (kinds mixed or not named)."""
+    kinds = {_kind(s["subject"]) for s in subjects}
+    if len(kinds) == 1:
+        kind = kinds.pop()
+        noun, nouns = NOUNS.get(kind, (kind.replace("_", " "), kind.replace("_", " ") + "s"))
+        return _plural(count, noun, nouns)
+    return _plural(count, "subject")
+
+
+def subject_text(entry: dict) -> str:
+    """`U21001 (Marshgate and Brookworth PCN)`: the code without its kind, and the name."""
+    code = entry["subject"].split(":", 1)[-1]
+    return f"{code} ({entry['name']})" if entry.get("name") else code
+
+
+def layers_text(counts: dict) -> str:
+    """`national + qmm`, or with several: `national + qmm (20 arrangements), national (2)`."""
+    if not counts:
+        return "nothing checked"
+    if len(counts) == 1:
+        return next(iter(counts))
+    parts = [f"{layers} ({_plural(n, 'arrangement') if i == 0 else f'{n:,}'})"
+             for i, (layers, n) in enumerate(counts.items())]
+    return ", ".join(parts)
+
+
+def heading(summary: dict) -> list[str]:
+    """What was compared: the proposal, the population and the baseline."""
+    variation = summary.get("variation")
+    layer = summary.get("layer")
+    if layer:
+        proposal = f"{layer} (ICB {summary.get('icb')}, {variation})" if variation else layer
+    else:
+        proposal = variation or "the proposed layer"
+    population = summary.get("population")
+    lines = [f"Impact of {proposal}" + (f" on {population}" if population else "")]
+    if summary.get("layers_before") or summary.get("layers_after"):
+        lines.append(f"before: {layers_text(summary.get('layers_before', {}))}; "
+                     f"after: {layers_text(summary.get('layers_after', {}))}")
     bad = summary["bad_lines"]
-    lines = [f"{_arrangements(summary['arrangements'])} checked; {summary['changed']} change"
-             + (f"; {bad} bad line{'s' if bad != 1 else ''} skipped" if bad else "")]
-    if summary["transitions"]:
-        lines.append("")
-        lines.append("Outcome changes by requirement:")
-        for rule, counts in summary["transitions"].items():
-            lines.append(f"  {rule}: " + ", ".join(f"{k} x{v}" for k, v in counts.items()))
-    if summary["values"]:
-        lines.append("")
-        lines.append("Values:")
-        for value_id, data in summary["values"].items():
-            lines.append(f"  {value_id}: {value_line(data)}")
+    lines.append(f"{_arrangements(summary['arrangements'])} checked, {summary['changed']:,} changed"
+                 + (f"; {bad:,} bad line{'s' if bad != 1 else ''} skipped" if bad else ""))
+    return lines
+
+
+def outcome_change_head(change: dict) -> str:
+    """`22 PCNs would newly fail des.ea.capacity (pass -> fail)`."""
+    return (f"{subjects_noun(change['count'], change['subjects'])} {change['words']} {change['id']} "
+            f"({change['transition']})")
+
+
+def value_changed(data: dict) -> bool:
+    """Whether a value moved in any arrangement (or became known or unknown)."""
+    return bool(data.get("arrangements_changed")) or \
+        data.get("unknown_before", 0) != data.get("unknown_after", 0)
+
+
+def render(summary: dict, changed: list, width: int | None = None, show_all: bool = False) -> str:
+    out = _Writer(width or DEFAULT_WIDTH, False)
+    for line in heading(summary):
+        out.add(line, hang="  ")
+    for change in summary.get("outcome_changes", ()):
+        out.blank()
+        out.add(outcome_change_head(change), hang="  ")
+        if change.get("title"):
+            out.add(change["title"], indent="  ", hang="    ")
+        named = change["subjects"] if show_all else change["subjects"][:SHOWN_SUBJECTS]
+        more = change["count"] - len(named)
+        text = ", ".join(subject_text(s) for s in named)
+        if more:
+            text += f", and {more:,} more"
+        out.add(text, indent="  ", hang="    ")
+        if change.get("why"):
+            out.add(f"why, e.g. {change['why']}", indent="  ", hang="    ")
+    values = summary.get("values", {})
+    moved = {k: v for k, v in values.items() if value_changed(v)}
+    shown = values if show_all else moved
+    if shown:
+        out.blank()
+        out.add("Values:" if show_all else "Values that change:")
+        for value_id, data in shown.items():
+            out.add(f"{value_id}: {value_line(data)}", indent="  ", hang="      ")
+    unchanged = len(values) - len(moved)
+    if unchanged and not show_all:
+        if not moved:
+            out.blank()
+        out.add(f"{_plural(unchanged, 'value')} unchanged (--all lists them)")
     if changed:
-        lines.append("")
-        lines.append("Changed arrangements:")
-        for item in changed:
-            lines.append(f"  {item.id} (line {item.line}):")
+        out.blank()
+        listed = changed if show_all else changed[:SHOWN_ARRANGEMENTS]
+        out.add("Changed arrangements:" if len(listed) == len(changed) else
+                f"Changed arrangements (the first {len(listed):,} of {len(changed):,}; --all lists "
+                "them all, --format json gives each):", hang="  ")
+        for item in listed:
+            name = item.name
+            out.add(f"{item.id}{f' ({name})' if name else ''}, line {item.line}:", indent="  ", hang="    ")
             for change in item.changes:
-                lines.append(f"    {change.id} {change.subject}: {_shown(change, 0)} -> {_shown(change, 1)}")
-    return "\n".join(lines) + "\n"
+                out.add(f"{change.id} {change.subject}: {_shown(change, 0)} -> {_shown(change, 1)}",
+                        indent="    ", hang="      ")
+    return "\n".join(out.lines) + "\n"
 
 
 def _shown(change, side: int) -> str:
@@ -62,17 +170,17 @@ def _left_out(unknown: int) -> str:
 
 
 def _total(total, unit: str, unknown: int) -> str:
-    if total is None:
-        return "unknown" + (f" (all {unknown} unknown)" if unknown else "")
+    if total is None:  # no subject's value known: all unknown, or none had the value
+        return f"unknown (all {unknown} unknown)" if unknown else "absent"
     return show_value(total, unit) + _left_out(unknown)
 
 
 def _distribution(spread: dict | None, unit: str, unknown: int) -> str:
     if not spread:
-        return "unknown" + (f" (all {unknown} unknown)" if unknown else "")
+        return f"unknown (all {unknown} unknown)" if unknown else "absent"
     return (f"min {show_value(spread['min'], unit)}, median {show_value(spread['median'], unit)}, "
             f"max {show_value(spread['max'], unit)}" + _left_out(unknown))
 
 
 def _arrangements(count: int) -> str:
-    return f"{count} arrangement{'s' if count != 1 else ''}"
+    return f"{count:,} arrangement{'s' if count != 1 else ''}"
