@@ -151,8 +151,12 @@ class Compiler:
         self.closures: dict[int, Closure] = {}  # node id -> closure, outside any known key
         local = program.local.name if program.local is not None else None
         self.local_layer = local
-        self.local_rows = local is not None and any(
-            layer == local for table in program.tables.values() for _, layer in table.rows)
+        # Whether to track, per subject, reads of what the local layer changed:
+        # rows it added or marked, and what changes only for subjects that opt in.
+        self.local_rows = local is not None and (
+            any(layer == local for table in program.tables.values() for _, layer in table.rows)
+            or any(table.opted_in is not None for table in program.tables.values())
+            or any(define.opted_in is not None for define in program.defines.values()))
 
     def compile(self) -> CompiledProgram:
         defines = {}
@@ -448,7 +452,13 @@ class Compiler:
                     compiled[name] = self.define_body(name, replaced.value, needed)
                 else:
                     local, opted = self.define_body(name, replaced.value, needed), opted_in(define.opted_in)
-                    compiled[name] = lambda env: local(env) if opted(env) else national(env)
+
+                    def replaced_for_opted_in(env, local=local, opted=opted, national=national):
+                        if opted(env):
+                            env.local_rows = True  # the local formula is a local change read
+                            return local(env)
+                        return national(env)
+                    compiled[name] = replaced_for_opted_in
         return evaluate_define
 
     def define_body(self, name: str, body, needed) -> Closure:
@@ -474,11 +484,15 @@ class Compiler:
 
     @staticmethod
     def once(body: Closure) -> Closure:
-        cache: list = []
+        cache: list = []  # [value, whether working it out read a local change]
 
         def constant(env):
             if not cache:
-                cache.append(body(env))
+                outer, env.local_rows = env.local_rows, False
+                cache.extend((body(env), env.local_rows))
+                env.local_rows = outer
+            if cache[1]:
+                env.local_rows = True
             return cache[0]
         return constant
 
@@ -622,6 +636,8 @@ class Compiler:
                     return merge_unknown(*key)
             row = rows.get(key)
             if row is None:
+                if opted is not None and rows is local_rows and key in national_rows:
+                    env.local_rows = True  # a row retired for this subject, which opted in
                 shown = ", ".join(str(k) for k in key)
                 row = Unknown(frozenset((f"table {table} has no row for ({shown}) on {as_of}",)))
             elif row["_layer"] == local:
@@ -812,12 +828,19 @@ class Compiler:
             position = table.columns.index(table.keys[0]) if table else 0
             local_keys = frozenset(self.constant(row.cells[position]) for row, layer in
                                    (table.rows if table else ()) if layer == self.local_layer)
-            if local_keys:
+            # rows retired (removed) only for the subjects that opt in
+            removed = frozenset()
+            opted = None
+            if table is not None and table.opted_in is not None:
+                removed = table_keys(self.program, table.name, national=True) \
+                    - table_keys(self.program, table.name)
+                opted = opted_in(table.opted_in)
+            if local_keys or removed:
                 def member_of_table(env):
                     a, c = element(env), collection(env)
                     if type(a) is Unknown:
                         return a
-                    if a in local_keys:
+                    if (a in local_keys or a in removed) and (opted is None or opted(env)):
                         env.local_rows = True
                     return (a not in c) if negated else (a in c)
                 return member_of_table

@@ -190,7 +190,9 @@ class Evaluator:
             for instance in cache[key]:
                 if compiled.key_collection is None:
                     env.bindings = instance.bindings
-                    yield self.value(define, report.id, instance.id, compiled.body(env), type_)
+                    env.local_rows = False
+                    value = compiled.body(env)
+                    yield self.value(define, report.id, instance.id, value, type_, env.local_rows)
                     continue
                 env.bindings = dict(instance.bindings)  # the key variable is bound below
                 keys = compiled.key_collection(env)
@@ -200,8 +202,10 @@ class Evaluator:
                     keys = sorted(keys, key=str)
                 for key in keys:
                     env.bindings[scope.key_variable] = key
+                    env.local_rows = False
+                    value = compiled.body(env)
                     yield self.value(define, self.value_id(report.id, scope.key_variable, key),
-                                     instance.id, compiled.body(env), type_)
+                                     instance.id, value, type_, env.local_rows)
 
     def value_id(self, pattern: str, variable: str, key) -> str:
         """`qof.points.{code}` for the key HYP008: `qof.points.HYP008`."""
@@ -211,8 +215,13 @@ class Evaluator:
             value_id = self._value_ids[cache_key] = pattern.replace("{" + variable + "}", str(key))
         return value_id
 
-    def value(self, define, value_id: str, subject: str, value, type_: t.Type) -> ValueResult:
+    def value(self, define, value_id: str, subject: str, value, type_: t.Type,
+              read_local: bool = True) -> ValueResult:
+        """`read_local`: whether working the value out read a local change
+        (a row the local layer added or marked, a change for opted-in subjects)."""
         provenance = define.provenance
+        if provenance.without_local_rows is not None and not read_local:
+            provenance = provenance.without_local_rows
         term = define.term
         missing = _missing(value)
         return ValueResult(value_id, subject, None if missing or type(value) is Unknown else value,

@@ -127,8 +127,10 @@ def explain(engine: Engine, arrangement: Arrangement, rule_id: str, subject: str
                     env.bindings[scope.key_variable] = key
                 env.trace = events = []
                 env.memo = {}
-                value = evaluator.value(define, value_id, instance.id, compiled_define.body(env),
-                                        compiled.program.checked.term_types[name])
+                env.local_rows = False
+                body = compiled_define.body(env)
+                value = evaluator.value(define, value_id, instance.id, body,
+                                        compiled.program.checked.term_types[name], env.local_rows)
                 explanations.append(Explanation(
                     value.id, value.subject, "value", value.value, value.clause, value.layer,
                     value.flexibility, value.because, value.missing, tuple(events), value.type, types))

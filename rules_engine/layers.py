@@ -35,8 +35,10 @@ class Provenance:
     flexibility: str  # locked | flexible-unused | varied | waived | added
     because: str | None = None
     national: dict[str, Any] = attrs.field(factory=dict)
-    # When a term is varied only because a local layer added table rows: its
-    # provenance for a subject whose evaluation read none of those rows.
+    # When a term is varied only by rows a local layer added or marked, or by
+    # changes only for the subjects that opt in: its provenance for a subject
+    # whose evaluation read none of them (a practice that stayed on national
+    # QOF keeps national provenance).
     without_local_rows: "Provenance | None" = None
 
 
@@ -234,21 +236,36 @@ def select(checked: Checked, as_of: dt.date, local: Layer | None = None) -> Prog
             tables[name] = TableInForce(name, form, term.keys, columns, tuple(rows), opted_in,
                                         tuple(national_rows) if opted_in else ())
 
+    def opt_in_of_replacement(name: str):
+        allow = _permission(envelope, "replace value", name)
+        return allow.opted_in if allow is not None else None
+
     def status(term_name: str, form: Form) -> Provenance:
-        """Provenance from the term itself and everything it reads."""
+        """Provenance from the term itself and everything it reads. A change
+        every subject sees (a varied parameter, a value replaced for every
+        subject, rows removed for every subject) makes the term varied for
+        all; rows a local layer adds or marks, and changes only for the
+        subjects that opt in, make it varied for a subject whose evaluation
+        read them (`without_local_rows` is its provenance for the others)."""
         deps = transitive(checked, term_name) | {term_name}
         varied = {d: national_values[d] for d in sorted(deps) if d in varies}
         rows_added = [d for d in sorted(deps) if d in added_rows or d in retired]
+        values_replaced = [d for d in sorted(deps) if d in replaced_values and d != term_name]
         flexible = any(f.kind != "locked" for d in deps for f in _flex_of(library, d, form, as_of, names)) \
             or bool(deps & envelope_targets)
         national = Provenance(form.layer.name, "flexible-unused" if flexible else "locked")
-        if varied or rows_added:
+        if varied or rows_added or values_replaced:
             reasons = [varies[d].because.reason for d in varied if varies[d].because]
             reasons += [a.because.reason for d in rows_added for a in added_rows.get(d, ()) if a.because]
             reasons += [r.because.reason for d in rows_added for r in retired.get(d, ()) if r.because]
-            return Provenance(local.name, "varied", "; ".join(reasons) or None,
+            reasons += [replaced_values[d].because.reason for d in values_replaced
+                        if replaced_values[d].because]
+            everyone = bool(varied) or any(opt_in_of_replacement(d) is None for d in values_replaced) \
+                or any(_removed_for_everyone(tables.get(d), _permission(envelope, "retire rows", d))
+                       for d in rows_added if d in retired)
+            return Provenance(local.name, "varied", "; ".join(dict.fromkeys(reasons)) or None,
                               {k: _literal_json(v) for k, v in varied.items()},
-                              None if varied else national)
+                              None if everyone else national)
         return national
 
     for name, (form, in_force) in chosen.items():
@@ -260,10 +277,18 @@ def select(checked: Checked, as_of: dt.date, local: Layer | None = None) -> Prog
             provenance = status(name, form)
             opted_in = None
             if replacement is not None:
-                provenance = Provenance(local.name, "varied", replacement.because.reason
-                                        if replacement.because else None)
-                allow = _permission(envelope, "replace value", name)
-                opted_in = allow.opted_in if allow is not None else None
+                opted_in = opt_in_of_replacement(name)
+                reasons = [replacement.because.reason] if replacement.because else []
+                if provenance.flexibility == "varied" and provenance.because:
+                    reasons.append(provenance.because)
+                # replaced only for the subjects that opt in: the others keep
+                # the national body, and its provenance
+                fallback = None
+                if opted_in is not None:
+                    fallback = provenance if provenance.flexibility != "varied" \
+                        else provenance.without_local_rows
+                provenance = Provenance(local.name, "varied", "; ".join(reasons) or None,
+                                        provenance.national, fallback)
             defines[name] = DefineInForce(name, form, term, provenance,
                                           form.layer.clause(term.reference, as_of), in_force,
                                           replacement, opted_in)
@@ -292,6 +317,15 @@ def select(checked: Checked, as_of: dt.date, local: Layer | None = None) -> Prog
 
 def _permission(envelope, kind: str, target: str):
     return envelope.allow(kind, target) if envelope is not None else None
+
+
+def _removed_for_everyone(table: TableInForce | None, allow) -> bool:
+    """Retired rows that every subject loses: removed (no `marking` column
+    keeps them, marked) from a table whose change is not only for the
+    subjects that opt in."""
+    if table is None or table.opted_in is not None:
+        return False
+    return allow is None or allow.marking is None or allow.marking not in table.columns
 
 
 def _retire(rows: list, table: n.TableDecl, columns: tuple[str, ...], retirements, local,

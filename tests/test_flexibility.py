@@ -263,3 +263,93 @@ def test_a_local_parameter_named_as_a_national_one_is_a_refused_redefinition(tmp
         "redefine", "min_pcn_population", "redefines a national term")
     assert (verdict.national_value, verdict.proposed) == ("30000", "25000")
     assert result.local_declarations == ()
+
+
+# ------------------------------------------------- provenance per subject
+
+QSL_TWO_PRACTICES = '''
+as_of: 2025-06-01
+icb: QSL
+practices:
+  - ods_code: L1
+    list_size: 6000
+    qof:
+      local_scheme: true
+      indicators: {DM012: {achievement: 0.95}, LDM001: {achievement: 0.70}}
+      prevalence: {DM: {practice: 0.07, national: 0.07}}
+  - ods_code: L2
+    list_size: 6000
+    qof:
+      indicators: {DM012: {achievement: 0.95}}
+      prevalence: {DM: {practice: 0.07, national: 0.07}}
+'''
+
+
+def test_provenance_is_per_subject_a_practice_on_national_qof_shows_national(tmp_path, in_root, capsys):
+    """A practice that stays on national QOF keeps national provenance for
+    its QOF values; one that opted in shows the local layer (each used to
+    show `varied` by qsl_diabetes for every practice)."""
+    path = write(tmp_path, QSL_TWO_PRACTICES, "qsl.yaml")
+    assert main(["check", str(path), "--format", "json"]) == 0
+    (document,) = json.loads(capsys.readouterr().out)["arrangements"]
+    values = {(v["id"], v["subject"]): v for v in document["values"]}
+    for value_id in ("qof.points.DM012", "qof.points-total", "qof.payment"):
+        opted = values[(value_id, "practice:L1")]
+        assert (opted["layer"], opted["flexibility"]) == ("qsl_diabetes", "varied")
+        assert "Foot checks" in opted["because"]
+        national = values[(value_id, "practice:L2")]
+        assert (national.get("layer"), national.get("flexibility")) == ("qof", "flexible-unused")
+        assert "because" not in national or national["because"] is None
+    # a value for no practice reads the national rows
+    assert values[("qof.points-available", "arrangement")]["layer"] == "qof"
+    assert main(["check", str(path), "--all"]) == 0
+    lines = " ".join(capsys.readouterr().out.split())
+    assert "qof.points.DM012 practice:L1 0 points (varied by qsl_diabetes)" in lines
+    assert "qof.points.DM012 practice:L2 4 points qof" in lines  # the next line, no "(varied"
+    assert main(["check", str(path), "--format", "html"]) == 0
+    html = capsys.readouterr().out
+    rows = {}
+    for row in html.split('<tr id="value-')[1:]:
+        head, _, rest = row.partition('">')
+        rows[head.split("\"")[0].split("__", 1)[1]] = rest.split("</tr>")[0]
+    assert "Varied locally (layer qsl_diabetes)" in rows["qof.points-total__practice:L1"]
+    assert "Flexible, not varied (layer qof)" in rows["qof.points-total__practice:L2"]
+    assert "qsl_diabetes" not in rows["qof.points.DM012__practice:L2"]
+
+
+REPLACE_ENVELOPE = '''national flexibility test_powers "Test powers"
+  effective 2023-04-01 to 2026-03-31
+  source "test"
+allow replace value qof_payment opted in by practice.qof.local_scheme
+allow retire rows of qof_indicators marking retired within budget points
+    opted in by practice.qof.local_scheme
+allow add to qof_indicators within budget points opted in by practice.qof.local_scheme
+allow add to qof_thresholds opted in by practice.qof.local_scheme
+'''
+
+REPLACE_LAYER = '''local layer qxr "Replace test" for icb QXR extends qof
+  effective 2025-04-01 to 2026-03-31
+replace value qof_payment = £1,000
+  because "A flat local payment for the practices in the scheme"
+'''
+
+
+def test_a_value_replaced_for_opted_in_practices_is_varied_only_for_them(tmp_path, in_root):
+    import shutil
+    rules = tmp_path / "rules"
+    rules.mkdir()
+    for source in (ROOT / "contracts" / "national").glob("*.rules"):
+        if not source.name.startswith("flexibility-"):
+            shutil.copy(source, rules / source.name)
+    (rules / "flexibility-test.rules").write_text(REPLACE_ENVELOPE, encoding="utf-8")
+    engine = Engine.load(rules=rules, local=write(tmp_path, REPLACE_LAYER))
+    arrangement = engine.load_arrangement("x.yaml", text=QSL_TWO_PRACTICES.replace("QSL", "QXR")
+                                          .replace(", LDM001: {achievement: 0.70}", ""))
+    values = {(v.id, v.subject): v for v in engine.evaluate(arrangement).values}
+    opted, national = values[("qof.payment", "practice:L1")], values[("qof.payment", "practice:L2")]
+    assert opted.value == Decimal("1000") and (opted.layer, opted.flexibility) == ("qxr", "varied")
+    assert opted.because == "A flat local payment for the practices in the scheme"
+    assert (national.layer, national.flexibility) == ("qof", "flexible-unused")
+    # what reads the replaced value inherits its provenance, per subject
+    balance = values[("qof.year-end-balance", "practice:L1")], values[("qof.year-end-balance", "practice:L2")]
+    assert (balance[0].layer, balance[1].layer) == ("qxr", "qof")
