@@ -16,7 +16,7 @@ from pathlib import Path
 
 import click
 
-from . import limits, version
+from . import limits, slips, version
 from .diagnostics import Diagnostic, InvalidInput, Related, render_all
 from .pipeline import Engine, source_lookup
 from .reports import json_report, text_report
@@ -39,7 +39,9 @@ class _Date(click.ParamType):
         try:
             return dt.date.fromisoformat(value)
         except ValueError:
-            self.fail(f"{value!r} is not a date; write YYYY-MM-DD, e.g. 2025-06-01", param, ctx)
+            problem = slips.date_problem(value)
+            why = f" ({problem[0]})" if problem else ""
+            self.fail(f"{value!r} is not a date{why}; write YYYY-MM-DD, e.g. 2025-06-01", param, ctx)
 
 
 DATE = _Date()

@@ -58,10 +58,12 @@ CODES: dict[str, str] = {
     "E-TYPE-007": "not a collection",
     "E-TYPE-008": "table row does not match its columns",
     "E-TYPE-009": "not a member of the enumeration",
+    "E-TYPE-010": "quoted text where a number, amount, date or yes/no value is expected",
     # units
     "E-UNIT-001": "units do not match",
     "E-UNIT-002": "unknown unit",
     "E-UNIT-003": "unit not allowed here",
+    "E-UNIT-004": "unit word on a count or plain number",
     # layers and flexibility
     "E-LAYER-001": "variation outside the bounds the national term allows",
     "E-LAYER-002": "variation of a locked term",

@@ -22,7 +22,7 @@ from decimal import Decimal
 import attrs
 from lark import Token, Transformer, Tree, v_args
 
-from . import limits, recursion
+from . import limits, recursion, slips
 from . import nodes as n
 from .diagnostics import Diagnostic
 from .parser import Parsed, parse
@@ -260,8 +260,9 @@ class _Lowering(Transformer):
         try:
             return dt.date.fromisoformat(str(token))
         except ValueError:
-            self.error("E-SYNTAX-007", f"`{token}` is not a real date", self.token_span(token),
-                       hint="dates are written YYYY-MM-DD, e.g. 2025-04-01")
+            why, nearest = slips.date_problem(str(token)) or ("no such day", None)
+            self.error("E-SYNTAX-007", f"`{token}` is not a real date: {why}",
+                       self.token_span(token), hint=slips.date_hint(nearest))
             return _NOT_A_DATE
 
     @v_args(meta=True)

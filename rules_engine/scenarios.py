@@ -37,6 +37,7 @@ from typing import Any, Iterable
 
 import attrs
 
+from . import slips
 from .diagnostics import Diagnostic, InvalidInput, did_you_mean, render_all
 from .documents import preview
 from .pipeline import Engine, source_lookup
@@ -168,10 +169,9 @@ def _case_problems(source: SourceFile, raw: dict, is_document: bool) -> list[Dia
         if key not in raw:
             problems.append(_problem(source, raw, None, f"the scenario has no `{key}`"))
     if "as_of" in raw and raw["as_of"] is not None and _scenario_date(raw["as_of"]) is None:
-        problems.append(_problem(source, raw, "as_of", f"`as_of` should be a date, not `{preview(raw['as_of'])}`",
-                                 code="E-FACT-004", at_value=True,
-                                 hint="dates are written YYYY-MM-DD, a real day of the month, "
-                                 "e.g. 2025-06-01"))
+        message, hint = slips.not_a_date("`as_of`", preview(raw["as_of"]), raw["as_of"])
+        problems.append(_problem(source, raw, "as_of", message, code="E-FACT-004", at_value=True,
+                                 hint=hint))
     expect = raw.get("expect")
     if "expect" in raw and expect is None:
         expect = {}  # `expect:` with nothing under it

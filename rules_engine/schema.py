@@ -25,7 +25,7 @@ from typing import Any, Callable
 
 import attrs
 
-from . import limits
+from . import limits, slips
 from . import nodes as n
 from . import typesys as t
 from .diagnostics import Diagnostic, InvalidInput, did_you_mean, one_of
@@ -504,7 +504,12 @@ def _leaf(type_: t.Type) -> Validator:
 
     if isinstance(type_, t.Boolean):
         def check_bool(raw, path, problems):
-            return raw if isinstance(raw, bool) else wrong(path, problems, raw, "true or false")
+            if isinstance(raw, bool):
+                return raw
+            inner = slips.uncurled(raw) if isinstance(raw, str) else None
+            return wrong(path, problems, raw, "true or false", hint=slips.curly_hint(
+                raw, f"write {inner.strip().lower()}", straight_too=False) if inner is not None and
+                inner.strip().lower() in ("true", "false") else None)
         return check_bool
     if isinstance(type_, t.Text):
         def check_text(raw, path, problems):
@@ -520,6 +525,11 @@ def _leaf(type_: t.Type) -> Validator:
         def check_enum(raw, path, problems):
             if isinstance(raw, str) and raw in members:
                 return str(raw)
+            inner = slips.uncurled(raw) if isinstance(raw, str) else None
+            if inner is not None and inner.strip() in members:
+                problems.add(path, "E-FACT-003", f"`{_clip(raw)}` is not a valid {type_.name} at "
+                             f"`{_show(path)}`", hint=slips.curly_hint(raw, f"write {inner.strip()}"))
+                return _MISSING
             suggestion = did_you_mean(raw, members) if isinstance(raw, str) else None
             problems.add(path, "E-FACT-003", f"`{_clip(raw)}` is not a valid {type_.name} at "
                          f"`{_show(path)}`", hint=(suggestion + " " if suggestion else "") +
@@ -536,9 +546,8 @@ def _leaf(type_: t.Type) -> Validator:
             elif isinstance(raw, str):
                 day = date_from_text(raw)
             if day is None:
-                problems.add(path, "E-FACT-004", f"`{_show(path)}` should be a date, not `{_clip(raw)}`",
-                             hint="dates are written YYYY-MM-DD, a real day of the month, "
-                             "e.g. 2025-06-01")
+                message, hint = slips.not_a_date(f"`{_show(path)}`", _clip(raw), raw)
+                problems.add(path, "E-FACT-004", message, hint=hint)
                 return _MISSING
             latest = limits.current().max_year
             if not limits.EARLIEST_YEAR <= day.year <= latest:
@@ -617,7 +626,9 @@ def _leaf(type_: t.Type) -> Validator:
                 try:
                     value = Decimal(str(raw).replace(",", "").lstrip("£").strip())
                 except InvalidOperation:
-                    return wrong(path, problems, raw, what)
+                    hint = slips.fact_number_hint(raw, t.describe(type_)) \
+                        if isinstance(raw, str) else None
+                    return wrong(path, problems, raw, what, hint=hint)
                 if not value.is_finite():
                     return wrong(path, problems, raw, what)
             else:
@@ -717,7 +728,7 @@ def locate(document: Any, problem: FactProblem, source: SourceFile) -> Span:
             break
     if not problem.at_key:
         text = source.line_text(line)[column - 1:]
-        token = re.match(r'"[^"]*"|[^\s#,}\]]+', text)
+        token = re.match(r'"[^"]*"|\'[^\']*\'|[^\s#,}\]]+(?:[ \t]+[^\s#,}\]]+)*', text)
         width = len(token.group(0)) if token else 1
     return source.span_at(line, column, width)
 

@@ -9,7 +9,10 @@ where a member of an enumeration is expected that is not one), E-NAME-003
 chain of reads longer than `max_definition_chain`), E-NAME-005 (a definition
 used where its subject is not bound), E-NAME-008 (a table key that is no
 column), E-NAME-009 (no such column), E-NAME-010 (`weekday` without its
-enumeration), E-NAME-006 (unknown function), E-TYPE-001..009, E-UNIT-001..003.
+enumeration), E-NAME-006 (unknown function), E-TYPE-001..010, E-UNIT-001..004,
+E-SYNTAX-013 (a hyphenated name, which reads as a subtraction of unknown names).
+Where a literal is of the wrong type or unit, the hint writes the literal that
+would do (`write `2000 minutes``, `write `70 minutes` without quotes`).
 
 Every form of every term is checked once, whatever its dates: a name means
 the same kind of thing, with the same type, in every year.
@@ -19,13 +22,14 @@ from __future__ import annotations
 
 import attrs
 
-from . import limits, recursion
+from . import limits, recursion, slips
 from . import nodes as n
 from . import typesys as t
 from .dependencies import chain_lengths, chain_path, find_cycles
 from .diagnostics import Diagnostic, InvalidInput, Related, did_you_mean
 from .library import Form, Library
 from .schema import resolve_type
+from .source import Span
 
 BUILTIN_NAMES = {"as_of": t.DATE}
 FUNCTIONS = ("min", "max", "ceil", "floor", "round", "abs", "known", "size", "length", "opens",
@@ -154,13 +158,29 @@ class _Checker:
                 return expected
             if expected.unit != actual.unit:
                 self.error("E-UNIT-001", f"{what} should be {t.describe(expected)}, "
-                           f"but this is {t.describe(actual)}", expr.span)
+                           f"but this is {t.describe(actual)}", expr.span,
+                           hint=_write_literal(expr, expected))
             return actual
+        if self.quoted(expr, expected, f"{what} should be {t.describe(expected)}, but this is "
+                       "a quoted text"):
+            return t.ERROR
         if t.join(expected, actual) is None:
             code = "E-TYPE-004" if isinstance(expected, t.Boolean) else "E-TYPE-003"
             self.error(code, f"{what} should be {t.describe(expected)}, but this is "
                        f"{t.describe(actual)}", expr.span)
         return actual
+
+    def quoted(self, expr, expected: t.Type, message: str) -> bool:
+        """A literal in quotes where that literal is expected (`"70 minutes"`):
+        E-TYPE-010, with the literal to write. True when reported."""
+        if not isinstance(expr, n.Text) or isinstance(expected, (t.Text, t.Error, t.Enum)):
+            return False
+        literal = slips.unquoted(expr.value)
+        if literal is None:
+            return False
+        self.error("E-TYPE-010", message, expr.span,
+                   hint=f"write `{literal}` without quotes: quotes make a text")
+        return True
 
     # -- declarations --------------------------------------------------------
 
@@ -354,8 +374,17 @@ class _Checker:
     def check_Quantity(self, expr, scope, expected):
         unit = t.UNIT_WORDS.get(expr.unit)
         if unit is None:
+            number = slips.plain_number(expr.value)
+            if isinstance(expected, t.Quantity) and expected.unit == t.DIMENSIONLESS:
+                # `24000 patients`: counts, numbers and fractions are dimensionless
+                self.error("E-UNIT-004", f"`{number} {expr.unit}`: {t.describe(expected)} is a "
+                           "plain number, without a unit word", expr.span,
+                           hint=f"write `{number}`; the name or the title says what is counted")
+                return t.ERROR
+            fix = _write_literal(n.Number(expr.span, expr.value), expected) \
+                if isinstance(expected, t.Quantity) else None
             self.error("E-UNIT-002", f"unknown unit `{expr.unit}`", expr.span,
-                       hint=did_you_mean(expr.unit, t.UNIT_WORDS) or
+                       hint=fix or did_you_mean(expr.unit, t.UNIT_WORDS) or
                        "units: minutes, hours, days, weeks, months, years, points")
             return t.ERROR
         return t.Quantity(unit[0], integral=expr.value == expr.value.to_integral_value())
@@ -431,7 +460,9 @@ class _Checker:
             self.error("E-TYPE-009", f"`{name}` is not a member of the enumeration `{element.name}`",
                        expr.span, hint=hint)
             return t.ERROR
-        self.error("E-NAME-001", f"unknown name `{name}`", expr.span, hint=did_you_mean(name, visible))
+        hint = ("yes/no values are written `true` and `false`"
+                if name.lower() in ("true", "false", "yes", "no") else did_you_mean(name, visible))
+        self.error("E-NAME-001", f"unknown name `{name}`", expr.span, hint=hint)
         return t.ERROR
 
     def enum_for(self, name: str, expected: t.Type | None) -> t.Enum | None:
@@ -551,7 +582,8 @@ class _Checker:
             for arg, type_ in zip(args[1:], types[1:]):
                 if type_.unit != types[0].unit:
                     self.error("E-UNIT-001", f"`{name}` compares {t.describe(types[0])} with "
-                               f"{t.describe(type_)}", arg.span)
+                               f"{t.describe(type_)}", arg.span,
+                               hint=_write_literal(arg, types[0]) or _write_literal(args[0], type_))
                     return t.ERROR
             return t.Quantity(types[0].unit, all(a.integral for a in types))
         if name in ("ceil", "floor"):
@@ -594,6 +626,8 @@ class _Checker:
         """A chain `a + b - c + ...` (or `a * b / c ...`) is walked in a loop
         down its left side, so that its length costs no recursion."""
         spine = n.chain(expr)
+        if self.hyphenated(spine, scope):
+            return t.ERROR
         left = self.check(spine[-1].left, scope)
         for node in reversed(spine):
             right = self.check(node.right, scope)
@@ -601,6 +635,40 @@ class _Checker:
             if node is not expr:
                 self.types[id(node)] = left
         return left
+
+    def hyphenated(self, spine: list, scope) -> bool:
+        """`min-pcn-population` (or `pcn.raw-list-size`) reads as a
+        subtraction; when its words touch the hyphens and some are no names,
+        it was meant as one name (E-SYNTAX-013, one error, not one per word).
+        True when reported."""
+        if any(node.operator != "-" for node in spine):
+            return False
+        operands = [spine[-1].left] + [node.right for node in reversed(spine)]
+        first, rest = operands[0], operands[1:]
+        path = _dotted(first)
+        if path is None or not all(isinstance(o, n.Name) for o in rest):
+            return False
+        if any(a.span.end + 1 != b.span.start or a.span.end_line != b.span.line
+               for a, b in zip(operands, rest)):
+            return False  # spaces around a hyphen: a subtraction
+        words = ([first] if isinstance(first, n.Name) else []) + rest
+        if all(self.known(o.name, scope) for o in words):
+            return False
+        word = "-".join([path] + [o.name for o in rest])
+        fixed = word.replace("-", "_")
+        last = rest[-1].span
+        span = Span(first.span.file, first.span.line, first.span.column, last.end_line,
+                    last.end_column, first.span.start, last.end)
+        slip = slips.hyphenated_name(word, span.start, span.end,
+                                     known=fixed if self.known(fixed, scope) else None)
+        self.error(slip.code, slip.message, span, hint=slip.hint)
+        return True
+
+    def known(self, name: str, scope) -> bool:
+        """Whether a bare name means something here (without recording it)."""
+        return (name in scope or name in self.term_kinds or name in BUILTIN_NAMES
+                or self.library.schema.root.field(name) is not None
+                or any(name in e.members for e in self.enums.values()))
 
     def arithmetic(self, expr: n.Arithmetic, left: t.Type, right: t.Type) -> t.Type:
         if isinstance(left, t.Error) or isinstance(right, t.Error):
@@ -632,9 +700,16 @@ class _Checker:
             return t.ERROR
         if op in "+-":
             if left.unit != right.unit:
+                span, fix = expr.span, None
+                for side, other in ((expr.right, left), (expr.left, right)):
+                    fix = _write_literal(side, other)
+                    if fix:  # point at the literal that could be written in the unit
+                        span = side.span
+                        break
                 self.error("E-UNIT-001", f"cannot {'add' if op == '+' else 'subtract'} "
                            f"{t.describe(right)} {'to' if op == '+' else 'from'} {t.describe(left)}",
-                           expr.span, hint="both sides of + and - need the same unit")
+                           span, hint=(fix + ": " if fix else "")
+                           + "both sides of + and - need the same unit")
                 return t.ERROR
             return t.Quantity(left.unit, left.integral and right.integral,
                               left.fraction and right.fraction)
@@ -646,9 +721,20 @@ class _Checker:
         left = self.check(expr.left, scope)
         right = self.check(expr.right, scope, left)
         if not t.comparable(left, right):
+            for side, other in ((expr.right, left), (expr.left, right)):
+                if self.quoted(side, other, f"cannot compare {t.describe(other)} with a quoted text"):
+                    return t.BOOL
             code = "E-UNIT-001" if isinstance(left, t.Quantity) and isinstance(right, t.Quantity) \
                 else "E-TYPE-002"
-            self.error(code, f"cannot compare {t.describe(left)} with {t.describe(right)}", expr.span)
+            span, fix = expr.span, None
+            if code == "E-UNIT-001":  # point at a literal that could be written in the unit
+                for side, other in ((expr.right, left), (expr.left, right)):
+                    fix = _write_literal(side, other)
+                    if fix:
+                        span = side.span
+                        break
+            self.error(code, f"cannot compare {t.describe(left)} with {t.describe(right)}", span,
+                       hint=fix)
             return t.BOOL
         if expr.operator not in ("=", "!=") and not (t.ordered(left) and t.ordered(right)):
             self.error("E-TYPE-002", f"`{expr.operator}` needs numbers, amounts, dates or times, "
@@ -744,6 +830,38 @@ _NOTES = 12
 def _show_path(path: list[str]) -> str:
     """`a -> b -> c`, with the middle left out of a long path."""
     return " -> ".join(path[:3] + ["..."] + path[-2:]) if len(path) > 8 else " -> ".join(path)
+
+
+def _dotted(expr) -> str | None:
+    """`pcn.raw` for a name or a chain of fields on a name; None otherwise."""
+    parts = []
+    while isinstance(expr, n.Field):
+        parts.append(expr.name)
+        expr = expr.record
+    if not isinstance(expr, n.Name):
+        return None
+    return ".".join([expr.name] + parts[::-1])
+
+
+def _write_literal(expr, expected: t.Type) -> str | None:
+    """`write `2000 minutes``: the literal `expr` written to be of the
+    expected type's unit, when `expr` is a literal and the unit has a literal
+    form (money, minutes, points, days, months, or none at all)."""
+    if not isinstance(expected, t.Quantity) or isinstance(expr, n.Percent):
+        return None
+    if not isinstance(expr, (n.Number, n.Quantity, n.Money)):
+        return None
+    raised = [(d, e) for d, e in expected.unit.exponents if e > 0]
+    if not raised:
+        if isinstance(expr, n.Number):
+            return None  # already a plain number: the other side is no literal
+        dimension = None
+    elif len(raised) == 1 and raised[0][1] == 1 and isinstance(expr, n.Number):
+        dimension = raised[0][0]  # a plain number given its unit; never one unit for another
+    else:
+        return None
+    literal = slips.with_unit(expr.value, dimension)
+    return f"write `{literal}`" if literal else None
 
 
 def _literal_in_rate(expr, expected: t.Quantity, actual: t.Quantity) -> bool:

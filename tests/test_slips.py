@@ -169,3 +169,150 @@ def test_a_space_before_percent():
     diagnostic, source = only("parameter p: percent = 50 %\n")
     assert diagnostic.code == "E-SYNTAX-002" and marked(diagnostic, source) == "50 %"
     assert diagnostic.hint == "write `parameter p: percent = 50%`"
+
+
+# ------------------------------------------- slips the type checker finds
+
+from rules_engine import InvalidInput  # noqa: E402
+from rules_engine.pipeline import library_sources, run_until  # noqa: E402
+
+from conftest import GOLDEN  # noqa: E402
+
+EXTRA = 'national contract extra "E"\n'
+
+
+def type_errors(text: str):
+    source = SourceFile("x.rules", EXTRA + text)
+    with pytest.raises(InvalidInput) as raised:
+        run_until("typecheck", library_sources(GOLDEN / "fixture") + [source])
+    return [(d.code, source.text[d.span.start:d.span.end], d.hint) for d in raised.value.diagnostics]
+
+
+@pytest.mark.parametrize("declared, quoted, literal", [
+    ("minutes", '"70 minutes"', "70 minutes"), ("date", '"2025-04-01"', "2025-04-01"),
+    ("count", '"24,000"', "24000"), ("money", '"£8.43"', "£8.43"), ("bool", '"True"', "true"),
+    ("percent", '"50 %"', "50%"), ("interval", '"08:00 - 18:30"', "08:00-18:30"),
+])
+def test_a_quoted_literal_says_to_write_it_without_quotes(declared, quoted, literal):
+    (error,) = type_errors(f"parameter p: {declared} = {quoted}\n")
+    assert error == ("E-TYPE-010", quoted, f"write `{literal}` without quotes: quotes make a text")
+
+
+def test_a_quoted_literal_in_a_comparison():
+    (error,) = type_errors('requirement e.x "X"\n  for pcn\n'
+                           '  must pcn.enhanced_access.minutes_per_week >= "70 minutes"\n')
+    assert error[:2] == ("E-TYPE-010", '"70 minutes"')
+
+
+def test_a_quoted_word_stays_a_type_error_and_a_text_stays_valid():
+    assert type_errors('parameter p: count = "three"\n')[0][0] == "E-TYPE-003"
+    run_until("typecheck", library_sources(GOLDEN / "fixture") + [
+        SourceFile("x.rules", EXTRA + 'parameter p: text = "70 minutes"\n')])
+
+
+def test_a_count_with_a_word_after_it_says_counts_have_no_unit():
+    (error,) = type_errors("parameter cap: count = 24000 patients\n")
+    assert error[:2] == ("E-UNIT-004", "24000 patients") and error[2].startswith("write `24000`")
+    (error,) = type_errors('requirement e.x "X"\n  for pcn\n  must pcn.raw_list_size >= 24000 patients\n')
+    assert error[0] == "E-UNIT-004"
+
+
+def test_an_unknown_unit_where_minutes_are_expected_writes_the_minutes():
+    assert type_errors("parameter ea: minutes = 70 mins\n") == [
+        ("E-UNIT-002", "70 mins", "write `70 minutes`")]
+
+
+@pytest.mark.parametrize("text, marked_text, hint", [
+    ("parameter ea: minutes = 2000\n", "2000", "write `2000 minutes`"),
+    ("parameter one: minutes = 1\n", "1", "write `1 minute`"),
+    ("parameter fee: money per patient = 8.427\n", "8.427", "write `£8.427`"),
+    ("parameter p: points = 19.5\n", "19.5", "write `19.5 points`"),
+    ("parameter cap: count = 30 minutes\n", "30 minutes", "write `30`"),
+    ('requirement e.x "X"\n  for pcn\n  must pcn.enhanced_access.minutes_per_week >= 2000\n',
+     "2000", "write `2000 minutes`"),
+    ("define m for pcn: minutes = pcn.enhanced_access.minutes_per_week + 30\n", "30",
+     "write `30 minutes`: both sides of + and - need the same unit"),
+])
+def test_a_unit_mismatch_with_a_literal_writes_the_literal_in_the_unit(text, marked_text, hint):
+    assert type_errors(text) == [("E-UNIT-001", marked_text, hint)]
+
+
+def test_one_unit_is_never_rewritten_as_another():
+    # £5 is no number of minutes: the general advice stands
+    (error,) = type_errors("define m for pcn: minutes = required_ea_minutes + £5\n")
+    assert error[0] == "E-UNIT-001" and error[2] == "both sides of + and - need the same unit"
+
+
+def test_a_hyphenated_name_in_an_expression_is_one_error_naming_the_declared_name():
+    (error,) = type_errors('requirement e.x "X"\n  for pcn\n  must pcn.raw_list_size >= min-pcn-population\n')
+    assert error[:2] == ("E-SYNTAX-013", "min-pcn-population")
+    assert error[2].startswith("write `min_pcn_population` (`min_pcn_population` is declared)")
+    (error,) = type_errors('requirement e.x "X"\n  for pcn\n  must pcn.clinical-director-appointed\n')
+    assert error[:2] == ("E-SYNTAX-013", "pcn.clinical-director-appointed")
+
+
+def test_subtraction_of_known_names_and_spaced_hyphens_are_subtraction():
+    run_until("typecheck", library_sources(GOLDEN / "fixture") + [SourceFile("x.rules", EXTRA + (
+        "define gap for pcn: minutes = required_ea_minutes-pcn.enhanced_access.minutes_per_week\n"))])
+    errors = type_errors("parameter a: count = min - pcn - population\n")
+    # spaced: a subtraction, of two unknown names (and `pcn`, the record)
+    assert [e[:2] for e in errors] == [("E-NAME-001", "min"), ("E-NAME-001", "population")]
+
+
+@pytest.mark.parametrize("name", ["True", "False", "TRUE", "yes", "no"])
+def test_python_and_spreadsheet_booleans(name):
+    (error,) = type_errors(f"parameter b: bool = {name}\n")
+    assert error == ("E-NAME-001", name, "yes/no values are written `true` and `false`")
+
+
+# ------------------------------------------------------------------ dates
+
+from rules_engine import slips  # noqa: E402
+
+
+@pytest.mark.parametrize("text, why, nearest", [
+    ("2025-02-29", "February 2025 has 28 days", "2025-02-28"),
+    ("2025-04-31", "April 2025 has 30 days", "2025-04-30"),
+    ("2026-03-32", "March 2026 has 31 days", "2026-03-31"),
+    ("2025-13-01", "there is no month 13 (months run from 01 to 12)", None),
+    ("2025-00-10", "there is no month 00 (months run from 01 to 12)", None),
+    ("2025-06-00", "days of the month start at 01", "2025-06-01"),
+])
+def test_why_a_date_is_impossible(text, why, nearest):
+    assert slips.date_problem(text) == (why, nearest)
+
+
+def test_real_dates_have_no_problem_including_a_leap_day():
+    assert slips.date_problem("2024-02-29") is None and slips.date_problem("2026-03-31") is None
+
+
+def test_an_impossible_date_is_one_error_wherever_it_is():
+    body = ("parameter r: money\n  ref \"A\"\n  from 2025-02-30 to 2025-01-01 = £1\n"
+            "  from 2025-04-01 to 2026-03-31 = £2\n")
+    source = SourceFile("x.rules", EXTRA.replace('"E"', '"E"\n  effective 2025-04-01 to 2026-02-29')
+                        + body)
+    from rules_engine.lower import lower
+    diagnostics = lower(source).diagnostics
+    assert [(d.code, source.text[d.span.start:d.span.end]) for d in diagnostics] == [
+        ("E-SYNTAX-007", "2026-02-29"), ("E-SYNTAX-007", "2025-02-30")]
+    assert all("0001" not in d.message and "placeholder" not in d.message for d in diagnostics)
+    assert diagnostics[0].message == "`2026-02-29` is not a real date: February 2026 has 28 days"
+
+
+# ------------------------------------------------------------ arrangements
+
+@pytest.mark.parametrize("raw, kind, hint", [
+    ("70 minutes", "minutes", "write 70: the field is in minutes (the schema gives the unit)"),
+    ("24000 patients", "a count", "write 24000: a count is a plain number, without a unit word"),
+    ("50%", "a fraction", "write 0.5: fractions are from 0 to 1"),
+    ("62.5 %", "a fraction", "write 0.625: fractions are from 0 to 1"),
+    ("24 000", "a count", "write 24000"),
+    ("seventy", "minutes", None),
+])
+def test_what_to_write_for_a_number_an_arrangement_gives_as_text(raw, kind, hint):
+    assert slips.fact_number_hint(raw, kind) == hint
+
+
+def test_curly_quotes_around_an_arrangement_value():
+    hint = slips.fact_number_hint("\u201c24000\u201d", "a count")
+    assert "curly quotes (U+201C and U+201D)" in hint and "write 24000, without quotes" in hint
