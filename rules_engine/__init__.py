@@ -1,12 +1,17 @@
 """contract-rules: NHS England GP contract rules as an executable, layered language.
 
-The public API. The command line is a thin layer over these calls:
+The public API (docs/python-api.md works through it). The command line is a
+thin layer over these calls; each returns data with `to_dict()`, the JSON of
+the command's `--format json`, and none prints or exits:
 
 >>> import rules_engine
->>> engine = rules_engine.load()                      # the shipped national and local layers
->>> report = engine.check_files(["examples/pcn-failing.yaml"])          # doctest: +SKIP
->>> report.arrangements[0].result("des.pcn.minimum-population").outcome  # doctest: +SKIP
-<Outcome.FAIL: 'fail'>
+>>> report = rules_engine.check("examples/pcn-failing.yaml")   # or a dict of facts  # doctest: +SKIP
+>>> report.result("des.pcn.minimum-population").why.distance                       # doctest: +SKIP
+'needs 3,500 more'
+
+`vary_check(layer)`, `impact(population, variation)` and `explain(rule_id,
+arrangement=None)` do what their commands do; `load()` gives an `Engine` to
+reuse. Invalid input raises `InvalidInput` with its diagnostics.
 """
 
 from __future__ import annotations

@@ -161,3 +161,19 @@ def test_python_api_explain_without_an_arrangement(engine):
     assert about.to_dict()["requires"] == "pcn.enhanced_access.minutes_per_week >= required_ea_minutes"
     assert [(p.kind, p.target, p.granted_by) for p in about.powers] == [
         ("vary", "ea_minutes_per_1000", "contract")]
+
+
+def test_in_force_from_the_first_day_of_its_period(engine):
+    before = describe_term(engine, "gms.telephony-data", dt.date(2024, 9, 30))
+    first = describe_term(engine, "gms.telephony-data", dt.date(2024, 10, 1))
+    assert (before.in_force, first.in_force) == (False, True)
+    assert before.period == first.period == "2024-10-01 to 2026-03-31"
+    assert "not in force on 2024-09-30; in force 2024-10-01 to 2026-03-31" in before.render()
+    last = describe_term(engine, "gms.telephony-data", dt.date(2026, 3, 31))
+    assert last.in_force and last.terms_note is None
+
+
+def test_a_dated_parameter_shows_the_value_on_the_date(engine):
+    about = describe_term(engine, "qof_point_value", dt.date(2025, 6, 1))
+    assert about.kind == "parameter"
+    assert "£225.49 2025-04-01 to 2026-03-31  <- on the date" in about.value
