@@ -200,8 +200,8 @@ def find_term(engine: Engine, rule_id: str, day: dt.date) -> tuple[str, str, For
         raise InvalidInput([Diagnostic(
             "E-NAME-001", f"no requirement, value, parameter or table `{rule_id}` in the rule library",
             None, path=rule_id,
-            hint=did_you_mean(rule_id, candidates) or "requirement ids are listed by `contract-rules check "
-            "... --all`; values by `check --format json`")])
+            hint=did_you_mean(rule_id, candidates) or "give a requirement id (des.pcn.minimum-population), "
+            "a value id (qof.points.DM012), or a parameter, table or definition name")])
     kind, name = found
     day_of_terms, _ = terms_day(library, day)
     form = national_form(library, name, day_of_terms)

@@ -52,6 +52,11 @@ class Result:
             self._why = self.explain_with()
         return self._why
 
+    def to_dict(self) -> dict:
+        """This result as the results JSON writes it (with its why)."""
+        from .reports.json_report import result_json
+        return result_json(self)
+
 
 @attrs.define(eq=True)
 class ValueResult:
@@ -71,6 +76,11 @@ class ValueResult:
     @property
     def unit(self) -> str:
         return unit_name(self.type)
+
+    def to_dict(self) -> dict:
+        """This value as the results JSON writes it (money as exact text)."""
+        from .reports.json_report import values_json
+        return values_json(self)
 
 
 @attrs.frozen

@@ -173,3 +173,15 @@ def test_explain_with_an_arrangement(engine):
     assert "needs 150 more minutes" in explanations.to_text()
     with pytest.raises(InvalidInput, match="no requirement or value `des.ea.capacit`"):
         rules_engine.explain("des.ea.capacit", _facts("pcn-failing.yaml"), engine=engine)
+
+
+def test_a_result_and_a_value_as_dicts(failing):
+    result = failing.result("des.ea.capacity").to_dict()
+    assert (result["outcome"], result["why"]["distance"]) == ("fail", "needs 150 more minutes")
+    data = failing.to_dict()["arrangements"][0]
+    assert result == next(r for r in data["results"] if r["id"] == "des.ea.capacity")
+    value = failing.value("pay.enhanced-access").to_dict()
+    assert value == next(v for v in data["values"] if v["id"] == "pay.enhanced-access")
+    assert (value["value"], value["unit"]) == ("231742.50", "GBP")  # money is exact text
+    unknown = failing.value("pay.global-sum", subject="practice:Y01001").to_dict()
+    assert unknown["value"] is None and "practices[0].weighted_list_size" in unknown["missing"]
