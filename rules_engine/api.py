@@ -256,17 +256,25 @@ class ImpactReport:
         return {"changes": [c.as_json() for c in self.changes], "summary": self.summary.as_json()}
 
 
-def impact(population: str | Path, variation: str | Path, *, rules: str | Path | None = None,
-           as_of: dt.date | str | None = None, strict: bool = False) -> ImpactReport:
-    """Evaluate every arrangement of a JSON Lines population before and after
-    a proposed local layer. A line that cannot be read is kept in
-    `bad_lines` (or, with `strict`, raised as `InvalidInput`)."""
-    from .impact import ImpactSummary, impact as run
+def impact(population: str | Path | Iterable[Mapping[str, Any]], variation: str | Path, *,
+           rules: str | Path | None = None, as_of: dt.date | str | None = None,
+           strict: bool = False) -> ImpactReport:
+    """Evaluate every arrangement of a population before and after a proposed
+    local layer. `population` is a JSON Lines file, or dicts of facts (a
+    list, or any iterable: a data frame's rows). A line or dict that cannot
+    be read is kept in `bad_lines` (or, with `strict`, raised as
+    `InvalidInput`)."""
+    from .impact import ImpactSummary, assess_arrangement, impact as run
     baseline = Engine.load(rules, without=variation)
     proposed = Engine.load(rules, variation)
+    day = _date(as_of)
     summary = ImpactSummary()
     changes, bad = [], []
-    for item in run(baseline, proposed, population, _date(as_of), summary):
+    if isinstance(population, (str, Path)):
+        items = run(baseline, proposed, population, day, summary)
+    else:
+        items = _assessed(baseline, proposed, population, day, summary, assess_arrangement)
+    for item in items:
         if isinstance(item, InvalidInput):
             if strict:
                 raise item
@@ -275,6 +283,23 @@ def impact(population: str | Path, variation: str | Path, *, rules: str | Path |
             changes.append(item)
     summary.variation = str(variation)
     return ImpactReport(tuple(changes), summary, tuple(bad))
+
+
+def _assessed(baseline: Engine, proposed: Engine, population: Iterable, day, summary, assess):
+    """`impact.impact`'s loop over dicts instead of the lines of a file."""
+    summary.population = "<dicts>"
+    summary.describe_variation(proposed)
+    for number, facts in enumerate(population, 1):
+        try:
+            arrangement = arrangement_from_dict(proposed, facts, f"<dict {number}>")
+            assessed = assess(baseline, proposed, arrangement, number, day)
+        except InvalidInput as error:
+            summary.bad_lines += 1
+            yield error
+            continue
+        summary.add(assessed.id, assessed.changes, assessed.contributions, assessed.layers)
+        if assessed.changes:
+            yield assessed.impact()
 
 
 # --------------------------------------------------------------- explain

@@ -353,6 +353,12 @@ def assess(baseline: Engine, proposed: Engine, line: str, origin: str, number: i
            as_of: dt.date | None) -> Assessed:
     """One population row under both engines; raises InvalidInput for a bad row."""
     arrangement = parse_json_line(proposed.library.schema, line, origin, number)
+    return assess_arrangement(baseline, proposed, arrangement, number, as_of)
+
+
+def assess_arrangement(baseline: Engine, proposed: Engine, arrangement, number: int,
+                       as_of: dt.date | None) -> Assessed:
+    """One arrangement (already read) under both engines."""
     after = proposed.evaluate(arrangement, as_of)  # checks every key, the proposal's rows included
     before = baseline.evaluate(baseline.without_keys_out_of_force(arrangement, as_of), as_of)
     changes = compare(before, after)

@@ -185,3 +185,22 @@ def test_a_result_and_a_value_as_dicts(failing):
     assert (value["value"], value["unit"]) == ("231742.50", "GBP")  # money is exact text
     unknown = failing.value("pay.global-sum", subject="practice:Y01001").to_dict()
     assert unknown["value"] is None and "practices[0].weighted_list_size" in unknown["missing"]
+
+
+def test_impact_over_dicts_is_impact_over_their_lines(in_root):
+    lines = (ROOT / "examples" / "population-qmm.jsonl").read_text(encoding="utf-8").splitlines()
+    rows = [json.loads(line) for line in lines if line.strip()]
+    rows.insert(3, {"as_of": "2025-06-01", "pcn": {"raw_list_size": "many"}})  # one bad row
+    from_file = rules_engine.impact("examples/population-qmm.jsonl", "contracts/local/qmm.rules")
+    from_dicts = rules_engine.impact(iter(rows), "contracts/local/qmm.rules")
+    assert len(from_dicts.bad_lines) == 1
+    assert from_dicts.bad_lines[0].diagnostics[0].path == "pcn.raw_list_size"
+    assert [c.id for c in from_dicts.changes] == [c.id for c in from_file.changes]
+    assert [c.changes for c in from_dicts.changes] == [c.changes for c in from_file.changes]
+    file_summary, dict_summary = from_file.to_dict()["summary"], from_dicts.to_dict()["summary"]
+    assert dict_summary.pop("bad_lines") == 1 and file_summary.pop("bad_lines") == 0
+    assert dict_summary.pop("population") == "<dicts>"
+    file_summary.pop("population")
+    assert dict_summary == file_summary
+    with pytest.raises(InvalidInput):
+        rules_engine.impact(rows, "contracts/local/qmm.rules", strict=True)
