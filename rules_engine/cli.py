@@ -140,6 +140,18 @@ def _output_options(function):
     return function
 
 
+def _one_stdin(*inputs) -> None:
+    """At most one input may be `-`: standard input can be read only once."""
+    named = []
+    for value in inputs:
+        for item in (value if isinstance(value, (list, tuple)) else [value]):
+            if item is not None and str(item) == "-":
+                named.append(item)
+    if len(named) > 1:
+        raise click.UsageError("`-` (standard input) is given more than once; it can be read only once: "
+                               "save all but one of these inputs to files")
+
+
 def _warn_about_local(engine: Engine, icbs: set) -> None:
     """Say when a proposed layer replaces a shipped one, or applies to no arrangement given."""
     proposed = engine.proposed
@@ -184,6 +196,8 @@ class _LimitSetting(click.ParamType):
 def cli(ctx, limit_settings) -> None:
     """Check GP practice and PCN arrangements against NHS England contract rules,
     national and local."""
+    from .inputs import forget_stdin
+    forget_stdin()  # `-` reads this command's standard input
     merged: dict[str, int] = {}
     for settings in limit_settings:
         merged.update(settings)
@@ -194,16 +208,16 @@ def cli(ctx, limit_settings) -> None:
 def _rules_options(function):
     function = click.option("--rules", type=click.Path(exists=True, path_type=Path),
                             help="Load this rule library instead of the shipped one.")(function)
-    function = click.option("--local", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    function = click.option("--local", type=click.Path(exists=True, allow_dash=True, dir_okay=False, path_type=Path),
                             help="Add a (proposed) local layer; it applies to its own ICB.")(function)
     return function
 
 
 @cli.command()
-@click.argument("arrangements", nargs=-1, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("arrangements", nargs=-1, type=click.Path(exists=True, allow_dash=True, dir_okay=False, path_type=Path))
 @_rules_options
 @click.option("--as-of", type=DATE, help="Take the terms in force on this date (overrides the arrangement's).")
-@click.option("--population", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+@click.option("--population", type=click.Path(exists=True, allow_dash=True, dir_okay=False, path_type=Path),
               help="Check every arrangement of a JSON Lines file, streaming.")
 @click.option("--strict", is_flag=True, help="With --population: stop at the first bad line.")
 @click.option("--jobs", "-j", type=click.IntRange(1, 64), default=1, show_default=True,
@@ -223,6 +237,7 @@ def check(arrangements, rules, local, as_of, population, strict, jobs, output_fo
     unknown), 1 when one fails, 2 when the input is invalid."""
     if not arrangements and population is None:
         raise click.UsageError("give arrangement files, or --population FILE.jsonl")
+    _one_stdin(arrangements, population, local)
     if population is not None and arrangements:
         warn("arrangement files given beside --population are ignored: " + ", ".join(map(str, arrangements)))
     if population is None and (strict or jobs != 1):
@@ -262,47 +277,57 @@ def check(arrangements, rules, local, as_of, population, strict, jobs, output_fo
 
 
 @cli.command()
-@click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
+@click.argument("paths", nargs=-1, type=click.Path(exists=True, allow_dash=True, path_type=Path))
 @click.option("--format", "output_format", type=FORMAT, default="text", show_default=True)
-def lint(paths, output_format):
+@_output_options
+def lint(paths, output_format, output, quiet):
     """Check rule files statically: syntax, names, types, units and layering.
 
     With no PATH, checks the shipped library. A folder is read as a library
-    (its national/ and local/ files)."""
+    (its national/ and local/ files); `-` reads one rule file from standard
+    input. Exit 0 when there are no errors, 2 when there are (printed on
+    stderr)."""
     from .lint import lint_paths, render_lint
+    _one_stdin(paths)
     def run() -> int:
         result = lint_paths(paths)
         if output_format == "json":
-            click.echo(json_report.dumps(result.as_json()))
+            text = json_report.dumps(result.as_json()) + "\n"
         else:
-            click.echo(render_lint(result), nl=False)
+            text = render_lint(result)
+        emit(text, output, quiet)
         return ExitCode.OK
-    sys.exit(_run(run, output_format))
+    sys.exit(_run(run, output_format, output))
 
 
 @cli.command("test")
 @click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
 @click.option("--format", "output_format", type=FORMAT, default="text", show_default=True)
-def test_command(paths, output_format):
-    """Run scenario files (YAML): expected outcomes and values against actual."""
+@_output_options
+def test_command(paths, output_format, output, quiet):
+    """Run scenario files (YAML): expected outcomes and values against actual.
+
+    With no PATH, runs tests/scenarios. Exit 0 when every case passes, 1 when
+    one fails, 2 when a scenario file is invalid (or there is none)."""
     from .scenarios import collect_scenario_files, render_run, run_scenarios
     def run() -> int:
         files = collect_scenario_files(paths or [Path("tests/scenarios")])
         outcome = run_scenarios(files)
         if output_format == "json":
-            click.echo(json_report.dumps(outcome.as_json()))
+            text = json_report.dumps(outcome.as_json()) + "\n"
         else:
-            click.echo(render_run(outcome), nl=False)
+            text = render_run(outcome)
+        emit(text, output, quiet)
         if outcome.invalid:
             return ExitCode.INVALID_INPUT
         return ExitCode.FAILURES if outcome.failed else ExitCode.OK
-    sys.exit(_run(run, output_format))
+    sys.exit(_run(run, output_format, output))
 
 
 @cli.command()
 @click.argument("rule_id")
 @click.option("--arrangement", "arrangement_path",
-              type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              type=click.Path(exists=True, allow_dash=True, dir_okay=False, path_type=Path),
               help="Explain its result for this arrangement; without one, describe the term.")
 @click.option("--subject", help="Which subject, e.g. practice:D82001 (default: every subject).")
 @_rules_options
@@ -310,13 +335,18 @@ def test_command(paths, output_format):
               "are described (default: today).")
 @click.option("--full", is_flag=True, help="Show every fact, parameter and definition read.")
 @click.option("--format", "output_format", type=FORMAT, default="text", show_default=True)
-def explain(rule_id, arrangement_path, subject, rules, local, as_of, full, output_format):
+@_output_options
+def explain(rule_id, arrangement_path, subject, rules, local, as_of, full, output_format, output, quiet):
     """Show why a requirement or value came out as it did: the trace.
 
     Without --arrangement, describe the term: what it requires, its clause,
     its provisional marks, what a local layer may change in it on the date
-    (and who grants that), and which shipped local layers change it."""
+    (and who grants that), and which shipped local layers change it.
+
+    Exit 0, or 1 when a result explained fails; 2 for invalid input or an
+    unknown id."""
     from . import api
+    _one_stdin(arrangement_path, local)
     def run() -> int:
         engine = Engine.load(rules, local)
         if arrangement_path is None:
@@ -325,17 +355,17 @@ def explain(rule_id, arrangement_path, subject, rules, local, as_of, full, outpu
                     warn(f"{flag} applies with --arrangement only; ignored")
             about = api.explain(rule_id, engine=engine, as_of=as_of)
             if output_format == "json":
-                click.echo(json_report.dumps(about.to_dict()))
+                emit(json_report.dumps(about.to_dict()) + "\n", output, quiet)
             else:
-                click.echo(about.render(terminal_width()), nl=False)
+                emit(about.render(terminal_width()), output, quiet)
             return ExitCode.OK
         explanations = api.explain(rule_id, arrangement_path, subject=subject, engine=engine, as_of=as_of)
         if output_format == "json":
-            click.echo(json_report.dumps(explanations.to_dict(full)))
+            emit(json_report.dumps(explanations.to_dict(full)) + "\n", output, quiet)
         else:
-            click.echo(explanations.to_text(full), nl=False)
+            emit(explanations.to_text(full), output, quiet)
         return ExitCode.FAILURES if any(e.outcome == "fail" for e in explanations) else ExitCode.OK
-    sys.exit(_run(run, output_format))
+    sys.exit(_run(run, output_format, output))
 
 
 @cli.command()
@@ -361,7 +391,7 @@ def show(flexible, rules, as_of, output_format):
 
 
 @cli.command("vary-check")
-@click.argument("local", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("local", type=click.Path(exists=True, allow_dash=True, dir_okay=False, path_type=Path))
 @click.option("--rules", type=click.Path(exists=True, path_type=Path),
               help="Check against this library instead of the shipped one.")
 @click.option("--as-of", type=DATE, help="Show national values on this date (default: the layer's start).")
@@ -394,9 +424,9 @@ def vary_check_command(local, rules, as_of, output_format, output, quiet):
 
 
 @cli.command()
-@click.option("--population", required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path),
+@click.option("--population", required=True, type=click.Path(exists=True, allow_dash=True, dir_okay=False, path_type=Path),
               help="Arrangements, one JSON object per line.")
-@click.option("--variation", required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path),
+@click.option("--variation", required=True, type=click.Path(exists=True, allow_dash=True, dir_okay=False, path_type=Path),
               help="The proposed local layer.")
 @click.option("--rules", type=click.Path(exists=True, path_type=Path))
 @click.option("--as-of", type=DATE)
@@ -416,6 +446,7 @@ def impact(population, variation, rules, as_of, strict, jobs, output_format, sho
     completes, whatever changes; 2 for invalid input (a bad line with
     --strict, or no line that could be read)."""
     from .population_run import EngineSpec, remember, run_impact
+    _one_stdin(population, variation)
     def run() -> int:
         baseline = EngineSpec(rules, without=variation)  # the library before this layer
         proposed = EngineSpec(rules, variation)

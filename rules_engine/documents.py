@@ -36,7 +36,7 @@ import attrs
 
 from . import limits
 from .diagnostics import Diagnostic, InvalidInput
-from .inputs import BOM, bad_utf8, open_input
+from .inputs import BOM, bad_utf8, name_of, open_input
 from .source import SourceFile, Span
 
 
@@ -429,7 +429,7 @@ def population_lines(path: str | Path) -> Iterator[Line]:
     regular one, or cannot be opened, raises InvalidInput (`inputs.open_input`)
     here, at the call, not when the first line is asked for."""
     handle = open_input(path, "E-FACT-006")
-    return _closing_lines(handle, str(path))
+    return _closing_lines(handle, name_of(path))
 
 
 def _closing_lines(handle: BinaryIO, origin: str) -> Iterator[Line]:

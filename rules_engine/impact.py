@@ -25,6 +25,7 @@ import attrs
 
 from .diagnostics import InvalidInput
 from .documents import population_lines
+from .inputs import name_of
 from .pipeline import Engine
 from .reports.json_report import value_json
 from .results import ArrangementResult
@@ -375,14 +376,14 @@ def impact(baseline: Engine, proposed: Engine, population: str | Path, as_of: dt
            summary: ImpactSummary | None = None) -> Iterator[ArrangementImpact | InvalidInput]:
     """Yield the impact on each changed arrangement, or a bad line's error."""
     summary = summary if summary is not None else ImpactSummary()
-    summary.population = str(population)
+    summary.population = name_of(population)
     summary.variation = proposed.proposed.file if proposed.proposed is not None else None
     summary.describe_variation(proposed)
     for line in population_lines(population):
         try:
             if line.problem:
                 raise InvalidInput(line.problem)
-            assessed = assess(baseline, proposed, line.text, str(population), line.number, as_of)
+            assessed = assess(baseline, proposed, line.text, name_of(population), line.number, as_of)
         except InvalidInput as error:
             summary.bad_lines += 1
             yield error

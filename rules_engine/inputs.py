@@ -16,7 +16,11 @@ be read differently by two commands:
 - the text is UTF-8; a leading byte-order mark is dropped (editors on Windows
   write one); an invalid byte is reported at its line and column (E-INPUT-002),
   with the line shown as far as it can be decoded;
-- a file that cannot be opened (missing, no permission) gets the reader's code.
+- a file that cannot be opened (missing, no permission) gets the reader's code;
+- the path `-` is standard input, read under the same limits and named
+  `<stdin>` in diagnostics. A whole file read from it is kept for the run, so
+  a second reader (the baseline and the proposal of `impact`) and a
+  diagnostic's caret see the same text; a population is streamed from it.
 
 >>> import tempfile, os
 >>> folder = tempfile.mkdtemp()
@@ -46,6 +50,72 @@ from .diagnostics import Diagnostic, InvalidInput
 from .source import SourceFile, Span
 
 BOM = "\ufeff"
+
+#: The path that means standard input, and its name in diagnostics.
+STDIN = "-"
+STDIN_NAME = "<stdin>"
+
+_stdin_bytes: bytes | None = None  # standard input, once read whole
+
+
+def forget_stdin() -> None:
+    """Start a run afresh: standard input not yet read (the CLI calls this
+    once per command, so that one process can run several)."""
+    global _stdin_bytes
+    _stdin_bytes = None
+
+
+def is_stdin(path: str | Path) -> bool:
+    return str(path) == STDIN
+
+
+def name_of(path: str | Path) -> str:
+    """How a diagnostic names an input: the path as given, `<stdin>` for `-`."""
+    return STDIN_NAME if is_stdin(path) else str(path)
+
+
+def _stdin_buffer() -> BinaryIO:
+    import sys
+    stream = sys.stdin
+    if stream is None:
+        raise InvalidInput([Diagnostic("E-INPUT-001", "standard input is closed; `-` has nothing to read",
+                                       None, path=STDIN_NAME, hint="give a file's path instead of `-`")])
+    if stream.isatty():
+        import click
+        click.echo("reading from standard input (end it with Ctrl-D)", err=True)
+    return getattr(stream, "buffer", stream)
+
+
+def _read_stdin(limit: int) -> bytes:
+    """Standard input, whole, at most `limit` + 1 bytes of it; kept for the run."""
+    global _stdin_bytes
+    if _stdin_bytes is None:
+        _stdin_bytes = _stdin_buffer().read(limit + 1)
+    return _stdin_bytes
+
+
+class _Borrowed(io.BufferedIOBase):
+    """Standard input's binary stream, which closing leaves open."""
+
+    def __init__(self, stream):
+        self.stream = stream
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, size: int = -1) -> bytes:
+        return self.stream.read(size)
+
+    def read1(self, size: int = -1) -> bytes:
+        return self.stream.read1(size) if hasattr(self.stream, "read1") else self.stream.read(size)
+
+    def readline(self, size: int = -1) -> bytes:
+        return self.stream.readline(size)
+
+    def readinto(self, buffer) -> int:
+        data = self.read(len(buffer))
+        buffer[:len(data)] = data
+        return len(data)
 
 
 def _kind(mode: int) -> str:
@@ -77,8 +147,13 @@ def open_input(path: str | Path, code: str) -> BinaryIO:
 
     The file is checked with `os.stat` before it is opened and with
     `os.fstat` after (it may have been swapped), and opened non-blocking, so
-    neither a FIFO nor a device is ever read from."""
+    neither a FIFO nor a device is ever read from. `-` is standard input,
+    streamed (or, if it has been read whole already, that text again)."""
     path = str(path)
+    if is_stdin(path):
+        if _stdin_bytes is not None:
+            return io.BytesIO(_stdin_bytes)
+        return _Borrowed(_stdin_buffer())
     try:
         before = os.stat(path)
     except OSError as error:
@@ -110,11 +185,18 @@ def read_bytes(path: str | Path, code: str) -> bytes:
     """The bytes of a regular file within the size limit; raises InvalidInput."""
     path = str(path)
     limit = limits.current().max_file_bytes
-    with open_input(path, code) as handle:
+    if is_stdin(path):
+        path = STDIN_NAME
         try:
-            data = handle.read(limit + 1)
+            data = _read_stdin(limit)
         except OSError as error:
             raise _cannot_open(path, code, error) from None
+    else:
+        with open_input(path, code) as handle:
+            try:
+                data = handle.read(limit + 1)
+            except OSError as error:
+                raise _cannot_open(path, code, error) from None
     if len(data) > limit:
         rule = limits.BY_NAME["max_file_bytes"]
         raise InvalidInput([Diagnostic(
@@ -155,19 +237,25 @@ def bad_utf8(data: bytes, path: str, error: UnicodeDecodeError, first_line: int 
 def read_text(path: str | Path, code: str) -> str:
     """The text of a regular UTF-8 file within the size limit; raises InvalidInput."""
     path = str(path)
-    return decode(read_bytes(path, code), path)
+    return decode(read_bytes(path, code), name_of(path))
 
 
 def read_source(path: str | Path, code: str) -> SourceFile:
-    """`read_text` as a `SourceFile` named by the path as given."""
-    return SourceFile(str(path), read_text(path, code))
+    """`read_text` as a `SourceFile` named by the path as given (`<stdin>` for `-`)."""
+    return SourceFile(name_of(path), read_text(path, code))
 
 
 def display_source(path: str | Path) -> SourceFile | None:
     """A file's text for showing a diagnostic's line: decoded as `read_text`
     does, but with invalid bytes replaced (so the line of an E-INPUT-002 can be
-    shown); None if it is not a regular file within the size limit."""
+    shown); None if it is not a regular file within the size limit. Standard
+    input (`<stdin>`) is shown from the text read from it, if any."""
     path = str(path)
+    if path == STDIN_NAME:
+        if _stdin_bytes is None:
+            return None
+        text = _stdin_bytes.decode("utf-8", errors="replace")
+        return SourceFile(path, text[1:] if text.startswith(BOM) else text)
     try:
         data = read_bytes(path, "E-SYNTAX-009")
     except InvalidInput:

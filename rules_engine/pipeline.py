@@ -26,7 +26,7 @@ from .compile import CompiledProgram, compile_program
 from .diagnostics import Diagnostic, InvalidInput
 from .documents import population_lines
 from .evaluate import Evaluator
-from .inputs import display_source
+from .inputs import display_source, name_of
 from .layers import Program, local_layer_for, select, table_keys
 from .library import Layer, Library, assemble, contract_year, read_sources, rule_files_in, shipped_rule_files
 from .lower import lower
@@ -244,7 +244,7 @@ class Engine:
         """Evaluate a JSON Lines population as it streams: one result, or the
         `InvalidInput` of a bad line (which names its line), per line."""
         schema = self.library.schema
-        origin = str(path)
+        origin = name_of(path)
         for line in population_lines(path):
             try:
                 if line.problem:

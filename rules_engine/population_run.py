@@ -33,7 +33,7 @@ import click
 from .diagnostics import Diagnostic, InvalidInput, render_all
 from .documents import Line, population_lines
 from .impact import ArrangementImpact, ImpactSummary, assess
-from .inputs import open_input
+from .inputs import is_stdin, name_of, open_input
 from .pipeline import Engine
 from .reports.json_lines import LineEncoder
 from .reports.json_report import dumps
@@ -269,8 +269,8 @@ def check_population(spec: EngineSpec, path: Path, as_of: dt.date | None, output
     bad_lines = 0
     progress = Progress()
     write = sys.stdout.write
-    tasks = ((spec, str(path), as_of, output_format, chunk) for chunk in chunks(path))
-    total = count_lines(path) if sys.stderr.isatty() else None
+    tasks = ((spec, name_of(path), as_of, output_format, chunk) for chunk in chunks(path))
+    total = count_lines(path) if sys.stderr.isatty() and not is_stdin(path) else None
     with progress.watching():
         for item in run_chunks(check_chunk, tasks, jobs, total):
             with progress.one_result():
@@ -302,7 +302,7 @@ def check_population(spec: EngineSpec, path: Path, as_of: dt.date | None, output
             write(dumps({"summary": summary}, compact=True) + "\n")
         elif output_format == "html":
             from .reports.html_report import render_population_check
-            summary["population"] = str(path)
+            summary["population"] = name_of(path)
             click.echo(render_population_check(summary, rows, terms), nl=False)
         else:
             counts = ", ".join(f"{count} {outcome}" for outcome, count in summary["outcomes"].items())
@@ -360,8 +360,8 @@ def run_impact(baseline: EngineSpec, proposed: EngineSpec, population: Path, as_
     summary.describe_variation(_engine(proposed))
     changed: list[ArrangementImpact] = []
     progress = Progress()
-    tasks = ((baseline, proposed, str(population), as_of, chunk) for chunk in chunks(population))
-    total = count_lines(population) if sys.stderr.isatty() else None
+    tasks = ((baseline, proposed, name_of(population), as_of, chunk) for chunk in chunks(population))
+    total = count_lines(population) if sys.stderr.isatty() and not is_stdin(population) else None
     with progress.watching():
         for item in run_chunks(impact_chunk, tasks, jobs, total):
             with progress.one_result():
@@ -382,8 +382,8 @@ def run_impact(baseline: EngineSpec, proposed: EngineSpec, population: Path, as_
                 summary.add(assessed.id, assessed.changes, assessed.contributions, assessed.layers)
                 progress.lines_read = assessed.line
     with _quiet_interrupts(progress.interrupted):
-        summary.population = str(population)
-        summary.variation = str(proposed.local) if proposed.local else None
+        summary.population = name_of(population)
+        summary.variation = name_of(proposed.local) if proposed.local else None
         data = {**summary.as_json(), **progress.as_json()}
         if output_format == "json":
             sys.stdout.write(dumps({"summary": data}, compact=True) + "\n")
@@ -405,6 +405,7 @@ def _nothing_read(path: Path, bad_lines: int) -> int:
     """A population in which no arrangement could be read is invalid input
     (E-INPUT-006), not a run in which everything passed: the summary has been
     written, the error says why it is empty."""
+    path = name_of(path)
     if bad_lines:
         message = (f"no arrangement in {path} could be read: all {bad_lines:,} "
                    f"line{'s are' if bad_lines != 1 else ' is'} bad")
@@ -412,6 +413,6 @@ def _nothing_read(path: Path, bad_lines: int) -> int:
     else:
         message = f"{path} holds no arrangement: it is empty or only blank lines"
         hint = "give one arrangement per line, as a JSON object (see docs/arrangement-format.md)"
-    click.echo(render_all([Diagnostic("E-INPUT-006", message, None, path=str(path), hint=hint)], {}),
+    click.echo(render_all([Diagnostic("E-INPUT-006", message, None, path=name_of(path), hint=hint)], {}),
                err=True, nl=False)
     return 2

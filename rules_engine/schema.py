@@ -29,7 +29,7 @@ from . import limits, slips
 from . import nodes as n
 from . import typesys as t
 from .diagnostics import Diagnostic, InvalidInput, did_you_mean, one_of
-from .inputs import read_text
+from .inputs import name_of, read_text
 from .documents import json_line, json_position, preview, read_yaml
 from .source import SourceFile, Span
 from .values import FactList, FactRecord, child_path, normalise_ranges, path_parts, spell_path
@@ -769,6 +769,7 @@ def read_yaml_file(path: str | Path, code: str, text: str | None = None,
     path = str(path)
     if text is None:
         text = read_text(path, code)
+        path = name_of(path)  # `<stdin>` for `-`
     source = SourceFile(path, text)
     return source, read_yaml(source, what, code)
 

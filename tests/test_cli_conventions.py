@@ -49,3 +49,80 @@ def test_population_check_output_file(in_root, tmp_path):
     assert out == "" and code in (0, 1) and len(lines) == 23
     assert json.loads(lines[-1])["summary"]["arrangements"] == 22
     assert _split("check", "--population", "examples/population-qmm.jsonl", "--quiet")[1] == ""
+
+
+# ------------------------------------------------------------------ `-` for standard input
+
+def _stdin(text, *args):
+    result = CliRunner().invoke(cli, list(args), input=text, catch_exceptions=False)
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_an_arrangement_from_standard_input(in_root):
+    text = (in_root / "examples/pcn-failing.yaml").read_text()
+    code, out, _ = _stdin(text, "check", "-")
+    assert code == 1 and out.startswith("U54321 (<stdin>) as of 2025-06-01: fails")
+    code, out, _ = _stdin(text, "explain", "des.pcn.minimum-population", "--arrangement", "-")
+    assert code == 1 and "26,500" in out
+
+
+def test_a_bad_arrangement_from_standard_input_is_named_stdin_with_its_line(in_root):
+    code, out, err = _stdin("icb: QMM\nas_of: 2025-13-01\n", "check", "-")
+    assert code == 2 and out == ""
+    assert "<stdin>:2:8: error[E-FACT-004]" in err
+    assert "   2 | as_of: 2025-13-01\n     |        ^^^^^^^^^^" in err
+
+
+def test_rule_files_from_standard_input(in_root):
+    code, out, _ = _stdin((in_root / "contracts/local/qmm.rules").read_text(), "vary-check", "-")
+    assert code == 0 and "<stdin>: local layer for ICB QMM" in " ".join(out.split())
+    code, out, err = _stdin('local layer x "X" for icb QXX extends qof\nvary qof_point_value = 24,000\n',
+                            "lint", "-")
+    assert code == 2 and "<stdin>:2:24: error[E-SYNTAX-010]" in err and "24,000" in err
+    code, out, err = _stdin((in_root / "contracts/local/qmm.rules").read_text(),
+                            "check", "examples/pcn-rural-qmm.yaml", "--local", "-")
+    assert code == 0 and "qmm" in out.splitlines()[2]
+    assert "`qmm` (<stdin>) replaces the shipped layer" in err
+
+
+def test_a_population_and_a_variation_from_standard_input(in_root):
+    population = (in_root / "examples/population-qmm.jsonl").read_text()
+    code, out, _ = _stdin(population, "check", "--population", "-", "--format", "json")
+    lines = out.splitlines()
+    assert code == 1 and len(lines) == 23 and json.loads(lines[-1])["summary"]["arrangements"] == 22
+    code, out, _ = _stdin(population, "impact", "--population", "-", "--variation", "contracts/local/qmm.rules")
+    assert code == 0 and "on <stdin>" in out.splitlines()[1] + out.splitlines()[0]
+    # the variation read once, for the baseline (left out) and the proposal
+    code, out, _ = _stdin((in_root / "contracts/local/qmm.rules").read_text(), "impact",
+                          "--population", "examples/population-qmm.jsonl", "--variation", "-")
+    assert code == 0 and "22 arrangements checked, 22 changed" in out
+    code, _, err = _stdin('{"as_of": 1}\n{bad\n', "check", "--population", "-")
+    assert code == 2 and "<stdin>:2:2: error[E-FACT-006]" in err and "no arrangement in <stdin>" in err
+
+
+def test_standard_input_is_read_under_the_size_limit(in_root):
+    code, _, err = _stdin("as_of: 2025-06-01\n" * 100, "--limit", "max_file_bytes=1000", "check", "-")
+    assert code == 2 and "<stdin> is larger than 1,000 bytes" in err and "E-LIMIT-001" in err
+
+
+def test_standard_input_given_twice_is_a_usage_error(in_root):
+    code, _, err = _stdin("", "check", "-", "-")
+    assert code == 2 and "standard input) is given more than once" in err
+    code, _, err = _stdin("", "impact", "--population", "-", "--variation", "-")
+    assert code == 2 and "more than once" in err
+
+
+def test_explain_test_and_lint_write_to_a_file_or_nothing(in_root, tmp_path):
+    target = tmp_path / "out.txt"
+    runs = [(["explain", "des.pcn.minimum-population", "--arrangement", "examples/pcn-failing.yaml"], 1,
+             "26,500"),
+            (["explain", "des.pcn.minimum-population"], 0, "des.pcn.minimum-population"),
+            (["test", "tests/scenarios/core"], 0, " passed, 0 failed"),
+            (["lint", "contracts/local/qmm.rules"], 0, "no errors")]
+    for args, exit_code, shown in runs:
+        code, out, _ = _split(*args, "-o", str(target))
+        assert (code, out) == (exit_code, ""), args
+        assert shown in target.read_text(), args
+        assert _split(*args, "--quiet")[:2] == (exit_code, ""), args
+        code, out, _ = _split(*args, "--format", "json", "-o", str(target))
+        assert code == exit_code and out == "" and json.loads(target.read_text()), args
