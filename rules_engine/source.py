@@ -51,10 +51,11 @@ class SourceFile:
     line_starts: tuple[int, ...] = attrs.field(init=False, eq=False, repr=False)
 
     def __attrs_post_init__(self) -> None:
-        starts = [0]
-        for index, char in enumerate(self.text):
-            if char == "\n":
-                starts.append(index + 1)
+        starts, find = [0], self.text.find
+        index = find("\n")
+        while index >= 0:  # str.find, not a loop over characters: a large file costs little
+            starts.append(index + 1)
+            index = find("\n", index + 1)
         object.__setattr__(self, "line_starts", tuple(starts))
 
     def position(self, offset: int) -> tuple[int, int]:

@@ -19,9 +19,15 @@ ENTRY_CODES = catalogue.entry_codes()
 
 
 @functools.lru_cache(maxsize=None)
+def entry(code: str) -> catalogue.Entry:
+    """Each entry is read once per test session (an Entry is frozen attrs)."""
+    return catalogue.entry(code)
+
+
+@functools.lru_cache(maxsize=None)
 def captured(code: str) -> catalogue.Captured:
     """Each example is run once per test session (the document reuses it)."""
-    return catalogue.run_example(catalogue.entry(code).example)
+    return catalogue.run_example(entry(code).example)
 
 
 def test_every_code_has_an_entry():
@@ -36,27 +42,27 @@ def test_no_entry_for_a_code_that_does_not_exist():
 
 
 def test_entries_are_typed_records():
-    entries = [catalogue.entry(code) for code in ENTRY_CODES]
+    entries = [entry(code) for code in ENTRY_CODES]
     assert len(entries) == len(CODES)
-    for entry in entries:
-        assert entry.meaning == CODES[entry.code]
-        assert entry.fix.strip() and entry.example.run
-        assert all(isinstance(f, catalogue.ExampleFile) for f in entry.example.files)
+    for record in entries:
+        assert record.meaning == CODES[record.code]
+        assert record.fix.strip() and record.example.run
+        assert all(isinstance(f, catalogue.ExampleFile) for f in record.example.files)
 
 
 @pytest.mark.parametrize("code", ENTRY_CODES)
 def test_example_exits_as_stated_and_prints_its_code(code):
-    entry = catalogue.entry(code)
+    record = entry(code)
     result = captured(code)
     assert "Traceback" not in result.output
-    assert result.exit == entry.example.exit, (
-        f"`{entry.example.command}` exited {result.exit}, the entry says {entry.example.exit}:\n{result.output}")
-    assert f"[{code}]" in result.output, f"`{entry.example.command}` did not print [{code}]:\n{result.output}"
+    assert result.exit == record.example.exit, (
+        f"`{record.example.command}` exited {result.exit}, the entry says {record.example.exit}:\n{result.output}")
+    assert f"[{code}]" in result.output, f"`{record.example.command}` did not print [{code}]:\n{result.output}"
 
 
 def test_docs_errors_md_is_not_stale():
     have = set(ENTRY_CODES)
-    sections = [catalogue.Section(catalogue.entry(c), captured(c)) for c in CODES if c in have]
+    sections = [catalogue.Section(entry(c), captured(c)) for c in CODES if c in have]
     expected = catalogue.render_document(sections, catalogue.codes_without_entry())
     path = ROOT / catalogue.DOCUMENT
     actual = path.read_text(encoding="utf-8") if path.exists() else ""
@@ -78,7 +84,7 @@ def test_readme_and_language_reference_link_the_catalogue():
 def test_explain_error_prints_the_section(capsys):
     assert main(["explain-error", "E-LAYER-001"]) == 0
     out = capsys.readouterr().out
-    assert out == catalogue.Section(catalogue.entry("E-LAYER-001"), captured("E-LAYER-001")).text()
+    assert out == catalogue.Section(entry("E-LAYER-001"), captured("E-LAYER-001")).text()
     assert out.startswith("E-LAYER-001: variation outside the bounds the national term allows\n")
     assert "error[E-LAYER-001]" in out and "How to fix it:" in out
     assert "contract-rules lint network_des.rules proposal.rules" in out

@@ -25,6 +25,15 @@ def test_every_offset_maps_inside_the_file(text, offset):
     assert column >= 1
 
 
+@given(st.text(alphabet=st.sampled_from("ab\n\r\u2028\x85"), max_size=60))
+def test_lines_start_after_each_newline_and_nowhere_else(text):
+    # Only "\n" ends a line (not "\r", U+2028 or U+0085, which str.splitlines
+    # would also break at); the index is made with str.find, not per character.
+    assert SourceFile("x", text).line_starts == (0, *(i + 1 for i, c in enumerate(text) if c == "\n"))
+    assert SourceFile("x", "").line_starts == (0,)
+    assert SourceFile("x", "a\n").line_starts == (0, 2)
+
+
 def test_a_span_from_a_line_and_column_stops_at_the_end_of_the_line():
     # Regression (found by tests/test_fuzz.py): a YAML complex key `? [a, b]`
     # is named by its Python spelling, `('a', 'b')`, longer than the text, and
