@@ -68,7 +68,7 @@ CODES: dict[str, str] = {
     "E-LAYER-001": "variation outside the bounds the national term allows",
     "E-LAYER-002": "variation of a locked term",
     "E-LAYER-003": "waiver of a requirement that is not waivable",
-    "E-LAYER-004": "variation of an unknown term",
+    "E-LAYER-004": "local declaration about an unknown national term (vary, waive, replace, add to, retire)",
     "E-LAYER-005": "variation without a reason",
     "E-LAYER-006": "local redefinition of a national term",
     "E-LAYER-007": "two forms of one term in force on the same date",

@@ -195,6 +195,9 @@ class FlexKind:
     term_kinds: tuple[type, ...]  # the national terms it applies to (() for none)
     contract_clause: str | None  # the term-level clause that grants it
     checker: Callable
+    #: what the declaration does to its national term, as an error about an
+    #: unknown term ends: "there is no national requirement `x` to waive"
+    does: str = ""
 
 
 # ------------------------------------------------------------ the checker
@@ -212,13 +215,14 @@ class _Judge:
 
     # -- helpers -------------------------------------------------------------
 
-    def national_form(self, name: str, span: Span, kinds: tuple[type, ...], what: str,
+    def national_form(self, name: str, span: Span, kind: FlexKind, what: str,
                       problems: list[Diagnostic]):
+        kinds = kind.term_kinds
         candidates = [f for f in self.forms.get(name, ()) if isinstance(f.term, kinds)]
         if not candidates:
             names = [k for k, fs in self.forms.items() if any(isinstance(f.term, kinds) for f in fs)]
             problems.append(Diagnostic(
-                "E-LAYER-004", f"there is no national {what} `{name}` to vary", span,
+                "E-LAYER-004", f"there is no national {what} `{name}` {kind.does}", span,
                 hint=did_you_mean(name, names)))
             return None
         in_scope = [f for f in candidates if f.layer.name in self.extended]
@@ -287,7 +291,7 @@ class _Judge:
         problems: list[Diagnostic] = []
         if because is None:
             problems.append(_because_missing(decl, what))
-        form = self.national_form(name, span, kind.term_kinds, term, problems)
+        form = self.national_form(name, span, kind, term, problems)
         decided_by, permission = ("none", None)
         if form is not None:
             decided_by, permission = self.grant(kind, form)
@@ -470,14 +474,17 @@ def _check_retire_rows(judge, kind, decl): return judge.retire_rows(kind, decl)
 #: The kinds of local flexibility. `add rows` also serves caps: an ICB cap is
 #: a row added to a cap table (`arrs_caps`) that an envelope opens.
 FLEXIBILITY_KINDS: tuple[FlexKind, ...] = (
-    FlexKind("vary", n.VaryDecl, (n.ParameterDecl,), "flexible", _check_vary),
-    FlexKind("waive", n.WaiveDecl, (n.RequirementDecl,), "waivable", _check_waive),
+    FlexKind("vary", n.VaryDecl, (n.ParameterDecl,), "flexible", _check_vary, does="to vary"),
+    FlexKind("waive", n.WaiveDecl, (n.RequirementDecl,), "waivable", _check_waive, does="to waive"),
     FlexKind("replace requirement", n.ReplaceDecl, (n.RequirementDecl,), "replaceable",
-             _check_replace_requirement),
-    FlexKind("replace value", n.ReplaceValueDecl, (n.DefineDecl,), None, _check_replace_value),
+             _check_replace_requirement, does="to replace"),
+    FlexKind("replace value", n.ReplaceValueDecl, (n.DefineDecl,), None, _check_replace_value,
+             does="to replace"),
     FlexKind("add requirement", n.AddRequirementDecl, (), None, _check_add_requirement),
-    FlexKind("add rows", n.AddRowDecl, (n.TableDecl,), "extensible", _check_add_rows),
-    FlexKind("retire rows", n.RetireDecl, (n.TableDecl,), None, _check_retire_rows),
+    FlexKind("add rows", n.AddRowDecl, (n.TableDecl,), "extensible", _check_add_rows,
+             does="to add rows to"),
+    FlexKind("retire rows", n.RetireDecl, (n.TableDecl,), None, _check_retire_rows,
+             does="to retire rows of"),
 )
 _BY_DECLARATION = {k.declaration: k for k in FLEXIBILITY_KINDS}
 _BY_NAME = {k.name: k for k in FLEXIBILITY_KINDS}

@@ -316,3 +316,31 @@ def test_what_to_write_for_a_number_an_arrangement_gives_as_text(raw, kind, hint
 def test_curly_quotes_around_an_arrangement_value():
     hint = slips.fact_number_hint("\u201c24000\u201d", "a count")
     assert "curly quotes (U+201C and U+201D)" in hint and "write 24000, without quotes" in hint
+
+
+# -------------------------------------- local declarations of unknown terms
+
+from rules_engine.flexibility import FLEXIBILITY_KINDS  # noqa: E402
+from rules_engine.lint import lint_paths  # noqa: E402
+
+
+def test_every_local_declaration_on_a_national_term_says_its_own_verb():
+    # Before: `waive` (and every other kind) of an unknown term said "to vary".
+    for kind in FLEXIBILITY_KINDS:
+        if kind.term_kinds:
+            assert kind.does.startswith("to " + kind.name.split()[0]), kind.name
+
+
+@pytest.mark.parametrize("declaration, ending", [
+    ('waive des.ea.standard-hourz\n  because "x"\n', "requirement `des.ea.standard-hourz` to waive"),
+    ("add to arrs_rolez\n  row paramedic | 2025-04-01 |\n  because \"x\"\n", "table `arrs_rolez` to add rows to"),
+    ('retire arrs_rolez gp\n  because "x"\n', "table `arrs_rolez` to retire rows of"),
+])
+def test_an_unknown_term_is_named_with_what_the_layer_would_do_to_it(declaration, ending, tmp_path):
+    path = tmp_path / "typo.rules"
+    path.write_text('local layer typo "An ICB" for icb QAB\n  extends des\n\n' + declaration)
+    with pytest.raises(InvalidInput) as raised:
+        lint_paths([GOLDEN / "fixture", path])
+    (error,) = raised.value.diagnostics
+    assert error.code == "E-LAYER-004" and error.message == "there is no national " + ending
+    assert "to vary" not in error.message
