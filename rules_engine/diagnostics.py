@@ -32,11 +32,12 @@ CODES: dict[str, str] = {
     "E-SYNTAX-007": "malformed literal",
     "E-SYNTAX-008": "declaration not allowed in this kind of layer",
     "E-SYNTAX-009": "file cannot be read",
-    "E-SYNTAX-010": "thousands separators in a number",
+    "E-SYNTAX-010": "thousands separators (or a decimal comma) in a number",
     "E-SYNTAX-011": "typographic character (curly quote, dash, special space) pasted from a document",
     "E-SYNTAX-012": "operator spelled as in another language (==, &&, ||, !)",
     "E-SYNTAX-013": "hyphen in a name",
     "E-SYNTAX-014": "full stop at the end of a clause",
+    "E-SYNTAX-015": "date or time written in another form than YYYY-MM-DD or HH:MM",
     # names (resolver)
     "E-NAME-001": "unknown name",
     "E-NAME-002": "name declared twice",

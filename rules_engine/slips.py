@@ -27,6 +27,7 @@ from __future__ import annotations
 import calendar
 import re
 import unicodedata
+from datetime import date as dt_date
 from decimal import Decimal
 
 import attrs
@@ -93,13 +94,17 @@ TYPOGRAPHIC: dict[str, Typographic] = {
     "\u00d7": Typographic("a multiplication sign", "*", "write `*`"),
     "\u00f7": Typographic("a division sign", "/", "write `/`"),
     "\u2026": Typographic("an ellipsis", "...", "the language has no `...`; write the value in full"),
+    "\u00bd": Typographic("a fraction character", "0.5", "write `0.5`"),
+    "\u00bc": Typographic("a fraction character", "0.25", "write `0.25`"),
+    "\u00be": Typographic("a fraction character", "0.75", "write `0.75`"),
 }
 
 _SPACES = frozenset(c for c, t in TYPOGRAPHIC.items() if t.plain == " ")
 _DATE = r"\d{4}-\d{2}-\d{2}"
 _TIME = r"\d{1,2}:\d{2}"
-_GROUPED = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?")
+_GROUPED = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?(?!\d)")
 _SPACED = re.compile(r"\d{1,3}(?:[ \u00a0\u202f\u2009\u2007]\d{3})+(?:\.\d+)?(?!\d)")
+_DECIMAL_COMMA = re.compile(r"£?\d+,\d{1,2}(?!\d)")
 _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:-[A-Za-z0-9_]+)+")
 _SHORT = 72  # a fixed line longer than this is not quoted whole in a hint
 
@@ -185,6 +190,21 @@ def character_slip(text: str, pos: int) -> Slip | None:
             start = window + number.start()
             return Slip("E-SYNTAX-002", "`%` must follow its number directly", start, pos + 1,
                         hint=_write(text, start, pos + 1, number.group(0) + "%", number.group(0) + "%"))
+    if char == "£":
+        before = text[max(0, pos - 30):pos]
+        number = re.search(r"(?<![\w.])\d[\d,]*(?:\.\d+)?\s?$", before)
+        if number is not None:
+            start = pos - len(number.group(0))
+            digits = number.group(0).strip()
+            return Slip("E-SYNTAX-002", "`£` goes before the amount", start, pos + 1,
+                        hint=_write(text, start, pos + 1, "£" + digits, "£" + digits))
+    if char == "§":
+        word = re.match(r"§\s?[\w.()-]*", text[pos:pos + 40]).group(0).rstrip(".")
+        return Slip("E-SYNTAX-002", f"`{word}` outside quotes: a clause reference is a quoted text",
+                    pos, pos + len(word), hint=_write(text, pos, pos + len(word), f'"{word}"', f'"{word}"'))
+    if char == '"':
+        return Slip("E-SYNTAX-002", "this text is not closed on its line", pos, pos + 1,
+                    hint='a text in quotes ends on the line it starts: join the lines, or close it with `"`')
     if char == "&":
         end = pos + 2 if text[pos + 1:pos + 2] == "&" else pos + 1
         return Slip("E-SYNTAX-012", f"`{text[pos:end]}` is not an operator here: "
@@ -237,10 +257,47 @@ def token_slip(text: str, start: int, token_type: str, end: int | None = None) -
     `start`/`end` are the token's offsets, `token_type` its terminal's name."""
     end = start + 1 if end is None else end
     char = text[start:start + 1]
+    dated = other_date(text, start)
+    if dated is not None:
+        return dated
     if token_type == "COMMA":
         number = _number_around(text, start, _GROUPED)
         if number is not None:
             return _thousands(number.group(0), number.start(), number.end())
+        comma = _number_around(text, start, _DECIMAL_COMMA)
+        if comma is not None:
+            fixed = comma.group(0).replace(",", ".")
+            return Slip("E-SYNTAX-010", f"`{comma.group(0)}`: the decimal point is written `.`",
+                        comma.start(), comma.end(), hint=f"write `{fixed}`")
+    if char == "/" and text[start - 3:start] == "and" and text[start + 1:start + 3] == "or":
+        return Slip("E-SYNTAX-012", "`and/or` is not an operator: `or` is true when either or "
+                    "both hold", start - 3, start + 3, hint=_write(text, start - 3, start + 3, "or", "or"))
+    if text[start:end] == "per":
+        value = re.search(r"(£\s?[\d,]+(?:\.\d+)?|\d[\d_]*(?:\.\d+)?(?:\s+[A-Za-z]+)?)\s+$",
+                          text[max(0, start - 40):start])
+        if value is not None:
+            rate = re.match(r"per\s+[A-Za-z_]\w*", text[start:start + 40])
+            stop = start + (len(rate.group(0)) if rate else 3)
+            return Slip("E-SYNTAX-001", f"`{text[start:stop]}` after a value: a rate says what it "
+                        "is per in its type", start, stop,
+                        hint=f"write the value alone (`{value.group(1)}`) and the rate in the type: "
+                             "`parameter rate: money per patient = £8.427`")
+    if char in ")}]":
+        back = start
+        while back > 0 and start - back < 200 and text[back - 1] in " \t\r\n":
+            back -= 1
+        if back > 0 and text[back - 1] == ",":
+            return Slip("E-SYNTAX-001", f"a comma before `{char}`: nothing follows it in the list",
+                        back - 1, back, hint="delete the comma after the last item")
+    if token_type == "COLON":
+        word = re.search(r"\b(must|where|unless|for|because|ref|severity|effective|note|"
+                         r"columns|row|source|version|from|when|report|keyed|extends)\s*$",
+                         text[max(0, start - 20):start])
+        if word is not None:
+            keyword = word.group(1)
+            return Slip("E-SYNTAX-001", f"`{keyword}` takes no colon", start, start + 1,
+                        hint=_write(text, start, start + 1 + (text[start + 1:start + 2] == " "), " ",
+                                    f"{keyword} ..."))
     if token_type == "NUMBER":
         number = _number_around(text, start, _SPACED)
         if number is not None and number.start() < start:
@@ -504,4 +561,78 @@ def fact_number_hint(raw: str, kind: str) -> str | None:
         return f"write {number}: the field is in {kind} (the schema gives the unit)"
     if number != digits.replace(",", "") or pound:
         return f"write {number}"
+    return None
+
+
+# ------------------------------------- dates and times written another way
+
+_MONTHS = {name.lower(): number for number, name in enumerate(calendar.month_name) if name}
+_MONTHS.update({name.lower(): number for number, name in enumerate(calendar.month_abbr) if name})
+_MONTH = "|".join(sorted(_MONTHS, key=len, reverse=True))
+#: Dates as documents write them, and how each reads as (year, month, day).
+_DATE_FORMS = (
+    (re.compile(r"(?<![\w./-])(\d{1,2})[/.](\d{1,2})[/.](\d{4})(?![\w/.-])"), ("d", "m", "y")),
+    (re.compile(r"(?<![\w./-])(\d{1,2})-(\d{1,2})-(\d{4})(?![\w/.-])"), ("d", "m", "y")),
+    (re.compile(r"(?<![\w./-])(\d{4})[/.](\d{1,2})[/.](\d{1,2})(?![\w/.-])"), ("y", "m", "d")),
+    (re.compile(r"(?<![\w./-])(\d{4})-(\d{1,2})-(\d{1,2})(?![\w/.-])"), ("y", "m", "d")),
+    (re.compile(r"(?<![\w.])(\d{1,2})(?:st|nd|rd|th)?\s+(%s)\.?,?\s+(\d{4})(?![\w.])" % _MONTH,
+                re.IGNORECASE), ("d", "m", "y")),
+    (re.compile(r"(?<![\w.])(%s)\.?\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+(\d{4})(?![\w.])" % _MONTH,
+                re.IGNORECASE), ("m", "d", "y")),
+)
+_TIME_FORMS = re.compile(r"(?<![\w.:])(\d{1,2})(?:[.:](\d{2}))?\s?([ap]\.?m\.?)(?![\w])|"
+                         r"(?<![\w.:])(\d{1,2})\.(\d{2})(?![\w.:])", re.IGNORECASE)
+
+
+def _iso(parts: dict) -> str | None:
+    try:
+        month = parts["m"] if isinstance(parts["m"], int) else _MONTHS.get(parts["m"].lower().rstrip("."))
+        if isinstance(parts["m"], str) and parts["m"].isdigit():
+            month = int(parts["m"])
+        return dt_date(int(parts["y"]), month, int(parts["d"])).isoformat()
+    except (TypeError, ValueError):
+        return None
+
+
+def other_date(text: str, pos: int) -> Slip | None:
+    """A date written as a document writes it (`01/04/2025`, `2025-4-1`,
+    `1 April 2025`) on the line of `pos`, covering `pos`: E-SYNTAX-015 with
+    the date in the language's form (day first, as in the UK)."""
+    line_start, line_end = _line(text, pos)
+    for pattern, order in _DATE_FORMS:
+        for match in pattern.finditer(text, line_start, line_end):
+            if match.start() <= pos < match.end():
+                written = match.group(0)
+                iso = _iso(dict(zip(order, match.groups())))
+                if written == iso:
+                    return None
+                if iso is None:
+                    hint = "write the year, the month and the day, each with its zeros: 2025-04-01"
+                elif order[0] == "d" and not re.search("[A-Za-z]", written):
+                    hint = f"write `{iso}` (read day first, as UK documents write dates)"
+                else:
+                    hint = f"write `{iso}`"
+                return Slip("E-SYNTAX-015", f"`{written}`: dates are written YYYY-MM-DD",
+                            match.start(), match.end(), hint=hint)
+    return None
+
+
+def other_time(text: str, pos: int) -> Slip | None:
+    """A time of day written `08.00`, `8am` or `6.30pm`: E-SYNTAX-015 with it on the 24-hour clock."""
+    line_start, line_end = _line(text, pos)
+    for match in _TIME_FORMS.finditer(text, line_start, line_end):
+        if not match.start() <= pos < match.end():
+            continue
+        if match.group(4) is not None:
+            hours, minutes = int(match.group(4)), int(match.group(5))
+        else:
+            hours, minutes = int(match.group(1)), int(match.group(2) or 0)
+            pm = match.group(3).lower().startswith("p")
+            if not 1 <= hours <= 12:
+                return None
+            hours = (hours % 12) + (12 if pm else 0)
+        if hours > 23 or minutes > 59:
+            return None
+        return Slip("E-SYNTAX-015", f"`{match.group(0)}`: times of day are written HH:MM on the "
+                    "24-hour clock", match.start(), match.end(), hint=f"write `{hours:02d}:{minutes:02d}`")
     return None

@@ -20,6 +20,8 @@ the same kind of thing, with the same type, in every year.
 
 from __future__ import annotations
 
+import re
+
 import attrs
 
 from . import limits, recursion, slips
@@ -74,6 +76,7 @@ class _Checker:
         self.read_levels: dict[str, dict[str, int]] = {}
         self.current_levels: dict[str, int] | None = None
         self.level = 0  # how many expressions enclose the one being checked
+        self.sources = library.sources  # the text under a span, for slips such as `01/04/2025`
 
     # -- entry ---------------------------------------------------------------
 
@@ -164,6 +167,8 @@ class _Checker:
         if self.quoted(expr, expected, f"{what} should be {t.describe(expected)}, but this is "
                        "a quoted text"):
             return t.ERROR
+        if not isinstance(actual, type(expected)) and self.written_otherwise(expr, expected):
+            return t.ERROR
         if t.join(expected, actual) is None:
             code = "E-TYPE-004" if isinstance(expected, t.Boolean) else "E-TYPE-003"
             self.error(code, f"{what} should be {t.describe(expected)}, but this is "
@@ -180,6 +185,31 @@ class _Checker:
             return False
         self.error("E-TYPE-010", message, expr.span,
                    hint=f"write `{literal}` without quotes: quotes make a text")
+        return True
+
+    def written_otherwise(self, expr, expected: t.Type) -> bool:
+        """A date, time or interval written another way, which reads as
+        arithmetic (`01/04/2025` divides, `2025-4-1` subtracts, `08:00 - 18:30`
+        is a time minus a time) or as a number (`08.00`, `8am`): E-SYNTAX-015
+        with the literal to write. True when reported."""
+        if not isinstance(expected, (t.Date, t.TimeOfDay, t.Interval)):
+            return False
+        source = self.sources.get(expr.span.file)
+        if source is None or not isinstance(expr, (n.Arithmetic, n.Number, n.Quantity)):
+            return False
+        text = source.text[expr.span.start:expr.span.end]
+        if isinstance(expected, t.Interval):
+            spaced = re.fullmatch(r"(\d{1,2}:\d{2})\s+-\s+(\d{1,2}:\d{2})", text)
+            if spaced is None:
+                return False
+            slip = slips.Slip("E-SYNTAX-015", "an interval is written without spaces around its "
+                              "hyphen: with them it reads as one time minus another", 0, len(text),
+                              hint=f"write `{spaced.group(1)}-{spaced.group(2)}`")
+        else:
+            slip = (slips.other_date if isinstance(expected, t.Date) else slips.other_time)(text, 0)
+            if slip is None or (slip.start, slip.end) != (0, len(text)):
+                return False
+        self.error(slip.code, slip.message, expr.span, hint=slip.hint)
         return True
 
     # -- declarations --------------------------------------------------------
@@ -373,6 +403,8 @@ class _Checker:
 
     def check_Quantity(self, expr, scope, expected):
         unit = t.UNIT_WORDS.get(expr.unit)
+        if unit is None and isinstance(expected, t.TimeOfDay) and self.written_otherwise(expr, expected):
+            return t.ERROR  # `8am`
         if unit is None:
             number = slips.plain_number(expr.value)
             if isinstance(expected, t.Quantity) and expected.unit == t.DIMENSIONLESS:
@@ -723,6 +755,8 @@ class _Checker:
         if not t.comparable(left, right):
             for side, other in ((expr.right, left), (expr.left, right)):
                 if self.quoted(side, other, f"cannot compare {t.describe(other)} with a quoted text"):
+                    return t.BOOL
+                if self.written_otherwise(side, other):
                     return t.BOOL
             code = "E-UNIT-001" if isinstance(left, t.Quantity) and isinstance(right, t.Quantity) \
                 else "E-TYPE-002"

@@ -62,8 +62,15 @@ def test_valid_numbers_and_lists_are_not_slips():
     assert parses("parameter m: count = min(24,000)\n")  # two arguments, however odd
 
 
-def test_a_comma_after_a_number_that_is_no_group_of_three_is_the_general_error():
-    diagnostic, _ = only("parameter cap: count = 24,00\n")
+@pytest.mark.parametrize("written, fixed", [("£8,43", "£8.43"), ("0,5", "0.5")])
+def test_a_decimal_comma_says_to_write_a_point(written, fixed):
+    diagnostic, source = only(f"parameter fee: money = {written}\n")
+    assert (diagnostic.code, marked(diagnostic, source)) == ("E-SYNTAX-010", written)
+    assert diagnostic.hint == f"write `{fixed}`"
+
+
+def test_a_comma_after_a_number_that_is_neither_is_the_general_error():
+    diagnostic, _ = only("parameter cap: count = 24,0000\n")
     assert diagnostic.code == "E-SYNTAX-001"
 
 
@@ -344,3 +351,70 @@ def test_an_unknown_term_is_named_with_what_the_layer_would_do_to_it(declaration
     (error,) = raised.value.diagnostics
     assert error.code == "E-LAYER-004" and error.message == "there is no national " + ending
     assert "to vary" not in error.message
+
+
+# ------------------------------------ more slips of text copied from a PDF
+
+@pytest.mark.parametrize("written, iso", [
+    ("01/04/2025", "2025-04-01"), ("1/4/2025", "2025-04-01"), ("31.03.2026", "2026-03-31"),
+    ("1 April 2025", "2025-04-01"), ("1st April 2025", "2025-04-01"), ("31 Mar 2026", "2026-03-31"),
+    ("April 1, 2025", "2025-04-01"), ("2025/04/01", "2025-04-01"),
+])
+def test_dates_in_a_period_written_as_documents_write_them(written, iso):
+    diagnostic, source = only(f"parameter r: money\n  from {written} to 2026-03-31 = £1\n")
+    assert (diagnostic.code, marked(diagnostic, source)) == ("E-SYNTAX-015", written)
+    assert diagnostic.hint.startswith(f"write `{iso}`")
+
+
+@pytest.mark.parametrize("declared, written, fix", [
+    ("date", "01/04/2025", "2025-04-01"), ("date", "2025-4-1", "2025-04-01"),
+    ("date", "31-03-2026", "2026-03-31"), ("time", "08.00", "08:00"), ("time", "8am", "08:00"),
+    ("time", "6.30pm", "18:30"), ("time", "12am", "00:00"), ("interval", "08:00 - 18:30", "08:00-18:30"),
+])
+def test_dates_and_times_that_read_as_arithmetic_or_numbers(declared, written, fix):
+    (error,) = type_errors(f"parameter p: {declared} = {written}\n")
+    assert error[:2] == ("E-SYNTAX-015", written) and error[2].startswith(f"write `{fix}`")
+
+
+def test_a_date_written_with_slashes_in_a_comparison():
+    (error,) = type_errors('requirement e.x "X"\n  for pcn\n  must as_of >= 31/03/2026\n')
+    assert error[:2] == ("E-SYNTAX-015", "31/03/2026")
+
+
+def test_numbers_that_look_like_dates_or_times_where_numbers_are_meant_stay_numbers():
+    run_until("typecheck", library_sources(GOLDEN / "fixture") + [SourceFile("x.rules", EXTRA + (
+        "parameter ratio: number = 01/04/2025\nparameter hours: number = 08.00\n"))])
+
+
+@pytest.mark.parametrize("body, code, marked_text, hint", [
+    ("parameter c: money = 100£\n", "E-SYNTAX-002", "100£", "write `parameter c: money = £100`"),
+    ('parameter c: count = 1\n  ref §4.1.1\n', "E-SYNTAX-002", "§4.1.1", 'write `ref "§4.1.1"`'),
+    ("parameter s: number = \u00bd\n", "E-SYNTAX-011", "\u00bd", "write `0.5`"),
+    ("parameter r: money per patient = £8.427 per patient\n", "E-SYNTAX-001", "per patient",
+     "write the value alone (`£8.427`) and the rate in the type: "
+     "`parameter rate: money per patient = £8.427`"),
+    ("parameter s: set of count = {1, 2,}\n", "E-SYNTAX-001", ",", "delete the comma after the last item"),
+    ('requirement r.x "X"\n  must: ok\n', "E-SYNTAX-001", ":", "write `must ok`"),
+    ('requirement r.x "X"\n  must a and/or b\n', "E-SYNTAX-012", "and/or", "write `must a or b`"),
+    ('parameter t "Minimum\n  population": count = 1\n', "E-SYNTAX-002", '"',
+     'a text in quotes ends on the line it starts: join the lines, or close it with `"`'),
+])
+def test_other_slips_of_copied_text(body, code, marked_text, hint):
+    diagnostic, source = only(body)
+    assert (diagnostic.code, marked(diagnostic, source), diagnostic.hint) == (code, marked_text, hint)
+
+
+def test_tab_indented_blocks_parse_and_carets_still_line_up():
+    assert parses('requirement r.x "X"\n\tfor pcn\n\tmust pcn.raw_list_size >= 1\n')
+    diagnostic, source = only('requirement r.x "X"\n\tmust a == 1\n')
+    excerpt = source.excerpt(diagnostic.span).splitlines()
+    assert excerpt[1].index("^") == excerpt[0].index("==")
+
+
+def test_every_slip_code_is_registered_with_a_catalogue_entry():
+    from rules_engine.diagnostics import CODES
+    from rules_engine import error_catalogue
+    import re as regex
+    used = set(regex.findall(r'"(E-[A-Z]+-\d{3})"', (GOLDEN.parent.parent / "rules_engine" / "slips.py")
+                             .read_text(encoding="utf-8")))
+    assert used and used <= set(CODES) and used <= set(error_catalogue.entry_codes())
