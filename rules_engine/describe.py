@@ -86,6 +86,7 @@ class TermDescription:
     local_layers: tuple[LocalUse, ...] = ()
     terms_note: str | None = None
     layer_is_local: bool = False
+    rows: tuple[str, ...] = ()  # a keyed value's rows of the tables it reads: "qof_indicators DM012: ..."
 
     def as_json(self) -> dict:
         return {"id": self.id, "kind": self.kind, "name": self.name, "title": self.title,
@@ -98,7 +99,7 @@ class TermDescription:
                 "envelope": self.envelope.as_json() if self.envelope else None,
                 "flexibility": [p.as_json() for p in self.powers],
                 "local_layers": [u.as_json() for u in self.local_layers],
-                "terms_note": self.terms_note, "local_term": self.layer_is_local}
+                "terms_note": self.terms_note, "local_term": self.layer_is_local, "rows": list(self.rows)}
 
     to_dict = as_json
 
@@ -126,6 +127,8 @@ class TermDescription:
             out.append(f"  severity: {self.severity}")
         if self.reads:
             out += _wrap("reads: " + ", ".join(self.reads), width, "  ", "      ")
+        for row in self.rows:
+            out += _wrap(f"row: {row}", width, "  ", "      ")
         if self.provisional:
             out.append("  provisional:")
             for reason in self.provisional:
@@ -167,9 +170,20 @@ def _wrap(text: str, width: int, first: str, rest: str | None = None) -> list[st
 # ---------------------------------------------------------------- finding
 
 def _report_pattern(report_id: str) -> re.Pattern:
-    """`qof.points.{code}` matches `qof.points.DM012`."""
+    """`qof.points.{code}` matches `qof.points.DM012` (the key in group `key`)."""
     parts = re.split(r"\{[A-Za-z_][A-Za-z0-9_]*\}", report_id)
-    return re.compile("[^.]+".join(re.escape(p) for p in parts) + r"\Z")
+    if len(parts) == 1:
+        return re.compile(re.escape(report_id) + r"\Z")
+    pattern = re.escape(parts[0])
+    for index, part in enumerate(parts[1:]):
+        pattern += ("(?P<key>[^.]+)" if index == 0 else "[^.]+") + re.escape(part)
+    return re.compile(pattern + r"\Z")
+
+
+def value_key(report_id: str, rule_id: str) -> str | None:
+    """The key a value id gives its pattern: DM012 for qof.points.{code}."""
+    matched = _report_pattern(report_id).match(rule_id)
+    return matched.group("key") if matched and "key" in matched.groupdict() else None
 
 
 def find_term(engine: Engine, rule_id: str, day: dt.date) -> tuple[str, str, Form]:
@@ -187,7 +201,8 @@ def find_term(engine: Engine, rule_id: str, day: dt.date) -> tuple[str, str, For
             report = next((f.term.report for f in forms if f.term.report is not None), None)
             if report is not None:
                 candidates.append(report.id)
-                if report.id == rule_id or _report_pattern(report.id).match(rule_id):
+                matched = _report_pattern(report.id).match(rule_id)
+                if report.id == rule_id or matched:
                     found = found or ("value", name)
             candidates.append(name)
             if name == rule_id:
@@ -235,8 +250,19 @@ def describe_term(engine: Engine, rule_id: str, as_of: dt.date | None = None) ->
         fields["value"] = f"{len(term.rows)} rows, keyed by {', '.join(term.keys)}; columns " + \
             ", ".join(c.name for c in term.columns)
     title = getattr(term, "title", None)
+    rows: tuple[str, ...] = ()
     if kind == "value" and term.report is not None:
         title = term.report.title or title
+        key = value_key(term.report.id, rule_id) if rule_id != term.report.id else None
+        if key is not None:
+            rows = _rows_keyed(library, reads, key, day_of_terms, text)
+            keys = _table_keys(library, reads, day_of_terms)
+            if keys and key not in keys:  # qof.points.XX999: no table it reads has that row
+                raise InvalidInput([Diagnostic(
+                    "E-NAME-001", f"no value `{rule_id}`: `{key}` is not a key of "
+                    + ", ".join(sorted({table for tables in keys.values() for table in tables})),
+                    None, path=rule_id, hint=did_you_mean(key, keys) or f"`{term.report.id}` takes "
+                    f"a key such as {sorted(keys)[0]}")])
     period = form.period or layer.period
     return TermDescription(
         rule_id, kind, name, title, _subject(scope, text), day,
@@ -246,7 +272,7 @@ def describe_term(engine: Engine, rule_id: str, as_of: dt.date | None = None) ->
         envelope=envelope_shown(library.envelope_on(day)),
         powers=tuple(powers_for_terms(library, (name, *reads), day)) if not layer.is_local else (),
         local_layers=tuple(_local_uses(library.local, name, reads, day)), terms_note=note,
-        layer_is_local=layer.is_local, **fields)
+        layer_is_local=layer.is_local, rows=rows, **fields)
 
 
 def _expressions(term) -> list:
@@ -289,6 +315,54 @@ def _reads(engine: Engine, form: Form, day: dt.date) -> tuple[str, ...]:
                     if inner is not None:
                         stack.append(inner)
     return tuple(sorted(seen))
+
+
+def _table_keys(library, reads, day: dt.date) -> dict[str, set[str]]:
+    """The keys of the one-key national tables a value reads, on any date:
+    key -> the tables that have it."""
+    from .library import literal_value
+    keys: dict[str, set[str]] = {}
+    for name in reads:
+        form = national_form(library, name, day)
+        if form is None or not isinstance(form.term, n.TableDecl) or len(form.term.keys) != 1:
+            continue
+        position = [c.name for c in form.term.columns].index(form.term.keys[0])
+        rows = [row for candidate in library.forms.get(name, ()) for row in candidate.term.rows]
+        rows += [row for _, row in _added_rows(library, name)]
+        for row in rows:
+            if position < len(row.cells) and row.cells[position] is not None:
+                keys.setdefault(str(literal_value(row.cells[position])), set()).add(name)
+    return keys
+
+
+def _added_rows(library, table: str) -> list[tuple[Layer, n.Row]]:
+    """The rows local layers add to a table: (layer, row)."""
+    return [(layer, decl.row) for layer in library.local for decl in layer.syntax.declarations
+            if isinstance(decl, n.AddRowDecl) and decl.table == table]
+
+
+def _rows_keyed(library, reads, key: str, day: dt.date, text) -> tuple[str, ...]:
+    """The national rows in force on `day`, keyed by `key`, of the one-key
+    tables a value reads, as the rule file writes them, column by column."""
+    from .layers import _row_in_force
+    from .library import literal_value
+    shown = []
+    for name in reads:
+        form = national_form(library, name, day)
+        if form is None or not isinstance(form.term, n.TableDecl) or len(form.term.keys) != 1:
+            continue
+        table = form.term
+        columns = tuple(c.name for c in table.columns)
+        position = columns.index(table.keys[0])
+        rows = [(None, row) for row in table.rows] + _added_rows(library, name)
+        for layer, row in rows:
+            if position < len(row.cells) and str(literal_value(row.cells[position])) == key \
+                    and _row_in_force(row, columns, day):
+                cells = ", ".join(f"{c} {text(v)}" for c, v in zip(columns, row.cells)
+                                  if v is not None and c != table.keys[0])
+                added = f" (added by {layer.name})" if layer is not None else ""
+                shown.append(f"{name} {key}{added}: {cells}")
+    return tuple(shown)
 
 
 class _Text:

@@ -177,3 +177,26 @@ def test_a_dated_parameter_shows_the_value_on_the_date(engine):
     about = describe_term(engine, "qof_point_value", dt.date(2025, 6, 1))
     assert about.kind == "parameter"
     assert "£225.49 2025-04-01 to 2026-03-31  <- on the date" in about.value
+
+
+def test_a_keyed_value_shows_its_rows_on_the_date(engine):
+    last = describe_term(engine, "qof.points.DM012", dt.date(2025, 3, 31))
+    first = describe_term(engine, "qof.points.DM012", dt.date(2025, 4, 1))
+    assert [r.split(":")[0] for r in last.rows] == ["qof_indicators DM012"]  # no 2024/25 thresholds
+    assert "from 2024-04-01, to 2025-03-31" in last.rows[0]
+    assert first.rows == (
+        'qof_indicators DM012: register "DM", domain clinical, points 4 points, prevalence_weighted true, '
+        "income_protected false, retired false, scoring attainment, min_denominator 0, from 2025-04-01, "
+        "to 2026-03-31",
+        "qof_thresholds DM012: lower 50%, upper 90%, from 2025-04-01, to 2026-03-31")
+    local = describe_term(engine, "qof.points.LDM001", dt.date(2025, 6, 1))
+    assert local.rows[0].startswith("qof_indicators LDM001 (added by qsl_diabetes): ")
+
+
+def test_a_keyed_value_of_no_row_is_unknown(engine):
+    with pytest.raises(rules_engine.InvalidInput) as raised:
+        describe_term(engine, "qof.points.DM013", dt.date(2025, 6, 1))
+    (diagnostic,) = raised.value.diagnostics
+    assert diagnostic.code == "E-NAME-001"
+    assert diagnostic.message == ("no value `qof.points.DM013`: `DM013` is not a key of qof_indicators, "
+                                  "qof_thresholds")
