@@ -58,7 +58,8 @@ def report_invalid(error: InvalidInput, output_format: str) -> int:
     if output_format == "json":
         click.echo(json_report.dumps(json_report.diagnostics_json(error.diagnostics)))
     else:
-        click.echo(render_all(error.diagnostics, source_lookup(error.diagnostics)), err=True, nl=False)
+        click.echo(render_all(error.diagnostics, source_lookup(error.diagnostics, error.sources)),
+                   err=True, nl=False)
     return ExitCode.INVALID_INPUT
 
 
@@ -69,7 +70,7 @@ def _run(function, output_format: str = "text", output: Path | None = None) -> i
         if output_format == "html" and output is None:
             # A page redirected to a file says what was wrong, never nothing.
             from .reports.html_report import render_error
-            text = render_all(error.diagnostics, source_lookup(error.diagnostics))
+            text = render_all(error.diagnostics, source_lookup(error.diagnostics, error.sources))
             click.echo(render_error(text), nl=False)
         return report_invalid(error, "json" if output_format == "json" else "text")
 
@@ -205,6 +206,26 @@ def cli(ctx, limit_settings) -> None:
         ctx.with_resource(limits.overridden(**merged))
 
 
+def _assume_options(function):
+    function = click.option("--assumptions", "assumptions_file",
+                            type=click.Path(exists=True, dir_okay=False, path_type=Path),
+                            help="A YAML or JSON file of assumed figures (NAME: VALUE), for what the "
+                                 "national layer lacks on the date.")(function)
+    function = click.option("--assume", "assume", multiple=True, metavar="NAME=VALUE",
+                            help="Assume a figure the national layer lacks on the date, written as a "
+                                 "rule file writes it (repeatable), e.g. "
+                                 "--assume qof_national_average_list_size=10349; results that read "
+                                 "it are marked assumed.")(function)
+    return function
+
+
+def _assumptions(assume, assumptions_file):
+    """The run's assumptions: the file's, and the command line's over them."""
+    from .assumptions import NONE, from_arguments, from_file
+    stated = from_file(assumptions_file) if assumptions_file is not None else NONE
+    return from_arguments(assume).over(stated) if assume else stated
+
+
 def _rules_options(function):
     function = click.option("--rules", type=click.Path(exists=True, path_type=Path),
                             help="Load this rule library instead of the shipped one.")(function)
@@ -228,9 +249,10 @@ def _rules_options(function):
               help="Text: list passing and not-applicable results and every value too.")
 @click.option("--fail-on", type=click.Choice(["fail", "unknown"]), default="fail", show_default=True,
               help="Exit 1 when a result fails, or (unknown) when one fails or is unknown.")
+@_assume_options
 @_output_options
 def check(arrangements, rules, local, as_of, population, strict, jobs, output_format, show_all, fail_on,
-          output, quiet):
+          assume, assumptions_file, output, quiet):
     """Check arrangements (YAML or JSON) against the layers in force.
 
     Exit 0 when no requirement fails (unknown results too, unless --fail-on
@@ -244,17 +266,18 @@ def check(arrangements, rules, local, as_of, population, strict, jobs, output_fo
         warn("--strict and --jobs apply to --population only; ignored")
 
     def run() -> int:
+        assumptions = _assumptions(assume, assumptions_file)
         if population is not None:
             from .population_run import EngineSpec, check_population, remember
-            spec = EngineSpec(rules, local)
-            engine = Engine.load(rules, local)  # rule-file errors surface here, once
+            spec = EngineSpec(rules, local, assumptions=assumptions)
+            engine = spec.load()  # rule-file errors surface here, once
             for name, file in engine.superseded:
                 warn(f"the proposed layer `{name}` ({engine.proposed.file}) replaces the shipped "
                      f"layer of the same name ({file})")
             remember(spec, engine)
             return _streamed(lambda: check_population(spec, population, as_of, output_format, strict, jobs),
                              output, quiet)
-        engine = Engine.load(rules, local)
+        engine = Engine.load(rules, local, assumptions=assumptions)
         loaded = engine.load_arrangements(arrangements)
         _warn_about_local(engine, {a.facts["icb"] for a in loaded if isinstance(a.facts.get("icb"), str)})
         report = engine.check(loaded, as_of)
@@ -303,16 +326,20 @@ def lint(paths, output_format, output, quiet):
 @cli.command("test")
 @click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
 @click.option("--format", "output_format", type=FORMAT, default="text", show_default=True)
+@_assume_options
 @_output_options
-def test_command(paths, output_format, output, quiet):
+def test_command(paths, output_format, assume, assumptions_file, output, quiet):
     """Run scenario files (YAML): expected outcomes and values against actual.
 
     With no PATH, runs tests/scenarios. Exit 0 when every case passes, 1 when
-    one fails, 2 when a scenario file is invalid (or there is none)."""
+    one fails, 2 when a scenario file is invalid (or there is none).
+    --assume and --assumptions apply to every scenario; a scenario's own
+    `assume:` wins for the names it gives."""
     from .scenarios import collect_scenario_files, render_run, run_scenarios
     def run() -> int:
+        assumptions = _assumptions(assume, assumptions_file)
         files = collect_scenario_files(paths or [Path("tests/scenarios")])
-        outcome = run_scenarios(files)
+        outcome = run_scenarios(files, assumptions)
         if output_format == "json":
             text = json_report.dumps(outcome.as_json()) + "\n"
         else:
@@ -335,8 +362,10 @@ def test_command(paths, output_format, output, quiet):
               "are described (default: today).")
 @click.option("--full", is_flag=True, help="Show every fact, parameter and definition read.")
 @click.option("--format", "output_format", type=FORMAT, default="text", show_default=True)
+@_assume_options
 @_output_options
-def explain(rule_id, arrangement_path, subject, rules, local, as_of, full, output_format, output, quiet):
+def explain(rule_id, arrangement_path, subject, rules, local, as_of, full, output_format, assume,
+            assumptions_file, output, quiet):
     """Show why a requirement or value came out as it did: the trace.
 
     Without --arrangement, describe the term: what it requires, its clause,
@@ -348,7 +377,7 @@ def explain(rule_id, arrangement_path, subject, rules, local, as_of, full, outpu
     from . import api
     _one_stdin(arrangement_path, local)
     def run() -> int:
-        engine = Engine.load(rules, local)
+        engine = Engine.load(rules, local, assumptions=_assumptions(assume, assumptions_file))
         if arrangement_path is None:
             for flag, given in (("--subject", subject), ("--full", full)):
                 if given:
@@ -437,8 +466,10 @@ def vary_check_command(local, rules, as_of, output_format, output, quiet):
               show_default=True)
 @click.option("--all", "show_all", is_flag=True,
               help="Text and HTML: list the unchanged values and every changed arrangement too.")
+@_assume_options
 @_output_options
-def impact(population, variation, rules, as_of, strict, jobs, output_format, show_all, output, quiet):
+def impact(population, variation, rules, as_of, strict, jobs, output_format, show_all, assume,
+           assumptions_file, output, quiet):
     """What a proposed variation changes: outcomes and values, before and after.
 
     The baseline is the library without the proposed layer (with the ICB's
@@ -448,8 +479,9 @@ def impact(population, variation, rules, as_of, strict, jobs, output_format, sho
     from .population_run import EngineSpec, remember, run_impact
     _one_stdin(population, variation)
     def run() -> int:
-        baseline = EngineSpec(rules, without=variation)  # the library before this layer
-        proposed = EngineSpec(rules, variation)
+        assumptions = _assumptions(assume, assumptions_file)  # the same for both sides
+        baseline = EngineSpec(rules, without=variation, assumptions=assumptions)  # the library before this layer
+        proposed = EngineSpec(rules, variation, assumptions=assumptions)
         remember(baseline, baseline.load())
         remember(proposed, proposed.load())
         return _streamed(lambda: run_impact(baseline, proposed, population, as_of, output_format, strict,

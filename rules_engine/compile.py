@@ -358,6 +358,8 @@ class Compiler:
         detail = {"layer": layer}
         if national is not None:
             detail["national"] = national
+        if param is not None and param.assumed is not None:
+            detail["assumed"] = param.assumed.origin
 
         def read_parameter(env):
             if env is not None and env.trace is not None:

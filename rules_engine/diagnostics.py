@@ -106,6 +106,13 @@ CODES: dict[str, str] = {
     "E-SCENARIO-003": "expected outcome that is not an outcome",
     "E-SCENARIO-004": "expectation that checks nothing",
     "E-SCENARIO-005": "expected value or tolerance that is not a finite number",
+    # assumptions (rules_engine/assumptions.py: --assume, --assumptions, a scenario's assume:)
+    "E-ASSUME-001": "assumption for an unknown parameter",
+    "E-ASSUME-002": "assumed value of the wrong type or unit",
+    "E-ASSUME-003": "assumption for a figure the national layer has",
+    "E-ASSUME-004": "malformed assumption",
+    "E-ASSUME-005": "assumption given twice",
+    "E-ASSUME-006": "assumption for a figure the contract does not have on the date",
     # input files (rules_engine/inputs.py: one reader for every file)
     "E-INPUT-001": "not a regular file",
     "E-INPUT-002": "invalid UTF-8",
@@ -160,12 +167,15 @@ class Diagnostic:
 class InvalidInput(Exception):
     """Raised by a stage when the user's input has errors; exit code 2."""
 
-    def __init__(self, diagnostics: Iterable[Diagnostic]):
+    def __init__(self, diagnostics: Iterable[Diagnostic], sources: Iterable[SourceFile] = ()):
         self.diagnostics = tuple(sorted(diagnostics, key=lambda d: d.sort_key))
+        # Texts that are no file on disk (the `--assume` arguments), for
+        # showing the diagnostics' lines.
+        self.sources = tuple(sources)
         super().__init__("\n".join(d.message for d in self.diagnostics))
 
     def __reduce__(self):  # pickled whole between processes (population runs)
-        return (type(self), (self.diagnostics,))
+        return (type(self), (self.diagnostics, self.sources))
 
 
 def did_you_mean(name: str, candidates: Iterable[str]) -> str | None:

@@ -99,6 +99,8 @@ class Evaluator:
         # Provisional marks, own and inherited from what each term reads (marks.py).
         marks = ProvisionalMarks(self.program)
         self.define_provisional = {name: joined(marks.define(name)) for name in self.program.defines}
+        self.define_assumed = {name: marks.assumed(name) for name in self.program.defines}
+        self.requirement_assumed = {id(r): marks.requirement_assumed(r) for r in self.program.requirements}
         self.requirement_provisional = {
             id(r): joined(dict.fromkeys(((f"requirement {r.id}: {r.provisional}",) if r.provisional else ())
                                         + marks.requirement(r)))
@@ -142,7 +144,8 @@ class Evaluator:
         return Result(requirement.id, instance.id, outcome, term.title, requirement.clause,
                       provenance.layer, provenance.flexibility, provenance.because,
                       provenance.national, missing, warnings, term.severity,
-                      self.requirement_provisional[id(requirement)], reason, explain_with)
+                      self.requirement_provisional[id(requirement)], reason,
+                      self.requirement_assumed[id(requirement)], explain_with)
 
     def decide(self, requirement, compiled, env: Env) -> tuple:
         """(outcome, missing paths, warnings, reason, provenance) for one subject."""
@@ -228,7 +231,8 @@ class Evaluator:
                            type_, missing, provenance.layer, provenance.flexibility,
                            provenance.because, provenance.national,
                            term.report.title if term.report else None, define.clause,
-                           self.define_provisional.get(define.name))
+                           self.define_provisional.get(define.name),
+                           self.define_assumed.get(define.name, ()))
 
 
 def evaluate(compiled: CompiledProgram, arrangement: Arrangement) -> ArrangementResult:

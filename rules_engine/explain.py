@@ -38,6 +38,8 @@ class Explanation:
     value_type: Any = attrs.field(default=None, eq=False)  # how the value and the reads are shown
     types: Any = attrs.field(default=None, eq=False, repr=False)  # a name -> type lookup
     why: Any = attrs.field(default=None, eq=False)  # why.Why: deciding conditions, distance or margin
+    provisional: str | None = None  # the marks the result carries (marks.py)
+    assumed: tuple = ()  # the assumptions it read (assumptions.Assumption)
 
     def compact(self) -> "Explanation":
         """Only the facts, parameters, rows and definitions that decided it,
@@ -58,6 +60,8 @@ class Explanation:
                 "flexibility": self.flexibility, "because": self.because,
                 "missing": list(self.missing),
                 **({"why": self.why.as_json()} if self.why is not None else {}),
+                **({"provisional": self.provisional} if self.provisional else {}),
+                **({"assumed": [a.as_json() for a in self.assumed]} if self.assumed else {}),
                 "trace": [{"kind": e.kind, "name": e.name, "value": value_json(e.value),
                            **{k: value_json(v) for k, v in e.detail.items() if v is not None}}
                           for e in self.events]}
@@ -102,7 +106,7 @@ def explain(engine: Engine, arrangement: Arrangement, rule_id: str, subject: str
                                              r.outcome.value)
             explanations.append(Explanation(r.id, r.subject, r.outcome.value, None, r.clause, r.layer,
                                             r.flexibility, r.because, r.missing, tuple(events),
-                                            None, types, why))
+                                            None, types, why, r.provisional, r.assumed))
     for name, define in compiled.program.defines.items():
         report = define.term.report
         if report is None:
@@ -133,7 +137,8 @@ def explain(engine: Engine, arrangement: Arrangement, rule_id: str, subject: str
                                         compiled.program.checked.term_types[name], env.local_rows)
                 explanations.append(Explanation(
                     value.id, value.subject, "value", value.value, value.clause, value.layer,
-                    value.flexibility, value.because, value.missing, tuple(events), value.type, types))
+                    value.flexibility, value.because, value.missing, tuple(events), value.type, types,
+                    None, value.provisional, value.assumed))
     if subject and not explanations:
         raise InvalidInput([Diagnostic("E-NAME-001", f"`{rule_id}` has no result for subject "
                                        f"`{subject}`", None, path=subject)])
@@ -163,9 +168,16 @@ def render_explanation(explanations: list[Explanation], full: bool = False) -> s
                 if "national" in event.detail:
                     extra += f"; national value {_shown(event.detail['national'], type_)}"
                 extra += ")"
+            if event.detail.get("assumed"):
+                extra += f"  (assumed, stated in {event.detail['assumed']})"
             lines.append(f"  {event.kind:<10} {event.name} = {shown}{extra}")
         if e.missing:
             lines.append(f"  missing    {', '.join(e.missing)}")
+        if e.provisional:
+            lines.append(f"  provisional: {e.provisional}")
+        if e.assumed:
+            from .results import assumed_text
+            lines.append(f"  assumed: {assumed_text(e.assumed)}")
         lines.append(f"  => {e.outcome}  [{e.clause}]  layer {e.layer}, {e.flexibility}"
                      + (f", because: {e.because}" if e.because else ""))
         lines.append("")

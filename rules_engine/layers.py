@@ -50,6 +50,9 @@ class ParameterInForce:
     value: Any  # an expression node, or None when no value is in force
     varied_by: n.VaryDecl | None
     layer: str
+    # The user's assumption (`assumptions.Assumption`) that stands in for the
+    # parameter's `= unknown` line on the date, if any.
+    assumed: Any = None
 
 
 @attrs.frozen(eq=False)
@@ -145,11 +148,23 @@ def _pick(forms: tuple[Form, ...], as_of: dt.date, layers: set[str]) -> tuple[Fo
 
 
 def value_on(term: n.ParameterDecl, as_of: dt.date):
+    """The value node in force on a date, or None (no value, or one declared
+    `= unknown` for the date)."""
     if term.value is not None:
         return term.value
     for dated in term.dated_values:
         if dated.period.contains(as_of):
-            return dated.value
+            return None if isinstance(dated.value, n.UnknownFigure) else dated.value
+    return None
+
+
+def unknown_figure_on(term: n.ParameterDecl, as_of: dt.date) -> n.DatedValue | None:
+    """The `from ... = unknown` line of a parameter in force on a date: the
+    contract has a figure then that the library lacks (an assumption may
+    supply it)."""
+    for dated in term.dated_values:
+        if dated.period.contains(as_of) and isinstance(dated.value, n.UnknownFigure):
+            return dated
     return None
 
 
@@ -164,7 +179,12 @@ def _row_in_force(row: n.Row, columns: tuple[str, ...], as_of: dt.date) -> bool:
     return True
 
 
-def select(checked: Checked, as_of: dt.date, local: Layer | None = None) -> Program:
+def select(checked: Checked, as_of: dt.date, local: Layer | None = None,
+           assumptions=None) -> Program:
+    """The terms in force on a date. `assumptions` (`assumptions.Assumptions`)
+    supply figures the national layer declares `= unknown` on the date; one
+    for a figure it has, or does not say exists, is InvalidInput
+    (E-ASSUME-003, E-ASSUME-006)."""
     library = checked.library
     national = tuple(l for l in library.national if l.in_force(as_of))
     if not any(l.in_force(as_of) for l in library.contracts):
@@ -197,6 +217,14 @@ def select(checked: Checked, as_of: dt.date, local: Layer | None = None) -> Prog
             elif isinstance(decl, n.ReplaceValueDecl):
                 replaced_values[decl.name] = decl
 
+    if assumptions:
+        from .assumptions import in_force_problems
+        picked = {name: _pick(library.forms[name], as_of, names) for name in assumptions.names
+                  if name in library.forms}
+        problems = in_force_problems(assumptions, library, picked, as_of)
+        if problems:
+            raise assumptions.invalid(problems)
+
     envelope = library.envelope_on(as_of)
     envelope_targets = {p.target for p in envelope.permissions} if envelope is not None else set()
     parameters: dict[str, ParameterInForce] = {}
@@ -215,9 +243,14 @@ def select(checked: Checked, as_of: dt.date, local: Layer | None = None) -> Prog
             vary = varies.get(name)
             if vary is not None:
                 national_values[name] = value
+            assumed = assumptions.get(name) if assumptions else None
+            if assumed is not None and (vary is not None or not in_force
+                                        or unknown_figure_on(term, as_of) is None):
+                assumed = None  # refused below, or (a local value in force) not read
             parameters[name] = ParameterInForce(
-                name, form, checked.term_types[name], vary.value if vary else value, vary,
-                local.name if vary else form.layer.name)
+                name, form, checked.term_types[name],
+                vary.value if vary else assumed.value if assumed else value, vary,
+                local.name if vary else form.layer.name, assumed)
         elif isinstance(term, n.TableDecl):
             columns = tuple(c.name for c in term.columns)
             national_rows = [(row, form.layer.name) for row in term.rows

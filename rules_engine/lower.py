@@ -443,7 +443,13 @@ class _Lowering(Transformer):
     because_clause = _clause("because", lambda self, span, c: n.Because(span, self.text(c[0])))
     report_clause = _clause("report", lambda self, span, c: n.Report(
         span, str(c[0]), self.text(c[1]) if len(c) > 1 else None))
+    def assumed_value(self, children):
+        return children[0]
+
     dated_value_clause = _clause("dated_value", lambda self, span, c: n.DatedValue(span, c[0], c[1]))
+    # `from DATE to DATE = unknown`: the contract has a figure the library lacks
+    dated_unknown_clause = _clause("dated_value", lambda self, span, c: n.DatedValue(
+        span, c[0], n.UnknownFigure(span)))
     required_clause = _clause("required", lambda self, span, c: True)
     warn_clause = _clause("warn", lambda self, span, c: n.Warning_(span, self.text(c[0]), c[1]))
     columns_clause = _clause("columns", lambda self, span, c: tuple(c))
@@ -779,6 +785,14 @@ def _kind(decl) -> str:
             n.WaiveDecl: "waive", n.ReplaceDecl: "replace", n.AddRequirementDecl: "add requirement",
             n.AddRowDecl: "add row", n.RetireDecl: "retire", n.ReplaceValueDecl: "replace value",
             n.AllowDecl: "allow"}.get(type(decl), type(decl).__name__)
+
+
+def lower_value(source: SourceFile, parsed: Parsed) -> tuple[n.Expr | None, tuple[Diagnostic, ...]]:
+    """The literal node of a parsed assumed figure (`parser.parse_value`), and
+    what lowering found wrong with it (a malformed date, too many digits)."""
+    lowering = _Lowering(source)
+    node = lowering.transform(parsed.tree)
+    return (node if not lowering.diagnostics else None), tuple(lowering.diagnostics)
 
 
 def lower(source: SourceFile, parsed: Parsed | None = None) -> Lowered:

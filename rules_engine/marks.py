@@ -26,15 +26,29 @@ def _walk_terms(body_nodes):
 
 
 class ProvisionalMarks:
-    """Reasons per definition and requirement of one program."""
+    """Reasons per definition and requirement of one program, and the
+    assumptions (`assumptions.Assumption`) each reads."""
 
     def __init__(self, program: Program):
         self.program = program
         self.names = program.checked.names
         self._defines: dict[str, tuple[str, ...]] = {}
+        self._assumed: dict[str, tuple] = {}
 
-    def _reads(self, body_nodes) -> tuple[str, ...]:
+    def assumed(self, name: str) -> tuple:
+        """The assumptions a definition reads, however deep (after `define`)."""
+        self.define(name)
+        return self._assumed.get(name, ())
+
+    def requirement_assumed(self, requirement) -> tuple:
+        term = requirement.term
+        assumed: dict = {}
+        self._reads([term.where, term.must, term.unless, *(w.condition for w in term.warnings)], assumed)
+        return tuple(assumed)
+
+    def _reads(self, body_nodes, assumed: dict | None = None) -> tuple[str, ...]:
         reasons: dict[str, None] = {}
+        assumed = {} if assumed is None else assumed
         for node in _walk_terms(body_nodes):
             if not isinstance(node, n.Name):
                 continue
@@ -47,11 +61,15 @@ class ProvisionalMarks:
                 marker = getattr(param.form.term, "provisional", None) if param is not None else None
                 if marker is not None:
                     reasons[f"parameter {target}: {marker.reason}"] = None
+                if param is not None and param.assumed is not None:
+                    assumed[param.assumed] = None
             elif kind == "table":
                 self._table(target, reasons)
             elif kind == "define":
                 for reason in self.define(target):
                     reasons[reason] = None
+                for item in self._assumed.get(target, ()):
+                    assumed[item] = None
         # a table read as `table[key]` has the table's name as its collection
         return tuple(reasons)
 
@@ -71,7 +89,10 @@ class ProvisionalMarks:
             return ()
         own = (f"definition {name}: {define.term.provisional.reason}",) if define.term.provisional else ()
         scope = define.term.scope
-        reads = self._reads([define.term.body, scope.key_collection if scope is not None else None])
+        assumed: dict = {}
+        bodies = [define.term.body, scope.key_collection if scope is not None else None]
+        reads = self._reads(bodies, assumed)
+        self._assumed[name] = tuple(assumed)
         found = self._defines[name] = tuple(dict.fromkeys(own + reads))
         return found
 

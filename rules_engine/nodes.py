@@ -310,10 +310,20 @@ class Report:
 
 
 @node
+class UnknownFigure:
+    """`from 2025-04-01 to 2026-03-31 = unknown`: the contract has a figure for
+    those dates that the library does not (not found in the sources). Results
+    that read it are unknown unless the user states an assumption for it
+    (`--assume NAME=VALUE`, see `rules_engine.assumptions`)."""
+
+    span: Span
+
+
+@node
 class DatedValue:
     span: Span
     period: Period
-    value: Expr
+    value: "Expr | UnknownFigure"
 
 
 @node

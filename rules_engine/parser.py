@@ -87,7 +87,7 @@ def grammar_text() -> str:
 
 #: How the parser is built; part of the cache key, so a change rebuilds.
 LARK_OPTIONS = dict(parser="lalr", strict=True, propagate_positions=True, maybe_placeholders=False,
-                    start=["start", "fragment"])
+                    start=["start", "fragment", "assumed_value"])
 CACHE_NAME = "grammar"
 _TUPLE, _PAIRS = "\x00tuple", "\x00pairs"  # JSON has no tuples and only text keys
 
@@ -326,6 +326,17 @@ def parse(source: SourceFile) -> Parsed:
                      '`local layer NAME "Title" for icb CODE extends NAME`'))
         comments = tuple(_comments(source, _collector.tokens))
         return Parsed(None, tuple(fragments), comments, tuple(diagnostics))
+
+
+def parse_value(source: SourceFile) -> Parsed:
+    """Parse one literal (an assumed figure such as `10349`, `£225.49` or
+    `80%`; `assumptions.py`); never raises on bad input."""
+    with _lock, _cyclic_collector_paused():
+        _collector.tokens = []
+        try:
+            return Parsed(_parser().parse(source.text, start="assumed_value"), (), (), ())
+        except UnexpectedInput as error:
+            return Parsed(None, (), (), (_diagnostic(source, error),))
 
 
 def _shift_token(token: lark.Token, offset: int, lines: int) -> None:

@@ -22,6 +22,7 @@ from typing import Callable, Iterable, Iterator
 import attrs
 
 from . import limits
+from .assumptions import NONE as NO_ASSUMPTIONS, Assumptions, check_static as check_assumptions
 from .compile import CompiledProgram, compile_program
 from .diagnostics import Diagnostic, InvalidInput
 from .documents import population_lines
@@ -128,19 +129,26 @@ def library_sources(rules: str | Path | None) -> list[SourceFile]:
 class Engine:
     """A checked library, ready to evaluate arrangements."""
 
-    def __init__(self, checked: Checked, proposed: Layer | None = None):
+    def __init__(self, checked: Checked, proposed: Layer | None = None,
+                 assumptions: Assumptions = NO_ASSUMPTIONS):
         self.checked = checked
         self.proposed = proposed
+        # Figures the user states for what the national layer lacks (checked
+        # here for names and types; on each date when a program is selected).
+        check_assumptions(assumptions, checked)
+        self.assumptions = assumptions
         self.superseded: tuple[tuple[str, str], ...] = ()
         self._selected: dict[tuple, Program] = {}  # (date, local layer) -> terms in force
         self._compiled: dict[tuple, tuple[CompiledProgram, Evaluator]] = {}  # (..., traced)
 
     @classmethod
     def load(cls, rules: str | Path | None = None, local: str | Path | None = None,
-             extra_sources: Iterable[SourceFile] = (), without: str | Path | None = None) -> "Engine":
+             extra_sources: Iterable[SourceFile] = (), without: str | Path | None = None,
+             assumptions: Assumptions = NO_ASSUMPTIONS) -> "Engine":
         """Load a library (the shipped one by default) and an optional proposed
         local layer. `without` names a local layer file whose layer (by name)
-        is left out: the baseline before that layer was agreed."""
+        is left out: the baseline before that layer was agreed. `assumptions`
+        state figures the national layer lacks (`rules_engine.assumptions`)."""
         sources = library_sources(rules) + list(extra_sources)
         proposed_source = read_sources([local])[0] if local is not None else None
         if proposed_source is not None:
@@ -158,7 +166,7 @@ class Engine:
                            if proposed is not None and l.name == proposed.name and l is not proposed)
         layers = [l for l in layers if l.name not in dropped or l is proposed]
         checked = check_library(_assemble(layers, proposed))
-        engine = cls(checked, proposed)
+        engine = cls(checked, proposed, assumptions)
         engine.superseded = superseded  # shipped layers the proposed one replaces (by name)
         return engine
 
@@ -218,9 +226,9 @@ class Engine:
             try:
                 results.append(self.evaluate(arrangement, as_of))
             except InvalidInput as error:
-                problems += error.diagnostics
+                problems += [d for d in error.diagnostics if d not in problems]
         if problems:
-            raise InvalidInput(problems)
+            raise InvalidInput(problems, self.assumptions.sources)
         return self.report(results, as_of)
 
     def check_files(self, paths: Iterable[str | Path], as_of: dt.date | None = None) -> CheckReport:
@@ -283,14 +291,15 @@ class Engine:
         local = local_layer_for(self.library, icb, as_of, self.proposed)
         key = (as_of, local.name if local else None)
         if key not in self._selected:
-            self._selected[key] = select(self.checked, as_of, local)
+            self._selected[key] = select(self.checked, as_of, local, self.assumptions)
         return self._selected[key]
 
 
-def source_lookup(diagnostics) -> dict[str, SourceFile]:
-    """The files diagnostics point into: shipped rule files, or read from disk."""
+def source_lookup(diagnostics, extra: Iterable[SourceFile] = ()) -> dict[str, SourceFile]:
+    """The files diagnostics point into: `extra` texts (the `--assume`
+    arguments), shipped rule files, or read from disk."""
     shipped = {s.path: s for s in default_sources()}
-    sources: dict[str, SourceFile] = {}
+    sources: dict[str, SourceFile] = {s.path: s for s in extra}
     for diagnostic in diagnostics:
         spans = [diagnostic.span] + [r.span for r in diagnostic.related]
         for span in spans:

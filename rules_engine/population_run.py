@@ -37,6 +37,7 @@ from .inputs import is_stdin, name_of, open_input
 from .pipeline import Engine
 from .reports.json_lines import LineEncoder
 from .reports.json_report import dumps
+from .assumptions import NONE as NO_ASSUMPTIONS, Assumptions
 from .schema import parse_json_line
 from .values import Outcome
 
@@ -51,9 +52,10 @@ class EngineSpec:
     rules: Path | None = None
     local: Path | None = None
     without: Path | None = None
+    assumptions: Assumptions = NO_ASSUMPTIONS  # figures the user states (assumptions.py)
 
     def load(self) -> Engine:
-        return Engine.load(self.rules, self.local, without=self.without)
+        return Engine.load(self.rules, self.local, without=self.without, assumptions=self.assumptions)
 
 
 _engines: dict[EngineSpec, Engine] = {}

@@ -40,6 +40,9 @@ class Result:
     severity: str = "error"
     provisional: str | None = None
     reason: str | None = None  # why not applicable, or exempt
+    # The assumptions (`assumptions.Assumption`) it read: stated by the user,
+    # not the contract's figures.
+    assumed: tuple = ()
     # Why it failed or is unknown (`why.Why`): worked out when first asked for.
     explain_with: Any = attrs.field(default=None, eq=False, repr=False)
     _why: Any = attrs.field(default=None, eq=False, repr=False, init=False)
@@ -72,6 +75,7 @@ class ValueResult:
     title: str | None = None
     clause: str | None = None
     provisional: str | None = None
+    assumed: tuple = ()  # the assumptions it read (`assumptions.Assumption`)
 
     @property
     def unit(self) -> str:
@@ -140,6 +144,13 @@ def unit_name(type_: t.Type) -> str:
         return {t.MINUTE: "minutes", t.POINT: "points", t.DAY: "days", t.MONTH: "months"}.get(
             unit, str(unit))
     return {t.Boolean: "bool", t.Date: "date", t.Text: "text"}.get(type(type_), "value")
+
+
+def assumed_text(assumed: tuple) -> str | None:
+    """`qof_national_average_list_size = 10349 (--assume)`; None for none."""
+    if not assumed:
+        return None
+    return "; ".join(f"{a.describe()} ({a.origin})" for a in assumed)
 
 
 def money_text(value: Decimal) -> str:

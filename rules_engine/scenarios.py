@@ -7,6 +7,8 @@ A scenario file is YAML; one case, or several under `cases:`:
     as_of: 2025-06-01                              # optional: overrides the arrangement's
     rules: ../../contracts                         # optional: another library
     local: ../../contracts/local/qmm.rules         # optional: a proposed local layer
+    assume:                                        # optional: figures the national layer lacks
+      qof_national_average_list_size: 10349        #   (as `--assume NAME=VALUE`; assumptions.py)
     expect:
       outcome: fail                                # optional: the arrangement's
       results:
@@ -15,6 +17,7 @@ A scenario file is YAML; one case, or several under `cases:`:
         - {id: pay.enhanced-access, subject: "pcn:U54321", value: "231742.50"}
         - {id: qof.points.HYP008, value: 19.0, tolerance: 0.05}
         - {id: pay.arrs-gp-sum, absent: true}       # not reported: not in force on the date
+        - {id: qof.payment, value: "1234.56", assumed: [qof_national_average_list_size]}
       errors: [E-FACT-003]                         # instead: the input must be rejected
 
 Paths are relative to the scenario file. Money is compared exactly unless a
@@ -22,7 +25,10 @@ Paths are relative to the scenario file. Money is compared exactly unless a
 2), not passed or failed: an unknown key (E-SCENARIO-002), an outcome that is
 none of pass, fail, unknown, not_applicable (E-SCENARIO-003), an `expect` with
 nothing to check (E-SCENARIO-004), an expected value or tolerance that is no
-finite number (E-SCENARIO-005), an `as_of` that is no date (E-FACT-004). `contract-rules test` runs them; so does `pytest`, by
+finite number (E-SCENARIO-005), an `as_of` that is no date (E-FACT-004), an
+`assume:` that is not a mapping of names to literals (E-ASSUME-*). An
+`assumed:` list on a value expects exactly those assumptions to have been
+read. `contract-rules test` runs them; so does `pytest`, by
 the plugin in `scenarios_plugin.py`, one test item per case.
 """
 
@@ -38,6 +44,7 @@ from typing import Any, Iterable
 import attrs
 
 from . import slips
+from .assumptions import NONE as NO_ASSUMPTIONS, Assumptions, from_document as assumptions_from
 from .diagnostics import Diagnostic, InvalidInput, did_you_mean, render_all
 from .documents import preview
 from .pipeline import Engine, source_lookup
@@ -46,11 +53,11 @@ from .schema import Arrangement, date_from_text, read_yaml_file, validate_docume
 from .source import SourceFile, Span
 from .values import Outcome
 
-CASE_KEYS = {"name", "arrangement", "as_of", "rules", "local", "expect", "source", "note"}
+CASE_KEYS = {"name", "arrangement", "as_of", "rules", "local", "expect", "source", "note", "assume"}
 EXPECT_KEYS = {"outcome", "results", "values", "errors"}
 RESULT_KEYS = {"id", "subject", "outcome", "layer", "flexibility", "because", "missing", "clause",
                "absent"}
-VALUE_KEYS = {"id", "subject", "value", "tolerance", "unit", "missing", "absent"}
+VALUE_KEYS = {"id", "subject", "value", "tolerance", "unit", "missing", "absent", "assumed"}
 
 
 @attrs.frozen
@@ -60,6 +67,7 @@ class Case:
     data: Any  # the ruamel mapping of the case
     source: SourceFile
     span: Span
+    assumptions: Assumptions = NO_ASSUMPTIONS  # its `assume:`
 
 
 @attrs.frozen
@@ -67,6 +75,7 @@ class CaseOutcome:
     case: Case
     failures: tuple[str, ...]
     diagnostics: tuple[Diagnostic, ...] = ()  # the scenario itself is invalid
+    sources: tuple[SourceFile, ...] = ()  # texts they point into that are no file (--assume)
 
     @property
     def passed(self) -> bool:
@@ -147,7 +156,14 @@ def read_cases(path: str | Path) -> list[Case]:
             continue
         problems += _case_problems(source, raw, raw is document)
         name = str(raw.get("name") or f"{Path(path).stem}[{index + 1}]")
-        cases.append(Case(path, name, raw, source, _span_of(source, raw)))
+        assumed = NO_ASSUMPTIONS
+        if raw.get("assume") is not None:
+            try:
+                assumed = assumptions_from(raw["assume"], source, "scenario's `assume:`",
+                                           _span_of(source, raw, "assume"))
+            except InvalidInput as error:
+                problems += error.diagnostics
+        cases.append(Case(path, name, raw, source, _span_of(source, raw), assumed))
     if problems:
         raise InvalidInput(problems)
     return cases
@@ -271,10 +287,11 @@ class EngineCache:
     def __init__(self):
         self.engines: dict[tuple, Engine] = {}
 
-    def get(self, rules: Path | None, local: Path | None) -> Engine:
-        key = (str(rules) if rules else None, str(local) if local else None)
+    def get(self, rules: Path | None, local: Path | None,
+            assumptions: Assumptions = NO_ASSUMPTIONS) -> Engine:
+        key = (str(rules) if rules else None, str(local) if local else None, assumptions)
         if key not in self.engines:
-            self.engines[key] = Engine.load(rules, local)
+            self.engines[key] = Engine.load(rules, local, assumptions=assumptions)
         return self.engines[key]
 
 
@@ -293,7 +310,10 @@ def _arrangement(case: Case, engine: Engine) -> Arrangement:
     return Arrangement(facts, f"{case.file} ({case.name})", case.source)
 
 
-def run_case(case: Case, cache: EngineCache | None = None) -> CaseOutcome:
+def run_case(case: Case, cache: EngineCache | None = None,
+             assumptions: Assumptions = NO_ASSUMPTIONS) -> CaseOutcome:
+    """One case; `assumptions` (the command line's) apply where the case's own
+    `assume:` does not name the figure."""
     cache = cache or _shared_cache
     data = case.data
     expect = data.get("expect") or {}
@@ -301,7 +321,7 @@ def run_case(case: Case, cache: EngineCache | None = None) -> CaseOutcome:
     try:
         rules = _relative(case, data["rules"]) if data.get("rules") else None
         local = _relative(case, data["local"]) if data.get("local") else None
-        engine = cache.get(rules, local)
+        engine = cache.get(rules, local, case.assumptions.over(assumptions))
         arrangement = _arrangement(case, engine)
         as_of = _scenario_date(data["as_of"]) if data.get("as_of") is not None else None
         result = engine.evaluate(arrangement, as_of)
@@ -312,7 +332,7 @@ def run_case(case: Case, cache: EngineCache | None = None) -> CaseOutcome:
             if missing:
                 return CaseOutcome(case, (f"expected errors {missing}, got {codes}",))
             return CaseOutcome(case, ())
-        return CaseOutcome(case, (), error.diagnostics)
+        return CaseOutcome(case, (), error.diagnostics, error.sources)
     if expected_errors:
         return CaseOutcome(case, (f"expected errors {expected_errors}, but the input was accepted",))
     return CaseOutcome(case, tuple(compare(expect, result)))
@@ -377,6 +397,11 @@ def _compare_value(where: str, item: dict, v) -> list[str]:
         failures.append(f"{where}: expected unit {item['unit']}, got {v.unit}")
     if "missing" in item and sorted(item["missing"]) != sorted(v.missing):
         failures.append(f"{where}: expected missing {sorted(item['missing'])}, got {sorted(v.missing)}")
+    if "assumed" in item:
+        wanted = sorted(str(name) for name in (item["assumed"] or []))
+        got = sorted(a.name for a in v.assumed)
+        if wanted != got:
+            failures.append(f"{where}: expected assumed {wanted}, got {got}")
     if "value" not in item:
         return failures
     expected = item["value"]
@@ -428,7 +453,8 @@ def collect_scenario_files(paths: Iterable[str | Path]) -> list[Path]:
     return files
 
 
-def run_scenarios(files: Iterable[str | Path], cache: EngineCache | None = None) -> ScenarioRun:
+def run_scenarios(files: Iterable[str | Path], assumptions: Assumptions = NO_ASSUMPTIONS,
+                  cache: EngineCache | None = None) -> ScenarioRun:
     outcomes, invalid = [], []
     for file in files:
         try:
@@ -436,7 +462,7 @@ def run_scenarios(files: Iterable[str | Path], cache: EngineCache | None = None)
         except InvalidInput as error:
             invalid += error.diagnostics
             continue
-        outcomes += [run_case(case, cache) for case in cases]
+        outcomes += [run_case(case, cache, assumptions) for case in cases]
     return ScenarioRun(tuple(outcomes), tuple(invalid))
 
 
@@ -452,7 +478,8 @@ def render_run(run: ScenarioRun) -> str:
         for failure in outcome.failures:
             out.write(f"    {failure}\n")
         if outcome.diagnostics:
-            out.write(render_all(outcome.diagnostics, {**source_lookup(outcome.diagnostics), **sources}))
+            out.write(render_all(outcome.diagnostics, {**source_lookup(outcome.diagnostics, outcome.sources),
+                                                       **sources}))
     if run.invalid_files:
         out.write(render_all(run.invalid_files, source_lookup(run.invalid_files)))
     passed = sum(1 for o in run.outcomes if o.passed)

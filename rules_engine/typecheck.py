@@ -217,7 +217,8 @@ class _Checker:
     def check_term(self, term) -> None:
         if isinstance(term, n.ParameterDecl):
             declared = self.term_types[term.name]
-            values = [term.value] if term.value is not None else [d.value for d in term.dated_values]
+            values = [term.value] if term.value is not None else [
+                d.value for d in term.dated_values if not isinstance(d.value, n.UnknownFigure)]
             for value in values:
                 self.expect(value, {}, declared, f"the value of `{term.name}`")
             for flex in term.flexibility:
@@ -929,3 +930,16 @@ def transitive(checked: Checked, name: str) -> frozenset[str]:
     return frozenset(seen)
 
 
+
+
+def check_value(checked: Checked, value, declared: t.Type) -> str | None:
+    """What a literal is, when it is no value of `declared` ("money", "a
+    count"), or None when it is one: an assumed figure gets the checks a
+    `vary` does."""
+    checker = _Checker(checked.library)
+    actual = checker.expect(value, {}, declared, "the value")
+    if not checker.diagnostics:
+        return None
+    if isinstance(actual, t.Error):
+        return f"not one ({checker.diagnostics[0].message})"
+    return t.describe(actual)

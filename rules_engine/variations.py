@@ -199,6 +199,8 @@ def _render(verdict: Verdict, day: dt.date) -> VariationVerdict:
         value = value_on(form.term, day)
         if value is None and form.term.dated_values:  # past the contract: its last value
             value = form.term.dated_values[-1].value
+            if isinstance(value, n.UnknownFigure):
+                value = None
         national_value = show_literal(value) if value is not None else "(none on that date)"
     elif isinstance(decl, (n.WaiveDecl, n.ReplaceDecl)) and form is not None:
         national_value = "in force"

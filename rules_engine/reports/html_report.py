@@ -279,7 +279,8 @@ def check_view(document: dict) -> dict:
         for result in arrangement.get("results", []):
             rule, subject, outcome = result["id"], result["subject"], result["outcome"]
             card = anchors("result", arr_id, rule, subject)
-            row = {"warnings": [], "reason": None, "provisional": None, "because": None, "national": {},
+            row = {"warnings": [], "reason": None, "provisional": None, "assumed": [], "because": None,
+                   "national": {},
                    "missing": [], "title": None, "why": None, **result, "anchor": card, "arrangement": arr_id,
                    "arrangement_anchor": section, "rank": OUTCOMES.index(outcome) if outcome in OUTCOMES else 9,
                    "warning": result.get("severity") == "warning"}
@@ -299,7 +300,7 @@ def check_view(document: dict) -> dict:
         values = []
         for value in arrangement.get("values", []):
             row = {"missing": [], "flexibility": None, "layer": None, "because": None, "national": {},
-                   "provisional": None, **value,
+                   "provisional": None, "assumed": [], **value,
                    "anchor": anchors("value", arr_id, value["id"], value["subject"]),
                    "arrangement": arr_id, "arrangement_anchor": section, "shown": money(value.get("value")) if value.get("unit") == "GBP" else _plain(value.get("value")),
                    "sort": _sort_key(value.get("value"))}

@@ -72,7 +72,7 @@ class LineEncoder:
 
     def result(self, r: Result) -> str:
         key = (r.id, r.title, r.clause, r.layer, r.flexibility, r.because, id(r.national),
-               r.severity, r.provisional)
+               r.severity, r.provisional, r.assumed)
         parts = self._results.get(key)
         if parts is None:
             parts = self._results[key] = (
@@ -91,6 +91,8 @@ class LineEncoder:
             text += (',"reason":', encode_basestring(r.reason))
         if r.provisional:
             text += (',"provisional":', encode_basestring(r.provisional))
+        if r.assumed:
+            text += (',"assumed":', _encode([a.as_json() for a in r.assumed]))
         why = r.why
         if why is not None:
             text += (',"why":', _encode(why.as_json()))
@@ -98,7 +100,7 @@ class LineEncoder:
         return "".join(text)
 
     def value(self, v: ValueResult) -> str:
-        key = (v.type, v.layer, v.flexibility, v.because, id(v.national), v.provisional)
+        key = (v.type, v.layer, v.flexibility, v.because, id(v.national), v.provisional, v.assumed)
         parts = self._values.get(key)
         if parts is None:
             tail = ""
@@ -110,6 +112,8 @@ class LineEncoder:
                     tail += ',"national":' + _encode(v.national)
             if v.provisional:
                 tail += ',"provisional":' + _encode(v.provisional)
+            if v.assumed:
+                tail += ',"assumed":' + _encode([a.as_json() for a in v.assumed])
             parts = self._values[key] = (',"unit":' + _encode(v.unit), tail + "}", v.national)
         unit, tail, _ = parts
         missing = ',"missing":' + _strings(v.missing) if v.missing else ""

@@ -64,6 +64,8 @@ def result_json(result: Result) -> dict:
         data["reason"] = result.reason
     if result.provisional:
         data["provisional"] = result.provisional
+    if result.assumed:
+        data["assumed"] = [a.as_json() for a in result.assumed]
     why = result.why
     if why is not None:
         data["why"] = why.as_json()
@@ -86,6 +88,8 @@ def values_json(value: ValueResult) -> dict:
             data["national"] = value.national
     if value.provisional:
         data["provisional"] = value.provisional
+    if value.assumed:
+        data["assumed"] = [a.as_json() for a in value.assumed]
     return data
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 import textwrap
 from collections import Counter
 
-from ..results import ArrangementResult, CheckReport, Result, ValueResult
+from ..results import ArrangementResult, CheckReport, Result, ValueResult, assumed_text
 from ..values import Outcome
 from .json_report import value_json
 
@@ -93,6 +93,8 @@ def _detail(r: Result) -> list[str]:
         out.append(f"warning: {warning}")
     if r.provisional:
         out.append(f"provisional: {r.provisional}")
+    if r.assumed:
+        out.append(f"assumed: {assumed_text(r.assumed)}")
     return out
 
 
@@ -154,6 +156,8 @@ def arrangement_section(result: ArrangementResult, out: _Writer, show_all: bool 
             for outcome, members in by_outcome.items():
                 subjects = ", ".join(r.subject for r in members)
                 reason = f" ({members[0].reason})" if members[0].reason else ""
+                if members[0].assumed:
+                    reason += f" (assumed: {assumed_text(members[0].assumed)})"
                 out.add(f"{out.label(outcome)} {members[0].id}: {subjects}{reason}", hang="     ")
     else:
         for r in result.results:
@@ -181,17 +185,34 @@ def _money(result: ArrangementResult, out: _Writer, show_all: bool) -> None:
     for index, v in enumerate(known):
         amount = value_text(v)
         varied = f"  ({v.flexibility} by {v.layer})" if v.flexibility in ("varied", "added") else ""
+        if v.assumed:
+            varied += "  assumed: " + ", ".join(a.describe() for a in v.assumed)
         lead = heading.ljust(7) if index == 0 else " " * 7
         out.add(f"{lead}{(v.id + '  ' + v.subject).ljust(width)} {amount}{varied}", hang=" " * 9)
     if not known:
         out.add(heading)
     if unknown and show_all:
         for v in unknown:
-            out.add(f"{v.id}  {v.subject}: unknown (missing: {', '.join(v.missing)})", indent="  ", hang="    ")
+            assumed = f" (assumed: {assumed_text(v.assumed)})" if v.assumed else ""
+            out.add(f"{v.id}  {v.subject}: unknown (missing: {', '.join(v.missing)}){assumed}",
+                    indent="  ", hang="    ")
     elif unknown:
         ids = list(dict.fromkeys(v.id for v in unknown))
         out.add(f"unknown (--all says why): {', '.join(ids)}",
                 indent="  ", hang="    ")
+
+
+def _assumptions_line(report: CheckReport, out: _Writer) -> None:
+    """Every assumption any result read, once, before the results: the
+    figures are the user's, not the contract's."""
+    seen: dict = {}
+    for arrangement in report.arrangements:
+        for item in list(arrangement.results) + list(arrangement.values):
+            for a in item.assumed:
+                seen[a] = None
+    if seen:
+        out.add("assumed (figures the national layer lacks, stated for this run): "
+                + assumed_text(tuple(seen)), hang="  ")
 
 
 def render(report: CheckReport, width: int | None = None, color: bool = False,
@@ -200,6 +221,7 @@ def render(report: CheckReport, width: int | None = None, color: bool = False,
     out = _Writer(width or DEFAULT_WIDTH, color)
     if len(report.arrangements) != 1:  # one arrangement's heading is the summary
         out.add(summary_line(report))
+    _assumptions_line(report, out)
     for arrangement in report.arrangements:
         out.blank()
         arrangement_section(arrangement, out, show_all)
