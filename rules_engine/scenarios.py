@@ -170,9 +170,10 @@ def read_cases(path: str | Path) -> list[Case]:
 
 
 def _unknown(source, node, key, where: str, allowed) -> Diagnostic:
+    split = slips.split_number_hint(key, node.get(key) if isinstance(node, dict) else "")
     hint = did_you_mean(str(key), allowed)
     return _problem(source, node, key, f"unknown key `{key}` in {where}", code="E-SCENARIO-002",
-                    hint=(hint + " " if hint else "") + "keys: " + ", ".join(sorted(allowed)))
+                    hint=split or (hint + " " if hint else "") + "keys: " + ", ".join(sorted(allowed)))
 
 
 def _case_problems(source: SourceFile, raw: dict, is_document: bool) -> list[Diagnostic]:

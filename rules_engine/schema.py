@@ -378,8 +378,8 @@ def _record_validator(record: t.Record, required: frozenset[str], dotted: str) -
             if check is None:
                 key_path = (path, key)
                 problems.add(key_path, "E-FACT-001", f"`{_show(key_path)}` is not a declared fact",
-                             hint=did_you_mean(str(key), names) or
-                             (f"the fields here are {one_of(names)}" if names else None), at_key=True)
+                             hint=slips.split_number_hint(key, value) or did_you_mean(str(key), names)
+                             or (f"the fields here are {one_of(names)}" if names else None), at_key=True)
                 continue
             if value is None:
                 continue  # an explicit null is a missing fact
@@ -563,8 +563,10 @@ def _leaf(type_: t.Type) -> Validator:
         def check_time(raw, path, problems):
             minutes = _clock(raw) if isinstance(raw, str) else None
             if minutes is None:
+                other = slips.other_time(raw.strip(), 0) if isinstance(raw, str) else None
                 problems.add(path, "E-FACT-004", f"`{_show(path)}` should be a time, not `{_clip(raw)}`",
-                             hint="times are written HH:MM, 24-hour, e.g. 18:30")
+                             hint=other.hint if other is not None and other.end == len(raw.strip())
+                             else "times are written HH:MM, 24-hour, e.g. 18:30")
                 return _MISSING
             return minutes
         return check_time
@@ -593,7 +595,8 @@ def _leaf(type_: t.Type) -> Validator:
                 if start is None or end is None or end <= start:
                     problems.add(path, "E-FACT-004",
                                  f"`{_show(path)}` should be a time interval, not `{_clip(raw)}`",
-                                 hint='write "08:00-18:30", or several: "08:00-13:00, 14:00-18:30"')
+                                 hint=(slips.fact_interval_hint(raw) if isinstance(raw, str) else None)
+                                 or 'write "08:00-18:30", or several: "08:00-13:00, 14:00-18:30"')
                     return _MISSING
                 ranges.append((start, end))
             return normalise_ranges(ranges)

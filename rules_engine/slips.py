@@ -501,6 +501,9 @@ def not_a_date(what: str, shown: str, raw) -> tuple[str, str]:
     has the form of one (`2025-02-30`: February 2025 has 28 days)."""
     problem = date_problem(raw) if isinstance(raw, str) else None
     if problem is None:
+        other = other_date(raw.strip(), 0) if isinstance(raw, str) and "\n" not in raw else None
+        if other is not None and (other.start, other.end) == (0, len(raw.strip())):
+            return f"{what} should be a date, not `{shown}`: dates are written YYYY-MM-DD", other.hint
         return (f"{what} should be a date, not `{shown}`",
                 "dates are written YYYY-MM-DD, a real day of the month, e.g. 2025-06-01")
     why, nearest = problem
@@ -635,4 +638,53 @@ def other_time(text: str, pos: int) -> Slip | None:
             return None
         return Slip("E-SYNTAX-015", f"`{match.group(0)}`: times of day are written HH:MM on the "
                     "24-hour clock", match.start(), match.end(), hint=f"write `{hours:02d}:{minutes:02d}`")
+    return None
+
+
+def fact_interval_hint(raw: str) -> str | None:
+    """What to write for an interval an arrangement gives another way
+    (`08:00 – 18:30` with an en dash, `8am-6.30pm`, `08.00-18.30`); None when
+    its times cannot be read.
+
+    >>> fact_interval_hint("8am-6.30pm")
+    'write "08:00-18:30"'
+    """
+    ranges, dashes = [], set()
+    for part in raw.split(","):
+        if not part.strip():
+            continue
+        pieces = re.split(r"\s*([-\u2013\u2014\u2012\u2212]|\bto\b)\s*", part.strip())
+        if len(pieces) != 3:
+            return None
+        if pieces[1] != "-":
+            dashes.add(pieces[1])
+        times = []
+        for piece in (pieces[0], pieces[2]):
+            clock = re.fullmatch(r"(\d{1,2}):(\d{2})", piece)
+            if clock is not None:
+                times.append(f"{int(clock.group(1)):02d}:{clock.group(2)}")
+                continue
+            slip = other_time(piece, 0)
+            if slip is None or (slip.start, slip.end) != (0, len(piece)):
+                return None
+            times.append(slip.hint.split("`")[1])
+        ranges.append("-".join(times))
+    if not ranges:
+        return None
+    named = [f"{TYPOGRAPHIC[d].what} ({code_point(d)[:6]})" if d in TYPOGRAPHIC else f"`{d}`"
+             for d in sorted(dashes)]
+    return f'write "{", ".join(ranges)}"' + (
+        f", with a plain hyphen, not {' or '.join(named)}" if named else "")
+
+
+def split_number_hint(key, value) -> str | None:
+    """A key that is three digits with no value: in a YAML flow mapping
+    (`{minutes_per_week: 1,650}`) a thousands separator splits the number
+    into a value and a key of its own."""
+    digits = isinstance(key, int) and not isinstance(key, bool) and 0 <= key < 1000 or \
+        isinstance(key, str) and re.fullmatch(r"\d{3}", key) is not None
+    if value is None and digits:
+        return ("inside `{...}` a comma separates entries, so a number written with a "
+                "thousands separator splits at the comma (`1,650` would read as 1 and a key "
+                "`650`): write the number without separators")
     return None

@@ -418,3 +418,39 @@ def test_every_slip_code_is_registered_with_a_catalogue_entry():
     used = set(regex.findall(r'"(E-[A-Z]+-\d{3})"', (GOLDEN.parent.parent / "rules_engine" / "slips.py")
                              .read_text(encoding="utf-8")))
     assert used and used <= set(CODES) and used <= set(error_catalogue.entry_codes())
+
+
+# ------------------------------------- arrangements and scenario files
+
+@pytest.mark.parametrize("raw, hint", [
+    ("08:00 \u2013 18:30", 'write "08:00-18:30", with a plain hyphen, not an en dash (U+2013)'),
+    ("8am-6.30pm", 'write "08:00-18:30"'),
+    ("08.00-13.00, 14.00-18.30", 'write "08:00-13:00, 14:00-18:30"'),
+    ("8 to 6", None),
+])
+def test_what_to_write_for_an_interval_an_arrangement_gives_another_way(raw, hint):
+    assert slips.fact_interval_hint(raw) == hint
+
+
+def test_a_number_split_by_a_comma_inside_braces():
+    assert "thousands separator" in slips.split_number_hint(650, None)
+    assert slips.split_number_hint(650, 3) is None  # a key with a value is a real (unknown) key
+    assert slips.split_number_hint("size", None) is None
+
+
+def test_an_arrangement_and_a_scenario_name_the_date_and_why(tmp_path, capsys):
+    from rules_engine.cli import main
+    arrangement = tmp_path / "a.yaml"
+    arrangement.write_text("as_of: 2025-02-29\npcn: {code: U1}\n")
+    scenario = tmp_path / "s.yaml"
+    scenario.write_text(f"name: x\nrules: {GOLDEN / 'fixture'}\narrangement: a.yaml\n"
+                        "as_of: 01/06/2025\nexpect: {outcome: pass}\n")
+    assert main(["check", "--rules", str(GOLDEN / "fixture"), str(arrangement)]) == 2
+    assert main(["test", str(scenario)]) == 2
+    captured = capsys.readouterr()
+    printed = captured.out + captured.err
+    assert printed.count("error[") == 2, printed
+    assert "`as_of` should be a date, and `2025-02-29` is none: February 2025 has 28 days" in printed
+    assert "did you mean 2025-02-28?" in printed
+    assert "`as_of` should be a date, not `01/06/2025`: dates are written YYYY-MM-DD" in printed
+    assert "write `2025-06-01` (read day first" in printed
