@@ -503,7 +503,7 @@ def not_a_date(what: str, shown: str, raw) -> tuple[str, str]:
     if problem is None:
         other = other_date(raw.strip(), 0) if isinstance(raw, str) and "\n" not in raw else None
         if other is not None and (other.start, other.end) == (0, len(raw.strip())):
-            return f"{what} should be a date, not `{shown}`: dates are written YYYY-MM-DD", other.hint
+            return f"{what} should be a date, not `{shown}`", f"dates are written YYYY-MM-DD: {other.hint}"
         return (f"{what} should be a date, not `{shown}`",
                 "dates are written YYYY-MM-DD, a real day of the month, e.g. 2025-06-01")
     why, nearest = problem

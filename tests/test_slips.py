@@ -452,5 +452,5 @@ def test_an_arrangement_and_a_scenario_name_the_date_and_why(tmp_path, capsys):
     assert printed.count("error[") == 2, printed
     assert "`as_of` should be a date, and `2025-02-29` is none: February 2025 has 28 days" in printed
     assert "did you mean 2025-02-28?" in printed
-    assert "`as_of` should be a date, not `01/06/2025`: dates are written YYYY-MM-DD" in printed
-    assert "write `2025-06-01` (read day first" in printed
+    assert "`as_of` should be a date, not `01/06/2025`" in printed
+    assert "dates are written YYYY-MM-DD: write `2025-06-01` (read day first" in printed
