@@ -415,7 +415,9 @@ def _compare_value(where: str, item: dict, v) -> list[str]:
         try:
             want = Decimal(str(expected))
         except InvalidOperation:
-            return failures + [f"{where}: expected value {expected!r} is not a number"]
+            fix = slips.fact_number_hint(str(expected), "a number")
+            return failures + [f"{where}: expected value `{preview(expected)}` is not a number"
+                               + (f" ({fix.partition(':')[0]})" if fix else "")]
         tolerance = Decimal(str(item.get("tolerance", 0)))
         if abs(v.value - want) > tolerance:
             shown = f" (tolerance {tolerance})" if tolerance else ""

@@ -257,6 +257,9 @@ def token_slip(text: str, start: int, token_type: str, end: int | None = None) -
     `start`/`end` are the token's offsets, `token_type` its terminal's name."""
     end = start + 1 if end is None else end
     char = text[start:start + 1]
+    phrase = _phrase_slip(text, start, end)
+    if phrase is not None:
+        return phrase
     dated = other_date(text, start)
     if dated is not None:
         return dated
@@ -322,6 +325,50 @@ def token_slip(text: str, start: int, token_type: str, end: int | None = None) -
     stop = _full_stop(text, start, token_type)
     if stop is not None:
         return stop
+    return None
+
+
+_FINANCIAL_YEAR = re.compile(r"(?<![\w-])(\d{4})\s?[/\-\u2013]\s?(\d{2}|\d{4})(?![\w-])")
+_PERIOD_WORD = re.compile(r"(" + _DATE + r")\s*$")
+
+
+def _phrase_slip(text: str, start: int, end: int) -> Slip | None:
+    """Slips in the fixed phrases of a header or a clause: a period written
+    `2025-04-01 - 2026-03-31`, `until`, `2025/26`, `effective from`; a bound
+    `between 1 to 3` or `flexible 1-3`; `icb "QMM"` in quotes."""
+    line_start, line_end = _line(text, start)
+    before = text[line_start:start]
+    token = text[start:end]
+    after = text[end:line_end]
+    period = _PERIOD_WORD.search(before)
+    if period is not None and token in ("-", "until", "till", "through", "thru", "and"):
+        second = re.match(r"\s*(" + _DATE + ")", after)
+        fixed = f"{period.group(1)} to {second.group(1)}" if second else f"{period.group(1)} to ..."
+        return Slip("E-SYNTAX-001", f"`{token}` between the dates of a period: a period is written "
+                    "with `to`", start, end, hint=f"write `{fixed}`")
+    year = _FINANCIAL_YEAR.match(text, start, line_end)
+    if year is not None and re.search(r"\b(effective|from)\s+$", before):
+        first, second = int(year.group(1)), int(year.group(2)[-2:])
+        if second == (first + 1) % 100:
+            return Slip("E-SYNTAX-015", f"`{year.group(0)}`: a financial year is written as its "
+                        "dates", year.start(), year.end(),
+                        hint=f"write `{first}-04-01 to {first + 1}-03-31`")
+    if token == "from" and re.search(r"\beffective\s+$", before):
+        return Slip("E-SYNTAX-001", "`effective` takes its dates without `from`", start, end,
+                    hint=_write(text, start, end + (text[end:end + 1] == " "), "", "effective 2025-04-01"))
+    if token.startswith('"') and re.search(r"\bicb\s+$", before):
+        code = token.strip('"')
+        return Slip("E-SYNTAX-001", "the ICB code is written without quotes", start, end,
+                    hint=_write(text, start, end, code, f"icb {code}"))
+    bound = re.search(r"\bbetween\s+(\S+)\s+to\s+$", before)
+    if bound is not None:
+        return Slip("E-SYNTAX-001", "a range is written `between LOW and HIGH`",
+                    line_start + bound.start(), end,
+                    hint=f"write `between {bound.group(1)} and {token}`")
+    dash = re.match(r"(\S+?)-(\S+)", text[start:line_end])
+    if dash is not None and re.search(r"\bflexible\s+$", before):
+        return Slip("E-SYNTAX-001", "a range is written `between LOW and HIGH`", start,
+                    start + dash.end(), hint=f"write `flexible between {dash.group(1)} and {dash.group(2)}`")
     return None
 
 
@@ -562,7 +609,7 @@ def fact_number_hint(raw: str, kind: str) -> str | None:
         if kind in ("a count", "a number", "a fraction"):
             return f"write {number}: {kind} is a plain number, without a unit word"
         return f"write {number}: the field is in {kind} (the schema gives the unit)"
-    if number != digits.replace(",", "") or pound:
+    if number != digits or pound:
         return f"write {number}"
     return None
 

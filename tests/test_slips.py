@@ -454,3 +454,48 @@ def test_an_arrangement_and_a_scenario_name_the_date_and_why(tmp_path, capsys):
     assert "did you mean 2025-02-28?" in printed
     assert "`as_of` should be a date, not `01/06/2025`" in printed
     assert "dates are written YYYY-MM-DD: write `2025-06-01` (read day first" in printed
+
+
+def test_an_expected_value_written_with_a_unit_or_separators_says_what_to_write(tmp_path, capsys):
+    from rules_engine.cli import main
+    scenario = tmp_path / "s.yaml"
+    scenario.write_text(
+        f"name: values\nrules: {GOLDEN / 'fixture'}\n"
+        "arrangement: {as_of: 2025-06-02, pcn: {code: U1, adjusted_population: 30000}}\n"
+        "expect:\n  values:\n"
+        "    - {id: des.ea.required-minutes, value: 1800 minutes}\n"
+        "    - {id: des.ea.required-minutes, value: \"1,800\"}\n"
+        "    - {id: des.ea.required-minutes, value: 1800}\n")
+    assert main(["test", str(scenario)]) == 1
+    printed = capsys.readouterr().out
+    assert "expected value `1800 minutes` is not a number (write 1800)" in printed
+    assert "expected value `1,800` is not a number (write 1800)" in printed
+    assert "'" not in printed.split("values")[1]  # no Python repr of the value
+
+
+@pytest.mark.parametrize("body, marked_text, hint", [
+    ("parameter r: money\n  from 2025-04-01 - 2026-03-31 = £1\n", "-", "write `2025-04-01 to 2026-03-31`"),
+    ("parameter r: money\n  from 2025-04-01 until 2026-03-31 = £1\n", "until",
+     "write `2025-04-01 to 2026-03-31`"),
+    ("parameter r: money\n  from 2025/26 = £1\n", "2025/26", "write `2025-04-01 to 2026-03-31`"),
+    ("parameter r: money\n  from 2025-2026 = £1\n", "2025-2026", "write `2025-04-01 to 2026-03-31`"),
+    ("parameter c: count = 1\n  flexible between 1 to 3\n", "between 1 to 3", "write `between 1 and 3`"),
+    ("parameter c: count = 1\n  flexible 1-3\n", "1-3", "write `flexible between 1 and 3`"),
+])
+def test_periods_and_ranges_written_as_prose(body, marked_text, hint):
+    diagnostic, source = only(body)
+    assert (marked(diagnostic, source), diagnostic.hint) == (marked_text, hint)
+
+
+def test_effective_from_and_a_quoted_icb_code():
+    source = SourceFile("t.rules", 'national contract x "X"\n  effective from 2025-04-01\n')
+    (diagnostic,) = parse(source).diagnostics
+    assert diagnostic.hint == "write `effective 2025-04-01`"
+    source = SourceFile("t.rules", 'local layer x "X" for icb "QMM" extends des\n')
+    (diagnostic,) = parse(source).diagnostics
+    assert diagnostic.hint == 'write `local layer x "X" for icb QMM extends des`'
+
+
+def test_a_financial_year_that_is_not_one_is_the_general_error():
+    diagnostic, _ = only("parameter r: money\n  from 2025/27 = £1\n")
+    assert diagnostic.code != "E-SYNTAX-015" or "financial year" not in diagnostic.message
