@@ -253,10 +253,7 @@ def _rules_options(function):
 @_output_options
 def check(arrangements, rules, local, as_of, population, strict, jobs, output_format, show_all, fail_on,
           assume, assumptions_file, output, quiet):
-    """Check arrangements (YAML or JSON) against the layers in force.
-
-    Exit 0 when no requirement fails (unknown results too, unless --fail-on
-    unknown), 1 when one fails, 2 when the input is invalid."""
+    """Check arrangements (YAML or JSON) against the layers in force."""
     if not arrangements and population is None:
         raise click.UsageError("give arrangement files, or --population FILE.jsonl")
     _one_stdin(arrangements, population, local)
@@ -308,8 +305,7 @@ def lint(paths, output_format, output, quiet):
 
     With no PATH, checks the shipped library. A folder is read as a library
     (its national/ and local/ files); `-` reads one rule file from standard
-    input. Exit 0 when there are no errors, 2 when there are (printed on
-    stderr)."""
+    input."""
     from .lint import lint_paths, render_lint
     _one_stdin(paths)
     def run() -> int:
@@ -331,10 +327,8 @@ def lint(paths, output_format, output, quiet):
 def test_command(paths, output_format, assume, assumptions_file, output, quiet):
     """Run scenario files (YAML): expected outcomes and values against actual.
 
-    With no PATH, runs tests/scenarios. Exit 0 when every case passes, 1 when
-    one fails, 2 when a scenario file is invalid (or there is none).
-    --assume and --assumptions apply to every scenario; a scenario's own
-    `assume:` wins for the names it gives."""
+    With no PATH, runs tests/scenarios. --assume and --assumptions apply to
+    every scenario; a scenario's own `assume:` wins for the names it gives."""
     from .scenarios import collect_scenario_files, render_run, run_scenarios
     def run() -> int:
         assumptions = _assumptions(assume, assumptions_file)
@@ -370,10 +364,7 @@ def explain(rule_id, arrangement_path, subject, rules, local, as_of, full, outpu
 
     Without --arrangement, describe the term: what it requires, its clause,
     its provisional marks, what a local layer may change in it on the date
-    (and who grants that), and which shipped local layers change it.
-
-    Exit 0, or 1 when a result explained fails; 2 for invalid input or an
-    unknown id."""
+    (and who grants that), and which shipped local layers change it."""
     from . import api
     _one_stdin(arrangement_path, local)
     def run() -> int:
@@ -428,10 +419,7 @@ def show(flexible, rules, as_of, output_format):
               show_default=True)
 @_output_options
 def vary_check_command(local, rules, as_of, output_format, output, quiet):
-    """Check a proposed local layer: is each variation permitted?
-
-    Exit 0 when every variation is permitted, 2 when one is refused (its
-    diagnostic on stderr) or the layer is invalid."""
+    """Check a proposed local layer: is each variation permit"""
     from .variations import vary_check
     from .reports import variations_report
     def run() -> int:
@@ -473,9 +461,7 @@ def impact(population, variation, rules, as_of, strict, jobs, output_format, sho
     """What a proposed variation changes: outcomes and values, before and after.
 
     The baseline is the library without the proposed layer (with the ICB's
-    current layer, if the proposal has another name). Exit 0 when the run
-    completes, whatever changes; 2 for invalid input (a bad line with
-    --strict, or no line that could be read)."""
+    current layer, if the proposal has another name)."""
     from .population_run import EngineSpec, remember, run_impact
     _one_stdin(population, variation)
     def run() -> int:
@@ -547,6 +533,70 @@ def _write_failed(path: str, error: OSError, written: list[str], left: list[str]
                            "and run fmt again")
 
 
+@cli.group()
+def new() -> None:
+    """Start a new file from a template (`new layer --icb CODE`)."""
+
+
+@new.command("layer")
+@click.option("--icb", required=True, help="The ICB's code, as a rule file writes it: e.g. QMM.")
+@click.option("--name", help="The layer's name (default: CODE_proposal, in lower case).")
+@click.option("--extends", "extends", multiple=True, default=("network_des",), show_default=True,
+              help="A national contract the layer changes (repeatable).")
+@click.option("--as-of", type=DATE, help="A day in the contract year the layer is for (default: today).")
+@click.option("--dir", "folder", type=click.Path(exists=True, file_okay=False, path_type=Path), default=".",
+              help="The folder to write the two files in (default: here).")
+def new_layer(icb, name, extends, as_of, folder):
+    """Write a commented local layer for an ICB, NAME.rules, and a scenario
+    file for it, NAME.yaml, that pass `lint` and `test` as written.
+
+    A file that exists is never replaced (E-WRITE-002: nothing is written)."""
+    from .outputs import write_new
+    from .scaffold import default_day, in_force_on, layer_scaffold
+
+    def run() -> int:
+        library = Engine.load().library
+        day = as_of or default_day(library)
+        if not in_force_on(library, day):
+            raise click.BadParameter(f"no national contract is in force on {day}; the library covers "
+                                     f"{library.coverage()}", param_hint="--as-of")
+        unknown = [name for name in extends if name not in {l.name for l in library.contracts}]
+        if unknown:
+            raise click.BadParameter(f"`{unknown[0]}` is not a national contract; the contracts are "
+                                     + ", ".join(l.name for l in library.contracts), param_hint="--extends")
+        try:
+            scaffold = layer_scaffold(icb, name, tuple(extends), day)
+        except ValueError as error:
+            raise click.BadParameter(str(error), param_hint="--icb" if "ICB" in str(error) else "--name")
+        targets = [(folder / f.name, f) for f in scaffold.files]
+        existing = [path for path, _ in targets if path.exists() or path.is_symlink()]
+        if existing:
+            raise InvalidInput([_exists(path) for path in existing])
+        written = []
+        for path, file in targets:
+            try:
+                write_new(path, file.text)
+            except FileExistsError:
+                raise InvalidInput([_exists(path)]) from None
+            except OSError as error:
+                raise InvalidInput([_cannot_write(path, error)]) from None
+            written.append(path)
+        layer, scenarios = written
+        click.echo(f"wrote {layer} (the local layer {scaffold.layer} for ICB {scaffold.icb}) and "
+                   f"{scenarios} (its scenarios); next:\n"
+                   f"  contract-rules lint {layer}\n"
+                   f"  contract-rules vary-check {layer}\n"
+                   f"  contract-rules test {scenarios}")
+        return ExitCode.OK
+    sys.exit(_run(run))
+
+
+def _exists(path: Path) -> Diagnostic:
+    return Diagnostic("E-WRITE-002", f"{path} exists; `new` does not replace it", None, path=str(path),
+                      hint="move or rename it, or choose another name (--name) or folder (--dir); "
+                           "nothing was written")
+
+
 @cli.command("explain-error")
 @click.argument("code")
 def explain_error(code):
@@ -562,6 +612,42 @@ def explain_error(code):
     else:
         click.echo(section(code).text(), nl=False)
     sys.exit(ExitCode.OK)
+
+
+#: What each command's exit code means: shown in its --help, and the README's
+#: table says the same (tests/test_cli_conventions.py compares them).
+EXIT_CODES = {
+    "check": "0 no requirement fails (unknown results too, unless --fail-on unknown); 1 a requirement "
+             "fails (or, with --fail-on unknown, one is unknown); 2 invalid input",
+    "lint": "0 no errors; 2 errors (printed on stderr)",
+    "test": "0 every case passes; 1 a case fails; 2 a scenario file is invalid, or there is none",
+    "explain": "0 explained; 1 the result explained fails; 2 invalid input or an unknown id",
+    "vary-check": "0 every variation is permitted; 2 one is refused (its diagnostic on stderr) or the "
+                  "layer is invalid",
+    "impact": "0 the run completed, whatever it changes; 2 invalid input (a bad line with --strict, "
+              "or no line that could be read)",
+    "fmt": "0 formatted, or nothing to do; 1 with --check, a file is not formatted; 2 invalid input, "
+           "or a file that cannot be written",
+    "show": "0 shown; 2 invalid input",
+    "new layer": "0 both files written; 2 a file exists (nothing is written) or an option is invalid",
+    "explain-error": "0 explained; 2 an unknown code",
+}
+EVERY_COMMAND = "also 2 for a usage error (an unknown option, a bad value), and 130 when interrupted (Ctrl-C)"
+
+
+def _exit_codes_in_help() -> None:
+    """Each command's --help ends with its exit codes."""
+    commands = [(name, command) for name, command in cli.commands.items() if name != "new"]
+    commands += [(f"new {name}", command) for name, command in new.commands.items()]
+    for name, command in commands:  # a command missing from the table fails a test, not the import
+        own = EXIT_CODES.get(name)
+        command.epilog = f"Exit codes: {own}; {EVERY_COMMAND}." if own else f"Exit codes: {EVERY_COMMAND}."
+    cli.epilog = ("Exit codes: 0 all pass, no errors; 1 a failure (a requirement, a scenario, an "
+                  "unformatted file; with --fail-on unknown an unknown result); 2 invalid input or "
+                  "usage; 130 interrupted (Ctrl-C). Each command's --help says which it uses.")
+
+
+_exit_codes_in_help()
 
 
 def main(argv: list[str] | None = None) -> int:

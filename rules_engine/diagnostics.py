@@ -122,6 +122,7 @@ CODES: dict[str, str] = {
     "E-INPUT-006": "a population with no arrangement that could be read",
     # writing files (rules_engine/outputs.py)
     "E-WRITE-001": "file cannot be written",
+    "E-WRITE-002": "file exists: `new` does not replace it",
     # input limits (rules_engine/limits.py: one row per limit, settable)
     "E-LIMIT-001": "file larger than the size limit",
     "E-LIMIT-002": "population line longer than the line limit",

@@ -133,3 +133,27 @@ class Replacing:
             self.commit()
         else:
             self.discard()
+
+
+def write_new(path: str | Path, text: str) -> None:
+    """Create the file at `path` with `text`, whole or not at all, and never
+    over a file that exists: the text goes to a temporary file that is then
+    linked to the name (`os.link` refuses an existing name, atomically), so a
+    file made meanwhile is not replaced either. Raises FileExistsError, or
+    OSError, with no file and no temporary file left behind."""
+    folder, name = os.path.split(os.path.abspath(path))
+    descriptor, temporary = tempfile.mkstemp(prefix=f".{name[:64]}.", suffix=".tmp", dir=folder)
+    try:
+        with os.fdopen(descriptor, "wb") as handle:
+            handle.write(text.encode("utf-8"))
+            handle.flush()
+            os.fsync(handle.fileno())
+            umask = os.umask(0)
+            os.umask(umask)
+            os.fchmod(handle.fileno(), 0o666 & ~umask)
+        os.link(temporary, os.path.join(folder, name))
+    finally:
+        try:
+            os.unlink(temporary)
+        except OSError:
+            pass

@@ -3,6 +3,7 @@
 `--quiet` (no report; the exit code says the outcome)."""
 
 import json
+import re
 
 from click.testing import CliRunner
 
@@ -126,3 +127,30 @@ def test_explain_test_and_lint_write_to_a_file_or_nothing(in_root, tmp_path):
         assert _split(*args, "--quiet")[:2] == (exit_code, ""), args
         code, out, _ = _split(*args, "--format", "json", "-o", str(target))
         assert code == exit_code and out == "" and json.loads(target.read_text()), args
+
+
+# ------------------------------------------------------------------ exit codes, documented as they are
+
+def test_every_command_documents_its_exit_codes_in_help_and_the_readme(in_root):
+    from rules_engine.cli import EXIT_CODES, EVERY_COMMAND, new
+    names = [n for n in cli.commands if n != "new"] + [f"new {n}" for n in new.commands]
+    assert sorted(names) == sorted(EXIT_CODES), "a command without its exit codes in EXIT_CODES"
+    readme = (in_root / "README.md").read_text(encoding="utf-8")
+    rows = dict(re.findall(r"^\| `([a-z -]+)` \| (.+) \|$", readme, re.M))
+    assert rows == EXIT_CODES  # the README's table says what the code does
+    for name in names:
+        code, out, _ = _split(*name.split(), "--help")
+        flat = " ".join(out.split())
+        assert code == 0 and f"Exit codes: {EXIT_CODES[name]}; {EVERY_COMMAND}." in flat, name
+
+
+def test_the_documented_exits_are_the_real_ones(in_root, tmp_path):
+    # one run per documented non-zero exit that the other tests do not already show
+    assert _split("lint", "contracts/local/invalid/vary-out-of-bounds.rules")[0] == 2
+    assert _split("explain", "des.pcn.minimum-populaton")[0] == 2
+    assert _split("explain-error", "E-NOPE-001")[0] == 2
+    unformatted = tmp_path / "x.rules"
+    unformatted.write_text('local layer x "X" for icb QXX extends network_des\nvary ea_minutes_per_1000 = '
+                           '66 minutes\n        because "b"   \n')
+    assert _split("fmt", "--check", str(unformatted))[0] == 1
+    assert _split("check", "--no-such-option")[0] == 2
