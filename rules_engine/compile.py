@@ -22,7 +22,7 @@ from __future__ import annotations
 import calendar
 import operator
 import datetime as dt
-from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal
+from decimal import ROUND_CEILING, ROUND_DOWN, ROUND_FLOOR, ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal
 from typing import Any, Callable
 
 import attrs
@@ -108,6 +108,32 @@ class CompiledProgram:
     def is_static(self, node) -> bool:
         """Whether an expression reads nothing an arrangement gives."""
         return self.compiler.is_static(node)
+
+
+#: `rounded to ... MODE`: the decimal rounding of each mode.
+_ROUNDING = {"half_up": ROUND_HALF_UP, "half_even": ROUND_HALF_EVEN, "down": ROUND_DOWN}
+
+
+def rounded(closure: Closure, rounding: n.Rounding) -> Closure:
+    """A definition's value rounded as its `rounded to` clause says; an
+    unknown passes through.
+
+    >>> rounded(lambda env: Decimal("5861.385"), n.Rounding(None, 2, "half_up"))(None)
+    Decimal('5861.39')
+    >>> rounded(lambda env: Decimal("5861.385"), n.Rounding(None, 2, "half_even"))(None)
+    Decimal('5861.38')
+    """
+    exponent = Decimal(1).scaleb(-rounding.places)
+    mode = _ROUNDING[rounding.mode]
+
+    def round_value(env):
+        value = closure(env)
+        if isinstance(value, Decimal):
+            return value.quantize(exponent, rounding=mode)
+        if isinstance(value, int) and not isinstance(value, bool):
+            return Decimal(value).quantize(exponent, rounding=mode)
+        return value
+    return round_value
 
 
 def _unknown_of(*values) -> bool:
@@ -464,9 +490,13 @@ class Compiler:
         return evaluate_define
 
     def define_body(self, name: str, body, needed) -> Closure:
+        closure = self.by_key(body, needed[1]) if self.fold and len(needed) == 2 else self.expr(body)
+        define = self.program.defines.get(name)
+        rounding = define.term.rounding if define is not None else None
+        if rounding is not None:
+            closure = rounded(closure, rounding)
         if self.fold and len(needed) == 2:
-            return self.by_key(body, needed[1])
-        closure = self.expr(body)
+            return closure
         return self.once(closure) if self.is_constant(name) else closure
 
     def is_constant(self, name: str) -> bool:

@@ -38,6 +38,7 @@ CODES: dict[str, str] = {
     "E-SYNTAX-013": "hyphen in a name",
     "E-SYNTAX-014": "full stop at the end of a clause",
     "E-SYNTAX-015": "date or time written in another form than YYYY-MM-DD or HH:MM",
+    "E-SYNTAX-030": "unknown rounding",
     # names (resolver)
     "E-NAME-001": "unknown name",
     "E-NAME-002": "name declared twice",
@@ -60,6 +61,7 @@ CODES: dict[str, str] = {
     "E-TYPE-008": "table row does not match its columns",
     "E-TYPE-009": "not a member of the enumeration",
     "E-TYPE-010": "quoted text where a number, amount, date or yes/no value is expected",
+    "E-TYPE-030": "rounding a value that is not money",
     # units
     "E-UNIT-001": "units do not match",
     "E-UNIT-002": "unknown unit",

@@ -232,7 +232,8 @@ class Evaluator:
                            provenance.because, provenance.national,
                            term.report.title if term.report else None, define.clause,
                            self.define_provisional.get(define.name),
-                           self.define_assumed.get(define.name, ()))
+                           self.define_assumed.get(define.name, ()),
+                           term.rounding.describe if term.rounding is not None else None)
 
 
 def evaluate(compiled: CompiledProgram, arrangement: Arrangement) -> ArrangementResult:

@@ -52,7 +52,7 @@ _ALLOWED = {
     "fact": {"required", "note", "ref"},
     "parameter": {"ref", "locked", "flexible", "provisional", "dated_value", "effective", "note"},
     "table": {"ref", "locked", "extensible", "provisional", "columns", "row", "effective", "note"},
-    "define": {"ref", "report", "provisional", "effective", "note"},
+    "define": {"ref", "report", "provisional", "effective", "note", "rounded"},
     "requirement": {"for", "where", "must", "unless", "severity", "ref", "locked", "waivable",
                     "replaceable", "provisional", "effective", "warn", "note"},
     "local requirement": {"for", "where", "must", "unless", "severity", "ref", "provisional",
@@ -76,6 +76,9 @@ _EXPRESSIONS = frozenset((
 _CHAINS = {"add": "sum", "subtract": "sum", "multiply": "product", "divide": "product",
            "and_expr": "and", "or_expr": "or"}
 _SEVERITIES = ("error", "warning")
+#: `rounded to WORD [MODE]`: the decimal places each word keeps, and the modes.
+_ROUNDING_PLACES = {"penny": 2, "pence": 2, "pound": 0, "pounds": 0}
+_ROUNDING_MODES = {"half up": "half_up", "half even": "half_even", "down": "down"}
 # Placeholders for a date or a time that was reported as malformed, so that
 # the checks built on them (a period or an interval ending before it starts)
 # stay quiet instead of reporting the same mistake twice. A file with either
@@ -457,6 +460,20 @@ class _Lowering(Transformer):
     note_clause = _clause("note", lambda self, span, c: self.text(c[0]))
 
     @v_args(meta=True)
+    def rounded_clause(self, meta, children):
+        span = self.span(meta)
+        place, *mode_words = (str(c) for c in children)
+        places = _ROUNDING_PLACES.get(place)
+        mode = _ROUNDING_MODES.get(" ".join(mode_words) if mode_words else "half up")
+        if places is None or mode is None:
+            self.error("E-SYNTAX-030", "unknown rounding `rounded to " + " ".join(
+                [place, *mode_words]) + "`", span,
+                hint="say `rounded to penny` or `rounded to pound`, optionally followed by "
+                     "`half up` (the default), `half even` or `down`")
+            places, mode = 2, "half_up"
+        return _Clause("rounded", span, n.Rounding(span, places, mode))
+
+    @v_args(meta=True)
     def between(self, meta, children):
         return n.Bound(self.span(meta), "between", children[0], children[1])
 
@@ -618,7 +635,8 @@ class _Lowering(Transformer):
         span = self.span(meta)
         found = self.sort_clauses("define", clauses)
         return n.DefineDecl(span, name, scope, type_, body, found.get("report"), found.get("ref"),
-                            found.get("provisional"), found.get("effective"))
+                            found.get("provisional"), found.get("effective"),
+                            found.get("rounded"))
 
     def _requirement(self, meta, children, kind: str) -> n.RequirementDecl:
         rid = str(children[0])

@@ -320,6 +320,24 @@ class UnknownFigure:
 
 
 @node
+class Rounding:
+    """`rounded to penny [half up | half even | down]`: how a payment is rounded.
+
+    `places` is the number of decimal places kept (2: pence, 0: whole
+    pounds); `mode` is `half_up` (the default, as `round`), `half_even` or
+    `down` (towards zero)."""
+
+    span: Span
+    places: int
+    mode: str
+
+    @property
+    def describe(self) -> str:
+        unit = "the penny" if self.places == 2 else "the pound"
+        return f"to {unit}, {self.mode.replace('_', ' ')}"
+
+
+@node
 class DatedValue:
     span: Span
     period: Period
@@ -457,6 +475,7 @@ class DefineDecl:
     reference: Reference | None
     provisional: Provisional | None
     effective: Period | None
+    rounding: Rounding | None = None  # `rounded to penny`: the value is paid rounded
 
 
 @node

@@ -76,6 +76,7 @@ class ValueResult:
     clause: str | None = None
     provisional: str | None = None
     assumed: tuple = ()  # the assumptions it read (`assumptions.Assumption`)
+    rounding: str | None = None  # `rounded to penny`: "to the penny, half up"
 
     @property
     def unit(self) -> str:

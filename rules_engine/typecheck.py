@@ -232,6 +232,12 @@ class _Checker:
             bindings = self.scope_bindings(term.scope)
             declared = self.term_types[term.name]
             self.expect(term.body, bindings, declared, f"`{term.name}`")
+            if (term.rounding is not None and declared != t.ERROR
+                    and not (isinstance(declared, t.Quantity) and declared.unit == t.GBP)):
+                self.error("E-TYPE-030", f"`{term.name}` is {t.describe(declared)}, not money: "
+                           "only money is rounded to the penny or the pound", term.rounding.span,
+                           hint="declare the definition `: money`, or use `round(x, places)` in "
+                                "its expression for other values")
         elif isinstance(term, n.RequirementDecl):
             self.check_requirement(term)
 

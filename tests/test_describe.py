@@ -158,7 +158,9 @@ def test_a_parameter_and_a_value_pattern(engine):
 
 def test_python_api_explain_without_an_arrangement(engine):
     about = rules_engine.explain("des.ea.capacity", engine=engine, as_of="2025-06-01")
-    assert about.to_dict()["requires"] == "pcn.enhanced_access.minutes_per_week >= required_ea_minutes"
+    assert about.to_dict()["requires"] == (
+        "(if known(pcn.enhanced_access.sessions) then ea_counted_minutes "
+        "else pcn.enhanced_access.minutes_per_week) >= required_ea_minutes")
     assert [(p.kind, p.target, p.granted_by) for p in about.powers] == [
         ("vary", "ea_minutes_per_1000", "contract")]
 

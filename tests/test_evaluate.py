@@ -275,3 +275,58 @@ def test_constants_fold_without_changing_outcomes(expression, outcomes):
         folded, unfolded = _folded_and_unfolded(engine, arrangement)
         assert folded.result("x.fold").outcome.value == expected, (expression, fact)
         assert folded == unfolded
+
+
+# `rounded to`: a definition's value is the payment as the contract rounds it,
+# for every reader of the definition and in the reported value; an unknown
+# passes through; a definition with no clause keeps its exact amount.
+@pytest.mark.parametrize("clause, amount, expected", [
+    ("rounded to penny", "5861.385", "5861.39"),                 # half up is the default
+    ("rounded to penny half up", "5861.385", "5861.39"),
+    ("rounded to penny half up", "5861.3849", "5861.38"),
+    ("rounded to penny half even", "5861.385", "5861.38"),
+    ("rounded to penny half even", "5861.395", "5861.40"),
+    ("rounded to penny down", "5861.389", "5861.38"),
+    ("rounded to penny down", "-5861.389", "-5861.38"),          # towards zero
+    ("rounded to pound", "5861.50", "5862"),
+    ("rounded to pound down", "5861.99", "5861"),
+    ("", "5861.385", "5861.385"),                                # no clause: exact
+])
+def test_rounded_to_clause(clause, amount, expected):
+    engine = engine_with(f'define paid for pcn: money = £1 * {amount}\n'
+                         f'  report x.paid "Paid"\n  {clause}\n'
+                         'define twice for pcn: money = paid + paid\n  report x.twice "Twice"\n')
+    result = run(engine, PCN)
+    value = result.value("x.paid", "pcn:U1")
+    assert value.value == Decimal(expected) and str(value.value) == expected
+    # a reader of the definition reads the rounded payment
+    assert result.value("x.twice", "pcn:U1").value == 2 * Decimal(expected)
+    mode = clause.split(" ", 3)[3] if clause.count(" ") >= 3 else "half up"
+    unit = "the pound" if "pound" in clause else "the penny"
+    assert value.rounding == (f"to {unit}, {mode}" if clause else None)
+
+
+def test_rounded_to_clause_passes_an_unknown_through():
+    engine = engine_with('define paid for pcn: money = pcn.raw_list_size * £1.0005\n'
+                         '  report x.paid "Paid"\n  rounded to penny\n')
+    value = run(engine, PCN).value("x.paid", "pcn:U1")
+    assert value.value is None and value.missing == ("pcn.raw_list_size",)
+    assert run(engine, PCN + "  raw_list_size: 3\n").value("x.paid", "pcn:U1").value == Decimal("3.00")
+
+
+def test_rounded_to_clause_errors():
+    from rules_engine.diagnostics import InvalidInput
+
+    def codes(text):
+        sources = library_sources(GOLDEN / "fixture") + [
+            SourceFile("x.rules", 'national contract extra "E"\n' + text)]
+        with pytest.raises(InvalidInput) as raised:
+            run_until("typecheck", sources)
+        return [(d.code, d.span.line) for d in raised.value.diagnostics]
+
+    assert codes("define paid for pcn: money = £1.005\n  rounded to farthing\n") == [("E-SYNTAX-030", 3)]
+    assert codes("define paid for pcn: money = £1.005\n  rounded to penny sideways\n") == [("E-SYNTAX-030", 3)]
+    assert codes("define share for pcn: fraction = 1 / 3\n  rounded to penny\n") == [("E-TYPE-030", 3)]
+    assert codes("define paid for pcn: money = £1\n  rounded to penny\n  rounded to pound\n") == [
+        ("E-SYNTAX-005", 4)]
+    assert codes('requirement x.r "R"\n  must true\n  rounded to penny\n') == [("E-SYNTAX-004", 4)]

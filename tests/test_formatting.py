@@ -52,20 +52,46 @@ def test_unrounded_is_money_past_the_penny_and_points_past_two_places():
     assert not unrounded(0.3333333, "number")
 
 
-def test_check_text_shows_no_sub_penny_amount_unexplained(in_root):
+def test_check_text_shows_a_declared_rounding_to_the_penny(in_root):
     output = invoke("check", "examples/pcn-2025-26.yaml").output
-    # 45 beds x £130.253 = £5,861.385: the contract's rate, not rounded by the rule file
+    # 45 beds x £130.253 = £5,861.385: payments.rules declares the care home
+    # premium `rounded to penny` (half up), so the payment is £5,861.39
     flat = " ".join(output.split())
-    assert "£5,861.39 (unrounded: £5,861.385)" in flat
-    assert "£5,861.385" not in flat.replace("(unrounded: £5,861.385)", "")
+    assert "£5,861.39" in flat
+    assert "5,861.385" not in flat and "unrounded" not in flat
 
 
-def test_check_json_marks_an_unrounded_amount_and_keeps_it_exact(in_root):
+def test_check_json_says_how_a_value_is_rounded(in_root):
     data = json.loads(invoke("check", "examples/pcn-2025-26.yaml", "--format", "json").output)
     values = {(v["id"], v["subject"]): v for v in data["arrangements"][0]["values"]}
     premium = values[("pay.care-home-premium", "pcn:U53579")]
-    assert premium["value"] == "5861.385" and premium["unrounded"] is True
-    assert "unrounded" not in values[("pay.casp", "pcn:U53579")]
+    assert premium["value"] == "5861.39" and premium["rounded"] == "to the penny, half up"
+    assert "unrounded" not in premium
+
+
+LOCAL_SHARE = """local layer qrx "Example ICB" for icb QRX
+  extends payments
+  effective 2025-04-01 to 2026-03-31
+
+define bed_share for pcn: money = pcn.care_home_beds * £130.253 / 7
+  report qrx.bed-share "A local amount the layer does not round"
+"""
+
+
+def test_an_amount_with_no_declared_rounding_stays_exact_and_says_so(in_root, tmp_path):
+    layer = tmp_path / "qrx.rules"
+    layer.write_text(LOCAL_SHARE, encoding="utf-8")
+    arrangement = tmp_path / "pcn.yaml"
+    arrangement.write_text("as_of: 2025-06-02\nicb: QRX\npcn: {code: U99001, care_home_beds: 45}\n",
+                           encoding="utf-8")
+    data = json.loads(invoke("check", str(arrangement), "--local", str(layer), "--format", "json").output)
+    values = {v["id"]: v for v in data["arrangements"][0]["values"]}
+    share = values["qrx.bed-share"]
+    # 45 x £130.253 / 7 = £837.3407...: kept exact in the JSON, marked unrounded
+    assert share["value"].startswith("837.34071428") and share["unrounded"] is True
+    assert "rounded" not in share
+    text = " ".join(invoke("check", str(arrangement), "--local", str(layer), "--all").output.split())
+    assert "£837.34 (unrounded: £837.34071428" in text
 
 
 def test_points_in_check_are_shown_to_two_places(in_root):

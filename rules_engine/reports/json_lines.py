@@ -117,6 +117,8 @@ class LineEncoder:
             parts = self._values[key] = (',"unit":' + _encode(v.unit), tail + "}", v.national)
         unit, tail, _ = parts
         missing = ',"missing":' + _strings(v.missing) if v.missing else ""
+        if v.rounding:
+            missing += ',"rounded":' + encode_basestring(v.rounding)
         shown = value_json(v.value, v.type)
         if shown is not None and unrounded(shown, v.unit):
             missing += ',"unrounded":true'

@@ -77,6 +77,8 @@ def values_json(value: ValueResult) -> dict:
             "unit": value.unit}
     if value.missing:
         data["missing"] = list(value.missing)
+    if value.rounding:
+        data["rounded"] = value.rounding  # the rule file says how the contract rounds it
     if data["value"] is not None and unrounded(data["value"], data["unit"]):
         data["unrounded"] = True  # more precise than the contract pays: reports say so
     if value.flexibility != "locked":
