@@ -138,8 +138,19 @@ def _clause(forms: Iterable[Form]) -> str:
 
 
 def _years(forms: Iterable[Form]) -> str:
-    periods = sorted({_effective(f) for f in forms}, key=lambda p: (p[0] or dt.date.min))
-    return "; ".join(describe_years(*p) for p in periods)
+    """Each form's contract years; a carried form's provisional years said apart
+    (`2023/24 to 2025/26; 2026/27 carried forward, provisional`)."""
+    periods = set()
+    carried = set()
+    for form in forms:
+        start, end = _effective(form)
+        carry = form.layer.carry
+        if carry is not None and end == carry.period.end and form.name not in carry.superseded:
+            end = carry.last_day
+            carried.add(describe_years(carry.period.start, carry.period.end))
+        periods.add((start, end))
+    shown = [describe_years(*p) for p in sorted(periods, key=lambda p: (p[0] or dt.date.min))]
+    return "; ".join(shown + [f"{years} carried forward, provisional" for years in sorted(carried)])
 
 
 def _provisional(forms: Iterable[Form]) -> str:

@@ -263,11 +263,18 @@ def describe_term(engine: Engine, rule_id: str, as_of: dt.date | None = None) ->
                     + ", ".join(sorted({table for tables in keys.values() for table in tables})),
                     None, path=rule_id, hint=did_you_mean(key, keys) or f"`{term.report.id}` takes "
                     f"a key such as {sorted(keys)[0]}")])
-    period = form.period or layer.period
+    period = form.period or layer.own_period
+    period_text = period.describe() if period else "always"
+    carry = layer.carry
+    if carry is not None and name not in carry.superseded and (
+            period is None or period.end in (carry.period.end, carry.last_day)):
+        if period is not None and period.end == carry.period.end:
+            period_text = attrs.evolve(period, end=carry.last_day).describe()
+        period_text += f"; carried forward to {carry.period.end} by {carry.carrier} (provisional)"
     return TermDescription(
         rule_id, kind, name, title, _subject(scope, text), day,
         layer.clause(term.reference, day_of_terms), layer.name, layer.file, term.span.line,
-        layer.header.source, period.describe() if period else "always", form.in_force(day_of_terms),
+        layer.header.source, period_text, form.in_force(day_of_terms),
         provisional=_marks(engine, kind, name, form, day_of_terms), reads=reads,
         envelope=envelope_shown(library.envelope_on(day)),
         powers=tuple(powers_for_terms(library, (name, *reads), day)) if not layer.is_local else (),

@@ -85,6 +85,8 @@ CODES: dict[str, str] = {
     "E-LAYER-015": "two local layers for one ICB in force on the same dates",
     "E-LAYER-016": "local layer reports a value id a national layer reports",
     "E-LAYER-017": "two dated values of a parameter in force on the same dates",
+    "E-LAYER-018": "carries forward what is not a national contract (or one carried twice)",
+    "E-LAYER-019": "a carrying period that does not start the day after the carried contract ends",
     # flexibility envelopes (rules_engine/flexibility.py)
     "E-FLEX-001": "two flexibility envelopes in force on the same dates",
     "E-FLEX-002": "rows added beyond the budget of the rows retired",

@@ -28,7 +28,7 @@ from .source import SourceFile
 CLAUSE_KEYWORDS = ("ref", "for", "where", "must", "unless", "severity", "effective", "flexible",
                    "locked", "waivable", "replaceable", "extensible", "provisional", "because",
                    "report", "from", "required", "warn", "columns", "row", "note", "version",
-                   "source", "extends", "rounded")
+                   "source", "extends", "rounded", "carries")
 _WORD = re.compile(r"[A-Za-z_]+")
 
 

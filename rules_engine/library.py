@@ -42,6 +42,7 @@ class Layer:
     file: str
     source: SourceFile
     syntax: n.LayerFile
+    carry: object = None  # carry.Carry: carried into a later, provisional period
 
     @property
     def name(self) -> str:
@@ -57,7 +58,25 @@ class Layer:
 
     @property
     def period(self) -> n.Period | None:
+        """When the layer is in force: its own period and, for a contract a
+        provisional period carries forward, that period too."""
+        own = self.syntax.header.effective
+        if self.carry is not None and own is not None:
+            return attrs.evolve(own, end=self.carry.period.end)
+        return own
+
+    @property
+    def own_period(self) -> n.Period | None:
+        """The period its header gives (without a provisional carrying period)."""
         return self.syntax.header.effective
+
+    def describe_period(self) -> str:
+        own = self.own_period
+        text = own.describe() if own is not None else "always"
+        if self.carry is not None:
+            text += (f"; carried forward to {self.carry.period.end} by {self.carry.carrier} "
+                     f"(provisional)")
+        return text
 
     def in_force(self, day: dt.date) -> bool:
         return self.period is None or self.period.contains(day)
@@ -166,6 +185,11 @@ class Library:
     schema: Schema
     enums: dict[str, t.Enum]
     envelopes: tuple = ()  # flexibility.Envelope, one per `national flexibility` layer
+    carried: dict = attrs.field(factory=dict)  # layer name -> carry.Carry (a provisional period)
+
+    def carried_on(self, day: dt.date) -> tuple:
+        """The contracts in force on `day` only because a provisional period carries them."""
+        return tuple(c for c in self.carried.values() if c.on(day))
 
     def envelope_on(self, day: dt.date):
         """The flexibility envelope in force on a date, or None."""
@@ -269,6 +293,9 @@ def assemble(layers: list[Layer], proposed: Layer | None = None) -> tuple[Librar
     `proposed` local layer stands in for its ICB's current one (so the two
     may be in force on the same dates)."""
     diagnostics: list[Diagnostic] = []
+    from .carry import carry_forward
+    layers, carried, problems = carry_forward(list(layers))
+    diagnostics += problems
     seen: dict[str, Layer] = {}
     for layer in layers:
         if layer.name in seen:
@@ -312,7 +339,7 @@ def assemble(layers: list[Layer], proposed: Layer | None = None) -> tuple[Librar
     for layer in local:
         diagnostics += check_local_layer(layer, national, national_forms, envelopes)
     library = Library(national, local, {k: tuple(v) for k, v in forms.items()}, schema, schema.enums,
-                      envelopes)
+                      envelopes, carried)
     return library, diagnostics
 
 

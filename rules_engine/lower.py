@@ -520,11 +520,22 @@ class _Lowering(Transformer):
         return ("source", self.text(children[0]))
 
     @v_args(meta=True)
+    def carries(self, meta, children):
+        return ("carries", (children[0], self.span(meta)))
+
+    @v_args(meta=True)
+    def header_provisional(self, meta, children):
+        return ("provisional", n.Provisional(self.span(meta), self.text(children[0])))
+
+    @v_args(meta=True)
     def national_header(self, meta, children):
         name, title, *rest = children
         extra = dict(rest)
         return n.NationalHeader(self.span(meta), str(name), self.text(title),
-                                extra.get("version"), extra.get("effective"), extra.get("source"))
+                                extra.get("version"), extra.get("effective"), extra.get("source"),
+                                carries=tuple(extra["carries"][0]) if "carries" in extra else (),
+                                provisional=extra.get("provisional"),
+                                carries_span=extra["carries"][1] if "carries" in extra else None)
 
     @v_args(meta=True)
     def flexibility_header(self, meta, children):

@@ -8,6 +8,9 @@ order they are met, each naming what it came from:
 
     table qof_thresholds: 2025/26 thresholds come from a third-party lookup tool ...
 
+On a date a provisional period carries a contract into (carry.py), every
+term read from that contract is marked with the carrying contract's reason.
+
 The marks are static: they follow every read a term's body can make, whichever
 branch a subject takes. A QOF indicator reads its own row of `qof_indicators`,
 but the table's mark is for the table as a whole, so every indicator carries it.
@@ -34,6 +37,15 @@ class ProvisionalMarks:
         self.names = program.checked.names
         self._defines: dict[str, tuple[str, ...]] = {}
         self._assumed: dict[str, tuple] = {}
+        # contracts carried into a provisional period on this date (carry.py):
+        # every term read from one of them is provisional, for its carrier's reason
+        self._carried = {c.layer: c.mark(program.as_of)
+                         for c in program.library.carried_on(program.as_of)}
+
+    def _carried_mark(self, form, reasons: dict) -> None:
+        mark = self._carried.get(form.layer.name) if form is not None and self._carried else None
+        if mark is not None:
+            reasons[mark] = None
 
     def assumed(self, name: str) -> tuple:
         """The assumptions a definition reads, however deep (after `define`)."""
@@ -63,6 +75,7 @@ class ProvisionalMarks:
                     reasons[f"parameter {target}: {marker.reason}"] = None
                 if param is not None and param.assumed is not None:
                     assumed[param.assumed] = None
+                self._carried_mark(param.form if param is not None else None, reasons)
             elif kind == "table":
                 self._table(target, reasons)
             elif kind == "define":
@@ -78,6 +91,7 @@ class ProvisionalMarks:
         marker = getattr(table.form.term, "provisional", None) if table is not None else None
         if marker is not None:
             reasons[f"table {name}: {marker.reason}"] = None
+        self._carried_mark(table.form if table is not None else None, reasons)
 
     def define(self, name: str) -> tuple[str, ...]:
         found = self._defines.get(name)
@@ -88,18 +102,22 @@ class ProvisionalMarks:
         if define is None:
             return ()
         own = (f"definition {name}: {define.term.provisional.reason}",) if define.term.provisional else ()
+        carried: dict = {}
+        self._carried_mark(define.form, carried)
         scope = define.term.scope
         assumed: dict = {}
         bodies = [define.term.body, scope.key_collection if scope is not None else None]
         reads = self._reads(bodies, assumed)
         self._assumed[name] = tuple(assumed)
-        found = self._defines[name] = tuple(dict.fromkeys(own + reads))
+        found = self._defines[name] = tuple(dict.fromkeys(own + tuple(carried) + reads))
         return found
 
     def requirement(self, requirement) -> tuple[str, ...]:
         term = requirement.term
-        return self._reads([term.where, term.must, term.unless,
-                            *(w.condition for w in term.warnings)])
+        carried: dict = {}
+        self._carried_mark(requirement.form, carried)
+        return tuple(dict.fromkeys(tuple(carried) + self._reads(
+            [term.where, term.must, term.unless, *(w.condition for w in term.warnings)])))
 
 
 def joined(reasons) -> str | None:

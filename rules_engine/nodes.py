@@ -375,6 +375,11 @@ class NationalHeader:
     effective: Period | None
     source: str | None
     kind: str = "contract"  # contract | flexibility (an envelope of `allow` permissions)
+    # `carries forward NAME, ...`: the national contracts this one carries into
+    # its period (see carry.py), and why that is provisional.
+    carries: tuple[str, ...] = ()
+    provisional: "Provisional | None" = None
+    carries_span: Span | None = None  # the `carries forward` clause
 
     @property
     def is_envelope(self) -> bool:

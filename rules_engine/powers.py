@@ -189,6 +189,10 @@ def terms_day(library: Library, day: dt.date) -> tuple[dt.date, str | None]:
     """The date whose national terms apply: `day`, or (before or past the
     contracts) their nearest day, with a note saying so."""
     contracts = library.contracts
+    carried = library.carried_on(day)
+    if carried:  # a provisional period carries the contracts forward (carry.py)
+        return day, (f"the national terms on {day} are provisional: {carried[0].carrier} carries "
+                     f"{', '.join(c.layer for c in carried)} forward from {carried[0].last_day}")
     if not contracts or any(l.in_force(day) for l in contracts):
         return day, None
     starts = [l.period.start for l in contracts if l.period]

@@ -170,8 +170,15 @@ def vary_check(local: str | Path, rules: str | Path | None = None,
 
 
 def _terms_note(library, day: dt.date) -> str | None:
-    """Past (or before) the national contracts: which terms the verdicts read."""
+    """Past (or before) the national contracts, or in a provisional period
+    that carries them forward: which terms the verdicts read."""
     contracts = library.contracts
+    carried = library.carried_on(day)
+    if carried:
+        names = ", ".join(c.layer for c in carried)
+        carrier = carried[0]
+        return (f"the national terms on {day} are provisional: {carrier.carrier} carries {names} "
+                f"forward from {carrier.last_day} ({carrier.reason})")
     if not contracts or any(l.in_force(day) for l in contracts):
         return None
     return (f"no national contract is in force on {day}; judged against the latest national terms "

@@ -86,10 +86,12 @@ def test_a_library_without_envelopes_grants_only_its_own_clauses(in_root):
 
 
 def test_past_the_contracts_the_latest_terms_are_shown_and_said(engine):
+    # 2026/27: the provisional period carries the 2025/26 contracts forward, and says so
     powers = powers_on(engine.library, dt.date(2026, 6, 1))
-    if powers.terms_note is None:
-        pytest.skip("a national contract is in force on 2026-06-01")
-    assert powers.terms_note.startswith("no national contract is in force on 2026-06-01; the latest")
+    assert powers.terms_note.startswith("the national terms on 2026-06-01 are provisional: "
+                                        "provisional_2026_27 carries gms, network_des")
+    powers = powers_on(engine.library, dt.date(2027, 6, 1))
+    assert powers.terms_note.startswith("no national contract is in force on 2027-06-01; the latest")
 
 
 # ---------------------------------------------------------------- static explain

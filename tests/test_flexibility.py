@@ -100,7 +100,9 @@ def test_the_same_cap_gets_two_verdicts_either_side_of_the_envelopes_boundary(
     (verdict,) = result.verdicts
     if permitted:
         assert verdict.decided_by == "envelope" and verdict.provisional
-        assert result.terms_note.startswith("no national contract is in force on 2026-04-01")
+        # the national terms of 2026/27 are the provisional period's (carry.py)
+        assert result.terms_note.startswith("the national terms on 2026-04-01 are provisional: "
+                                            "provisional_2026_27 carries gms, network_des, payments, qof")
     else:
         assert verdict.verdict == "not extensible"
         assert verdict.diagnostics[0].code == "E-LAYER-010"
