@@ -171,7 +171,8 @@ def test_in_force_from_the_first_day_of_its_period(engine):
     before = describe_term(engine, "gms.telephony-data", dt.date(2024, 9, 30))
     first = describe_term(engine, "gms.telephony-data", dt.date(2024, 10, 1))
     assert (before.in_force, first.in_force) == (False, True)
-    assert before.period == first.period == "2024-10-01 to 2026-03-31"
+    assert before.period == first.period == ("2024-10-01 to 2026-03-31; carried forward to "
+                                             "2027-03-31 by provisional_2026_27 (provisional)")
     assert "not in force on 2024-09-30; in force 2024-10-01 to 2026-03-31" in before.render()
     last = describe_term(engine, "gms.telephony-data", dt.date(2026, 3, 31))
     assert last.in_force and last.terms_note is None
