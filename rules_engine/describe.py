@@ -441,7 +441,7 @@ def _local_uses(layers: tuple[Layer, ...], name: str, reads: tuple[str, ...], da
     for layer in layers:
         header = layer.header
         period = layer.period.describe() if layer.period else "always"
-        text = _Text_of(layer)
+        text = _layer_text(layer)
         for decl in layer.syntax.declarations:
             found = _change(decl, targets, text)
             if found is None:
@@ -456,7 +456,7 @@ def _local_uses(layers: tuple[Layer, ...], name: str, reads: tuple[str, ...], da
     return uses
 
 
-def _Text_of(layer: Layer):
+def _layer_text(layer: Layer):
     def text(node) -> str:
         span = node.span
         return " ".join(layer.source.text[span.start:span.end].split())
