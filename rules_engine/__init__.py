@@ -40,17 +40,19 @@ def version() -> str:
         return "0+unknown"
 
 
-def load(rules: str | Path | None = None, local: str | Path | None = None) -> Engine:
+def load(rules: str | Path | None = None, local: str | Path | None = None, assume=None) -> Engine:
     """Load and check a rule library (the shipped one by default), plus an
-    optional proposed local layer. Raises `InvalidInput` with diagnostics."""
-    return Engine.load(rules, local)
+    optional proposed local layer and assumptions ({name: value} or a file).
+    Raises `InvalidInput` with diagnostics."""
+    from .api import load as load_engine
+    return load_engine(rules, local, assume)
 
 
 def check(arrangements, rules: str | Path | None = None, local: str | Path | None = None,
-          as_of: dt.date | str | None = None) -> Report:
+          as_of: dt.date | str | None = None, assume=None) -> Report:
     """Check an arrangement (a dict of facts or a file) or several under the
     layers in force; see `api.check_arrangement`."""
-    return check_arrangement(arrangements, rules=rules, local=local, as_of=as_of)
+    return check_arrangement(arrangements, rules=rules, local=local, as_of=as_of, assume=assume)
 
 
 __all__ = ["version", "load", "check", "check_arrangement", "arrangement_from_dict", "vary_check", "impact",

@@ -143,10 +143,35 @@ def _one(rule_id: str, subject: str | None, found: list, kind: str, others: list
     return matching[0]
 
 
-def load(rules: str | Path | None = None, local: str | Path | None = None) -> Engine:
-    """The engine for a rule library (the shipped one by default) and an optional
-    proposed local layer. Raises `InvalidInput` with the rule files' diagnostics."""
-    return Engine.load(rules, local)
+#: Assumptions as an analyst states them: {name: value as a rule file writes
+#: it, e.g. "10349" or "£225.49"}, or an assumptions file (YAML or JSON).
+AssumeLike = Union[Mapping[str, Any], str, Path, None]
+
+
+def load(rules: str | Path | None = None, local: str | Path | None = None,
+         assume: AssumeLike = None) -> Engine:
+    """The engine for a rule library (the shipped one by default), an optional
+    proposed local layer, and assumptions for figures the national layer lacks
+    (as `--assume NAME=VALUE` or `--assumptions FILE`). Raises `InvalidInput`
+    with the diagnostics of the rule files or the assumptions."""
+    return Engine.load(rules, local, assumptions=assumptions_of(assume))
+
+
+def assumptions_of(assume: AssumeLike):
+    """`assumptions.Assumptions` from a mapping of names to values or a file."""
+    from .assumptions import NONE, from_arguments, from_file
+    if assume is None:
+        return NONE
+    if isinstance(assume, (str, Path)):
+        return from_file(assume)
+    return from_arguments([f"{name}={_literal_text(value)}" for name, value in assume.items()])
+
+
+def _literal_text(value: Any) -> str:
+    """A Python value as the rule language writes a literal: True -> true."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
 
 
 def arrangement_from_dict(engine: Engine, facts: Mapping[str, Any], name: str = "<dict>") -> Arrangement:
@@ -192,11 +217,13 @@ def _clipped(path: str, width: int = 60) -> str:
 
 def check_arrangement(arrangement: ArrangementLike | Iterable[ArrangementLike], *,
                       rules: str | Path | None = None, local: str | Path | None = None,
-                      as_of: dt.date | str | None = None, engine: Engine | None = None) -> Report:
+                      as_of: dt.date | str | None = None, assume: AssumeLike = None,
+                      engine: Engine | None = None) -> Report:
     """Check one arrangement (a dict of facts, or a YAML/JSON file), or several,
     under the layers in force, without writing anything. `as_of` overrides the
-    arrangements' own dates. Raises `InvalidInput` for invalid rules or facts."""
-    engine = engine if engine is not None else load(rules, local)
+    arrangements' own dates; `assume` states figures the national layer lacks.
+    Raises `InvalidInput` for invalid rules, facts or assumptions."""
+    engine = engine if engine is not None else load(rules, local, assume)
     # a list or tuple is several arrangements; anything else is one
     items = list(arrangement) if isinstance(arrangement, (list, tuple)) else [arrangement]
     loaded, problems = [], []
@@ -330,13 +357,13 @@ class Explanations:
 
 def explain(rule_id: str, arrangement: ArrangementLike | None = None, *, subject: str | None = None,
             rules: str | Path | None = None, local: str | Path | None = None,
-            as_of: dt.date | str | None = None, engine: Engine | None = None):
+            as_of: dt.date | str | None = None, assume: AssumeLike = None, engine: Engine | None = None):
     """With an arrangement: `Explanations` of how `rule_id` came out, per subject
     (the facts and parameters read, why it failed and what would make it pass).
     Without one: the term described statically (`describe.TermDescription`):
     what it requires, its clause, flexibility and the local layers that vary it.
     An unknown id raises `InvalidInput` (E-NAME-001, with a did-you-mean)."""
-    engine = engine if engine is not None else load(rules, local)
+    engine = engine if engine is not None else load(rules, local, assume)
     day = _date(as_of)
     if arrangement is None:
         from .describe import describe_term

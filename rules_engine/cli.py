@@ -395,7 +395,8 @@ def explain(rule_id, arrangement_path, subject, rules, local, as_of, full, outpu
               help="Use this rule library instead of the shipped one.")
 @click.option("--as-of", type=DATE, help="The date (default: today).")
 @click.option("--format", "output_format", type=FORMAT, default="text", show_default=True)
-def show(flexible, rules, as_of, output_format):
+@_output_options
+def show(flexible, rules, as_of, output_format, output, quiet):
     """Show what the rule library allows (`--flexible`: local flexibility on a date)."""
     if not flexible:
         raise click.UsageError("say what to show: --flexible")
@@ -403,11 +404,11 @@ def show(flexible, rules, as_of, output_format):
     def run() -> int:
         powers = powers_on(Engine.load(rules).library, as_of or dt.date.today())
         if output_format == "json":
-            click.echo(json_report.dumps(powers.to_dict()))
+            emit(json_report.dumps(powers.to_dict()) + "\n", output, quiet)
         else:
-            click.echo(powers.render(terminal_width()), nl=False)
+            emit(powers.render(terminal_width()), output, quiet)
         return ExitCode.OK
-    sys.exit(_run(run, output_format))
+    sys.exit(_run(run, output_format, output))
 
 
 @cli.command("vary-check")

@@ -204,3 +204,20 @@ def test_impact_over_dicts_is_impact_over_their_lines(in_root):
     assert dict_summary == file_summary
     with pytest.raises(InvalidInput):
         rules_engine.impact(rows, "contracts/local/qmm.rules", strict=True)
+
+
+def test_assumptions_as_a_mapping_or_a_file_are_those_of_the_command_line(in_root):
+    code, out = _cli("check", "examples/pcn-passing.yaml", "--assume", "qof_national_average_list_size=10349",
+                     "--format", "json")
+    stated = rules_engine.check_arrangement("examples/pcn-passing.yaml",
+                                            assume={"qof_national_average_list_size": 10349})
+    assert stated.to_json() + "\n" == out
+    assert '"assumed"' in out
+    code, out = _cli("check", "examples/pcn-passing.yaml", "--assumptions", "examples/assumptions/2025-26.yaml",
+                     "--format", "json")
+    from_file = rules_engine.check_arrangement("examples/pcn-passing.yaml",
+                                               assume="examples/assumptions/2025-26.yaml")
+    assert from_file.to_json() + "\n" == out
+    with pytest.raises(InvalidInput) as raised:
+        rules_engine.check_arrangement("examples/pcn-passing.yaml", assume={"qof_national_average_list": 1})
+    assert raised.value.diagnostics[0].code == "E-ASSUME-001"

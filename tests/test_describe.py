@@ -205,3 +205,11 @@ def test_a_keyed_value_of_no_row_is_unknown(engine):
     assert diagnostic.code == "E-NAME-001"
     assert diagnostic.message == ("no value `qof.points.DM013`: `DM013` is not a key of qof_indicators, "
                                   "qof_thresholds")
+
+
+def test_show_writes_its_report_with_output(monkeypatch, in_root, tmp_path):
+    target = tmp_path / "powers.txt"
+    code, out, err = _run(monkeypatch, "show", "--flexible", "--as-of", TODAY, "-o", str(target))
+    assert (code, out, err) == (0, "", "")
+    assert target.read_text(encoding="utf-8") == (SHOW / f"flexible-{TODAY}.txt").read_text(encoding="utf-8")
+    assert _run(monkeypatch, "show", "--flexible", "--as-of", TODAY, "--quiet")[:2] == (0, "")
