@@ -45,11 +45,15 @@ class Change:
     present: tuple[bool, bool] = (True, True)  # whether the result or value existed before, after
     title: str | None = None  # a requirement's title
     name: str | None = None  # the subject's name, where the arrangement gives one (a PCN's, a practice's)
+    # The assumptions (`assumptions.Assumption`) the value read, before or after.
+    assumed: tuple = ()
 
     def as_json(self) -> dict:
         data = {"id": self.id, "subject": self.subject, "before": self.before, "after": self.after}
         if self.name:
             data["name"] = self.name
+        if self.assumed:
+            data["assumed"] = [a.as_json() for a in self.assumed]
         if self.why_before:
             data["why_before"] = self.why_before
         if self.why_after:
@@ -109,10 +113,11 @@ def compare(before: ArrangementResult, after: ArrangementResult,
     for key in list(old_values) + [k for k in new_values if k not in old_values]:
         a, b = old_values.get(key), new_values.get(key)
         if (a.value if a else None) != (b.value if b else None):
+            read = tuple(dict.fromkeys((a.assumed if a else ()) + (b.assumed if b else ())))
             changes.append(Change(key[0], key[1], value_json(a.value, a.type) if a else None,
                                   value_json(b.value, b.type) if b else None, "value",
                                   unit=(a or b).unit, present=(a is not None, b is not None),
-                                  name=names.get(key[1])))
+                                  name=names.get(key[1]), assumed=read))
     return changes
 
 
@@ -257,6 +262,8 @@ class ImpactSummary:
     layers_before: Counter = attrs.field(factory=Counter)
     layers_after: Counter = attrs.field(factory=Counter)
     outcome_changes: dict = attrs.field(factory=dict)  # (id, before, after) -> OutcomeChange
+    assumed: tuple = ()  # the assumptions stated for the run (`assumptions.Assumption`)
+    value_assumed: dict = attrs.field(factory=dict)  # value id -> assumptions its changes read
 
     def add(self, arrangement_id: str, changes, contributions,
             layers: tuple[str, str] | None = None) -> None:
@@ -290,6 +297,9 @@ class ImpactSummary:
             return
         self.changed += 1
         for change in changes:
+            if change.assumed:
+                read = self.value_assumed.setdefault(change.id, {})
+                read.update(dict.fromkeys(change.assumed))
             if change.kind == "outcome":
                 before = change.before if change.present[0] else "absent"
                 after = change.after if change.present[1] else "absent"
@@ -339,7 +349,11 @@ class ImpactSummary:
                                 "unknown_before": unknown_before, "unknown_after": unknown_after}
             if unit == "GBP":
                 values[value_id]["changes"] = [f"{d:.2f}" for d in self.changes_in_pounds[value_id]]
-        return {"population": self.population, "variation": self.variation,
+        for value_id, read in self.value_assumed.items():
+            if value_id in values:
+                values[value_id]["assumed"] = [a.as_json() for a in read]
+        assumed = {"assumed": [a.as_json() for a in self.assumed]} if self.assumed else {}
+        return {**assumed, "population": self.population, "variation": self.variation,
                 "layer": self.layer, "icb": self.icb,
                 "layers_before": dict(self.layers_before.most_common()),
                 "layers_after": dict(self.layers_after.most_common()),
@@ -376,6 +390,7 @@ def impact(baseline: Engine, proposed: Engine, population: str | Path, as_of: dt
            summary: ImpactSummary | None = None) -> Iterator[ArrangementImpact | InvalidInput]:
     """Yield the impact on each changed arrangement, or a bad line's error."""
     summary = summary if summary is not None else ImpactSummary()
+    summary.assumed = proposed.assumptions.items
     summary.population = name_of(population)
     summary.variation = proposed.proposed.file if proposed.proposed is not None else None
     summary.describe_variation(proposed)

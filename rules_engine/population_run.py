@@ -360,6 +360,7 @@ def run_impact(baseline: EngineSpec, proposed: EngineSpec, population: Path, as_
     and every changed arrangement too."""
     summary = ImpactSummary()
     summary.describe_variation(_engine(proposed))
+    summary.assumed = proposed.assumptions.items
     changed: list[ArrangementImpact] = []
     progress = Progress()
     tasks = ((baseline, proposed, name_of(population), as_of, chunk) for chunk in chunks(population))

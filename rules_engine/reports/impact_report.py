@@ -74,6 +74,9 @@ def heading(summary: dict) -> list[str]:
     if summary.get("layers_before") or summary.get("layers_after"):
         lines.append(f"before: {layers_text(summary.get('layers_before', {}))}; "
                      f"after: {layers_text(summary.get('layers_after', {}))}")
+    if summary.get("assumed"):
+        lines.append("assumed (figures the national layer lacks, stated for this run): " + "; ".join(
+            f"{a['name']} = {a['value']} ({a['source']})" for a in summary["assumed"]))
     bad = summary["bad_lines"]
     lines.append(f"{_arrangements(summary['arrangements'])} checked, {summary['changed']:,} changed"
                  + (f"; {bad:,} bad line{'s' if bad != 1 else ''} skipped" if bad else ""))
@@ -116,7 +119,8 @@ def render(summary: dict, changed: list, width: int | None = None, show_all: boo
         out.blank()
         out.add("Values:" if show_all else "Values that change:")
         for value_id, data in shown.items():
-            out.add(f"{value_id}: {value_line(data)}", indent="  ", hang="      ")
+            out.add(f"{value_id}: {value_line(data)}{_assumed(data.get('assumed'))}", indent="  ",
+                    hang="      ")
     unchanged = len(values) - len(moved)
     if unchanged and not show_all:
         if not moved:
@@ -132,9 +136,17 @@ def render(summary: dict, changed: list, width: int | None = None, show_all: boo
             name = item.name
             out.add(f"{item.id}{f' ({name})' if name else ''}, line {item.line}:", indent="  ", hang="    ")
             for change in item.changes:
-                out.add(f"{change.id} {change.subject}: {_shown(change, 0)} -> {_shown(change, 1)}",
+                assumed = _assumed([a.as_json() for a in change.assumed]) if change.assumed else ""
+                out.add(f"{change.id} {change.subject}: {_shown(change, 0)} -> {_shown(change, 1)}{assumed}",
                         indent="    ", hang="      ")
     return "\n".join(out.lines) + "\n"
+
+
+def _assumed(assumed) -> str:
+    """`  (assumed: qof_national_average_list_size = 10349)`, or nothing."""
+    if not assumed:
+        return ""
+    return "  (assumed: " + ", ".join(f"{a['name']} = {a['value']}" for a in assumed) + ")"
 
 
 def _shown(change, side: int) -> str:
