@@ -307,3 +307,59 @@ def test_from_document_without_line_numbers():
     assert from_document({"average_list": 10000}, source).get("average_list").text == "10000"
     assert not from_document(None, source)
     assert isinstance(from_document({}, source), Assumptions)
+
+
+# ------------------------------------------------------------------- impact
+
+def test_impact_of_the_qsl_scheme_in_points_and_pounds_with_assumptions(capsys, in_root):
+    """Issue 10's Done when: per practice the points and pounds before and
+    after, and the total, the pounds marked assumed."""
+    code = main(["impact", "--population", "examples/population-qsl.jsonl", "--variation",
+                 "contracts/local/qsl-diabetes-outcomes.rules", "--assumptions",
+                 "examples/assumptions/2025-26.yaml", "--format", "json"])
+    assert code == 0
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    summary = lines[-1]["summary"]
+    assert [a["name"] for a in summary["assumed"]] == ["qof_national_average_list_size",
+                                                       "qof_aspiration_share"]
+    payment = summary["values"]["qof.payment"]
+    assert payment["unknown_before"] == payment["unknown_after"] == 0
+    assert payment["total_before"] is not None and payment["total_after"] is not None
+    assert Decimal(payment["total_after"]) - Decimal(payment["total_before"]) == \
+        Decimal(payment["total_change"])
+    assert payment["assumed"][0]["name"] == "qof_national_average_list_size"
+    changes = [c for line in lines[:-1] for c in line["changes"]]
+    points = {c["subject"] for c in changes if c["id"] == "qof.points-total"}
+    pounds = {c["subject"]: c for c in changes if c["id"] == "qof.payment"}
+    assert points and points <= set(pounds)  # every practice whose points move has its pounds
+    for change in pounds.values():
+        assert change["before"] is not None and change["after"] is not None
+        assert change["assumed"][0] == {"name": "qof_national_average_list_size", "value": "10349",
+                                        "source": "examples/assumptions/2025-26.yaml"}
+    # without the assumption the pounds are unknown on both sides, never £0.00
+    main(["impact", "--population", "examples/population-qsl.jsonl", "--variation",
+          "contracts/local/qsl-diabetes-outcomes.rules", "--format", "json"])
+    bare = json.loads(capsys.readouterr().out.splitlines()[-1])["summary"]["values"]["qof.payment"]
+    assert bare["total_before"] is None and bare["total_after"] is None
+    assert "assumed" not in bare
+
+
+def test_impact_text_says_what_was_assumed(capsys, in_root):
+    main(["impact", "--population", "examples/population-qsl.jsonl", "--variation",
+          "contracts/local/qsl-diabetes-outcomes.rules", "--assume", "qof_national_average_list_size=10349"])
+    text = capsys.readouterr().out
+    assert "assumed (figures the national layer lacks, stated for this run):" in text
+    assert "(assumed: qof_national_average_list_size = 10349)" in text
+    assert "qof.payment practice:L85001: £" in text
+
+
+def test_the_readme_first_example_s_money_comes_out(capsys, in_root):
+    assert main(["check", "examples/pcn-passing.yaml", "--assumptions",
+                 "examples/assumptions/2025-26.yaml", "--format", "json"]) == 0
+    values = json.loads(capsys.readouterr().out)["arrangements"][0]["values"]
+    money = [v for v in values if v["unit"] == "GBP"]
+    unknown = sorted({v["id"] for v in money if v["value"] is None})
+    assert unknown == ["pay.network-participation"]  # no 2025/26 rate in any source
+    payment = {v["subject"]: v for v in money if v["id"] == "qof.payment"}
+    assert payment["practice:D82001"]["value"] == "29371.00"
+    assert payment["practice:D82001"]["assumed"][0]["name"] == "qof_national_average_list_size"
