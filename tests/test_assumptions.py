@@ -358,8 +358,10 @@ def test_the_readme_first_example_s_money_comes_out(capsys, in_root):
                  "examples/assumptions/2025-26.yaml", "--format", "json"]) == 0
     values = json.loads(capsys.readouterr().out)["arrangements"][0]["values"]
     money = [v for v in values if v["unit"] == "GBP"]
-    unknown = sorted({v["id"] for v in money if v["value"] is None})
-    assert unknown == ["pay.network-participation"]  # no 2025/26 rate in any source
+    for value_id in ("qof.payment", "qof.aspiration", "qof.year-end-balance", "pay.global-sum"):
+        found = [v for v in money if v["id"] == value_id]
+        assert len(found) == 3 and all(v["value"] is not None for v in found), value_id
+        assert all(bool(v.get("assumed")) == value_id.startswith("qof.") for v in found)
     payment = {v["subject"]: v for v in money if v["id"] == "qof.payment"}
     assert payment["practice:D82001"]["value"] == "29371.00"
     assert payment["practice:D82001"]["assumed"][0]["name"] == "qof_national_average_list_size"
