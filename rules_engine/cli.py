@@ -478,19 +478,33 @@ def impact(population, variation, rules, as_of, strict, jobs, output_format, sho
 
 @cli.command()
 @click.argument("files", nargs=-1, required=True,
-                type=click.Path(exists=True, dir_okay=False, path_type=Path))
+                type=click.Path(exists=True, allow_dash=True, dir_okay=False, path_type=Path))
 @click.option("--check", "check_only", is_flag=True,
               help="Change nothing; list the files that are not formatted (exit 1 if any).")
 def fmt(files, check_only):
     """Lay rule files out canonically, keeping every comment.
 
     Each file is replaced as a whole (a temporary file, then a rename), so a
-    failed write leaves it as it was."""
+    failed write leaves it as it was. `-` (alone) formats standard input to
+    standard output."""
     from .formatter import format_source
     from .library import read_sources
     from .outputs import write_text
+    if any(str(f) == "-" for f in files) and len(files) > 1:
+        raise click.UsageError("`-` formats standard input to standard output: give it alone")
     def run() -> int:
         sources = read_sources(files)
+        if str(files[0]) == "-":
+            formatted, diagnostics = format_source(sources[0])
+            if diagnostics:
+                raise InvalidInput(diagnostics)
+            if check_only:
+                if formatted != sources[0].text:
+                    click.echo(f"would reformat {sources[0].path}")
+                    return ExitCode.FAILURES
+                return ExitCode.OK
+            click.echo(formatted, nl=False)
+            return ExitCode.OK
         problems, unformatted, written = [], [], []
         for index, source in enumerate(sources):
             formatted, diagnostics = format_source(source)

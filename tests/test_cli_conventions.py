@@ -154,3 +154,12 @@ def test_the_documented_exits_are_the_real_ones(in_root, tmp_path):
                            '66 minutes\n        because "b"   \n')
     assert _split("fmt", "--check", str(unformatted))[0] == 1
     assert _split("check", "--no-such-option")[0] == 2
+
+
+def test_fmt_formats_standard_input_to_standard_output(in_root):
+    messy = 'national contract x "X"\nparameter a: count = 1\n        ref "§1"   \n'
+    assert _stdin(messy, "fmt", "-") == (0, 'national contract x "X"\nparameter a: count = 1\n  ref "§1"\n', "")
+    assert _stdin(messy, "fmt", "--check", "-")[:2] == (1, "would reformat <stdin>\n")
+    code, _, err = _stdin("national contract x\n", "fmt", "-")
+    assert code == 2 and "<stdin>:" in err and "error[E-SYNTAX" in err
+    assert _stdin(messy, "fmt", "-", "contracts/local/qmm.rules")[0] == 2  # `-` alone
