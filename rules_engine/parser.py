@@ -3,7 +3,11 @@
 Input: a `SourceFile`. Output: `Parsed(tree, comments, diagnostics)`.
 Diagnostics: E-SYNTAX-001 (unexpected token, with what would be valid),
 E-SYNTAX-002 (unexpected character), E-SYNTAX-003 (the file, or a
-declaration, ends before the declaration is complete).
+declaration, ends before the declaration is complete); where the error is a
+known authoring slip (`slips.py`), the message that says what to write
+instead: E-SYNTAX-010 (`24,000`), -011 (a curly quote, an en dash, a
+non-breaking space), -012 (`==`, `&&`), -013 (`min-pcn-population`), -014 (a
+full stop after a clause), -015 (`01/04/2025`, `2025/26`).
 
 This is the only module that loads the grammar. The analysed grammar is
 kept between runs in the user's cache (`cache.py`) as JSON data, never a

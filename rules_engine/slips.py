@@ -7,15 +7,23 @@ not import Lark), or a literal or value a later stage refused. Output: a
 `Slip` (code, message, the offsets to point at, a hint), or None when the
 error is no known slip and the general message stands.
 
-The slips: thousands separators in a number (`24,000`, `24 000`;
-E-SYNTAX-010), a typographic character pasted from a word processor or a PDF
-(curly quotes, dashes, non-breaking and zero-width spaces, `≥`; E-SYNTAX-011,
-or E-SYNTAX-010 for a typographic space between digits), an operator from
-another language (`==`, `&&`, `||`, `!`, `=>`, `<>`; E-SYNTAX-012), a hyphen
-in a name (`min-pcn-population`; E-SYNTAX-013), a full stop after a clause
-(E-SYNTAX-014), `50 %` (a space before `%`). Every check looks only at the
-line of the error, so the cost of a diagnostic does not grow with the file
-(error recovery stays linear).
+The slips, as the parser meets them: thousands separators or a decimal
+comma in a number (`24,000`, `24 000`, `£8,43`; E-SYNTAX-010); a typographic
+character pasted from a word processor or a PDF (curly quotes, dashes,
+non-breaking and zero-width spaces, `≥`, `½`; E-SYNTAX-011, named with its
+code point); an operator from another language (`==`, `&&`, `||`, `!`, `=>`,
+`<>`, `and/or`; E-SYNTAX-012); a hyphen in a name (E-SYNTAX-013); a full stop
+after a clause (E-SYNTAX-014); a date as documents write it (`01/04/2025`,
+`1 April 2025`, `2025/26`; E-SYNTAX-015); and a few phrases (`50 %`, `100£`,
+`ref §4.1`, `must:`, a period with `until`, `between 1 to 3`, `icb "QMM"`).
+Every check looks only at the line of the error, so the cost of a diagnostic
+does not grow with the file (error recovery stays linear).
+
+For later stages: the literal a quoted text spells (`unquoted`), a value in
+a unit (`with_unit`), why a date is impossible (`date_problem`), dates and
+times written another way (`other_date`, `other_time`), and the hints for
+arrangement values (`fact_number_hint`, `fact_interval_hint`, `curly_hint`,
+`split_number_hint`).
 
 >>> slip = token_slip("parameter cap: count = 24,000\\n", 25, "COMMA")
 >>> slip.code, slip.hint

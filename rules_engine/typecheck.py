@@ -20,8 +20,6 @@ the same kind of thing, with the same type, in every year.
 
 from __future__ import annotations
 
-import re
-
 import attrs
 
 from . import limits, recursion, slips
@@ -31,7 +29,7 @@ from .dependencies import chain_lengths, chain_path, find_cycles
 from .diagnostics import Diagnostic, InvalidInput, Related, did_you_mean
 from .library import Form, Library
 from .schema import resolve_type
-from .source import Span
+from .slip_checks import SlipChecks, literal_fix, write_literal
 
 BUILTIN_NAMES = {"as_of": t.DATE}
 FUNCTIONS = ("min", "max", "ceil", "floor", "round", "abs", "known", "size", "length", "opens",
@@ -57,7 +55,7 @@ class Checked:
     define_scopes: dict[str, tuple[str, ...]]  # define name -> binding names it needs
 
 
-class _Checker:
+class _Checker(SlipChecks):
     def __init__(self, library: Library):
         self.library = library
         self.enums = library.enums
@@ -162,7 +160,7 @@ class _Checker:
             if expected.unit != actual.unit:
                 self.error("E-UNIT-001", f"{what} should be {t.describe(expected)}, "
                            f"but this is {t.describe(actual)}", expr.span,
-                           hint=_write_literal(expr, expected))
+                           hint=write_literal(expr, expected))
             return actual
         if self.quoted(expr, expected, f"{what} should be {t.describe(expected)}, but this is "
                        "a quoted text"):
@@ -174,43 +172,6 @@ class _Checker:
             self.error(code, f"{what} should be {t.describe(expected)}, but this is "
                        f"{t.describe(actual)}", expr.span)
         return actual
-
-    def quoted(self, expr, expected: t.Type, message: str) -> bool:
-        """A literal in quotes where that literal is expected (`"70 minutes"`):
-        E-TYPE-010, with the literal to write. True when reported."""
-        if not isinstance(expr, n.Text) or isinstance(expected, (t.Text, t.Error, t.Enum)):
-            return False
-        literal = slips.unquoted(expr.value)
-        if literal is None:
-            return False
-        self.error("E-TYPE-010", message, expr.span,
-                   hint=f"write `{literal}` without quotes: quotes make a text")
-        return True
-
-    def written_otherwise(self, expr, expected: t.Type) -> bool:
-        """A date, time or interval written another way, which reads as
-        arithmetic (`01/04/2025` divides, `2025-4-1` subtracts, `08:00 - 18:30`
-        is a time minus a time) or as a number (`08.00`, `8am`): E-SYNTAX-015
-        with the literal to write. True when reported."""
-        if not isinstance(expected, (t.Date, t.TimeOfDay, t.Interval)):
-            return False
-        source = self.sources.get(expr.span.file)
-        if source is None or not isinstance(expr, (n.Arithmetic, n.Number, n.Quantity)):
-            return False
-        text = source.text[expr.span.start:expr.span.end]
-        if isinstance(expected, t.Interval):
-            spaced = re.fullmatch(r"(\d{1,2}:\d{2})\s+-\s+(\d{1,2}:\d{2})", text)
-            if spaced is None:
-                return False
-            slip = slips.Slip("E-SYNTAX-015", "an interval is written without spaces around its "
-                              "hyphen: with them it reads as one time minus another", 0, len(text),
-                              hint=f"write `{spaced.group(1)}-{spaced.group(2)}`")
-        else:
-            slip = (slips.other_date if isinstance(expected, t.Date) else slips.other_time)(text, 0)
-            if slip is None or (slip.start, slip.end) != (0, len(text)):
-                return False
-        self.error(slip.code, slip.message, expr.span, hint=slip.hint)
-        return True
 
     # -- declarations --------------------------------------------------------
 
@@ -420,7 +381,7 @@ class _Checker:
                            "plain number, without a unit word", expr.span,
                            hint=f"write `{number}`; the name or the title says what is counted")
                 return t.ERROR
-            fix = _write_literal(n.Number(expr.span, expr.value), expected) \
+            fix = write_literal(n.Number(expr.span, expr.value), expected) \
                 if isinstance(expected, t.Quantity) else None
             self.error("E-UNIT-002", f"unknown unit `{expr.unit}`", expr.span,
                        hint=fix or did_you_mean(expr.unit, t.UNIT_WORDS) or
@@ -622,7 +583,7 @@ class _Checker:
                 if type_.unit != types[0].unit:
                     self.error("E-UNIT-001", f"`{name}` compares {t.describe(types[0])} with "
                                f"{t.describe(type_)}", arg.span,
-                               hint=_write_literal(arg, types[0]) or _write_literal(args[0], type_))
+                               hint=write_literal(arg, types[0]) or write_literal(args[0], type_))
                     return t.ERROR
             return t.Quantity(types[0].unit, all(a.integral for a in types))
         if name in ("ceil", "floor"):
@@ -675,34 +636,6 @@ class _Checker:
                 self.types[id(node)] = left
         return left
 
-    def hyphenated(self, spine: list, scope) -> bool:
-        """`min-pcn-population` (or `pcn.raw-list-size`) reads as a
-        subtraction; when its words touch the hyphens and some are no names,
-        it was meant as one name (E-SYNTAX-013, one error, not one per word).
-        True when reported."""
-        if any(node.operator != "-" for node in spine):
-            return False
-        operands = [spine[-1].left] + [node.right for node in reversed(spine)]
-        first, rest = operands[0], operands[1:]
-        path = _dotted(first)
-        if path is None or not all(isinstance(o, n.Name) for o in rest):
-            return False
-        if any(a.span.end + 1 != b.span.start or a.span.end_line != b.span.line
-               for a, b in zip(operands, rest)):
-            return False  # spaces around a hyphen: a subtraction
-        words = ([first] if isinstance(first, n.Name) else []) + rest
-        if all(self.known(o.name, scope) for o in words):
-            return False
-        word = "-".join([path] + [o.name for o in rest])
-        fixed = word.replace("-", "_")
-        last = rest[-1].span
-        span = Span(first.span.file, first.span.line, first.span.column, last.end_line,
-                    last.end_column, first.span.start, last.end)
-        slip = slips.hyphenated_name(word, span.start, span.end,
-                                     known=fixed if self.known(fixed, scope) else None)
-        self.error(slip.code, slip.message, span, hint=slip.hint)
-        return True
-
     def known(self, name: str, scope) -> bool:
         """Whether a bare name means something here (without recording it)."""
         return (name in scope or name in self.term_kinds or name in BUILTIN_NAMES
@@ -739,12 +672,7 @@ class _Checker:
             return t.ERROR
         if op in "+-":
             if left.unit != right.unit:
-                span, fix = expr.span, None
-                for side, other in ((expr.right, left), (expr.left, right)):
-                    fix = _write_literal(side, other)
-                    if fix:  # point at the literal that could be written in the unit
-                        span = side.span
-                        break
+                span, fix = literal_fix(expr, left, right)
                 self.error("E-UNIT-001", f"cannot {'add' if op == '+' else 'subtract'} "
                            f"{t.describe(right)} {'to' if op == '+' else 'from'} {t.describe(left)}",
                            span, hint=(fix + ": " if fix else "")
@@ -767,13 +695,7 @@ class _Checker:
                     return t.BOOL
             code = "E-UNIT-001" if isinstance(left, t.Quantity) and isinstance(right, t.Quantity) \
                 else "E-TYPE-002"
-            span, fix = expr.span, None
-            if code == "E-UNIT-001":  # point at a literal that could be written in the unit
-                for side, other in ((expr.right, left), (expr.left, right)):
-                    fix = _write_literal(side, other)
-                    if fix:
-                        span = side.span
-                        break
+            span, fix = literal_fix(expr, left, right) if code == "E-UNIT-001" else (expr.span, None)
             self.error(code, f"cannot compare {t.describe(left)} with {t.describe(right)}", span,
                        hint=fix)
             return t.BOOL
@@ -871,38 +793,6 @@ _NOTES = 12
 def _show_path(path: list[str]) -> str:
     """`a -> b -> c`, with the middle left out of a long path."""
     return " -> ".join(path[:3] + ["..."] + path[-2:]) if len(path) > 8 else " -> ".join(path)
-
-
-def _dotted(expr) -> str | None:
-    """`pcn.raw` for a name or a chain of fields on a name; None otherwise."""
-    parts = []
-    while isinstance(expr, n.Field):
-        parts.append(expr.name)
-        expr = expr.record
-    if not isinstance(expr, n.Name):
-        return None
-    return ".".join([expr.name] + parts[::-1])
-
-
-def _write_literal(expr, expected: t.Type) -> str | None:
-    """`write `2000 minutes``: the literal `expr` written to be of the
-    expected type's unit, when `expr` is a literal and the unit has a literal
-    form (money, minutes, points, days, months, or none at all)."""
-    if not isinstance(expected, t.Quantity) or isinstance(expr, n.Percent):
-        return None
-    if not isinstance(expr, (n.Number, n.Quantity, n.Money)):
-        return None
-    raised = [(d, e) for d, e in expected.unit.exponents if e > 0]
-    if not raised:
-        if isinstance(expr, n.Number):
-            return None  # already a plain number: the other side is no literal
-        dimension = None
-    elif len(raised) == 1 and raised[0][1] == 1 and isinstance(expr, n.Number):
-        dimension = raised[0][0]  # a plain number given its unit; never one unit for another
-    else:
-        return None
-    literal = slips.with_unit(expr.value, dimension)
-    return f"write `{literal}`" if literal else None
 
 
 def _literal_in_rate(expr, expected: t.Quantity, actual: t.Quantity) -> bool:

@@ -499,3 +499,45 @@ def test_effective_from_and_a_quoted_icb_code():
 def test_a_financial_year_that_is_not_one_is_the_general_error():
     diagnostic, _ = only("parameter r: money\n  from 2025/27 = £1\n")
     assert diagnostic.code != "E-SYNTAX-015" or "financial year" not in diagnostic.message
+
+
+# ------------------------------------------------------ never a traceback
+
+from hypothesis import given, settings, strategies as st  # noqa: E402
+
+PIECES = (
+    list("0123456789 ,.:-/%£§\"'=!&|<>{}()\n\t") +
+    ["\u201c", "\u201d", "\u2018", "\u2019", "\u2013", "\u2014", "\u00a0", "\u202f", "\u200b",
+     "\u2265", "\u00bd", "\u00e9", "24,000", "2025-04-01", "01/04/2025", "2025/26", "08:00",
+     "8am", "must ", "ref ", "effective ", "from ", "to ", "between ", "flexible ", "icb ",
+     "per ", "and", "or ", "True", "parameter p: count = ", "requirement r.x \"X\"\n  must ",
+     "min-pcn", "pcn.", "1 April 2025", "== "])
+SLIPPY = st.sampled_from(PIECES)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(SLIPPY, max_size=30).map("".join))
+def test_slippy_text_gives_diagnostics_never_a_traceback(body):
+    from rules_engine.diagnostics import CODES
+    source = SourceFile("t.rules", HEADER + body)
+    for diagnostic in parse(source).diagnostics:
+        assert diagnostic.code in CODES
+        assert 0 <= diagnostic.span.start <= diagnostic.span.end <= len(source.text)
+
+
+DECLARED = ["date", "time", "interval", "count", "minutes", "money", "bool"]
+
+
+@pytest.mark.parametrize("index", range(len(PIECES)))
+def test_slippy_values_type_check_to_diagnostics_never_a_traceback(index):
+    # Each piece as a value of a declared type, the types taken in turn: a
+    # sweep, not a search (the lint changes the recursion limit, which
+    # hypothesis does not like to see in a test).
+    from rules_engine.diagnostics import CODES
+    from rules_engine.lint import lint_sources
+    value = PIECES[index] + PIECES[(index * 7 + 3) % len(PIECES)]
+    source = SourceFile("x.rules", EXTRA + f"parameter p: {DECLARED[index % len(DECLARED)]} = {value}\n")
+    try:
+        lint_sources(library_sources(GOLDEN / "fixture") + [source])
+    except InvalidInput as error:
+        assert all(d.code in CODES for d in error.diagnostics)
