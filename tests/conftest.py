@@ -53,7 +53,7 @@ def pytest_configure(config):
 
 #: CPU seconds (this process and the subprocesses it waited for, setup and
 #: call together) a test not marked slow may take; tests/README.md.
-FAST_TEST_CPU_SECONDS = float(os.environ.get("CONTRACT_RULES_TIER_BUDGET", "2.0"))
+FAST_TEST_CPU_SECONDS = float(os.environ.get("CONTRACT_RULES_TIER_BUDGET", "4.0"))
 TIER_CHECK = os.environ.get("CONTRACT_RULES_TIER_CHECK", "") == "1"
 _CPU_STASH = pytest.StashKey[float]()
 
