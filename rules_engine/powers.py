@@ -312,8 +312,8 @@ def powers_on(library: Library, day: dt.date) -> Powers:
                 continue
             seen.add(name)
             form = national_form(library, name, day_of_terms)
-            if form is None or form.layer is not contract:
-                continue
+            if form is None or form.layer is not contract or not form.in_force(day_of_terms):
+                continue  # a term not in force on the date gives a local layer nothing to change
             powers += powers_of(form, envelope, day_of_terms)
         if powers:
             groups.append(ContractPowers(contract.name, contract.header.title, contract.file, tuple(powers)))

@@ -213,3 +213,20 @@ def test_show_writes_its_report_with_output(monkeypatch, in_root, tmp_path):
     assert (code, out, err) == (0, "", "")
     assert target.read_text(encoding="utf-8") == (SHOW / f"flexible-{TODAY}.txt").read_text(encoding="utf-8")
     assert _run(monkeypatch, "show", "--flexible", "--as-of", TODAY, "--quiet")[:2] == (0, "")
+
+
+def test_a_term_not_yet_in_force_lists_no_power(tmp_path):
+    """A waivable requirement from 2025-10-01: nothing to waive on 2025-09-30, a
+    power from its first day."""
+    import shutil
+    library = tmp_path / "library"
+    shutil.copytree(GOLDEN / "fixture", library)
+    with (library / "national" / "des.rules").open("a", encoding="utf-8") as file:
+        file.write('\nrequirement des.new-duty "A duty from October"\n  for pcn\n  ref "§9"\n'
+                   "  must pcn.clinical_director_appointed\n  waivable with reason\n"
+                   "  effective 2025-10-01 to 2026-03-31\n")
+    engine = rules_engine.load(library)
+    before = powers_on(engine.library, dt.date(2025, 9, 30))
+    first = powers_on(engine.library, dt.date(2025, 10, 1))
+    assert before.powers_over("des.new-duty") == ()
+    assert [(p.kind, p.granted_by) for p in first.powers_over("des.new-duty")] == [("waive", "contract")]
