@@ -41,7 +41,8 @@ def summary_line(result: VaryCheck, label=lambda outcome, text: text) -> str:
     else:
         text += "no variations"
     if result.envelope is not None:
-        text += f" under the envelope {result.envelope.name}"
+        text += (f" under the envelope {result.envelope.name}" if verdicts else
+                 f"; the envelope in force is {result.envelope.name}")
     else:
         text += " (no flexibility envelope in force: the contracts' own flexibility only)"
     if result.other_diagnostics:
