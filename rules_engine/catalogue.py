@@ -153,8 +153,48 @@ def _years(forms: Iterable[Form]) -> str:
     return "; ".join(shown + [f"{years} carried forward, provisional" for years in sorted(carried)])
 
 
-def _provisional(forms: Iterable[Form]) -> str:
-    return "provisional" if any(getattr(f.term, "provisional", None) for f in forms) else ""
+def _provisional(forms: Iterable[Form], inherited: tuple[str, ...] = ()) -> str:
+    """`provisional` for a term's own mark; the terms it reads whose marks it
+    inherits (`marks.py`), named: `inherits: table qof_thresholds, ...`."""
+    own = any(getattr(f.term, "provisional", None) for f in forms)
+    shown = "provisional" if own else ""
+    if inherited:
+        shown += ("; " if shown else "") + "inherits: " + ", ".join(inherited)
+    return shown
+
+
+def _contract_year_starts(engine: Engine) -> list[dt.date]:
+    """1 April of each contract year the national contracts cover."""
+    periods = [l.period for l in engine.library.contracts if l.period is not None]
+    if not periods:
+        return []
+    first = min(p.start for p in periods)
+    last = max((p.end for p in periods if p.end is not None), default=first)
+    return [dt.date(year, 4, 1) for year in range(first.year, last.year)]
+
+
+def inherited_marks(engine: Engine) -> dict[str, tuple[str, ...]]:
+    """Per requirement id and definition name, the terms whose provisional
+    marks it inherits on some contract year's first day (what `marks.py`
+    gives its results), each named once, without its own mark."""
+    from .diagnostics import InvalidInput
+    from .marks import ProvisionalMarks
+    found: dict[str, dict[str, None]] = {}
+    for day in _contract_year_starts(engine):
+        try:
+            program = engine.selected(day, None)
+        except InvalidInput:
+            continue
+        marks = ProvisionalMarks(program)
+        for name in program.defines:
+            for reason in marks.define(name):
+                source = reason.split(":", 1)[0]
+                if source != f"definition {name}":
+                    found.setdefault(name, {})[source] = None
+        for requirement in program.requirements:
+            for reason in marks.requirement(requirement):
+                found.setdefault(requirement.id, {})[reason.split(":", 1)[0]] = None
+    return {key: tuple(sorted(sources)) for key, sources in found.items()}
 
 
 def _terms(engine: Engine, layer: Layer):
@@ -192,11 +232,13 @@ def render_catalogue(engine: Engine, scenarios: dict[str, str] | None = None) ->
         "Each requirement and reported value of the national layers, with its clause, the",
         "contract years it is in force, what an ICB may change (its own flexibility and that",
         "of the parameters and tables it reads), whether it rests on a fact the sources do",
-        "not confirm (`provisional`: see `contract-rules lint`), and the scenario files in",
-        "tests/scenarios that name it.",
+        "not confirm (`provisional`: see `contract-rules lint`) or reads terms that do (`inherits:`",
+        "the parameters, tables and definitions whose marks its results carry, in any contract",
+        "year), and the scenario files in tests/scenarios that name it.",
         "",
     ]
     national = [l for l in engine.library.national if any(True for _ in _terms(engine, l))]
+    inherited = inherited_marks(engine)
     totals = {"requirement": 0, "value": 0}
     for layer in national:
         header = layer.header
@@ -210,7 +252,7 @@ def render_catalogue(engine: Engine, scenarios: dict[str, str] | None = None) ->
             covered = covering(shown_id, scenarios)
             out.append("| " + " | ".join(_cell(c) for c in (
                 f"`{shown_id}`", kind, title, _clause(forms), _years(forms),
-                _flexibility(engine, key, forms), _provisional(forms),
+                _flexibility(engine, key, forms), _provisional(forms, inherited.get(key, ())),
                 ", ".join(covered) if covered else "none")) + " |")
         out.append("")
     out += [f"{totals['requirement']} requirements and {totals['value']} values in "
