@@ -96,6 +96,8 @@ CODES: dict[str, str] = {
     "E-FLEX-006": "replacement drops the condition the envelope keeps",
     "E-FLEX-007": "local requirement the envelope in force does not allow",
     "E-FLEX-008": "envelope permission names an unknown term or column",
+    "E-FLEX-009": "local rows take a capped table past the envelope's cap",
+    "E-FLEX-010": "the national rows of a capped table already exceed the envelope's cap",
     # facts (arrangements)
     "E-FACT-001": "field not declared in the schema",
     "E-FACT-002": "value of the wrong type",

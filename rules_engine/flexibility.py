@@ -9,7 +9,7 @@ diagnostics), one `Budget` per table whose rows the layer retires or adds
 under a conserved column, and the `LocalTerm`s the layer declares for its own
 use (facts, enumerations, parameters, tables, definitions: not variations,
 unless one is named as a national term, which is a refused `redefine`). Diagnostics: E-LAYER-001..006, 008..010, 013 and
-E-FLEX-001..008, each in the local file with notes at the national term and at
+E-FLEX-001..010, each in the local file with notes at the national term and at
 the envelope clause, and a hint naming what would be allowed.
 
 Who permits what, in order:
@@ -28,7 +28,7 @@ grants it and its checker.
 
 >>> [k.name for k in FLEXIBILITY_KINDS]  # doctest: +NORMALIZE_WHITESPACE
 ['vary', 'waive', 'replace requirement', 'replace value', 'add requirement',
- 'add rows', 'retire rows']
+ 'add rows', 'retire rows', 'cap rows']
 """
 
 from __future__ import annotations
@@ -126,6 +126,40 @@ class Budget:
                 "within": self.within, "text": self.describe()}
 
 
+@attrs.frozen
+class Cap:
+    """The rows a capped table has in force on a date, before and after a
+    local layer's retired and added rows, against the envelope's cap."""
+
+    table: str
+    cap: int
+    national: int  # national rows in force on the date
+    retired: int  # of those, the rows the layer retires
+    added: int  # rows the layer adds in force on the date
+    span: Span  # the envelope's permission
+
+    @property
+    def after(self) -> int:
+        return self.national - self.retired + self.added
+
+    @property
+    def within(self) -> bool:
+        """Within the cap, or at least not taken further past it by the layer."""
+        return self.after <= self.cap or self.after <= self.national
+
+    def describe(self) -> str:
+        verdict = "within the cap" if self.after <= self.cap else (
+            f"over the cap by {self.after - self.cap}" + (
+                "" if self.added > self.retired else ", though the layer adds no more than it retires"))
+        return (f"{self.national} national rows, retires {self.retired}, adds {self.added}: "
+                f"{self.after} of at most {self.cap}: {verdict}")
+
+    def as_json(self) -> dict:
+        return {"table": self.table, "cap": self.cap, "national": self.national,
+                "retired": self.retired, "added": self.added, "after": self.after,
+                "within": self.within, "text": self.describe()}
+
+
 @attrs.frozen(eq=False)
 class Verdict:
     """Whether one local declaration is permitted, and what decided it."""
@@ -168,6 +202,7 @@ class Judgement:
     budgets: tuple[Budget, ...]
     diagnostics: tuple[Diagnostic, ...]  # not tied to one declaration (extends, a budget)
     local_terms: tuple["LocalTerm", ...] = ()  # the layer's own terms: not variations
+    caps: tuple[Cap, ...] = ()  # each capped table the layer adds rows to or retires rows from
 
     @property
     def all_diagnostics(self) -> tuple[Diagnostic, ...]:
@@ -191,7 +226,7 @@ class FlexKind:
     """One kind of local flexibility: a row of the table below."""
 
     name: str
-    declaration: type
+    declaration: type | None  # the local declaration it governs (None: a check of the whole layer)
     term_kinds: tuple[type, ...]  # the national terms it applies to (() for none)
     contract_clause: str | None  # the term-level clause that grants it
     checker: Callable
@@ -462,6 +497,45 @@ class _Judge:
         return budgets, problems
 
 
+def _check_cap_rows(judge, kind, verdicts):
+    """Each `allow at most N rows in T` of the envelope in force: the rows T has
+    on the date once the layer's permitted retirements and additions apply. A
+    layer that takes T past the cap (to more rows than both the cap and the
+    national table) is refused at its last added row (E-FLEX-009)."""
+    envelope = judge.envelope
+    if envelope is None:
+        return [], []
+    caps, problems = [], []
+    for allow in envelope.permissions:
+        if allow.kind != kind.name:
+            continue
+        mine = [v for v in verdicts if v.target == allow.target and v.permitted
+                and v.kind in ("add rows", "retire rows")]
+        if not mine:
+            continue
+        form = mine[0].national
+        table: n.TableDecl = form.term
+        national = [r for r in table.rows if _row_on(table, r, judge.day)]
+        national_keys = {_row_key(table, r)[0] for r in national}
+        retired = {literal_value(k) for v in mine if isinstance(v.declaration, n.RetireDecl)
+                   for k in v.declaration.keys} & national_keys
+        added = [v for v in mine if isinstance(v.declaration, n.AddRowDecl)
+                 and _row_on(table, v.declaration.row, judge.day)]
+        limit = int(literal_value(allow.bound.high))
+        cap = Cap(allow.target, limit, len(national), len(retired), len(added), allow.span)
+        caps.append(cap)
+        if not cap.within:
+            anchor = added[-1].declaration
+            problems.append(Diagnostic(
+                "E-FLEX-009", f"over the cap on `{allow.target}`: {cap.describe()}", anchor.span,
+                related=(Related(table.span, f"the national table `{allow.target}`"),
+                         Related(allow.span, f"envelope `{envelope.name}` allows "
+                                             f"{describe_permission(allow)}" + _provisional(allow))),
+                hint=f"retire {cap.after - max(cap.cap, cap.national)} more rows of "
+                     f"`{allow.target}` or add that many fewer: at most {cap.cap} rows in all"))
+    return caps, problems
+
+
 def _check_vary(judge, kind, decl): return judge.vary(kind, decl)
 def _check_waive(judge, kind, decl): return judge.waive(kind, decl)
 def _check_replace_requirement(judge, kind, decl): return judge.replace_requirement(kind, decl)
@@ -485,8 +559,11 @@ FLEXIBILITY_KINDS: tuple[FlexKind, ...] = (
              does="to add rows to"),
     FlexKind("retire rows", n.RetireDecl, (n.TableDecl,), None, _check_retire_rows,
              does="to retire rows of"),
+    # a cap on the rows of a table (the Hewitt Review's fewer national
+    # indicators): no declaration of its own, it checks the layer's rows
+    FlexKind("cap rows", None, (n.TableDecl,), None, _check_cap_rows),
 )
-_BY_DECLARATION = {k.declaration: k for k in FLEXIBILITY_KINDS}
+_BY_DECLARATION = {k.declaration: k for k in FLEXIBILITY_KINDS if k.declaration is not None}
 _BY_NAME = {k.name: k for k in FLEXIBILITY_KINDS}
 
 #: The verdict each refusal gives.
@@ -506,6 +583,7 @@ _VERDICTS = {
     "E-FLEX-005": "not replaceable",
     "E-FLEX-006": "drops a kept condition",
     "E-FLEX-007": "not allowed by the envelope",
+    "E-FLEX-009": "over the cap",
 }
 VERDICTS = _VERDICTS
 
@@ -539,13 +617,14 @@ def judge_layer(layer, national: tuple, national_forms: dict, envelopes: tuple[E
         elif isinstance(decl, (n.FactDecl, n.EnumDecl)):
             local_terms.append(_local_term(decl))
     budgets, over = judge.budgets(verdicts)
-    for diagnostic in over:  # an over-budget error belongs to the declaration it points at
+    caps, over_cap = _BY_NAME["cap rows"].checker(judge, _BY_NAME["cap rows"], verdicts)
+    for diagnostic in over + over_cap:  # a budget or cap error belongs to the declaration it points at
         for index, v in enumerate(verdicts):
             if v.declaration.span is diagnostic.span:
-                verdicts[index] = attrs.evolve(v, verdict=_VERDICTS["E-FLEX-002"],
+                verdicts[index] = attrs.evolve(v, verdict=_VERDICTS[diagnostic.code],
                                                diagnostics=v.diagnostics + (diagnostic,))
     return Judgement(layer, day, envelope, tuple(verdicts), tuple(budgets), tuple(problems),
-                     tuple(local_terms))
+                     tuple(local_terms), tuple(caps))
 
 
 def _redefinition(judge: _Judge, decl) -> Verdict | None:
@@ -626,6 +705,19 @@ def check_envelopes(envelopes: tuple[Envelope, ...], national_forms: dict) -> li
                     hint=did_you_mean(allow.target, names)))
                 continue
             term = forms[-1].term
+            if allow.kind == "cap rows" and envelope.period is not None:
+                day = envelope.period.start
+                form = next((f for f in forms if f.in_force(day)), forms[-1])
+                count = sum(1 for r in form.term.rows if _row_on(form.term, r, day))
+                limit = literal_value(allow.bound.high)
+                if count > limit:
+                    problems.append(Diagnostic(
+                        "E-FLEX-010", f"`{allow.target}` has {count} national rows in force on {day}, "
+                        f"more than the envelope's cap of {show_literal(allow.bound.high)}",
+                        allow.span, related=(Related(form.term.span, f"the national table "
+                                                                    f"`{allow.target}`"),),
+                        hint=f"cap it at {count} or more, or retire national rows of "
+                             f"`{allow.target}` before {day}"))
             if isinstance(term, n.TableDecl):
                 columns = {c.name: c for c in term.columns}
                 for clause, column in (("within budget", allow.budget), ("marking", allow.marking)):
@@ -645,6 +737,8 @@ def check_envelopes(envelopes: tuple[Envelope, ...], national_forms: dict) -> li
 
 def describe_permission(allow: n.AllowDecl) -> str:
     target = f" {allow.target}" if allow.target else ""
+    if allow.kind == "cap rows":
+        return f"at most {show_literal(allow.bound.high)} rows in{target}"
     text = {"retire rows": f"retiring rows of{target}", "add rows": f"adding rows to{target}",
             "add requirement": "adding local requirements"}.get(allow.kind, f"{allow.kind}{target}")
     if allow.bound is not None:

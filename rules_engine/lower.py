@@ -753,6 +753,15 @@ class _Lowering(Transformer):
     allow_retire_rows = _permission("retire rows")
 
     @v_args(meta=True)
+    def allow_cap_rows(self, meta, children):
+        """`at most N rows in T`: a cap on the rows a table has in force (the
+        national ones and those local layers add), held as an `at_most` bound."""
+        count, table = children
+        span = self.token_span(count)
+        limit = n.Number(span, self.decimal(str(count).replace("_", ""), span))
+        return ("cap rows", table, n.Bound(self.span(meta), "at_most", None, limit), {})
+
+    @v_args(meta=True)
     def allow_decl(self, meta, children):
         (kind, target, bound, extra), *clauses = children
         found = self.sort_clauses("allow", clauses)

@@ -577,7 +577,7 @@ class AllowDecl:
     A replaced requirement must keep `keeping` as a way to pass."""
 
     span: Span
-    kind: str  # vary | waive | replace requirement | replace value | add requirement | add rows | retire rows
+    kind: str  # vary | waive | replace requirement | replace value | add requirement | add rows | retire rows | cap rows
     target: str | None
     target_span: Span | None
     bound: Bound | None

@@ -103,6 +103,7 @@ class VaryCheck:
     budgets: tuple[Budget, ...] = ()
     terms_note: str | None = None  # when the national terms are not those in force on the date
     local_declarations: tuple[LocalDeclaration, ...] = ()
+    caps: tuple = ()  # flexibility.Cap: each capped table the layer changes
 
     @property
     def permitted(self) -> bool:
@@ -121,6 +122,7 @@ class VaryCheck:
                 "permitted": self.permitted, "variations": [v.as_json() for v in self.verdicts],
                 "budgets": [b.as_json() for b in self.budgets],
                 "local_declarations": [d.as_json() for d in self.local_declarations],
+                "caps": [c.as_json() for c in self.caps],
                 "diagnostics": [to_json(d) for d in self.other_diagnostics]}
 
     def to_dict(self) -> dict:
@@ -166,7 +168,7 @@ def vary_check(local: str | Path, rules: str | Path | None = None,
                      judgement.diagnostics + integrity, shown, judgement.budgets,
                      _terms_note(library, day),
                      tuple(LocalDeclaration(t.kind, t.name, t.declaration.span.line, t.title)
-                           for t in judgement.local_terms))
+                           for t in judgement.local_terms), judgement.caps)
 
 
 def _terms_note(library, day: dt.date) -> str | None:

@@ -41,7 +41,7 @@ def write(tmp_path, text, name="proposal.rules"):
 def test_one_row_per_kind_of_local_declaration():
     names = [k.name for k in FLEXIBILITY_KINDS]
     assert names == ["vary", "waive", "replace requirement", "replace value", "add requirement",
-                     "add rows", "retire rows"]
+                     "add rows", "retire rows", "cap rows"]
     assert len({k.declaration for k in FLEXIBILITY_KINDS}) == len(FLEXIBILITY_KINDS)
 
 
@@ -355,3 +355,57 @@ def test_a_value_replaced_for_opted_in_practices_is_varied_only_for_them(tmp_pat
     # what reads the replaced value inherits its provenance, per subject
     balance = values[("qof.year-end-balance", "practice:L1")], values[("qof.year-end-balance", "practice:L2")]
     assert (balance[0].layer, balance[1].layer) == ("qxr", "qof")
+
+
+# ------------------------------------- a cap on the number of national indicators
+
+CAP_QOF = '''local layer qxq "Cap test" for icb QXQ extends qof
+  effective 2026-04-01 to 2027-03-31
+retire qof_indicators {retired}
+  because "Replaced by local outcome indicators"
+''' + "".join(f'''add to qof_indicators row "LDM7{i}" | "DM" | clinical | 0 points | true | false | false | attainment | 0 | 2026-04-01 | 2027-03-31
+  because "Local outcome indicator"
+''' for i in range(3))
+
+
+@pytest.mark.parametrize("retired, after, within", [
+    ('"DM012", "DM014"', 77, False),          # 76 - 2 + 3: one over the cap of 76
+    ('"DM012", "DM014", "DM020"', 76, True),  # exactly the cap
+])
+def test_the_framework_caps_the_number_of_national_indicators(tmp_path, in_root, retired, after,
+                                                              within):
+    result = vary_check(write(tmp_path, CAP_QOF.format(retired=retired)))
+    (cap,) = result.caps
+    assert (cap.table, cap.cap, cap.national, cap.after, cap.within) == (
+        "qof_indicators", 76, 76, after, within)
+    assert result.permitted is within
+    if not within:
+        (refused,) = [v for v in result.verdicts if not v.permitted]
+        (diagnostic,) = refused.diagnostics
+        assert diagnostic.code == "E-FLEX-009" and refused.verdict == "over the cap"
+        assert "76 national rows, retires 2, adds 3: 77 of at most 76: over the cap by 1" \
+            in diagnostic.message
+        assert diagnostic.span.line == 9  # the last added row
+    # the same layer under today's powers has no cap (and no framework)
+    assert vary_check(write(tmp_path, CAP_QOF.format(retired=retired).replace(
+        "2026-04-01 to 2027-03-31", "2025-04-01 to 2026-03-31").replace(
+        "2026-04-01 | 2027-03-31", "2025-04-01 | 2026-03-31")), as_of=dt.date(2025, 6, 1)).caps == ()
+
+
+def test_an_envelope_cap_below_the_national_count_is_an_error(tmp_path, capsys):
+    (tmp_path / "base.rules").write_text('''national contract base "Base"
+  effective 2025-04-01 to 2026-03-31
+table bands by code "Bands"
+  columns code: text | points: number
+  row "A" | 4
+  row "B" | 7
+''', encoding="utf-8")
+    for limit, code in ((1, 2), (2, 0)):
+        (tmp_path / "envelope.rules").write_text(f'''national flexibility fewer "Fewer"
+  effective 2025-04-01 to 2026-03-31
+allow at most {limit} rows in bands
+''', encoding="utf-8")
+        assert main(["lint", str(tmp_path / "base.rules"), str(tmp_path / "envelope.rules")]) == code
+        err = capsys.readouterr().err
+        assert ("error[E-FLEX-010]: `bands` has 2 national rows in force on 2025-04-01, more than "
+                "the envelope's cap of 1" in err) is (code == 2)

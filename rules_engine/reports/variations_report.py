@@ -49,6 +49,8 @@ def summary_line(result: VaryCheck, label=lambda outcome, text: text) -> str:
         text += f"; {_plural(len(result.other_diagnostics), 'problem')} in the layer"
     for budget in result.budgets:
         text += f"; budget of {budget.table} ({budget.column}): {budget.describe()}"
+    for cap in result.caps:
+        text += f"; cap on {cap.table}: {cap.describe()}"
     return text
 
 
