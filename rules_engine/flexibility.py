@@ -561,7 +561,7 @@ FLEXIBILITY_KINDS: tuple[FlexKind, ...] = (
              does="to retire rows of"),
     # a cap on the rows of a table (the Hewitt Review's fewer national
     # indicators): no declaration of its own, it checks the layer's rows
-    FlexKind("cap rows", None, (n.TableDecl,), None, _check_cap_rows),
+    FlexKind("cap rows", None, (n.TableDecl,), None, _check_cap_rows, does="to cap rows of"),
 )
 _BY_DECLARATION = {k.declaration: k for k in FLEXIBILITY_KINDS if k.declaration is not None}
 _BY_NAME = {k.name: k for k in FLEXIBILITY_KINDS}
