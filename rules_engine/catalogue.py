@@ -156,10 +156,15 @@ def _years(forms: Iterable[Form]) -> str:
 def _provisional(forms: Iterable[Form], inherited: tuple[str, ...] = ()) -> str:
     """`provisional` for a term's own mark; the terms it reads whose marks it
     inherits (`marks.py`), named: `inherits: table qof_thresholds, ...`."""
+    forms = tuple(forms)
     own = any(getattr(f.term, "provisional", None) for f in forms)
     shown = "provisional" if own else ""
     if inherited:
         shown += ("; " if shown else "") + "inherits: " + ", ".join(inherited)
+    # a value the contract pays rounded says how (`rounded to penny` in its rule file)
+    for rounding in sorted({f.term.rounding.describe for f in forms
+                            if getattr(f.term, "rounding", None) is not None}):
+        shown += ("; " if shown else "") + f"rounded {rounding}"
     return shown
 
 
@@ -234,7 +239,8 @@ def render_catalogue(engine: Engine, scenarios: dict[str, str] | None = None) ->
         "of the parameters and tables it reads), whether it rests on a fact the sources do",
         "not confirm (`provisional`: see `contract-rules lint`) or reads terms that do (`inherits:`",
         "the parameters, tables and definitions whose marks its results carry, in any contract",
-        "year), and the scenario files in tests/scenarios that name it.",
+        "year), for a payment how it is rounded (`rounded to penny` in its rule file), and the",
+        "scenario files in tests/scenarios that name it.",
         "",
     ]
     national = [l for l in engine.library.national if any(True for _ in _terms(engine, l))]
