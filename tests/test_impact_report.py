@@ -139,3 +139,25 @@ def test_impact_output_file_and_quiet(in_root, tmp_path):
                             "-o", str(target))
     assert code == 2 and out == "" and "E-INPUT-006" in err
     assert len(target.read_text().splitlines()) == 23
+
+
+def test_the_html_title_agrees_in_number(in_root, tmp_path):
+    """`1 of 1 arrangement changed`, not `1 of 1 arrangements change`."""
+    lines = (in_root / "examples/population-qmm.jsonl").read_text().splitlines()
+    code, page, _ = _split(*QMM, "--format", "html")
+    assert "<title>Impact of a proposed variation: " in page
+    import re
+    title = re.search(r"<title>(.*?)</title>", page, re.S).group(1)
+    assert re.search(r": \d+ of \d+ arrangements changed", title), title
+    one = tmp_path / "one.jsonl"
+    for line in lines:
+        one.write_text(line + "\n")
+        code, page, _ = _split("impact", "--population", str(one), "--variation",
+                               "contracts/local/qmm.rules", "--format", "html")
+        title = re.search(r"<title>(.*?)</title>", page, re.S).group(1)
+        if "1 of 1" in title:
+            assert title.endswith("1 of 1 arrangement changed"), title
+            assert "The variation changes 1 of 1 arrangement." in page
+            break
+    else:
+        pytest.fail("no arrangement of the QMM population changes alone")
