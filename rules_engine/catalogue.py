@@ -157,7 +157,8 @@ def _provisional(forms: Iterable[Form], inherited: tuple[str, ...] = ()) -> str:
     """`provisional` for a term's own mark; the terms it reads whose marks it
     inherits (`marks.py`), named: `inherits: table qof_thresholds, ...`."""
     forms = tuple(forms)
-    own = any(getattr(f.term, "provisional", None) for f in forms)
+    own = any(getattr(f.term, "provisional", None) or getattr(f.term, "row_provisional", ())
+              for f in forms)
     shown = "provisional" if own else ""
     if inherited:
         shown += ("; " if shown else "") + "inherits: " + ", ".join(inherited)
@@ -193,12 +194,12 @@ def inherited_marks(engine: Engine) -> dict[str, tuple[str, ...]]:
         marks = ProvisionalMarks(program)
         for name in program.defines:
             for reason in marks.define(name):
-                source = reason.split(":", 1)[0]
+                source = reason.split(":", 1)[0].split(" (rows", 1)[0]  # the table, not its rows
                 if source != f"definition {name}":
                     found.setdefault(name, {})[source] = None
         for requirement in program.requirements:
             for reason in marks.requirement(requirement):
-                found.setdefault(requirement.id, {})[reason.split(":", 1)[0]] = None
+                found.setdefault(requirement.id, {})[reason.split(":", 1)[0].split(" (rows", 1)[0]] = None
     return {key: tuple(sorted(sources)) for key, sources in found.items()}
 
 

@@ -97,7 +97,8 @@ class Evaluator:
                              for r in self.program.requirements if not r.in_force}
         self._value_ids: dict[tuple[str, str, object], str] = {}
         # Provisional marks, own and inherited from what each term reads (marks.py).
-        marks = ProvisionalMarks(self.program)
+        marks = self.marks = ProvisionalMarks(self.program)
+        self._keyed_provisional: dict[tuple, str | None] = {}  # (name, (variable, key)) -> marks
         self.define_provisional = {name: joined(marks.define(name)) for name in self.program.defines}
         self.define_assumed = {name: marks.assumed(name) for name in self.program.defines}
         self.requirement_assumed = {id(r): marks.requirement_assumed(r) for r in self.program.requirements}
@@ -208,7 +209,8 @@ class Evaluator:
                     env.local_rows = False
                     value = compiled.body(env)
                     yield self.value(define, self.value_id(report.id, scope.key_variable, key),
-                                     instance.id, value, type_, env.local_rows)
+                                     instance.id, value, type_, env.local_rows,
+                                     (scope.key_variable, key))
 
     def value_id(self, pattern: str, variable: str, key) -> str:
         """`qof.points.{code}` for the key HYP008: `qof.points.HYP008`."""
@@ -218,10 +220,22 @@ class Evaluator:
             value_id = self._value_ids[cache_key] = pattern.replace("{" + variable + "}", str(key))
         return value_id
 
+    def provisional_for(self, name: str, key: tuple | None) -> str | None:
+        """A definition's marks; for a value made for one key (a QOF
+        indicator's code), those of that key's rows: worked out when the key
+        is met, once per program."""
+        if key is None:
+            return self.define_provisional.get(name)
+        memo = (name, key)
+        if memo not in self._keyed_provisional:
+            self._keyed_provisional[memo] = joined(self.marks.define(name, key))
+        return self._keyed_provisional[memo]
+
     def value(self, define, value_id: str, subject: str, value, type_: t.Type,
-              read_local: bool = True) -> ValueResult:
+              read_local: bool = True, key: tuple | None = None) -> ValueResult:
         """`read_local`: whether working the value out read a local change
-        (a row the local layer added or marked, a change for opted-in subjects)."""
+        (a row the local layer added or marked, a change for opted-in subjects);
+        `key`: the key variable and value it was made for, if any."""
         provenance = define.provenance
         if provenance.without_local_rows is not None and not read_local:
             provenance = provenance.without_local_rows
@@ -231,7 +245,7 @@ class Evaluator:
                            type_, missing, provenance.layer, provenance.flexibility,
                            provenance.because, provenance.national,
                            term.report.title if term.report else None, define.clause,
-                           self.define_provisional.get(define.name),
+                           self.provisional_for(define.name, key),
                            self.define_assumed.get(define.name, ()),
                            term.rounding.describe if term.rounding is not None else None)
 

@@ -134,7 +134,8 @@ def explain(engine: Engine, arrangement: Arrangement, rule_id: str, subject: str
                 env.local_rows = False
                 body = compiled_define.body(env)
                 value = evaluator.value(define, value_id, instance.id, body,
-                                        compiled.program.checked.term_types[name], env.local_rows)
+                                        compiled.program.checked.term_types[name], env.local_rows,
+                                        (scope.key_variable, key) if key is not None else None)
                 explanations.append(Explanation(
                     value.id, value.subject, "value", value.value, value.clause, value.layer,
                     value.flexibility, value.because, value.missing, tuple(events), value.type, types,

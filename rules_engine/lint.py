@@ -64,6 +64,9 @@ def lint_sources(sources: list[SourceFile]) -> LintResult:
                         n.RequirementDecl: "requirement"}[type(form.term)]
                 provisional.append(ProvisionalTerm(name, kind, form.layer.name, form.layer.file,
                                                    form.term.span.line, marker.reason))
+            for mark in getattr(form.term, "row_provisional", ()):  # a table's marks of some rows
+                provisional.append(ProvisionalTerm(name, "table", form.layer.name, form.layer.file,
+                                                   mark.span.line, f"{mark.describe()}: {mark.reason}"))
     for enum_layer in checked.library.layers:
         for decl in enum_layer.syntax.declarations:
             if isinstance(decl, n.EnumDecl) and decl.provisional is not None:

@@ -51,7 +51,8 @@ _ALLOWED = {
     "enum": {"ref", "provisional", "note"},
     "fact": {"required", "note", "ref"},
     "parameter": {"ref", "locked", "flexible", "provisional", "dated_value", "effective", "note"},
-    "table": {"ref", "locked", "extensible", "provisional", "columns", "row", "effective", "note"},
+    "table": {"ref", "locked", "extensible", "provisional", "row_provisional", "columns", "row",
+              "effective", "note"},
     "define": {"ref", "report", "provisional", "effective", "note", "rounded"},
     "requirement": {"for", "where", "must", "unless", "severity", "ref", "locked", "waivable",
                     "replaceable", "provisional", "effective", "warn", "note"},
@@ -64,7 +65,7 @@ _ALLOWED = {
     "replace value": {"because", "note"},
     "allow": {"ref", "provisional", "note"},
 }
-_REPEATABLE = {"dated_value", "row", "warn", "note"}
+_REPEATABLE = {"dated_value", "row", "warn", "note", "row_provisional"}
 
 #: The parse-tree rules that are expressions, each a level of nesting.
 _EXPRESSIONS = frozenset((
@@ -443,6 +444,17 @@ class _Lowering(Transformer):
                                 lambda self, span, c: n.Flexibility(span, "extensible"))
     provisional_clause = _clause("provisional", lambda self, span, c: n.Provisional(
         span, self.text(c[0]) if c else "not confirmed by the sources"))
+    row_provisional_clause = _clause("row_provisional", lambda self, span, c: n.RowProvisional(
+        span, self.text(c[0]), next((x for x in c[1:] if isinstance(x, tuple)), ()),
+        next((x for x in c[1:] if isinstance(x, n.Period)), None)))
+
+    def row_keys(self, children):
+        return tuple(children)
+
+    def row_key(self, children):
+        token = children[0]
+        return self.text(token) if token.type == "STRING" else str(token)
+
     because_clause = _clause("because", lambda self, span, c: n.Because(span, self.text(c[0])))
     report_clause = _clause("report", lambda self, span, c: n.Report(
         span, str(c[0]), self.text(c[1]) if len(c) > 1 else None))
@@ -635,7 +647,8 @@ class _Lowering(Transformer):
                        hint="name its columns: `columns role: arrs_role | amount: money`")
         return n.TableDecl(span, str(name), keys, title, found.get("columns", ()),
                            tuple(found.get("row") or ()), found.get("ref"), found["flexibility"],
-                           found.get("provisional"), found.get("effective"))
+                           found.get("provisional"), found.get("effective"),
+                           tuple(found.get("row_provisional") or ()))
 
     @v_args(meta=True)
     def define_decl(self, meta, children):

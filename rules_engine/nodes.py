@@ -467,6 +467,38 @@ class TableDecl:
     flexibility: tuple[Flexibility, ...]
     provisional: Provisional | None
     effective: Period | None
+    # `provisional "why" rows KEY, ... of PERIOD`: marks of some rows only.
+    row_provisional: tuple["RowProvisional", ...] = ()
+
+
+@node
+class RowProvisional:
+    """`provisional "2025/26 thresholds come from a third-party tool" rows of
+    2025-04-01 to 2026-03-31`: a mark carried only by what reads a row it
+    covers (one with one of `keys`, if any, in force in `period`, if given)."""
+
+    span: Span
+    reason: str
+    keys: tuple[str, ...]
+    period: Period | None
+
+    def covers(self, key, start, end) -> bool:
+        """Whether a row (its first key; its from and to dates) is one of these."""
+        if self.keys and str(key) not in self.keys:
+            return False
+        if self.period is None:
+            return True
+        if end is not None and end < self.period.start:
+            return False
+        return not (self.period.end is not None and start is not None and start > self.period.end)
+
+    def describe(self) -> str:
+        parts = []
+        if self.keys:
+            parts.append(", ".join(self.keys))
+        if self.period is not None:
+            parts.append(self.period.describe())
+        return "rows " + " of ".join(parts) if parts else "rows"
 
 
 @node
