@@ -142,3 +142,25 @@ def test_text_honours_columns_and_all(in_root):
     assert "PASS des.pcn.network-agreement: pcn:U54321" in everything
     assert "N/A gms.gp-connect" in everything
     assert max(map(len, everything.splitlines())) <= 80
+
+
+def test_money_lines_mark_assumed_and_provisional_figures_with_footnotes():
+    """Each money line resting on an assumed or provisional figure carries a
+    marker ([a1], [p1-p9]); each distinct reason is listed once, under 80 columns."""
+    code, out = _check_text(["examples/pcn-passing.yaml", "--assumptions",
+                             "examples/assumptions/2025-26.yaml"])
+    assert code == 0
+    lines = out.splitlines()
+    assert max(map(len, lines)) <= 80, out
+    money = lines[next(i for i, line in enumerate(lines) if line.startswith("Money")):]
+    payment = [line for line in money if "qof.payment  practice:D82001" in line]
+    assert len(payment) == 1 and "£29,371.00 [a1] [p" in payment[0], payment
+    joined = " ".join(out.split())
+    assert "[a1] assumed qof_national_average_list_size = " in joined
+    assert "[a2] assumed qof_aspiration_share = 80%" in joined
+    notes = [line for line in money if line.startswith("  [p")]
+    texts = [line.split("] ", 1)[1] for line in notes]
+    assert len(texts) == len(set(texts))  # each reason once
+    assert any(t.startswith("provisional: table qof_indicators: 2025/26 codes and points") for t in texts)
+    assert any(t.startswith("provisional: definition qof_prevalence_factor:") for t in texts)
+    assert "assumed:" not in "\n".join(money)  # no wrapped `assumed:` tails

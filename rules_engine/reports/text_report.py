@@ -11,6 +11,7 @@ an 80- or 120-column terminal and a piped file alike.
 
 from __future__ import annotations
 
+import re
 import textwrap
 from collections import Counter
 
@@ -182,13 +183,15 @@ def _money(result: ArrangementResult, out: _Writer, show_all: bool) -> None:
     known = [v for v in shown if v.value is not None]
     unknown = [v for v in shown if v.value is None]
     width = max((len(v.id) + len(v.subject) for v in known), default=0) + 2
+    notes = _Footnotes()
     for index, v in enumerate(known):
         amount = value_text(v)
         varied = f"  ({v.flexibility} by {v.layer})" if v.flexibility in ("varied", "added") else ""
-        if v.assumed:
-            varied += "  assumed: " + ", ".join(a.describe() for a in v.assumed)
+        marks = notes.marks(v)
         lead = heading.ljust(7) if index == 0 else " " * 7
-        out.add(f"{lead}{(v.id + '  ' + v.subject).ljust(width)} {amount}{varied}", hang=" " * 9)
+        out.add(f"{lead}{(v.id + '  ' + v.subject).ljust(width)} {amount}{varied}{marks}", hang=" " * 9)
+    for key, text in notes.lines():
+        out.add(f"[{key}] {text}", indent="  ", hang=" " * (5 + len(key)))
     if not known:
         out.add(heading)
     if unknown and show_all:
@@ -200,6 +203,51 @@ def _money(result: ArrangementResult, out: _Writer, show_all: bool) -> None:
         ids = list(dict.fromkeys(v.id for v in unknown))
         out.add(f"unknown (--all says why): {', '.join(ids)}",
                 indent="  ", hang="    ")
+
+
+_REASON_START = re.compile(r"; (?=(?:definition|table|parameter|requirement) [A-Za-z_][\w.-]*: )")
+
+
+def provisional_reasons(text: str | None) -> list[str]:
+    """The reasons of a provisional mark, one per term (`table qof_indicators: ...`)."""
+    return [part for part in _REASON_START.split(text)] if text else []
+
+
+class _Footnotes:
+    """Footnote markers for the money lines: `[a1]` an assumed figure, `[p1]` a
+    provisional reason, each distinct one numbered once, listed under the section."""
+
+    def __init__(self):
+        self.assumed: dict[str, int] = {}
+        self.provisional: dict[str, int] = {}
+
+    @staticmethod
+    def _keys(prefix: str, numbers: list[int]) -> str:
+        numbers = sorted(set(numbers))
+        runs: list[list[int]] = []
+        for number in numbers:
+            if runs and number == runs[-1][-1] + 1:
+                runs[-1].append(number)
+            else:
+                runs.append([number])
+        return ",".join(f"{prefix}{r[0]}" if len(r) == 1 else f"{prefix}{r[0]}-{prefix}{r[-1]}"
+                        for r in runs)
+
+    def marks(self, value: ValueResult) -> str:
+        text = ""
+        if value.assumed:
+            numbers = [self.assumed.setdefault(f"assumed {a.describe()}", len(self.assumed) + 1)
+                       for a in value.assumed]
+            text += f" [{self._keys('a', numbers)}]"
+        if value.provisional:
+            numbers = [self.provisional.setdefault(reason, len(self.provisional) + 1)
+                       for reason in provisional_reasons(value.provisional)]
+            text += f" [{self._keys('p', numbers)}]"
+        return text
+
+    def lines(self) -> list[tuple[str, str]]:
+        return ([(f"a{n}", text) for text, n in self.assumed.items()]
+                + [(f"p{n}", f"provisional: {text}") for text, n in self.provisional.items()])
 
 
 def _assumptions_line(report: CheckReport, out: _Writer) -> None:
