@@ -735,20 +735,37 @@ def check_envelopes(envelopes: tuple[Envelope, ...], national_forms: dict) -> li
 
 # ----------------------------------------------------------------- helpers
 
-def describe_permission(allow: n.AllowDecl) -> str:
-    target = f" {allow.target}" if allow.target else ""
-    if allow.kind == "cap rows":
-        return f"at most {show_literal(allow.bound.high)} rows in{target}"
-    text = {"retire rows": f"retiring rows of{target}", "add rows": f"adding rows to{target}",
-            "add requirement": "adding local requirements"}.get(allow.kind, f"{allow.kind}{target}")
-    if allow.bound is not None:
+#: What a permission lets a local layer do, by kind: (as a noun phrase, "adding
+#: rows to T", for the envelope that decided a variation; as a verb, "add rows
+#: to T", for the list of powers); any other kind is its name and target.
+_PERMISSION_VERBS = {
+    "retire rows": ("retiring rows of {target}", "retire rows of {target}"),
+    "add rows": ("adding rows to {target}", "add rows to {target}"),
+    "add requirement": ("adding local requirements", "add local requirements"),
+    "cap rows": ("at most {cap} rows in {target}", "keep at most {cap} rows in {target}"),
+}
+
+
+def describe_permission(allow: n.AllowDecl, *, as_verb: bool = False) -> str:
+    """A permission in words: "retiring rows of qof_indicators within the
+    budget of their `points`, for the subjects opted in by `...`" (or, with
+    `as_verb`, "retire rows of ..."): vary-check, the catalogue and `show`."""
+    words = _PERMISSION_VERBS.get(allow.kind)
+    cap = show_literal(allow.bound.high) if allow.kind == "cap rows" else None
+    if words is not None:
+        text = words[as_verb].format(target=allow.target or "", cap=cap)
+    else:
+        text = f"{allow.kind} {allow.target}" if allow.target else allow.kind
+    if allow.bound is not None and cap is None:
         text += f" {describe_bound(allow.bound)}"
+    if allow.marking is not None:
+        text += f" (kept, marked `{allow.marking}`)"
     if allow.budget is not None:
-        text += f" within the budget of its `{allow.budget}`"
+        text += f" within the budget of their `{allow.budget}`"
     if allow.opted_in is not None:
-        text += f" for subjects opted in by `{'.'.join(allow.opted_in)}`"
+        text += f", for the subjects opted in by `{'.'.join(allow.opted_in)}`"
     if allow.keeping is not None:
-        text += f", keeping `{'.'.join(allow.keeping)}`"
+        text += f", keeping `{'.'.join(allow.keeping)}` as a way to pass"
     return text
 
 

@@ -31,7 +31,7 @@ import textwrap
 import attrs
 
 from . import nodes as n
-from .flexibility import FLEXIBILITY_KINDS, Envelope, describe_bound
+from .flexibility import FLEXIBILITY_KINDS, Envelope, describe_bound, describe_permission
 from .layers import value_on
 from .library import Form, Library, show_literal
 
@@ -264,30 +264,11 @@ def _contract_words(kind: str, target: str, flex: n.Flexibility) -> str:
         kind, f"{kind} {target}")
 
 
-def _allow_words(allow: n.AllowDecl) -> str:
-    """A permission as what it lets a local layer do: "retire rows of
-    qof_indicators within the budget of their `points`, ..."."""
-    target = allow.target
-    text = {"retire rows": f"retire rows of {target}", "add rows": f"add rows to {target}",
-            "add requirement": "add local requirements"}.get(allow.kind, f"{allow.kind} {target}")
-    if allow.bound is not None:
-        text += f" {describe_bound(allow.bound)}"
-    if allow.marking is not None:
-        text += f" (kept, marked `{allow.marking}`)"
-    if allow.budget is not None:
-        text += f" within the budget of their `{allow.budget}`"
-    if allow.opted_in is not None:
-        text += f", for the subjects opted in by `{'.'.join(allow.opted_in)}`"
-    if allow.keeping is not None:
-        text += f", keeping `{'.'.join(allow.keeping)}` as a way to pass"
-    return text
-
-
 def _from_allow(allow: n.AllowDecl, envelope: Envelope, form: Form | None, clause: str | None,
                 value: str | None) -> Power:
     return Power(
         allow.kind, allow.target, _TERM_KIND.get(type(form.term)) if form is not None else None,
-        form.layer.name if form is not None else None, clause, _allow_words(allow), value,
+        form.layer.name if form is not None else None, clause, describe_permission(allow, as_verb=True), value,
         describe_bound(allow.bound) if allow.bound is not None else None,
         allow.budget, ".".join(allow.opted_in) if allow.opted_in else None,
         ".".join(allow.keeping) if allow.keeping else None, "envelope", envelope.name,
