@@ -1,5 +1,7 @@
 """Provisional marks reach every number that reads a provisional term (marks.py)."""
 
+from decimal import Decimal
+
 import rules_engine
 from rules_engine.schema import load_arrangement
 
@@ -24,8 +26,19 @@ def test_a_value_reading_nothing_provisional_has_no_mark(engine):
 
 def test_a_payment_inherits_its_rate_s_mark(engine):
     result = _check(engine, "examples/pcn-2025-26.yaml")
-    casp = result.value("pay.casp")
-    assert casp.provisional.startswith("parameter casp_per_patient:")
+    fee = result.value("pay.weight-management", subject="practice:N86001")
+    assert fee.value == Decimal("575.00")
+    assert fee.provisional.startswith("parameter weight_management_fee: the primer gives £11.50")
+
+
+def test_a_rate_the_sources_give_for_the_year_carries_no_mark_of_another_year(engine):
+    # Before: pay.casp, pay.arrs-sum, pay.enhanced-access and pay.care-home-premium
+    # of 2025/26 were marked "2023/24 rate not found: no value"; a year the
+    # sources lack is now `= unknown` (or has no value), not a mark on every year.
+    result = _check(engine, "examples/pcn-2025-26.yaml")
+    for value_id in ("pay.casp", "pay.arrs-sum", "pay.enhanced-access", "pay.care-home-premium"):
+        value = result.value(value_id)
+        assert value.value is not None and not value.provisional, value_id
 
 
 def test_a_requirement_inherits_the_marks_of_the_definitions_it_reads(engine):
