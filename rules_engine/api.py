@@ -316,17 +316,13 @@ def _assessed(baseline: Engine, proposed: Engine, population: Iterable, day, sum
     """`impact.impact`'s loop over dicts instead of the lines of a file."""
     summary.population = "<dicts>"
     summary.describe_variation(proposed)
-    for number, facts in enumerate(population, 1):
-        try:
-            arrangement = arrangement_from_dict(proposed, facts, f"<dict {number}>")
-            assessed = assess(baseline, proposed, arrangement, number, day)
-        except InvalidInput as error:
-            summary.bad_lines += 1
-            yield error
-            continue
-        summary.add(assessed.id, assessed.changes, assessed.contributions, assessed.layers)
-        if assessed.changes:
-            yield assessed.impact()
+
+    def attempt(number: int, facts):
+        arrangement = arrangement_from_dict(proposed, facts, f"<dict {number}>")
+        return assess(baseline, proposed, arrangement, number, day)
+    from .impact import tally
+    return tally(summary, (lambda n=number, f=facts: attempt(n, f)
+                           for number, facts in enumerate(population, 1)))
 
 
 # --------------------------------------------------------------- explain

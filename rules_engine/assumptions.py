@@ -165,11 +165,7 @@ def from_arguments(arguments: Sequence[str]) -> Assumptions:
         problems += found
         if item is not None:
             items.append(item)
-    problems += _repeated(items)
-    assumptions = Assumptions(tuple(items), (source,))
-    if problems:
-        raise assumptions.invalid(problems)
-    return assumptions
+    return _checked(items, problems, source)
 
 
 def _repeated(items: list[Assumption]) -> list[Diagnostic]:
@@ -231,7 +227,13 @@ def from_document(document: Any, source: SourceFile, what: str = "assumptions fi
         problems += found
         if item is not None:
             items.append(item)
-    problems += _repeated(items)
+    return _checked(items, problems, source)
+
+
+def _checked(items: list[Assumption], problems: list[Diagnostic], source: SourceFile) -> Assumptions:
+    """The assumptions read from one source, or InvalidInput with every
+    problem found in it (a name given twice among them)."""
+    problems = problems + _repeated(items)
     assumptions = Assumptions(tuple(items), (source,))
     if problems:
         raise assumptions.invalid(problems)

@@ -19,7 +19,7 @@ import datetime as dt
 from collections import Counter, defaultdict
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Callable, Iterable, Iterator
 
 import attrs
 
@@ -394,11 +394,22 @@ def impact(baseline: Engine, proposed: Engine, population: str | Path, as_of: dt
     summary.population = name_of(population)
     summary.variation = proposed.proposed.file if proposed.proposed is not None else None
     summary.describe_variation(proposed)
-    for line in population_lines(population):
+
+    def attempt(line) -> Assessed:
+        if line.problem:
+            raise InvalidInput(line.problem)
+        return assess(baseline, proposed, line.text, name_of(population), line.number, as_of)
+    yield from tally(summary, (lambda line=line: attempt(line) for line in population_lines(population)))
+
+
+def tally(summary: ImpactSummary,
+          attempts: Iterable[Callable[[], Assessed]]) -> Iterator[ArrangementImpact | InvalidInput]:
+    """Run each assessment (one per arrangement, a line of a file or a dict),
+    add it to `summary`, and yield the impact of each that changes, or the
+    error of each that could not be read (counted as a bad line)."""
+    for attempt in attempts:
         try:
-            if line.problem:
-                raise InvalidInput(line.problem)
-            assessed = assess(baseline, proposed, line.text, name_of(population), line.number, as_of)
+            assessed = attempt()
         except InvalidInput as error:
             summary.bad_lines += 1
             yield error
