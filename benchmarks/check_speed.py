@@ -2,7 +2,7 @@
 
     python benchmarks/check_speed.py [--scale 0.2] [--runs 5] [--seed 2025]
 
-Generates a synthetic population (rules_engine.population), then, for each
+Generates a synthetic population (tools.population), then, for each
 run: loads the shipped library (parse, lower, layers, type check) and checks
 every arrangement of the JSON Lines file as `check --population` does (JSON
 parsing, schema validation, evaluation of every requirement and value).
@@ -20,8 +20,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from rules_engine.diagnostics import InvalidInput  # noqa: E402
-from rules_engine.pipeline import Engine  # noqa: E402
+from rules_engine.base.diagnostics import InvalidInput  # noqa: E402
+from rules_engine.run.engine import Engine  # noqa: E402
 from common import machine, population_parser, write_population  # noqa: E402
 
 

@@ -5,9 +5,14 @@ from __future__ import annotations
 import argparse
 import os
 import platform
+import sys
 from pathlib import Path
 
-from rules_engine.population import generate, write_jsonl
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:  # the development tools (tools/) live beside the package, outside the wheel
+    sys.path.insert(0, str(ROOT))
+
+from tools.population import generate, write_jsonl  # noqa: E402
 
 
 def population_parser(description: str, scale: float = 0.2) -> argparse.ArgumentParser:

@@ -33,8 +33,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from rules_engine.compile import Compiler  # noqa: E402
-from rules_engine.pipeline import Engine  # noqa: E402
+from rules_engine.backends.closures import Compiler  # noqa: E402
+from rules_engine.run.engine import Engine  # noqa: E402
 from common import machine, population_parser, write_population  # noqa: E402
 
 

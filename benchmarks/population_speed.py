@@ -2,7 +2,7 @@
 
     python benchmarks/population_speed.py [--scale 1] [--runs 5] [--memory-scale 10]
 
-For a synthetic England (rules_engine.population, seeded) this measures, with
+For a synthetic England (tools.population, seeded) this measures, with
 the shipped library and a local layer (contracts/local/qmm.rules):
 - `check --population` per arrangement, JSON parsing included, one process
   (median of the runs);
@@ -28,7 +28,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from common import machine, population_parser, write_population  # noqa: E402
-from rules_engine.population import generate, write_jsonl  # noqa: E402
+from tools.population import generate, write_jsonl  # noqa: E402
 
 LOCAL = ROOT / "contracts" / "local" / "qmm.rules"
 

@@ -24,9 +24,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from rules_engine.parser import _parser, parse  # noqa: E402
-from rules_engine.pipeline import default_sources  # noqa: E402
-from rules_engine.source import SourceFile  # noqa: E402
+from rules_engine.syntax.parser import _parser, parse  # noqa: E402
+from rules_engine.static.load import default_sources  # noqa: E402
+from rules_engine.base.source import SourceFile  # noqa: E402
 from common import machine  # noqa: E402
 
 BROKEN = "parameter broken: count = = 1\n"

@@ -16,47 +16,53 @@ reuse. Invalid input raises `InvalidInput` with its diagnostics.
 
 from __future__ import annotations
 
-import datetime as dt
-from importlib import metadata
-from pathlib import Path
+# The public names and the module each lives in. They are imported when first
+# used, not here (start-up: `contract-rules --version` and every command load
+# `rules_engine` first, and most need only part of the package).
+_EXPORTS = {
+    "version": "rules_engine.base.version",
+    "CODES": "rules_engine.base.diagnostics", "Diagnostic": "rules_engine.base.diagnostics",
+    "InvalidInput": "rules_engine.base.diagnostics", "render_all": "rules_engine.base.diagnostics",
+    "Outcome": "rules_engine.base.values", "Unknown": "rules_engine.base.values",
+    "STAGES": "rules_engine.static.load", "run_until": "rules_engine.static.load",
+    "Engine": "rules_engine.run.engine",
+    "CheckReport": "rules_engine.run.results", "ArrangementResult": "rules_engine.run.results",
+    "Result": "rules_engine.run.results", "ValueResult": "rules_engine.run.results",
+    **{name: "rules_engine.api" for name in (
+        "load", "check", "check_arrangement", "arrangement_from_dict", "vary_check", "impact", "explain",
+        "render_error", "Report", "ImpactReport", "Explanations", "UnknownResult", "SubjectNeeded")},
+}
 
-from .diagnostics import CODES, Diagnostic, InvalidInput, render_all
-from .pipeline import STAGES, Engine, run_until
-from .results import ArrangementResult, CheckReport, Result, ValueResult
-from .values import Outcome, Unknown
-# The submodules `explain` and `impact` are loaded first, so that the names
-# below stay bound to the API's functions (a submodule loaded later would
-# rebind its package attribute to itself).
-from . import explain as _explain_module, impact as _impact_module  # noqa: F401
-from .api import (Explanations, ImpactReport, Report, SubjectNeeded, UnknownResult, arrangement_from_dict,
-                  check_arrangement, explain, impact, render_error, vary_check)
-
-
-def version() -> str:
-    """The installed package's version ("0+unknown" when run from a bare checkout)."""
-    try:
-        return metadata.version("contract-rules")
-    except metadata.PackageNotFoundError:
-        return "0+unknown"
+__all__ = list(_EXPORTS)
 
 
-def load(rules: str | Path | None = None, local: str | Path | None = None, assume=None) -> Engine:
-    """Load and check a rule library (the shipped one by default), plus an
-    optional proposed local layer and assumptions ({name: value} or a file).
-    Raises `InvalidInput` with diagnostics."""
-    from .api import load as load_engine
-    return load_engine(rules, local, assume)
+def __getattr__(name: str):
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'rules_engine' has no attribute {name!r}")
+    value = getattr(_module(module), name)
+    globals()[name] = value
+    return value
 
 
-def check(arrangements, rules: str | Path | None = None, local: str | Path | None = None,
-          as_of: dt.date | str | None = None, assume=None) -> Report:
-    """Check an arrangement (a dict of facts or a file) or several under the
-    layers in force; see `api.check_arrangement`."""
-    return check_arrangement(arrangements, rules=rules, local=local, as_of=as_of, assume=assume)
+def _module(name: str):
+    """The module of a public name (each import spelled out: no name computed)."""
+    if name == "rules_engine.api":
+        from rules_engine import api as module  # start-up: loaded when first used
+    elif name == "rules_engine.base.version":
+        from rules_engine.base import version as module  # start-up: loaded when first used
+    elif name == "rules_engine.base.diagnostics":
+        from rules_engine.base import diagnostics as module  # start-up: loaded when first used
+    elif name == "rules_engine.base.values":
+        from rules_engine.base import values as module  # start-up: loaded when first used
+    elif name == "rules_engine.static.load":
+        from rules_engine.static import load as module  # start-up: loaded when first used
+    elif name == "rules_engine.run.engine":
+        from rules_engine.run import engine as module  # start-up: loaded when first used
+    else:
+        from rules_engine.run import results as module  # start-up: loaded when first used
+    return module
 
 
-__all__ = ["version", "load", "check", "check_arrangement", "arrangement_from_dict", "vary_check", "impact",
-           "explain", "render_error", "Report", "ImpactReport", "Explanations", "UnknownResult",
-           "SubjectNeeded", "Engine", "STAGES", "run_until", "CheckReport", "ArrangementResult",
-           "Result", "ValueResult", "Outcome", "Unknown", "Diagnostic", "InvalidInput", "CODES",
-           "render_all"]
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_EXPORTS))

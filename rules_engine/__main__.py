@@ -1,5 +1,5 @@
 """`python -m rules_engine` runs the command line."""
 
-from .cli import entry_point
+from rules_engine.cli import entry_point
 
 entry_point()

@@ -25,12 +25,21 @@ from typing import Any, Iterable, Mapping, Union
 
 import attrs
 
-from . import limits
-from .diagnostics import Diagnostic, InvalidInput, did_you_mean, render_all
-from .pipeline import Engine, source_lookup
-from .results import ArrangementResult, CheckReport, Result, ValueResult
-from .schema import Arrangement, validate_document
-from .values import Outcome
+from rules_engine.base import limits
+from rules_engine.base.diagnostics import Diagnostic, InvalidInput, did_you_mean, render_all
+from rules_engine.run.engine import Engine
+from rules_engine.static.load import source_lookup
+from rules_engine.run.results import ArrangementResult, CheckReport, Result, ValueResult
+from rules_engine.static.schema import Arrangement, validate_document
+from rules_engine.base.values import Outcome
+from rules_engine.program.assumptions import NONE, from_arguments, from_file
+from rules_engine.queries.variations import vary_check as judge_layer
+from rules_engine.run.impact import ImpactSummary, assess_arrangement, impact as run_impact, tally
+from rules_engine.run.explain import explain as explain_result, render_explanation
+from rules_engine.run.results import report_json
+from rules_engine.reports.json_report import dumps
+from rules_engine.reports import text_report
+from rules_engine.queries.describe import describe_term
 
 #: An arrangement as an analyst holds it: a dict of facts, or a file.
 ArrangementLike = Union[Mapping[str, Any], str, Path]
@@ -104,17 +113,14 @@ class Report:
 
     def to_dict(self) -> dict:
         """The results JSON of `check --format json` (docs/arrangement-format.md)."""
-        from .reports.json_report import report_json
         return report_json(self.check)
 
     def to_json(self) -> str:
         """`check --format json`, as text (without its final newline)."""
-        from .reports.json_report import dumps
         return dumps(self.to_dict())
 
     def to_text(self, width: int = 80, show_all: bool = False) -> str:
         """The text report of `check`, wrapped at `width`."""
-        from .reports import text_report
         return text_report.render(self.check, width, color=False, show_all=show_all)
 
 
@@ -159,7 +165,6 @@ def load(rules: str | Path | None = None, local: str | Path | None = None,
 
 def assumptions_of(assume: AssumeLike):
     """`assumptions.Assumptions` from a mapping of names to values or a file."""
-    from .assumptions import NONE, from_arguments, from_file
     if assume is None:
         return NONE
     if isinstance(assume, (str, Path)):
@@ -241,6 +246,13 @@ def check_arrangement(arrangement: ArrangementLike | Iterable[ArrangementLike], 
     return Report(engine.check(loaded, _date(as_of)))
 
 
+def check(arrangements, rules: str | Path | None = None, local: str | Path | None = None,
+          as_of: dt.date | str | None = None, assume: AssumeLike = None) -> Report:
+    """Check an arrangement (a dict of facts or a file) or several under the
+    layers in force; see `check_arrangement`."""
+    return check_arrangement(arrangements, rules=rules, local=local, as_of=as_of, assume=assume)
+
+
 def _date(value: dt.date | str | None) -> dt.date | None:
     if value is None or isinstance(value, dt.date):
         return value
@@ -259,8 +271,7 @@ def vary_check(layer: str | Path, *, rules: str | Path | None = None,
     the JSON of `vary-check --format json`. A refused variation is a verdict,
     not an exception; a layer that does not parse or type-check raises
     `InvalidInput`."""
-    from .variations import vary_check as judge
-    return judge(layer, rules, _date(as_of))
+    return judge_layer(layer, rules, _date(as_of))
 
 
 # ---------------------------------------------------------------- impact
@@ -291,14 +302,13 @@ def impact(population: str | Path | Iterable[Mapping[str, Any]], variation: str 
     list, or any iterable: a data frame's rows). A line or dict that cannot
     be read is kept in `bad_lines` (or, with `strict`, raised as
     `InvalidInput`)."""
-    from .impact import ImpactSummary, assess_arrangement, impact as run
     baseline = Engine.load(rules, without=variation)
     proposed = Engine.load(rules, variation)
     day = _date(as_of)
     summary = ImpactSummary()
     changes, bad = [], []
     if isinstance(population, (str, Path)):
-        items = run(baseline, proposed, population, day, summary)
+        items = run_impact(baseline, proposed, population, day, summary)
     else:
         items = _assessed(baseline, proposed, population, day, summary, assess_arrangement)
     for item in items:
@@ -320,7 +330,6 @@ def _assessed(baseline: Engine, proposed: Engine, population: Iterable, day, sum
     def attempt(number: int, facts):
         arrangement = arrangement_from_dict(proposed, facts, f"<dict {number}>")
         return assess(baseline, proposed, arrangement, number, day)
-    from .impact import tally
     return tally(summary, (lambda n=number, f=facts: attempt(n, f)
                            for number, facts in enumerate(population, 1)))
 
@@ -347,7 +356,6 @@ class Explanations:
         return [(e if full else e.compact()).as_json() for e in self.items]
 
     def to_text(self, full: bool = False) -> str:
-        from .explain import render_explanation
         return render_explanation(list(self.items), full)
 
 
@@ -362,9 +370,7 @@ def explain(rule_id: str, arrangement: ArrangementLike | None = None, *, subject
     engine = engine if engine is not None else load(rules, local, assume)
     day = _date(as_of)
     if arrangement is None:
-        from .describe import describe_term
         return describe_term(engine, rule_id, day)
-    from .explain import explain as explain_result
     if isinstance(arrangement, Mapping):
         loaded = arrangement_from_dict(engine, arrangement)
     else:

@@ -16,11 +16,15 @@ from pathlib import Path
 
 import click
 
-from . import limits, slips, version
-from .diagnostics import Diagnostic, InvalidInput, Related, render_all
-from .pipeline import Engine, source_lookup
-from .reports import json_report, text_report
-from .values import Outcome
+from rules_engine.base import limits
+from rules_engine.syntax import slips
+from rules_engine.base.version import version
+from rules_engine.base.diagnostics import Diagnostic, InvalidInput, Related, render_all
+from rules_engine.run.engine import Engine
+from rules_engine.run.results import report_json
+from rules_engine.static.load import source_lookup
+from rules_engine.reports import json_report, text_report
+from rules_engine.base.values import Outcome
 
 
 class ExitCode(enum.IntEnum):
@@ -50,7 +54,7 @@ FORMAT = click.Choice(["text", "json"])
 
 def terminal_width() -> int:
     """The width to wrap text at: $COLUMNS when set, else the terminal's, else 80."""
-    import shutil
+    import shutil  # here, not at the top: start-up (only this path needs it)
     return shutil.get_terminal_size((80, 24)).columns
 
 
@@ -69,7 +73,7 @@ def _run(function, output_format: str = "text", output: Path | None = None) -> i
     except InvalidInput as error:
         if output_format == "html" and output is None:
             # A page redirected to a file says what was wrong, never nothing.
-            from .reports.html_report import render_error
+            from rules_engine.reports.html_report import render_error  # here, not at the top: start-up (only this path needs it)
             text = render_all(error.diagnostics, source_lookup(error.diagnostics, error.sources))
             click.echo(render_error(text), nl=False)
         return report_invalid(error, "json" if output_format == "json" else "text")
@@ -79,7 +83,7 @@ def emit(text: str, output: Path | None, quiet: bool = False) -> None:
     """A report to stdout, or to `output` as a whole (temporary file, then a
     rename: a failed run leaves the old file as it was)."""
     if output is not None:
-        from .outputs import write_text
+        from rules_engine.io.outputs import write_text  # here, not at the top: start-up (only this path needs it)
         try:
             write_text(output, text)
         except OSError as error:
@@ -101,14 +105,14 @@ def _streamed(function, output: Path | None, quiet: bool) -> int:
     the exit code) with stdout sent to `output` or, with `quiet`, nowhere.
     The file is replaced once the run ends (a temporary file, then a rename),
     and not at all if the input was invalid (exit 2) or the run failed."""
-    import contextlib
-    import os
+    import contextlib  # here, not at the top: start-up (only this path needs it)
+    import os  # here, not at the top: start-up (only this path needs it)
     if output is None and not quiet:
         return function()
     if output is None:
         with open(os.devnull, "w", encoding="utf-8") as null, contextlib.redirect_stdout(null):
             return function()
-    from .outputs import Replacing
+    from rules_engine.io.outputs import Replacing  # here, not at the top: start-up (only this path needs it)
     try:
         pending = Replacing(output)
     except OSError as error:
@@ -197,7 +201,7 @@ class _LimitSetting(click.ParamType):
 def cli(ctx, limit_settings) -> None:
     """Check GP practice and PCN arrangements against NHS England contract rules,
     national and local."""
-    from .inputs import forget_stdin
+    from rules_engine.io.inputs import forget_stdin  # here, not at the top: start-up (only this path needs it)
     forget_stdin()  # `-` reads this command's standard input
     merged: dict[str, int] = {}
     for settings in limit_settings:
@@ -221,7 +225,7 @@ def _assume_options(function):
 
 def _assumptions(assume, assumptions_file):
     """The run's assumptions: the file's, and the command line's over them."""
-    from .assumptions import NONE, from_arguments, from_file
+    from rules_engine.program.assumptions import NONE, from_arguments, from_file  # here, not at the top: start-up (only this path needs it)
     stated = from_file(assumptions_file) if assumptions_file is not None else NONE
     return from_arguments(assume).over(stated) if assume else stated
 
@@ -265,7 +269,7 @@ def check(arrangements, rules, local, as_of, population, strict, jobs, output_fo
     def run() -> int:
         assumptions = _assumptions(assume, assumptions_file)
         if population is not None:
-            from .population_run import EngineSpec, check_population, remember
+            from rules_engine.population_run import EngineSpec, check_population, remember  # here, not at the top: start-up (only this path needs it)
             spec = EngineSpec(rules, local, assumptions=assumptions)
             engine = spec.load()  # rule-file errors surface here, once
             for name, file in engine.superseded:
@@ -279,9 +283,9 @@ def check(arrangements, rules, local, as_of, population, strict, jobs, output_fo
         _warn_about_local(engine, {a.facts["icb"] for a in loaded if isinstance(a.facts.get("icb"), str)})
         report = engine.check(loaded, as_of)
         if output_format == "json":
-            text = json_report.dumps(json_report.report_json(report)) + "\n"
+            text = json_report.dumps(report_json(report)) + "\n"
         elif output_format == "html":
-            from .reports.html_report import render_check
+            from rules_engine.reports.html_report import render_check  # here, not at the top: start-up (only this path needs it)
             text = render_check(report)
         else:
             text = text_report.render(report, terminal_width(), color=sys.stdout.isatty() and output is None,
@@ -306,7 +310,7 @@ def lint(paths, output_format, output, quiet):
     With no PATH, checks the shipped library. A folder is read as a library
     (its national/ and local/ files); `-` reads one rule file from standard
     input."""
-    from .lint import lint_paths, render_lint
+    from rules_engine.queries.lint import lint_paths, render_lint  # here, not at the top: start-up (only this path needs it)
     _one_stdin(paths)
     def run() -> int:
         result = lint_paths(paths)
@@ -329,7 +333,7 @@ def test_command(paths, output_format, assume, assumptions_file, output, quiet):
 
     With no PATH, runs tests/scenarios. --assume and --assumptions apply to
     every scenario; a scenario's own `assume:` wins for the names it gives."""
-    from .scenarios import collect_scenario_files, render_run, run_scenarios
+    from rules_engine.testing.scenarios import collect_scenario_files, render_run, run_scenarios  # here, not at the top: start-up (only this path needs it)
     def run() -> int:
         assumptions = _assumptions(assume, assumptions_file)
         files = collect_scenario_files(paths or [Path("tests/scenarios")])
@@ -365,7 +369,7 @@ def explain(rule_id, arrangement_path, subject, rules, local, as_of, full, outpu
     Without --arrangement, describe the term: what it requires, its clause,
     its provisional marks, what a local layer may change in it on the date
     (and who grants that), and which shipped local layers change it."""
-    from . import api
+    from rules_engine import api  # here, not at the top: start-up (only this path needs it)
     _one_stdin(arrangement_path, local)
     def run() -> int:
         engine = Engine.load(rules, local, assumptions=_assumptions(assume, assumptions_file))
@@ -400,7 +404,7 @@ def show(flexible, rules, as_of, output_format, output, quiet):
     """Show what the rule library allows (`--flexible`: local flexibility on a date)."""
     if not flexible:
         raise click.UsageError("say what to show: --flexible")
-    from .powers import powers_on
+    from rules_engine.queries.powers import powers_on  # here, not at the top: start-up (only this path needs it)
     def run() -> int:
         powers = powers_on(Engine.load(rules).library, as_of or dt.date.today())
         if output_format == "json":
@@ -421,14 +425,14 @@ def show(flexible, rules, as_of, output_format, output, quiet):
 @_output_options
 def vary_check_command(local, rules, as_of, output_format, output, quiet):
     """Check a proposed local layer: is each variation permit"""
-    from .variations import vary_check
-    from .reports import variations_report
+    from rules_engine.queries.variations import vary_check  # here, not at the top: start-up (only this path needs it)
+    from rules_engine.reports import variations_report  # here, not at the top: start-up (only this path needs it)
     def run() -> int:
         result = vary_check(local, rules, as_of)
         if output_format == "json":
             text = json_report.dumps(result.as_json()) + "\n"
         elif output_format == "html":
-            from .reports.html_report import render_vary_check
+            from rules_engine.reports.html_report import render_vary_check  # here, not at the top: start-up (only this path needs it)
             text = render_vary_check(result)
         else:
             text = variations_report.render(result, terminal_width(),
@@ -463,7 +467,7 @@ def impact(population, variation, rules, as_of, strict, jobs, output_format, sho
 
     The baseline is the library without the proposed layer (with the ICB's
     current layer, if the proposal has another name)."""
-    from .population_run import EngineSpec, remember, run_impact
+    from rules_engine.population_run import EngineSpec, remember, run_impact  # here, not at the top: start-up (only this path needs it)
     _one_stdin(population, variation)
     def run() -> int:
         assumptions = _assumptions(assume, assumptions_file)  # the same for both sides
@@ -487,9 +491,9 @@ def fmt(files, check_only):
     Each file is replaced as a whole (a temporary file, then a rename), so a
     failed write leaves it as it was. `-` (alone) formats standard input to
     standard output."""
-    from .formatter import format_source
-    from .library import read_sources
-    from .outputs import write_text
+    from rules_engine.syntax.formatter import format_source  # here, not at the top: start-up (only this path needs it)
+    from rules_engine.static.library import read_sources  # here, not at the top: start-up (only this path needs it)
+    from rules_engine.io.outputs import write_text  # here, not at the top: start-up (only this path needs it)
     if any(str(f) == "-" for f in files) and len(files) > 1:
         raise click.UsageError("`-` formats standard input to standard output: give it alone")
     def run() -> int:
@@ -566,8 +570,8 @@ def new_layer(icb, name, extends, as_of, folder):
     file for it, NAME.yaml, that pass `lint` and `test` as written.
 
     A file that exists is never replaced (E-WRITE-002: nothing is written)."""
-    from .outputs import write_new
-    from .scaffold import default_day, in_force_on, layer_scaffold
+    from rules_engine.io.outputs import write_new  # here, not at the top: start-up (only this path needs it)
+    from rules_engine.queries.scaffold import default_day, in_force_on, layer_scaffold  # here, not at the top: start-up (only this path needs it)
 
     def run() -> int:
         library = Engine.load().library
@@ -616,8 +620,8 @@ def _exists(path: Path) -> Diagnostic:
 @click.argument("code")
 def explain_error(code):
     """What a diagnostic code means, an example that shows it, and how to fix it."""
-    from .diagnostics import CODES
-    from .error_catalogue import entry_codes, section, unknown_code_message
+    from rules_engine.base.diagnostics import CODES  # here, not at the top: start-up (only this path needs it)
+    from rules_engine.queries.error_catalogue import entry_codes, section, unknown_code_message  # here, not at the top: start-up (only this path needs it)
     code = code.strip().upper()
     if code not in CODES:
         click.echo(f"error: {unknown_code_message(code)}", err=True)
@@ -625,7 +629,7 @@ def explain_error(code):
     if code not in entry_codes():
         click.echo(f"{code}: {CODES[code]}\n\nThe error catalogue has no entry for it yet.")
     else:
-        click.echo(section(code).text(), nl=False)
+        click.echo(section(code, main).text(), nl=False)
     sys.exit(ExitCode.OK)
 
 

@@ -30,16 +30,16 @@ from typing import Callable, Iterable, Iterator
 import attrs
 import click
 
-from .diagnostics import Diagnostic, InvalidInput, render_all
-from .documents import Line, population_lines
-from .impact import ArrangementImpact, ImpactSummary, assess
-from .inputs import is_stdin, name_of, open_input
-from .pipeline import Engine
-from .reports.json_lines import LineEncoder
-from .reports.json_report import dumps
-from .assumptions import NONE as NO_ASSUMPTIONS, Assumptions
-from .schema import parse_json_line
-from .values import Outcome
+from rules_engine.base.diagnostics import Diagnostic, InvalidInput, render_all
+from rules_engine.io.documents import Line, population_lines
+from rules_engine.run.impact import ArrangementImpact, ImpactSummary, assess
+from rules_engine.io.inputs import is_stdin, name_of, open_input
+from rules_engine.run.engine import Engine
+from rules_engine.reports.json_lines import LineEncoder
+from rules_engine.reports.json_report import dumps
+from rules_engine.program.assumptions import NONE as NO_ASSUMPTIONS, Assumptions
+from rules_engine.static.schema import parse_json_line
+from rules_engine.base.values import Outcome
 
 CHUNK_LINES = 50
 SHOWN_BAD_LINES = 20  # after this many, bad lines are counted but not printed
@@ -189,8 +189,8 @@ def _progress(total: int | None) -> Callable:
     """A rich progress bar on stderr when it is a terminal; silent otherwise."""
     if total is None or not sys.stderr.isatty():
         return lambda advance: None
-    from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+    from rich.console import Console  # here, not at the top: start-up (only this path needs it)
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn  # here, not at the top: start-up (only this path needs it)
     bar = Progress("[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(),
                    TimeRemainingColumn(), console=Console(stderr=True), transient=True)
     bar.start()
@@ -303,7 +303,7 @@ def check_population(spec: EngineSpec, path: Path, as_of: dt.date | None, output
         if output_format == "json":
             write(dumps({"summary": summary}, compact=True) + "\n")
         elif output_format == "html":
-            from .reports.html_report import render_population_check
+            from rules_engine.reports.html_report import render_population_check  # here, not at the top: start-up (only this path needs it)
             summary["population"] = name_of(path)
             click.echo(render_population_check(summary, rows, terms), nl=False)
         else:
@@ -391,10 +391,10 @@ def run_impact(baseline: EngineSpec, proposed: EngineSpec, population: Path, as_
         if output_format == "json":
             sys.stdout.write(dumps({"summary": data}, compact=True) + "\n")
         elif output_format == "html":
-            from .reports.html_report import render_impact
+            from rules_engine.reports.html_report import render_impact  # here, not at the top: start-up (only this path needs it)
             click.echo(render_impact(data, changed, show_all), nl=False)
         else:
-            from .reports.impact_report import render
+            from rules_engine.reports.impact_report import render  # here, not at the top: start-up (only this path needs it)
             click.echo(render(data, changed, width, show_all), nl=False)
         if progress.interrupted:
             click.echo(_interrupted_note(progress), err=True)

@@ -45,7 +45,7 @@ def pytest_configure(config):
     # The scenario plugin comes with the installed package (a pytest11 entry
     # point); register it here too when running from a bare checkout.
     if not config.pluginmanager.has_plugin("contract_rules_scenarios"):
-        import rules_engine.scenarios_plugin as plugin
+        import rules_engine.testing.plugin as plugin
         config.pluginmanager.register(plugin, "contract_rules_scenarios")
 
 

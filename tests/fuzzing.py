@@ -32,7 +32,7 @@ from lark import Lark
 from lark.lexer import PatternStr
 
 from rules_engine.cli import main
-from rules_engine.diagnostics import CODES
+from rules_engine.base.diagnostics import CODES
 
 ROOT = Path(__file__).resolve().parent.parent
 

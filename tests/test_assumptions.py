@@ -10,12 +10,12 @@ from pathlib import Path
 
 import pytest
 
-from rules_engine import nodes as n
-from rules_engine.assumptions import Assumptions, from_arguments, from_document, from_file
+from rules_engine.syntax import nodes as n
+from rules_engine.program.assumptions import Assumptions, from_arguments, from_document, from_file
 from rules_engine.cli import main
-from rules_engine.diagnostics import InvalidInput
-from rules_engine.pipeline import Engine
-from rules_engine.scenarios import read_cases, run_case
+from rules_engine.base.diagnostics import InvalidInput
+from rules_engine.run.engine import Engine
+from rules_engine.testing.scenarios import read_cases, run_case
 
 from conftest import GOLDEN, ROOT, check_golden
 
@@ -179,8 +179,8 @@ def test_the_names_that_may_be_assumed_are_listed():
 def test_unknown_in_a_dated_value_is_not_a_name_elsewhere(tmp_path):
     """`unknown` is a keyword only after `from PERIOD =`; a name that starts
     with it is still a name."""
-    from rules_engine.lint import lint_sources
-    from rules_engine.source import SourceFile
+    from rules_engine.queries.lint import lint_sources
+    from rules_engine.base.source import SourceFile
     source = SourceFile("x.rules", 'national contract x "X"\n  effective 2025-04-01 to 2026-03-31\n'
                         "parameter unknown_rate: count\n  from 2025-04-01 to 2026-03-31 = unknown\n"
                         "define doubled: count = unknown_rate * 2\n")
@@ -302,7 +302,7 @@ def test_a_bad_assume_in_a_scenario_is_invalid_at_its_line(tmp_path):
 
 
 def test_from_document_without_line_numbers():
-    from rules_engine.source import SourceFile
+    from rules_engine.base.source import SourceFile
     source = SourceFile("x.json", '{"average_list": 10000}')
     assert from_document({"average_list": 10000}, source).get("average_list").text == "10000"
     assert not from_document(None, source)

@@ -14,9 +14,9 @@ import attrs
 import lark
 import pytest
 
-from rules_engine import cache
-from rules_engine.parser import CACHE_NAME, _collector, _parser, cache_key, grammar_text
-from rules_engine.pipeline import default_sources
+from rules_engine.base import cache
+from rules_engine.syntax.parser import CACHE_NAME, _collector, _parser, cache_key, grammar_text
+from rules_engine.static.load import default_sources
 
 from fuzzing import time_limit
 
@@ -241,7 +241,7 @@ def test_the_cache_can_be_turned_off(cache_home, monkeypatch):
 
 
 def test_the_json_encoding_gives_back_lark_data_exactly():
-    from rules_engine.parser import _from_json, _to_json
+    from rules_engine.syntax.parser import _from_json, _to_json
     value = {"a": (1, (2, "x")), 3: [None, True, {"@": 4}], "\x00tuple": "a key like a tag",
              (1, 2): "tuple key", "s": []}
     text = json.dumps(_to_json(value))
@@ -255,7 +255,7 @@ def test_the_json_encoding_gives_back_lark_data_exactly():
 
 
 def test_a_parser_json_cannot_hold_is_not_cached_and_still_works(cache_home, monkeypatch):
-    from rules_engine import parser as parser_module
+    from rules_engine.syntax import parser as parser_module
     real = parser_module._to_json
 
     def refuse(value):

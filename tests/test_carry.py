@@ -8,7 +8,7 @@ import pytest
 
 from rules_engine import InvalidInput
 from rules_engine.cli import main
-from rules_engine.pipeline import Engine
+from rules_engine.run.engine import Engine
 
 BASE = '''national contract base "Base terms"
   effective 2024-04-01 to 2026-03-31

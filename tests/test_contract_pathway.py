@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 
-from rules_engine.values import Outcome
+from rules_engine.base.values import Outcome
 
 from conftest import ROOT
 

@@ -13,8 +13,8 @@ import pytest
 
 import rules_engine
 from rules_engine.cli import main
-from rules_engine.describe import describe_term
-from rules_engine.powers import powers_on
+from rules_engine.queries.describe import describe_term
+from rules_engine.queries.powers import powers_on
 
 from conftest import GOLDEN, check_golden
 

@@ -11,9 +11,10 @@ import time
 
 import pytest
 
-from rules_engine import InvalidInput, limits
+from rules_engine import InvalidInput
+from rules_engine.base import limits
 from rules_engine.cli import main
-from rules_engine.schema import parse_json_line
+from rules_engine.static.schema import parse_json_line
 
 from conftest import GOLDEN
 
@@ -147,7 +148,7 @@ def test_a_deep_json_line_is_refused_at_its_column(fixture_engine):
 
 
 def test_brackets_inside_strings_do_not_count_as_nesting():
-    from rules_engine.documents import json_line
+    from rules_engine.io.documents import json_line
     text = '{"a": "' + "[{" * 500 + '\\"]"}'
     assert json_line(text, "p.jsonl", 1) == {"a": "[{" * 500 + '"]'}
     with limits.overridden(max_nesting_depth=3):
@@ -306,7 +307,7 @@ class _Recording(io.BytesIO):
 
 
 def test_an_over_long_line_is_never_read_whole():
-    from rules_engine.documents import read_lines
+    from rules_engine.io.documents import read_lines
     stream = _Recording(b'{"a": 1}\n' + b"x" * (5 << 20) + b"\n" + b'{"b": 2}\n')
     with limits.overridden(max_line_bytes=1000):
         lines = list(read_lines(stream, "p.jsonl"))
@@ -316,7 +317,7 @@ def test_an_over_long_line_is_never_read_whole():
 
 
 def test_a_line_exactly_at_the_limit_is_read():
-    from rules_engine.documents import read_lines
+    from rules_engine.io.documents import read_lines
     line = b'{"a": "' + b"x" * 990 + b'"}'
     with limits.overridden(max_line_bytes=len(line)):  # the newline is not counted
         (read,) = read_lines(io.BytesIO(line + b"\n"), "p.jsonl")
@@ -337,7 +338,7 @@ def test_a_line_exactly_at_the_limit_is_read():
     ('{"pcn": [1]}', ("pcn",), False, "["),
 ])
 def test_a_field_of_a_population_line_is_found_at_its_column(line, path, at_key, found):
-    from rules_engine.documents import json_position
+    from rules_engine.io.documents import json_position
     column, width = json_position(line, path, at_key)
     assert line[column - 1:column - 1 + width] == found
 
@@ -391,7 +392,7 @@ def test_a_population_that_is_no_regular_file_is_refused_before_workers_start(tm
 
 def test_invalid_input_crosses_processes_whole():
     import pickle
-    from rules_engine.diagnostics import Diagnostic
+    from rules_engine.base.diagnostics import Diagnostic
     error = InvalidInput([Diagnostic("E-FACT-006", "line 3 is not valid JSON", None)])
     assert pickle.loads(pickle.dumps(error)).diagnostics == error.diagnostics
 

@@ -9,11 +9,12 @@ import functools
 
 import pytest
 
-from rules_engine import error_catalogue as catalogue
+from rules_engine.queries import error_catalogue as catalogue
 from rules_engine.cli import main
-from rules_engine.diagnostics import CODES
+from rules_engine.base.diagnostics import CODES
 
 from conftest import ROOT
+from rules_engine.cli import main as cli_main
 
 ENTRY_CODES = catalogue.entry_codes()
 
@@ -27,13 +28,13 @@ def entry(code: str) -> catalogue.Entry:
 @functools.lru_cache(maxsize=None)
 def captured(code: str) -> catalogue.Captured:
     """Each example is run once per test session (the document reuses it)."""
-    return catalogue.run_example(entry(code).example)
+    return catalogue.run_example(entry(code).example, cli_main)
 
 
 def test_every_code_has_an_entry():
     missing = [c for c in CODES if c not in ENTRY_CODES]
     assert not missing, (f"no catalogue entry for {', '.join(missing)}: add rules_engine/errors/<CODE>.yaml "
-                         "(the format is in rules_engine/error_catalogue.py)")
+                         "(the format is in rules_engine/queries/error_catalogue.py)")
 
 
 def test_no_entry_for_a_code_that_does_not_exist():
@@ -133,7 +134,7 @@ def test_an_unregistered_code_has_no_entry():
 
 def test_the_temporary_folder_is_taken_out_of_the_output():
     example = catalogue.Example((), ("check", "--rules", "missing-folder", "pcn.yaml"))
-    result = catalogue.run_example(example)
+    result = catalogue.run_example(example, cli_main)
     assert "contract-rules-example-" not in result.output and "/tmp" not in result.output
 
 

@@ -6,11 +6,12 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from rules_engine.pipeline import Engine, library_sources, run_until
-from rules_engine.population import generate, write_jsonl
-from rules_engine.schema import parse_json_line
-from rules_engine.source import SourceFile
-from rules_engine.values import Outcome, Unknown, kleene_and, kleene_not, kleene_or, worst
+from rules_engine.run.engine import Engine
+from rules_engine.static.load import library_sources, run_until
+from tools.population import generate, write_jsonl
+from rules_engine.static.schema import parse_json_line
+from rules_engine.base.source import SourceFile
+from rules_engine.base.values import Outcome, Unknown, kleene_and, kleene_not, kleene_or, worst
 
 from conftest import GOLDEN, examples
 
@@ -315,7 +316,7 @@ def test_rounded_to_clause_passes_an_unknown_through():
 
 
 def test_rounded_to_clause_errors():
-    from rules_engine.diagnostics import InvalidInput
+    from rules_engine.base.diagnostics import InvalidInput
 
     def codes(text):
         sources = library_sources(GOLDEN / "fixture") + [

@@ -31,7 +31,7 @@ import pytest
 from click.testing import CliRunner
 
 from rules_engine.cli import cli
-from rules_engine.reports.formatting import show_value
+from rules_engine.base.numbers import show_value
 
 ROOT = Path(__file__).resolve().parent.parent
 README = ROOT / "examples" / "README.md"

@@ -9,9 +9,9 @@ import pytest
 
 from rules_engine import InvalidInput
 from rules_engine.cli import main
-from rules_engine.flexibility import FLEXIBILITY_KINDS
-from rules_engine.pipeline import Engine
-from rules_engine.variations import vary_check
+from rules_engine.static.flexibility import FLEXIBILITY_KINDS
+from rules_engine.run.engine import Engine
+from rules_engine.queries.variations import vary_check
 
 from conftest import ROOT
 
@@ -178,8 +178,8 @@ practices:
 
 
 def test_an_envelope_holds_only_permissions(tmp_path):
-    from rules_engine.lower import lower
-    from rules_engine.source import SourceFile
+    from rules_engine.syntax.lower import lower
+    from rules_engine.base.source import SourceFile
     lowered = lower(SourceFile("e.rules", 'national flexibility e "E"\nparameter p: count = 1\n'))
     assert [d.code for d in lowered.diagnostics] == ["E-SYNTAX-008"]
     lowered = lower(SourceFile("c.rules", 'national contract c "C"\nallow add requirement\n'))
@@ -192,8 +192,8 @@ def test_impact_of_the_qof_replacement_shows_points_before_and_after_per_practic
     # The baseline (national QOF) does not know LDM001: before the scheme, the
     # facts reported for it mean nothing and are left out of the baseline; the
     # proposal still checks every key. Every line used to be E-FACT-003.
-    from rules_engine.impact import ImpactSummary, impact
-    from rules_engine.pipeline import Engine
+    from rules_engine.run.impact import ImpactSummary, impact
+    from rules_engine.run.engine import Engine
     layer = "contracts/local/qsl-diabetes-outcomes.rules"
     baseline, proposed = Engine.load(without=layer), Engine.load(local=layer)
     summary = ImpactSummary()

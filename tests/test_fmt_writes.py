@@ -13,11 +13,12 @@ import sys
 import pytest
 from click.testing import CliRunner
 
-from rules_engine import outputs
+from rules_engine.io import outputs
 from rules_engine.cli import cli
-from rules_engine.formatter import format_text
+from rules_engine.syntax.formatter import format_text
 
 from conftest import ROOT
+from rules_engine.cli import main as cli_main
 
 
 
@@ -134,9 +135,9 @@ def test_a_read_only_folder_is_a_diagnostic_not_a_traceback(tmp_path):
 
 
 def test_the_catalogue_example_runs_under_its_file_size_limit():
-    from rules_engine.error_catalogue import entry, run_example
+    from rules_engine.queries.error_catalogue import entry, run_example
     example = entry("E-WRITE-001").example
     assert example.command == "(ulimit -f 1; contract-rules fmt national.rules)"
-    captured = run_example(example)
+    captured = run_example(example, cli_main)
     assert captured.exit == 2 and "cannot write national.rules: File too large" in captured.stderr
     assert "= note: national.rules is unchanged" in captured.stderr

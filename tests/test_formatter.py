@@ -5,10 +5,10 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from rules_engine.cli import main
-from rules_engine.formatter import format_text
-from rules_engine.lower import lower
-from rules_engine.pipeline import default_sources
-from rules_engine.source import SourceFile
+from rules_engine.syntax.formatter import format_text
+from rules_engine.syntax.lower import lower
+from rules_engine.static.load import default_sources
+from rules_engine.base.source import SourceFile
 
 from conftest import examples
 

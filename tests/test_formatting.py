@@ -1,4 +1,4 @@
-"""Money, points and shares as reports show them (rules_engine/reports/formatting.py)."""
+"""Money, points and shares as reports show them (rules_engine/base/numbers.py)."""
 
 import doctest
 import json
@@ -7,8 +7,8 @@ from decimal import Decimal
 from click.testing import CliRunner
 
 from rules_engine.cli import cli
-from rules_engine.reports import formatting
-from rules_engine.reports.formatting import money, money_exact, number, percent, points, show_value, unrounded
+from rules_engine.base import numbers as formatting
+from rules_engine.base.numbers import money, money_exact, number, percent, points, show_value, unrounded
 
 
 def invoke(*args):

@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 
 from rules_engine.cli import main
-from rules_engine.diagnostics import CODES, InvalidInput
-from rules_engine.lint import lint_paths
+from rules_engine.base.diagnostics import CODES, InvalidInput
+from rules_engine.queries.lint import lint_paths
 
 from conftest import GOLDEN, ROOT, check_golden
 

@@ -301,8 +301,8 @@ def test_histogram_bins_hold_every_arrangement():
 
 
 def test_impact_through_the_api(work):
-    from rules_engine.impact import ImpactSummary, impact
-    from rules_engine.pipeline import Engine
+    from rules_engine.run.impact import ImpactSummary, impact
+    from rules_engine.run.engine import Engine
     files = work["files"]
     baseline = Engine.load(files["library"], without=files["proposal.rules"])
     proposed = Engine.load(files["library"], files["proposal.rules"])

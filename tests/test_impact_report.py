@@ -9,7 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from rules_engine.cli import cli, main
-from rules_engine.impact import transition_words
+from rules_engine.run.impact import transition_words
 
 from conftest import GOLDEN, check_golden
 

@@ -13,11 +13,11 @@ import attrs
 import pytest
 from click.testing import CliRunner
 
-from rules_engine import limits
+from rules_engine.base import limits
 from rules_engine.cli import cli, main
-from rules_engine.diagnostics import InvalidInput
-from rules_engine.inputs import decode, read_text
-from rules_engine.lint import lint_paths
+from rules_engine.base.diagnostics import InvalidInput
+from rules_engine.io.inputs import decode, read_text
+from rules_engine.queries.lint import lint_paths
 
 from conftest import ROOT
 from fuzzing import time_limit
@@ -131,7 +131,7 @@ def test_the_limit_is_applied_to_rule_files_and_scenarios_too(tmp_path):
     scenario.write_text("arrangement: x.yaml\nexpect: {outcome: pass}\n" + "#" * 200 + "\n")
     with limits.overridden(max_file_bytes=100):
         assert codes(lambda: lint_paths([QMM])) == ["E-LIMIT-001"]
-        from rules_engine.scenarios import read_cases
+        from rules_engine.testing.scenarios import read_cases
         assert codes(lambda: read_cases(scenario)) == ["E-LIMIT-001"]
 
 

@@ -28,7 +28,7 @@ LOCAL = str(ROOT / "contracts" / "local" / "qmm.rules")
 def population(tmp_path_factory):
     """About 900 QMM arrangements: every one is checked and changed by qmm.rules."""
     path = tmp_path_factory.mktemp("population") / "qmm.jsonl"
-    subprocess.run([sys.executable, "-m", "rules_engine.population", "--scale", "40", "--icb", "QMM",
+    subprocess.run([sys.executable, "-m", "tools.population", "--scale", "40", "--icb", "QMM",
                     "--out", str(path)], check=True, cwd=ROOT, capture_output=True)
     return path
 
@@ -116,7 +116,7 @@ def _children(pid: int) -> list[str]:
 # In-process: Ctrl-C anywhere else in a command is exit 130, not 1.
 
 def test_an_interrupted_scenario_run_exits_130(monkeypatch, capsys):
-    import rules_engine.scenarios as scenarios
+    import rules_engine.testing.scenarios as scenarios
 
     def stop(*args, **kwargs):
         raise KeyboardInterrupt
@@ -126,7 +126,7 @@ def test_an_interrupted_scenario_run_exits_130(monkeypatch, capsys):
 
 
 def test_an_interrupted_check_of_files_exits_130(monkeypatch, capsys):
-    from rules_engine.pipeline import Engine
+    from rules_engine.run.engine import Engine
 
     def stop(*args, **kwargs):
         raise KeyboardInterrupt

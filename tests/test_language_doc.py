@@ -5,9 +5,9 @@ import re
 import pytest
 
 from rules_engine import InvalidInput
-from rules_engine.lint import lint_sources
-from rules_engine.pipeline import default_sources
-from rules_engine.source import SourceFile
+from rules_engine.queries.lint import lint_sources
+from rules_engine.static.load import default_sources
+from rules_engine.base.source import SourceFile
 
 from conftest import ROOT
 
@@ -41,7 +41,7 @@ def test_example(kind, text, line):
 
 def limits_table() -> str:
     """The Limits table of docs/language.md, as `limits.TABLE` says it."""
-    from rules_engine import limits
+    from rules_engine.base import limits
     lines = ["| limit | code | default | what it bounds |", "|---|---|---|---|"]
     for limit in limits.TABLE:
         default = str(limit.default) if limit.unit == "year" else f"{limit.default:,}"
@@ -50,7 +50,7 @@ def limits_table() -> str:
 
 
 def test_every_limit_is_documented_as_the_table_says():
-    marker = "<!-- limits table: checked against rules_engine.limits.TABLE by tests/test_language_doc.py -->\n"
+    marker = "<!-- limits table: checked against rules_engine.base.limits.TABLE by tests/test_language_doc.py -->\n"
     assert marker in DOC
     after = DOC.split(marker, 1)[1]
     documented = after[:after.index("\n\n") + 1] if "\n\n" in after else after

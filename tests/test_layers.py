@@ -7,10 +7,10 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from rules_engine import InvalidInput
-from rules_engine.layers import local_layer_for, select
-from rules_engine.library import contract_year
-from rules_engine.pipeline import library_sources, run_until
-from rules_engine.source import SourceFile
+from rules_engine.program.layers import local_layer_for, select
+from rules_engine.static.forms import contract_year
+from rules_engine.static.load import library_sources, run_until
+from rules_engine.base.source import SourceFile
 
 from conftest import GOLDEN, examples
 
@@ -147,7 +147,7 @@ def test_an_added_row_cannot_override_a_national_row():
 
 
 def test_a_result_is_varied_by_added_rows_only_when_it_reads_one(tmp_path):
-    from rules_engine.pipeline import Engine
+    from rules_engine.run.engine import Engine
     national = ('national contract extra "E" effective 2024-04-01\n'
                 'table extra_roles by role "R"\n  extensible\n  columns role: arrs_role | from | to\n'
                 '  row paramedic | 2020-04-01 | \n'
@@ -167,7 +167,7 @@ def test_a_result_is_varied_by_added_rows_only_when_it_reads_one(tmp_path):
 def test_a_row_a_local_layer_added_is_read_at_run_time_not_folded():
     """A lookup whose key is known when compiling is folded into its value,
     unless the row came from the local layer: the result must still say so."""
-    from rules_engine.pipeline import Engine
+    from rules_engine.run.engine import Engine
     national = ('national contract extra "E" effective 2024-04-01\n'
                 'table extra_roles by role "R"\n  extensible\n  columns role: arrs_role | from | to\n'
                 '  row paramedic | 2020-04-01 | \n'

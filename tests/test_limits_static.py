@@ -13,12 +13,14 @@ from pathlib import Path
 
 import pytest
 
-from rules_engine import InvalidInput, limits, recursion
+from rules_engine import InvalidInput
+from rules_engine.base import limits, recursion
 from rules_engine.cli import main
-from rules_engine.explain import explain
-from rules_engine.pipeline import Engine, library_sources, run_until
-from rules_engine.source import SourceFile
-from rules_engine.values import Outcome
+from rules_engine.run.explain import explain
+from rules_engine.run.engine import Engine
+from rules_engine.static.load import library_sources, run_until
+from rules_engine.base.source import SourceFile
+from rules_engine.base.values import Outcome
 
 from conftest import GOLDEN
 

@@ -6,9 +6,9 @@ from decimal import Decimal
 import attrs
 import pytest
 
-from rules_engine import nodes as n
-from rules_engine.lower import lower
-from rules_engine.source import SourceFile
+from rules_engine.syntax import nodes as n
+from rules_engine.syntax.lower import lower
+from rules_engine.base.source import SourceFile
 
 HEADER = 'national contract x "X" version "2025/26" effective 2025-04-01 to 2026-03-31\n'
 

@@ -3,7 +3,7 @@
 from decimal import Decimal
 
 import rules_engine
-from rules_engine.schema import load_arrangement
+from rules_engine.static.schema import load_arrangement
 
 
 def _check(engine, path):
@@ -52,7 +52,7 @@ def test_a_requirement_inherits_the_marks_of_the_definitions_it_reads(engine):
 def test_the_catalogue_names_what_each_qof_points_value_inherits(engine):
     """docs/national-library.md: every QOF points value is provisional, with
     the terms whose marks it carries (thresholds from a third-party tool [T])."""
-    from rules_engine.catalogue import inherited_marks, render_catalogue
+    from tools.catalogue import inherited_marks, render_catalogue
     inherited = inherited_marks(engine)
     assert "table qof_thresholds" in inherited["qof_points"]
     assert "table qof_indicators" in inherited["qof_points"]
@@ -64,7 +64,7 @@ def test_the_catalogue_names_what_each_qof_points_value_inherits(engine):
 
 
 def test_explain_shows_the_marks_of_the_value(engine, in_root):
-    from rules_engine.explain import explain, render_explanation
+    from rules_engine.run.explain import explain, render_explanation
     arrangement = engine.load_arrangement("examples/pcn-2025-26-passing.yaml")
     (explanation,) = explain(engine, arrangement, "qof.points.HYP008", "practice:G82001", None)
     assert "table qof_thresholds (rows 2025-04-01 to 2026-03-31): 2025/26 thresholds come from a third-party lookup tool" in \
@@ -116,8 +116,8 @@ def test_every_qof_points_value_is_marked_with_the_thresholds_reason(engine, in_
 
 
 def test_row_marks_in_a_rule_file(tmp_path):
-    from rules_engine.lint import lint_sources
-    from rules_engine.source import SourceFile
+    from rules_engine.queries.lint import lint_sources
+    from rules_engine.base.source import SourceFile
     text = ('national contract x "X"\n  effective 2024-04-01 to 2026-03-31\n'
             'table t by code "T"\n'
             '  provisional "from a tool" rows of 2025-04-01 to 2026-03-31\n'

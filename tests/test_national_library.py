@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 
 from rules_engine import InvalidInput
-from rules_engine import nodes as n
-from rules_engine.catalogue import DOCUMENT, render_catalogue
-from rules_engine.lint import lint_paths
-from rules_engine.reports.json_report import report_json
+from rules_engine.syntax import nodes as n
+from tools.catalogue import DOCUMENT, render_catalogue
+from rules_engine.queries.lint import lint_paths
+from rules_engine.run.results import report_json
 
 from conftest import ROOT
 
@@ -105,9 +105,9 @@ def test_catalogue_effective_periods(library):
 # ------------------------------------------------------------- documentation
 
 def test_national_library_document_is_current(engine):
-    assert DOCUMENT.exists(), "run python -m rules_engine.catalogue --write"
+    assert DOCUMENT.exists(), "run python -m tools.catalogue --write"
     assert DOCUMENT.read_text(encoding="utf-8") == render_catalogue(engine), \
-        "docs/national-library.md is out of date: run python -m rules_engine.catalogue --write"
+        "docs/national-library.md is out of date: run python -m tools.catalogue --write"
 
 
 def test_every_catalogue_id_has_a_scenario(engine):

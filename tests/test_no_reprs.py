@@ -63,7 +63,7 @@ def test_the_other_commands_show_no_python_reprs(in_root):
 def test_static_explain_and_show_flexible_show_no_python_reprs(in_root, engine):
     """`explain RULE_ID` without an arrangement, for every requirement and
     reported value of the library, and `show --flexible`, on both envelopes."""
-    from rules_engine import nodes as n
+    from rules_engine.syntax import nodes as n
     ids = sorted({name if isinstance(forms[-1].term, n.RequirementDecl) else forms[-1].term.report.id
                   for name, forms in engine.library.forms.items()
                   if isinstance(forms[-1].term, n.RequirementDecl)

@@ -15,8 +15,9 @@ from pathlib import Path
 
 import pytest
 
-from rules_engine.pipeline import Engine, library_sources, run_until
-from rules_engine.source import SourceFile
+from rules_engine.run.engine import Engine
+from rules_engine.static.load import library_sources, run_until
+from rules_engine.base.source import SourceFile
 
 from conftest import ROOT
 

@@ -3,10 +3,10 @@
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from rules_engine.diagnostics import CODES
-from rules_engine.parser import parse
-from rules_engine.source import SourceFile
-from rules_engine.pipeline import default_sources
+from rules_engine.base.diagnostics import CODES
+from rules_engine.syntax.parser import parse
+from rules_engine.base.source import SourceFile
+from rules_engine.static.load import default_sources
 
 from conftest import examples
 
@@ -80,7 +80,7 @@ def test_mutated_rule_files_never_raise(data):
     cut = data.draw(st.integers(min_value=0, max_value=12))
     insert = data.draw(st.sampled_from(["", "(", ")", "=", "must", "\n", "£", "'", "and", "{"]))
     mutated = text[:position] + insert + text[position + cut:]
-    from rules_engine.lower import lower
+    from rules_engine.syntax.lower import lower
     result = lower(SourceFile(source.path, mutated))
     for diagnostic in result.diagnostics:
         assert diagnostic.code in CODES
@@ -94,7 +94,7 @@ import time  # noqa: E402
 
 import lark  # noqa: E402
 
-from rules_engine import parser as parser_module  # noqa: E402
+from rules_engine.syntax import parser as parser_module  # noqa: E402
 
 BROKEN_END = "parameter broken: count = = 1\n"
 

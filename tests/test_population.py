@@ -15,9 +15,9 @@ from collections.abc import Iterator
 
 import pytest
 
-from rules_engine import population
-from rules_engine.population import (ARRS_ROLES, BROKEN_RULE_KINDS, ICB_CODES, generate,
-                                     main, write_jsonl)
+from tools import population
+from conftest import ROOT
+from tools.population import ARRS_ROLES, BROKEN_RULE_KINDS, ICB_CODES, generate, main, write_jsonl
 
 PCN_FIELDS = {"code", "name", "member_practices", "raw_list_size", "adjusted_population",
               "weighted_population", "population_exception", "network_agreement_signed",
@@ -307,9 +307,9 @@ def test_cli_writes_jsonl(tmp_path):
 
 def test_cli_as_module_with_one_icb(tmp_path):
     out = tmp_path / "qmm.jsonl"
-    subprocess.run([sys.executable, "-m", "rules_engine.population", "--scale", "0.1",
+    subprocess.run([sys.executable, "-m", "tools.population", "--scale", "0.1",
                     "--seed", "1", "--as-of", "2024-06-01", "--icb", "QMM", "--out", str(out)],
-                   check=True, capture_output=True)
+                   check=True, capture_output=True, cwd=ROOT)
     arrangements = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
     assert arrangements
     assert {(a["icb"], a["as_of"]) for a in arrangements} == {("QMM", "2024-06-01")}

@@ -6,10 +6,10 @@ from decimal import Decimal
 import pytest
 
 from rules_engine.cli import main
-from rules_engine.impact import ImpactSummary, impact
-from rules_engine.pipeline import Engine
+from rules_engine.run.impact import ImpactSummary, impact
+from rules_engine.run.engine import Engine
 from rules_engine.reports.impact_report import render as render_impact_text
-from rules_engine.variations import vary_check
+from rules_engine.queries.variations import vary_check
 
 from conftest import GOLDEN
 

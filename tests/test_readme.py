@@ -1,5 +1,5 @@
 """Every command in README.md's shell blocks runs as written, on a fresh copy
-of the repository's examples, contracts and scenarios, and exits as the README
+of the repository's examples, contracts, scenarios and tools, and exits as the README
 says: 0, or the `# exit N` its comment gives. Only the install and the whole
 test suite are skipped, and they are listed here. They run one after another
 in one folder (the tour's later commands read what earlier ones wrote): a
@@ -31,7 +31,7 @@ SKIPPED = {"pip install -e .": "installs the package",
            "pytest": "the whole suite, this test among it"}
 
 #: What the tour reads, copied fresh for each run.
-COPIED = ("examples", "contracts", "tests/scenarios")
+COPIED = ("examples", "contracts", "tests/scenarios", "tools")
 
 
 def shell_commands(text: str) -> list[tuple[int, str, int]]:

@@ -7,12 +7,13 @@ from decimal import Decimal
 import pytest
 from click.testing import CliRunner
 
-from rules_engine import typesys as t
+from rules_engine.base import typesys as t
 from rules_engine.cli import cli, main
 from rules_engine.reports.json_lines import LineEncoder
-from rules_engine.reports.json_report import arrangement_json, dumps
-from rules_engine.results import ArrangementResult, Result, ValueResult
-from rules_engine.values import Outcome
+from rules_engine.run.results import arrangement_json
+from rules_engine.reports.json_report import dumps
+from rules_engine.run.results import ArrangementResult, Result, ValueResult
+from rules_engine.base.values import Outcome
 
 from conftest import GOLDEN, ROOT, check_golden
 

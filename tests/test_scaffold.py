@@ -1,4 +1,4 @@
-"""`contract-rules new layer --icb CODE` (rules_engine/scaffold.py): the two
+"""`contract-rules new layer --icb CODE` (rules_engine/queries/scaffold.py): the two
 files pass lint, vary-check and test as written, and so does each commented
 example once uncommented; a file that exists is never replaced."""
 
@@ -9,7 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from rules_engine.cli import cli
-from rules_engine.scaffold import contract_year, layer_scaffold
+from rules_engine.queries.scaffold import contract_year, layer_scaffold
 
 
 def _split(*args):

@@ -3,7 +3,7 @@
 import pytest
 
 from rules_engine import InvalidInput
-from rules_engine.scenarios import read_cases, run_case, run_scenarios
+from rules_engine.testing.scenarios import read_cases, run_case, run_scenarios
 
 
 def write(tmp_path, text):

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import pytest
 
-from rules_engine.parser import parse
-from rules_engine.source import SourceFile
+from rules_engine.syntax.parser import parse
+from rules_engine.base.source import SourceFile
 
 HEADER = 'national contract x "X"\n'
 
@@ -181,7 +181,7 @@ def test_a_space_before_percent():
 # ------------------------------------------- slips the type checker finds
 
 from rules_engine import InvalidInput  # noqa: E402
-from rules_engine.pipeline import library_sources, run_until  # noqa: E402
+from rules_engine.static.load import library_sources, run_until  # noqa: E402
 
 from conftest import GOLDEN  # noqa: E402
 
@@ -274,7 +274,7 @@ def test_python_and_spreadsheet_booleans(name):
 
 # ------------------------------------------------------------------ dates
 
-from rules_engine import slips  # noqa: E402
+from rules_engine.syntax import slips  # noqa: E402
 
 
 @pytest.mark.parametrize("text, why, nearest", [
@@ -298,7 +298,7 @@ def test_an_impossible_date_is_one_error_wherever_it_is():
             "  from 2025-04-01 to 2026-03-31 = £2\n")
     source = SourceFile("x.rules", EXTRA.replace('"E"', '"E"\n  effective 2025-04-01 to 2026-02-29')
                         + body)
-    from rules_engine.lower import lower
+    from rules_engine.syntax.lower import lower
     diagnostics = lower(source).diagnostics
     assert [(d.code, source.text[d.span.start:d.span.end]) for d in diagnostics] == [
         ("E-SYNTAX-007", "2026-02-29"), ("E-SYNTAX-007", "2025-02-30")]
@@ -327,8 +327,8 @@ def test_curly_quotes_around_an_arrangement_value():
 
 # -------------------------------------- local declarations of unknown terms
 
-from rules_engine.flexibility import FLEXIBILITY_KINDS  # noqa: E402
-from rules_engine.lint import lint_paths  # noqa: E402
+from rules_engine.static.flexibility import FLEXIBILITY_KINDS  # noqa: E402
+from rules_engine.queries.lint import lint_paths  # noqa: E402
 
 
 def test_every_local_declaration_on_a_national_term_says_its_own_verb():
@@ -412,10 +412,10 @@ def test_tab_indented_blocks_parse_and_carets_still_line_up():
 
 
 def test_every_slip_code_is_registered_with_a_catalogue_entry():
-    from rules_engine.diagnostics import CODES
-    from rules_engine import error_catalogue
+    from rules_engine.base.diagnostics import CODES
+    from rules_engine.queries import error_catalogue
     import re as regex
-    used = set(regex.findall(r'"(E-[A-Z]+-\d{3})"', (GOLDEN.parent.parent / "rules_engine" / "slips.py")
+    used = set(regex.findall(r'"(E-[A-Z]+-\d{3})"', (GOLDEN.parent.parent / "rules_engine" / "syntax" / "slips.py")
                              .read_text(encoding="utf-8")))
     assert used and used <= set(CODES) and used <= set(error_catalogue.entry_codes())
 
@@ -518,7 +518,7 @@ SLIPPY = st.sampled_from(PIECES)
 @settings(max_examples=200, deadline=None)
 @given(st.lists(SLIPPY, max_size=30).map("".join))
 def test_slippy_text_gives_diagnostics_never_a_traceback(body):
-    from rules_engine.diagnostics import CODES
+    from rules_engine.base.diagnostics import CODES
     source = SourceFile("t.rules", HEADER + body)
     for diagnostic in parse(source).diagnostics:
         assert diagnostic.code in CODES
@@ -533,8 +533,8 @@ def test_slippy_values_type_check_to_diagnostics_never_a_traceback(index):
     # Each piece as a value of a declared type, the types taken in turn: a
     # sweep, not a search (the lint changes the recursion limit, which
     # hypothesis does not like to see in a test).
-    from rules_engine.diagnostics import CODES
-    from rules_engine.lint import lint_sources
+    from rules_engine.base.diagnostics import CODES
+    from rules_engine.queries.lint import lint_sources
     value = PIECES[index] + PIECES[(index * 7 + 3) % len(PIECES)]
     source = SourceFile("x.rules", EXTRA + f"parameter p: {DECLARED[index % len(DECLARED)]} = {value}\n")
     try:

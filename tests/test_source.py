@@ -2,7 +2,7 @@
 
 from hypothesis import given, strategies as st
 
-from rules_engine.source import SourceFile
+from rules_engine.base.source import SourceFile
 
 
 def test_positions_are_one_based_lines_and_columns():

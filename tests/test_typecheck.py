@@ -3,9 +3,9 @@
 import pytest
 
 from rules_engine import InvalidInput
-from rules_engine import typesys as t
-from rules_engine.pipeline import library_sources, run_until
-from rules_engine.source import SourceFile
+from rules_engine.base import typesys as t
+from rules_engine.static.load import library_sources, run_until
+from rules_engine.base.source import SourceFile
 
 from conftest import GOLDEN
 
@@ -133,7 +133,7 @@ def chain(count: int) -> str:
 
 
 def test_a_chain_of_definitions_at_the_limit_passes_and_one_more_is_refused():
-    from rules_engine import limits
+    from rules_engine.base import limits
     with limits.overridden(max_definition_chain=50):
         check(chain(50)[len(HEAD):])
         found = diagnostics_of(chain(51))

@@ -9,7 +9,7 @@ import json
 import pytest
 from ruamel.yaml import YAML
 
-from rules_engine.schema import load_arrangement
+from rules_engine.static.schema import load_arrangement
 
 from conftest import ROOT
 
@@ -93,7 +93,7 @@ def test_a_local_variation_shows_its_layer_and_the_national_value(engine, in_roo
 
 
 def test_the_why_is_in_the_json(engine, in_root):
-    from rules_engine.reports.json_report import arrangement_json
+    from rules_engine.run.results import arrangement_json
     result = engine.evaluate(engine.load_arrangement("examples/pcn-failing.yaml"))
     data = {(r["id"], r["subject"]): r for r in arrangement_json(result)["results"]}
     why = data[("des.pcn.minimum-population", "pcn:U54321")]["why"]

@@ -1,1 +1,5 @@
-"""Reports: pure functions from results to text, JSON and HTML."""
+"""Data in, text out: JSON, text, HTML (templates), impact and vary-check
+reports.
+
+May import: base, syntax, static, program, run, queries.
+"""

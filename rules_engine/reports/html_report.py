@@ -30,8 +30,8 @@ from typing import Any, Iterable
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
-from .. import version
-from .json_report import report_json
+from rules_engine.base.version import version
+from rules_engine.run.results import report_json
 
 #: Outcomes in the order a reader cares about them.
 OUTCOMES = ("fail", "unknown", "pass", "not_applicable")
@@ -46,9 +46,11 @@ _SHIPPED_ROOT = "contracts"
 
 # ---------------------------------------------------------------- formatting
 
-# Money, points, shares and counts are formatted in one place (formatting.py);
+# Money, points, shares and counts are formatted in one place (base/numbers.py);
 # the names stay here for the modules that import them from this one.
-from .formatting import decimal as _decimal, money, number, plain as _plain, show_value  # noqa: E402,F401
+from rules_engine.base.numbers import decimal as _decimal, money, number, plain as _plain, show_value  # noqa: E402,F401
+from rules_engine.base.numbers import money_exact
+from rules_engine.reports.impact_report import layers_text, outcome_change_head, subject_text, value_changed, _distribution, _total
 
 
 def _sort_key(value: Any) -> str:
@@ -350,7 +352,6 @@ def check_view(document: dict) -> dict:
 
 
 def _money_total(total: Decimal) -> str:
-    from .formatting import money_exact
     return money_exact(total)
 
 
@@ -414,7 +415,6 @@ def impact_view(summary: dict, changed: list[dict], show_all: bool = False) -> d
     """The page's data: what `impact_report` shows as text (the baseline, the
     outcome changes worst first with their subjects named, the values that
     change, unchanged ones only with `show_all`), and the charts and tables."""
-    from .impact_report import layers_text, outcome_change_head, subject_text, value_changed
     anchors = _Anchors()
     population = summary.get("population")
     variation = summary.get("variation")
@@ -440,14 +440,12 @@ def impact_view(summary: dict, changed: list[dict], show_all: bool = False) -> d
             (lambda v, signed=False, unit=data.get("unit"): ("+" if signed and (_decimal(v) or 0) > 0 else "")
              + show_value(v, unit))
         if data.get("summary") == "distribution":  # shares and points: no sum, the spread
-            from .impact_report import _distribution
             before_text = _distribution(data.get("distribution_before"), data.get("unit"),
                                         data.get("unknown_before", 0))
             after_text = _distribution(data.get("distribution_after"), data.get("unit"),
                                        data.get("unknown_after", 0))
             change_text = "(per subject: no total)"
         else:
-            from .impact_report import _total
             before_text = _total(data.get("total_before"), data.get("unit"), data.get("unknown_before", 0))
             after_text = _total(data.get("total_after"), data.get("unit"), data.get("unknown_after", 0))
             change_text = show(data.get("total_change"), True) if data.get("total_change") is not None \

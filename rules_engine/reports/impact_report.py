@@ -15,8 +15,8 @@ reports are made from.
 
 from __future__ import annotations
 
-from .formatting import show_value
-from .text_report import DEFAULT_WIDTH, _Writer
+from rules_engine.base.numbers import show_value
+from rules_engine.reports.text_report import DEFAULT_WIDTH, _Writer
 
 #: Subjects named per outcome change, and changed arrangements listed, without --all.
 SHOWN_SUBJECTS = 5

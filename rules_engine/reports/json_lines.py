@@ -16,10 +16,10 @@ import math
 from json.encoder import encode_basestring  # JSON string literal, non-ASCII kept as is
 from typing import Any
 
-from ..results import ArrangementResult, Result, ValueResult
-from ..values import Outcome
-from .formatting import unrounded
-from .json_report import value_json
+from rules_engine.run.results import ArrangementResult, Result, ValueResult
+from rules_engine.base.values import Outcome
+from rules_engine.base.numbers import unrounded
+from rules_engine.base.numbers import value_json
 
 
 def _encode(data: Any) -> str:

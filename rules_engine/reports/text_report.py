@@ -15,9 +15,10 @@ import re
 import textwrap
 from collections import Counter
 
-from ..results import ArrangementResult, CheckReport, Result, ValueResult, assumed_text
-from ..values import Outcome
-from .json_report import value_json
+from rules_engine.run.results import ArrangementResult, CheckReport, Result, ValueResult, assumed_text
+from rules_engine.base.values import Outcome
+from rules_engine.base.numbers import value_json
+from rules_engine.base.numbers import show_value, plain
 
 LABEL = {Outcome.FAIL: "FAIL", Outcome.UNKNOWN: "UNKNOWN", Outcome.PASS: "PASS",
          Outcome.NOT_APPLICABLE: "N/A"}
@@ -28,7 +29,6 @@ DEFAULT_WIDTH = 80
 
 def value_text(value: ValueResult) -> str:
     """A value as a reader wants it: £231,742.50, 1,650 minutes, 564 points."""
-    from .formatting import show_value  # the one money and number format
     return show_value(value_json(value.value, value.type), value.unit)
 
 
@@ -100,7 +100,6 @@ def _detail(r: Result) -> list[str]:
 
 
 def _plain(value) -> str:
-    from .formatting import plain
     return plain(value_json(value))
 
 

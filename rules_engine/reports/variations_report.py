@@ -18,9 +18,9 @@ repeated here: the CLI prints them on stderr.
 
 from __future__ import annotations
 
-from ..values import Outcome
-from ..variations import VariationVerdict, VaryCheck
-from .text_report import DEFAULT_WIDTH, _Writer
+from rules_engine.base.values import Outcome
+from rules_engine.queries.variations import VariationVerdict, VaryCheck
+from rules_engine.reports.text_report import DEFAULT_WIDTH, _Writer
 
 
 def _plural(count: int, noun: str) -> str:

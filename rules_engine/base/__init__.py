@@ -1,0 +1,6 @@
+"""The leaves every stage may use: source files and spans, diagnostics, limits,
+recursion depth, types and units (`typesys`), values and `Unknown`, the one
+spelling of numbers and money (`numbers`), the data cache and the version.
+
+May import: nothing.
+"""

@@ -1,0 +1,13 @@
+"""The installed package's version: a leaf, so that any stage may name it."""
+
+from __future__ import annotations
+
+from importlib import metadata
+
+
+def version() -> str:
+    """The installed package's version ("0+unknown" when run from a bare checkout)."""
+    try:
+        return metadata.version("contract-rules")
+    except metadata.PackageNotFoundError:
+        return "0+unknown"

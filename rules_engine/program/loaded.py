@@ -1,0 +1,123 @@
+"""A checked library ready to select programs on a date: the static half of an
+engine, which the queries (describe, show, the catalogue) read and the run
+stage's `Engine` extends with compiling and evaluating.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Iterable
+
+from rules_engine.program.assumptions import (NONE as NO_ASSUMPTIONS, Assumptions,
+    check_static as check_assumptions)
+from rules_engine.base.diagnostics import Diagnostic, InvalidInput
+from rules_engine.static.forms import Layer
+from rules_engine.program.layers import Program, local_layer_for, select
+from rules_engine.static.library import Library, read_sources
+from rules_engine.static.load import _assemble, _layer_name, library_sources, run_until
+from rules_engine.static.typecheck import check_library
+from rules_engine.static.schema import Arrangement, load_arrangement
+from rules_engine.base.source import SourceFile, Span
+from rules_engine.static.typecheck import Checked
+
+
+class LoadedLibrary:
+    """A checked library (the shipped one by default), an optional proposed
+    local layer and the assumptions of the run."""
+    def __init__(self, checked: Checked, proposed: Layer | None = None,
+                 assumptions: Assumptions = NO_ASSUMPTIONS):
+        self.checked = checked
+        self.proposed = proposed
+        # Figures the user states for what the national layer lacks (checked
+        # here for names and types; on each date when a program is selected).
+        check_assumptions(assumptions, checked)
+        self.assumptions = assumptions
+        self.superseded: tuple[tuple[str, str], ...] = ()
+        self._selected: dict[tuple, Program] = {}  # (date, local layer) -> terms in force
+
+    @classmethod
+    def load(cls, rules: str | Path | None = None, local: str | Path | None = None,
+             extra_sources: Iterable[SourceFile] = (), without: str | Path | None = None,
+             assumptions: Assumptions = NO_ASSUMPTIONS) -> "LoadedLibrary":
+        """Load a library (the shipped one by default) and an optional proposed
+        local layer. `without` names a local layer file whose layer (by name)
+        is left out: the baseline before that layer was agreed. `assumptions`
+        state figures the national layer lacks (`rules_engine.program.assumptions`)."""
+        sources = library_sources(rules) + list(extra_sources)
+        proposed_source = read_sources([local])[0] if local is not None else None
+        if proposed_source is not None:
+            resolved = Path(proposed_source.path).resolve()
+            sources = [s for s in sources if Path(s.path).resolve() != resolved] + [proposed_source]
+        layers = run_until("lower", sources)  # each file parsed once
+        dropped = set()
+        if without is not None:
+            dropped.add(_layer_name(read_sources([without])[0]))
+        proposed = None
+        if proposed_source is not None:
+            proposed = next(l for l in layers if l.file == proposed_source.path)
+            dropped.add(proposed.name)  # a proposed layer supersedes one of the same name
+        superseded = tuple((l.name, l.file) for l in layers
+                           if proposed is not None and l.name == proposed.name and l is not proposed)
+        layers = [l for l in layers if l.name not in dropped or l is proposed]
+        checked = check_library(_assemble(layers, proposed))
+        engine = cls(checked, proposed, assumptions)
+        engine.superseded = superseded  # shipped layers the proposed one replaces (by name)
+        return engine
+
+    @property
+    def library(self) -> Library:
+        return self.checked.library
+
+    def as_of_for(self, arrangement: Arrangement, as_of: dt.date | None) -> dt.date:
+        if as_of is not None:
+            return as_of
+        value = arrangement.facts.get("as_of")
+        if isinstance(value, dt.date):
+            return value
+        where = _start_of(arrangement)
+        raise InvalidInput([Diagnostic(
+            "E-FACT-007", ("the arrangement" if where else arrangement.source) + " gives no `as_of` date",
+            where,
+            path="as_of", hint="add `as_of: 2025-06-01` to the arrangement, or pass --as-of")])
+
+    def load_arrangement(self, path: str | Path, text: str | None = None) -> Arrangement:
+        return load_arrangement(self.library.schema, path, text)
+
+    def load_arrangements(self, paths: Iterable[str | Path]) -> list[Arrangement]:
+        """Every file read; the problems of all of them raised together."""
+        problems: list[Diagnostic] = []
+        arrangements = []
+        for path in paths:
+            try:
+                arrangements.append(self.load_arrangement(path))
+            except InvalidInput as error:
+                problems += error.diagnostics
+        if problems:
+            raise InvalidInput(problems)
+        return arrangements
+
+    def selected(self, as_of: dt.date, icb: str | None) -> Program:
+        """The terms in force for an ICB on a date (selected once per engine)."""
+        local = local_layer_for(self.library, icb, as_of, self.proposed)
+        key = (as_of, local.name if local else None)
+        if key not in self._selected:
+            self._selected[key] = select(self.checked, as_of, local, self.assumptions)
+        return self._selected[key]
+
+
+
+
+def _start_of(arrangement: Arrangement) -> Span | None:
+    """Where a problem with a whole arrangement is shown: its file's first line,
+    or its line of a population."""
+    if arrangement.raw_source is not None:
+        return arrangement.raw_source.span_at(1, 1)
+    if arrangement.line is not None:
+        origin = arrangement.source.rsplit(":", 1)[0]
+        return Span(origin, arrangement.line, 1, arrangement.line, 2)
+    return None
+
+
+def _text(value) -> str | None:
+    return value if isinstance(value, str) else None

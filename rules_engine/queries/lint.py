@@ -1,0 +1,103 @@
+"""`lint`: the static stages only, over rule files, plus what a reviewer should see.
+
+Input: paths (files or library folders; none means the shipped library).
+Output: `LintResult`: the files checked, the terms found, and the provisional
+terms (those resting on facts the sources mark [?] or [T]). Errors in the
+files raise `InvalidInput` like every other stage.
+
+A local layer linted on its own is checked against the shipped national
+library, so that `lint contracts/local/qmm.rules` checks its variations.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Iterable
+
+import attrs
+
+from rules_engine.syntax import nodes as n
+from rules_engine.static.library import read_sources, rule_files_in
+from rules_engine.static.load import default_sources, run_until
+from rules_engine.base.source import SourceFile
+from rules_engine.static.typecheck import Checked
+
+
+@attrs.frozen
+class ProvisionalTerm:
+    name: str
+    kind: str
+    layer: str
+    file: str
+    line: int
+    reason: str
+
+
+@attrs.frozen
+class LintResult:
+    files: tuple[str, ...]
+    terms: int
+    provisional: tuple[ProvisionalTerm, ...]
+
+    def as_json(self) -> dict:
+        return {"files": list(self.files), "terms": self.terms, "diagnostics": [],
+                "provisional": [attrs.asdict(p) for p in self.provisional]}
+
+
+def _is_national(source: SourceFile) -> bool:
+    return source.text.lstrip().startswith("national") or "\nnational contract" in source.text
+
+
+def lint_sources(sources: list[SourceFile]) -> LintResult:
+    if not any(_is_national(s) for s in sources):
+        shipped = [s for s in default_sources() if s.path.startswith("contracts/national/")]
+        sources = shipped + sources
+    checked: Checked = run_until("typecheck", sources)
+    provisional = []
+    terms = 0
+    for name, forms in checked.library.forms.items():
+        for form in forms:
+            terms += 1
+            marker = getattr(form.term, "provisional", None)
+            if marker is not None:
+                kind = {n.ParameterDecl: "parameter", n.TableDecl: "table", n.DefineDecl: "definition",
+                        n.RequirementDecl: "requirement"}[type(form.term)]
+                provisional.append(ProvisionalTerm(name, kind, form.layer.name, form.layer.file,
+                                                   form.term.span.line, marker.reason))
+            for mark in getattr(form.term, "row_provisional", ()):  # a table's marks of some rows
+                provisional.append(ProvisionalTerm(name, "table", form.layer.name, form.layer.file,
+                                                   mark.span.line, f"{mark.describe()}: {mark.reason}"))
+    for enum_layer in checked.library.layers:
+        for decl in enum_layer.syntax.declarations:
+            if isinstance(decl, n.EnumDecl) and decl.provisional is not None:
+                provisional.append(ProvisionalTerm(decl.name, "enumeration", enum_layer.name,
+                                                   enum_layer.file, decl.span.line,
+                                                   decl.provisional.reason))
+            elif isinstance(decl, n.AllowDecl) and decl.provisional is not None:
+                provisional.append(ProvisionalTerm(
+                    f"allow {decl.kind}" + (f" {decl.target}" if decl.target else ""), "permission",
+                    enum_layer.name, enum_layer.file, decl.span.line, decl.provisional.reason))
+    files = tuple(s.path for s in sources)
+    return LintResult(files, terms, tuple(sorted(provisional, key=lambda p: (p.file, p.line))))
+
+
+def lint_paths(paths: Iterable[str | Path]) -> LintResult:
+    paths = list(paths)
+    if not paths:
+        return lint_sources(default_sources())
+    files: list[Path] = []
+    for path in paths:
+        files += rule_files_in(Path(path))
+    return lint_sources(read_sources(files))
+
+
+def render_lint(result: LintResult) -> str:
+    lines = [f"checked {len(result.files)} file{'s' if len(result.files) != 1 else ''}, "
+             f"{result.terms} terms: no errors"]
+    if result.provisional:
+        lines.append("")
+        lines.append(f"{len(result.provisional)} provisional term"
+                     f"{'s' if len(result.provisional) != 1 else ''} (facts the sources do not confirm):")
+        for p in result.provisional:
+            lines.append(f"  {p.file}:{p.line}: {p.kind} {p.name}: {p.reason}")
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,118 @@
+"""The `Engine`: a checked library that compiles one program per (date, local
+layer), once, and evaluates arrangements with it.
+
+>>> engine = Engine.load()                                   # the shipped library
+>>> report = engine.check_files(["examples/pcn-passing.yaml"])  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Iterable, Iterator
+
+from rules_engine.backends.closures import CompiledProgram, compile_program
+from rules_engine.base.diagnostics import Diagnostic, InvalidInput
+from rules_engine.io.documents import population_lines
+from rules_engine.run.evaluate import Evaluator
+from rules_engine.static.forms import Layer, contract_year
+from rules_engine.io.inputs import name_of
+from rules_engine.program.layers import local_layer_for, table_keys
+from rules_engine.program.loaded import LoadedLibrary, _text
+from rules_engine.run.results import ArrangementResult, CheckReport, LayerRef
+from rules_engine.static.schema import (Arrangement, check_constraints, parse_json_line,
+    without_keys_out_of_force)
+
+
+class Engine(LoadedLibrary):
+    """A checked library, ready to evaluate arrangements."""
+
+    _compiled: dict
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._compiled = {}  # (date, local layer, traced) -> (CompiledProgram, Evaluator)
+
+    def program(self, as_of: dt.date, icb: str | None,
+                traced: bool = False) -> tuple[CompiledProgram, Evaluator]:
+        """The compiled program in force for an ICB on a date, once per engine.
+        `traced` gives the unfolded compile that `explain` records a trace with
+        (same results, every parameter and row read as it is used)."""
+        local = local_layer_for(self.library, icb, as_of, self.proposed)
+        key = (as_of, local.name if local else None, traced)
+        if key not in self._compiled:
+            compiled = compile_program(self.selected(as_of, icb), fold=not traced)
+            self._compiled[key] = (compiled, Evaluator(compiled))
+        return self._compiled[key]
+
+    def evaluate(self, arrangement: Arrangement, as_of: dt.date | None = None,
+                 trace: list | None = None) -> ArrangementResult:
+        day = self.as_of_for(arrangement, as_of)
+        compiled, evaluator = self.program(day, _text(arrangement.facts.get("icb")), trace is not None)
+        if self.library.schema.constraints:
+            check_constraints(self.library.schema, arrangement,
+                              lambda table: table_keys(compiled.program, table), day)
+        return evaluator.run(arrangement, trace)
+
+    def without_keys_out_of_force(self, arrangement: Arrangement,
+                                  as_of: dt.date | None = None) -> Arrangement:
+        """The arrangement as this engine's terms read it: map entries keyed by
+        a row that is not in force here (one only a proposal adds) left out."""
+        day = self.as_of_for(arrangement, as_of)
+        compiled, _ = self.program(day, _text(arrangement.facts.get("icb")))
+        return without_keys_out_of_force(self.library.schema, arrangement,
+                                         lambda table: table_keys(compiled.program, table))
+
+    def check(self, arrangements: Iterable[Arrangement], as_of: dt.date | None = None) -> CheckReport:
+        """Every arrangement evaluated; the problems of all of them, if any, at once."""
+        results, problems = [], []
+        for arrangement in arrangements:
+            try:
+                results.append(self.evaluate(arrangement, as_of))
+            except InvalidInput as error:
+                problems += [d for d in error.diagnostics if d not in problems]
+        if problems:
+            raise InvalidInput(problems, self.assumptions.sources)
+        return self.report(results, as_of)
+
+    def check_files(self, paths: Iterable[str | Path], as_of: dt.date | None = None) -> CheckReport:
+        return self.check(self.load_arrangements(paths), as_of)
+
+    def population(self, path: str | Path, as_of: dt.date | None = None
+                   ) -> Iterator[ArrangementResult | InvalidInput]:
+        """Evaluate a JSON Lines population as it streams: one result, or the
+        `InvalidInput` of a bad line (which names its line), per line."""
+        schema = self.library.schema
+        origin = name_of(path)
+        for line in population_lines(path):
+            try:
+                if line.problem:
+                    raise InvalidInput(line.problem)
+                arrangement = parse_json_line(schema, line.text, origin, line.number)
+                yield self.evaluate(arrangement, as_of)
+            except InvalidInput as error:
+                yield error
+
+    def report(self, results: list[ArrangementResult], as_of: dt.date | None) -> CheckReport:
+        names: list[str] = []
+        for result in results:
+            for name in result.layers:
+                if name not in names:
+                    names.append(name)
+        layers = {l.name: l for l in self.library.layers}
+        dates = {r.as_of for r in results}
+        day = as_of or (next(iter(dates)) if len(dates) == 1 else None)
+
+        def version(layer: Layer) -> str | None:
+            if layer.is_local:
+                return None
+            explicit = getattr(layer.header, "version", None)
+            return explicit or (contract_year(day) if day else None)
+        refs = tuple(LayerRef(name, layers[name].file, version(layers[name]),
+                              getattr(layers[name].header, "icb", None)) for name in names)
+        return CheckReport(day, refs, tuple(results))
+
+    def trace(self, arrangement: Arrangement, as_of: dt.date | None = None):
+        events: list = []
+        result = self.evaluate(arrangement, as_of, trace=events)
+        return result, events
