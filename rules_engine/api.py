@@ -30,7 +30,7 @@ from rules_engine.base.diagnostics import Diagnostic, InvalidInput, did_you_mean
 from rules_engine.run.engine import Engine
 from rules_engine.static.load import source_lookup
 from rules_engine.run.results import ArrangementResult, CheckReport, Result, ValueResult
-from rules_engine.static.schema import Arrangement, validate_document
+from rules_engine.io.arrangements import Arrangement, validate_document
 from rules_engine.base.values import Outcome
 from rules_engine.program.assumptions import NONE, from_arguments, from_file
 from rules_engine.queries.variations import vary_check as judge_layer

@@ -38,7 +38,7 @@ from rules_engine.run.engine import Engine
 from rules_engine.reports.json_lines import LineEncoder
 from rules_engine.reports.json_report import dumps
 from rules_engine.program.assumptions import NONE as NO_ASSUMPTIONS, Assumptions
-from rules_engine.static.schema import parse_json_line
+from rules_engine.io.arrangements import parse_json_line
 from rules_engine.base.values import Outcome
 
 CHUNK_LINES = 50

@@ -21,7 +21,7 @@ PACKAGE = ROOT / "rules_engine"
 #: What each stage package may import (besides itself), from the bottom up.
 MAY_IMPORT: dict[str, set[str]] = {
     "base": set(),
-    "io": {"base"},
+    "io": {"base", "syntax"},
     "syntax": {"base"},
     "static": {"base", "io", "syntax"},
     "program": {"base", "io", "syntax", "static"},
@@ -35,9 +35,8 @@ TOP_LEVEL = {"__init__", "__main__", "api", "cli", "population_run"}
 
 #: Modules still over the 600-line limit, with the size they may not exceed;
 #: the backend issue splits them. A new module over 600 lines fails.
-OVERSIZED = {"backends/closures.py": 1030, "syntax/lower.py": 867, "static/schema.py": 846,
-             "static/typecheck.py": 843, "syntax/slips.py": 745,
-             "syntax/nodes.py": 718, "cli.py": 694, "run/why.py": 631}
+OVERSIZED = {"backends/closures.py": 1030, "syntax/lower.py": 867, "static/typecheck.py": 843,
+             "syntax/slips.py": 745, "syntax/nodes.py": 718, "cli.py": 694, "run/why.py": 631}
 LIMIT = 600
 
 

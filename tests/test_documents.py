@@ -14,7 +14,7 @@ import pytest
 from rules_engine import InvalidInput
 from rules_engine.base import limits
 from rules_engine.cli import main
-from rules_engine.static.schema import parse_json_line
+from rules_engine.io.arrangements import parse_json_line
 
 from conftest import GOLDEN
 

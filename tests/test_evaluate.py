@@ -9,7 +9,7 @@ from hypothesis import given, settings, strategies as st
 from rules_engine.run.engine import Engine
 from rules_engine.static.load import library_sources, run_until
 from tools.population import generate, write_jsonl
-from rules_engine.static.schema import parse_json_line
+from rules_engine.io.arrangements import parse_json_line
 from rules_engine.base.source import SourceFile
 from rules_engine.base.values import Outcome, Unknown, kleene_and, kleene_not, kleene_or, worst
 

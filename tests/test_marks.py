@@ -3,7 +3,7 @@
 from decimal import Decimal
 
 import rules_engine
-from rules_engine.static.schema import load_arrangement
+from rules_engine.io.arrangements import load_arrangement
 
 
 def _check(engine, path):

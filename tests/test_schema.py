@@ -72,7 +72,7 @@ def test_every_problem_is_reported_with_its_path(fixture_engine):
 
 
 def test_population_rows_name_their_line(fixture_engine):
-    from rules_engine.static.schema import parse_json_line
+    from rules_engine.io.arrangements import parse_json_line
     with pytest.raises(InvalidInput) as raised:
         parse_json_line(fixture_engine.library.schema, '{"pcn": {"code": 5, "wat": 1}}', "p.jsonl", 7)
     (d,) = raised.value.diagnostics
@@ -110,7 +110,7 @@ def test_number_checks(fixture_engine, field, value, code):
                                           ("annual_cost", "-Infinity"), ("annual_cost", "NaN")])
 def test_json_not_a_number_is_an_error_with_its_path(fixture_engine, field, value):
     """Python's JSON reader accepts NaN and Infinity; they are no amount or share."""
-    from rules_engine.static.schema import parse_json_line
+    from rules_engine.io.arrangements import parse_json_line
     line = ('{"as_of": "2025-06-01", "pcn": {"code": "U1", "arrs_claims": [{"role": "paramedic", "%s": %s}]}}'
             % (field, value))
     with pytest.raises(InvalidInput) as raised:
@@ -146,7 +146,7 @@ def test_a_mangled_population_line_is_checked_or_rejected_never_a_crash(engine, 
     """Any field of a real population line replaced by any JSON value: the line
     is evaluated and written, or rejected with diagnostics naming fields."""
     from rules_engine.reports.json_lines import LineEncoder
-    from rules_engine.static.schema import parse_json_line
+    from rules_engine.io.arrangements import parse_json_line
     lines = (ROOT / "examples" / "population-qmm.jsonl").read_text(encoding="utf-8").splitlines()
     document = json.loads(data.draw(st.sampled_from(lines[:4])))
     for _ in range(data.draw(st.integers(1, 3))):

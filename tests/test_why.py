@@ -9,7 +9,7 @@ import json
 import pytest
 from ruamel.yaml import YAML
 
-from rules_engine.static.schema import load_arrangement
+from rules_engine.io.arrangements import load_arrangement
 
 from conftest import ROOT
 

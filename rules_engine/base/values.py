@@ -142,6 +142,18 @@ class FactRecord(dict):
         return self._path
 
 
+_NEW_DICT = dict.__new__
+
+
+def new_record(chain: Any) -> "FactRecord":
+    """An empty `FactRecord` at `chain`, made without a Python-level
+    `__init__` call (a population's decoder makes some 90 an arrangement)."""
+    record = _NEW_DICT(FactRecord)
+    record.chain = chain
+    record._path = None
+    return record
+
+
 class FactList(list):
     """An arrangement list that knows its field path."""
 

@@ -46,7 +46,7 @@ from rules_engine.base.diagnostics import Diagnostic, InvalidInput, Related, did
 from rules_engine.static.forms import show_literal, unknown_figure_on, value_on
 from rules_engine.syntax.lower import lower_value
 from rules_engine.syntax.parser import parse_value
-from rules_engine.static.schema import read_yaml_file
+from rules_engine.io.arrangements import read_yaml_file
 from rules_engine.static.typecheck import check_value
 from rules_engine.base.source import SourceFile, Span
 

@@ -17,7 +17,7 @@ from rules_engine.program.layers import Program, local_layer_for, select
 from rules_engine.static.library import Library, read_sources
 from rules_engine.static.load import _assemble, _layer_name, library_sources, run_until
 from rules_engine.static.typecheck import check_library
-from rules_engine.static.schema import Arrangement, load_arrangement
+from rules_engine.io.arrangements import Arrangement, load_arrangement
 from rules_engine.base.source import SourceFile, Span
 from rules_engine.static.typecheck import Checked
 

@@ -20,8 +20,8 @@ from rules_engine.io.inputs import name_of
 from rules_engine.program.layers import local_layer_for, table_keys
 from rules_engine.program.loaded import LoadedLibrary, _text
 from rules_engine.run.results import ArrangementResult, CheckReport, LayerRef
-from rules_engine.static.schema import (Arrangement, check_constraints, parse_json_line,
-    without_keys_out_of_force)
+from rules_engine.io.arrangements import Arrangement, parse_json_line
+from rules_engine.static.schema import check_constraints, without_keys_out_of_force
 
 
 class Engine(LoadedLibrary):

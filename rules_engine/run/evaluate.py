@@ -22,7 +22,8 @@ from rules_engine.backends.closures import CompiledProgram, Env
 from rules_engine.program.layers import Provenance
 from rules_engine.program.marks import ProvisionalMarks, joined
 from rules_engine.run.results import ArrangementResult, Result, ValueResult
-from rules_engine.static.schema import Arrangement, Subject
+from rules_engine.io.arrangements import Arrangement
+from rules_engine.static.schema import Subject
 from rules_engine.run.why import Reasoner, why_thunk
 from rules_engine.base.values import FactList, FactRecord, Outcome, Unknown, worst
 

@@ -19,7 +19,7 @@ from rules_engine.base.diagnostics import Diagnostic, InvalidInput, did_you_mean
 from rules_engine.base import typesys as t
 from rules_engine.run.engine import Engine
 from rules_engine.base.numbers import value_json
-from rules_engine.static.schema import Arrangement
+from rules_engine.io.arrangements import Arrangement
 from rules_engine.base.values import Unknown
 from rules_engine.base.numbers import show_value
 from rules_engine.run.results import unit_name, assumed_text

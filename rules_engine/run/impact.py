@@ -29,7 +29,7 @@ from rules_engine.io.inputs import name_of
 from rules_engine.run.engine import Engine
 from rules_engine.base.numbers import value_json
 from rules_engine.run.results import ArrangementResult
-from rules_engine.static.schema import parse_json_line
+from rules_engine.io.arrangements import parse_json_line
 from rules_engine.run.evaluate import subject_instances
 
 

@@ -1,41 +1,29 @@
-"""The fact schema declared in rule files, and arrangements checked against it.
+"""The fact schema declared in rule files, and the checks of an arrangement
+that need the library (keys of tables in force).
 
-Input: the `fact`, `enum` and `subject` declarations of the loaded layers, and
-arrangement documents (YAML, JSON, or one JSON Lines row). Output: `Schema`
-(the root record type, the enumerations and the subjects) and `Facts` (the
-arrangement as typed values in `FactRecord`/`FactList` containers that know
-their paths).
-Diagnostics: E-TYPE-006 and E-NAME-002/007 in rule files; E-FACT-001..007,
-E-LIMIT-007 (digits) and E-LIMIT-008 (years) in arrangements, each naming the
-field path and, where the format has lines, its line and column (a population
-row's column too). Reading the document within the limits is `documents.py`.
-
-Validation is compiled once per schema into closures, so that a population
-run does not walk the type tree for every arrangement.
+Input: the `fact`, `enum` and `subject` declarations of the loaded layers.
+Output: `Schema` (the root record type, the enumerations, the subjects, the
+key constraints, and the arrangement reader's validator and typed decoder
+built for it: `io/facts.py`, `io/decoding.py`; reading an arrangement is
+`io/arrangements.py`).
+Diagnostics: E-TYPE-006 and E-NAME-002/004/007 in rule files; E-FACT-003 for
+a key not in its table on the date.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-import math
-import re
-from decimal import Decimal, InvalidOperation
-from pathlib import Path
 from typing import Any, Callable
 
 import attrs
 
-from rules_engine.base import limits
-from rules_engine.syntax import slips
 from rules_engine.syntax import nodes as n
 from rules_engine.base import typesys as t
-from rules_engine.base.diagnostics import Diagnostic, InvalidInput, did_you_mean, one_of
-from rules_engine.io.inputs import name_of, read_text
-from rules_engine.io.documents import json_line, json_position, preview, read_yaml
-from rules_engine.base.source import SourceFile, Span
-from rules_engine.base.values import (FactList, FactRecord, child_path, normalise_ranges, path_parts,
-    spell_path)
-from rules_engine.base.diagnostics import Related
+from rules_engine.base.diagnostics import Diagnostic, InvalidInput, Related, did_you_mean, one_of
+from rules_engine.base.source import Span
+from rules_engine.base.values import FactList, FactRecord
+from rules_engine.io.arrangements import Arrangement, place_problems
+from rules_engine.io.decoding import Decoder, decoder_for
+from rules_engine.io.facts import Problems, record_validator, show_parts
 
 
 @attrs.frozen
@@ -77,8 +65,9 @@ class Schema:
     enums: dict[str, t.Enum]
     subjects: dict[str, Subject]
     required: frozenset[str]  # dotted schema paths that must be present
-    validator: Callable = attrs.field(eq=False, repr=False)
+    validator: Callable = attrs.field(eq=False, repr=False)  # io/facts.py: explains every problem
     constraints: tuple[KeyConstraint, ...] = ()
+    decoder: Decoder | None = attrs.field(default=None, eq=False, repr=False)  # io/decoding.py: fast
 
 
 # ------------------------------------------------------------ building a schema
@@ -245,9 +234,10 @@ def build_schema(enum_decls: list[n.EnumDecl], fact_decls: list[n.FactDecl],
                 hint="declare the enclosing subject first"))
         subjects[decl.name] = Subject(decl.name, decl.each, decl.path, decl.keyed_by,
                                       decl.numbered_within, record, decl.span)
-    validator = _record_validator(root_type, frozenset(required), "")
+    validator = record_validator(root_type, frozenset(required), "")
     return Schema(root_type, enums, subjects, frozenset(required), validator,
-                  tuple(constraints.values())), diagnostics
+                  tuple(constraints.values()),
+                  decoder_for(root_type, frozenset(required))), diagnostics
 
 
 def constrained_values(root: FactRecord, constraint: KeyConstraint):
@@ -299,500 +289,6 @@ def _related(span: Span, message: str):
     return Related(span, message)
 
 
-# ------------------------------------------------------- validating arrangements
-
-@attrs.frozen
-class FactProblem:
-    """A problem at a field path, before it is placed on a line."""
-
-    path: tuple[str | int, ...]
-    code: str
-    message: str
-    hint: str | None = None
-    at_key: bool = False  # point at the key rather than the value
-
-
-class _Problems(list):
-    def add(self, path, code, message, hint=None, at_key=False):
-        parts = path_parts(path) if not isinstance(path, list) else path
-        self.append(FactProblem(tuple(parts), code, message, hint, at_key))
-
-
-Validator = Callable[[Any, list, _Problems], Any]
-_MISSING = object()
-
-
-# Fast paths for the common, valid case of a leaf; anything else goes to the
-# field's full validator, which also explains what is wrong.
-_BOOL, _TEXT, _ENUM, _WHOLE, _OTHER = range(5)
-
-
-def _fast_kind(type_: t.Type) -> tuple[int, object]:
-    if isinstance(type_, t.Boolean):
-        return _BOOL, None
-    if isinstance(type_, t.Text):
-        return _TEXT, None
-    if isinstance(type_, t.Enum):
-        return _ENUM, frozenset(type_.members)
-    if isinstance(type_, t.Quantity) and not type_.fraction:
-        return _WHOLE, None  # a non-negative int is valid for any non-fraction quantity
-    return _OTHER, None
-
-
-def _record_validator(record: t.Record, required: frozenset[str], dotted: str) -> Validator:
-    fields: dict[str, Validator] = {}
-    plan: dict[str, tuple[int, object, Validator]] = {}
-    for name, field_type in record.fields:
-        child_dotted = f"{dotted}.{name}" if dotted else name
-        fields[name] = _validator(field_type, required, child_dotted)
-        plan[name] = (*_fast_kind(field_type), fields[name])
-    needed = tuple(name for name, _ in record.fields
-                   if (f"{dotted}.{name}" if dotted else name) in required)
-    names = tuple(fields)
-
-    def validate(raw, path, problems):
-        if not isinstance(raw, dict):
-            what = f"`{_show(path)}`" if path is not None else "an arrangement"
-            problems.add(path, "E-FACT-002", f"{what} should be a group of fields, "
-                         f"not {_kind_of(raw)}", hint=f"its fields are {one_of(names)}")
-            return _MISSING
-        out = FactRecord(path)
-        bound = largest()
-        for key, value in raw.items():
-            entry = plan.get(key)
-            if entry is not None:
-                kind, members, check = entry
-                value_type = type(value)
-                if kind == _BOOL:
-                    if value_type is bool:
-                        out[key] = value
-                        continue
-                elif kind == _TEXT or kind == _ENUM:
-                    if value_type is str and (kind == _TEXT or value in members):
-                        out[key] = value
-                        continue
-                elif kind == _WHOLE:
-                    if value_type is int and 0 <= value < bound:
-                        out[key] = Decimal(value)
-                        continue
-            else:
-                check = None
-            if check is None:
-                key_path = (path, key)
-                problems.add(key_path, "E-FACT-001", f"`{_show(key_path)}` is not a declared fact",
-                             hint=slips.split_number_hint(key, value) or did_you_mean(str(key), names)
-                             or (f"the fields here are {one_of(names)}" if names else None), at_key=True)
-                continue
-            if value is None:
-                continue  # an explicit null is a missing fact
-            converted = check(value, (path, key), problems)
-            if converted is not _MISSING:
-                out[key] = converted
-        for name in needed:
-            if name not in out and not any(p.path[:len(here) + 1] == (*here, name) for p in problems
-                                           for here in [path_parts(path)]):
-                problems.add(path, "E-FACT-007", f"`{_show((path, name))}` is required",
-                             hint="every arrangement must give it")
-        return out
-    return validate
-
-
-def _validator(type_: t.Type, required: frozenset[str], dotted: str) -> Validator:
-    if isinstance(type_, t.Record):
-        return _record_validator(type_, required, dotted)
-    if isinstance(type_, t.ListOf):
-        element = _validator(type_.element, required, dotted + "[]")
-
-        def validate_list(raw, path, problems):
-            if not isinstance(raw, (list, tuple)):
-                problems.add(path, "E-FACT-002", f"`{_show(path)}` should be a list, not {_kind_of(raw)}")
-                return _MISSING
-            out = FactList(path)
-            for index, item in enumerate(raw):
-                converted = element(item, (path, index), problems) if item is not None else _MISSING
-                out.append(converted if converted is not _MISSING else None)
-            return out
-        return validate_list
-    if isinstance(type_, t.MapOf):
-        key = _leaf(type_.key)
-        value = _validator(type_.value, required, dotted + "{}")
-
-        def validate_map(raw, path, problems):
-            if not isinstance(raw, dict):
-                problems.add(path, "E-FACT-002", f"`{_show(path)}` should be a group of entries, "
-                             f"not {_kind_of(raw)}")
-                return _MISSING
-            out = FactRecord(path)
-            for raw_key, raw_value in raw.items():
-                converted_key = key(raw_key, (path, raw_key), problems)
-                if converted_key is _MISSING or raw_value is None:
-                    continue
-                converted = value(raw_value, (path, raw_key), problems)
-                if converted is not _MISSING:
-                    out[converted_key] = converted
-            return out
-        return validate_map
-    if isinstance(type_, t.SetOf):
-        element = _leaf(type_.element)
-
-        def validate_set(raw, path, problems):
-            if not isinstance(raw, (list, tuple)):
-                problems.add(path, "E-FACT-002", f"`{_show(path)}` should be a list, not {_kind_of(raw)}")
-                return _MISSING
-            items = [element(item, (path, i), problems) for i, item in enumerate(raw)]
-            return frozenset(i for i in items if i is not _MISSING)
-        return validate_set
-    return _leaf(type_)
-
-
-_DATE = re.compile(r"^\s*(\d{4})-(\d{2})-(\d{2})(?:[Tt ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?\s*$")
-
-
-def date_from_text(text: str) -> dt.date | None:
-    """`2025-06-01` (optionally with a time of day, which is dropped) as a date;
-    None for anything else, including a day that does not exist."""
-    match = _DATE.match(text)
-    if not match:
-        return None
-    try:
-        day = dt.date(*(int(part) for part in match.groups()))
-    except ValueError:  # 2025-02-30, 2025-13-01
-        return None
-    if match.group(0).strip() != match.group(0).strip()[:10]:
-        try:  # a time of day must be a real one too (no hour 25)
-            dt.datetime.fromisoformat(match.group(0).strip().replace("t", "T"))
-        except ValueError:
-            return None
-    return day
-
-
-_CLOCK = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*$")
-
-
-def _clock(text: str, allow_24=False) -> int | None:
-    match = _CLOCK.match(text)
-    if not match:
-        return None
-    hours, minutes = int(match.group(1)), int(match.group(2))
-    if minutes > 59 or hours > 24 or (hours == 24 and (minutes or not allow_24)):
-        return None
-    return hours * 60 + minutes
-
-
-_LARGEST: dict[int, int] = {}
-
-
-def largest() -> int:
-    """Every number an arrangement gives is below this: 10 ** `max_number_digits`
-    (E-LIMIT-007). Larger ones are no list size or amount, and the engine's 28
-    significant digits keep every product and rounding of numbers this size exact."""
-    digits = limits.current().max_number_digits
-    bound = _LARGEST.get(digits)
-    if bound is None:
-        bound = _LARGEST[digits] = 10 ** digits
-    return bound
-
-
-#: Decimals of the floats already read: a population repeats the same few
-#: fractions (achievements to three places, national prevalences) many times.
-_FLOATS: dict[float, Decimal] = {}
-
-
-def _leaf(type_: t.Type) -> Validator:
-    def wrong(path, problems, raw, what, hint=None):
-        problems.add(path, "E-FACT-002", f"`{_show(path)}` should be {what}, not {_kind_of(raw)} "
-                     f"`{_clip(raw)}`", hint=hint)
-        return _MISSING
-
-    if isinstance(type_, t.Boolean):
-        def check_bool(raw, path, problems):
-            if isinstance(raw, bool):
-                return raw
-            inner = slips.uncurled(raw) if isinstance(raw, str) else None
-            return wrong(path, problems, raw, "true or false", hint=slips.curly_hint(
-                raw, f"write {inner.strip().lower()}", straight_too=False) if inner is not None and
-                inner.strip().lower() in ("true", "false") else None)
-        return check_bool
-    if isinstance(type_, t.Text):
-        def check_text(raw, path, problems):
-            if isinstance(raw, str):
-                return str(raw)
-            if isinstance(raw, int) and not isinstance(raw, bool):
-                return str(raw)
-            return wrong(path, problems, raw, "text")
-        return check_text
-    if isinstance(type_, t.Enum):
-        members = frozenset(type_.members)
-
-        def check_enum(raw, path, problems):
-            if isinstance(raw, str) and raw in members:
-                return str(raw)
-            inner = slips.uncurled(raw) if isinstance(raw, str) else None
-            if inner is not None and inner.strip() in members:
-                problems.add(path, "E-FACT-003", f"`{_clip(raw)}` is not a valid {type_.name} at "
-                             f"`{_show(path)}`", hint=slips.curly_hint(raw, f"write {inner.strip()}"))
-                return _MISSING
-            suggestion = did_you_mean(raw, members) if isinstance(raw, str) else None
-            problems.add(path, "E-FACT-003", f"`{_clip(raw)}` is not a valid {type_.name} at "
-                         f"`{_show(path)}`", hint=(suggestion + " " if suggestion else "") +
-                         f"valid names: {one_of(type_.members, 30)}")
-            return _MISSING
-        return check_enum
-    if isinstance(type_, t.Date):
-        def check_date(raw, path, problems):
-            day = None
-            if isinstance(raw, dt.datetime):
-                day = raw.date()
-            elif isinstance(raw, dt.date):
-                day = raw
-            elif isinstance(raw, str):
-                day = date_from_text(raw)
-            if day is None:
-                message, hint = slips.not_a_date(f"`{_show(path)}`", _clip(raw), raw)
-                problems.add(path, "E-FACT-004", message, hint=hint)
-                return _MISSING
-            latest = limits.current().max_year
-            if not limits.EARLIEST_YEAR <= day.year <= latest:
-                limit = limits.BY_NAME["max_year"]
-                problems.add(path, limit.code, f"`{_show(path)}` is {day.isoformat()}, outside the "
-                             f"years {limits.EARLIEST_YEAR} to {latest}",
-                             hint=f"dates run from {limits.EARLIEST_YEAR}-01-01 to {latest}-12-31; "
-                             + limits.describe(limit))
-                return _MISSING
-            return day
-        return check_date
-    if isinstance(type_, t.TimeOfDay):
-        def check_time(raw, path, problems):
-            minutes = _clock(raw) if isinstance(raw, str) else None
-            if minutes is None:
-                other = slips.other_time(raw.strip(), 0) if isinstance(raw, str) else None
-                problems.add(path, "E-FACT-004", f"`{_show(path)}` should be a time, not `{_clip(raw)}`",
-                             hint=other.hint if other is not None and other.end == len(raw.strip())
-                             else "times are written HH:MM, 24-hour, e.g. 18:30")
-                return _MISSING
-            return minutes
-        return check_time
-    if isinstance(type_, t.Interval):
-        seen: dict[str, tuple] = {}  # the same few intervals recur across a population
-
-        def check_interval(raw, path, problems):
-            if type(raw) is str:
-                cached = seen.get(raw)
-                if cached is not None:
-                    return cached
-                value = parse_interval(raw, path, problems)
-                if value is not _MISSING and len(seen) < 4096:
-                    seen[raw] = value
-                return value
-            return parse_interval(raw, path, problems)
-
-        def parse_interval(raw, path, problems):
-            parts = raw if isinstance(raw, (list, tuple)) else (
-                [p for p in raw.split(",") if p.strip()] if isinstance(raw, str) else None)
-            ranges = []
-            for part in parts if parts is not None else [None]:
-                pieces = part.split("-") if isinstance(part, str) else []
-                start = _clock(pieces[0]) if len(pieces) == 2 else None
-                end = _clock(pieces[1], allow_24=True) if len(pieces) == 2 else None
-                if start is None or end is None or end <= start:
-                    problems.add(path, "E-FACT-004",
-                                 f"`{_show(path)}` should be a time interval, not `{_clip(raw)}`",
-                                 hint=(slips.fact_interval_hint(raw) if isinstance(raw, str) else None)
-                                 or 'write "08:00-18:30", or several: "08:00-13:00, 14:00-18:30"')
-                    return _MISSING
-                ranges.append((start, end))
-            return normalise_ranges(ranges)
-        return check_interval
-    if isinstance(type_, t.Quantity):
-        integral, fraction = type_.integral, type_.fraction
-        what = "a whole number" if integral else "a fraction from 0 to 1" if fraction else (
-            "an amount in pounds" if type_.unit == t.GBP else "a number")
-
-        def check_number(raw, path, problems):
-            bound = largest()
-            if type(raw) is int:
-                if not fraction and (raw >= 0 or not integral) and -bound < raw < bound:
-                    return Decimal(raw)
-                value = Decimal(raw)
-            elif isinstance(raw, bool):
-                return wrong(path, problems, raw, what)
-            elif isinstance(raw, int):
-                value = Decimal(raw)
-            elif isinstance(raw, float):
-                plain = type(raw) is float  # not YAML's float, which keeps its own spelling
-                value = _FLOATS.get(raw) if plain else None
-                if value is None:
-                    if not math.isfinite(raw):  # NaN and infinity (JSON, YAML) are no amount
-                        return wrong(path, problems, raw, what)
-                    value = Decimal(repr(raw))  # the shortest text that reads back as the float
-                    if plain and len(_FLOATS) < 65536:
-                        _FLOATS[raw] = value
-            elif isinstance(raw, (str, Decimal)):
-                try:
-                    value = Decimal(str(raw).replace(",", "").lstrip("£").strip())
-                except InvalidOperation:
-                    hint = slips.fact_number_hint(raw, t.describe(type_)) \
-                        if isinstance(raw, str) else None
-                    return wrong(path, problems, raw, what, hint=hint)
-                if not value.is_finite():
-                    return wrong(path, problems, raw, what)
-            else:
-                return wrong(path, problems, raw, what)
-            if integral and value != value.to_integral_value():
-                return wrong(path, problems, raw, what)
-            if fraction and not (0 <= value <= 1):
-                problems.add(path, "E-FACT-005", f"`{_show(path)}` is {raw}, outside 0 to 1",
-                             hint="fractions are written from 0 to 1: 62.5% is 0.625")
-                return _MISSING
-            if integral and value < 0:
-                problems.add(path, "E-FACT-005", f"`{_show(path)}` is {raw}, but cannot be negative")
-                return _MISSING
-            if not -bound < value < bound:
-                limit = limits.BY_NAME["max_number_digits"]
-                problems.add(path, limit.code, f"`{_show(path)}` is {_clip(raw)}, more than "
-                             f"{limits.current().max_number_digits} digits before the decimal point: "
-                             "too large to be a contract figure",
-                             hint=f"numbers are at most {bound - 1:,}; " + limits.describe(limit))
-                return _MISSING
-            return value
-        return check_number
-    return lambda raw, path, problems: raw  # error type: accept anything
-
-
-def _show(chain) -> str:
-    return spell_path(chain)
-
-
-def _show_parts(parts) -> str:
-    text = ""
-    for part in parts:
-        text = child_path(text, part)
-    return text
-
-
-def _kind_of(raw) -> str:
-    if raw is None:
-        return "nothing (the document is empty)"
-    if isinstance(raw, bool):
-        return "true/false"
-    if isinstance(raw, (int, float, Decimal)):
-        return "a number"
-    if isinstance(raw, str):
-        return "text"
-    if isinstance(raw, dict):
-        return "a group of fields"
-    if isinstance(raw, (list, tuple)):
-        return "a list"
-    return type(raw).__name__
-
-
-def _clip(raw) -> str:
-    return preview(raw)
-
-
-# -------------------------------------------------------------- reading files
-
-@attrs.frozen
-class Arrangement:
-    """One arrangement's facts, where they came from, and its id."""
-
-    facts: FactRecord
-    source: str  # file name (and line, for a population row)
-    raw_source: SourceFile | None = attrs.field(default=None, eq=False, repr=False)
-    document: Any = attrs.field(default=None, eq=False, repr=False)
-    line: int | None = None  # a population row's line
-    text: str | None = attrs.field(default=None, eq=False, repr=False)  # and its text
-
-
-def read_document(source: SourceFile) -> Any:
-    """Parse YAML or JSON text, keeping line numbers, within the limits
-    (`documents.read_yaml`); raises InvalidInput."""
-    return read_yaml(source, "arrangement", "E-FACT-006")
-
-
-def locate(document: Any, problem: FactProblem, source: SourceFile) -> Span:
-    """The line and column of a field path in a ruamel document."""
-    node, line, column, width = document, 1, 1, 1
-    for index, part in enumerate(problem.path):
-        lc = getattr(node, "lc", None)
-        if lc is None:
-            break
-        try:
-            if isinstance(part, int):
-                line, column = lc.item(part)
-            else:
-                last = index == len(problem.path) - 1
-                line, column = lc.key(part) if (last and problem.at_key) else lc.value(part)
-            line, column = line + 1, column + 1
-            width = len(str(part)) if problem.at_key and index == len(problem.path) - 1 else 1
-        except (KeyError, IndexError, TypeError, AttributeError):
-            break
-        try:
-            node = node[part]
-        except (KeyError, IndexError, TypeError):
-            break
-    if not problem.at_key:
-        text = source.line_text(line)[column - 1:]
-        token = re.match(r'"[^"]*"|\'[^\']*\'|[^\s#,}\]]+(?:[ \t]+[^\s#,}\]]+)*', text)
-        width = len(token.group(0)) if token else 1
-    return source.span_at(line, column, width)
-
-
-def validate_document(schema: Schema, document: Any, source: SourceFile | None,
-                      origin: str, line: int | None = None, text: str | None = None) -> FactRecord:
-    """Typed facts from a parsed document; raises InvalidInput on any problem."""
-    problems = _Problems()
-    facts = schema.validator(document, None, problems)
-    if problems:
-        raise InvalidInput(place_problems(problems, document, source, origin, line, text))
-    return facts
-
-
-def place_problems(problems, document, source: SourceFile | None, origin: str,
-                   line: int | None = None, text: str | None = None) -> list[Diagnostic]:
-    """Diagnostics for field-path problems, on their lines where there are lines
-    (and for a population row, at the column of the field in its text)."""
-    diagnostics = []
-    for problem in problems:
-        if source is not None:
-            span = locate(document, problem, source)
-        elif line is not None:
-            found = json_position(text, problem.path, problem.at_key) if text is not None else None
-            column, width = found or (1, 1)
-            span = Span(origin, line, column, line, column + width)
-        else:
-            span = None
-        diagnostics.append(Diagnostic(problem.code, problem.message, span, hint=problem.hint,
-                                      path=_show_parts(problem.path) or "(top level)"))
-    return diagnostics
-
-
-def read_yaml_file(path: str | Path, code: str, text: str | None = None,
-                   what: str = "arrangement") -> tuple[SourceFile, Any]:
-    """A YAML or JSON file's source and document (with line numbers); a file
-    that cannot be read or parsed raises InvalidInput with `code`."""
-    path = str(path)
-    if text is None:
-        text = read_text(path, code)
-        path = name_of(path)  # `<stdin>` for `-`
-    source = SourceFile(path, text)
-    return source, read_yaml(source, what, code)
-
-
-def load_arrangement(schema: Schema, path: str | Path, text: str | None = None) -> Arrangement:
-    """Read and check one arrangement file (YAML or JSON)."""
-    source, document = read_yaml_file(path, "E-FACT-006", text)
-    facts = validate_document(schema, document, source, source.path)
-    return Arrangement(facts, source.path, source, document)
-
-
-def parse_json_line(schema: Schema, text: str, origin: str, line: int) -> Arrangement:
-    """One population row; errors name the line, the column and the field path."""
-    document = json_line(text, origin, line)
-    facts = validate_document(schema, document, None, origin, line, text)
-    return Arrangement(facts, f"{origin}:{line}", None, document, line, text)
-
-
 def _without(container, path):
     """A copy of `container` without the entry at `path`, copying only the
     records and lists along the path (the rest is shared)."""
@@ -827,7 +323,7 @@ def without_keys_out_of_force(schema: Schema, arrangement: Arrangement, keys_in_
 
 def check_constraints(schema: Schema, arrangement: Arrangement, keys_in_force, as_of) -> None:
     """Values that must be keys of a table in force on `as_of`; raises InvalidInput."""
-    problems = _Problems()
+    problems = Problems()
     for constraint in schema.constraints:
         valid = keys_in_force(constraint.table)
         for path, value in constrained_values(arrangement.facts, constraint):
@@ -836,7 +332,7 @@ def check_constraints(schema: Schema, arrangement: Arrangement, keys_in_force, a
             what = constraint.table.replace("_", " ")
             suggestion = did_you_mean(str(value), [str(v) for v in valid])
             problems.add(path, "E-FACT-003",
-                         f"`{value}` at `{_show_parts(path)}` is not in {what} on {as_of}",
+                         f"`{value}` at `{show_parts(path)}` is not in {what} on {as_of}",
                          hint=(suggestion + " " if suggestion else "") +
                          f"valid on that date: {one_of([str(v) for v in valid], 30)}",
                          at_key=constraint.on_keys)

@@ -51,7 +51,8 @@ from rules_engine.io.documents import preview
 from rules_engine.run.engine import Engine
 from rules_engine.static.load import source_lookup
 from rules_engine.base.numbers import value_json
-from rules_engine.static.schema import Arrangement, date_from_text, read_yaml_file, validate_document
+from rules_engine.io.arrangements import Arrangement, read_yaml_file, validate_document
+from rules_engine.io.facts import date_from_text
 from rules_engine.base.source import SourceFile, Span
 from rules_engine.base.values import Outcome
 from rules_engine.base.diagnostics import to_json
