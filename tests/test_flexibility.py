@@ -371,22 +371,26 @@ retire qof_indicators {retired}
 
 
 @pytest.mark.parametrize("retired, after, within", [
-    ('"DM012", "DM014"', 77, False),          # 76 - 2 + 3: one over the cap of 76
-    ('"DM012", "DM014", "DM020"', 76, True),  # exactly the cap
+    ('"DM012", "DM014"', 45, False),          # 44 - 2 + 3: one over the cap of 44
+    ('"DM012", "DM014", "DM020"', 44, True),  # exactly the cap
+    # retiring rows already retired in 2025/26 (no points) frees no place:
+    # the cap counts the 44 live indicators, not the 76 rows of the table
+    ('"AF001", "AST005", "CAN001"', 47, False),
 ])
 def test_the_framework_caps_the_number_of_national_indicators(tmp_path, in_root, retired, after,
                                                               within):
     result = vary_check(write(tmp_path, CAP_QOF.format(retired=retired)))
     (cap,) = result.caps
     assert (cap.table, cap.cap, cap.national, cap.after, cap.within) == (
-        "qof_indicators", 76, 76, after, within)
+        "qof_indicators", 44, 44, after, within)
     assert result.permitted is within
     if not within:
         (refused,) = [v for v in result.verdicts if not v.permitted]
         (diagnostic,) = refused.diagnostics
         assert diagnostic.code == "E-FLEX-009" and refused.verdict == "over the cap"
-        assert "76 national rows, retires 2, adds 3: 77 of at most 76: over the cap by 1" \
-            in diagnostic.message
+        removed = 2 if "DM012" in retired else 0
+        assert (f"44 live national rows, retires {removed}, adds 3: {after} of at most 44: "
+                f"over the cap by {after - 44}") in diagnostic.message
         assert diagnostic.span.line == 9  # the last added row
     # the same layer under today's powers has no cap (and no framework)
     assert vary_check(write(tmp_path, CAP_QOF.format(retired=retired).replace(
@@ -409,5 +413,5 @@ allow at most {limit} rows in bands
 ''', encoding="utf-8")
         assert main(["lint", str(tmp_path / "base.rules"), str(tmp_path / "envelope.rules")]) == code
         err = capsys.readouterr().err
-        assert ("error[E-FLEX-010]: `bands` has 2 national rows in force on 2025-04-01, more than "
+        assert ("error[E-FLEX-010]: `bands` has 2 live national rows in force on 2025-04-01, more than "
                 "the envelope's cap of 1" in err) is (code == 2)

@@ -17,7 +17,7 @@ from rules_engine.base import typesys as t
 from rules_engine.base.diagnostics import Diagnostic, Related
 from rules_engine.base.source import Span
 from rules_engine.static.flex_wording import describe_permission, provisional_note
-from rules_engine.static.forms import literal_value, row_key, row_on
+from rules_engine.static.forms import literal_value, row_key, row_live, row_on
 
 
 @attrs.frozen
@@ -73,9 +73,9 @@ class Cap:
 
     table: str
     cap: int
-    national: int  # national rows in force on the date
+    national: int  # live national rows in force on the date (forms.row_live)
     retired: int  # of those, the rows the layer retires
-    added: int  # rows the layer adds in force on the date
+    added: int  # live rows the layer adds in force on the date
     span: Span  # the envelope's permission
 
     @property
@@ -91,7 +91,7 @@ class Cap:
         verdict = "within the cap" if self.after <= self.cap else (
             f"over the cap by {self.after - self.cap}" + (
                 "" if self.added > self.retired else ", though the layer adds no more than it retires"))
-        return (f"{self.national} national rows, retires {self.retired}, adds {self.added}: "
+        return (f"{self.national} live national rows, retires {self.retired}, adds {self.added}: "
                 f"{self.after} of at most {self.cap}: {verdict}")
 
     def as_json(self) -> dict:
@@ -167,12 +167,12 @@ def check_cap_rows(judge, kind, verdicts):
             continue
         form = mine[0].national
         table: n.TableDecl = form.term
-        national = [r for r in table.rows if row_on(table, r, judge.day)]
+        national = [r for r in table.rows if row_on(table, r, judge.day) and row_live(table, r)]
         national_keys = {row_key(table, r)[0] for r in national}
         retired = {literal_value(k) for v in mine if isinstance(v.declaration, n.RetireDecl)
                    for k in v.declaration.keys} & national_keys
         added = [v for v in mine if isinstance(v.declaration, n.AddRowDecl)
-                 and row_on(table, v.declaration.row, judge.day)]
+                 and row_on(table, v.declaration.row, judge.day) and row_live(table, v.declaration.row)]
         limit = int(literal_value(allow.bound.high))
         cap = Cap(allow.target, limit, len(national), len(retired), len(added), allow.span)
         caps.append(cap)

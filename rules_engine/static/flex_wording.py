@@ -18,7 +18,7 @@ _PERMISSION_VERBS = {
     "retire rows": ("retiring rows of {target}", "retire rows of {target}"),
     "add rows": ("adding rows to {target}", "add rows to {target}"),
     "add requirement": ("adding local requirements", "add local requirements"),
-    "cap rows": ("at most {cap} rows in {target}", "keep at most {cap} rows in {target}"),
+    "cap rows": ("at most {cap} live rows in {target}", "keep at most {cap} live rows in {target}"),
 }
 
 

@@ -45,7 +45,7 @@ from rules_engine.static.flex_budgets import Budget, Cap, check_cap_rows
 from rules_engine.static.flex_judge import (PERMITTED, VERDICTS, Envelope, FlexKind, Judge, Judgement,
                                             LocalTerm, Verdict)
 from rules_engine.static.flex_wording import describe_bound, describe_permission, flex_note, term_word
-from rules_engine.static.forms import literal_value, row_on, show_literal
+from rules_engine.static.forms import literal_value, row_live, row_on, show_literal
 
 __all__ = ["FLEXIBILITY_KINDS", "PERMITTED", "VERDICTS", "Budget", "Cap", "Envelope", "FlexKind",
            "Judgement", "LocalTerm", "Verdict", "check_envelopes", "describe_bound",
@@ -203,11 +203,11 @@ def check_envelopes(envelopes: tuple[Envelope, ...], national_forms: dict) -> li
             if allow.kind == "cap rows" and envelope.period is not None:
                 day = envelope.period.start
                 form = next((f for f in forms if f.in_force(day)), forms[-1])
-                count = sum(1 for r in form.term.rows if row_on(form.term, r, day))
+                count = sum(1 for r in form.term.rows if row_on(form.term, r, day) and row_live(form.term, r))
                 limit = literal_value(allow.bound.high)
                 if count > limit:
                     problems.append(Diagnostic(
-                        "E-FLEX-010", f"`{allow.target}` has {count} national rows in force on {day}, "
+                        "E-FLEX-010", f"`{allow.target}` has {count} live national rows in force on {day}, "
                         f"more than the envelope's cap of {show_literal(allow.bound.high)}",
                         allow.span, related=(Related(form.term.span, f"the national table "
                                                                     f"`{allow.target}`"),),

@@ -213,3 +213,13 @@ def row_period(table: n.TableDecl, row: n.Row) -> tuple:
 def row_on(table: n.TableDecl, row: n.Row, day: dt.date) -> bool:
     start, end = row_period(table, row)
     return start <= day <= end
+
+
+def row_live(table: n.TableDecl, row: n.Row) -> bool:
+    """Whether a row counts against a cap on the table's rows: not when the
+    table has a `retired` column and the row's cell is `true` (a QOF indicator
+    kept in the table for its year with no points is not a live indicator)."""
+    columns = [c.name for c in table.columns]
+    at = columns.index("retired") if "retired" in columns else len(row.cells)
+    cell = row.cells[at] if at < len(row.cells) else None
+    return not (isinstance(cell, n.Boolean) and cell.value)

@@ -28,7 +28,8 @@ nothing to check (E-SCENARIO-004), an expected value or tolerance that is no
 finite number (E-SCENARIO-005), an `as_of` that is no date (E-FACT-004), an
 `assume:` that is not a mapping of names to literals (E-ASSUME-*). An
 `assumed:` list on a value expects exactly those assumptions to have been
-read. `contract-rules test` runs them; so does `pytest`, by
+read. `provisional:` on a result or value expects its provisional marks to
+contain that text (`provisional: false`: no marks). `contract-rules test` runs them; so does `pytest`, by
 the plugin in `scenarios_plugin.py`, one test item per case.
 """
 
@@ -60,8 +61,9 @@ from rules_engine.base.diagnostics import to_json
 CASE_KEYS = {"name", "arrangement", "as_of", "rules", "local", "expect", "source", "note", "assume"}
 EXPECT_KEYS = {"outcome", "results", "values", "errors"}
 RESULT_KEYS = {"id", "subject", "outcome", "layer", "flexibility", "because", "missing", "clause",
-               "absent"}
-VALUE_KEYS = {"id", "subject", "value", "tolerance", "unit", "missing", "absent", "assumed"}
+               "absent", "provisional"}
+VALUE_KEYS = {"id", "subject", "value", "tolerance", "unit", "missing", "absent", "assumed",
+              "provisional"}
 
 
 @attrs.frozen
@@ -384,7 +386,20 @@ def _compare_result(item: dict, result) -> list[str]:
         if "missing" in item and sorted(item["missing"]) != sorted(r.missing):
             failures.append(f"{where}: expected missing {sorted(item['missing'])}, "
                             f"got {sorted(r.missing)}")
+        failures += _compare_provisional(where, item, r)
     return failures
+
+
+def _compare_provisional(where: str, item: dict, found) -> list[str]:
+    """`provisional: TEXT` (the marks contain it) or `provisional: false` (none)."""
+    if "provisional" not in item:
+        return []
+    wanted, marks = item["provisional"], found.provisional or ""
+    if wanted is False:
+        return [f"{where}: expected no provisional mark, got {marks!r}"] if marks else []
+    if str(wanted) not in marks:
+        return [f"{where}: expected a provisional mark with {str(wanted)!r}, got {marks or 'none'!r}"]
+    return []
 
 
 def _select(found, item: dict) -> tuple[list, str]:
@@ -406,6 +421,7 @@ def _compare_value(where: str, item: dict, v) -> list[str]:
         got = sorted(a.name for a in v.assumed)
         if wanted != got:
             failures.append(f"{where}: expected assumed {wanted}, got {got}")
+    failures += _compare_provisional(where, item, v)
     if "value" not in item:
         return failures
     expected = item["value"]
