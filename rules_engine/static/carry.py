@@ -9,7 +9,10 @@ A national contract may carry earlier contracts into its own period:
 
 Over its period each carried contract stays in force with the terms it had
 on its last day: a dated value, a table row or an `effective` period that
-reached that day is repeated (or extended) over the carrying period, unless
+reached that day is repeated (or extended) over the carrying period (a date
+value that is its own period's first or last day, such as the contract
+year's start, is derived from the period: carried, it becomes the carrying
+period's first or last day), unless
 the carrying contract declares a term of the same name itself (its form then
 supersedes the carried one: a 2026/27 figure). Terms that had ended before
 the carried contract's last day stay ended.
@@ -149,13 +152,24 @@ def _carry_decl(decl, own: n.Period, period: n.Period, superseded: set[str]):
     if effective is not None and effective.end is not None:
         decl = attrs.evolve(decl, effective=attrs.evolve(effective, end=period.end))
     if isinstance(decl, n.ParameterDecl) and decl.dated_values:
-        extra = tuple(attrs.evolve(v, period=attrs.evolve(v.period, start=period.start, end=period.end))
-                      for v in decl.dated_values
+        extra = tuple(_carried_value(v, period) for v in decl.dated_values
                       if v.period.contains(last) and v.period.end is not None)
         decl = attrs.evolve(decl, dated_values=decl.dated_values + extra)
     elif isinstance(decl, n.TableDecl):
         decl = attrs.evolve(decl, rows=decl.rows + _carried_rows(decl, last, period))
     return decl
+
+
+def _carried_value(value: n.DatedValue, period: n.Period) -> n.DatedValue:
+    """A dated value repeated over the carrying period. A date that is its own
+    period's first or last day (the contract year's start or end) is derived
+    from the period, not a figure: carried, it is the carrying period's."""
+    literal = value.value
+    if isinstance(literal, n.DateLiteral) and literal.value in (value.period.start, value.period.end):
+        day = period.start if literal.value == value.period.start else period.end
+        literal = attrs.evolve(literal, value=day)
+    return attrs.evolve(value, value=literal, period=attrs.evolve(value.period, start=period.start,
+                                                                  end=period.end))
 
 
 def _carried_rows(table: n.TableDecl, last: dt.date, period: n.Period) -> tuple[n.Row, ...]:
