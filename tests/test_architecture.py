@@ -35,8 +35,8 @@ TOP_LEVEL = {"__init__", "__main__", "api", "cli", "population_run"}
 
 #: Modules still over the 600-line limit, with the size they may not exceed;
 #: the backend issue splits them. A new module over 600 lines fails.
-OVERSIZED = {"backends/closures.py": 1030, "syntax/lower.py": 867, "static/typecheck.py": 843,
-             "syntax/slips.py": 745, "syntax/nodes.py": 718, "cli.py": 694, "run/why.py": 631}
+OVERSIZED = {"backends/closures.py": 1030, "syntax/lower.py": 818, "static/typecheck.py": 843,
+             "syntax/slips.py": 745, "syntax/nodes.py": 716, "cli.py": 694, "run/why.py": 631}
 LIMIT = 600
 
 

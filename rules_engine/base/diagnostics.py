@@ -98,6 +98,9 @@ CODES: dict[str, str] = {
     "E-FLEX-008": "envelope permission names an unknown term or column",
     "E-FLEX-009": "local rows take a capped table past the envelope's cap",
     "E-FLEX-010": "the national rows of a capped table already exceed the envelope's cap",
+    "E-FLEX-011": "replacement weakens a floor the envelope protects",
+    "E-FLEX-012": "envelope protects a condition the national requirement does not demand",
+    "E-FLEX-013": "added row's cell outside the envelope's bound on its column",
     # facts (arrangements)
     "E-FACT-001": "field not declared in the schema",
     "E-FACT-002": "value of the wrong type",

@@ -61,6 +61,8 @@ class Power:
     provisional: str | None = None
     file: str | None = None  # where the term (or the permission) is written
     line: int | None = None
+    protecting: tuple[str, ...] = ()  # the floors a replacement must still demand
+    column_bounds: tuple[str, ...] = ()  # "lower between 20% and 89%": bounds on added rows' cells
 
     @property
     def grantor(self) -> str:
@@ -80,6 +82,9 @@ class Power:
             value = getattr(self, key)
             if value is not None:
                 data[key] = value
+        for key in ("protecting", "column_bounds"):
+            if getattr(self, key):
+                data[key] = list(getattr(self, key))
         if self.file is not None:
             data["where"] = f"{self.file}:{self.line}"
         return data
@@ -274,7 +279,9 @@ def _from_allow(allow: n.AllowDecl, envelope: Envelope, form: Form | None, claus
         allow.budget, ".".join(allow.opted_in) if allow.opted_in else None,
         ".".join(allow.keeping) if allow.keeping else None, "envelope", envelope.name,
         allow.reference.text if allow.reference else None,
-        allow.provisional.reason if allow.provisional else None, envelope.layer.file, allow.span.line)
+        allow.provisional.reason if allow.provisional else None, envelope.layer.file, allow.span.line,
+        tuple(p.text for p in allow.protecting),
+        tuple(f"{b.column} {describe_bound(b.bound)}" for b in allow.columns))
 
 
 def powers_on(library: Library, day: dt.date) -> Powers:

@@ -152,6 +152,8 @@ VERDICTS = {
     "E-FLEX-006": "drops a kept condition",
     "E-FLEX-007": "not allowed by the envelope",
     "E-FLEX-009": "over the cap",
+    "E-FLEX-011": "weakens a protected floor",
+    "E-FLEX-013": "outside the envelope's bounds",
 }
 
 
@@ -293,7 +295,70 @@ class Judge:
                     decl.span, related=self.notes(form, permission),
                     hint=f"keep `{kept}` as an alternative of the `must` condition "
                          f"(`must ... or {kept}`) or as an alternative of `unless`"))
+        if isinstance(permission, n.AllowDecl):
+            problems.extend(self.protections(decl, form, permission))
         return self.verdict(decl, kind, requirement.id, form, decided_by, permission, problems)
+
+    def protections(self, decl: n.ReplaceDecl, form, allow: n.AllowDecl) -> list[Diagnostic]:
+        """E-FLEX-011 for each `protecting` floor the replacement no longer
+        demands: some conjunct of its `must` must pass only on the floor (or a
+        stronger one) or on a way to pass the national term already gives
+        without it; its `unless` may only repeat such ways; and it may not add
+        a `where` the national term lacks (which could exempt subjects)."""
+        requirement, national = decl.requirement, form.term
+        problems = []
+        for protected in allow.protecting:
+            floor = protected.condition
+            exempt = [d for clause in (national.must, national.unless) for d in disjuncts(clause)
+                      if not any(same_expr(c, floor) for c in conjuncts(d))]
+            why = _weakens(requirement, national, floor, exempt, self.parameter_value)
+            if why is None:
+                continue
+            anchor, said = why
+            problems.append(Diagnostic(
+                "E-FLEX-011", f"the replacement of `{requirement.id}` weakens a protected floor: {said}; "
+                f"envelope `{self.envelope.name}` ({_clause_of(allow)}) lets it change the requirement "
+                f"only if it still demands `{protected.text}`, the floor of {form.clause}",
+                anchor, related=(flex_note(form, self.envelope),
+                                 Related(protected.span, f"envelope `{self.envelope.name}` protects "
+                                                         f"`{protected.text}`" + provisional_note(allow))),
+                hint=f"demand `{protected.text}` (or a stronger floor) in every case the national "
+                     f"term does: `must ({protected.text} or <a national exemption>) and ...`"))
+        return problems
+
+    def column_bounds(self, decl: n.AddRowDecl, form, allow: n.AllowDecl) -> list[Diagnostic]:
+        """E-FLEX-013 for each cell of an added row outside the envelope's
+        bound on its column (`allow add to qof_thresholds with lower between
+        40% and 90%`): a local threshold no easier than the range allows."""
+        columns = [c.name for c in form.term.columns]
+        problems = []
+        for bounded in allow.columns:
+            if bounded.column not in columns:
+                continue  # reported on the envelope (E-FLEX-008)
+            position = columns.index(bounded.column)
+            if position >= len(decl.row.cells):
+                continue
+            cell = decl.row.cells[position]
+            problem = _out_of_bounds(cell, bounded.bound)
+            if problem:
+                shown = show_literal(cell) if _is_literal(cell) else "..."
+                problems.append(Diagnostic(
+                    "E-FLEX-013", f"`{bounded.column}` = {shown} in this row of `{decl.table}` is "
+                    f"{problem}", cell.span,
+                    related=(Related(bounded.span, f"envelope `{self.envelope.name}` ({_clause_of(allow)}) "
+                                                   f"bounds `{bounded.column}` "
+                                                   f"{describe_bound(bounded.bound)}"
+                                                   + provisional_note(allow)),
+                             Related(form.term.span, f"the national table `{decl.table}` "
+                                                     f"({form.clause})")),
+                    hint=f"give `{bounded.column}` a value {describe_bound(bounded.bound)}"))
+        return problems
+
+    def parameter_value(self, name: str):
+        """The national value of a parameter in force on the date, if a literal (its node)."""
+        forms = [f for f in self.forms.get(name, ()) if isinstance(f.term, n.ParameterDecl)]
+        form = next((f for f in forms if f.in_force(self.day)), forms[-1] if forms else None)
+        return form.term.value if form is not None and _is_literal(form.term.value) else None
 
     def replace_value(self, kind: FlexKind, decl: n.ReplaceValueDecl) -> Verdict:
         problems, form, decided_by, permission = self.judge(
@@ -344,6 +409,8 @@ class Judge:
                     decl.row.span, related=(Related(clash.span, "the national row"),),
                     hint="an ICB adds rows the national table does not have; it cannot "
                          "override a national row (retire it, where an envelope allows)"))
+            if isinstance(permission, n.AllowDecl):
+                problems.extend(self.column_bounds(decl, form, permission))
         return self.verdict(decl, kind, decl.table, form, decided_by, permission, problems)
 
     def retire_rows(self, kind: FlexKind, decl: n.RetireDecl) -> Verdict:
@@ -370,12 +437,103 @@ class Judge:
         return table_budgets(self, verdicts)
 
 
-def _disjuncts(expr):
+def disjuncts(expr):
     if isinstance(expr, n.Logic) and expr.operator == "or":
-        yield from _disjuncts(expr.left)
-        yield from _disjuncts(expr.right)
+        yield from disjuncts(expr.left)
+        yield from disjuncts(expr.right)
     elif expr is not None:
         yield expr
+
+
+def conjuncts(expr):
+    if isinstance(expr, n.Logic) and expr.operator == "and":
+        yield from conjuncts(expr.left)
+        yield from conjuncts(expr.right)
+    elif expr is not None:
+        yield expr
+
+
+def same_expr(a, b) -> bool:
+    """Two expressions written alike, wherever they are written."""
+    if type(a) is not type(b):
+        return False
+    if isinstance(a, tuple):
+        return len(a) == len(b) and all(same_expr(x, y) for x, y in zip(a, b))
+    if attrs.has(type(a)):
+        return all(same_expr(getattr(a, f.name), getattr(b, f.name))
+                   for f in attrs.fields(type(a)) if f.name != "span")
+    return a == b
+
+
+#: For a floor `x >= y`, the comparisons of x as strict or stricter; for a ceiling, likewise.
+_AS_STRICT = {">=": (">=", ">"), ">": (">",), "<=": ("<=", "<"), "<": ("<",)}
+
+
+def _at_least_as_strict(condition, floor, value_of) -> bool:
+    """`condition` passes only where `floor` does: the same condition, or the
+    same comparison of the same thing against a bound as high (a floor) or as
+    low (a ceiling); a bound is a literal or a parameter's national value."""
+    if any(same_expr(part, floor) for part in conjuncts(condition)):
+        return True  # the floor itself, or the floor `and` more
+    if not (isinstance(condition, n.Compare) and isinstance(floor, n.Compare)
+            and condition.operator in _AS_STRICT.get(floor.operator, ())
+            and same_expr(condition.left, floor.left)):
+        return False
+    mine, theirs = _bound_value(condition.right, value_of), _bound_value(floor.right, value_of)
+    try:
+        return mine is not None and theirs is not None and (
+            mine >= theirs if floor.operator in (">=", ">") else mine <= theirs)
+    except TypeError:
+        return False
+
+
+def _bound_literal(expr, value_of):
+    """A comparison's bound as a literal node: itself, or a parameter's national value."""
+    if isinstance(expr, n.Name):
+        return value_of(expr.name)
+    return expr if _is_literal(expr) else None
+
+
+def _bound_value(expr, value_of):
+    literal = _bound_literal(expr, value_of)
+    return literal_value(literal) if literal is not None else None
+
+
+def _shown_bound(expr, value_of) -> str:
+    literal = _bound_literal(expr, value_of)
+    shown = show_literal(literal) if literal is not None else "not a plain value"
+    return f"`{expr.name}`, {shown}" if isinstance(expr, n.Name) else shown
+
+
+def _weakens(requirement, national, floor, exempt, value_of) -> tuple[Span, str] | None:
+    """Where and how a replacement stops demanding `floor` (None: it demands
+    it). `exempt`: the national term's other ways to pass."""
+    exempted = lambda d: any(same_expr(d, e) for e in exempt)  # noqa: E731
+    for conjunct in conjuncts(requirement.must):
+        alternatives = list(disjuncts(conjunct))
+        if any(_at_least_as_strict(d, floor, value_of) for d in alternatives) and all(
+                _at_least_as_strict(d, floor, value_of) or exempted(d) for d in alternatives):
+            break
+    else:
+        weaker = next((d for c in conjuncts(requirement.must) for d in disjuncts(c)
+                       if isinstance(d, n.Compare) and isinstance(floor, n.Compare)
+                       and same_expr(d.left, floor.left)), None)
+        if weaker is not None and not _at_least_as_strict(weaker, floor, value_of):
+            return weaker.span, (f"its `must` asks only {_shown_bound(weaker.right, value_of)}, "
+                                 f"weaker than the protected {_shown_bound(floor.right, value_of)}")
+        return (requirement.must or requirement).span, \
+            "its `must` can pass where the protected floor fails and no national exemption applies"
+    for d in disjuncts(requirement.unless):
+        if not exempted(d):
+            return d.span, "its `unless` exempts cases the national term does not"
+    if requirement.where is not None and not (national.where is not None
+                                              and same_expr(requirement.where, national.where)):
+        return requirement.where.span, "its `where` can take subjects out of the floor"
+    return None
+
+
+def _clause_of(allow: n.AllowDecl) -> str:
+    return allow.reference.text if allow.reference is not None else "no clause given"
 
 
 def _path_of(expr) -> tuple[str, ...] | None:
@@ -392,7 +550,7 @@ def _keeps(requirement: n.RequirementDecl, kept: tuple[str, ...]) -> bool:
     """The replacement still passes (or does not apply) whenever `kept` holds:
     `kept` is one of the alternatives of its `must` or of its `unless`."""
     return any(_path_of(d) == kept for clause in (requirement.must, requirement.unless)
-               for d in _disjuncts(clause))
+               for d in disjuncts(clause))
 
 
 
@@ -420,10 +578,13 @@ def _out_of_bounds(value_expr, bound: n.Bound | None) -> str | None:
     low = literal_value(bound.low) if bound.low is not None else None
     high = literal_value(bound.high) if bound.high is not None else None
     try:
+        dated = isinstance(value, dt.date)
         if low is not None and value < low:
-            return f"below the lowest value allowed ({show_literal(bound.low)})"
+            return (f"before the earliest date allowed ({show_literal(bound.low)})" if dated else
+                    f"below the lowest value allowed ({show_literal(bound.low)})")
         if high is not None and value > high:
-            return f"above the highest value allowed ({show_literal(bound.high)})"
+            return (f"after the latest date allowed ({show_literal(bound.high)})" if dated else
+                    f"above the highest value allowed ({show_literal(bound.high)})")
     except TypeError:
         return "not comparable with the bounds"
     return None

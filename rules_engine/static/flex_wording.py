@@ -42,6 +42,10 @@ def describe_permission(allow: n.AllowDecl, *, as_verb: bool = False) -> str:
         text += f", for the subjects opted in by `{'.'.join(allow.opted_in)}`"
     if allow.keeping is not None:
         text += f", keeping `{'.'.join(allow.keeping)}` as a way to pass"
+    for protected in allow.protecting:
+        text += f", protecting `{protected.text}`"
+    for bounded in allow.columns:
+        text += f", with `{bounded.column}` {describe_bound(bounded.bound)}"
     return text
 
 

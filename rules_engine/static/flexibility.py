@@ -43,7 +43,7 @@ from rules_engine.syntax import nodes as n
 from rules_engine.base.diagnostics import Diagnostic, Related, did_you_mean
 from rules_engine.static.flex_budgets import Budget, Cap, check_cap_rows
 from rules_engine.static.flex_judge import (PERMITTED, VERDICTS, Envelope, FlexKind, Judge, Judgement,
-                                            LocalTerm, Verdict)
+                                            LocalTerm, Verdict, conjuncts, disjuncts, same_expr)
 from rules_engine.static.flex_wording import describe_bound, describe_permission, flex_note, term_word
 from rules_engine.static.forms import literal_value, row_live, row_on, show_literal
 
@@ -200,6 +200,16 @@ def check_envelopes(envelopes: tuple[Envelope, ...], national_forms: dict) -> li
                     hint=did_you_mean(allow.target, names)))
                 continue
             term = forms[-1].term
+            for protected in allow.protecting:
+                if isinstance(term, n.RequirementDecl) and not any(
+                        same_expr(protected.condition, c) for d in disjuncts(term.must)
+                        for c in conjuncts(d)):
+                    problems.append(Diagnostic(
+                        "E-FLEX-012", f"`protecting {protected.text}`: `{allow.target}` does not "
+                        "demand that condition, so there is no floor to protect", protected.span,
+                        related=(Related(term.span, f"the national requirement `{allow.target}`"),),
+                        hint="protect one of the alternatives of the national requirement's "
+                             "`must`, written as it is there"))
             if allow.kind == "cap rows" and envelope.period is not None:
                 day = envelope.period.start
                 form = next((f for f in forms if f.in_force(day)), forms[-1])
@@ -215,7 +225,8 @@ def check_envelopes(envelopes: tuple[Envelope, ...], national_forms: dict) -> li
                              f"`{allow.target}` before {day}"))
             if isinstance(term, n.TableDecl):
                 columns = {c.name: c for c in term.columns}
-                for clause, column in (("within budget", allow.budget), ("marking", allow.marking)):
+                named = [("within budget", allow.budget), ("marking", allow.marking)]
+                for clause, column in named + [("with", b.column) for b in allow.columns]:
                     if column is not None and column not in columns:
                         problems.append(Diagnostic(
                             "E-FLEX-008", f"`{clause} {column}`: `{allow.target}` has no column "

@@ -143,7 +143,7 @@ def show_literal(literal) -> str:
     if isinstance(literal, n.Money):
         return f"£{value:,}"
     if isinstance(literal, n.Percent):
-        return f"{value * 100}%"
+        return f"{(value * 100).normalize():f}%"
     if isinstance(literal, n.Quantity):
         return f"{literal.value} {literal.unit}"
     if isinstance(literal, n.Boolean):

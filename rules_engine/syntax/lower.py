@@ -26,6 +26,7 @@ from rules_engine.base import limits, recursion
 from rules_engine.syntax import slips
 from rules_engine.syntax import nodes as n
 from rules_engine.base.diagnostics import Diagnostic
+from rules_engine.syntax.lower_envelopes import EnvelopeLowering
 from rules_engine.syntax.parser import Parsed, parse
 from rules_engine.base.source import SourceFile, Span
 
@@ -89,7 +90,7 @@ _NOT_A_DATE = dt.date(1, 1, 1)
 _NOT_A_TIME = -1
 
 
-class _Lowering(Transformer):
+class _Lowering(EnvelopeLowering, Transformer):
     """Bottom-up: every rule method returns a node or a `_Clause`."""
 
     def __init__(self, source: SourceFile):
@@ -735,56 +736,6 @@ class _Lowering(Transformer):
         found = self.sort_clauses("replace value", clauses)
         return n.ReplaceValueDecl(self.span(meta), str(name), self.token_span(name), value,
                                   found.get("because"))
-
-    # -- flexibility envelopes -------------------------------------------------
-
-    def keeping(self, children):
-        return ("keeping", children[0])
-
-    def budget(self, children):
-        return ("budget", str(children[0]))
-
-    def marking(self, children):
-        return ("marking", str(children[0]))
-
-    def opted_in(self, children):
-        return ("opted_in", children[0])
-
-    def _permission(kind):  # noqa: N805 - builds rule callbacks
-        def build(self, children):
-            target = children[0] if children and isinstance(children[0], Token) else None
-            extra = dict(c for c in children if isinstance(c, tuple))
-            bound = next((c for c in children if isinstance(c, n.Bound)), None)
-            return (kind, target, bound, extra)
-        return build
-
-    allow_vary = _permission("vary")
-    allow_waive = _permission("waive")
-    allow_replace_requirement = _permission("replace requirement")
-    allow_replace_value = _permission("replace value")
-    allow_add_requirement = _permission("add requirement")
-    allow_add_rows = _permission("add rows")
-    allow_retire_rows = _permission("retire rows")
-
-    @v_args(meta=True)
-    def allow_cap_rows(self, meta, children):
-        """`at most N rows in T`: a cap on the rows a table has in force (the
-        national ones and those local layers add), held as an `at_most` bound."""
-        count, table = children
-        span = self.token_span(count)
-        limit = n.Number(span, self.decimal(str(count).replace("_", ""), span))
-        return ("cap rows", table, n.Bound(self.span(meta), "at_most", None, limit), {})
-
-    @v_args(meta=True)
-    def allow_decl(self, meta, children):
-        (kind, target, bound, extra), *clauses = children
-        found = self.sort_clauses("allow", clauses)
-        notes = found.get("note") or []
-        return n.AllowDecl(self.span(meta), kind, str(target) if target is not None else None,
-                           self.token_span(target) if target is not None else None, bound,
-                           extra.get("budget"), extra.get("marking"), extra.get("opted_in"),
-                           extra.get("keeping"), found.get("ref"), found.get("provisional"),
-                           notes[0] if notes else None)
 
     # -- file ----------------------------------------------------------------
 

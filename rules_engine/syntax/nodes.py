@@ -598,15 +598,12 @@ class ReplaceValueDecl:
 
 @node
 class AllowDecl:
-    """One permission of a flexibility envelope (`national flexibility ...`).
-
-    `kind` is the local declaration it governs (a key of
-    `library.FLEXIBILITY_KINDS`); `target` the national term (None for `add
-    requirement`, which names no term). Rows of a table: `budget` names the
-    conserved column (added rows may not exceed retired ones in it), `marking`
-    a bool column that a retired row keeps set instead of being removed, and
-    `opted_in` the fact path that says which subjects the rows apply to.
-    A replaced requirement must keep `keeping` as a way to pass."""
+    """One permission of a flexibility envelope: `kind` (a row of
+    `FLEXIBILITY_KINDS`), `target` the national term (None for `add
+    requirement`). Rows: `budget` a conserved column, `marking` the bool column
+    a retired row keeps set, `opted_in` the fact saying which subjects take
+    part, `columns` bounds on added cells. A replacement must keep `keeping` as
+    a way to pass and still demand each `protecting` floor."""
 
     span: Span
     kind: str  # vary | waive | replace requirement | replace value | add requirement | add rows | retire rows | cap rows
@@ -620,6 +617,26 @@ class AllowDecl:
     reference: Reference | None
     provisional: Provisional | None
     note: str | None
+    protecting: tuple["Protected", ...] = ()
+    columns: tuple["ColumnBound", ...] = ()
+
+
+@node
+class Protected:
+    """`protecting CONDITION` of an `allow replace requirement`, and its text as written."""
+
+    span: Span
+    condition: Expr
+    text: str
+
+
+@node
+class ColumnBound:
+    """`with COLUMN BOUND` of an `allow add to`: added rows' cells in COLUMN lie within BOUND."""
+
+    span: Span
+    column: str
+    bound: Bound
 
 
 Declaration = Union[EnumDecl, FactDecl, SubjectDecl, ParameterDecl, TableDecl, DefineDecl,
@@ -649,38 +666,19 @@ class LayerFile:
         return isinstance(self.header, LocalHeader)
 
 
+#: Each expression node's fields of sub-expressions, in source order (`*`: a tuple).
+_CHILDREN = {Field: ("record",), Index: ("collection", "*keys"), Call: ("*arguments",),
+             SetLiteral: ("*items",), Negate: ("operand",), Not: ("operand",),
+             Arithmetic: ("left", "right"), Compare: ("left", "right"), Logic: ("left", "right"),
+             Membership: ("element", "collection"), Covers: ("times", "required"),
+             Within: ("inner", "outer"), Conditional: ("condition", "then", "otherwise"),
+             Quantified: ("collection", "body")}
+
+
 def children(expr: Expr):
     """The sub-expressions of an expression, in source order."""
-    if isinstance(expr, Field):
-        yield expr.record
-    elif isinstance(expr, Index):
-        yield expr.collection
-        yield from expr.keys
-    elif isinstance(expr, (Call,)):
-        yield from expr.arguments
-    elif isinstance(expr, SetLiteral):
-        yield from expr.items
-    elif isinstance(expr, (Negate, Not)):
-        yield expr.operand
-    elif isinstance(expr, (Arithmetic, Compare, Logic)):
-        yield expr.left
-        yield expr.right
-    elif isinstance(expr, Membership):
-        yield expr.element
-        yield expr.collection
-    elif isinstance(expr, Covers):
-        yield expr.times
-        yield expr.required
-    elif isinstance(expr, Within):
-        yield expr.inner
-        yield expr.outer
-    elif isinstance(expr, Conditional):
-        yield expr.condition
-        yield expr.then
-        yield expr.otherwise
-    elif isinstance(expr, Quantified):
-        yield expr.collection
-        yield expr.body
+    for name in _CHILDREN.get(type(expr), ()):
+        yield from getattr(expr, name[1:]) if name[0] == "*" else (getattr(expr, name),)
 
 
 def walk(expr: Expr):
