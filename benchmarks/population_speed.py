@@ -10,7 +10,8 @@ the shipped library and a local layer (contracts/local/qmm.rules):
   one `check`;
 - `--jobs N` (N = the machine's cores) against one process, output compared;
 - the maximum resident memory of `check --population` streaming
-  `--memory-scale` times England (a separate process, so that it is its own).
+  `--memory-scale` times England, and of `impact` at 1 and `--memory-scale`
+  times England (each a separate process, so that the figure is its own).
 Prints the machine's cores and Python version. Asserts nothing.
 """
 
@@ -40,6 +41,18 @@ def timed(command: list[str]) -> tuple[float, bytes]:
     if result.returncode not in (0, 1):
         sys.exit(f"{' '.join(command)} failed:\n{result.stderr.decode()[:2000]}")
     return elapsed, result.stdout
+
+
+def peak_mb(command: list[str]) -> float:
+    """The maximum resident memory of `command`, run in a process of its own
+    (with its workers, if any), in MB."""
+    memory = subprocess.run(
+        [sys.executable, "-c",
+         "import resource, subprocess, sys;"
+         "subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL);"
+         "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)", *command],
+        capture_output=True, text=True, check=True)
+    return int(memory.stdout.strip()) / 1024
 
 
 def main(argv=None) -> int:
@@ -73,14 +86,10 @@ def main(argv=None) -> int:
             impacts.append(elapsed)
         big = Path(folder) / "england-x10.jsonl"
         big_count = write_jsonl(big, generate(scale=args.memory_scale, seed=args.seed, as_of=args.as_of))
-        memory = subprocess.run(
-            [sys.executable, "-c",
-             "import resource, subprocess, sys;"
-             "subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL);"
-             "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)",
-             *cli, "check", "--population", str(big), "--local", str(LOCAL), "--format", "json"],
-            capture_output=True, text=True, check=True)
-        max_rss_mb = int(memory.stdout.strip()) / 1024
+        max_rss_mb = peak_mb(cli + ["check", "--population", str(big), "--local", str(LOCAL), "--format", "json"])
+        impact = cli + ["impact", "--variation", str(LOCAL), "--format", "json", "--population"]
+        impact_peaks = {scale: peak_mb(impact + [str(path)]) for scale, path in ((1, population),
+                                                                                   (args.memory_scale, big))}
 
     check_s = statistics.median(checks)
     per = (check_s - startup) / max(count - 1, 1)
@@ -94,6 +103,8 @@ def main(argv=None) -> int:
           f"speed-up {check_s / statistics.median(parallel):.2f} x, same output")
     print(f"memory: {big_count} arrangements ({args.memory_scale:g} x scale 1) streamed with "
           f"max RSS {max_rss_mb:.0f} MB")
+    print("impact memory (max RSS, JSON out): "
+          + "; ".join(f"{scale:g} x scale 1: {mb:.0f} MB" for scale, mb in impact_peaks.items()))
     return 0
 
 

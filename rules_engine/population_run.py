@@ -19,6 +19,7 @@ Memory holds one chunk per worker and the counters, never the population.
 from __future__ import annotations
 
 import datetime as dt
+import collections
 import contextlib
 import multiprocessing
 import signal
@@ -31,6 +32,7 @@ import attrs
 import click
 
 from rules_engine.base.diagnostics import Diagnostic, InvalidInput, render_all
+from rules_engine.base.spill import Spill
 from rules_engine.io.documents import Line, population_lines
 from rules_engine.run.impact import ArrangementImpact, ImpactSummary, assess
 from rules_engine.io.inputs import is_stdin, name_of, open_input
@@ -178,11 +180,29 @@ def run_chunks(function: Callable, tasks: Iterable, jobs: int, total: int | None
                 signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
             signal.signal(signal.SIGINT, previous)
         with pool:
-            for items in pool.imap(function, tasks, chunksize=1):
+            for items in _in_order(pool, function, tasks, jobs):
                 yield from items
                 progress(len(items))
     finally:
         progress(None)
+
+
+#: Chunks handed to the pool and not yet collected, per worker: enough to keep
+#: each busy, few enough that memory does not grow with the population.
+IN_FLIGHT_PER_JOB = 2
+
+
+def _in_order(pool, function: Callable, tasks: Iterable, jobs: int) -> Iterator:
+    """`pool.imap(function, tasks)`, with at most `IN_FLIGHT_PER_JOB * jobs`
+    chunks read ahead: `imap` reads every task at once (a whole population
+    file in memory) and keeps every result a slow reader has not taken."""
+    pending: collections.deque = collections.deque()
+    for task in tasks:
+        pending.append(pool.apply_async(function, (task,)))
+        if len(pending) >= IN_FLIGHT_PER_JOB * jobs:
+            yield pending.popleft().get()
+    while pending:
+        yield pending.popleft().get()
 
 
 def _progress(total: int | None) -> Callable:
@@ -361,7 +381,9 @@ def run_impact(baseline: EngineSpec, proposed: EngineSpec, population: Path, as_
     summary = ImpactSummary()
     summary.describe_variation(_engine(proposed))
     summary.assumed = proposed.assumptions.items
-    changed: list[ArrangementImpact] = []
+    # The changed arrangements, for the text and HTML pages (the JSON writes each
+    # as it comes): a few in memory, the rest on disk, so memory stays bounded.
+    changed: Spill[ArrangementImpact] = Spill(ArrangementImpact.encode, ArrangementImpact.decode)
     progress = Progress()
     tasks = ((baseline, proposed, name_of(population), as_of, chunk) for chunk in chunks(population))
     total = count_lines(population) if sys.stderr.isatty() and not is_stdin(population) else None

@@ -31,6 +31,7 @@ from typing import Any, Iterable
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from rules_engine.base.version import version
+from rules_engine.base.spill import Mapped
 from rules_engine.run.results import report_json
 
 #: Outcomes in the order a reader cares about them.
@@ -542,8 +543,8 @@ def _direction(value: Any) -> str:
     return "" if amount is None or amount == 0 else "up" if amount > 0 else "down"
 
 
-def render_impact(summary: dict, changed: list, show_all: bool = False) -> str:
-    items = [c.as_json() if hasattr(c, "as_json") else c for c in changed]
+def render_impact(summary: dict, changed, show_all: bool = False) -> str:
+    items = Mapped(changed, lambda c: c.as_json() if hasattr(c, "as_json") else c)  # one at a time: may be on disk
     return _render("impact.html.j2", **impact_view(summary, items, show_all))
 
 

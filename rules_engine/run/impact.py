@@ -16,6 +16,7 @@ hold the engines.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections import Counter, defaultdict
 from decimal import Decimal
 from pathlib import Path
@@ -28,6 +29,7 @@ from rules_engine.io.documents import population_lines
 from rules_engine.io.inputs import name_of
 from rules_engine.run.engine import Engine
 from rules_engine.base.numbers import value_json
+from rules_engine.base.spill import Amounts
 from rules_engine.run.results import ArrangementResult
 from rules_engine.io.arrangements import parse_json_line
 from rules_engine.run.evaluate import subject_instances
@@ -63,6 +65,19 @@ class Change:
 
 
 @attrs.frozen
+class Stated:
+    """An assumption as a changed value read it, read back from a spill
+    (`ArrangementImpact.decode`): what the reports show of it."""
+
+    name: str
+    value: str
+    source: str
+
+    def as_json(self) -> dict:
+        return {"name": self.name, "value": self.value, "source": self.source}
+
+
+@attrs.frozen
 class ArrangementImpact:
     id: str
     line: int
@@ -74,6 +89,21 @@ class ArrangementImpact:
         if self.name:
             data["name"] = self.name
         return data
+
+    def encode(self) -> str:
+        """One JSON line holding every field, for a `spill.Spill` (`decode` reads it back)."""
+        changes = [[c.id, c.subject, c.before, c.after, c.kind, c.why_before, c.why_after, c.unit,
+                    list(c.present), c.title, c.name, [a.as_json() for a in c.assumed]]
+                   for c in self.changes]
+        return json.dumps([self.id, self.line, self.name, changes], ensure_ascii=True, separators=(",", ":"))
+
+    @classmethod
+    def decode(cls, text: str) -> "ArrangementImpact":
+        arrangement_id, line, name, changes = json.loads(text)
+        return cls(arrangement_id, line, tuple(
+            Change(*fields[:8], present=tuple(fields[8]), title=fields[9], name=fields[10],
+                   assumed=tuple(Stated(**a) for a in fields[11]))
+            for fields in changes), name)
 
 
 @attrs.frozen
@@ -232,15 +262,12 @@ def value_contributions(before: ArrangementResult, after: ArrangementResult) -> 
                  in totals.items())
 
 
-def _distribution(amounts: list) -> dict | None:
+def _distribution(amounts: Amounts) -> dict | None:
     """Minimum, median and maximum of some amounts; None when there are none."""
     if not amounts:
         return None
-    ordered = sorted(amounts)
-    middle = len(ordered) // 2
-    median = ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
-    return {"min": value_json(ordered[0]), "median": value_json(median), "max": value_json(ordered[-1]),
-            "subjects": len(ordered)}
+    return {"min": value_json(amounts.minimum), "median": value_json(amounts.median()),
+            "max": value_json(amounts.maximum), "subjects": len(amounts)}
 
 
 @attrs.define
@@ -251,9 +278,9 @@ class ImpactSummary:
     transitions: dict = attrs.field(factory=lambda: defaultdict(Counter))
     # id -> [unit, before, after, arrangements changed, unknown before, unknown after,
     #        known before, known after]; before/after are totals for a unit that
-    # adds, lists of the subjects' amounts for one that does not
+    # adds, the subjects' amounts (`spill.Amounts`: bounded in memory) for one that does not
     value_totals: dict = attrs.field(factory=dict)
-    changes_in_pounds: dict = attrs.field(factory=lambda: defaultdict(list))  # id -> per-arrangement
+    changes_in_pounds: dict = attrs.field(factory=lambda: defaultdict(Amounts))  # id -> per-arrangement
     population: str | None = None
     variation: str | None = None
     layer: str | None = None  # the proposed layer's name and ICB
@@ -276,7 +303,8 @@ class ImpactSummary:
             entry = self.value_totals.get(value_id)
             if entry is None:
                 entry = self.value_totals[value_id] = [
-                    unit, Decimal(0) if additive else [], Decimal(0) if additive else [], 0, 0, 0, 0, 0]
+                    unit, Decimal(0) if additive else Amounts(), Decimal(0) if additive else Amounts(),
+                    0, 0, 0, 0, 0]
             if additive:
                 entry[1] += old
                 entry[2] += new
@@ -326,8 +354,9 @@ class ImpactSummary:
         values = {}
         for value_id, entry in sorted(self.value_totals.items()):
             unit, before, after, changed, unknown_before, unknown_after = entry[:6]
-            if isinstance(before, list):
-                if before == after and not changed and unknown_before == unknown_after:
+            if isinstance(before, Amounts):
+                # No arrangement's amounts changed: the two sequences are the same.
+                if not changed and unknown_before == unknown_after:
                     continue
                 values[value_id] = {"unit": unit, "summary": "distribution",
                                     "distribution_before": _distribution(before),
