@@ -25,18 +25,20 @@ MAY_IMPORT: dict[str, set[str]] = {
     "syntax": {"base"},
     "static": {"base", "io", "syntax"},
     "program": {"base", "io", "syntax", "static"},
-    "backends": {"base", "syntax", "static", "program"},
-    "run": {"base", "io", "syntax", "static", "program", "backends"},
-    "queries": {"base", "io", "syntax", "static", "program"},
+    "ir": {"base", "syntax", "static", "program"},
+    "analysis": {"base", "syntax", "static", "program", "ir"},
+    "backends": {"base", "syntax", "static", "program", "ir"},
+    "run": {"base", "io", "syntax", "static", "program", "ir", "backends"},
+    "queries": {"base", "io", "syntax", "static", "program", "ir"},
     "reports": {"base", "syntax", "static", "program", "run", "queries"},
-    "testing": {"base", "io", "syntax", "static", "program", "backends", "run", "queries", "reports"},
+    "testing": {"base", "io", "syntax", "static", "program", "ir", "backends", "run", "queries", "reports"},
 }
 TOP_LEVEL = {"__init__", "__main__", "api", "cli", "population_run"}
 
 #: Modules still over the 600-line limit, with the size they may not exceed;
 #: the backend issue splits them. A new module over 600 lines fails.
-OVERSIZED = {"backends/closures.py": 1030, "syntax/lower.py": 818, "static/typecheck.py": 843,
-             "syntax/slips.py": 745, "syntax/nodes.py": 716, "cli.py": 694, "run/why.py": 631}
+OVERSIZED = {"syntax/lower.py": 818, "static/typecheck.py": 781,
+             "syntax/slips.py": 745, "syntax/nodes.py": 716, "cli.py": 694}
 LIMIT = 600
 
 

@@ -1,5 +1,7 @@
-"""Backends turn a program in force into something that evaluates it: today
-the closure compiler (`closures`).
+"""Backends turn a checked program (`ir.CheckedProgram`) into a runner that
+evaluates it (`protocol`: the backend protocol): `closures` (with
+`closure_facts` and `closure_runner`), the reference backend and the one
+that traces for `explain`.
 
-May import: base, syntax, static, program.
+May import: base, syntax, static, program, ir.
 """

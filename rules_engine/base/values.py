@@ -38,14 +38,50 @@ def worst(outcomes: Iterable[Outcome]) -> Outcome:
     return Outcome.PASS if result is Outcome.NOT_APPLICABLE else result
 
 
+#: Why a value is unknown other than a missing fact: each reason's code and
+#: what it means (the `reasons` of an `Unknown`).
+REASON_CODES = {
+    "no-row": "a table has no row in force for the key",
+    "no-value": "a parameter has no value in force on the date",
+    "no-definition": "a definition is not in force",
+    "division-by-zero": "a division by zero",
+    "past-midnight": "a time of day moved past midnight",
+    "empty-interval": "an empty interval has no opening or closing time",
+}
+
+
+@attrs.frozen
+class Reason:
+    """Why a value is unknown, other than a missing fact: a code of
+    `REASON_CODES`, the words results show, and where in a rule file."""
+
+    code: str
+    text: str
+    span: Any = attrs.field(default=None, eq=False)
+
+
 @attrs.frozen
 class Unknown:
-    """A value that could not be computed; `missing` names the fact paths."""
+    """A value that could not be computed: `missing` names the fact paths it
+    lacked, `reasons` the other causes (`Reason`s), as data."""
 
-    missing: frozenset[str]
+    missing: frozenset[str] = frozenset()
+    reasons: frozenset[Reason] = frozenset()
 
     def __bool__(self) -> bool:  # guard against using it as a truth value by mistake
         raise TypeError("Unknown has no truth value; use the Kleene helpers")
+
+    def lacking(self) -> tuple[str, ...]:
+        """What results say it lacked: the fact paths and the reasons' words, sorted."""
+        if not self.reasons:
+            return tuple(sorted(self.missing))
+        return tuple(sorted(self.missing | {reason.text for reason in self.reasons}))
+
+
+def unknown_because(code: str, text: str, span=None) -> Unknown:
+    """An unknown with one reason (`REASON_CODES`)."""
+    assert code in REASON_CODES, code
+    return Unknown(frozenset(), frozenset((Reason(code, text, span),)))
 
 
 def is_unknown(value: Any) -> bool:
@@ -59,9 +95,11 @@ def merge_unknown(*values: Any) -> Unknown:
     if len(unknowns) == 1:
         return unknowns[0]
     missing: set[str] = set()
+    reasons: set[Reason] = set()
     for value in unknowns:
         missing |= value.missing
-    return Unknown(frozenset(missing))
+        reasons |= value.reasons
+    return Unknown(frozenset(missing), frozenset(reasons))
 
 
 def kleene_and(left: Any, right: Any) -> Any:

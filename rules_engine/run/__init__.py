@@ -2,5 +2,5 @@
 why, explain, impact, and the `Engine` (a loaded library that compiles and
 evaluates).
 
-May import: base, io, syntax, static, program, backends.
+May import: base, io, syntax, static, program, ir, backends.
 """

@@ -1,5 +1,6 @@
-"""The `Engine`: a checked library that compiles one program per (date, local
-layer), once, and evaluates arrangements with it.
+"""The `Engine`: a checked library that compiles one program per (period in
+which the terms in force do not change, local layer), once, with a backend,
+and evaluates arrangements with it.
 
 >>> engine = Engine.load()                                   # the shipped library
 >>> report = engine.check_files(["examples/pcn-passing.yaml"])  # doctest: +SKIP
@@ -11,8 +12,11 @@ import datetime as dt
 from pathlib import Path
 from typing import Iterable, Iterator
 
-from rules_engine.backends.closures import CompiledProgram, compile_program
-from rules_engine.base.diagnostics import Diagnostic, InvalidInput
+from rules_engine.backends.closure_runner import CLOSURES
+from rules_engine.backends.protocol import Runner, Tracer
+from rules_engine.ir.checked import check_program
+from rules_engine.ir.periods import Periods
+from rules_engine.base.diagnostics import InvalidInput
 from rules_engine.io.documents import population_lines
 from rules_engine.run.evaluate import Evaluator
 from rules_engine.static.forms import Layer, contract_year
@@ -28,40 +32,55 @@ class Engine(LoadedLibrary):
     """A checked library, ready to evaluate arrangements."""
 
     _compiled: dict
+    _periods: Periods | None
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self._compiled = {}  # (date, local layer, traced) -> (CompiledProgram, Evaluator)
+        self._compiled = {}  # (period, local layer, traced) -> (Runner, Evaluator)
+        self._periods = None
+        self.backend = CLOSURES
+
+    @property
+    def periods(self) -> Periods:
+        """The periods in which the library's terms in force do not change."""
+        if self._periods is None:
+            self._periods = Periods.of_library(self.library)
+        return self._periods
 
     def program(self, as_of: dt.date, icb: str | None,
-                traced: bool = False) -> tuple[CompiledProgram, Evaluator]:
-        """The compiled program in force for an ICB on a date, once per engine.
-        `traced` gives the unfolded compile that `explain` records a trace with
-        (same results, every parameter and row read as it is used)."""
+                traced: bool = False) -> tuple[Runner, Evaluator]:
+        """The program in force for an ICB on a date, compiled once per period
+        (and local layer) by this engine's backend. `traced` gives the closure
+        backend's unfolded compile that `explain` records a trace with (same
+        results, every parameter and row read as it is used)."""
         local = local_layer_for(self.library, icb, as_of, self.proposed)
-        key = (as_of, local.name if local else None, traced)
+        period = self.periods.of(as_of)
+        key = (period, local.name if local else None, traced)
         if key not in self._compiled:
-            compiled = compile_program(self.selected(as_of, icb), fold=not traced)
-            self._compiled[key] = (compiled, Evaluator(compiled))
+            checked = check_program(self.selected(as_of, icb), period)
+            runner = (CLOSURES if traced else self.backend).compile(checked, traced)
+            self._compiled[key] = (runner, Evaluator(runner))
         return self._compiled[key]
 
     def evaluate(self, arrangement: Arrangement, as_of: dt.date | None = None,
-                 trace: list | None = None) -> ArrangementResult:
+                 tracer: Tracer | None = None) -> ArrangementResult:
+        """Every result and value of one arrangement; with a `tracer` (`explain`),
+        through the closure backend's traced compile, the results it chooses."""
         day = self.as_of_for(arrangement, as_of)
-        compiled, evaluator = self.program(day, _text(arrangement.facts.get("icb")), trace is not None)
+        runner, evaluator = self.program(day, _text(arrangement.facts.get("icb")), tracer is not None)
         if self.library.schema.constraints:
             check_constraints(self.library.schema, arrangement,
-                              lambda table: table_keys(compiled.program, table), day)
-        return evaluator.run(arrangement, trace)
+                              lambda table: table_keys(runner.checked.program, table), day)
+        return evaluator.run(arrangement, day, tracer)
 
     def without_keys_out_of_force(self, arrangement: Arrangement,
                                   as_of: dt.date | None = None) -> Arrangement:
         """The arrangement as this engine's terms read it: map entries keyed by
         a row that is not in force here (one only a proposal adds) left out."""
         day = self.as_of_for(arrangement, as_of)
-        compiled, _ = self.program(day, _text(arrangement.facts.get("icb")))
+        runner, _ = self.program(day, _text(arrangement.facts.get("icb")))
         return without_keys_out_of_force(self.library.schema, arrangement,
-                                         lambda table: table_keys(compiled.program, table))
+                                         lambda table: table_keys(runner.checked.program, table))
 
     def check(self, arrangements: Iterable[Arrangement], as_of: dt.date | None = None) -> CheckReport:
         """Every arrangement evaluated; the problems of all of them, if any, at once."""
@@ -112,7 +131,17 @@ class Engine(LoadedLibrary):
                               getattr(layers[name].header, "icb", None)) for name in names)
         return CheckReport(day, refs, tuple(results))
 
-    def trace(self, arrangement: Arrangement, as_of: dt.date | None = None):
+    def trace(self, arrangement: Arrangement, as_of: dt.date | None = None) -> tuple[ArrangementResult, list]:
+        """Every result through the traced compile, and every read it made."""
         events: list = []
-        result = self.evaluate(arrangement, as_of, trace=events)
-        return result, events
+        return self.evaluate(arrangement, as_of, EveryResult(events)), events
+
+
+class EveryResult:
+    """A tracer that chooses every result and records all their reads in one list."""
+
+    def __init__(self, events: list):
+        self.events = events
+
+    def begin(self, kind: str, name: str, instance, key) -> list:
+        return self.events

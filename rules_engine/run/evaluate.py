@@ -1,6 +1,6 @@
 """Evaluate a compiled program over one arrangement's facts.
 
-Input: `CompiledProgram` and `Arrangement`. Output: `ArrangementResult`: one
+Input: a backend's runner (`backends.protocol.Runner`) and an `Arrangement`. Output: `ArrangementResult`: one
 `Result` per requirement and subject (pass / fail / unknown naming the missing
 fact paths / not_applicable), one `ValueResult` per reported definition and
 subject, each with its provenance. Pure: the same program and facts always
@@ -13,12 +13,13 @@ Subjects come from the schema's `subject` declarations: `pcn:CODE`,
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any, Iterator
 
 import attrs
 
 from rules_engine.base import typesys as t
-from rules_engine.backends.closures import CompiledProgram, Env
+from rules_engine.backends.protocol import EXEMPT, NOT_IN_FORCE, NOT_SELECTED, WAIVED, Decision, Runner, Tracer, Value
 from rules_engine.program.layers import Provenance
 from rules_engine.program.marks import ProvisionalMarks, joined
 from rules_engine.run.results import ArrangementResult, Result, ValueResult
@@ -80,138 +81,88 @@ def arrangement_id(subjects: dict[str, Subject], root: FactRecord) -> str:
     return "(unnamed)"
 
 
-def _missing(value) -> tuple[str, ...]:
-    return tuple(sorted(value.missing)) if type(value) is Unknown else ()
+#: Why a decision is not applicable, or passes without its `must`, as results say it.
+_REASONS = {NOT_SELECTED: "its `where` does not select this subject", WAIVED: "waived by the local layer",
+            EXEMPT: "exempt: its `unless` holds"}
 
 
 class Evaluator:
-    """Evaluates every requirement and value of one compiled program."""
+    """The one evaluation loop (check, explain, impact): a runner's decisions
+    and values for every subject, made into results with their provenance."""
 
-    def __init__(self, compiled: CompiledProgram):
-        self.compiled = compiled
-        self.program = compiled.program
-        self.schema = self.program.library.schema
+    def __init__(self, runner: Runner):
+        self.runner = runner
+        self.checked = runner.checked
+        self.program = program = runner.checked.program
+        self.schema = program.library.schema
         self.subjects = self.schema.subjects
-        self.layer_names = tuple(layer.name for layer in self.program.layers)
-        # Why a requirement not in force on the program's date is not applicable.
-        self.not_in_force = {r.id: f"not in force on {self.program.as_of} (in force {r.periods})"
-                             for r in self.program.requirements if not r.in_force}
+        self.layer_names = tuple(layer.name for layer in program.layers)
         self._value_ids: dict[tuple[str, str, object], str] = {}
         # Provisional marks, own and inherited from what each term reads (marks.py).
-        marks = self.marks = ProvisionalMarks(self.program)
+        marks = self.marks = ProvisionalMarks(program)
         self._keyed_provisional: dict[tuple, str | None] = {}  # (name, (variable, key)) -> marks
-        self.define_provisional = {name: joined(marks.define(name)) for name in self.program.defines}
-        self.define_assumed = {name: marks.assumed(name) for name in self.program.defines}
-        self.requirement_assumed = {id(r): marks.requirement_assumed(r) for r in self.program.requirements}
-        self.requirement_provisional = {
-            id(r): joined(dict.fromkeys(((f"requirement {r.id}: {r.provisional}",) if r.provisional else ())
-                                        + marks.requirement(r)))
-            for r in self.program.requirements}
-        self.reasoner = Reasoner(compiled)
+        self.define_provisional = {name: joined(marks.define(name)) for name in program.defines}
+        self.define_assumed = {name: marks.assumed(name) for name in program.defines}
+        self.requirement_assumed = [marks.requirement_assumed(r) for r in program.requirements]
+        self.requirement_provisional = [
+            joined(dict.fromkeys(((f"requirement {r.id}: {r.provisional}",) if r.provisional else ())
+                                 + marks.requirement(r)))
+            for r in program.requirements]
+        self.term_types = program.checked.term_types
+        self.reasoner = Reasoner(runner)
 
     def instances(self, root: FactRecord, scope) -> list[SubjectInstance]:
         if scope is None:
             return [SubjectInstance("arrangement", "arrangement", "arrangement", {})]
         return list(subject_instances(self.subjects, root, scope.subject))
 
-    def run(self, arrangement: Arrangement, trace: list | None = None) -> ArrangementResult:
+    def run(self, arrangement: Arrangement, day: dt.date, tracer: Tracer | None = None) -> ArrangementResult:
+        """Every requirement and reported value for every subject (with a
+        `tracer`, only those it chooses, each with its reads recorded)."""
         root = arrangement.facts
-        env = Env(root, self.program.as_of, trace)
-        results: list[Result] = []
         cache: dict[str, list[SubjectInstance]] = {}
-        for requirement, compiled in zip(self.program.requirements, self.compiled.requirements):
-            scope = requirement.term.scope
-            key = scope.subject if scope else ""
-            if key not in cache:
-                cache[key] = self.instances(root, scope)
-            for instance in cache[key]:
-                env.bindings = instance.bindings  # quantifiers restore what they bind
-                results.append(self.requirement(requirement, compiled, instance, env))
-        values = list(self.values(root, env, cache))
-        outcome = worst(r.outcome for r in results if r.severity == "error")
-        return ArrangementResult(arrangement_id(self.subjects, root), arrangement.source,
-                                 self.program.as_of, outcome, self.layer_names,
-                                 tuple(results), tuple(values))
 
-    def requirement(self, requirement, compiled, instance: SubjectInstance, env: Env) -> Result:
-        env.local_rows = False
-        outcome, missing, warnings, reason, provenance = self.decide(requirement, compiled, env)
-        if provenance.without_local_rows is not None and not env.local_rows:
+        def instances(scope) -> list[SubjectInstance]:
+            key = scope.subject if scope is not None else ""
+            found = cache.get(key)
+            if found is None:
+                found = cache[key] = self.instances(root, scope)
+            return found
+        requirements = self.program.requirements
+        results = [self.result(requirements[d.index], d, root, day)
+                   for d in self.runner.decisions(root, day, instances, tracer)]
+        values = [self.value(v) for v in self.runner.values(root, day, instances, tracer)]
+        outcome = worst(r.outcome for r in results if r.severity == "error")
+        return ArrangementResult(arrangement_id(self.subjects, root), arrangement.source, day, outcome,
+                                 self.layer_names, tuple(results), tuple(values))
+
+    def result(self, requirement, decision: Decision, root: FactRecord, day: dt.date) -> Result:
+        outcome = decision.outcome
+        provenance: Provenance = requirement.provenance
+        reason = decision.reason
+        if reason == WAIVED:
+            provenance = requirement.waiver_provenance
+        elif provenance.without_local_rows is not None and not decision.local:
             provenance = provenance.without_local_rows
+        shown = (f"not in force on {day} (in force {requirement.periods})" if reason == NOT_IN_FORCE
+                 else _REASONS.get(reason) if reason is not None else None)
         term = requirement.term
         explain_with = None
         if (outcome is Outcome.FAIL or outcome is Outcome.UNKNOWN) and requirement.in_force:
-            explain_with = why_thunk(self.reasoner, requirement, env.root, instance.bindings,
+            explain_with = why_thunk(self.reasoner, requirement, root, day, decision.instance.bindings,
                                      outcome.value)
-        return Result(requirement.id, instance.id, outcome, term.title, requirement.clause,
+        return Result(requirement.id, decision.instance.id, outcome, term.title, requirement.clause,
                       provenance.layer, provenance.flexibility, provenance.because,
-                      provenance.national, missing, warnings, term.severity,
-                      self.requirement_provisional[id(requirement)], reason,
-                      self.requirement_assumed[id(requirement)], explain_with)
+                      provenance.national, decision.missing, decision.warnings, term.severity,
+                      self.requirement_provisional[decision.index], shown,
+                      self.requirement_assumed[decision.index], explain_with)
 
-    def decide(self, requirement, compiled, env: Env) -> tuple:
-        """(outcome, missing paths, warnings, reason, provenance) for one subject."""
-        provenance: Provenance = requirement.provenance
-        if not requirement.in_force:
-            return Outcome.NOT_APPLICABLE, (), (), self.not_in_force[requirement.id], provenance
-        if compiled.where is not None:
-            selected = compiled.where(env)
-            if selected is False:
-                return (Outcome.NOT_APPLICABLE, (), (), "its `where` does not select this subject",
-                        provenance)
-            if type(selected) is Unknown:
-                return Outcome.UNKNOWN, _missing(selected), (), None, provenance
-        for waiver in compiled.waivers:
-            if waiver is None or waiver(env) is True:
-                return (Outcome.NOT_APPLICABLE, (), (), "waived by the local layer",
-                        requirement.waiver_provenance)
-        holds = compiled.must(env)
-        exempt = None
-        if holds is not True and compiled.unless is not None:
-            exempt = compiled.unless(env)
-        warnings = tuple(message for message, condition in compiled.warnings
-                         if condition(env) is True) if compiled.warnings else ()
-        if holds is True:
-            return Outcome.PASS, (), warnings, None, provenance
-        if exempt is True:
-            return Outcome.PASS, (), warnings, "exempt: its `unless` holds", provenance
-        if holds is False and (exempt is None or exempt is False):
-            return Outcome.FAIL, (), warnings, None, provenance
-        missing = tuple(sorted(set(_missing(holds)) | set(_missing(exempt))))
-        return Outcome.UNKNOWN, missing, warnings, None, provenance
-
-    def values(self, root: FactRecord, env: Env, cache: dict[str, list[SubjectInstance]] | None = None):
-        cache = {} if cache is None else cache
-        for name, define in self.program.defines.items():
-            report = define.term.report
-            if report is None or not define.in_force:
-                continue
-            compiled = self.compiled.defines[name]
-            type_ = self.program.checked.term_types[name]
-            scope = define.term.scope
-            key = scope.subject if scope else ""
-            if key not in cache:
-                cache[key] = self.instances(root, scope)
-            for instance in cache[key]:
-                if compiled.key_collection is None:
-                    env.bindings = instance.bindings
-                    env.local_rows = False
-                    value = compiled.body(env)
-                    yield self.value(define, report.id, instance.id, value, type_, env.local_rows)
-                    continue
-                env.bindings = dict(instance.bindings)  # the key variable is bound below
-                keys = compiled.key_collection(env)
-                if type(keys) is Unknown:
-                    continue
-                if isinstance(keys, (frozenset, set)):  # a set's order is the hash seed's
-                    keys = sorted(keys, key=str)
-                for key in keys:
-                    env.bindings[scope.key_variable] = key
-                    env.local_rows = False
-                    value = compiled.body(env)
-                    yield self.value(define, self.value_id(report.id, scope.key_variable, key),
-                                     instance.id, value, type_, env.local_rows,
-                                     (scope.key_variable, key))
+    def value(self, raw: Value) -> ValueResult:
+        define = self.program.defines[raw.name]
+        report_id = define.term.report.id
+        value_id = report_id if raw.key is None else self.value_id(report_id, *raw.key)
+        return self.value_result(define, value_id, raw.instance.id, raw.value, self.term_types[raw.name],
+                                 raw.local, raw.key)
 
     def value_id(self, pattern: str, variable: str, key) -> str:
         """`qof.points.{code}` for the key HYP008: `qof.points.HYP008`."""
@@ -232,8 +183,8 @@ class Evaluator:
             self._keyed_provisional[memo] = joined(self.marks.define(name, key))
         return self._keyed_provisional[memo]
 
-    def value(self, define, value_id: str, subject: str, value, type_: t.Type,
-              read_local: bool = True, key: tuple | None = None) -> ValueResult:
+    def value_result(self, define, value_id: str, subject: str, value, type_: t.Type,
+                     read_local: bool = True, key: tuple | None = None) -> ValueResult:
         """`read_local`: whether working the value out read a local change
         (a row the local layer added or marked, a change for opted-in subjects);
         `key`: the key variable and value it was made for, if any."""
@@ -241,17 +192,11 @@ class Evaluator:
         if provenance.without_local_rows is not None and not read_local:
             provenance = provenance.without_local_rows
         term = define.term
-        missing = _missing(value)
-        return ValueResult(value_id, subject, None if missing or type(value) is Unknown else value,
+        missing = value.lacking() if type(value) is Unknown else ()
+        return ValueResult(value_id, subject, None if type(value) is Unknown else value,
                            type_, missing, provenance.layer, provenance.flexibility,
                            provenance.because, provenance.national,
                            term.report.title if term.report else None, define.clause,
                            self.provisional_for(define.name, key),
                            self.define_assumed.get(define.name, ()),
                            term.rounding.describe if term.rounding is not None else None)
-
-
-def evaluate(compiled: CompiledProgram, arrangement: Arrangement) -> ArrangementResult:
-    return Evaluator(compiled).run(arrangement)
-
-

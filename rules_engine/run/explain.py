@@ -14,7 +14,7 @@ from typing import Any
 
 import attrs
 
-from rules_engine.backends.closures import Env, TraceEvent
+from rules_engine.backends.protocol import TraceEvent
 from rules_engine.base.diagnostics import Diagnostic, InvalidInput, did_you_mean
 from rules_engine.base import typesys as t
 from rules_engine.run.engine import Engine
@@ -23,7 +23,7 @@ from rules_engine.io.arrangements import Arrangement
 from rules_engine.base.values import Unknown
 from rules_engine.base.numbers import show_value
 from rules_engine.run.results import unit_name, assumed_text
-from rules_engine.run.why import show
+from rules_engine.run.why_records import show
 
 
 @attrs.frozen
@@ -88,65 +88,55 @@ def explain(engine: Engine, arrangement: Arrangement, rule_id: str, subject: str
             raise InvalidInput([Diagnostic(
                 "E-NAME-001", f"`{rule_id}` has no result for subject `{subject}`", None, path=subject,
                 hint="its subjects: " + ", ".join(subjects) if subjects else None)])
-    # Re-run with a trace, one subject at a time, so each trace is its own.
-    explanations = []
+    # Re-run through the traced compile, choosing this id's results: each has
+    # its own trace (and its own memo, so that it records every read).
     day = engine.as_of_for(arrangement, as_of)
-    compiled, evaluator = engine.program(day, arrangement.facts.get("icb"), traced=True)
-    types = _TypeOf(compiled.program.checked.term_types, engine.library.schema.root)
-    for index, requirement in enumerate(compiled.program.requirements):
-        if requirement.id != rule_id:
-            continue
-        for instance in evaluator.instances(arrangement.facts, requirement.term.scope):
-            if subject and instance.id != subject:
-                continue
-            events: list = []
-            env = Env(arrangement.facts, day, events)
-            env.bindings = dict(instance.bindings)
-            r = evaluator.requirement(requirement, compiled.requirements[index], instance, env)
-            why = None
-            if r.outcome.value != "not_applicable":
-                why = evaluator.reasoner.why(requirement, arrangement.facts, instance.bindings,
-                                             r.outcome.value)
-            explanations.append(Explanation(r.id, r.subject, r.outcome.value, None, r.clause, r.layer,
-                                            r.flexibility, r.because, r.missing, tuple(events),
-                                            None, types, why, r.provisional, r.assumed))
-    for name, define in compiled.program.defines.items():
-        report = define.term.report
-        if report is None:
-            continue
-        scope = define.term.scope
-        compiled_define = compiled.defines[name]
-        for instance in evaluator.instances(arrangement.facts, scope):
-            if subject and instance.id != subject:
-                continue
-            env = Env(arrangement.facts, day, [])
-            env.bindings = dict(instance.bindings)
-            keys = [None]
-            if compiled_define.key_collection is not None:
-                collection = compiled_define.key_collection(env)
-                keys = [] if isinstance(collection, Unknown) else list(collection)
-            for key in keys:
-                value_id = report.id if key is None else evaluator.value_id(
-                    report.id, scope.key_variable, key)
-                if value_id != rule_id:
-                    continue
-                if key is not None:
-                    env.bindings[scope.key_variable] = key
-                env.trace = events = []
-                env.memo = {}
-                env.local_rows = False
-                body = compiled_define.body(env)
-                value = evaluator.value(define, value_id, instance.id, body,
-                                        compiled.program.checked.term_types[name], env.local_rows,
-                                        (scope.key_variable, key) if key is not None else None)
-                explanations.append(Explanation(
-                    value.id, value.subject, "value", value.value, value.clause, value.layer,
-                    value.flexibility, value.because, value.missing, tuple(events), value.type, types,
-                    None, value.provisional, value.assumed))
+    runner, evaluator = engine.program(day, arrangement.facts.get("icb"), traced=True)
+    tracer = _Chosen(evaluator, rule_id, subject)
+    traced = engine.evaluate(arrangement, as_of, tracer)
+    types = _TypeOf(runner.checked.term_types, engine.library.schema.root)
+    requirements = {r.id: r for r in runner.checked.program.requirements}
+    explanations = []
+    for r, (events, instance) in zip(traced.results, tracer.chosen):
+        why = None
+        if r.outcome.value != "not_applicable":
+            why = evaluator.reasoner.why(requirements[r.id], arrangement.facts, day, instance.bindings,
+                                         r.outcome.value)
+        explanations.append(Explanation(r.id, r.subject, r.outcome.value, None, r.clause, r.layer,
+                                        r.flexibility, r.because, r.missing, tuple(events),
+                                        None, types, why, r.provisional, r.assumed))
+    for value, (events, _) in zip(traced.values, tracer.chosen[len(traced.results):]):
+        explanations.append(Explanation(
+            value.id, value.subject, "value", value.value, value.clause, value.layer,
+            value.flexibility, value.because, value.missing, tuple(events), value.type, types,
+            None, value.provisional, value.assumed))
     if subject and not explanations:
         raise InvalidInput([Diagnostic("E-NAME-001", f"`{rule_id}` has no result for subject "
                                        f"`{subject}`", None, path=subject)])
     return explanations
+
+
+class _Chosen:
+    """The tracer of `explain`: the results of one id (and subject), each with
+    its own list of reads, in the order the run gives them."""
+
+    def __init__(self, evaluator, rule_id: str, subject: str | None):
+        self.evaluator, self.rule_id, self.subject = evaluator, rule_id, subject
+        self.chosen: list[tuple[list, Any]] = []
+
+    def begin(self, kind: str, name: str, instance, key) -> list | None:
+        if self.subject and instance.id != self.subject:
+            return None
+        if kind == "requirement":
+            result_id = name
+        else:
+            report = self.evaluator.program.defines[name].term.report.id
+            result_id = report if key is None else self.evaluator.value_id(report, *key)
+        if result_id != self.rule_id:
+            return None
+        events: list = []
+        self.chosen.append((events, instance))
+        return events
 
 
 def render_explanation(explanations: list[Explanation], full: bool = False) -> str:

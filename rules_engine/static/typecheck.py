@@ -26,6 +26,7 @@ from rules_engine.base import limits, recursion
 from rules_engine.syntax import slips
 from rules_engine.syntax import nodes as n
 from rules_engine.base import typesys as t
+from rules_engine.static.builtins import BUILTINS, CallCheck
 from rules_engine.static.dependencies import chain_lengths, chain_path, find_cycles
 from rules_engine.base.diagnostics import Diagnostic, InvalidInput, Related, did_you_mean
 from rules_engine.static.forms import Form
@@ -34,9 +35,7 @@ from rules_engine.static.schema import resolve_type
 from rules_engine.static.slip_checks import SlipChecks, literal_fix, write_literal
 
 BUILTIN_NAMES = {"as_of": t.DATE}
-FUNCTIONS = ("min", "max", "ceil", "floor", "round", "abs", "known", "size", "length", "opens",
-             "closes", "weekday")
-WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+FUNCTIONS = tuple(BUILTINS)
 
 
 @attrs.frozen
@@ -526,80 +525,19 @@ class _Checker(SlipChecks):
         return t.ERROR
 
     def check_Call(self, expr: n.Call, scope, expected):
+        """A built-in function: its row of `builtins.BUILTINS` says its type rule."""
         name, args = expr.function, expr.arguments
-        if name not in FUNCTIONS:
+        builtin = BUILTINS.get(name)
+        if builtin is None:
             self.error("E-NAME-006", f"unknown function `{name}`", expr.span,
                        hint=did_you_mean(name, FUNCTIONS) or "functions: " + ", ".join(FUNCTIONS))
             for arg in args:
                 self.check(arg, scope)
             return t.ERROR
-        types = [self.check(arg, scope, expected if name in ("min", "max") else None) for arg in args]
+        types = [self.check(arg, scope, expected if builtin.passes_expected else None) for arg in args]
         if any(isinstance(a, t.Error) for a in types):
             return t.ERROR
-
-        def arity(low, high=None):
-            if not (low <= len(args) <= (high if high is not None else low)):
-                want = str(low) if high == low or high is None else (
-                    f"{low} or more" if high == 99 else f"{low} to {high}")
-                self.error("E-TYPE-005", f"`{name}` takes {want} argument{'s' if want != '1' else ''}, "
-                           f"not {len(args)}", expr.span)
-                return False
-            return True
-
-        if name == "known":
-            return t.BOOL if arity(1) else t.ERROR
-        if name in ("length", "opens", "closes"):
-            if not arity(1):
-                return t.ERROR
-            if not isinstance(types[0], t.Interval):
-                self.error("E-TYPE-001", f"`{name}` takes a time interval, not {t.describe(types[0])}",
-                           args[0].span)
-                return t.ERROR
-            return t.MINUTES if name == "length" else t.TIME
-        if name == "weekday":
-            if not arity(1):
-                return t.ERROR
-            if not isinstance(types[0], t.Date):
-                self.error("E-TYPE-001", f"`weekday` takes a date, not {t.describe(types[0])}", args[0].span)
-                return t.ERROR
-            enum = self.enums.get("weekday")
-            if enum is None or enum.members != WEEKDAYS:
-                self.error("E-NAME-010", "`weekday` needs the enumeration `weekday`", expr.span,
-                           hint="declare `enum weekday = {mon, tue, wed, thu, fri, sat, sun}`")
-                return t.ERROR
-            return enum
-        if name == "size":
-            if not arity(1):
-                return t.ERROR
-            self.element_type(types[0], args[0])
-            return t.COUNT
-        if not all(isinstance(a, t.Quantity) for a in types):
-            bad = next(i for i, a in enumerate(types) if not isinstance(a, t.Quantity))
-            self.error("E-TYPE-001", f"`{name}` works on numbers and amounts, not {t.describe(types[bad])}",
-                       args[bad].span)
-            return t.ERROR
-        if name in ("min", "max"):
-            if not arity(2, 99):
-                return t.ERROR
-            for arg, type_ in zip(args[1:], types[1:]):
-                if type_.unit != types[0].unit:
-                    self.error("E-UNIT-001", f"`{name}` compares {t.describe(types[0])} with "
-                               f"{t.describe(type_)}", arg.span,
-                               hint=write_literal(arg, types[0]) or write_literal(args[0], type_))
-                    return t.ERROR
-            return t.Quantity(types[0].unit, all(a.integral for a in types))
-        if name in ("ceil", "floor"):
-            return t.Quantity(types[0].unit, integral=True) if arity(1) else t.ERROR
-        if name == "abs":
-            return types[0] if arity(1) else t.ERROR
-        # round(x, places)
-        if not arity(2):
-            return t.ERROR
-        if not isinstance(args[1], n.Number) or args[1].value != args[1].value.to_integral_value():
-            self.error("E-TYPE-005", "`round` takes the number of decimal places as a whole "
-                       "number: `round(x, 2)` rounds to pence", args[1].span)
-            return t.ERROR
-        return t.Quantity(types[0].unit, integral=args[1].value == 0)
+        return builtin.type_rule(CallCheck(self, expr, types))
 
     def check_SetLiteral(self, expr: n.SetLiteral, scope, expected):
         element_expected = expected.element if isinstance(expected, (t.SetOf, t.ListOf)) else None

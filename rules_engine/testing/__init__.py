@@ -1,4 +1,4 @@
 """Scenario files and the pytest plugin that collects them.
 
-May import: base, io, syntax, static, program, backends, run, queries, reports.
+May import: base, io, syntax, static, program, ir, backends, run, queries, reports.
 """

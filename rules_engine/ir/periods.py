@@ -1,0 +1,84 @@
+"""The periods in which the terms in force do not change.
+
+What a program holds changes only on a day some date of the library names:
+a layer's, a form's or a dated value's period begins or ends, a table row's
+`from`/`to` date, a provisional mark's period, and 1 April (a clause names the
+contract year). `Periods` collects every such day once per library, so that a
+population with many `as_of` dates compiles one program per period (and
+local layer), not one per date. Over-counting a boundary costs one more
+compile; missing one would be wrong, so every date and period in the rule
+files counts, wherever it is written.
+
+>>> periods = Periods([dt.date(2025, 4, 1), dt.date(2026, 4, 1)])
+>>> periods.of(dt.date(2025, 6, 1)) == periods.of(dt.date(2026, 3, 31))
+True
+>>> periods.of(dt.date(2026, 4, 1))
+(datetime.date(2026, 4, 1), datetime.date(9999, 12, 31))
+"""
+
+from __future__ import annotations
+
+import bisect
+import datetime as dt
+from typing import Iterable
+
+import attrs
+
+from rules_engine.syntax import nodes as n
+
+_DAY = dt.timedelta(days=1)
+
+
+class Periods:
+    """The boundaries of a library's periods, sorted: each is the first day of one."""
+
+    def __init__(self, boundaries: Iterable[dt.date]):
+        self.boundaries = sorted(set(boundaries))
+
+    def of(self, day: dt.date) -> tuple[dt.date, dt.date]:
+        """The period (first and last day) that contains `day`."""
+        at = bisect.bisect_right(self.boundaries, day)
+        start = self.boundaries[at - 1] if at else dt.date.min
+        end = self.boundaries[at] - _DAY if at < len(self.boundaries) else dt.date.max
+        return start, end
+
+    @classmethod
+    def of_library(cls, library) -> "Periods":
+        """Every day on which something in the library's layers begins or
+        ends, and 1 April of every year they span."""
+        days: set[dt.date] = set()
+        for layer in library.layers:
+            _dates(layer.syntax, days)
+            if layer.carry is not None:
+                _dates(layer.carry.period, days)
+        if days:
+            low, high = min(days), max(days)
+            days.update(dt.date(year, 4, 1) for year in range(max(low.year - 1, 1), min(high.year + 2, 9999)))
+        return cls(days)
+
+
+def _dates(root, days: set[dt.date]) -> None:
+    """The first days a node's dates bound: a period's start and the day after
+    its end, a date literal and the day after it (a `to` date is inclusive)."""
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, (tuple, list)):
+            stack.extend(node)
+            continue
+        if not attrs.has(type(node)):
+            continue
+        if isinstance(node, n.Period):
+            days.add(node.start)
+            if node.end is not None and node.end < dt.date.max:
+                days.add(node.end + _DAY)
+            continue
+        if isinstance(node, n.DateLiteral):
+            days.add(node.value)
+            if node.value < dt.date.max:
+                days.add(node.value + _DAY)
+            continue
+        for field in attrs.fields(type(node)):
+            value = getattr(node, field.name)
+            if isinstance(value, (tuple, list)) or attrs.has(type(value)):
+                stack.append(value)
