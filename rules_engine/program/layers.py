@@ -69,6 +69,10 @@ class TableInForce:
     # other subjects keep (the national rows in force).
     opted_in: tuple[str, ...] | None = None
     national_rows: tuple[tuple[n.Row, str], ...] = ()
+    # Keys of national rows in force that a local layer retired (removed, not
+    # marked): still valid input (a claim in a retired ARRS role is a fact),
+    # read as not in the table.
+    retired_keys: frozenset = frozenset()
 
 
 @attrs.frozen(eq=False)
@@ -247,7 +251,9 @@ def select(checked: Checked, as_of: dt.date, local: Layer | None = None,
                                  if p is not None and p.opted_in is not None
                                  and (p.kind == "add rows" or retired.get(name))), None)
             tables[name] = TableInForce(name, form, term.keys, columns, tuple(rows), opted_in,
-                                        tuple(national_rows) if opted_in else ())
+                                        tuple(national_rows) if opted_in else (),
+                                        _removed_keys(term, columns, national_rows, rows)
+                                        if retired.get(name) else frozenset())
 
     def opt_in_of_replacement(name: str):
         allow = _permission(envelope, "replace value", name)
@@ -362,6 +368,15 @@ def _retire(rows: list, table: n.TableDecl, columns: tuple[str, ...], retirement
     return kept
 
 
+def _removed_keys(table: n.TableDecl, columns: tuple[str, ...], before: list, after: list) -> frozenset:
+    """The keys of the rows in `before` that `after` no longer has (one-key tables)."""
+    if len(table.keys) != 1:
+        return frozenset()
+    position = columns.index(table.keys[0])
+    keys = lambda rows: {literal_value(row.cells[position]) for row, _ in rows}  # noqa: E731
+    return frozenset(keys(before) - keys(after))
+
+
 def _periods(forms, layers: set[str]) -> str:
     """`2024-10-01 to 2025-03-31; from 2025-04-01`: when a term's forms apply."""
     shown = []
@@ -403,6 +418,12 @@ def _number(value):
 
 
 __all__ = ["Program", "Provenance", "select", "local_layer_for", "describe_flex"]
+
+
+def retired_keys(program: Program, name: str) -> frozenset:
+    """The keys of a table's national rows that the program's local layer retired."""
+    table = program.tables.get(name)
+    return table.retired_keys if table is not None else frozenset()
 
 
 def table_keys(program: Program, name: str, national: bool = False) -> frozenset:

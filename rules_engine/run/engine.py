@@ -21,7 +21,7 @@ from rules_engine.io.documents import population_lines
 from rules_engine.run.evaluate import Evaluator
 from rules_engine.static.forms import Layer, contract_year
 from rules_engine.io.inputs import name_of
-from rules_engine.program.layers import local_layer_for, table_keys
+from rules_engine.program.layers import local_layer_for, retired_keys, table_keys
 from rules_engine.program.loaded import LoadedLibrary, _text
 from rules_engine.run.results import ArrangementResult, CheckReport, LayerRef
 from rules_engine.io.arrangements import Arrangement, parse_json_line
@@ -70,7 +70,8 @@ class Engine(LoadedLibrary):
         runner, evaluator = self.program(day, _text(arrangement.facts.get("icb")), tracer is not None)
         if self.library.schema.constraints:
             check_constraints(self.library.schema, arrangement,
-                              lambda table: table_keys(runner.checked.program, table), day)
+                              lambda table: table_keys(runner.checked.program, table), day,
+                              lambda table: retired_keys(runner.checked.program, table))
         return evaluator.run(arrangement, day, tracer)
 
     def without_keys_out_of_force(self, arrangement: Arrangement,

@@ -321,13 +321,17 @@ def without_keys_out_of_force(schema: Schema, arrangement: Arrangement, keys_in_
     return attrs.evolve(arrangement, facts=facts)
 
 
-def check_constraints(schema: Schema, arrangement: Arrangement, keys_in_force, as_of) -> None:
-    """Values that must be keys of a table in force on `as_of`; raises InvalidInput."""
+def check_constraints(schema: Schema, arrangement: Arrangement, keys_in_force, as_of,
+                      retired=lambda table: frozenset()) -> None:
+    """Values that must be keys of a table in force on `as_of`; raises
+    InvalidInput. A value (not a map key) naming a row a local layer retired
+    (`retired(table)`) is valid: a fact the terms read as not in the table."""
     problems = Problems()
     for constraint in schema.constraints:
         valid = keys_in_force(constraint.table)
+        gone = frozenset() if constraint.on_keys else retired(constraint.table)
         for path, value in constrained_values(arrangement.facts, constraint):
-            if value in valid:
+            if value in valid or value in gone:
                 continue
             what = constraint.table.replace("_", " ")
             suggestion = did_you_mean(str(value), [str(v) for v in valid])
