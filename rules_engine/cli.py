@@ -9,152 +9,65 @@ User errors are printed as diagnostics, never as a traceback.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
-import enum
 import sys
 from pathlib import Path
 
 import click
 
 from rules_engine.base import limits
-from rules_engine.syntax import slips
 from rules_engine.base.version import version
-from rules_engine.base.diagnostics import Diagnostic, InvalidInput, Related, render_all
+from rules_engine.base.diagnostics import InvalidInput, render_all
+from rules_engine.cli_support import (DATE, FORMAT, ExitCode, LimitSetting, OutputError, Shown,
+                                      assume_options, assumptions_of, cannot_write, emit, exists,
+                                      guard_output, one_stdin, output_failed, output_options,
+                                      rules_options, run_command, streamed, terminal_width,
+                                      use_color, warn, write_failed)
 from rules_engine.run.engine import Engine
+from rules_engine.static.library import CONTRACTS_PACKAGE
 from rules_engine.run.results import report_json
 from rules_engine.static.load import source_lookup
 from rules_engine.reports import json_report, text_report
 from rules_engine.base.values import Outcome
 
 
-class ExitCode(enum.IntEnum):
-    OK = 0
-    FAILURES = 1
-    INVALID_INPUT = 2
-    INTERRUPTED = 130  # Ctrl-C: 128 + SIGINT, as a shell reports it
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(version(), "--version", prog_name="contract-rules")
+@click.option("--limit", "limit_settings", type=LimitSetting(), multiple=True, metavar="NAME=VALUE",
+              help="Change an input limit for this run (repeatable), e.g. "
+                   "--limit max_file_bytes=50000000; the limits are listed in docs/language.md.")
+@click.pass_context
+def cli(ctx, limit_settings) -> None:
+    """Check GP practice and PCN arrangements against NHS England contract rules,
+    national and local."""
+    from rules_engine.io.inputs import forget_stdin  # here, not at the top: start-up (only this path needs it)
+    forget_stdin()  # `-` reads this command's standard input
+    merged: dict[str, int] = {}
+    for settings in limit_settings:
+        merged.update(settings)
+    if merged:  # for this run only (and its --jobs workers), not for the process after it
+        ctx.with_resource(limits.overridden(**merged))
+    ctx.with_resource(_shown_streams())
 
 
-class _Date(click.ParamType):
-    name = "date"
-
-    def convert(self, value, param, ctx):
-        if isinstance(value, dt.date):
-            return value
-        try:
-            return dt.date.fromisoformat(value)
-        except ValueError:
-            problem = slips.date_problem(value)
-            why = f" ({problem[0]})" if problem else ""
-            self.fail(f"{value!r} is not a date{why}; write YYYY-MM-DD, e.g. 2025-06-01", param, ctx)
-
-
-DATE = _Date()
-FORMAT = click.Choice(["text", "json"])
-
-
-def terminal_width() -> int:
-    """The width to wrap text at: $COLUMNS when set, else the terminal's, else 80."""
-    import shutil  # here, not at the top: start-up (only this path needs it)
-    return shutil.get_terminal_size((80, 24)).columns
-
-
-def report_invalid(error: InvalidInput, output_format: str) -> int:
-    if output_format == "json":
-        click.echo(json_report.dumps(json_report.diagnostics_json(error.diagnostics)))
-    else:
-        click.echo(render_all(error.diagnostics, source_lookup(error.diagnostics, error.sources)),
-                   err=True, nl=False)
-    return ExitCode.INVALID_INPUT
-
-
-def _run(function, output_format: str = "text", output: Path | None = None) -> int:
+@contextlib.contextmanager
+def _shown_streams():
+    """Standard output and error through `cli_support.shown` for this run:
+    control characters from input made visible, write errors said once."""
+    before = sys.stdout, sys.stderr
+    sys.stdout = Shown(sys.stdout, color=use_color(None))
+    sys.stderr = Shown(sys.stderr)
     try:
-        return function()
-    except InvalidInput as error:
-        if output_format == "html" and output is None:
-            # A page redirected to a file says what was wrong, never nothing.
-            from rules_engine.reports.html_report import render_error  # here, not at the top: start-up (only this path needs it)
-            text = render_all(error.diagnostics, source_lookup(error.diagnostics, error.sources))
-            click.echo(render_error(text), nl=False)
-        return report_invalid(error, "json" if output_format == "json" else "text")
+        yield
+    finally:
+        sys.stdout, sys.stderr = before
 
 
-def emit(text: str, output: Path | None, quiet: bool = False) -> None:
-    """A report to stdout, or to `output` as a whole (temporary file, then a
-    rename: a failed run leaves the old file as it was)."""
-    if output is not None:
-        from rules_engine.io.outputs import write_text  # here, not at the top: start-up (only this path needs it)
-        try:
-            write_text(output, text)
-        except OSError as error:
-            raise InvalidInput([_cannot_write(output, error)]) from None
-    elif not quiet:
-        click.echo(text, nl=False)
-
-
-def _cannot_write(path: Path, error: OSError) -> Diagnostic:
-    """E-WRITE-001 for a report that `-o FILE` could not write: FILE is as it was."""
-    notes = (Related(None, f"{path} is unchanged"),) if Path(path).exists() else ()
-    return Diagnostic("E-WRITE-001", f"cannot write {path}: {error.strerror or error}", None,
-                      path=str(path), related=notes,
-                      hint="give -o a file in a folder that exists and that you may write to")
-
-
-def _streamed(function, output: Path | None, quiet: bool) -> int:
-    """Run `function` (which prints its report on stdout as it goes, and returns
-    the exit code) with stdout sent to `output` or, with `quiet`, nowhere.
-    The file is replaced once the run ends (a temporary file, then a rename),
-    and not at all if the input was invalid (exit 2) or the run failed."""
-    import contextlib  # here, not at the top: start-up (only this path needs it)
-    import os  # here, not at the top: start-up (only this path needs it)
-    if output is None and not quiet:
-        return function()
-    if output is None:
-        with open(os.devnull, "w", encoding="utf-8") as null, contextlib.redirect_stdout(null):
-            return function()
-    from rules_engine.io.outputs import Replacing  # here, not at the top: start-up (only this path needs it)
-    try:
-        pending = Replacing(output)
-    except OSError as error:
-        raise InvalidInput([_cannot_write(output, error)]) from None
-    try:
-        with contextlib.redirect_stdout(pending.stream):
-            code = function()
-        if code == ExitCode.INVALID_INPUT:
-            pending.discard()
-        else:
-            pending.commit()
-    except OSError as error:
-        pending.discard()
-        raise InvalidInput([_cannot_write(output, error)]) from None
-    except BaseException:
-        pending.discard()
-        raise
-    return code
-
-
-def warn(message: str) -> None:
-    click.echo(f"warning: {message}", err=True)
-
-
-def _output_options(function):
-    function = click.option("--quiet", "-q", is_flag=True,
-                            help="Print no report; the exit code says the outcome.")(function)
-    function = click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path),
-                            help="Write the report to FILE (replaced whole, atomically).")(function)
-    return function
-
-
-def _one_stdin(*inputs) -> None:
-    """At most one input may be `-`: standard input can be read only once."""
-    named = []
-    for value in inputs:
-        for item in (value if isinstance(value, (list, tuple)) else [value]):
-            if item is not None and str(item) == "-":
-                named.append(item)
-    if len(named) > 1:
-        raise click.UsageError("`-` (standard input) is given more than once; it can be read only once: "
-                               "save all but one of these inputs to files")
+def _library(rules: Path | None) -> Path:
+    """The rule library a command reads: --rules, or the shipped one."""
+    from importlib import resources  # here, not at the top: start-up (only this path needs it)
+    return rules if rules is not None else Path(str(resources.files(CONTRACTS_PACKAGE)))
 
 
 def _warn_about_local(engine: Engine, icbs: set) -> None:
@@ -172,75 +85,9 @@ def _warn_about_local(engine: Engine, icbs: set) -> None:
              f"given is in {icb} ({where}), so it applies to none")
 
 
-class _LimitSetting(click.ParamType):
-    """`NAME=VALUE` for one row of `limits.TABLE`."""
-
-    name = "NAME=VALUE"
-
-    def convert(self, value, param, ctx):
-        if isinstance(value, dict):
-            return value
-        try:
-            settings = limits.parse_settings(value)
-        except limits.LimitSettingError as error:
-            message = str(error)
-            if "limits:" not in message:
-                message += f"; limits: {', '.join(limits.BY_NAME)}"
-            self.fail(message, param, ctx)
-        if not settings:
-            self.fail(f"`{value}` is not NAME=VALUE; limits: {', '.join(limits.BY_NAME)}", param, ctx)
-        return settings
-
-
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(version(), "--version", prog_name="contract-rules")
-@click.option("--limit", "limit_settings", type=_LimitSetting(), multiple=True, metavar="NAME=VALUE",
-              help="Change an input limit for this run (repeatable), e.g. "
-                   "--limit max_file_bytes=50000000; the limits are listed in docs/language.md.")
-@click.pass_context
-def cli(ctx, limit_settings) -> None:
-    """Check GP practice and PCN arrangements against NHS England contract rules,
-    national and local."""
-    from rules_engine.io.inputs import forget_stdin  # here, not at the top: start-up (only this path needs it)
-    forget_stdin()  # `-` reads this command's standard input
-    merged: dict[str, int] = {}
-    for settings in limit_settings:
-        merged.update(settings)
-    if merged:  # for this run only (and its --jobs workers), not for the process after it
-        ctx.with_resource(limits.overridden(**merged))
-
-
-def _assume_options(function):
-    function = click.option("--assumptions", "assumptions_file",
-                            type=click.Path(exists=True, dir_okay=False, path_type=Path),
-                            help="A YAML or JSON file of assumed figures (NAME: VALUE), for what the "
-                                 "national layer lacks on the date.")(function)
-    function = click.option("--assume", "assume", multiple=True, metavar="NAME=VALUE",
-                            help="Assume a figure the national layer lacks on the date, written as a "
-                                 "rule file writes it (repeatable), e.g. "
-                                 "--assume qof_national_average_list_size=10349; results that read "
-                                 "it are marked assumed.")(function)
-    return function
-
-
-def _assumptions(assume, assumptions_file):
-    """The run's assumptions: the file's, and the command line's over them."""
-    from rules_engine.program.assumptions import NONE, from_arguments, from_file  # here, not at the top: start-up (only this path needs it)
-    stated = from_file(assumptions_file) if assumptions_file is not None else NONE
-    return from_arguments(assume).over(stated) if assume else stated
-
-
-def _rules_options(function):
-    function = click.option("--rules", type=click.Path(exists=True, path_type=Path),
-                            help="Load this rule library instead of the shipped one.")(function)
-    function = click.option("--local", type=click.Path(exists=True, allow_dash=True, dir_okay=False, path_type=Path),
-                            help="Add a (proposed) local layer; it applies to its own ICB.")(function)
-    return function
-
-
 @cli.command()
 @click.argument("arrangements", nargs=-1, type=click.Path(exists=True, allow_dash=True, dir_okay=False, path_type=Path))
-@_rules_options
+@rules_options
 @click.option("--as-of", type=DATE, help="Take the terms in force on this date (overrides the arrangement's).")
 @click.option("--population", type=click.Path(exists=True, allow_dash=True, dir_okay=False, path_type=Path),
               help="Check every arrangement of a JSON Lines file, streaming.")
@@ -253,21 +100,22 @@ def _rules_options(function):
               help="Text: list passing and not-applicable results and every value too.")
 @click.option("--fail-on", type=click.Choice(["fail", "unknown"]), default="fail", show_default=True,
               help="Exit 1 when a result fails, or (unknown) when one fails or is unknown.")
-@_assume_options
-@_output_options
+@assume_options
+@output_options
 def check(arrangements, rules, local, as_of, population, strict, jobs, output_format, show_all, fail_on,
           assume, assumptions_file, output, quiet):
     """Check arrangements (YAML or JSON) against the layers in force."""
     if not arrangements and population is None:
         raise click.UsageError("give arrangement files, or --population FILE.jsonl")
-    _one_stdin(arrangements, population, local)
+    one_stdin(arrangements, population, local)
     if population is not None and arrangements:
         warn("arrangement files given beside --population are ignored: " + ", ".join(map(str, arrangements)))
     if population is None and (strict or jobs != 1):
         warn("--strict and --jobs apply to --population only; ignored")
 
     def run() -> int:
-        assumptions = _assumptions(assume, assumptions_file)
+        guard_output(output, arrangements, population, local, assumptions_file, _library(rules))
+        assumptions = assumptions_of(assume, assumptions_file)
         if population is not None:
             from rules_engine.population_run import EngineSpec, check_population, remember  # here, not at the top: start-up (only this path needs it)
             spec = EngineSpec(rules, local, assumptions=assumptions)
@@ -276,7 +124,7 @@ def check(arrangements, rules, local, as_of, population, strict, jobs, output_fo
                 warn(f"the proposed layer `{name}` ({engine.proposed.file}) replaces the shipped "
                      f"layer of the same name ({file})")
             remember(spec, engine)
-            return _streamed(lambda: check_population(spec, population, as_of, output_format, strict, jobs),
+            return streamed(lambda: check_population(spec, population, as_of, output_format, strict, jobs),
                              output, quiet)
         engine = Engine.load(rules, local, assumptions=assumptions)
         loaded = engine.load_arrangements(arrangements)
@@ -288,7 +136,7 @@ def check(arrangements, rules, local, as_of, population, strict, jobs, output_fo
             from rules_engine.reports.html_report import render_check  # here, not at the top: start-up (only this path needs it)
             text = render_check(report)
         else:
-            text = text_report.render(report, terminal_width(), color=sys.stdout.isatty() and output is None,
+            text = text_report.render(report, terminal_width(), color=use_color(output),
                                       show_all=show_all)
         emit(text, output, quiet)
         if report.outcome is Outcome.FAIL:
@@ -296,14 +144,14 @@ def check(arrangements, rules, local, as_of, population, strict, jobs, output_fo
         if fail_on == "unknown" and report.outcome is Outcome.UNKNOWN:
             return ExitCode.FAILURES
         return ExitCode.OK
-    sys.exit(_run(run, output_format, output))
+    sys.exit(run_command(run, output_format, output))
 
 
 
 @cli.command()
 @click.argument("paths", nargs=-1, type=click.Path(exists=True, allow_dash=True, path_type=Path))
 @click.option("--format", "output_format", type=FORMAT, default="text", show_default=True)
-@_output_options
+@output_options
 def lint(paths, output_format, output, quiet):
     """Check rule files statically: syntax, names, types, units and layering.
 
@@ -311,8 +159,9 @@ def lint(paths, output_format, output, quiet):
     (its national/ and local/ files); `-` reads one rule file from standard
     input."""
     from rules_engine.queries.lint import lint_paths, render_lint  # here, not at the top: start-up (only this path needs it)
-    _one_stdin(paths)
+    one_stdin(paths)
     def run() -> int:
+        guard_output(output, paths or [_library(None)])
         result = lint_paths(paths)
         if output_format == "json":
             text = json_report.dumps(result.as_json()) + "\n"
@@ -320,14 +169,14 @@ def lint(paths, output_format, output, quiet):
             text = render_lint(result)
         emit(text, output, quiet)
         return ExitCode.OK
-    sys.exit(_run(run, output_format, output))
+    sys.exit(run_command(run, output_format, output))
 
 
 @cli.command("test")
 @click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
 @click.option("--format", "output_format", type=FORMAT, default="text", show_default=True)
-@_assume_options
-@_output_options
+@assume_options
+@output_options
 def test_command(paths, output_format, assume, assumptions_file, output, quiet):
     """Run scenario files (YAML): expected outcomes and values against actual.
 
@@ -335,7 +184,8 @@ def test_command(paths, output_format, assume, assumptions_file, output, quiet):
     every scenario; a scenario's own `assume:` wins for the names it gives."""
     from rules_engine.testing.scenarios import collect_scenario_files, render_run, run_scenarios  # here, not at the top: start-up (only this path needs it)
     def run() -> int:
-        assumptions = _assumptions(assume, assumptions_file)
+        guard_output(output, paths or [Path("tests/scenarios")], assumptions_file)
+        assumptions = assumptions_of(assume, assumptions_file)
         files = collect_scenario_files(paths or [Path("tests/scenarios")])
         outcome = run_scenarios(files, assumptions)
         if output_format == "json":
@@ -346,7 +196,7 @@ def test_command(paths, output_format, assume, assumptions_file, output, quiet):
         if outcome.invalid:
             return ExitCode.INVALID_INPUT
         return ExitCode.FAILURES if outcome.failed else ExitCode.OK
-    sys.exit(_run(run, output_format, output))
+    sys.exit(run_command(run, output_format, output))
 
 
 @cli.command()
@@ -355,13 +205,13 @@ def test_command(paths, output_format, assume, assumptions_file, output, quiet):
               type=click.Path(exists=True, allow_dash=True, dir_okay=False, path_type=Path),
               help="Explain its result for this arrangement; without one, describe the term.")
 @click.option("--subject", help="Which subject, e.g. practice:D82001 (default: every subject).")
-@_rules_options
+@rules_options
 @click.option("--as-of", type=DATE, help="Without --arrangement: the date whose terms and flexibility "
               "are described (default: today).")
 @click.option("--full", is_flag=True, help="Show every fact, parameter and definition read.")
 @click.option("--format", "output_format", type=FORMAT, default="text", show_default=True)
-@_assume_options
-@_output_options
+@assume_options
+@output_options
 def explain(rule_id, arrangement_path, subject, rules, local, as_of, full, output_format, assume,
             assumptions_file, output, quiet):
     """Show why a requirement or value came out as it did: the trace.
@@ -370,9 +220,10 @@ def explain(rule_id, arrangement_path, subject, rules, local, as_of, full, outpu
     its provisional marks, what a local layer may change in it on the date
     (and who grants that), and which shipped local layers change it."""
     from rules_engine import api  # here, not at the top: start-up (only this path needs it)
-    _one_stdin(arrangement_path, local)
+    one_stdin(arrangement_path, local)
     def run() -> int:
-        engine = Engine.load(rules, local, assumptions=_assumptions(assume, assumptions_file))
+        guard_output(output, arrangement_path, local, assumptions_file, _library(rules))
+        engine = Engine.load(rules, local, assumptions=assumptions_of(assume, assumptions_file))
         if arrangement_path is None:
             for flag, given in (("--subject", subject), ("--full", full)):
                 if given:
@@ -389,7 +240,7 @@ def explain(rule_id, arrangement_path, subject, rules, local, as_of, full, outpu
         else:
             emit(explanations.to_text(full), output, quiet)
         return ExitCode.FAILURES if any(e.outcome == "fail" for e in explanations) else ExitCode.OK
-    sys.exit(_run(run, output_format, output))
+    sys.exit(run_command(run, output_format, output))
 
 
 @cli.command()
@@ -399,20 +250,21 @@ def explain(rule_id, arrangement_path, subject, rules, local, as_of, full, outpu
               help="Use this rule library instead of the shipped one.")
 @click.option("--as-of", type=DATE, help="The date (default: today).")
 @click.option("--format", "output_format", type=FORMAT, default="text", show_default=True)
-@_output_options
+@output_options
 def show(flexible, rules, as_of, output_format, output, quiet):
     """Show what the rule library allows (`--flexible`: local flexibility on a date)."""
     if not flexible:
         raise click.UsageError("say what to show: --flexible")
     from rules_engine.queries.powers import powers_on  # here, not at the top: start-up (only this path needs it)
     def run() -> int:
+        guard_output(output, _library(rules))
         powers = powers_on(Engine.load(rules).library, as_of or dt.date.today())
         if output_format == "json":
             emit(json_report.dumps(powers.to_dict()) + "\n", output, quiet)
         else:
             emit(powers.render(terminal_width()), output, quiet)
         return ExitCode.OK
-    sys.exit(_run(run, output_format, output))
+    sys.exit(run_command(run, output_format, output))
 
 
 @cli.command("vary-check")
@@ -422,12 +274,13 @@ def show(flexible, rules, as_of, output_format, output, quiet):
 @click.option("--as-of", type=DATE, help="Show national values on this date (default: the layer's start).")
 @click.option("--format", "output_format", type=click.Choice(["text", "json", "html"]), default="text",
               show_default=True)
-@_output_options
+@output_options
 def vary_check_command(local, rules, as_of, output_format, output, quiet):
     """Check a proposed local layer: is each variation permit"""
     from rules_engine.queries.variations import vary_check  # here, not at the top: start-up (only this path needs it)
     from rules_engine.reports import variations_report  # here, not at the top: start-up (only this path needs it)
     def run() -> int:
+        guard_output(output, local, _library(rules))
         result = vary_check(local, rules, as_of)
         if output_format == "json":
             text = json_report.dumps(result.as_json()) + "\n"
@@ -436,13 +289,13 @@ def vary_check_command(local, rules, as_of, output_format, output, quiet):
             text = render_vary_check(result)
         else:
             text = variations_report.render(result, terminal_width(),
-                                            color=sys.stdout.isatty() and output is None)
+                                            color=use_color(output))
         emit(text, output, quiet)
         if not result.permitted:
             click.echo(render_all(result.diagnostics, source_lookup(result.diagnostics)), err=True, nl=False)
             return ExitCode.INVALID_INPUT
         return ExitCode.OK
-    sys.exit(_run(run, output_format, output))
+    sys.exit(run_command(run, output_format, output))
 
 
 @cli.command()
@@ -459,8 +312,8 @@ def vary_check_command(local, rules, as_of, output_format, output, quiet):
               show_default=True)
 @click.option("--all", "show_all", is_flag=True,
               help="Text and HTML: list the unchanged values and every changed arrangement too.")
-@_assume_options
-@_output_options
+@assume_options
+@output_options
 def impact(population, variation, rules, as_of, strict, jobs, output_format, show_all, assume,
            assumptions_file, output, quiet):
     """What a proposed variation changes: outcomes and values, before and after.
@@ -468,16 +321,17 @@ def impact(population, variation, rules, as_of, strict, jobs, output_format, sho
     The baseline is the library without the proposed layer (with the ICB's
     current layer, if the proposal has another name)."""
     from rules_engine.population_run import EngineSpec, remember, run_impact  # here, not at the top: start-up (only this path needs it)
-    _one_stdin(population, variation)
+    one_stdin(population, variation)
     def run() -> int:
-        assumptions = _assumptions(assume, assumptions_file)  # the same for both sides
+        guard_output(output, population, variation, assumptions_file, _library(rules))
+        assumptions = assumptions_of(assume, assumptions_file)  # the same for both sides
         baseline = EngineSpec(rules, without=variation, assumptions=assumptions)  # the library before this layer
         proposed = EngineSpec(rules, variation, assumptions=assumptions)
+        remember(proposed, proposed.load())  # first: a bad --variation is shown in its own file
         remember(baseline, baseline.load())
-        remember(proposed, proposed.load())
-        return _streamed(lambda: run_impact(baseline, proposed, population, as_of, output_format, strict,
+        return streamed(lambda: run_impact(baseline, proposed, population, as_of, output_format, strict,
                                             jobs, show_all, terminal_width()), output, quiet)
-    sys.exit(_run(run, output_format, output))
+    sys.exit(run_command(run, output_format, output))
 
 
 @cli.command()
@@ -524,7 +378,7 @@ def fmt(files, check_only):
             try:
                 write_text(source.path, formatted)
             except OSError as error:
-                raise InvalidInput(problems + [_write_failed(source.path, error, written,
+                raise InvalidInput(problems + [write_failed(source.path, error, written,
                                                              [s.path for s in sources[index + 1:]])])
             written.append(source.path)
             click.echo(f"reformatted {source.path}")
@@ -535,21 +389,7 @@ def fmt(files, check_only):
         if not unformatted:
             click.echo(f"{len(sources)} file{'s' if len(sources) != 1 else ''} already formatted")
         return ExitCode.OK
-    sys.exit(_run(run))
-
-
-def _write_failed(path: str, error: OSError, written: list[str], left: list[str]) -> Diagnostic:
-    """E-WRITE-001 for a file `fmt` could not replace: it is unchanged; which
-    files were reformatted before it, and which were not reached."""
-    notes = [f"{path} is unchanged"]
-    if written:
-        notes.append("reformatted before the error: " + ", ".join(written))
-    if left:
-        notes.append("not reached: " + ", ".join(left))
-    return Diagnostic("E-WRITE-001", f"cannot write {path}: {error.strerror or error}", None, path=path,
-                      related=tuple(Related(None, note) for note in notes),
-                      hint="free space on the disk, or raise the file-size limit (`ulimit -f`), "
-                           "and run fmt again")
+    sys.exit(run_command(run))
 
 
 @cli.group()
@@ -590,15 +430,15 @@ def new_layer(icb, name, extends, as_of, folder):
         targets = [(folder / f.name, f) for f in scaffold.files]
         existing = [path for path, _ in targets if path.exists() or path.is_symlink()]
         if existing:
-            raise InvalidInput([_exists(path) for path in existing])
+            raise InvalidInput([exists(path) for path in existing])
         written = []
         for path, file in targets:
             try:
                 write_new(path, file.text)
             except FileExistsError:
-                raise InvalidInput([_exists(path)]) from None
+                raise InvalidInput([exists(path)]) from None
             except OSError as error:
-                raise InvalidInput([_cannot_write(path, error)]) from None
+                raise InvalidInput([cannot_write(path, error)]) from None
             written.append(path)
         layer, scenarios = written
         click.echo(f"wrote {layer} (the local layer {scaffold.layer} for ICB {scaffold.icb}) and "
@@ -607,13 +447,7 @@ def new_layer(icb, name, extends, as_of, folder):
                    f"  contract-rules vary-check {layer}\n"
                    f"  contract-rules test {scenarios}")
         return ExitCode.OK
-    sys.exit(_run(run))
-
-
-def _exists(path: Path) -> Diagnostic:
-    return Diagnostic("E-WRITE-002", f"{path} exists; `new` does not replace it", None, path=str(path),
-                      hint="move or rename it, or choose another name (--name) or folder (--dir); "
-                           "nothing was written")
+    sys.exit(run_command(run))
 
 
 @cli.command("explain-error")
@@ -687,8 +521,15 @@ def main(argv: list[str] | None = None) -> int:
     except click.ClickException as error:
         error.show()
         return ExitCode.INVALID_INPUT
+    except OutputError as error:
+        return output_failed(error)
     return ExitCode.OK
 
 
 def entry_point() -> None:
-    sys.exit(main())
+    code = main()
+    try:
+        sys.stdout.flush()
+    except OSError as error:  # the last of the report could not be written
+        code = output_failed(error)
+    sys.exit(code)

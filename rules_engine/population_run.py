@@ -212,7 +212,8 @@ def _progress(total: int | None) -> Callable:
     from rich.console import Console  # here, not at the top: start-up (only this path needs it)
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn  # here, not at the top: start-up (only this path needs it)
     bar = Progress("[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(),
-                   TimeRemainingColumn(), console=Console(stderr=True), transient=True)
+                   TimeRemainingColumn(), transient=True,
+                   console=Console(file=getattr(sys.stderr, "unfiltered", sys.stderr)))  # our own bar: its cursor codes pass
     bar.start()
     task = bar.add_task("arrangements", total=total)
 

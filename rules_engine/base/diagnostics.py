@@ -87,6 +87,7 @@ CODES: dict[str, str] = {
     "E-LAYER-017": "two dated values of a parameter in force on the same dates",
     "E-LAYER-018": "carries forward what is not a national contract (or one carried twice)",
     "E-LAYER-019": "a carrying period that does not start the day after the carried contract ends",
+    "E-LAYER-020": "a proposed layer (--local, --variation, a scenario's local:) that is not a local layer",
     # flexibility envelopes (rules_engine/static/flexibility.py)
     "E-FLEX-001": "two flexibility envelopes in force on the same dates",
     "E-FLEX-002": "rows added beyond the budget of the rows retired",
@@ -132,6 +133,7 @@ CODES: dict[str, str] = {
     # writing files (rules_engine/io/outputs.py)
     "E-WRITE-001": "file cannot be written",
     "E-WRITE-002": "file exists: `new` does not replace it",
+    "E-WRITE-003": "-o names a file the command reads",
     # input limits (rules_engine/base/limits.py: one row per limit, settable)
     "E-LIMIT-001": "file larger than the size limit",
     "E-LIMIT-002": "population line longer than the line limit",

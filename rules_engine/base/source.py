@@ -21,6 +21,8 @@ import re
 
 import attrs
 
+from rules_engine.base.visible import visible
+
 
 @attrs.frozen
 class Span:
@@ -94,4 +96,7 @@ class SourceFile:
             width = max(1, len(code) - span.column + 1)
         gutter = f"{span.line:>4} | "
         pad = " " * (len(gutter) - 2) + "| "
-        return f"{gutter}{text}\n{pad}{' ' * (span.column - 1)}{'^' * width}"
+        # Control characters are shown as escapes: the caret moves with them.
+        before = visible(text[:span.column - 1])
+        width = len(visible(text[span.column - 1:span.column - 1 + width]))
+        return f"{gutter}{visible(text)}\n{pad}{' ' * len(before)}{'^' * width}"

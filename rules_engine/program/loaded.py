@@ -53,9 +53,14 @@ class LoadedLibrary:
         dropped = set()
         if without is not None:
             dropped.add(_layer_name(read_sources([without])[0]))
+            national = [l for l in layers if l.name in dropped and not l.is_local]
+            if national:  # the baseline would lose a national contract
+                raise InvalidInput([not_local(national[0])])
         proposed = None
         if proposed_source is not None:
             proposed = next(l for l in layers if l.file == proposed_source.path)
+            if not proposed.is_local:
+                raise InvalidInput([not_local(proposed)])
             dropped.add(proposed.name)  # a proposed layer supersedes one of the same name
         superseded = tuple((l.name, l.file) for l in layers
                            if proposed is not None and l.name == proposed.name and l is not proposed)
@@ -106,6 +111,15 @@ class LoadedLibrary:
         return self._selected[key]
 
 
+
+
+def not_local(layer: Layer) -> Diagnostic:
+    """E-LAYER-020: a national contract given where a proposed local layer goes."""
+    return Diagnostic(
+        "E-LAYER-020", f"`{layer.name}` is a national contract, not a local layer: a proposed layer "
+                       f"changes the national ones for one ICB", layer.header.span,
+        hint="give a file that starts `local layer NAME \"TITLE\" for icb CODE extends CONTRACT`; "
+             "a changed national file is checked with `lint` or loaded with --rules FOLDER")
 
 
 def _start_of(arrangement: Arrangement) -> Span | None:
