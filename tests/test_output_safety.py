@@ -144,7 +144,7 @@ def test_a_fifo_a_process_reads_is_written_in_place(folder, args):
     fifo = folder / "pipe"
     os.mkfifo(fifo)
     received = []
-    reader = threading.Thread(target=lambda: received.append(open(fifo, "rb").read()))
+    reader = threading.Thread(target=lambda: received.append(open(fifo, "rb").read()), daemon=True)
     reader.start()
     deadline = time.monotonic() + 10
     result = None
@@ -153,6 +153,7 @@ def test_a_fifo_a_process_reads_is_written_in_place(folder, args):
         result = run(*args, "-o", "pipe", cwd=folder)
     reader.join(10)
     assert result.returncode == 1, result.stderr
+    assert received, "the pipe was replaced: the reader got nothing"
     assert b"U54321" in received[0] or b"U21001" in received[0]
     assert stat.S_ISFIFO(os.stat(fifo).st_mode)
 
