@@ -112,6 +112,10 @@ def render(summary: dict, changed: list, width: int | None = None, show_all: boo
         out.add(text, indent="  ", hang="    ")
         if change.get("why"):
             out.add(f"why, e.g. {change['why']}", indent="  ", hang="    ")
+    for budget in summary.get("budgets", ()):
+        out.blank()
+        out.add(f"Budget of {budget['table']} ({budget['column']}): {budget['text']}", hang="  ")
+        out.add(budget["money"]["text"], indent="  ", hang="    ")
     values = summary.get("values", {})
     moved = {k: v for k, v in values.items() if value_changed(v)}
     shown = values if show_all else moved

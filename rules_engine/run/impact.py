@@ -27,7 +27,9 @@ import attrs
 from rules_engine.base.diagnostics import InvalidInput
 from rules_engine.io.documents import population_lines
 from rules_engine.io.inputs import name_of
+from rules_engine.run.budget_money import money_verdict
 from rules_engine.run.engine import Engine
+from rules_engine.static.flexibility import judge_layer
 from rules_engine.base.numbers import value_json
 from rules_engine.base.spill import Amounts
 from rules_engine.run.results import ArrangementResult
@@ -291,6 +293,9 @@ class ImpactSummary:
     outcome_changes: dict = attrs.field(factory=dict)  # (id, before, after) -> OutcomeChange
     assumed: tuple = ()  # the assumptions stated for the run (`assumptions.Assumption`)
     value_assumed: dict = attrs.field(factory=dict)  # value id -> assumptions its changes read
+    # The proposal's budgets of retired and added rows (`flexibility.Budget`),
+    # given in pounds at the end from the folded value totals (budget_money).
+    budgets: tuple = ()
 
     def add(self, arrangement_id: str, changes, contributions,
             layers: tuple[str, str] | None = None) -> None:
@@ -343,6 +348,7 @@ class ImpactSummary:
         if layer is not None:
             self.layer = layer.name
             self.icb = getattr(layer.header, "icb", None)
+            self.budgets = proposal_budgets(proposed)
 
     def ranked_outcome_changes(self) -> list[OutcomeChange]:
         """Worst first (newly failing, then unknown, then passing), the most
@@ -390,7 +396,21 @@ class ImpactSummary:
                 "arrangements": self.arrangements, "changed": self.changed, "bad_lines": self.bad_lines,
                 "transitions": {rule: dict(sorted(counts.items()))
                                 for rule, counts in sorted(self.transitions.items())},
-                "values": values}
+                "values": values,
+                "budgets": [{**budget.as_json(), "money": money_verdict(budget, self.value_totals,
+                                                                      self.value_assumed)}
+                            for budget in self.budgets]}
+
+
+def proposal_budgets(proposed: Engine) -> tuple:
+    """The proposed layer's budgets (`within budget points`), judged on its
+    first day under the envelope in force then, as vary-check judges them."""
+    layer, library = proposed.proposed, proposed.library
+    if layer is None or layer.period is None or not library.envelopes:
+        return ()
+    national_forms = {k: tuple(f for f in fs if not f.layer.is_local) for k, fs in library.forms.items()}
+    return judge_layer(layer, library.national, national_forms, library.envelopes,
+                       layer.period.start).budgets
 
 
 def assess(baseline: Engine, proposed: Engine, line: str, origin: str, number: int,
