@@ -22,6 +22,7 @@ import datetime as dt
 import collections
 import contextlib
 import multiprocessing
+import os
 import signal
 import sys
 from collections import Counter
@@ -167,7 +168,9 @@ def run_chunks(function: Callable, tasks: Iterable, jobs: int, total: int | None
                 yield from items
                 progress(len(items))
             return
-        context = multiprocessing.get_context("spawn" if sys.platform == "win32" else "fork")
+        # fork where the system has it; spawn elsewhere (Windows), which starts
+        # each worker afresh and so needs only picklable tasks (EngineSpec).
+        context = multiprocessing.get_context("fork" if hasattr(os, "fork") else "spawn")
         # The workers (forked) inherit SIGINT ignored; the pool's threads inherit
         # it blocked, so that Ctrl-C reaches only this thread (see Progress).
         previous = signal.signal(signal.SIGINT, signal.SIG_IGN)

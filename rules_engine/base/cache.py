@@ -5,12 +5,22 @@ made from) and, to store, a JSON-able value. Output: the value stored under
 that name and key, or None. Nothing here can run code: an entry is JSON,
 never a pickle, and it is used only when
 
-- the folder (`$XDG_CACHE_HOME/contract-rules`, default
-  `~/.cache/contract-rules`) is a real folder (not a symbolic link) owned by
-  the user and not writable by group or others: it is created with mode 0700,
-  and one found otherwise is not used at all (the caller rebuilds);
-- the file is a regular file owned by the user, not writable by others, and
-  within `MAX_ENTRY_BYTES`;
+- the folder (the user's cache folder as `platformdirs` names it on each
+  system: `$XDG_CACHE_HOME/contract-rules`, default `~/.cache/contract-rules`,
+  on Linux; `~/Library/Caches/contract-rules` on macOS;
+  `%LOCALAPPDATA%\\contract-rules\\Cache` on Windows) is a real folder (not
+  a symbolic link); on POSIX it is also owned by the user and not writable by
+  group or others: it is created with mode 0700, and one found otherwise is
+  not used at all (the caller rebuilds);
+- the file is a regular file (not a link) within `MAX_ENTRY_BYTES`; on POSIX
+  also owned by the user and not writable by others.
+
+Where the system has no user ids and POSIX modes (Windows: `os.getuid` is
+missing), the owner and mode checks are left to the system: the folder is
+in the user's own profile, which the system's access lists keep private.
+Which checks apply is decided by what the `os` module offers (`POSIX_OWNERS`),
+not by the system's name, so that CI on Linux can run the other branch with
+those calls taken away (tools/posixless).
 - its header names this format and the same key, and the SHA-256 of its body
   matches.
 
@@ -42,6 +52,8 @@ import tempfile
 from pathlib import Path
 from typing import Any, Callable
 
+import platformdirs
+
 FORMAT = "contract-rules-cache/1"
 FOLDER_NAME = "contract-rules"
 MAX_ENTRY_BYTES = 64 * 1024 * 1024
@@ -52,15 +64,28 @@ def enabled() -> bool:
     return not os.environ.get(DISABLE)
 
 
-def _base() -> Path:
-    return Path(os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache"))
+#: Whether files have POSIX owners and modes to check (not on Windows).
+POSIX_OWNERS = hasattr(os, "getuid")
+#: Open flags that exist only on some systems (0 where they do not).
+_OPEN_FLAGS = (os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+               | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0))
+
+
+def location() -> Path:
+    """Where the cache folder is on this system (it may not exist yet): the
+    one place that names it, for every cache."""
+    return Path(platformdirs.user_cache_dir(FOLDER_NAME, appauthor=False))
 
 
 def _trusted(info: os.stat_result, folder: bool) -> bool:
-    """Owned by this user and writable by nobody else."""
+    """A real folder or regular file (never a link); on POSIX also owned by
+    this user and writable by nobody else."""
     kind = stat.S_ISDIR if folder else stat.S_ISREG
-    return (kind(info.st_mode) and info.st_uid == os.getuid()
-            and not info.st_mode & (stat.S_IWGRP | stat.S_IWOTH))
+    if not kind(info.st_mode):
+        return False
+    if not POSIX_OWNERS:
+        return True
+    return info.st_uid == os.getuid() and not info.st_mode & (stat.S_IWGRP | stat.S_IWOTH)
 
 
 def folder(create: bool = True) -> Path | None:
@@ -68,14 +93,14 @@ def folder(create: bool = True) -> Path | None:
     the cache is off or the folder is not the user's own."""
     if not enabled():
         return None
-    path = _base() / FOLDER_NAME
+    path = location()
     try:
         info = os.lstat(path)
     except FileNotFoundError:
         if not create:
             return None
         try:
-            _base().mkdir(parents=True, exist_ok=True)
+            path.parent.mkdir(parents=True, exist_ok=True)
             os.mkdir(path, 0o700)
             info = os.lstat(path)
         except OSError:
@@ -99,7 +124,9 @@ def load(name: str, key: str, object_hook: Callable[[dict], Any] | None = None) 
         return None
     path = base / f"{name}-{key[:16]}.json"
     try:
-        descriptor = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+        if not hasattr(os, "O_NOFOLLOW") and not stat.S_ISREG(os.lstat(path).st_mode):
+            return None  # no O_NOFOLLOW (Windows): a link is refused before it is opened
+        descriptor = os.open(path, _OPEN_FLAGS)
     except OSError:
         return None
     try:

@@ -38,12 +38,19 @@ E-INPUT-002 ...a.yaml:1:10
 
 from __future__ import annotations
 
-import fcntl
 import io
 import os
 import stat
 from pathlib import Path
 from typing import BinaryIO
+
+try:
+    import fcntl
+except ImportError:  # Windows: no FIFOs to block on, and no O_NONBLOCK to clear
+    fcntl = None
+
+#: O_NONBLOCK where the system has it (POSIX): a FIFO swapped in cannot block.
+_NONBLOCK = getattr(os, "O_NONBLOCK", 0) if fcntl is not None else 0
 
 from rules_engine.base import limits
 from rules_engine.base.diagnostics import Diagnostic, InvalidInput
@@ -161,15 +168,16 @@ def open_input(path: str | Path, code: str) -> BinaryIO:
     if not stat.S_ISREG(before.st_mode):
         raise _not_regular(path, before.st_mode)
     try:
-        descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+        descriptor = os.open(path, os.O_RDONLY | _NONBLOCK | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0))
     except OSError as error:
         raise _cannot_open(path, code, error) from None
     try:
         after = os.fstat(descriptor)
         if not stat.S_ISREG(after.st_mode):
             raise _not_regular(path, after.st_mode)
-        flags = fcntl.fcntl(descriptor, fcntl.F_GETFL)
-        fcntl.fcntl(descriptor, fcntl.F_SETFL, flags & ~os.O_NONBLOCK)
+        if _NONBLOCK:
+            flags = fcntl.fcntl(descriptor, fcntl.F_GETFL)
+            fcntl.fcntl(descriptor, fcntl.F_SETFL, flags & ~_NONBLOCK)
         return os.fdopen(descriptor, "rb")
     except BaseException:
         os.close(descriptor)

@@ -23,6 +23,7 @@ from __future__ import annotations
 import errno
 import glob
 import os
+import signal
 import stat
 import tempfile
 from pathlib import Path
@@ -130,6 +131,10 @@ def _temporary(target: str) -> tuple[int, str]:
 def _alive(pid: int) -> bool:
     if pid == os.getpid():
         return True
+    if not hasattr(signal, "SIGKILL"):
+        # No POSIX signals (Windows): os.kill(pid, 0) would end that process
+        # there, not probe it. Its temporary is kept (it is named, not lost).
+        return True
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -137,6 +142,14 @@ def _alive(pid: int) -> bool:
     except OSError:  # another user's process: alive
         return True
     return True
+
+
+def _set_mode(descriptor: int, mode: int) -> None:
+    """Give the new file the old one's permissions where the system has POSIX
+    modes to give (Windows has no `os.fchmod`: a new file takes its folder's
+    access list, as the old one did)."""
+    if hasattr(os, "fchmod"):
+        os.fchmod(descriptor, mode)
 
 
 def write_text(path: str | Path, text: str) -> None:
@@ -158,7 +171,7 @@ def write_text(path: str | Path, text: str) -> None:
             handle.write(text.encode("utf-8", "surrogateescape"))
             handle.flush()
             os.fsync(handle.fileno())
-            os.fchmod(handle.fileno(), mode)
+            _set_mode(handle.fileno(), mode)
         os.replace(temporary, target)
     except BaseException:
         try:
@@ -218,7 +231,7 @@ class Replacing:
         try:
             self.stream.flush()
             os.fsync(self.stream.fileno())
-            os.fchmod(self.stream.fileno(), self.mode)
+            _set_mode(self.stream.fileno(), self.mode)
             self.stream.close()
             os.replace(self.temporary, self.target)
         except BaseException:
@@ -267,7 +280,7 @@ def write_new(path: str | Path, text: str) -> None:
             os.fsync(handle.fileno())
             umask = os.umask(0)
             os.umask(umask)
-            os.fchmod(handle.fileno(), 0o666 & ~umask)
+            _set_mode(handle.fileno(), 0o666 & ~umask)
         os.link(temporary, os.path.join(folder, name))
     finally:
         try:
