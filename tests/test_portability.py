@@ -105,3 +105,17 @@ def test_files_with_windows_line_ends_read_the_same(tmp_path, capsys):
         outputs.append((code, out))
     assert b"\r\n" in (tmp_path / layer.name).read_bytes()
     assert outputs[0] == outputs[1]
+
+
+def test_a_left_temporary_is_never_probed_with_kill_where_kill_ends_processes():
+    """On Windows os.kill(pid, 0) terminates the process: the stale-temporary
+    sweep of `-o` must not call it there (it keeps the file instead)."""
+    probe = ("import os\n"
+             "from rules_engine.io import outputs\n"
+             "def refuse(*args):\n"
+             "    raise AssertionError('os.kill called')\n"
+             "os.kill = refuse\n"
+             "print(outputs._alive(os.getpid() + 100000))\n")
+    done = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True,
+                          env={**os.environ, "PYTHONPATH": os.pathsep.join([str(POSIXLESS), str(ROOT)])})
+    assert (done.returncode, done.stdout.strip()) == (0, "True"), done.stderr
