@@ -37,8 +37,7 @@ TOP_LEVEL = {"__init__", "__main__", "api", "cli", "cli_support", "population_ru
 
 #: Modules still over the 600-line limit, with the size they may not exceed;
 #: the backend issue splits them. A new module over 600 lines fails.
-OVERSIZED = {"syntax/lower.py": 818, "static/typecheck.py": 781,
-             "syntax/slips.py": 745, "syntax/nodes.py": 716}
+OVERSIZED = {"syntax/lower.py": 818, "syntax/slips.py": 745, "syntax/nodes.py": 716}
 LIMIT = 600
 
 

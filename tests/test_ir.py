@@ -21,7 +21,7 @@ from rules_engine.program.layers import local_layer_for, select
 from rules_engine.program.marks import ProvisionalMarks
 from rules_engine.static.forms import literal_value
 from rules_engine.run.engine import Engine
-from rules_engine.static import typecheck
+from rules_engine.static import check_expressions, typecheck
 from rules_engine.static.builtins import BUILTINS
 from rules_engine.syntax import nodes as n
 
@@ -150,7 +150,7 @@ def test_a_fact_path_has_one_plan(engine, in_root):
 
 
 def test_one_built_in_table_serves_the_checker_and_the_backend():
-    assert typecheck.FUNCTIONS == tuple(BUILTINS)
+    assert check_expressions.FUNCTIONS == tuple(BUILTINS)
     assert all(b.type_rule and b.implementation for b in BUILTINS.values())
     assert [b.name for b in BUILTINS.values() if not b.strict] == ["known"]
     engine = engine_with('define r: number = round(2.345, 2) + ceil(1.2) + max(1, 7, 3)\n'
