@@ -188,3 +188,17 @@ def test_show_flexible_lists_the_digital_and_holder_powers(in_root, capsys):
     for power in powers.values():
         if power["envelope"] == "hewitt_framework" and "4.17" in (power.get("reference") or ""):
             assert power["provisional"].startswith("policy proposal")
+
+
+def test_an_envelope_bounding_a_column_the_table_lacks_is_an_error(tmp_path, in_root, capsys):
+    envelope = (ROOT / "contracts/national/flexibility-framework.rules").read_text(encoding="utf-8")
+    changed = envelope.replace("with lower between 20% and 89%", "with lowest between 20% and 89%")
+    assert changed != envelope
+    national = tmp_path / "national"
+    national.mkdir()
+    for path in (ROOT / "contracts/national").glob("*.rules"):
+        (national / path.name).write_text(path.read_text(encoding="utf-8"), encoding="utf-8")
+    (national / "flexibility-framework.rules").write_text(changed, encoding="utf-8")
+    assert main(["lint", str(national)]) == 2
+    err = capsys.readouterr().err
+    assert "error[E-FLEX-008]: `with lowest`: `qof_thresholds` has no column `lowest`" in err
