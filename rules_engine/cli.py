@@ -472,7 +472,7 @@ def explain_error(code):
 EXIT_CODES = {
     "check": "0 no requirement fails (unknown results too, unless --fail-on unknown); 1 a requirement "
              "fails (or, with --fail-on unknown, one is unknown); 2 invalid input",
-    "lint": "0 no errors; 2 errors (printed on stderr)",
+    "lint": "0 no errors (warnings, such as W-MONEY-001, are printed and leave it 0); 2 errors (printed on stderr)",
     "test": "0 every case passes; 1 a case fails; 2 a scenario file is invalid, or there is none",
     "explain": "0 explained; 1 the result explained fails; 2 invalid input or an unknown id",
     "vary-check": "0 every variation is permitted; 2 one is refused (its diagnostic on stderr) or the "

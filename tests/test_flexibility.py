@@ -250,7 +250,7 @@ def test_local_declarations_are_listed_apart_not_as_variations(in_root, capsys):
     assert main(["vary-check", "contracts/local/quy.rules", "--format", "json"]) == 0
     document = json.loads(capsys.readouterr().out)
     assert all(v["kind"] != "declare" for v in document["variations"])
-    assert {"kind": "definition", "name": "quy_support_funding", "line": 76, "title": None} \
+    assert {"kind": "definition", "name": "quy_support_funding", "line": 78, "title": None} \
         in document["local_declarations"]
     assert main(["vary-check", "contracts/local/quy.rules", "--format", "html"]) == 0
     html = capsys.readouterr().out

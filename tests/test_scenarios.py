@@ -30,10 +30,10 @@ def test_a_failing_expectation_says_expected_and_actual(tmp_path):
 
 def test_money_within_a_tolerance(tmp_path):
     (case,) = read_cases(write(tmp_path, PCN + "expect:\n  values:\n"
-                               "    - {id: pay.enhanced-access, value: 421350, tolerance: 0.01}\n"))
+                               "    - {id: pay.enhanced-access-maximum, value: 421350, tolerance: 0.01}\n"))
     assert run_case(case).passed
     (case,) = read_cases(write(tmp_path, PCN + "expect:\n  values:\n"
-                               "    - {id: pay.enhanced-access, value: \"421350.01\"}\n"))
+                               "    - {id: pay.enhanced-access-maximum, value: \"421350.01\"}\n"))
     assert not run_case(case).passed
 
 
@@ -88,7 +88,7 @@ def test_a_tolerance_that_is_no_finite_number_of_0_or_more_is_invalid(tmp_path, 
 
 def test_a_zero_tolerance_is_valid(tmp_path):
     (case,) = read_cases(write(tmp_path, PCN + "expect:\n  values:\n"
-                               "    - {id: pay.enhanced-access, value: 421350, tolerance: 0}\n"))
+                               "    - {id: pay.enhanced-access-maximum, value: 421350, tolerance: 0}\n"))
     assert run_case(case).passed
 
 
@@ -115,7 +115,7 @@ def test_an_impossible_as_of_in_a_scenario_is_invalid_at_its_field(tmp_path, as_
 
 def test_the_test_command_exits_2_for_an_invalid_scenario(tmp_path, capsys):
     from rules_engine.cli import main
-    path = write(tmp_path, PCN + "expect:\n  values:\n    - {id: pay.enhanced-access, value: .nan}\n")
+    path = write(tmp_path, PCN + "expect:\n  values:\n    - {id: pay.enhanced-access-maximum, value: .nan}\n")
     assert main(["test", str(path)]) == 2
     captured = capsys.readouterr()
     assert "[E-SCENARIO-005]" in captured.out + captured.err and "Traceback" not in captured.err

@@ -134,6 +134,8 @@ CODES: dict[str, str] = {
     "E-WRITE-001": "file cannot be written",
     "E-WRITE-002": "file exists: `new` does not replace it",
     "E-WRITE-003": "-o names a file the command reads",
+    # lint warnings (rules_engine/queries/lint_warnings.py: one row per warning; exit 0)
+    "W-MONEY-001": "money that becomes £0 when a fact is unknown",
     # input limits (rules_engine/base/limits.py: one row per limit, settable)
     "E-LIMIT-001": "file larger than the size limit",
     "E-LIMIT-002": "population line longer than the line limit",

@@ -1,9 +1,11 @@
 """`lint`: the static stages only, over rule files, plus what a reviewer should see.
 
 Input: paths (files or library folders; none means the shipped library).
-Output: `LintResult`: the files checked, the terms found, and the provisional
-terms (those resting on facts the sources mark [?] or [T]). Errors in the
-files raise `InvalidInput` like every other stage.
+Output: `LintResult`: the files checked, the terms found, the provisional
+terms (those resting on facts the sources mark [?] or [T]) and the warnings
+of `lint_warnings` in the files named (W-MONEY-001: money that is £0 when a
+fact is unknown; a warning leaves the exit code 0). Errors in the files raise
+`InvalidInput` like every other stage.
 
 A local layer linted on its own is checked against the shipped national
 library, so that `lint contracts/local/qmm.rules` checks its variations.
@@ -16,6 +18,8 @@ from typing import Iterable
 
 import attrs
 
+from rules_engine.base.diagnostics import Diagnostic, render_text, to_json
+from rules_engine.queries.lint_warnings import lint_warnings
 from rules_engine.syntax import nodes as n
 from rules_engine.static.library import read_sources, rule_files_in
 from rules_engine.static.load import default_sources, run_until
@@ -38,9 +42,12 @@ class LintResult:
     files: tuple[str, ...]
     terms: int
     provisional: tuple[ProvisionalTerm, ...]
+    warnings: tuple[Diagnostic, ...] = ()
+    sources: dict = attrs.field(factory=dict, eq=False, repr=False)  # path -> SourceFile, to show lines
 
     def as_json(self) -> dict:
-        return {"files": list(self.files), "terms": self.terms, "diagnostics": [],
+        return {"files": list(self.files), "terms": self.terms,
+                "diagnostics": [to_json(d) for d in self.warnings],
                 "provisional": [attrs.asdict(p) for p in self.provisional]}
 
 
@@ -49,6 +56,7 @@ def _is_national(source: SourceFile) -> bool:
 
 
 def lint_sources(sources: list[SourceFile]) -> LintResult:
+    named = {s.path: s for s in sources}
     if not any(_is_national(s) for s in sources):
         shipped = [s for s in default_sources() if s.path.startswith("contracts/national/")]
         sources = shipped + sources
@@ -78,7 +86,8 @@ def lint_sources(sources: list[SourceFile]) -> LintResult:
                     f"allow {decl.kind}" + (f" {decl.target}" if decl.target else ""), "permission",
                     enum_layer.name, enum_layer.file, decl.span.line, decl.provisional.reason))
     files = tuple(s.path for s in sources)
-    return LintResult(files, terms, tuple(sorted(provisional, key=lambda p: (p.file, p.line))))
+    return LintResult(files, terms, tuple(sorted(provisional, key=lambda p: (p.file, p.line))),
+                      tuple(lint_warnings(checked, set(named))), named)
 
 
 def lint_paths(paths: Iterable[str | Path]) -> LintResult:
@@ -92,8 +101,12 @@ def lint_paths(paths: Iterable[str | Path]) -> LintResult:
 
 
 def render_lint(result: LintResult) -> str:
+    count = len(result.warnings)
     lines = [f"checked {len(result.files)} file{'s' if len(result.files) != 1 else ''}, "
-             f"{result.terms} terms: no errors"]
+             f"{result.terms} terms: no errors"
+             + (f", {count} warning{'s' if count != 1 else ''}" if count else "")]
+    for warning in result.warnings:
+        lines += ["", render_text(warning, result.sources)]
     if result.provisional:
         lines.append("")
         lines.append(f"{len(result.provisional)} provisional term"
