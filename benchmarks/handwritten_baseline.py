@@ -33,7 +33,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from rules_engine.backends.closures import Compiler  # noqa: E402
+from rules_engine.ir.checked import check_program  # noqa: E402
 from rules_engine.run.engine import Engine  # noqa: E402
 from common import machine, population_parser, write_population  # noqa: E402
 
@@ -50,11 +50,11 @@ def touch(value) -> int:
 def qof_tables(as_of: dt.date) -> tuple[dict, dict]:
     """{code: (points, retired, income_protected)}, {code: (lower, upper)} in force on `as_of`."""
     engine = Engine.load()
-    compiler = Compiler(engine.selected(as_of, None))
+    checked = check_program(engine.selected(as_of, None))
     indicators = {key[0]: (row["points"], row["retired"], row["income_protected"])
-                  for key, row in compiler.table_rows("qof_indicators").items()}
+                  for key, row in checked.table_rows("qof_indicators").items()}
     thresholds = {key[0]: (row["lower"], row["upper"])
-                  for key, row in compiler.table_rows("qof_thresholds").items()}
+                  for key, row in checked.table_rows("qof_thresholds").items()}
     return indicators, thresholds
 
 

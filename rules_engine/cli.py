@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import os
 import sys
 from pathlib import Path
 
 import click
 
+from rules_engine.backends.choice import ENVIRONMENT as BACKEND_ENVIRONMENT, problem as backend_problem
 from rules_engine.base import limits
 from rules_engine.base.version import version
 from rules_engine.base.diagnostics import InvalidInput, render_all
@@ -43,6 +45,9 @@ def cli(ctx, limit_settings) -> None:
     national and local."""
     from rules_engine.io.inputs import forget_stdin  # here, not at the top: start-up (only this path needs it)
     forget_stdin()  # `-` reads this command's standard input
+    wrong = backend_problem(os.environ.get(BACKEND_ENVIRONMENT))
+    if wrong is not None:
+        raise click.UsageError(wrong)
     merged: dict[str, int] = {}
     for settings in limit_settings:
         merged.update(settings)

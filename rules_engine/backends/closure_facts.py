@@ -5,22 +5,18 @@
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from typing import Callable
 
 from rules_engine.backends.protocol import TraceEvent
+from rules_engine.backends.runtime import MISSING, opted_in, row_lookup, table_member, walk
 from rules_engine.base import typesys as t
-from rules_engine.base.values import FactRecord, Unknown, merge_unknown, unknown_because
+from rules_engine.base.values import Unknown, merge_unknown
 from rules_engine.ir import operations as ops
 from rules_engine.ir.plans import FIELD, KEY_BOUND
 from rules_engine.program.layers import table_keys
 
 
-class _Missing:
-    __slots__ = ()
-
-
-MISSING = _Missing()
-BROKEN = _Missing()
+BROKEN = object()  # a step met something that is not a record
 
 __all__ = ["MISSING", "TraceEvent", "literal", "opted_in", "FactReads"]
 
@@ -31,23 +27,6 @@ def literal(value) -> Callable:
         return value
     literal_.constant = value
     return literal_
-
-
-def opted_in(path: tuple[str, ...]) -> Callable[[Any], bool]:
-    """Whether the subject bound to `path[0]` says yes at `path[1:]`
-    (`practice.qof.local_scheme`). Opting in is a positive act: a subject not
-    bound here (a value for no practice), a missing fact or `false` keeps the
-    national rows."""
-    subject, fields = path[0], path[1:]
-
-    def says_yes(env) -> bool:
-        value = env.bindings.get(subject) if env is not None else None
-        for name in fields:
-            if not isinstance(value, dict):
-                return False
-            value = value.get(name)
-        return value is True
-    return says_yes
 
 
 def follow(value, env, steps: tuple):
@@ -96,34 +75,10 @@ class FactReads:
         start = None if bound is not None else self.expr(fact_plan.start)
 
         def walk_from(env, value):
-            """Step by step: names what is missing, and records the trace."""
-            for kind, step in plan:
-                if kind == FIELD:
-                    if type(value) is Unknown:
-                        value = ops.deeper(value, step)
-                        continue
-                    found = value.get(step, MISSING)
-                    if found is MISSING:
-                        found = Unknown(frozenset((
-                            f"{value.path}.{step}" if isinstance(value, FactRecord) else step,)))
-                    if env.trace is not None and isinstance(value, FactRecord):
-                        env.trace.append(TraceEvent("fact", f"{value.path}.{step}", found))
-                    value = found
-                    continue
-                key = env.bindings[step] if kind == KEY_BOUND else step(env)
-                if type(key) is Unknown:
-                    value = merge_unknown(value, key)
-                    continue
-                if type(value) is Unknown:
-                    value = ops.deeper(value, key)
-                    continue
-                found = value.get(key, MISSING)
-                if found is MISSING:
-                    found = Unknown(frozenset((f"{value.path}.{key}",)))
-                if env.trace is not None:
-                    env.trace.append(TraceEvent("fact", f"{value.path}.{key}", found))
-                value = found
-            return value
+            """Step by step (`runtime.walk`): names what is missing, records the trace."""
+            bindings = env.bindings
+            return walk(value, plan, lambda kind, step: bindings[step] if kind == KEY_BOUND else step(env),
+                        env.trace)
 
         # Facts were validated when read, so on the common path every step is
         # a dict lookup; the first step that finds nothing (or a trace to
@@ -167,19 +122,11 @@ class FactReads:
     def table_row(self, node):
         """`table[key, ...]`: the row in force (a dict of its cells), or Unknown."""
         table = self.types[id(node.collection)].name
-        rows_ = self.checked.table_rows(table)
-        local = self.local_layer
         keys = [self.expr(k) for k in node.keys]
         single = self.binding_name(node.keys[0]) if len(keys) == 1 else None
-        in_force = self.program.tables.get(table)
-        opted = None
-        if in_force is not None and in_force.opted_in is not None:
-            local_rows, national_rows = rows_, self.checked.table_rows(table, national=True)
-            opted = opted_in(in_force.opted_in)
-        span = node.span
+        look = self.row_lookup(table, node.span)
 
         def look_up(env):
-            rows = (local_rows if opted(env) else national_rows) if opted is not None else rows_
             if single is not None:
                 first = env.bindings[single]
                 if type(first) is Unknown:
@@ -189,38 +136,36 @@ class FactReads:
                 key = tuple(k(env) for k in keys)
                 if ops.any_unknown(*key):
                     return merge_unknown(*key)
-            row = rows.get(key)
-            if row is None:
-                if opted is not None and rows is local_rows and key in national_rows:
-                    env.local_rows = True  # a row retired for this subject, which opted in
-                shown = ", ".join(str(k) for k in key)
-                row = unknown_because("no-row", f"table {table} has no row for ({shown}) on {env.as_of}", span)
-            elif row["_layer"] == local:
-                env.local_rows = True
-            if env.trace is not None:
-                env.trace.append(TraceEvent("table", f"{table}[{', '.join(map(str, key))}]",
-                                            row, {"layer": row.get("_layer") if isinstance(
-                                                row, dict) else None}))
-            return row
+            return look(env, key)
         return look_up
+
+    def row_lookup(self, table: str, span):
+        """The reader of a table's rows in force (`runtime.row_lookup`)."""
+        in_force = self.program.tables.get(table)
+        rows = self.checked.table_rows(table)
+        if in_force is not None and in_force.opted_in is not None:
+            return row_lookup(table, rows, self.checked.table_rows(table, national=True),
+                              opted_in(in_force.opted_in), self.local_layer, span)
+        return row_lookup(table, rows, None, None, self.local_layer, span)
+
+    def table_member(self, node):
+        """The membership test of a table with rows a local layer changed, or None."""
+        collection_type = self.types[id(node.collection)]
+        if not (isinstance(collection_type, t.Table) and self.local_rows):
+            return None
+        table = self.program.tables.get(collection_type.name)
+        local_keys, removed = self.checked.folder.local_keys(collection_type.name)
+        if not (local_keys or removed):
+            return None
+        opted = opted_in(table.opted_in) if table is not None and table.opted_in is not None else None
+        return table_member(local_keys, removed, opted, node.negated)
 
     def c_Membership(self, node):
         element, collection = self.expr(node.element), self.expr(node.collection)
         negated = node.negated
-        collection_type = self.types[id(node.collection)]
-        if isinstance(collection_type, t.Table) and self.local_rows:
-            table = self.program.tables.get(collection_type.name)
-            local_keys, removed = self.checked.folder.local_keys(collection_type.name)
-            opted = opted_in(table.opted_in) if table is not None and table.opted_in is not None else None
-            if local_keys or removed:
-                def member_of_table(env):
-                    a, c = element(env), collection(env)
-                    if type(a) is Unknown:
-                        return a
-                    if (a in local_keys or a in removed) and (opted is None or opted(env)):
-                        env.local_rows = True
-                    return (a not in c) if negated else (a in c)
-                return member_of_table
+        of_table = self.table_member(node)
+        if of_table is not None:
+            return lambda env: of_table(env, element(env), collection(env))
 
         def member(env):
             a, c = element(env), collection(env)

@@ -21,14 +21,14 @@ Kleene's logic (`base.values`).
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any, Callable
 
 from rules_engine.backends import closure_facts as facts
 from rules_engine.backends.closure_facts import MISSING, TraceEvent, literal, opted_in
+from rules_engine.backends.runtime import Env, fact, no_value
 from rules_engine.base import recursion
 from rules_engine.base import typesys as t
-from rules_engine.base.values import (FactRecord, Unknown, kleene_and, kleene_not, kleene_or, merge_unknown,
+from rules_engine.base.values import (Unknown, kleene_and, kleene_not, kleene_or, merge_unknown,
     ranges_cover, unknown_because)
 from rules_engine.ir import operations as ops
 from rules_engine.ir.checked import CheckedProgram
@@ -37,20 +37,6 @@ from rules_engine.static.forms import value_on
 from rules_engine.syntax import nodes as n
 
 Closure = Callable[["Env"], Any]
-
-
-class Env:
-    """What a closure reads: the facts, the bound names, the date, memo and trace."""
-
-    __slots__ = ("root", "as_of", "bindings", "memo", "trace", "local_rows")
-
-    def __init__(self, root: FactRecord, as_of: dt.date, trace: list | None = None):
-        self.root = root
-        self.as_of = as_of
-        self.bindings: dict[str, Any] = {}
-        self.memo: dict[tuple, Any] = {}
-        self.trace = trace
-        self.local_rows = False  # whether a row a local layer added was read
 
 
 def rounded(closure: Closure, rounding: n.Rounding) -> Closure:
@@ -145,14 +131,7 @@ class Compiler(facts.FactReads):
         if resolved.kind == "as_of":
             return lambda env: env.as_of
         if resolved.kind == "fact":
-            def read_root(env):
-                value = env.root.get(name, MISSING)
-                if value is MISSING:
-                    value = Unknown(frozenset((name,)))
-                if env.trace is not None:
-                    env.trace.append(TraceEvent("fact", name, value))
-                return value
-            return read_root
+            return lambda env: fact(env, name)
         if resolved.kind == "param":
             return self.parameter(name, node.span)
         if resolved.kind == "table":
@@ -166,13 +145,7 @@ class Compiler(facts.FactReads):
     def parameter(self, name: str, span) -> Closure:
         param = self.program.parameters.get(name)
         if param is None or param.value is None:
-            def no_value(env):
-                value = unknown_because("no-value", f"parameter {name} (no value in force on {env.as_of})",
-                                        span)
-                if env.trace is not None:
-                    env.trace.append(TraceEvent("parameter", name, value, {"layer": None}))
-                return value
-            return no_value
+            return lambda env: no_value(env, name, span)
         value = self.constant(param.value)
         national = None
         if param.varied_by is not None:

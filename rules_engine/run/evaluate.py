@@ -18,7 +18,6 @@ from typing import Any, Iterator
 
 import attrs
 
-from rules_engine.base import typesys as t
 from rules_engine.backends.protocol import EXEMPT, NOT_IN_FORCE, NOT_SELECTED, WAIVED, Decision, Runner, Tracer, Value
 from rules_engine.program.layers import Provenance
 from rules_engine.program.marks import ProvisionalMarks, joined
@@ -109,6 +108,7 @@ class Evaluator:
                                  + marks.requirement(r)))
             for r in program.requirements]
         self.term_types = program.checked.term_types
+        self._value_shapes: dict[str, tuple] = {}
         self.reasoner = Reasoner(runner)
 
     def instances(self, root: FactRecord, scope) -> list[SubjectInstance]:
@@ -158,11 +158,33 @@ class Evaluator:
                       self.requirement_assumed[decision.index], explain_with)
 
     def value(self, raw: Value) -> ValueResult:
-        define = self.program.defines[raw.name]
-        report_id = define.term.report.id
-        value_id = report_id if raw.key is None else self.value_id(report_id, *raw.key)
-        return self.value_result(define, value_id, raw.instance.id, raw.value, self.term_types[raw.name],
-                                 raw.local, raw.key)
+        name, key, value = raw.name, raw.key, raw.value
+        shape = self._value_shapes.get(name)
+        if shape is None:
+            shape = self._value_shapes[name] = self.value_shape(name)
+        pattern, type_, read_local, not_local, fixed = shape
+        layer, flexibility, because, national = read_local if raw.local else not_local
+        missing = ()
+        if type(value) is Unknown:
+            missing, value = value.lacking(), None
+        return ValueResult(pattern if key is None else self.value_id(pattern, *key), raw.instance.id, value,
+                           type_, missing, layer, flexibility, because, national, fixed[0], fixed[1],
+                           self.provisional_for(name, key), fixed[2], fixed[3])
+
+    def value_shape(self, name: str) -> tuple:
+        """What every value of one definition shares: its id pattern, type,
+        provenance (having read a local change, or not), title, clause,
+        assumptions and rounding; worked out once per program."""
+        define = self.program.defines[name]
+        term = define.term
+        provenance = define.provenance
+        plain = provenance.without_local_rows if provenance.without_local_rows is not None else provenance
+
+        def four(p):
+            return p.layer, p.flexibility, p.because, p.national
+        return (term.report.id, self.term_types[name], four(provenance), four(plain),
+                (term.report.title, define.clause, self.define_assumed.get(name, ()),
+                 term.rounding.describe if term.rounding is not None else None))
 
     def value_id(self, pattern: str, variable: str, key) -> str:
         """`qof.points.{code}` for the key HYP008: `qof.points.HYP008`."""
@@ -182,21 +204,3 @@ class Evaluator:
         if memo not in self._keyed_provisional:
             self._keyed_provisional[memo] = joined(self.marks.define(name, key))
         return self._keyed_provisional[memo]
-
-    def value_result(self, define, value_id: str, subject: str, value, type_: t.Type,
-                     read_local: bool = True, key: tuple | None = None) -> ValueResult:
-        """`read_local`: whether working the value out read a local change
-        (a row the local layer added or marked, a change for opted-in subjects);
-        `key`: the key variable and value it was made for, if any."""
-        provenance = define.provenance
-        if provenance.without_local_rows is not None and not read_local:
-            provenance = provenance.without_local_rows
-        term = define.term
-        missing = value.lacking() if type(value) is Unknown else ()
-        return ValueResult(value_id, subject, None if type(value) is Unknown else value,
-                           type_, missing, provenance.layer, provenance.flexibility,
-                           provenance.because, provenance.national,
-                           term.report.title if term.report else None, define.clause,
-                           self.provisional_for(define.name, key),
-                           self.define_assumed.get(define.name, ()),
-                           term.rounding.describe if term.rounding is not None else None)

@@ -1,0 +1,38 @@
+"""Which backend runs: `CONTRACT_RULES_BACKEND=closures|generated` (generated
+by default). `explain` always traces through the closure backend.
+
+>>> sorted(BACKENDS)
+['closures', 'generated']
+"""
+
+from __future__ import annotations
+
+import os
+
+from rules_engine.backends.closure_runner import CLOSURES
+from rules_engine.backends.generated import GENERATED
+
+ENVIRONMENT = "CONTRACT_RULES_BACKEND"
+DEFAULT = "generated"
+BACKENDS = {"closures": CLOSURES, "generated": GENERATED}
+
+
+class BackendChoiceError(ValueError):
+    """`CONTRACT_RULES_BACKEND` names no backend."""
+
+
+def problem(value: str | None) -> str | None:
+    """What is wrong with a choice of backend, or None."""
+    if value is None or value in BACKENDS:
+        return None
+    shown = value.encode("unicode_escape").decode("ascii")
+    return f"{ENVIRONMENT}={shown} names no backend; choose one of: {', '.join(sorted(BACKENDS))}"
+
+
+def chosen():
+    """The backend the environment chooses (the default when it chooses none)."""
+    value = os.environ.get(ENVIRONMENT)
+    wrong = problem(value)
+    if wrong is not None:
+        raise BackendChoiceError(wrong)
+    return BACKENDS[value or DEFAULT]

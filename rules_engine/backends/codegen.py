@@ -1,0 +1,409 @@
+"""The generated backend's code generator: a checked program as a Python
+module, built as an `ast` tree (never as source text).
+
+Every identifier in the module is generated here (`t12`, `d3`, `r7`); every
+value from a rule file is an `ast.Constant` (text, whole numbers, booleans)
+or an entry of the constants tuple `K` (amounts, dates, sets, table rows, the
+readers of `runtime`), so that a rule file's names and strings, whatever
+they hold (quotes, `__import__`, newlines, `\"\"\"`), are data. Statements carry
+the line and column of the rule-file span they come from.
+
+Each expression becomes straight-line statements into temporaries, with the
+unknowns handled as the reference backend (`closures`) handles them:
+arithmetic and comparisons pass an unknown on, `and`/`or` stop at the first
+side that decides (Kleene's logic), a definition is worked out once per
+subject (and key) and remembers whether it read a local layer's change.
+"""
+
+from __future__ import annotations
+
+import ast
+from typing import Any
+
+from rules_engine.backends import runtime
+from rules_engine.base import typesys as t
+from rules_engine.base.values import Unknown
+from rules_engine.ir import operations as ops
+from rules_engine.ir.checked import CheckedProgram
+from rules_engine.ir.fold import NOT_STATIC
+from rules_engine.ir.plans import FIELD, KEY_BOUND
+from rules_engine.program.layers import table_keys
+from rules_engine.syntax import nodes as n
+
+_PLAIN = (bool, str, int, type(None))
+_OPS = {"+": ast.Add, "-": ast.Sub, "*": ast.Mult}
+_COMPARE = {"=": ast.Eq, "!=": ast.NotEq, "<": ast.Lt, "<=": ast.LtE, ">": ast.Gt, ">=": ast.GtE}
+
+
+def _load(name: str) -> ast.Name:
+    return ast.Name(name, ast.Load())
+
+
+def _store(name: str) -> ast.Name:
+    return ast.Name(name, ast.Store())
+
+
+def _call(function: ast.expr, *args: ast.expr) -> ast.Call:
+    return ast.Call(function, list(args), [])
+
+
+def _attr(value: ast.expr, name: str) -> ast.Attribute:
+    return ast.Attribute(value, name, ast.Load())
+
+
+def _is(left: ast.expr, right: ast.expr, negated: bool = False) -> ast.Compare:
+    return ast.Compare(left, [ast.IsNot() if negated else ast.Is()], [right])
+
+
+def _is_unknown(value: ast.expr) -> ast.Compare:
+    return _is(_call(_load("type"), value), _load("U"))
+
+
+class Module:
+    """The constants and functions of one generated module."""
+
+    def __init__(self):
+        self.constants: list[Any] = []
+        self.constant_index: dict[tuple, int] = {}
+        self.functions: list[ast.FunctionDef] = []
+
+    def const(self, value) -> ast.expr:
+        """A value as the module holds it: a literal, or an entry of `K`."""
+        if type(value) in _PLAIN and not (type(value) is int and abs(value) > 2 ** 62):
+            return ast.Constant(value)
+        try:
+            key = (type(value), value)
+            index = self.constant_index.get(key)
+        except TypeError:  # a table row (a dict), a reader: by identity
+            key, index = (type(value), id(value)), None
+            index = self.constant_index.get(key)
+        if index is None:
+            index = self.constant_index[key] = len(self.constants)
+            self.constants.append(value)
+        return ast.Subscript(_load("K"), ast.Constant(index), ast.Load())
+
+
+class Function:
+    """One generated function: its statements, a block at a time, and its temporaries."""
+
+    def __init__(self, gen: "Generator", name: str, span):
+        self.gen, self.name, self.span = gen, name, span
+        self.blocks: list[list[ast.stmt]] = [[]]
+        self.count = 0
+        self.bindings_read = False
+
+    def tmp(self) -> str:
+        self.count += 1
+        return f"t{self.count}"
+
+    def emit(self, statement: ast.stmt, span=None) -> None:
+        span = span or self.span
+        if span is not None:
+            statement.lineno, statement.col_offset = max(span.line, 1), max(span.column - 1, 0)
+            statement.end_lineno, statement.end_col_offset = statement.lineno, statement.col_offset
+        self.blocks[-1].append(statement)
+
+    def assign(self, value: ast.expr, span=None) -> ast.Name:
+        name = self.tmp()
+        self.emit(ast.Assign([_store(name)], value), span)
+        return _load(name)
+
+    def block(self) -> list[ast.stmt]:
+        self.blocks.append([])
+        return self.blocks[-1]
+
+    def end(self) -> list[ast.stmt]:
+        body = self.blocks.pop()
+        return body or [ast.Pass()]
+
+    def bindings(self) -> ast.Name:
+        self.bindings_read = True
+        return _load("B")
+
+    def finish(self, args: list[str]) -> ast.FunctionDef:
+        body = self.blocks[0]
+        if self.bindings_read:
+            body.insert(0, ast.Assign([_store("B")], _attr(_load("E"), "bindings")))
+        function = ast.FunctionDef(self.name, ast.arguments([], [ast.arg(a) for a in args], None, [], [], None, []),
+                                   body, [], None)
+        line = self.span.line if self.span is not None else 1
+        function.lineno, function.col_offset = line, 0
+        function.end_lineno, function.end_col_offset = line, 0
+        return function
+
+
+class Generator:
+    """Builds the module of one checked program (`generated.GeneratedRunner` compiles it)."""
+
+    def __init__(self, checked: CheckedProgram):
+        self.checked = checked
+        self.program = checked.program
+        self.types = checked.types
+        self.names = checked.names
+        self.module = Module()
+        self.define_names = {name: f"d{i}" for i, name in enumerate(checked.define_order)}
+        self.fn: Function | None = None
+
+    def const(self, value) -> ast.expr:
+        return self.module.const(value)
+
+    # -- expressions ------------------------------------------------------------
+
+    def expr(self, node) -> ast.expr:
+        """Statements working out `node` into the current function; the result
+        (a temporary, a literal or a constant)."""
+        value = self.checked.static_value(node)
+        if value is not NOT_STATIC:
+            return self.const(value)
+        return getattr(self, "g_" + type(node).__name__)(node)
+
+    def binary(self, node, left: ast.expr, right: ast.expr, operation) -> ast.expr:
+        """`operation(left, right)` (an ast builder), an unknown side passed on."""
+        fn = self.fn
+        checks = [_is_unknown(side) for side in (left, right) if not isinstance(side, ast.Constant)]
+        if not checks:
+            return fn.assign(operation(left, right), node.span)
+        result = fn.tmp()
+        test = checks[0] if len(checks) == 1 else ast.BoolOp(ast.Or(), checks)
+        unknown = [ast.Assign([_store(result)], _call(_load("merge"), left, right))]
+        known = [ast.Assign([_store(result)], operation(left, right))]
+        fn.emit(ast.If(test, unknown, known), node.span)
+        return _load(result)
+
+    def g_Name(self, node):
+        resolved = self.names[id(node)]
+        kind, target = resolved.kind, resolved.target
+        fn = self.fn
+        if kind == "binding":
+            return fn.assign(ast.Subscript(fn.bindings(), ast.Constant(target), ast.Load()), node.span)
+        if kind == "member":
+            return ast.Constant(target)
+        if kind == "as_of":
+            return fn.assign(_attr(_load("E"), "as_of"), node.span)
+        if kind == "fact":
+            return fn.assign(_call(_load("fact"), _load("E"), ast.Constant(target)), node.span)
+        if kind == "param":  # a parameter with a value is static
+            return fn.assign(_call(_load("no_value"), _load("E"), ast.Constant(target), self.const(node.span)),
+                             node.span)
+        if kind == "table":
+            table = self.program.tables[target]
+            chooser = (lambda keys, national, opted: lambda env: keys if opted(env) else national)(
+                table_keys(self.program, target), table_keys(self.program, target, national=True),
+                runtime.opted_in(table.opted_in))
+            return fn.assign(_call(self.const(chooser), _load("E")), node.span)
+        if target in self.define_names:
+            return fn.assign(_call(_load(self.define_names[target]), _load("E")), node.span)
+        return fn.assign(_call(_load("because"), ast.Constant("no-definition"),
+                               ast.Constant(f"definition {target}")), node.span)
+
+    def g_Field(self, node):
+        return self.path(node)
+
+    def g_Index(self, node):
+        if isinstance(self.types[id(node.collection)], t.Table):
+            return self.table_row(node)
+        return self.path(node)
+
+    def path(self, node) -> ast.expr:
+        plan = self.checked.plan(node)
+        fn = self.fn
+        start = ast.Subscript(fn.bindings(), ast.Constant(plan.bound), ast.Load()) if plan.bound is not None \
+            else self.expr(plan.start)
+        if plan.fields_only:
+            names = ast.Tuple([self.const(step) for _, step in plan.steps], ast.Load())
+            return fn.assign(_call(_load("fields"), start, names), node.span)
+        steps = []
+        for kind, step in plan.steps:
+            if kind == FIELD:
+                key = self.const(step)
+            elif kind == KEY_BOUND:
+                key = ast.Subscript(fn.bindings(), ast.Constant(step), ast.Load())
+            else:
+                key = self.expr(step)
+            steps.append(ast.Tuple([ast.Constant(FIELD if kind == FIELD else kind), key], ast.Load()))
+        start = fn.assign(start, node.span)
+        return fn.assign(_call(_load("path"), start, ast.Tuple(steps, ast.Load())), node.span)
+
+    def table_row(self, node) -> ast.expr:
+        table = self.types[id(node.collection)].name
+        look = self.row_reader(table, node.span)
+        keys = [self.expr(k) for k in node.keys]
+        fn = self.fn
+        key = ast.Tuple(keys, ast.Load())
+        checks = [_is_unknown(k) for k in keys if not isinstance(k, ast.Constant)]
+        result = fn.tmp()
+        looked = [ast.Assign([_store(result)], _call(self.const(look), _load("E"), key))]
+        if not checks:
+            for statement in looked:
+                fn.emit(statement, node.span)
+            return _load(result)
+        test = checks[0] if len(checks) == 1 else ast.BoolOp(ast.Or(), checks)
+        fn.emit(ast.If(test, [ast.Assign([_store(result)], _call(_load("merge"), *keys))], looked), node.span)
+        return _load(result)
+
+    def row_reader(self, table: str, span):
+        in_force = self.program.tables.get(table)
+        rows = self.checked.table_rows(table)
+        local = self.checked.local_layer
+        if in_force is not None and in_force.opted_in is not None:
+            return runtime.row_lookup(table, rows, self.checked.table_rows(table, national=True),
+                                      runtime.opted_in(in_force.opted_in), local, span)
+        return runtime.row_lookup(table, rows, None, None, local, span)
+
+    def g_Membership(self, node):
+        element, collection = self.expr(node.element), self.expr(node.collection)
+        of_table = self.table_member(node)
+        if of_table is not None:
+            return self.fn.assign(_call(self.const(of_table), _load("E"), element, collection), node.span)
+        operator = ast.NotIn() if node.negated else ast.In()
+        return self.binary(node, element, collection, lambda a, c: ast.Compare(a, [operator], [c]))
+
+    def table_member(self, node):
+        collection_type = self.types[id(node.collection)]
+        if not (isinstance(collection_type, t.Table) and self.checked.local_rows):
+            return None
+        table = self.program.tables.get(collection_type.name)
+        local_keys, removed = self.checked.folder.local_keys(collection_type.name)
+        if not (local_keys or removed):
+            return None
+        opted = runtime.opted_in(table.opted_in) if table is not None and table.opted_in is not None else None
+        return runtime.table_member(local_keys, removed, opted, node.negated)
+
+    def g_Arithmetic(self, node):
+        spine = n.chain(node)
+        value = self.expr(spine[-1].left)
+        for link in reversed(spine):
+            right = self.expr(link.right)
+            left_type, right_type = self.types[id(link.left)], self.types[id(link.right)]
+            plain = link.operator in _OPS and isinstance(left_type, t.Quantity) and isinstance(right_type, t.Quantity)
+            if plain:
+                op = _OPS[link.operator]()
+                value = self.binary(link, value, right, lambda a, b, op=op: ast.BinOp(a, op, b))
+            else:
+                operation = self.const(ops.arithmetic(link.operator, left_type, right_type, link.span))
+                value = self.binary(link, value, right, lambda a, b, f=operation: _call(f, a, b))
+        return value
+
+    def g_Compare(self, node):
+        operator = _COMPARE[node.operator]()
+        return self.binary(node, self.expr(node.left), self.expr(node.right),
+                           lambda a, b: ast.Compare(a, [operator], [b]))
+
+    def g_Covers(self, node):
+        cover = self.const(ops.ranges_cover)
+        return self.binary(node, self.expr(node.times), self.expr(node.required), lambda a, b: _call(cover, a, b))
+
+    def g_Within(self, node):
+        within = self.const(ops.within(self.types[id(node.inner)]))
+        return self.binary(node, self.expr(node.inner), self.expr(node.outer), lambda a, b: _call(within, a, b))
+
+    def g_Negate(self, node):
+        value = self.expr(node.operand)
+        return self.fn.assign(ast.IfExp(_is_unknown(value), value, ast.UnaryOp(ast.USub(), value)), node.span)
+
+    def g_Not(self, node):
+        return self.fn.assign(_call(_load("knot"), self.expr(node.operand)), node.span)
+
+    def g_SetLiteral(self, node):
+        items = [self.expr(i) for i in node.items]
+        make = lambda *values: _call(_load("frozenset"), ast.Tuple(list(values), ast.Load()))  # noqa: E731
+        fn = self.fn
+        checks = [_is_unknown(i) for i in items if not isinstance(i, ast.Constant)]
+        if not checks:
+            return fn.assign(make(*items), node.span)
+        result = fn.tmp()
+        test = checks[0] if len(checks) == 1 else ast.BoolOp(ast.Or(), checks)
+        fn.emit(ast.If(test, [ast.Assign([_store(result)], _call(_load("merge"), *items))],
+                       [ast.Assign([_store(result)], make(*items))]), node.span)
+        return _load(result)
+
+    def g_Call(self, node):
+        builtin = self.checked.builtins[node.function]
+        args = [self.expr(a) for a in node.arguments]
+        fn = self.fn
+        if not builtin.strict:  # `known`
+            return fn.assign(_is(_call(_load("type"), args[0]), _load("U"), negated=True), node.span)
+        function = self.const(builtin.implementation)
+        call_args = ([self.const(node.span)] if builtin.takes_span else []) + args
+        checks = [_is_unknown(a) for a in args if not isinstance(a, ast.Constant)]
+        result = fn.tmp()
+        known = [ast.Assign([_store(result)], _call(function, *call_args))]
+        if not checks:
+            for statement in known:
+                fn.emit(statement, node.span)
+            return _load(result)
+        test = checks[0] if len(checks) == 1 else ast.BoolOp(ast.Or(), checks)
+        fn.emit(ast.If(test, [ast.Assign([_store(result)], _call(_load("merge"), *args))], known), node.span)
+        return _load(result)
+
+    def g_Logic(self, node):
+        """Each side in turn, in one flat run of `if`s, stopping at the first
+        that decides; a side known when compiling may decide, or drop out."""
+        spine = n.chain(node)
+        sides = [spine[-1].left] + [link.right for link in reversed(spine)]
+        deciding, neutral = (False, True) if node.operator == "and" else (True, False)
+        values = [self.checked.static_value(side) for side in sides]
+        if any(v is deciding for v in values):
+            return ast.Constant(deciding)
+        sides = [side for side, v in zip(sides, values) if v is not neutral]
+        if not sides:
+            return ast.Constant(neutral)
+        fn = self.fn
+        result = fn.tmp()
+        fn.emit(ast.Assign([_store(result)], self.expr(sides[0])), node.span)
+        combine = "kand" if node.operator == "and" else "kor"
+        for side in sides[1:]:
+            fn.block()
+            value = self.expr(side)
+            fn.emit(ast.Assign([_store(result)], _call(_load(combine), _load(result), value)), side.span)
+            body = fn.end()
+            fn.emit(ast.If(_is(_load(result), ast.Constant(deciding), negated=True), body, []), side.span)
+        return _load(result)
+
+    def g_Conditional(self, node):
+        condition = self.expr(node.condition)
+        if isinstance(condition, ast.Constant) and condition.value in (True, False):
+            return self.expr(node.then if condition.value else node.otherwise)
+        fn = self.fn
+        result = fn.tmp()
+        branches = []
+        for branch in (node.then, node.otherwise):
+            fn.block()
+            value = self.expr(branch)
+            fn.emit(ast.Assign([_store(result)], value), branch.span)
+            branches.append(fn.end())
+        fn.emit(ast.If(_is(condition, ast.Constant(True)), branches[0],
+                       [ast.If(_is(condition, ast.Constant(False)), branches[1],
+                               [ast.Assign([_store(result)], condition)])]), node.span)
+        return _load(result)
+
+    def g_Quantified(self, node):
+        fn = self.fn
+        items = self.expr(node.collection)
+        result, saved, values, index, item = fn.tmp(), fn.tmp(), fn.tmp(), fn.tmp(), fn.tmp()
+        bindings = fn.bindings()
+        variable = ast.Constant(node.variable)
+        fn.block()
+        iterate = _call(_load("list"), items) if isinstance(self.types[id(node.collection)], t.MapOf) else items
+        fn.emit(ast.Assign([_store(saved)], _call(_attr(bindings, "get"), variable, _load("MISSING"))))
+        fn.emit(ast.Assign([_store(values)], ast.List([], ast.Load())))
+        fn.block()  # the loop's body
+        fn.emit(ast.If(_is(_load(item), ast.Constant(None)),
+                       [ast.Expr(_call(_attr(_load(values), "append"),
+                                       _call(_load("item_missing"), items, _load(index)))), ast.Continue()], []))
+        fn.emit(ast.Assign([ast.Subscript(bindings, variable, ast.Store())], _load(item)))
+        body = self.expr(node.body)
+        fn.emit(ast.Expr(_call(_attr(_load(values), "append"), body)), node.body.span)
+        loop = fn.end()
+        fn.emit(ast.For(ast.Tuple([_store(index), _store(item)], ast.Store()), _call(_load("enumerate"), iterate),
+                        loop, [], None), node.span)
+        fn.emit(ast.If(_is(_load(saved), _load("MISSING")),
+                       [ast.Expr(_call(_attr(bindings, "pop"), variable, ast.Constant(None)))],
+                       [ast.Assign([ast.Subscript(bindings, variable, ast.Store())], _load(saved))]))
+        fn.emit(ast.Assign([_store(result)], _call(_load("combine"), ast.Constant(node.quantifier), _load(values))))
+        known = fn.end()
+        fn.emit(ast.If(_is_unknown(items), [ast.Assign([_store(result)], items)], known), node.span)
+        return _load(result)
+
+
+__all__ = ["Generator", "Function", "Module", "Unknown"]

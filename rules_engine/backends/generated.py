@@ -1,0 +1,316 @@
+"""The generated backend: a checked program as one Python module, built as an
+`ast` tree (`codegen`), compiled once, run in a namespace that holds only the
+run-time helpers (`runtime.HELPERS`) and the module's constants.
+
+The module has a function per definition (`d0`, `d1`, ... in dependency
+order, each worked out once per subject and key, remembering whether it read
+a local layer's change), a function per requirement (its `where`, waivers,
+`must`, `unless` and warnings, deciding as the reference backend decides),
+and the subject loops: `decisions` and `values` answer the backend protocol
+for a whole arrangement. `why` asks `value_of` for one expression, compiled
+on first use the same way.
+
+The module's functions are made from the compiled module's code objects
+(`types.FunctionType` with the helpers as their globals); the module body
+itself is never run, and there is no `exec`. The one `compile()` is of an
+`ast.Module` built here, whose every name is generated and every rule-file
+value a constant.
+"""
+
+from __future__ import annotations
+
+import ast
+import datetime as dt
+import types
+from typing import Any
+
+from rules_engine.backends.codegen import Function, Generator, _attr, _call, _is, _is_unknown, _load, _store
+from rules_engine.backends.protocol import EXEMPT, NOT_IN_FORCE, NOT_SELECTED, WAIVED, Decision, Value
+from rules_engine.backends.runtime import HELPERS, Env, opted_in
+from rules_engine.base.values import FactRecord, Unknown
+from rules_engine.ir import operations as ops
+from rules_engine.ir.checked import CheckedProgram
+
+#: The file name the generated code's line numbers are of (each statement
+#: carries its rule file's line and column).
+FILENAME = "<contract-rules: generated from rule files>"
+
+
+def _return(*values: ast.expr) -> ast.Return:
+    return ast.Return(ast.Tuple(list(values), ast.Load()))
+
+
+class ModuleBuilder(Generator):
+    """The functions of the module: definitions, requirements, subject loops."""
+
+    def function(self, name: str, span, args=("E",)) -> Function:
+        self.fn = Function(self, name, span)
+        self.fn_args = list(args)
+        return self.fn
+
+    def done(self) -> ast.FunctionDef:
+        built = self.fn.finish(self.fn_args)
+        self.module.functions.append(built)
+        self.fn = None
+        return built
+
+    # -- definitions ------------------------------------------------------------
+
+    def define(self, name: str) -> None:
+        define = self.program.defines[name]
+        fn = self.function(self.define_names[name], define.term.span)
+        needed = self.checked.define_scopes.get(name, ())
+        if not needed:
+            key: ast.expr = ast.Constant(name)
+        else:
+            parts = [ast.Constant(name), _call(_load("id"), ast.Subscript(fn.bindings(), ast.Constant(needed[0]),
+                                                                        ast.Load()))]
+            if len(needed) == 2:
+                parts.append(ast.Subscript(fn.bindings(), ast.Constant(needed[1]), ast.Load()))
+            key = ast.Tuple(parts, ast.Load())
+        fn.emit(ast.Assign([_store("k")], key))
+        fn.emit(ast.Assign([_store("M")], _attr(_load("E"), "memo")))
+        local_flag = _attr(_load("E"), "local_rows")
+        store_flag = ast.Attribute(_load("E"), "local_rows", ast.Store())
+        memo_k = ast.Subscript(_load("M"), _load("k"), ast.Load())
+        if self.checked.local_rows:
+            fn.emit(ast.Assign([_store("lk")], ast.Tuple([ast.Constant("local rows"), _load("k")], ast.Load())))
+            memo_lk = ast.Subscript(_load("M"), _load("lk"), ast.Load())
+            fn.emit(ast.If(ast.Compare(_load("lk"), [ast.In()], [_load("M")]),
+                           [ast.Assign([store_flag], ast.BoolOp(ast.Or(), [local_flag, memo_lk])),
+                            ast.Return(memo_k)], []))
+            fn.emit(ast.Assign([_store("o")], local_flag))
+            fn.emit(ast.Assign([store_flag], ast.Constant(False)))
+            value = self.define_body(define)
+            fn.emit(ast.Assign([ast.Subscript(_load("M"), _load("k"), ast.Store())], value))
+            fn.emit(ast.Assign([ast.Subscript(_load("M"), _load("lk"), ast.Store())], local_flag))
+            fn.emit(ast.Assign([store_flag], ast.BoolOp(ast.Or(), [_load("o"), local_flag])))
+            fn.emit(ast.Return(value))
+        else:
+            fn.emit(ast.Assign([_store("v")], _call(_attr(_load("M"), "get"), _load("k"), _load("MISSING"))))
+            fn.block()
+            value = self.define_body(define)
+            fn.emit(ast.Assign([ast.Subscript(_load("M"), _load("k"), ast.Store()), _store("v")], value))
+            body = fn.end()
+            fn.emit(ast.If(_is(_load("v"), _load("MISSING")), body, []))
+            fn.emit(ast.Return(_load("v")))
+        self.done()
+
+    def define_body(self, define) -> ast.expr:
+        fn = self.fn
+        replaced = define.replaced_by
+        if replaced is None:
+            value = self.expr(define.term.body)
+        elif define.opted_in is None:
+            value = self.expr(replaced.value)
+        else:
+            result = fn.tmp()
+            fn.block()
+            fn.emit(ast.Assign([ast.Attribute(_load("E"), "local_rows", ast.Store())], ast.Constant(True)))
+            fn.emit(ast.Assign([_store(result)], self.expr(replaced.value)))
+            local = fn.end()
+            fn.block()
+            fn.emit(ast.Assign([_store(result)], self.expr(define.term.body)))
+            national = fn.end()
+            from_runtime = self.const(opted_in(define.opted_in))
+            fn.emit(ast.If(_call(from_runtime, _load("E")), local, national))
+            value = _load(result)
+        rounding = define.term.rounding
+        if rounding is not None:
+            value = fn.assign(_call(self.const(lambda v, r=rounding: ops.rounded(v, r)), value))
+        return value
+
+    # -- requirements -----------------------------------------------------------
+
+    def requirement(self, index: int, requirement) -> None:
+        term = requirement.term
+        fn = self.function(f"r{index}", term.span)
+        if term.where is not None:
+            where = self.expr(term.where)
+            fn.emit(ast.If(_is(where, ast.Constant(False)),
+                           [_return(_load("NA"), _empty(), _empty(), ast.Constant(NOT_SELECTED))], []))
+            fn.emit(ast.If(_is_unknown(where),
+                           [_return(_load("UNKNOWN"), _call(_load("lacking"), where), _empty(), ast.Constant(None))],
+                           []))
+        waived = _return(_load("NA"), _empty(), _empty(), ast.Constant(WAIVED))
+        for waiver in requirement.waivers:
+            if waiver.where is None:
+                fn.emit(waived)
+                break
+            fn.emit(ast.If(_is(self.expr(waiver.where), ast.Constant(True)), [waived], []))
+        holds = self.expr(term.must) if term.must is not None else self.const(Unknown())
+        holds = fn.assign(holds)
+        exempt = fn.assign(ast.Constant(None))
+        if term.unless is not None:
+            fn.block()
+            fn.emit(ast.Assign([_store(exempt.id)], self.expr(term.unless)))
+            body = fn.end()
+            fn.emit(ast.If(_is(holds, ast.Constant(True), negated=True), body, []))
+        warnings: ast.expr = _empty()
+        if term.warnings:
+            warnings = fn.assign(ast.List([], ast.Load()))
+            for warning in term.warnings:
+                condition = self.expr(warning.condition)
+                fn.emit(ast.If(_is(condition, ast.Constant(True)),
+                               [ast.Expr(_call(_attr(warnings, "append"), ast.Constant(warning.message)))], []))
+            warnings = fn.assign(_call(_load("tuple"), warnings))
+        fn.emit(ast.If(_is(holds, ast.Constant(True)),
+                       [_return(_load("PASS"), _empty(), warnings, ast.Constant(None))], []))
+        fn.emit(ast.If(_is(exempt, ast.Constant(True)),
+                       [_return(_load("PASS"), _empty(), warnings, ast.Constant(EXEMPT))], []))
+        fn.emit(ast.If(ast.BoolOp(ast.And(), [_is(holds, ast.Constant(False)), ast.BoolOp(ast.Or(), [
+            _is(exempt, ast.Constant(None)), _is(exempt, ast.Constant(False))])]),
+            [_return(_load("FAIL"), _empty(), warnings, ast.Constant(None))], []))
+        fn.emit(_return(_load("UNKNOWN"), _call(_load("lacking"), holds, exempt), warnings, ast.Constant(None)))
+        self.done()
+
+    # -- the subject loops ---------------------------------------------------------
+
+    def decisions(self) -> None:
+        fn = self.function("decisions", None, ("E", "instances", "D"))
+        fn.emit(ast.Assign([_store("out")], ast.List([], ast.Load())))
+        for index, requirement in enumerate(self.program.requirements):
+            fn.block()
+            append = _attr(_load("out"), "append")
+            if requirement.in_force:
+                fn.emit(ast.Assign([ast.Attribute(_load("E"), "bindings", ast.Store())], _attr(_load("I"), "bindings")))
+                fn.emit(ast.Assign([ast.Attribute(_load("E"), "local_rows", ast.Store())], ast.Constant(False)))
+                decided = ast.Starred(_call(_load(f"r{index}"), _load("E")), ast.Load())
+                fn.emit(ast.Expr(_call(append, _call(_load("D"), ast.Constant(index), _load("I"), decided,
+                                                     _attr(_load("E"), "local_rows")))))
+            else:
+                fn.emit(ast.Expr(_call(append, _call(_load("D"), ast.Constant(index), _load("I"), _load("NA"),
+                                                     _empty(), _empty(), ast.Constant(NOT_IN_FORCE),
+                                                     ast.Constant(False)))))
+            body = fn.end()
+            fn.emit(ast.For(_store("I"), _call(_load("instances"), self.const(requirement.term.scope)), body, [],
+                            None), requirement.term.span)
+        fn.emit(ast.Return(_load("out")))
+        self.done()
+
+    def values(self) -> None:
+        keyed: dict[str, str] = {}
+        for name, define in self.program.defines.items():
+            scope = define.term.scope
+            if define.term.report is not None and define.in_force and scope is not None \
+                    and scope.key_collection is not None:
+                keyed[name] = f"k{len(keyed)}"
+                self.function(keyed[name], scope.span)
+                self.fn.emit(ast.Return(self.expr(scope.key_collection)))
+                self.done()
+        fn = self.function("values", None, ("E", "instances", "V"))
+        fn.emit(ast.Assign([_store("out")], ast.List([], ast.Load())))
+        append = _attr(_load("out"), "append")
+        bindings = ast.Attribute(_load("E"), "bindings", ast.Store())
+        flag = ast.Attribute(_load("E"), "local_rows", ast.Store())
+        for name, define in self.program.defines.items():
+            if define.term.report is None or not define.in_force:
+                continue
+            scope = define.term.scope
+            compute = _call(_load(self.define_names[name]), _load("E"))
+            fn.block()
+            if name not in keyed:
+                fn.emit(ast.Assign([bindings], _attr(_load("I"), "bindings")))
+                fn.emit(ast.Assign([flag], ast.Constant(False)))
+                fn.emit(ast.Expr(_call(append, _call(_load("V"), ast.Constant(name), _load("I"), ast.Constant(None),
+                                                     compute, _attr(_load("E"), "local_rows")))))
+            else:
+                variable = ast.Constant(scope.key_variable)
+                fn.emit(ast.Assign([bindings], _call(_load("dict"), _attr(_load("I"), "bindings"))))
+                fn.emit(ast.Assign([_store("keys")], _call(_load(keyed[name]), _load("E"))))
+                fn.emit(ast.If(_is_unknown(_load("keys")), [ast.Continue()], []))
+                fn.emit(ast.If(_call(_load("isinstance"), _load("keys"),
+                                     ast.Tuple([_load("frozenset"), _load("set")], ast.Load())),
+                               [ast.Assign([_store("keys")], ast.Call(_load("sorted"), [_load("keys")],
+                                                                      [ast.keyword("key", _load("str"))]))], []))
+                loop = [ast.Assign([ast.Subscript(_attr(_load("E"), "bindings"), variable, ast.Store())], _load("key")),
+                        ast.Assign([flag], ast.Constant(False)),
+                        ast.Assign([_store("v")], compute),
+                        ast.Expr(_call(append, _call(_load("V"), ast.Constant(name), _load("I"),
+                                                     ast.Tuple([variable, _load("key")], ast.Load()), _load("v"),
+                                                     _attr(_load("E"), "local_rows"))))]
+                fn.emit(ast.For(_store("key"), _load("keys"), loop, [], None))
+            body = fn.end()
+            fn.emit(ast.For(_store("I"), _call(_load("instances"), self.const(scope)), body, [], None),
+                    define.term.span)
+        fn.emit(ast.Return(_load("out")))
+        self.done()
+
+    def expression(self, name: str, node) -> None:
+        """A function working out one expression (what `why` asks for)."""
+        self.function(name, node.span)
+        self.fn.emit(ast.Return(self.expr(node)))
+        self.done()
+
+
+def _empty() -> ast.Tuple:
+    return ast.Tuple([], ast.Load())
+
+
+class GeneratedRunner:
+    """A checked program compiled to one generated module."""
+
+    def __init__(self, checked: CheckedProgram):
+        self.checked = checked
+        builder = self.builder = ModuleBuilder(checked)
+        for name in checked.define_order:
+            builder.define(name)
+        for index, requirement in enumerate(checked.program.requirements):
+            if requirement.in_force:
+                builder.requirement(index, requirement)
+        builder.decisions()
+        builder.values()
+        self.namespace: dict[str, Any] = {"__builtins__": {}, **HELPERS}
+        self.tree = self.build(builder.module.functions)
+        self._decisions, self._values = self.namespace["decisions"], self.namespace["values"]
+        self._expressions: dict[int, Any] = {}
+
+    def build(self, functions: list[ast.FunctionDef]) -> ast.Module:
+        """The one compile: an `ast.Module` of generated functions, whose code
+        objects become functions over the helpers' namespace (the module body
+        is never run)."""
+        module = ast.fix_missing_locations(ast.Module(functions, []))
+        code = compile(module, FILENAME, "exec")
+        self.namespace["K"] = tuple(self.builder.module.constants)
+        for constant in code.co_consts:
+            if isinstance(constant, types.CodeType):
+                self.namespace[constant.co_name] = types.FunctionType(constant, self.namespace, constant.co_name)
+        return module
+
+    def decisions(self, facts: FactRecord, as_of: dt.date, instances, tracer=None):
+        if tracer is not None:
+            raise TypeError("the generated backend does not trace: explain runs the closure backend")
+        return self._decisions(Env(facts, as_of), instances, Decision)
+
+    def values(self, facts: FactRecord, as_of: dt.date, instances, tracer=None):
+        if tracer is not None:
+            raise TypeError("the generated backend does not trace: explain runs the closure backend")
+        return self._values(Env(facts, as_of), instances, Value)
+
+    def scope(self, facts: FactRecord, as_of: dt.date, bindings: dict) -> Env:
+        env = Env(facts, as_of)
+        env.bindings = dict(bindings)
+        return env
+
+    def value_of(self, node, scope: Env) -> Any:
+        function = self._expressions.get(id(node))
+        if function is None:
+            name = f"e{len(self._expressions)}"
+            self.builder.expression(name, node)
+            self.build([self.builder.module.functions[-1]])
+            function = self._expressions[id(node)] = self.namespace[name]
+        return function(scope)
+
+
+class GeneratedBackend:
+    """The default backend: generated Python, built as an `ast` tree."""
+
+    name = "generated"
+
+    def compile(self, checked: CheckedProgram, traced: bool = False) -> GeneratedRunner:
+        if traced:
+            raise TypeError("the generated backend does not trace: explain runs the closure backend")
+        return GeneratedRunner(checked)
+
+
+GENERATED = GeneratedBackend()
