@@ -101,22 +101,24 @@ def _warn_about_local(engine: Engine, icbs: set) -> None:
               help="With --population: worker processes (same output, same order).")
 @click.option("--format", "output_format", type=click.Choice(["text", "json", "html"]), default="text",
               show_default=True)
+@click.option("--line", "line_form", type=click.Choice(["lean", "full"]), default="lean", show_default=True,
+              help="With --population --format json: each term's text once a run (lean) or on every line.")
 @click.option("--all", "show_all", is_flag=True,
               help="Text: list passing and not-applicable results and every value too.")
 @click.option("--fail-on", type=click.Choice(["fail", "unknown"]), default="fail", show_default=True,
               help="Exit 1 when a result fails, or (unknown) when one fails or is unknown.")
 @assume_options
 @output_options
-def check(arrangements, rules, local, as_of, population, strict, jobs, output_format, show_all, fail_on,
-          assume, assumptions_file, output, quiet):
+def check(arrangements, rules, local, as_of, population, strict, jobs, output_format, line_form, show_all,
+          fail_on, assume, assumptions_file, output, quiet):
     """Check arrangements (YAML or JSON) against the layers in force."""
     if not arrangements and population is None:
         raise click.UsageError("give arrangement files, or --population FILE.jsonl")
     one_stdin(arrangements, population, local)
     if population is not None and arrangements:
         warn("arrangement files given beside --population are ignored: " + ", ".join(map(str, arrangements)))
-    if population is None and (strict or jobs != 1):
-        warn("--strict and --jobs apply to --population only; ignored")
+    if population is None and (strict or jobs != 1 or line_form != "lean"):
+        warn("--strict, --jobs and --line apply to --population only; ignored")
 
     def run() -> int:
         guard_output(output, arrangements, population, local, assumptions_file, _library(rules))
@@ -129,8 +131,8 @@ def check(arrangements, rules, local, as_of, population, strict, jobs, output_fo
                 warn(f"the proposed layer `{name}` ({engine.proposed.file}) replaces the shipped "
                      f"layer of the same name ({file})")
             remember(spec, engine)
-            return streamed(lambda: check_population(spec, population, as_of, output_format, strict, jobs),
-                             output, quiet)
+            return streamed(lambda: check_population(spec, population, as_of, output_format, strict,
+                                                     jobs, line_form), output, quiet)
         engine = Engine.load(rules, local, assumptions=assumptions)
         loaded = engine.load_arrangements(arrangements)
         _warn_about_local(engine, {a.facts["icb"] for a in loaded if isinstance(a.facts.get("icb"), str)})

@@ -38,7 +38,7 @@ from rules_engine.io.documents import Line, population_lines
 from rules_engine.run.impact import ArrangementImpact, ImpactSummary, assess
 from rules_engine.io.inputs import is_stdin, name_of, open_input
 from rules_engine.run.engine import Engine
-from rules_engine.reports.json_lines import LineEncoder
+from rules_engine.reports.json_lines import LeanEncoder, LineEncoder, terms_record
 from rules_engine.reports.json_report import dumps
 from rules_engine.program.assumptions import NONE as NO_ASSUMPTIONS, Assumptions
 from rules_engine.io.arrangements import parse_json_line
@@ -63,6 +63,10 @@ class EngineSpec:
 
 _engines: dict[EngineSpec, Engine] = {}
 _encoder = LineEncoder()  # one per process: it keeps the text shared between results
+_lean = LeanEncoder()  # the same, for the lean line; it knows which terms it has given out
+
+#: The JSON line of a population check: `lean` (each term's text once per run) or `full`.
+LINE_FORMS = ("lean", "full")
 
 
 def _engine(spec: EngineSpec) -> Engine:
@@ -102,8 +106,9 @@ def check_chunk(task) -> list[tuple]:
     """Evaluate a chunk: ("ok", line number, id, outcome, failing ids, unknown ids
     (one per subject), the JSON line when the output is JSON, and for HTML the
     {id: (title, clause)} of those requirements and {id: why} of the first
-    subject of each) or ("bad", line number, text)."""
-    spec, origin, as_of, output_format, chunk = task
+    subject of each, then the terms a lean line uses that this process had
+    not given out before) or ("bad", line number, text)."""
+    spec, origin, as_of, output_format, line_form, chunk = task
     engine = _engine(spec)
     schema = engine.library.schema
     out = []
@@ -127,9 +132,14 @@ def check_chunk(task) -> list[tuple]:
                 terms.setdefault(r.id, (r.title, r.clause))
                 if r.id not in whys and r.why is not None:
                     whys[r.id] = f"{r.subject}: {r.why.headline()}"
-        text = _encoder.line(result) if output_format == "json" else None
+        text, new_terms = None, None
+        if output_format == "json":
+            if line_form == "lean":
+                text, new_terms = _lean.line(result)
+            else:
+                text = _encoder.line(result)
         out.append(("ok", line.number, result.id, result.outcome.value, failing, unknown, text,
-                    (terms, whys)))
+                    (terms, whys), new_terms))
     return out
 
 
@@ -284,9 +294,10 @@ _CAN_BLOCK = hasattr(signal, "pthread_sigmask")
 
 
 def check_population(spec: EngineSpec, path: Path, as_of: dt.date | None, output_format: str,
-                     strict: bool, jobs: int = 1) -> int:
+                     strict: bool, jobs: int = 1, line_form: str = "lean") -> int:
     """Exit 0 all pass, 1 some fail, 2 a bad line under --strict or no
-    arrangement read at all, 130 interrupted."""
+    arrangement read at all, 130 interrupted. `line_form`: the JSON line,
+    `lean` or `full` (docs/arrangement-format.md)."""
     outcomes: Counter = Counter()
     failing: Counter = Counter()
     unknown: Counter = Counter()
@@ -295,7 +306,8 @@ def check_population(spec: EngineSpec, path: Path, as_of: dt.date | None, output
     bad_lines = 0
     progress = Progress()
     write = sys.stdout.write
-    tasks = ((spec, name_of(path), as_of, output_format, chunk) for chunk in chunks(path))
+    written_terms: dict[str, str] = {}  # lean lines: the terms written, by reference
+    tasks = ((spec, name_of(path), as_of, output_format, line_form, chunk) for chunk in chunks(path))
     total = count_lines(path) if sys.stderr.isatty() and not is_stdin(path) else None
     with progress.watching():
         for item in run_chunks(check_chunk, tasks, jobs, total):
@@ -307,7 +319,12 @@ def check_population(spec: EngineSpec, path: Path, as_of: dt.date | None, output
                     if strict:
                         return 2
                     continue
-                _, line, arrangement_id, outcome, failing_ids, unknown_ids, text, (found_terms, whys) = item
+                _, line, arrangement_id, outcome, failing_ids, unknown_ids, text, (found_terms, whys), \
+                    new_terms = item
+                if new_terms:
+                    unwritten = _unwritten(new_terms, written_terms)
+                    if unwritten:
+                        write(terms_record(unwritten) + "\n")
                 if text is not None:
                     write(text + "\n")
                 outcomes[outcome] += 1
@@ -347,6 +364,21 @@ def check_population(spec: EngineSpec, path: Path, as_of: dt.date | None, output
     if not summary["arrangements"]:
         return _nothing_read(path, bad_lines)
     return 1 if outcomes.get("fail") else 0
+
+
+def _unwritten(terms: dict[str, str], written: dict[str, str]) -> dict[str, str]:
+    """The terms not yet written (and now counted as written). Two texts under
+    one reference (a 48-bit digest) would make the output ambiguous: the run
+    stops rather than write it."""
+    unwritten = {}
+    for reference, text in terms.items():
+        known = written.get(reference)
+        if known is None:
+            unwritten[reference] = written[reference] = text
+        elif known != text:
+            raise click.ClickException(f"two terms share the reference {reference}; "
+                                       "run again with --line full")
+    return unwritten
 
 
 #: The exit code of a run stopped by Ctrl-C (128 + SIGINT, as shells report it).

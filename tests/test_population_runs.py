@@ -1,5 +1,7 @@
 """population_run.py, impact.py, variations.py: population runs and ICB workflow."""
 
+import base64
+import hashlib
 import json
 from decimal import Decimal
 
@@ -10,10 +12,13 @@ from rules_engine.run.impact import ImpactSummary, impact
 from rules_engine.run.engine import Engine
 from rules_engine.reports.impact_report import render as render_impact_text
 from rules_engine.queries.variations import vary_check
+from rules_engine.reports.json_lines import full_records
+from rules_engine.reports.json_report import dumps
 
 from conftest import GOLDEN
 
 FIXTURE = str(GOLDEN / "fixture")
+EXAMPLES = GOLDEN.parent.parent / "examples"
 
 
 def arrangement(code, size, minutes=2000, icb="QMM", **extra):
@@ -45,11 +50,46 @@ def test_population_check_streams_json_lines_and_counts_bad_lines(population, ca
     code, out, err = run(capsys, "check", "--rules", FIXTURE, "--population", str(population),
                          "--format", "json")
     lines = [json.loads(l) for l in out.splitlines()]
-    assert [l["id"] for l in lines[:-1]] == ["U1", "U5", "U3", "U4"]
+    assert [l["id"] for l in lines[:-1] if "terms" not in l] == ["U1", "U5", "U3", "U4"]
     summary = lines[-1]["summary"]
     assert summary["arrangements"] == 4 and summary["bad_lines"] == 1
     assert f"{population}:3:48: error[E-FACT-001]" in err and "pcn.sise" in err
     assert code == 1
+
+
+@pytest.mark.parametrize("rules, path", [(FIXTURE, None), (None, EXAMPLES / "population-qmm.jsonl"),
+                                         (None, EXAMPLES / "population-qsl.jsonl")])
+def test_a_lean_run_reads_back_into_the_full_lines(population, capsys, rules, path):
+    """The default (lean) line, read back with its terms, is the full line."""
+    path = path or population
+    rules = ["--rules", rules] if rules else []
+    _, lean, _ = run(capsys, "check", *rules, "--population", str(path), "--format", "json")
+    _, full, _ = run(capsys, "check", *rules, "--population", str(path), "--format", "json", "--line", "full")
+    assert lean != full
+    assert [dumps(r, compact=True) for r in full_records(lean.splitlines())] == full.splitlines()
+    lines = [json.loads(l) for l in lean.splitlines()]
+    seen: set[str] = set()
+    for line in lines:  # each term written once, before the first line that refers to it
+        if "terms" in line:
+            assert not seen & set(line["terms"])
+            seen |= set(line["terms"])
+        elif "subjects" in line:
+            assert {entry[0] for entry in line["results"] + line["values"]} <= seen
+            assert {entry[1] for entry in line["results"] + line["values"]} == set(range(len(line["subjects"])))
+    if rules == []:  # the shipped library: each arrangement's line is a small share of the full one
+        sizes = zip([len(l) for l in lean.splitlines() if '"subjects"' in l],
+                    [len(l) for l in full.splitlines() if l.startswith('{"id"')])
+        assert all(small * 5 < big for small, big in sizes)
+
+
+def test_a_terms_reference_is_a_digest_of_its_text(capsys):
+    _, lean, _ = run(capsys, "check", "--population", str(EXAMPLES / "population-qmm.jsonl"), "--format", "json")
+    for line in lean.splitlines():
+        if line.startswith('{"terms"'):
+            for reference, term in json.loads(line)["terms"].items():
+                text = json.dumps(term, ensure_ascii=False, separators=(",", ":"))
+                digest = base64.urlsafe_b64encode(hashlib.sha256(text.encode()).digest()[:6]).decode()
+                assert reference == digest
 
 
 def test_strict_makes_a_bad_line_fatal(population, capsys):

@@ -1,4 +1,6 @@
-"""One arrangement's results as one compact JSON line, for population runs.
+"""One arrangement's results as one compact JSON line, for population runs:
+the full line (`LineEncoder`) or the lean line (`LeanEncoder`, the default;
+`full_records` reads a lean run back into full records).
 
 `LineEncoder().line(result)` is, byte for byte, what
 `dumps(arrangement_json(result), compact=True)` gives (a test holds it to
@@ -11,10 +13,12 @@ reused, so a line costs the encoding of subjects, outcomes and amounts only.
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 import math
 from json.encoder import encode_basestring  # JSON string literal, non-ASCII kept as is
-from typing import Any
+from typing import Any, Iterable, Iterator
 
 from rules_engine.run.results import ArrangementResult, Result, ValueResult
 from rules_engine.base.values import Outcome
@@ -124,3 +128,164 @@ class LineEncoder:
             missing += ',"unrounded":true'
         return "".join(('{"id":', encode_basestring(v.id), ',"subject":', encode_basestring(v.subject),
                         ',"value":', _encode(shown), unit, missing, tail))
+
+
+# ------------------------------------------------------------ the lean line
+
+class LeanEncoder:
+    """Encodes `ArrangementResult`s as lean lines (docs/arrangement-format.md,
+    "Population runs: the lean line"): each result and value refers to a
+    *term*, the text it shares with every other result of its requirement in
+    the run (id, title, clause, layer, flexibility, the local reason, the
+    national value, severity, why it is not applicable, provisional and
+    assumed marks; a value's unit and rounding). A term's reference is a
+    digest of its text, so that any process gives it the same one and the
+    output is the same for any `--jobs`; `line` returns, beside the line, the
+    terms this encoder had not used before, which the run writes once, in a
+    `{"terms": ...}` record before the first line that refers to them."""
+
+    def __init__(self):
+        self._results: dict[tuple, tuple[str, Any]] = {}  # key -> (reference, the national dict kept)
+        self._values: dict[tuple, tuple[str, Any]] = {}
+        self._new: dict[str, str] = {}
+
+    def line(self, result: ArrangementResult) -> tuple[str, dict[str, str]]:
+        """The lean line, and {reference: the term's JSON text} of the terms new
+        to this encoder."""
+        subjects: dict[str, int] = {}
+        text = "".join((
+            '{"id":', encode_basestring(result.id),
+            ',"source":', encode_basestring(result.source),
+            ',"as_of":"', result.as_of.isoformat(),
+            '","outcome":"', result.outcome.value,
+            '","layers":', _encode(list(result.layers)),
+            ',"results":[', ",".join([self._result(r, subjects) for r in result.results]),
+            '],"values":[', ",".join([self._value(v, subjects) for v in result.values]),
+            '],"subjects":', _strings(subjects), "}"))
+        new, self._new = self._new, {}
+        return text, new
+
+    def _term(self, text: str) -> str:
+        reference = base64.urlsafe_b64encode(hashlib.sha256(text.encode()).digest()[:6]).decode()
+        self._new[reference] = text
+        return reference
+
+    def _result(self, r: Result, subjects: dict[str, int]) -> str:
+        key = (r.id, r.title, r.clause, r.layer, r.flexibility, r.because, id(r.national),
+               r.severity, r.reason, r.provisional, r.assumed)
+        found = self._results.get(key)
+        if found is None:
+            term = {"kind": "result", "id": r.id, "title": r.title, "clause": r.clause, "layer": r.layer,
+                    "flexibility": r.flexibility, "because": r.because, "national": r.national,
+                    "severity": r.severity}
+            if r.reason:
+                term["reason"] = r.reason
+            if r.provisional:
+                term["provisional"] = r.provisional
+            if r.assumed:
+                term["assumed"] = [a.as_json() for a in r.assumed]
+            found = self._results[key] = (self._term(_encode(term)), r.national)
+        subject = subjects.setdefault(r.subject, len(subjects))
+        text = ['["', found[0], '",', str(subject), _LEAN_OUTCOME[r.outcome]]
+        extra = []
+        if r.missing:
+            extra.append('"missing":' + _strings(r.missing))
+        if r.warnings:
+            extra.append('"warnings":' + _strings(r.warnings))
+        if r.why is not None:
+            extra.append('"why":' + _encode(r.why.as_json()))
+        if extra:
+            text += (",{", ",".join(extra), "}")
+        text.append("]")
+        return "".join(text)
+
+    def _value(self, v: ValueResult, subjects: dict[str, int]) -> str:
+        key = (v.id, v.type, v.unit, v.layer, v.flexibility, v.because, id(v.national), v.rounding,
+               v.provisional, v.assumed)
+        found = self._values.get(key)
+        if found is None:
+            term = {"kind": "value", "id": v.id, "unit": v.unit}
+            if v.rounding:
+                term["rounded"] = v.rounding
+            if v.flexibility != "locked":
+                term.update(layer=v.layer, flexibility=v.flexibility)
+                if v.because:
+                    term["because"] = v.because
+                if v.national:
+                    term["national"] = v.national
+            if v.provisional:
+                term["provisional"] = v.provisional
+            if v.assumed:
+                term["assumed"] = [a.as_json() for a in v.assumed]
+            found = self._values[key] = (self._term(_encode(term)), v.national)
+        subject = subjects.setdefault(v.subject, len(subjects))
+        shown = value_json(v.value, v.type)
+        extra = []
+        if v.missing:
+            extra.append('"missing":' + _strings(v.missing))
+        if shown is not None and unrounded(shown, v.unit):
+            extra.append('"unrounded":true')
+        return "".join(('["', found[0], '",', str(subject), ",", _encode(shown),
+                        ",{" + ",".join(extra) + "}]" if extra else "]"))
+
+
+_LEAN_OUTCOME = {outcome: f',"{outcome.value}"' for outcome in Outcome}
+
+
+def terms_record(terms: dict[str, str]) -> str:
+    """The `{"terms": ...}` record of terms (reference -> JSON text)."""
+    return '{"terms":{' + ",".join(f'"{ref}":{text}' for ref, text in terms.items()) + "}}"
+
+
+def full_records(lines: Iterable[str]) -> Iterator[dict]:
+    """The records of a population run's JSON Lines output, lean or full, as
+    full records (the `arrangements` entries of `check --format json`, then
+    the summary): how a program reads a lean run back."""
+    terms: dict[str, dict] = {}
+    for text in lines:
+        if not text.strip():
+            continue
+        record = json.loads(text)
+        if "terms" in record:
+            terms.update(record["terms"])
+        elif "subjects" in record:
+            yield expand(record, terms)
+        else:
+            yield record
+
+
+def expand(line: dict, terms: dict[str, dict]) -> dict:
+    """A lean line as the full record, keys in the full line's order."""
+    subjects = line["subjects"]
+    return {"id": line["id"], "source": line["source"], "as_of": line["as_of"], "outcome": line["outcome"],
+            "layers": line["layers"],
+            "results": [_full_result(entry, terms, subjects) for entry in line["results"]],
+            "values": [_full_value(entry, terms, subjects) for entry in line["values"]]}
+
+
+def _full_result(entry: list, terms: dict, subjects: list) -> dict:
+    term, extra = terms[entry[0]], entry[3] if len(entry) > 3 else {}
+    out = {"id": term["id"], "subject": subjects[entry[1]], "outcome": entry[2]}
+    out.update((k, term[k]) for k in ("title", "clause", "layer", "flexibility", "because", "national"))
+    out["missing"] = extra.get("missing", [])
+    out["severity"] = term["severity"]
+    if "warnings" in extra:
+        out["warnings"] = extra["warnings"]
+    out.update((k, term[k]) for k in ("reason", "provisional", "assumed") if k in term)
+    if "why" in extra:
+        out["why"] = extra["why"]
+    return out
+
+
+def _full_value(entry: list, terms: dict, subjects: list) -> dict:
+    term, extra = terms[entry[0]], entry[3] if len(entry) > 3 else {}
+    out = {"id": term["id"], "subject": subjects[entry[1]], "value": entry[2], "unit": term["unit"]}
+    if "missing" in extra:
+        out["missing"] = extra["missing"]
+    if "rounded" in term:
+        out["rounded"] = term["rounded"]
+    if "unrounded" in extra:
+        out["unrounded"] = True
+    out.update((k, term[k]) for k in ("layer", "flexibility", "because", "national", "provisional", "assumed")
+               if k in term)
+    return out
