@@ -68,6 +68,7 @@ def test_an_interrupted_population_check(population, jobs):
     code, lines, err = interrupted("check", "--population", str(population), "--format", "json",
                                    "--jobs", jobs)
     rows, summary = _assert_interrupted(code, lines, err, population)
+    rows = [row for row in rows if "terms" not in row]  # the lean line's terms records
     assert all("id" in row for row in rows)
     assert summary["arrangements"] == len(rows)  # the summary covers exactly the lines written
     assert summary["lines_read"] == len(rows)  # (no blank or bad lines in this population)
