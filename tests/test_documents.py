@@ -271,7 +271,7 @@ def test_every_bad_line_is_counted_and_skipped(bad_population, capsys, jobs):
     with limits.overridden(max_line_bytes=4000):
         code, out, err = run(capsys, "check", "--rules", FIXTURE, "--population", str(bad_population),
                              "--format", "json", "--jobs", jobs)
-    rows = [json.loads(line) for line in out.splitlines()]
+    rows = [json.loads(line) for line in out.splitlines() if not line.startswith('{"terms"')]
     assert [r["id"] for r in rows[:-1]] == ["U1", "U1"]
     assert rows[-1]["summary"]["bad_lines"] == 5 and rows[-1]["summary"]["arrangements"] == 2
     where = str(bad_population)

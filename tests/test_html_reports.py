@@ -29,6 +29,7 @@ import pytest
 from click.testing import CliRunner
 
 from rules_engine.cli import cli
+from rules_engine.reports.json_lines import full_records
 from rules_engine.reports import html_report
 
 from conftest import GOLDEN, ROOT
@@ -160,7 +161,7 @@ def work(tmp_path_factory) -> dict:
             lines = [json.loads(line) for line in text.splitlines() if line.strip()]
             data = {"summary": lines[-1]["summary"], "changed": lines[:-1]}
         elif name == "population":
-            lines = [json.loads(line) for line in text.splitlines() if line.strip()]
+            lines = list(full_records(text.splitlines()))  # the lean lines, read back
             data = {"summary": lines[-1]["summary"], "arrangements": lines[:-1]}
         else:
             data = json.loads(text)
