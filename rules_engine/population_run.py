@@ -11,16 +11,18 @@ lines written are whole, and the summary still comes last, with
 is terminated).
 
 The file is read in chunks of lines; each chunk is evaluated in this process
-or, with `jobs > 1`, in a pool of worker processes that each load the library
-once. Results come back in order, so the output is the same for any `jobs`.
-Memory holds one chunk per worker and the counters, never the population.
+or, with `jobs > 1`, in a pool of worker processes forked once the library is
+loaded (spawned, on Windows, each loads it once), never per line. Results
+come back in order, so the output is the same for any `jobs`. Memory holds
+two chunks per worker and the counters, never the population.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import collections
 import contextlib
+import datetime as dt
+import gc
 import multiprocessing
 import os
 import signal
@@ -167,14 +169,18 @@ def _ignore_interrupts() -> None:
 def run_chunks(function: Callable, tasks: Iterable, jobs: int, total: int | None = None) -> Iterator:
     """Each task's results in order; a pool of `jobs` processes when jobs > 1.
 
-    Workers ignore Ctrl-C (they are started with SIGINT ignored, so none can
-    print a traceback); the parent's KeyboardInterrupt ends the pool (the
-    `with` block terminates it)."""
+    The workers are forked from this process after the engines are loaded,
+    so that each has the checked library and the programs compiled so far
+    without loading or receiving them (spawned, on Windows, each loads them
+    once: `_engine`). At most two tasks a worker are in flight: memory holds
+    a few chunks, however long the file. Workers ignore Ctrl-C (they are
+    started with SIGINT ignored, so none can print a traceback); the parent's
+    KeyboardInterrupt ends the pool (the `with` block terminates it)."""
     progress = _progress(total)
     try:
         if jobs <= 1:
-            results = map(function, tasks)
-            for items in results:
+            for task in tasks:
+                items = function(task)
                 yield from items
                 progress(len(items))
             return
@@ -186,9 +192,11 @@ def run_chunks(function: Callable, tasks: Iterable, jobs: int, total: int | None
         previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
         if _CAN_BLOCK:
             signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+        gc.freeze()  # the loaded library stays shared: no collection in a worker writes to its pages
         try:
             pool = context.Pool(jobs, initializer=_ignore_interrupts)
         finally:
+            gc.unfreeze()
             if _CAN_BLOCK:
                 signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
             signal.signal(signal.SIGINT, previous)
