@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from rules_engine.base import limits
+from rules_engine.base import cache, limits
 from rules_engine.base.diagnostics import InvalidInput
 from rules_engine.run.engine import Engine
 from rules_engine.static.load import _lower_one, _parse_one
@@ -14,7 +14,9 @@ from rules_engine.base.source import SourceFile
 GOOD = 'national contract extra "Extra terms"\n\nparameter cap: count = 3\n'
 
 
-def test_loading_the_library_again_reuses_its_parses_and_lowerings():
+def test_loading_the_library_again_reuses_its_parses_and_lowerings(monkeypatch):
+    """In one process, without the cache between runs (test_checked_cache.py)."""
+    monkeypatch.setenv(cache.DISABLE, "1")
     Engine.load()
     parsed, lowered = _parse_one.cache_info().hits, _lower_one.cache_info().hits
     again = Engine.load()

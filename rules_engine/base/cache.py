@@ -1,9 +1,10 @@
-"""The user's cache: plain JSON data in a folder only the user can write.
+"""The user's cache: data in a folder only the user can write.
 
 Input: a cache entry's name, a key (a digest of everything the entry was
 made from) and, to store, a JSON-able value. Output: the value stored under
-that name and key, or None. Nothing here can run code: an entry is JSON,
-never a pickle, and it is used only when
+that name and key, or None. Nothing here can run code: an entry is JSON (or,
+for the checked library, a pickle read by an unpickler that can make only
+classes of plain data, below), and it is used only when
 
 - the folder (the user's cache folder as `platformdirs` names it on each
   system: `$XDG_CACHE_HOME/contract-rules`, default `~/.cache/contract-rules`,
@@ -23,6 +24,11 @@ not by the system's name, so that CI on Linux can run the other branch with
 those calls taken away (tools/posixless).
 - its header names this format and the same key, and the SHA-256 of its body
   matches.
+
+One kind of entry is not JSON: the checked library (`store_objects`,
+`load_objects`), a pickle written by the user's own process, verified as
+above, and read by an unpickler that can make only the classes of plain data
+its caller allows (never a function: nothing in it can run code).
 
 Anything else (missing, unreadable, truncated, corrupt, foreign, another key)
 is treated as absent: it costs a rebuild, never an error. Entries are written
@@ -45,8 +51,10 @@ True
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import os
+import pickle
 import stat
 import tempfile
 from pathlib import Path
@@ -55,6 +63,7 @@ from typing import Any, Callable
 import platformdirs
 
 FORMAT = "contract-rules-cache/1"
+OBJECTS_FORMAT = "contract-rules-objects/1"  # `store_objects`: a pickle only `load_objects` reads
 FOLDER_NAME = "contract-rules"
 MAX_ENTRY_BYTES = 64 * 1024 * 1024
 DISABLE = "CONTRACT_RULES_NO_CACHE"
@@ -115,10 +124,8 @@ def entry_path(name: str, key: str) -> Path | None:
     return base / f"{name}-{key[:16]}.json" if base is not None else None
 
 
-def load(name: str, key: str, object_hook: Callable[[dict], Any] | None = None) -> Any | None:
-    """The value stored under `name` for `key`, or None (see the module
-    docstring). `object_hook` is `json.loads`'s: it turns each decoded JSON
-    object into another value (data only, such as a tuple)."""
+def _read(name: str, key: str, form: str) -> bytes | None:
+    """The verified body of an entry (see the module docstring), or None."""
     base = folder(create=False)
     if base is None:
         return None
@@ -141,23 +148,92 @@ def load(name: str, key: str, object_hook: Callable[[dict], Any] | None = None) 
     header_bytes, newline, body = data.partition(b"\n")
     try:
         header = json.loads(header_bytes)
-        if (not newline or not isinstance(header, dict) or header.get("format") != FORMAT
-                or header.get("key") != key
-                or header.get("sha256") != hashlib.sha256(body).hexdigest()):
-            return None
+    except (ValueError, RecursionError):  # not JSON (UnicodeDecodeError is a ValueError)
+        return None
+    if (not newline or not isinstance(header, dict) or header.get("format") != form
+            or header.get("key") != key or header.get("sha256") != hashlib.sha256(body).hexdigest()):
+        return None
+    return body
+
+
+def load(name: str, key: str, object_hook: Callable[[dict], Any] | None = None) -> Any | None:
+    """The value stored under `name` for `key`, or None (see the module
+    docstring). `object_hook` is `json.loads`'s: it turns each decoded JSON
+    object into another value (data only, such as a tuple)."""
+    body = _read(name, key, FORMAT)
+    if body is None:
+        return None
+    try:
         return json.loads(body, object_hook=object_hook)
     except (ValueError, RecursionError):  # not JSON (UnicodeDecodeError is a ValueError)
+        return None
+
+
+class _Restricted(pickle.Unpickler):
+    """An unpickler that can name only what `allowed(module, name)` admits:
+    a pickle that names anything else (os.system, builtins.eval, a function of
+    the package) is refused before it is called."""
+
+    def __init__(self, data: bytes, allowed: Callable[[str, str], bool]):
+        super().__init__(io.BytesIO(data))
+        self.allowed = allowed
+
+    def find_class(self, module: str, name: str) -> Any:
+        if not self.allowed(module, name):
+            raise pickle.UnpicklingError(f"{module}.{name} is not allowed in a cache entry")
+        return super().find_class(module, name)
+
+
+def load_objects(name: str, key: str, allowed: Callable[[str, str], bool]) -> Any | None:
+    """Objects stored by `store_objects` under `name` for `key`, or None. The
+    entry is verified as a JSON entry is (the user's own folder and file, this
+    format, the same key, the SHA-256 of its body) before it is unpickled,
+    and then only by an unpickler that can make what `allowed(module,
+    name)` admits (classes of plain data), so that even an entry forged by
+    hand cannot call anything else."""
+    body = _read(name, key, OBJECTS_FORMAT)
+    if body is None:
+        return None
+    try:
+        return _Restricted(body, allowed).load()
+    except (pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError, ValueError,
+            IndexError, KeyError, RecursionError, MemoryError):
         return None
 
 
 def store(name: str, key: str, value: Any) -> bool:
     """Write `value` (JSON-able) under `name` for `key`; False if it was not
     written (cache off, folder not trusted or not writable)."""
+    body = json.dumps(value, separators=(",", ":"), ensure_ascii=True).encode("ascii")
+    return _write(name, key, body, FORMAT)
+
+
+def store_objects(name: str, key: str, value: Any, keep: int = 8) -> bool:
+    """Pickle `value` under `name` for `key`, for `load_objects`; False if it
+    was not written (or cannot be pickled: the caller rebuilds next time).
+    Only the `keep` latest entries of `name` stay: the folder does not grow
+    with every variant of a library."""
+    try:
+        body = pickle.dumps(value, protocol=5)
+    except (pickle.PicklingError, TypeError, AttributeError, RecursionError):
+        return False
+    if not _write(name, key, body, OBJECTS_FORMAT):
+        return False
+    base = folder(create=False)
+    try:
+        entries = sorted(base.glob(f"{name}-*.json"), key=lambda p: p.stat().st_mtime_ns, reverse=True)
+        for old in entries[keep:]:
+            old.unlink()
+    except OSError:
+        pass  # an entry another process removed first
+    return True
+
+
+def _write(name: str, key: str, body: bytes, form: str) -> bool:
     base = folder(create=True)
     if base is None:
         return False
-    body = json.dumps(value, separators=(",", ":"), ensure_ascii=True).encode("ascii")
-    header = json.dumps({"format": FORMAT, "key": key,
+    header = json.dumps({"format": form, "key": key,
                          "sha256": hashlib.sha256(body).hexdigest()}).encode("ascii")
     target = base / f"{name}-{key[:16]}.json"
     try:

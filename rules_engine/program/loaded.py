@@ -14,6 +14,7 @@ from rules_engine.program.assumptions import (NONE as NO_ASSUMPTIONS, Assumption
 from rules_engine.base.diagnostics import Diagnostic, InvalidInput
 from rules_engine.static.forms import Layer
 from rules_engine.program.layers import Program, local_layer_for, select
+from rules_engine.static import checked_cache
 from rules_engine.static.library import Library, read_sources
 from rules_engine.static.load import _assemble, _layer_name, library_sources, run_until
 from rules_engine.static.typecheck import check_library
@@ -49,6 +50,16 @@ class LoadedLibrary:
         if proposed_source is not None:
             resolved = Path(proposed_source.path).resolve()
             sources = [s for s in sources if Path(s.path).resolve() != resolved] + [proposed_source]
+        entry = None
+        if rules is None and without is None and not extra_sources:
+            # the shipped library (and a proposed layer), kept between runs: static/checked_cache.py
+            entry = checked_cache.key(sources, proposed_source.path if proposed_source else None)
+            kept = checked_cache.load(entry)
+            if kept is not None:
+                checked, proposed, superseded = kept
+                engine = cls(checked, proposed, assumptions)
+                engine.superseded = superseded
+                return engine
         layers = run_until("lower", sources)  # each file parsed once
         dropped = set()
         if without is not None:
@@ -66,6 +77,8 @@ class LoadedLibrary:
                            if proposed is not None and l.name == proposed.name and l is not proposed)
         layers = [l for l in layers if l.name not in dropped or l is proposed]
         checked = check_library(_assemble(layers, proposed))
+        if entry is not None:
+            checked_cache.store(entry, checked, proposed, superseded)
         engine = cls(checked, proposed, assumptions)
         engine.superseded = superseded  # shipped layers the proposed one replaces (by name)
         return engine

@@ -69,6 +69,17 @@ class Schema:
     constraints: tuple[KeyConstraint, ...] = ()
     decoder: Decoder | None = attrs.field(default=None, eq=False, repr=False)  # io/decoding.py: fast
 
+    def __reduce__(self):
+        """Kept (static/checked_cache.py) without its reader, which is rebuilt."""
+        return rebuilt, (self.root, self.enums, self.subjects, self.required, self.constraints)
+
+
+def rebuilt(root: t.Record, enums: dict, subjects: dict, required: frozenset,
+            constraints: tuple) -> Schema:
+    """A schema kept in the cache, with its validator and decoder built again."""
+    return Schema(root, enums, subjects, required, record_validator(root, required, ""), constraints,
+                  decoder_for(root, required))
+
 
 # ------------------------------------------------------------ building a schema
 

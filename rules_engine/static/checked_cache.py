@@ -1,0 +1,110 @@
+"""The checked library kept between runs, so that a warm command neither
+parses nor checks the shipped library again.
+
+Input: the library's sources (their paths and texts) and the proposed local
+layer's path, or a `Checked` library with its proposed layer to keep.
+Output: the `Checked` library, the proposed `Layer` and the superseded
+layers, as loading them would give, or None.
+
+The entry lives in the user's cache (`base/cache.py`: the user's own folder
+and file, verified by its SHA-256 before use). Its key is a digest of
+everything the result depends on: each source's path and text, the proposed
+layer's path, the package's own code (every module and the grammar: a
+changed checker never reads an old entry) and Python's version. It is a
+pickle of plain data, read by an unpickler that can make only the classes of
+the package that are attrs records or enumerations, `datetime.date`,
+`decimal.Decimal` and `dict`, and rebuild a schema (`schema.rebuilt`):
+never a function, so nothing in it can run code. The checker's side tables
+keyed by the identity of a node are stored as (node, entry) pairs and keyed
+again on load. Anything wrong costs a load from the sources, never an error.
+"""
+
+from __future__ import annotations
+
+import enum
+import functools
+import hashlib
+import sys
+from pathlib import Path
+from typing import Any, Iterable
+
+import attrs
+
+from rules_engine.base import cache, limits
+from rules_engine.base.source import SourceFile
+from rules_engine.static.typecheck import Checked
+
+NAME = "checked-library"
+_PACKAGE = Path(__file__).resolve().parent.parent
+_PLAIN = {("datetime", "date"), ("decimal", "Decimal"), ("builtins", "dict"),
+          ("rules_engine.static.schema", "rebuilt")}
+
+
+@functools.cache
+def _code_digest() -> str:
+    """The package's modules and grammar, as one digest (read once a process)."""
+    digest = hashlib.sha256(sys.version.encode())
+    for path in sorted([*_PACKAGE.rglob("*.py"), *_PACKAGE.rglob("*.lark"),
+                        *_PACKAGE.parent.joinpath("grammar").glob("*.lark")]):
+        digest.update(str(path.relative_to(_PACKAGE.parent)).encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def key(sources: Iterable[SourceFile], proposed: str | None) -> str:
+    """The entry's key: the code, the limits in force, the sources, the proposed layer."""
+    digest = hashlib.sha256(_code_digest().encode() + repr(limits.current()).encode())
+    for source in sources:
+        digest.update(b"\0source\0" + source.path.encode() + b"\0" + source.text.encode())
+    digest.update(b"\0proposed\0" + (proposed or "").encode())
+    return digest.hexdigest()
+
+
+def _allowed(module: str, name: str) -> bool:
+    if (module, name) in _PLAIN:
+        return True
+    if not module.startswith("rules_engine."):
+        return False
+    loaded = sys.modules.get(module)  # a module of the package already imported: nothing new runs
+    found = getattr(loaded, name, None)
+    return isinstance(found, type) and (attrs.has(found) or issubclass(found, enum.Enum))
+
+
+def load(entry_key: str) -> tuple[Checked, Any, tuple] | None:
+    stored = cache.load_objects(NAME, entry_key, _allowed)
+    if not (isinstance(stored, tuple) and len(stored) == 5 and isinstance(stored[0], Checked)):
+        return None
+    checked, types, names, proposed, superseded = stored
+    checked = attrs.evolve(checked, types={id(node): value for node, value in types},
+                           names={id(node): value for node, value in names})
+    return checked, proposed, superseded
+
+
+def store(entry_key: str, checked: Checked, proposed, superseded: tuple) -> bool:
+    nodes = _nodes(checked.library)
+    if not all(k in nodes for k in checked.types) or not all(k in nodes for k in checked.names):
+        return False  # a table refers to something outside the library: not kept
+    types = [(nodes[k], v) for k, v in checked.types.items()]
+    names = [(nodes[k], v) for k, v in checked.names.items()]
+    empty = attrs.evolve(checked, types={}, names={})
+    return cache.store_objects(NAME, entry_key, (empty, types, names, proposed, superseded))
+
+
+def _nodes(root: Any) -> dict[int, Any]:
+    """Every attrs record reachable from `root`, by identity (no recursion)."""
+    found: dict[int, Any] = {}
+    seen: set[int] = set()
+    stack = [root]
+    while stack:
+        value = stack.pop()
+        if isinstance(value, (str, int, float, bool, type(None))) or id(value) in seen:
+            continue
+        seen.add(id(value))
+        if attrs.has(type(value)):
+            found[id(value)] = value
+            stack.extend(getattr(value, field.name) for field in attrs.fields(type(value)))
+        elif isinstance(value, dict):
+            stack.extend(value.keys())
+            stack.extend(value.values())
+        elif isinstance(value, (list, tuple, set, frozenset)):
+            stack.extend(value)
+    return found
