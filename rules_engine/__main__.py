@@ -1,5 +1,20 @@
-"""`python -m rules_engine` runs the command line."""
+"""`python -m rules_engine` and the `contract-rules` command: the command line.
 
-from rules_engine.cli import entry_point
+`contract-rules --version` is answered here, before the command line (and
+the engine it imports) is loaded, so that it costs about a bare Python start.
+"""
 
-entry_point()
+import sys
+
+
+def entry_point() -> None:
+    if sys.argv[1:] == ["--version"]:
+        from rules_engine.base.version import version  # here, not at the top: start-up (all --version needs)
+        print(f"contract-rules, version {version()}")
+        sys.exit(0)
+    from rules_engine.cli import entry_point as run  # here, not at the top: start-up (not for --version)
+    run()
+
+
+if __name__ == "__main__":
+    entry_point()

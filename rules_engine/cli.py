@@ -19,7 +19,6 @@ import click
 
 from rules_engine.backends.choice import ENVIRONMENT as BACKEND_ENVIRONMENT, problem as backend_problem
 from rules_engine.base import limits
-from rules_engine.base.version import version
 from rules_engine.base.diagnostics import InvalidInput, render_all
 from rules_engine.cli_support import (DATE, FORMAT, ExitCode, LimitSetting, OutputError, Shown,
                                       assume_options, assumptions_of, cannot_write, emit, exists,
@@ -35,7 +34,7 @@ from rules_engine.base.values import Outcome
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(version(), "--version", prog_name="contract-rules")
+@click.version_option(None, "--version", package_name="contract-rules", prog_name="contract-rules")
 @click.option("--limit", "limit_settings", type=LimitSetting(), multiple=True, metavar="NAME=VALUE",
               help="Change an input limit for this run (repeatable), e.g. "
                    "--limit max_file_bytes=50000000; the limits are listed in docs/language.md.")

@@ -44,8 +44,6 @@ from rules_engine.syntax import nodes as n
 from rules_engine.base import typesys as t
 from rules_engine.base.diagnostics import Diagnostic, InvalidInput, Related, did_you_mean, one_of
 from rules_engine.static.forms import show_literal, unknown_figure_on, value_on
-from rules_engine.syntax.lower import lower_value
-from rules_engine.syntax.parser import parse_value
 from rules_engine.io.arrangements import read_yaml_file
 from rules_engine.static.typecheck import check_value
 from rules_engine.base.source import SourceFile, Span
@@ -132,6 +130,8 @@ def _value(name: str, text: str, source: SourceFile, line: int, column: int,
     if not text.strip():
         return None, [Diagnostic("E-ASSUME-004", f"the assumption `{name}` has no value", name_span,
                                  hint=f"write NAME=VALUE, VALUE as {_WRITTEN}")]
+    from rules_engine.syntax.lower import lower_value  # here, not at the top: start-up (lark; a warm command reads the checked library from the cache)
+    from rules_engine.syntax.parser import parse_value  # here, not at the top: start-up (lark; a warm command reads the checked library from the cache)
     parsed = parse_value(padded)
     if parsed.tree is None:
         first = parsed.diagnostics[0]

@@ -19,8 +19,6 @@ from rules_engine.base.diagnostics import InvalidInput
 from rules_engine.io.inputs import display_source
 from rules_engine.static.forms import Layer
 from rules_engine.static.library import assemble, read_sources, rule_files_in, shipped_rule_files
-from rules_engine.syntax.lower import lower
-from rules_engine.syntax.parser import parse
 from rules_engine.base.source import SourceFile
 from rules_engine.static.typecheck import check_library
 
@@ -41,11 +39,13 @@ _MEMO_FILES = 64
 
 @functools.lru_cache(maxsize=_MEMO_FILES)
 def _parse_one(source: SourceFile, in_force: limits.Limits):
+    from rules_engine.syntax.parser import parse  # here, not at the top: start-up (lark; a warm command reads the checked library from the cache)
     return parse(source)
 
 
 @functools.lru_cache(maxsize=_MEMO_FILES)
 def _lower_one(source: SourceFile, in_force: limits.Limits):
+    from rules_engine.syntax.lower import lower  # here, not at the top: start-up (lark; a warm command reads the checked library from the cache)
     return lower(source, _parse_one(source, in_force))
 
 
@@ -131,5 +131,6 @@ def source_lookup(diagnostics, extra: Iterable[SourceFile] = ()) -> dict[str, So
 
 
 def _layer_name(source: SourceFile) -> str | None:
+    from rules_engine.syntax.lower import lower  # here, not at the top: start-up (lark; a warm command reads the checked library from the cache)
     lowered = lower(source)
     return lowered.layer.name if lowered.layer is not None else None
