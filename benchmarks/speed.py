@@ -1,0 +1,254 @@
+"""Every figure of the speed list (issue 16) in one run, interleaved.
+
+    python benchmarks/speed.py [--scale 1] [--runs 5] [--memory-scale 10]
+
+Needs the `bench` extra for Rego (`pip install -e '.[bench]'`: regopy); the
+rest runs without it. Each run measures every figure once, in turn (so that
+a machine busier in one minute than the next slows them all alike); the
+figures printed are the medians of the runs, with the machine and its load.
+Ratios compare figures of the same run. Times per arrangement are CPU time
+(of this process, or of the command and its children), which a shared
+machine disturbs less than the wall clock; start-up is given in both, and
+`--jobs` in wall time with the CPU of each process beside it. Nothing is
+asserted.
+
+- check in process (decoding included, no output) against the hand-written
+  baseline (benchmarks/handwritten_baseline.py: json.loads, a walk touching
+  every leaf, QOF achievement and points by hand), per arrangement;
+- `check --population --format json` through the command line, per
+  arrangement (start-up and library load timed on a one-line population and
+  subtracted), against the baseline plus writing its own results as JSON;
+- the same command on the peers' population (benchmarks/peers: 17 checks
+  and QOF points), against Rego (regopy, policy.rego compiled once into a
+  bundle) and the plain-Python reference on the same arrangements;
+- a one-file `check examples/pcn-passing.yaml` as a process, cold (an empty
+  cache folder) and warm; `--version` and a bare Python start;
+- `impact` of the QMM layer against one `check` of the population;
+- `--jobs 2` against `--jobs 1` (wall time, and the CPU of the parent and
+  of the workers: on a shared machine the wall ratio says little);
+- peak memory (max RSS) of `check --population` streaming `--memory-scale`
+  times England, measured once;
+- the size of a JSON line, lean (the default) and full.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))
+sys.path.insert(0, str(HERE / "peers"))
+
+from common import machine, population_parser, write_population  # noqa: E402
+from handwritten_baseline import qof_points, qof_tables, touch  # noqa: E402
+from rules_engine.io.arrangements import parse_json_line  # noqa: E402
+from rules_engine.run.engine import Engine  # noqa: E402
+from tools.population import generate, write_jsonl  # noqa: E402
+
+ROOT = HERE.parent
+LOCAL = ROOT / "contracts" / "local" / "qmm.rules"
+EXAMPLE = ROOT / "examples" / "pcn-passing.yaml"
+CLI = [sys.executable, "-m", "rules_engine"]
+
+
+def process(command: list[str], env: dict | None = None) -> tuple[float, float, bytes]:
+    """(wall seconds, CPU seconds of the process and its children, stdout)."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    started = time.perf_counter()
+    result = subprocess.run(command, capture_output=True, env=env, check=False)
+    wall = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if result.returncode not in (0, 1):
+        sys.exit(f"{' '.join(map(str, command))} failed:\n{result.stderr.decode()[:2000]}")
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return wall, cpu, result.stdout
+
+
+def jobs_split(population: Path, jobs: int) -> tuple[float, float, float]:
+    """(wall, parent CPU, workers' CPU) of `check --population --jobs N`."""
+    script = ("import os, resource, sys, time; from rules_engine.cli import main; "
+              "sys.stdout = open(os.devnull, 'w'); t = time.perf_counter(); main(sys.argv[1:]); "
+              "w = time.perf_counter() - t; s = resource.getrusage(resource.RUSAGE_SELF); "
+              "c = resource.getrusage(resource.RUSAGE_CHILDREN); "
+              "print(w, s.ru_utime + s.ru_stime, c.ru_utime + c.ru_stime, file=sys.stderr)")
+    result = subprocess.run([sys.executable, "-c", script, "check", "--population", str(population),
+                             "--format", "json", "--jobs", str(jobs)], capture_output=True, text=True)
+    wall, parent, workers = map(float, result.stderr.split()[-3:])
+    return wall, parent, workers
+
+
+def in_process(engine: Engine, lines: list[str]) -> float:
+    started = time.process_time()
+    for number, line in enumerate(lines, 1):
+        engine.evaluate(parse_json_line(engine.library.schema, line, "population.jsonl", number), None)
+    return (time.process_time() - started) / len(lines)
+
+
+def baseline(lines: list[str], tables: tuple, write: bool) -> float:
+    indicators, thresholds = tables
+    started = time.process_time()
+    for line in lines:
+        document = json.loads(line)
+        leaves = touch(document)
+        points = qof_points(document, indicators, thresholds)
+        if write:
+            json.dumps({"id": document.get("pcn", {}).get("code"), "leaves": leaves, "qof": points},
+                       separators=(",", ":"))
+    return (time.process_time() - started) / len(lines)
+
+
+def peers(peer_lines: list[str]) -> dict:
+    """Per arrangement: the plain-Python reference and, with regopy, Rego."""
+    import reference
+    params = json.loads((HERE / "peers" / "params.json").read_text())
+    evaluate = reference.make_evaluator(params)
+    started = time.process_time()
+    for line in peer_lines:
+        json.dumps(evaluate(json.loads(line)), separators=(",", ":"))
+    out = {"reference": (time.process_time() - started) / len(peer_lines)}
+    try:
+        from regopy import Input
+        import bench_rego
+    except ImportError:
+        return out
+    rego, bundle = _REGO.setdefault("bundle", bench_rego.load(str(HERE / "peers" / "policy.rego"),
+                                                              str(HERE / "peers" / "params.json")))
+    started = time.process_time()
+    for line in peer_lines:
+        rego.set_input(Input(json.loads(line)))
+        answer = rego.query_bundle_entrypoint(bundle, bench_rego.ENTRY)
+        json.dumps(answer[0].expressions[0], separators=(",", ":"))
+    out["rego"] = (time.process_time() - started) / len(peer_lines)
+    return out
+
+
+_REGO: dict = {}
+
+
+def main(argv=None) -> int:
+    parser = population_parser(__doc__.splitlines()[0], scale=1.0)
+    parser.add_argument("--memory-scale", type=float, default=10.0)
+    args = parser.parse_args(argv)
+    figures: dict[str, list[float]] = {}
+
+    def note(name: str, value: float) -> None:
+        figures.setdefault(name, []).append(value)
+
+    with tempfile.TemporaryDirectory() as folder:
+        folder = Path(folder)
+        population, count = write_population(folder, args)
+        lines = population.read_text(encoding="utf-8").splitlines()
+        one_line = folder / "one.jsonl"
+        one_line.write_text(lines[0] + "\n", encoding="utf-8")
+        peer_population = folder / "peers.jsonl"
+        subprocess.run([sys.executable, str(HERE / "peers" / "gen_population.py"), "--scale", str(args.scale),
+                        "--seed", str(args.seed), "--out", str(peer_population)], check=True)
+        peer_arrangements = folder / "peers.arr.jsonl"
+        with open(peer_arrangements, "w", encoding="utf-8") as out:
+            subprocess.run([sys.executable, str(HERE / "peers" / "to_arrangement.py"), str(peer_population)],
+                           stdout=out, check=True)
+        peer_lines = peer_population.read_text(encoding="utf-8").splitlines()
+        peer_one = folder / "peers-one.jsonl"
+        peer_one.write_text(peer_arrangements.read_text(encoding="utf-8").splitlines()[0] + "\n")
+        warm_home = folder / "warm-cache"
+        engine = Engine.load()
+        tables = qof_tables(dt.date.fromisoformat(args.as_of))
+        check = CLI + ["check", "--population", str(population), "--format", "json"]
+        env = dict(os.environ)
+        env.pop("CONTRACT_RULES_NO_CACHE", None)
+        process(CLI + ["check", str(EXAMPLE)], {**env, "XDG_CACHE_HOME": str(warm_home)})  # fills it
+        sizes: tuple = ()
+        for run in range(args.runs):
+            note("check in process", in_process(engine, lines))
+            note("baseline", baseline(lines, tables, write=False))
+            note("baseline + JSON", baseline(lines, tables, write=True))
+            start_cpu = process(CLI + ["check", "--population", str(one_line), "--format", "json"])[1]
+            wall, cpu, lean = process(check)
+            note("check CLI", (cpu - start_cpu) / max(count - 1, 1))
+            note("check CLI CPU", cpu)
+            for name, value in peers(peer_lines).items():
+                note(name, value)
+            peer_start = process(CLI + ["check", "--population", str(peer_one), "--format", "json"])[1]
+            peer_cpu = process(CLI + ["check", "--population", str(peer_arrangements), "--format", "json"])[1]
+            note("check CLI on peers", (peer_cpu - peer_start) / max(len(peer_lines) - 1, 1))
+            with tempfile.TemporaryDirectory() as cold_home:
+                wall, cpu, _ = process(CLI + ["check", str(EXAMPLE)], {**env, "XDG_CACHE_HOME": cold_home})
+            note("one file cold", wall)
+            note("one file cold CPU", cpu)
+            wall, cpu, _ = process(CLI + ["check", str(EXAMPLE)], {**env, "XDG_CACHE_HOME": str(warm_home)})
+            note("one file warm", wall)
+            note("one file warm CPU", cpu)
+            note("--version", process(CLI + ["--version"])[0])
+            note("bare python", process([sys.executable, "-c", "pass"])[0])
+            note("impact CPU", process(CLI + ["impact", "--population", str(population), "--variation",
+                                              str(LOCAL), "--format", "json"])[1])
+            for jobs in (1, 2):
+                wall, parent, workers = jobs_split(population, jobs)
+                note(f"jobs {jobs} wall", wall)
+                note(f"jobs {jobs} parent CPU", parent)
+                note(f"jobs {jobs} workers CPU", workers)
+            if run == 0:
+                full = process(check + ["--line", "full"])[2]
+                lean_sizes = [len(l) for l in lean.splitlines() if l.startswith(b'{"id"')]
+                full_sizes = [len(l) for l in full.splitlines() if l.startswith(b'{"id"')]
+                sizes = (lean_sizes, full_sizes, len(lean), len(full))
+        big = folder / "england-x.jsonl"
+        big_count = write_jsonl(big, generate(scale=args.memory_scale, seed=args.seed, as_of=args.as_of))
+        memory = subprocess.run(
+            [sys.executable, "-c",
+             "import resource, subprocess, sys;"
+             "subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL);"
+             "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)",
+             *CLI, "check", "--population", str(big), "--format", "json"],
+            capture_output=True, text=True, check=True)
+        max_rss_mb = int(memory.stdout.strip()) / 1024
+
+    m = {name: statistics.median(values) for name, values in figures.items()}
+    us = 1e6
+    print(machine() + f"; load average {os.getloadavg()[0]:.1f} at the end")
+    print(f"population: {count} arrangements (scale {args.scale}, seed {args.seed}); "
+          f"peers' population: {len(peer_lines)}; runs: {args.runs}, medians")
+    print(f"check in process            {m['check in process'] * us:8.0f} µs   "
+          f"{m['check in process'] / m['baseline']:5.1f} x the hand-written baseline "
+          f"({m['baseline'] * us:.0f} µs)")
+    print(f"check --population (CLI)    {m['check CLI'] * us:8.0f} µs   "
+          f"{m['check CLI'] / m['baseline + JSON']:5.1f} x the baseline with its JSON "
+          f"({m['baseline + JSON'] * us:.0f} µs)")
+    peers_line = (f"on the peers' population    {m['check CLI on peers'] * us:8.0f} µs   "
+                  f"reference {m['reference'] * us:.0f} µs "
+                  f"({m['check CLI on peers'] / m['reference']:.1f} x)")
+    if "rego" in m:
+        peers_line += (f", Rego {m['rego'] * us:.0f} µs (Rego / check "
+                       f"{m['rego'] / m['check CLI on peers']:.2f} x)")
+    else:
+        peers_line += "; Rego not measured (pip install -e '.[bench]')"
+    print(peers_line)
+    print(f"one-file check, process    cold {m['one file cold']:.2f} s ({m['one file cold CPU']:.2f} s CPU), "
+          f"warm {m['one file warm']:.2f} s ({m['one file warm CPU']:.2f} s CPU)")
+    print(f"--version                   {m['--version']:.3f} s   bare Python {m['bare python']:.3f} s")
+    print(f"impact                      {m['impact CPU']:.2f} s CPU   "
+          f"{m['impact CPU'] / m['check CLI CPU']:.2f} x one check ({m['check CLI CPU']:.2f} s CPU)")
+    print(f"--jobs 2 / --jobs 1         {m['jobs 1 wall'] / m['jobs 2 wall']:.2f} x   "
+          f"(jobs 1: {m['jobs 1 wall']:.2f} s wall, {m['jobs 1 parent CPU']:.2f} s CPU; jobs 2: "
+          f"{m['jobs 2 wall']:.2f} s wall, parent {m['jobs 2 parent CPU']:.2f} s + workers "
+          f"{m['jobs 2 workers CPU']:.2f} s CPU)")
+    print(f"memory                      {big_count} arrangements ({args.memory_scale:g} x scale 1) "
+          f"streamed with max RSS {max_rss_mb:.0f} MB")
+    lean_sizes, full_sizes, lean_total, full_total = sizes
+    print(f"JSON line                   lean median {statistics.median(lean_sizes) / 1024:.1f} KB "
+          f"(max {max(lean_sizes) / 1024:.1f} KB; {lean_total / 1e6:.1f} MB in all with its terms), "
+          f"full median {statistics.median(full_sizes) / 1024:.1f} KB ({full_total / 1e6:.1f} MB)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
