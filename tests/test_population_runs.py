@@ -57,8 +57,7 @@ def test_population_check_streams_json_lines_and_counts_bad_lines(population, ca
     assert code == 1
 
 
-@pytest.mark.parametrize("rules, path", [(FIXTURE, None), (None, EXAMPLES / "population-qmm.jsonl"),
-                                         (None, EXAMPLES / "population-qsl.jsonl")])
+@pytest.mark.parametrize("rules, path", [(FIXTURE, None), (None, EXAMPLES / "population-qmm.jsonl")])
 def test_a_lean_run_reads_back_into_the_full_lines(population, capsys, rules, path):
     """The default (lean) line, read back with its terms, is the full line."""
     path = path or population
