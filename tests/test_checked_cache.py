@@ -43,14 +43,15 @@ def _entries(home) -> list:
     return sorted((home / "contract-rules").glob(f"{checked_cache.NAME}-*.json"))
 
 
-@pytest.mark.parametrize("local", [None, QMM], ids=["shipped", "with a proposed layer"])
-def test_a_warm_load_reads_the_cache_and_gives_the_same_results(cache_home, monkeypatch, local):
-    cold = Engine.load(local=local)
+@pytest.mark.parametrize("local, without", [(None, None), (QMM, None), (None, QMM)],
+                         ids=["shipped", "with a proposed layer", "impact's baseline"])
+def test_a_warm_load_reads_the_cache_and_gives_the_same_results(cache_home, monkeypatch, local, without):
+    cold = Engine.load(local=local, without=without)
     assert len(_entries(cache_home)) == 1
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(loaded, "run_until", lambda *a, **k: pytest.fail("parsed again"))
         patch.setattr(loaded, "check_library", lambda *a, **k: pytest.fail("checked again"))
-        warm = Engine.load(local=local)
+        warm = Engine.load(local=local, without=without)
     assert warm.checked is not cold.checked
     assert _report(warm) == _report(cold)
     assert (warm.proposed is None) == (local is None) and warm.superseded == cold.superseded
@@ -63,6 +64,7 @@ def test_a_changed_source_or_limit_is_another_entry(cache_home):
     changed = [sources[0].__class__(sources[0].path, sources[0].text + "\n# edited\n"), *sources[1:]]
     assert checked_cache.key(changed, None) != first
     assert checked_cache.key(sources, str(QMM)) != first
+    assert checked_cache.key(sources, None, "qmm") != first
     with limits.overridden(max_nesting_depth=50):
         assert checked_cache.key(sources, None) != first
 

@@ -50,10 +50,12 @@ class LoadedLibrary:
         if proposed_source is not None:
             resolved = Path(proposed_source.path).resolve()
             sources = [s for s in sources if Path(s.path).resolve() != resolved] + [proposed_source]
+        left_out = _layer_name(read_sources([without])[0]) if without is not None else None
         entry = None
-        if rules is None and without is None and not extra_sources:
-            # the shipped library (and a proposed layer), kept between runs: static/checked_cache.py
-            entry = checked_cache.key(sources, proposed_source.path if proposed_source else None)
+        if rules is None and not extra_sources:
+            # the shipped library (with a proposed layer, or one left out), kept between runs:
+            # static/checked_cache.py
+            entry = checked_cache.key(sources, proposed_source.path if proposed_source else None, left_out)
             kept = checked_cache.load(entry)
             if kept is not None:
                 checked, proposed, superseded = kept
@@ -63,7 +65,7 @@ class LoadedLibrary:
         layers = run_until("lower", sources)  # each file parsed once
         dropped = set()
         if without is not None:
-            dropped.add(_layer_name(read_sources([without])[0]))
+            dropped.add(left_out)
             national = [l for l in layers if l.name in dropped and not l.is_local]
             if national:  # the baseline would lose a national contract
                 raise InvalidInput([not_local(national[0])])

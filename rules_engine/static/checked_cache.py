@@ -1,8 +1,8 @@
 """The checked library kept between runs, so that a warm command neither
 parses nor checks the shipped library again.
 
-Input: the library's sources (their paths and texts) and the proposed local
-layer's path, or a `Checked` library with its proposed layer to keep.
+Input: the library's sources (their paths and texts), the proposed local
+layer's path and the name of a layer left out (impact's baseline), or a `Checked` library with its proposed layer to keep.
 Output: the `Checked` library, the proposed `Layer` and the superseded
 layers, as loading them would give, or None.
 
@@ -50,12 +50,13 @@ def _code_digest() -> str:
     return digest.hexdigest()
 
 
-def key(sources: Iterable[SourceFile], proposed: str | None) -> str:
-    """The entry's key: the code, the limits in force, the sources, the proposed layer."""
+def key(sources: Iterable[SourceFile], proposed: str | None, left_out: str | None = None) -> str:
+    """The entry's key: the code, the limits in force, the sources, the proposed
+    layer's path and the name of the layer left out (`impact`'s baseline)."""
     digest = hashlib.sha256(_code_digest().encode() + repr(limits.current()).encode())
     for source in sources:
         digest.update(b"\0source\0" + source.path.encode() + b"\0" + source.text.encode())
-    digest.update(b"\0proposed\0" + (proposed or "").encode())
+    digest.update(b"\0proposed\0" + (proposed or "").encode() + b"\0without\0" + (left_out or "").encode())
     return digest.hexdigest()
 
 
