@@ -55,7 +55,7 @@ def test_the_risk_comes_first_naming_the_pcns(in_root):
     assert out.index("would newly fail") < out.index("1 PCN would newly pass des.pcn.minimum-population")
     # unchanged values hidden; the changed one shown
     assert "des.ea.required-minutes: 66,488 minutes -> 77,569 minutes (+11,081 minutes)" in flat
-    assert "pay.global-sum" not in out and "30 values unchanged (--all lists them)" in flat
+    assert "pay.global-sum" not in out and "31 values unchanged (--all lists them)" in flat
     assert "Changed arrangements (the first 10 of 22;" in flat and "U21011" not in out.split("Changed")[1]
 
 
@@ -64,7 +64,8 @@ def test_all_lists_every_subject_value_and_arrangement(in_root):
     flat = " ".join(out.split())
     assert "U21020 (" in flat.split("would newly fail")[1].split("why")[0]  # the first 20 named
     assert ", and 2 more" in flat  # 22 PCNs, 20 named in the summary
-    assert "pay.global-sum: £135,683,679.11 -> £135,683,679.11 (+£0.00) in 0 arrangements" in flat
+    assert "pay.global-sum: £84,854,749.24 -> £84,854,749.24 (+£0.00) in 0 arrangements" in flat
+    assert "pay.gms-equivalent-global-sum: £135,683,679.11 -> £135,683,679.11 (+£0.00) in" in flat
     assert "U21022 (" in out.split("Changed arrangements:")[1]
 
 
