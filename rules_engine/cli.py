@@ -157,8 +157,10 @@ def check(arrangements, rules, local, as_of, population, strict, jobs, output_fo
 @cli.command()
 @click.argument("paths", nargs=-1, type=click.Path(exists=True, allow_dash=True, path_type=Path))
 @click.option("--format", "output_format", type=FORMAT, default="text", show_default=True)
+@click.option("--verbose", "-v", is_flag=True,
+              help="Also list the provisional terms of the national files a named file is checked against.")
 @output_options
-def lint(paths, output_format, output, quiet):
+def lint(paths, output_format, verbose, output, quiet):
     """Check rule files statically: syntax, names, types, units and layering.
 
     With no PATH, checks the shipped library. A folder is read as a library
@@ -172,7 +174,7 @@ def lint(paths, output_format, output, quiet):
         if output_format == "json":
             text = json_report.dumps(result.as_json()) + "\n"
         else:
-            text = render_lint(result)
+            text = render_lint(result, verbose)
         emit(text, output, quiet)
         return ExitCode.OK
     sys.exit(run_command(run, output_format, output))

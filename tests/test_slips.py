@@ -466,10 +466,11 @@ def test_an_expected_value_written_with_a_unit_or_separators_says_what_to_write(
         "    - {id: des.ea.required-minutes, value: 1800 minutes}\n"
         "    - {id: des.ea.required-minutes, value: \"1,800\"}\n"
         "    - {id: des.ea.required-minutes, value: 1800}\n")
-    assert main(["test", str(scenario)]) == 1
+    assert main(["test", str(scenario)]) == 2  # the scenario is invalid, not failed (issue 18)
     printed = capsys.readouterr().out
-    assert "expected value `1800 minutes` is not a number (write 1800)" in printed
-    assert "expected value `1,800` is not a number (write 1800)" in printed
+    assert "expected value `1800 minutes` of des.ea.required-minutes is not a number" in printed
+    assert "expected value `1,800` of des.ea.required-minutes is not a number" in printed
+    assert printed.count("hint: write 1800;") == 2 and printed.count("E-SCENARIO-005") == 2
     assert "'" not in printed.split("values")[1]  # no Python repr of the value
 
 

@@ -420,7 +420,12 @@ class Compiler(facts.FactReads):
                                    lambda: self.expr(node.body))
         else:
             body = self.expr(node.body)
-        iterate_keys = isinstance(self.types[id(node.collection)], t.MapOf)
+        collection_type = self.types[id(node.collection)]
+        iterate_keys = isinstance(collection_type, t.MapOf)
+        # A set's own order is the hash seed's: walk it in a fixed one (an
+        # enum's declared order, else sorted), so traces and explanations are
+        # the same from run to run.
+        order = _set_order(collection_type)
 
         def quantified(env):
             items = collection(env)
@@ -430,6 +435,8 @@ class Compiler(facts.FactReads):
             saved = bindings.get(variable, MISSING)
             results = []
             path = getattr(items, "path", "")
+            if isinstance(items, (frozenset, set)):
+                items = sorted(items, key=order)
             for index, item in enumerate(items if not iterate_keys else list(items)):
                 if item is None:
                     results.append(Unknown(frozenset((f"{path}[{index}]",))))
@@ -442,6 +449,16 @@ class Compiler(facts.FactReads):
                 bindings[variable] = saved
             return ops.combine(quantifier, results)
         return quantified
+
+
+def _set_order(type_) -> Callable:
+    """The key that walks a set of `type_` in a fixed order."""
+    element = getattr(type_, "element", None)
+    members = getattr(element, "members", None)
+    if members:
+        rank = {member: index for index, member in enumerate(members)}
+        return lambda item: (rank.get(item, len(rank)), str(item))
+    return lambda item: (type(item).__name__, str(item))
 
 
 def compile_program(checked: CheckedProgram, fold: bool = True) -> Compiler:

@@ -164,6 +164,16 @@ def _row_in_force(row: n.Row, columns: tuple[str, ...], as_of: dt.date) -> bool:
     return True
 
 
+def require_contract_on(library, as_of) -> None:
+    """E-LAYER-011 when no national contract of `library` is in force on
+    `as_of`: `check`, `explain` and `vary-check` refuse such a date alike."""
+    if not any(l.in_force(as_of) for l in library.contracts):
+        raise InvalidInput([Diagnostic(
+            "E-LAYER-011", f"no national contract in the library is in force on {as_of}", None,
+            hint=f"the library covers {library.coverage()}; choose a date in that range with --as-of",
+            path="as_of")])
+
+
 def select(checked: Checked, as_of: dt.date, local: Layer | None = None,
            assumptions=None) -> Program:
     """The terms in force on a date. `assumptions` (`assumptions.Assumptions`)
@@ -172,11 +182,7 @@ def select(checked: Checked, as_of: dt.date, local: Layer | None = None,
     (E-ASSUME-003, E-ASSUME-006)."""
     library = checked.library
     national = tuple(l for l in library.national if l.in_force(as_of))
-    if not any(l.in_force(as_of) for l in library.contracts):
-        raise InvalidInput([Diagnostic(
-            "E-LAYER-011", f"no national contract in the library is in force on {as_of}", None,
-            hint=f"the library covers {library.coverage()}; choose a date in that range with --as-of",
-            path="as_of")])
+    require_contract_on(library, as_of)
     if local is not None and not local.in_force(as_of):
         local = None
     names = {l.name for l in national} | ({local.name} if local else set())

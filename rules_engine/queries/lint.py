@@ -100,17 +100,25 @@ def lint_paths(paths: Iterable[str | Path]) -> LintResult:
     return lint_sources(read_sources(files))
 
 
-def render_lint(result: LintResult) -> str:
+def render_lint(result: LintResult, verbose: bool = False) -> str:
+    """The summary, the warnings, and the provisional terms of the files the
+    user named (with `verbose`, of the national files added to check them too)."""
     count = len(result.warnings)
     lines = [f"checked {len(result.files)} file{'s' if len(result.files) != 1 else ''}, "
              f"{result.terms} terms: no errors"
              + (f", {count} warning{'s' if count != 1 else ''}" if count else "")]
     for warning in result.warnings:
         lines += ["", render_text(warning, result.sources)]
-    if result.provisional:
+    named = set(result.sources)
+    shown = [p for p in result.provisional if verbose or not named or p.file in named]
+    others = len(result.provisional) - len(shown)
+    if shown:
         lines.append("")
-        lines.append(f"{len(result.provisional)} provisional term"
-                     f"{'s' if len(result.provisional) != 1 else ''} (facts the sources do not confirm):")
-        for p in result.provisional:
+        lines.append(f"{len(shown)} provisional term"
+                     f"{'s' if len(shown) != 1 else ''} (facts the sources do not confirm):")
+        for p in shown:
             lines.append(f"  {p.file}:{p.line}: {p.kind} {p.name}: {p.reason}")
+    if others:
+        lines.append(f"{others} provisional term{'s' if others != 1 else ''} in the national files "
+                     f"it was checked against (--verbose lists them)")
     return "\n".join(lines) + "\n"

@@ -30,6 +30,7 @@ from rules_engine.static.forms import Layer, describe_flex, show_literal
 from rules_engine.static.library import assemble, read_sources
 from rules_engine.syntax.lower import lower
 from rules_engine.static.load import library_sources, run_until
+from rules_engine.program.layers import require_contract_on
 from rules_engine.static.typecheck import check_library
 from rules_engine.base.diagnostics import to_json
 
@@ -148,6 +149,7 @@ def vary_check(local: str | Path, rules: str | Path | None = None,
     library, problems = assemble(layers)
     header = local_layer.header
     day = as_of or (header.effective.start if header.effective else _covered_day(library))
+    require_contract_on(library, day)  # as `check` on that date
     mine = [d for d in problems if d.code.startswith(("E-LAYER", "E-FLEX")) and d.span is not None
             and d.span.file == proposed.path]
     others = [d for d in problems if d not in mine]

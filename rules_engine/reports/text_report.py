@@ -163,7 +163,28 @@ def arrangement_section(result: ArrangementResult, out: _Writer, show_all: bool 
         for r in result.results:
             if r.outcome is Outcome.PASS and r.warnings and r.severity == "error":
                 out.add(f"warning: {r.id} {r.subject}: " + "; ".join(r.warnings), indent="  ")
+    _local_changes(result, out)
     _money(result, out, show_all)
+
+
+def _local_changes(result: ArrangementResult, out: _Writer) -> None:
+    """The results a local layer changed that pass or do not apply (a
+    failing or unknown one says so under its requirement): `varied by qmm`,
+    the reason and the national value replaced."""
+    changed = [r for r in result.results if r.flexibility in ("varied", "waived", "added")
+               and r.outcome in (Outcome.PASS, Outcome.NOT_APPLICABLE)]
+    for group in _group(changed).values():
+        first = group[0]
+        out.blank()
+        subjects = ", ".join(r.subject for r in group)
+        out.add(f"{first.flexibility.upper()} {first.id} by {first.layer}: {subjects} "
+                f"{LABEL[first.outcome].lower() if first.outcome is Outcome.NOT_APPLICABLE else 'passes'}",
+                hang="     ")
+        if first.because:
+            out.add(f"because: {first.because}", indent="     ", hang="       ")
+        if first.national:
+            out.add("national: " + ", ".join(f"{k} = {_plain(v)}" for k, v in first.national.items()),
+                    indent="     ", hang="       ")
 
 
 def _group_by_outcome(results: list[Result]) -> dict[Outcome, list[Result]]:
@@ -199,9 +220,9 @@ def _money(result: ArrangementResult, out: _Writer, show_all: bool) -> None:
             out.add(f"{v.id}  {v.subject}: unknown (missing: {', '.join(v.missing)}){assumed}",
                     indent="  ", hang="    ")
     elif unknown:
-        ids = list(dict.fromkeys(v.id for v in unknown))
-        out.add(f"unknown (--all says why): {', '.join(ids)}",
-                indent="  ", hang="    ")
+        count = len(dict.fromkeys(v.id for v in unknown))
+        out.add(f"unknown: {count} more value{'s' if count != 1 else ''} (--all lists them, with what "
+                f"each is missing)", indent="  ", hang="    ")
 
 
 _REASON_START = re.compile(r"; (?=(?:definition|table|parameter|requirement) [A-Za-z_][\w.-]*: )")

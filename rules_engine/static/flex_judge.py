@@ -17,10 +17,11 @@ from typing import Any, Callable
 import attrs
 
 from rules_engine.syntax import nodes as n
+from rules_engine.static.slip_checks import quoted_literal
 from rules_engine.base.diagnostics import Diagnostic, Related, did_you_mean
 from rules_engine.base.source import Span
 from rules_engine.static.flex_budgets import Budget, Cap, table_budgets
-from rules_engine.static.flex_wording import (because_missing, describe_bound, describe_permission,
+from rules_engine.static.flex_wording import (because_empty, because_missing, describe_bound, describe_permission,
                                               flex_note, provisional_note)
 from rules_engine.static.forms import literal_value, row_key, row_period, show_literal
 
@@ -246,6 +247,8 @@ class Judge:
         problems: list[Diagnostic] = []
         if because is None:
             problems.append(because_missing(decl, what))
+        elif isinstance(because, n.Because) and not because.reason.strip():
+            problems.append(because_empty(because))
         form = self.national_form(name, span, kind, term, problems)
         decided_by, permission = ("none", None)
         if form is not None:
@@ -264,7 +267,12 @@ class Judge:
             allow = permission if isinstance(permission, n.AllowDecl) else None
             bound = permission.bound
             problem = _out_of_bounds(decl.value, bound)
-            if problem:
+            quoted = quoted_literal(decl.value, bound)  # `"70 minutes"`: a text; no bound to suggest
+            if quoted is not None:
+                problems.append(Diagnostic("E-TYPE-010", f"`{decl.name}` is given the text \"{decl.value.value}"
+                                           f"\" (in quotes), not a value it can take", decl.value.span,
+                                           hint=f"write `{quoted}` without quotes: quotes make a text"))
+            elif problem:
                 shown = show_literal(decl.value) if _is_literal(decl.value) else "..."
                 problems.append(Diagnostic(
                     "E-LAYER-001", f"`{decl.name}` = {shown} is {problem}", decl.value.span,

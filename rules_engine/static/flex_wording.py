@@ -80,3 +80,10 @@ def because_missing(decl, what: str) -> Diagnostic:
     return Diagnostic("E-LAYER-005", f"{what} gives no reason", decl.span,
                       hint='every variation says why: add `because "..."`')
 
+
+def because_empty(because: n.Because) -> Diagnostic:
+    """E-LAYER-005 for `because ""`: the one rule of `lint`, `check` and `vary-check`."""
+    return Diagnostic("E-LAYER-005", "this reason is empty", because.span,
+                      hint='say why the ICB makes this change: `because "Sparse rural '
+                           'geography; agreed by the primary care committee"`')
+

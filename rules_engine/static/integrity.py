@@ -31,6 +31,7 @@ from typing import Iterable
 
 from rules_engine.syntax import nodes as n
 from rules_engine.base.diagnostics import Diagnostic, Related
+from rules_engine.static.flex_wording import because_empty
 from rules_engine.static.forms import row_key, row_period  # the national table's columns decide the key
 
 
@@ -129,10 +130,7 @@ def _reasons(decl) -> Iterable[n.Because]:
 
 def check_reasons(layer) -> list[Diagnostic]:
     """E-LAYER-005 for a `because` that says nothing."""
-    return [Diagnostic("E-LAYER-005", "this reason is empty", because.span,
-                       hint='say why the ICB makes this change: `because "Sparse rural '
-                            'geography; agreed by the primary care committee"`')
-            for decl in layer.syntax.declarations for because in _reasons(decl)
+    return [because_empty(because) for decl in layer.syntax.declarations for because in _reasons(decl)
             if not because.reason.strip()]
 
 

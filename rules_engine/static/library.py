@@ -197,7 +197,7 @@ def assemble(layers: list[Layer], proposed: Layer | None = None) -> tuple[Librar
         diagnostics += check_local_layer(layer, national, national_forms, envelopes)
     library = Library(national, local, {k: tuple(v) for k, v in forms.items()}, schema, schema.enums,
                       envelopes, carried)
-    return library, diagnostics
+    return library, list(dict.fromkeys(diagnostics))  # one rule may be held in two stages (E-LAYER-005)
 
 
 

@@ -134,3 +134,12 @@ def literal_fix(expr, left: t.Type, right: t.Type) -> tuple[Span, str | None]:
         if fix:
             return side.span, fix
     return expr.span, None
+
+
+def quoted_literal(value_expr, bound: n.Bound | None) -> str | None:
+    """`70 minutes` for a variation's `"70 minutes"` where the bounds are no
+    texts (E-TYPE-010 rather than a bound the text cannot be compared with)."""
+    limits = [b for b in (bound.low, bound.high) if b is not None] if bound is not None else []
+    if isinstance(value_expr, n.Text) and limits and not any(isinstance(b, n.Text) for b in limits):
+        return slips.unquoted(value_expr.value) or value_expr.value
+    return None

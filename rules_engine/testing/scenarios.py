@@ -154,6 +154,10 @@ def read_cases(path: str | Path) -> list[Case]:
     raw_cases = document.get("cases") if "cases" in document else [document]
     if not isinstance(raw_cases, list):
         raise InvalidInput([_problem(source, document, "cases", "`cases` must be a list")])
+    if not raw_cases:  # a file that checks nothing must not pass
+        raise InvalidInput([_problem(source, document, "cases", "`cases` is empty: the file checks "
+                                     "nothing", code="E-SCENARIO-004",
+                                     hint="add a case (`name`, `arrangement`, `expect`), or delete the file")])
     cases, problems = [], []
     for index, raw in enumerate(raw_cases):
         if not isinstance(raw, dict):
@@ -341,7 +345,29 @@ def run_case(case: Case, cache: EngineCache | None = None,
         return CaseOutcome(case, (), error.diagnostics, error.sources)
     if expected_errors:
         return CaseOutcome(case, (f"expected errors {expected_errors}, but the input was accepted",))
+    wrong = _value_kind_problems(case, expect, result)
+    if wrong:  # `value: "lots"` for an amount: the scenario is wrong, not the engine
+        return CaseOutcome(case, (), tuple(wrong), ())
     return CaseOutcome(case, tuple(compare(expect, result)))
+
+
+def _value_kind_problems(case: Case, expect: dict, result) -> list[Diagnostic]:
+    """E-SCENARIO-005 for an expected value that is no number where the value
+    is one (known only once the engine has said what the value is)."""
+    problems = []
+    for item in expect.get("values") or []:
+        expected = item.get("value") if isinstance(item, dict) else None
+        if expected is None or _finite(expected) is not None:
+            continue
+        matches, where = _select(result.values, item)
+        if any(isinstance(v.value, Decimal) for v in matches):
+            fix = slips.fact_number_hint(str(expected), "a number")
+            problems.append(_problem(
+                case.source, item, "value", f"the expected value `{preview(expected)}` of {where} is "
+                f"not a number, and {where} is one", code="E-SCENARIO-005", at_value=True,
+                hint=(f"{fix.partition(':')[0]}; " if fix else "")
+                + "expect a number, an amount as text (\"1234.50\"), or null"))
+    return problems
 
 
 def compare(expect: dict, result) -> list[str]:
