@@ -166,3 +166,14 @@ def test_the_import_checker_sees_a_planted_back_arrow(tmp_path):
     ((module, line, inside, _),) = _imports(fake, "rules_engine.syntax.nodes")
     assert (module, line, inside) == ("rules_engine.run.results", 2, True)
     assert _stage(module) not in MAY_IMPORT["syntax"]
+
+
+def test_every_package_is_in_the_wheel():
+    """pyproject.toml lists the packages the wheel holds: every folder of the
+    package with an __init__.py is one of them (a package left out installs
+    a command that cannot start)."""
+    import tomllib
+    listed = set(tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+                 ["tool"]["setuptools"]["packages"])
+    folders = {".".join(p.parent.relative_to(ROOT).parts) for p in PACKAGE.rglob("__init__.py")}
+    assert folders - listed == set()

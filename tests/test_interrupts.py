@@ -33,12 +33,20 @@ def population(tmp_path_factory):
     return path
 
 
+def _ctrl_c_as_a_terminal_gives_it() -> None:
+    """In the child: SIGINT's default action, whatever this process inherited
+    (a test run started in the background of a non-interactive shell has
+    SIGINT ignored, and a child would inherit that and never see Ctrl-C)."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def interrupted(*args: str) -> tuple[int, list[str], str, int]:
     """Start `contract-rules ARGS`, wait for its first line of output (the run
     is under way), send SIGINT to its process group; (exit code, stdout lines,
     stderr, lines in the population)."""
     process = subprocess.Popen([sys.executable, "-m", "rules_engine", *args], cwd=ROOT, bufsize=0,
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True,
+                               preexec_fn=_ctrl_c_as_a_terminal_gives_it)
     try:
         first = process.stdout.readline()
         assert first, process.stderr.read().decode()
@@ -88,7 +96,8 @@ def test_an_interrupted_impact(population, jobs):
 def test_an_interrupted_text_run_says_how_far_it_got(population):
     process = subprocess.Popen([sys.executable, "-m", "rules_engine", "check", "--population",
                                 str(population), "--jobs", "2"], cwd=ROOT, stdout=subprocess.PIPE,
-                               stderr=subprocess.PIPE, start_new_session=True)
+                               stderr=subprocess.PIPE, start_new_session=True,
+                               preexec_fn=_ctrl_c_as_a_terminal_gives_it)
     try:
         # nothing is written until the end in text: wait until a worker exists
         import time
