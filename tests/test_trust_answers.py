@@ -11,6 +11,7 @@ import subprocess
 import sys
 
 import pytest
+from decimal import Decimal
 
 from conftest import ROOT
 
@@ -144,3 +145,39 @@ def test_an_empty_because_is_refused_by_every_command(tmp_path):
         assert result.returncode == 2, (args, result.stdout)
         assert result.stderr.count("E-LAYER-005") == 1 and "this reason is empty" in result.stderr
     assert "refused" in run("vary-check", "q.rules", cwd=tmp_path).stdout
+
+
+# ------------------------------------------------------------ item 10
+
+def test_every_money_total_is_the_same_in_text_json_and_html(tmp_path):
+    """No total counted twice: each total the HTML page shows is a value's own
+    total change in the JSON, and the text says the same."""
+    import html as html_module
+    import json
+    import re
+    args = ("impact", "--population", EXAMPLES / "population-qsl.jsonl", "--variation",
+            ROOT / "contracts" / "local" / "qsl-diabetes-outcomes.rules",
+            "--assumptions", EXAMPLES / "assumptions" / "2025-26.yaml")
+    summary = json.loads(run(*args, "--format", "json").stdout.splitlines()[-1])["summary"]
+    money = {k: v for k, v in summary["values"].items() if v["unit"] == "GBP" and v.get("total_change")
+             and Decimal(v["total_change"])}  # unchanged values are not shown
+    assert money["qof.payment"]["total_change"] == "-2888.81"
+
+    def pounds(text: str) -> str:  # "-£2,888.81" -> "-2888.81"
+        return text.replace("£", "").replace(",", "").replace("+", "")
+    text = " ".join(run(*args).stdout.split())  # wrapped lines joined
+    for value_id, data in money.items():
+        change = data["total_change"]
+        amount = f"£{abs(Decimal(change)):,.2f}"
+        shown = f"-{amount}" if change.startswith("-") else f"+{amount}"
+        assert f"{value_id}: " in text and f"({shown})" in text, (value_id, shown)
+    page = html_module.unescape(run(*args, "--format", "html").stdout)
+    headings = re.findall(r"<h3>(.*?): total change (\S+)</h3>", page)
+    assert headings and not any("together" in h for h, _ in headings)
+    for heading, amount in headings:
+        value_id = re.sub(r"<[^>]+>", "", heading)
+        expected = summary["values"][value_id].get("total_change")  # KeyError: a total of no value
+        assert pounds(amount) == (expected or "unknown"), (value_id, amount)
+    for value_id, amount in re.findall(r'<dd data-id="([^"]+)"[^>]*>([^<]+)</dd>', page):
+        assert pounds(amount) == money[value_id]["total_change"], (value_id, amount)
+    assert "-£5,777.62" not in page and "-£15,337.80" not in page

@@ -391,10 +391,9 @@ def render_vary_check(result) -> str:
 
 # ---------------------------------------------------------------- impact
 
-def _changes_per_arrangement(changed: list[dict], money_ids: set[str]) -> tuple[dict, list[Decimal]]:
-    """Per payment id, and over all payments, the change of each changed arrangement."""
+def _changes_per_arrangement(changed: list[dict], money_ids: set[str]) -> dict:
+    """Per payment id, the change of each changed arrangement."""
     per_id: dict[str, list[Decimal]] = defaultdict(list)
-    totals: list[Decimal] = []
     for item in changed:
         sums: dict[str, Decimal] = {}
         for change in item.get("changes", []):
@@ -406,10 +405,7 @@ def _changes_per_arrangement(changed: list[dict], money_ids: set[str]) -> tuple[
         for value_id, amount in sums.items():
             if amount:
                 per_id[value_id].append(amount)
-        total = sum(sums.values(), Decimal(0))
-        if total:
-            totals.append(total)
-    return per_id, totals
+    return per_id
 
 
 def impact_view(summary: dict, changed: list[dict], show_all: bool = False) -> dict:
@@ -465,7 +461,7 @@ def impact_view(summary: dict, changed: list[dict], show_all: bool = False) -> d
     every_value_row = value_rows  # the payments card counts the unchanged ones too
     value_rows = [row for row in value_rows if show_all or row["changed"]]
     unchanged_values = sum(1 for row in every_value_row if not row["changed"])
-    per_id, overall = _changes_per_arrangement(changed, money_ids)
+    per_id = _changes_per_arrangement(changed, money_ids)
     histograms = []
     for value_id in sorted(money_ids):
         data = values[value_id]
@@ -477,12 +473,8 @@ def impact_view(summary: dict, changed: list[dict], show_all: bool = False) -> d
         if chart_data:
             histograms.append({"id": value_id, "chart": chart_data, "total_change": money(
                 data.get("total_change"), True), "unchanged": summary.get("arrangements", 0) - len(amounts)})
-    if len(histograms) > 1 and overall:
-        histograms.insert(0, {"id": "all payments", "chart": histogram(overall),
-                              "total_change": money(sum((_decimal(v.get("total_change")) or Decimal(0)
-                                                         for k, v in values.items() if k in money_ids),
-                                                        Decimal(0)), True),
-                              "unchanged": summary.get("arrangements", 0) - len(overall)})
+    # No chart of all payments together: payments overlap (qof.payment holds its
+    # indicators' payments; qof.year-end-balance is read from it), a sum counts money twice.
     change_rows = []
     arrangement_rows = []
     shown = 0
