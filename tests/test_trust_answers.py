@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import pty
+import re
 import shutil
 import subprocess
 import sys
@@ -80,7 +81,8 @@ def test_pcn_failing_fits_in_40_lines_at_80_columns():
     lines = result.stdout.splitlines()
     assert result.returncode == 1
     assert len(lines) <= 40 and max(map(len, lines)) <= 80
-    assert "unknown: 15 more values (--all lists them, with what each is missing)" in result.stdout
+    assert re.search(r"unknown: \d+ more values \(--all lists them, with what each is missing\)",
+                     result.stdout)
 
 
 def test_a_quoted_quantity_is_told_to_drop_the_quotes(tmp_path):
