@@ -24,7 +24,7 @@ from rules_engine.cli_support import (DATE, FORMAT, ExitCode, LimitSetting, Outp
                                       assume_options, assumptions_of, cannot_write, emit, exists,
                                       guard_output, one_stdin, output_failed, output_options,
                                       rules_options, run_command, streamed, terminal_width,
-                                      use_color, warn, write_failed)
+                                      use_color, warn)
 from rules_engine.run.engine import Engine
 from rules_engine.static.library import CONTRACTS_PACKAGE
 from rules_engine.run.results import report_json
@@ -156,50 +156,78 @@ def check(arrangements, rules, local, as_of, population, strict, jobs, output_fo
 
 @cli.command()
 @click.argument("paths", nargs=-1, type=click.Path(exists=True, allow_dash=True, path_type=Path))
-@click.option("--format", "output_format", type=FORMAT, default="text", show_default=True)
-@click.option("--verbose", "-v", is_flag=True,
-              help="Also list the provisional terms of the national files a named file is checked against.")
+@click.option("--format", "output_format", type=click.Choice(["text", "json", "sarif"]), default="text",
+              show_default=True, help="sarif: SARIF 2.1.0, for code-scanning annotations in CI.")
+@click.option("--strict", is_flag=True, help="Fail (exit 1) on any warning.")
+@click.option("--verbose", "-v", is_flag=True, help="Also list the provisional terms of the national files a named file is checked against.")
 @output_options
-def lint(paths, output_format, verbose, output, quiet):
-    """Check rule files statically: syntax, names, types, units and layering.
+def lint(paths, output_format, strict, verbose, output, quiet):
+    """Check rule files statically: syntax, names, types, units and layering,
+    then the lint warnings (W-* codes, docs/errors.md).
 
     With no PATH, checks the shipped library. A folder is read as a library
     (its national/ and local/ files); `-` reads one rule file from standard
-    input."""
+    input. Warnings and notes are about the files named."""
     from rules_engine.queries.lint import lint_paths, render_lint  # here, not at the top: start-up (only this path needs it)
+    from rules_engine.reports.sarif import sarif_text  # here, not at the top: start-up (only this path needs it)
     one_stdin(paths)
     def run() -> int:
         guard_output(output, paths or [_library(None)])
-        result = lint_paths(paths)
+        try:
+            result = lint_paths(paths)
+        except InvalidInput as error:
+            if output_format != "sarif":
+                raise
+            emit(sarif_text(error.diagnostics), output, quiet)
+            return ExitCode.INVALID_INPUT
         if output_format == "json":
             text = json_report.dumps(result.as_json()) + "\n"
+        elif output_format == "sarif":
+            text = sarif_text(result.warnings)
         else:
             text = render_lint(result, verbose)
         emit(text, output, quiet)
-        return ExitCode.OK
-    sys.exit(run_command(run, output_format, output))
+        return ExitCode.FAILURES if strict and result.warnings else ExitCode.OK
+    sys.exit(run_command(run, "json" if output_format == "sarif" else output_format, output))
+
+
+@cli.command("lsp")
+def lsp_command():
+    """Serve the Language Server Protocol over stdin and stdout, for editors (docs/editors.md)."""
+    from rules_engine.lsp.server import serve  # here, not at the top: start-up (only this path needs it)
+    serve()
 
 
 @cli.command("test")
 @click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
 @click.option("--format", "output_format", type=FORMAT, default="text", show_default=True)
+@click.option("-k", "patterns", multiple=True, metavar="PATTERN",
+              help="Run only the cases whose FILE::NAME holds PATTERN (any case; repeatable: any of them).")
+@click.option("--verbose", "-v", is_flag=True, help="List every case, the passing ones too.")
+@click.option("--junit-xml", type=click.Path(dir_okay=False, path_type=Path),
+              help="Also write the run as JUnit XML to FILE (for CI).")
 @assume_options
 @output_options
-def test_command(paths, output_format, assume, assumptions_file, output, quiet):
+def test_command(paths, output_format, patterns, verbose, junit_xml, assume, assumptions_file, output, quiet):
     """Run scenario files (YAML): expected outcomes and values against actual.
 
-    With no PATH, runs tests/scenarios. --assume and --assumptions apply to
-    every scenario; a scenario's own `assume:` wins for the names it gives."""
+    With no PATH, runs the folders `[tool.contract-rules] scenarios` names in
+    pyproject.toml (default tests/scenarios); its `assumptions` is the default
+    of --assumptions. --assume and --assumptions apply to every scenario; a
+    scenario's own `assume:` wins for the names it gives."""
+    from rules_engine.testing.config import find_settings  # here, not at the top: start-up (only this path needs it)
     from rules_engine.testing.scenarios import collect_scenario_files, render_run, run_scenarios  # here, not at the top: start-up (only this path needs it)
     def run() -> int:
-        guard_output(output, paths or [Path("tests/scenarios")], assumptions_file)
-        assumptions = assumptions_of(assume, assumptions_file)
-        files = collect_scenario_files(paths or [Path("tests/scenarios")])
-        outcome = run_scenarios(files, assumptions)
-        if output_format == "json":
-            text = json_report.dumps(outcome.as_json()) + "\n"
-        else:
-            text = render_run(outcome)
+        settings = find_settings()
+        assumptions_file_ = assumptions_file or settings.assumptions
+        guard_output(output, paths or settings.scenarios, assumptions_file_)
+        guard_output(junit_xml, paths or settings.scenarios, assumptions_file_)
+        assumptions = assumptions_of(assume, assumptions_file_)
+        outcome = run_scenarios(collect_scenario_files(paths or settings.scenarios), assumptions, patterns=patterns)
+        if junit_xml is not None:
+            from rules_engine.testing.junit import write_junit  # here, not at the top: start-up (only this path needs it)
+            write_junit(junit_xml, outcome)
+        text = json_report.dumps(outcome.as_json()) + "\n" if output_format == "json" else render_run(outcome, verbose)
         emit(text, output, quiet)
         if outcome.invalid:
             return ExitCode.INVALID_INPUT
@@ -344,58 +372,37 @@ def impact(population, variation, rules, as_of, strict, jobs, output_format, sho
 
 @cli.command()
 @click.argument("files", nargs=-1, required=True,
-                type=click.Path(exists=True, allow_dash=True, dir_okay=False, path_type=Path))
+                type=click.Path(exists=True, allow_dash=True, path_type=Path))
 @click.option("--check", "check_only", is_flag=True,
               help="Change nothing; list the files that are not formatted (exit 1 if any).")
-def fmt(files, check_only):
-    """Lay rule files out canonically, keeping every comment.
+@click.option("--diff", "show_diff", is_flag=True,
+              help="Change nothing; print the change as a unified diff (exit 1 if any).")
+def fmt(files, check_only, show_diff):
+    """Lay rule files (and folders of them) out canonically, keeping every comment.
 
     Each file is replaced as a whole (a temporary file, then a rename), so a
     failed write leaves it as it was. `-` (alone) formats standard input to
     standard output."""
-    from rules_engine.syntax.formatter import format_source  # here, not at the top: start-up (only this path needs it)
-    from rules_engine.static.library import read_sources  # here, not at the top: start-up (only this path needs it)
-    from rules_engine.io.outputs import write_text  # here, not at the top: start-up (only this path needs it)
+    from rules_engine.queries.formatting import format_paths, write_formatted  # here, not at the top: start-up (only this path needs it)
     if any(str(f) == "-" for f in files) and len(files) > 1:
         raise click.UsageError("`-` formats standard input to standard output: give it alone")
     def run() -> int:
-        sources = read_sources(files)
-        if str(files[0]) == "-":
-            formatted, diagnostics = format_source(sources[0])
-            if diagnostics:
-                raise InvalidInput(diagnostics)
-            if check_only:
-                if formatted != sources[0].text:
-                    click.echo(f"would reformat {sources[0].path}")
-                    return ExitCode.FAILURES
-                return ExitCode.OK
-            click.echo(formatted, nl=False)
+        results, problems = format_paths(files)
+        if str(files[0]) == "-" and not problems and not (check_only or show_diff):
+            click.echo(results[0].after, nl=False)
             return ExitCode.OK
-        problems, unformatted, written = [], [], []
-        for index, source in enumerate(sources):
-            formatted, diagnostics = format_source(source)
-            if diagnostics:
-                problems += diagnostics
-                continue
-            if formatted == source.text:
-                continue
-            unformatted.append(source.path)
-            if check_only:
-                click.echo(f"would reformat {source.path}")
-                continue
-            try:
-                write_text(source.path, formatted)
-            except OSError as error:
-                raise InvalidInput(problems + [write_failed(source.path, error, written,
-                                                             [s.path for s in sources[index + 1:]])])
-            written.append(source.path)
-            click.echo(f"reformatted {source.path}")
+        changed = [r for r in results if r.changed]
+        for result in changed if (check_only or show_diff) else ():
+            click.echo(result.diff if show_diff else f"would reformat {result.path}", nl=not show_diff)
+        if not (check_only or show_diff):
+            for path in write_formatted(changed, problems):
+                click.echo(f"reformatted {path}")
         if problems:
             raise InvalidInput(problems)
-        if check_only and unformatted:
+        if (check_only or show_diff) and changed:
             return ExitCode.FAILURES
-        if not unformatted:
-            click.echo(f"{len(sources)} file{'s' if len(sources) != 1 else ''} already formatted")
+        if not changed and not show_diff:
+            click.echo(f"{len(results)} file{'s' if len(results) != 1 else ''} already formatted")
         return ExitCode.OK
     sys.exit(run_command(run))
 
@@ -480,15 +487,17 @@ def explain_error(code):
 EXIT_CODES = {
     "check": "0 no requirement fails (unknown results too, unless --fail-on unknown); 1 a requirement "
              "fails (or, with --fail-on unknown, one is unknown); 2 invalid input",
-    "lint": "0 no errors (warnings, such as W-MONEY-001, are printed and leave it 0); 2 errors (printed on stderr)",
+    "lint": "0 no errors (warnings too, unless --strict); 1 with --strict, a warning; 2 errors (printed "
+            "on stderr; with --format sarif, in the log)",
+    "lsp": "0 the client asked the server to exit",
     "test": "0 every case passes; 1 a case fails; 2 a scenario file is invalid, or there is none",
     "explain": "0 explained; 1 the result explained fails; 2 invalid input or an unknown id",
     "vary-check": "0 every variation is permitted; 2 one is refused (its diagnostic on stderr) or the "
                   "layer is invalid",
     "impact": "0 the run completed, whatever it changes; 2 invalid input (a bad line with --strict, "
               "or no line that could be read)",
-    "fmt": "0 formatted, or nothing to do; 1 with --check, a file is not formatted; 2 invalid input, "
-           "or a file that cannot be written",
+    "fmt": "0 formatted, or nothing to do; 1 with --check or --diff, a file is not formatted; 2 invalid "
+           "input, or a file that cannot be written",
     "show": "0 shown; 2 invalid input",
     "new layer": "0 both files written; 2 a file exists (nothing is written) or an option is invalid",
     "explain-error": "0 explained; 2 an unknown code",

@@ -260,20 +260,6 @@ def streamed(function, output: Path | None, quiet: bool) -> int:
     return code
 
 
-def write_failed(path: str, error: OSError, written: list[str], left: list[str]) -> Diagnostic:
-    """E-WRITE-001 for a file `fmt` could not replace: it is unchanged; which
-    files were reformatted before it, and which were not reached."""
-    notes = [f"{path} is unchanged"]
-    if written:
-        notes.append("reformatted before the error: " + ", ".join(written))
-    if left:
-        notes.append("not reached: " + ", ".join(left))
-    return Diagnostic("E-WRITE-001", f"cannot write {path}: {error.strerror or error}", None, path=path,
-                      related=tuple(Related(None, note) for note in notes),
-                      hint="free space on the disk, or raise the file-size limit (`ulimit -f`), "
-                           "and run fmt again")
-
-
 def exists(path: Path) -> Diagnostic:
     return Diagnostic("E-WRITE-002", f"{path} exists; `new` does not replace it", None, path=str(path),
                       hint="move or rename it, or choose another name (--name) or folder (--dir); "

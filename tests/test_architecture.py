@@ -32,12 +32,13 @@ MAY_IMPORT: dict[str, set[str]] = {
     "queries": {"base", "io", "syntax", "static", "program", "ir"},
     "reports": {"base", "syntax", "static", "program", "run", "queries"},
     "testing": {"base", "io", "syntax", "static", "program", "ir", "backends", "run", "queries", "reports"},
+    "lsp": {"base", "io", "syntax", "static", "program", "queries"},
 }
 TOP_LEVEL = {"__init__", "__main__", "api", "cli", "cli_support", "population_run"}
 
 #: Modules still over the 600-line limit, with the size they may not exceed;
 #: the backend issue splits them. A new module over 600 lines fails.
-OVERSIZED = {"syntax/lower.py": 818, "syntax/slips.py": 745, "syntax/nodes.py": 716}
+OVERSIZED = {"syntax/lower.py": 816, "syntax/slips.py": 745, "syntax/nodes.py": 716}
 LIMIT = 600
 
 

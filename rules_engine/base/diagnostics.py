@@ -110,7 +110,16 @@ CODES: dict[str, str] = {
     "E-FACT-005": "value out of range",
     "E-FACT-006": "arrangement cannot be read",
     "E-FACT-007": "required field missing",
-    # scenario files
+    # lint warnings (rules_engine/static/lint_checks.py): allowed, but probably a mistake
+    "W-UNUSED-001": "parameter that nothing reads",
+    "W-UNUSED-002": "table that nothing reads",
+    "W-UNUSED-003": "definition that nothing reads or reports",
+    "W-CLAUSE-001": "requirement that names no clause",
+    "W-VARY-001": "variation that sets the national value again",
+    "W-DATED-001": "dated values that leave days of the contract's period without a value",
+    "W-ID-001": "local requirement id without the layer's prefix",
+    # scenario files, and the project's settings for them (pyproject.toml)
+    "E-CONFIG-001": "malformed [tool.contract-rules] table in pyproject.toml",
     "E-SCENARIO-001": "malformed scenario file",
     "E-SCENARIO-002": "unknown key in a scenario file",
     "E-SCENARIO-003": "expected outcome that is not an outcome",
@@ -157,6 +166,15 @@ class Related:
 
 
 @attrs.frozen
+class Fix:
+    """An edit that fixes a diagnostic: the text to put in place of a span."""
+
+    span: Span
+    replacement: str
+    title: str
+
+
+@attrs.frozen
 class Diagnostic:
     code: str
     message: str
@@ -165,6 +183,7 @@ class Diagnostic:
     related: tuple[Related, ...] = ()
     hint: str | None = None
     path: str | None = None  # a field path in an arrangement, when there is one
+    fixes: tuple[Fix, ...] = ()  # edits that fix it (an editor's quick fixes)
 
     def __attrs_post_init__(self) -> None:
         if self.code not in CODES:
@@ -254,4 +273,5 @@ def to_json(diagnostic: Diagnostic) -> dict:
         "path": diagnostic.path,
         "related": [{"message": r.message, "span": span_json(r.span)} for r in diagnostic.related],
         "hint": diagnostic.hint,
-    }
+    } | ({"fixes": [{"span": span_json(f.span), "replacement": f.replacement, "title": f.title}
+                    for f in diagnostic.fixes]} if diagnostic.fixes else {})

@@ -1,14 +1,19 @@
-"""`lint`: the static stages only, over rule files, plus what a reviewer should see.
+"""`lint`: the static stages over rule files, then the lint warnings, and what a reviewer should see.
 
 Input: paths (files or library folders; none means the shipped library).
-Output: `LintResult`: the files checked, the terms found, the provisional
-terms (those resting on facts the sources mark [?] or [T]) and the warnings
-of `lint_warnings` in the files named (W-MONEY-001: money that is £0 when a
-fact is unknown; a warning leaves the exit code 0). Errors in the files raise
+Output: `LintResult`: the files checked, the terms found, the warnings
+(`static.lint_checks`: `W-*` codes) and the provisional terms (those resting
+on facts the sources mark [?] or [T]). Errors in the files raise
 `InvalidInput` like every other stage.
 
 A local layer linted on its own is checked against the shipped national
-library, so that `lint contracts/local/qmm.rules` checks its variations.
+library, so that `lint contracts/local/qmm.rules` checks its variations. The
+warnings and provisional notes are about the files the user named (all of
+them when none is named); `verbose` lists the provisional notes of the
+others too (the national files a local layer is read with).
+
+More checks (another package's, say) come in as rows of the same shape as
+`lint_checks.WARNINGS`: `lint_sources(..., checks=WARNINGS + theirs)`.
 """
 
 from __future__ import annotations
@@ -19,12 +24,19 @@ from typing import Iterable
 import attrs
 
 from rules_engine.base.diagnostics import Diagnostic, render_text, to_json
-from rules_engine.queries.lint_warnings import lint_warnings
-from rules_engine.syntax import nodes as n
-from rules_engine.static.library import read_sources, rule_files_in
-from rules_engine.static.load import default_sources, run_until
 from rules_engine.base.source import SourceFile
+from rules_engine.static.library import read_sources, rule_files_in
+from rules_engine.queries.lint_warnings import money_zero_when_unknown
+from rules_engine.static.lint_checks import WARNINGS as STATIC_WARNINGS, WarningCheck, run_checks
+from rules_engine.static.load import default_sources, run_until
 from rules_engine.static.typecheck import Checked
+from rules_engine.syntax import nodes as n
+
+
+#: Every lint check: the static ones, and W-MONEY-001 (`lint_warnings`).
+WARNINGS: tuple[WarningCheck, ...] = STATIC_WARNINGS + (
+    WarningCheck("W-MONEY-001", "money that becomes £0 when a fact is unknown",
+                 lambda checked: money_zero_when_unknown(checked, {l.file for l in checked.library.layers})),)
 
 
 @attrs.frozen
@@ -43,11 +55,12 @@ class LintResult:
     terms: int
     provisional: tuple[ProvisionalTerm, ...]
     warnings: tuple[Diagnostic, ...] = ()
-    sources: dict = attrs.field(factory=dict, eq=False, repr=False)  # path -> SourceFile, to show lines
+    named: frozenset = frozenset()  # the files the user named (none: the shipped library)
+    sources: dict = attrs.field(factory=dict, eq=False, repr=False)  # path -> SourceFile, for carets
 
     def as_json(self) -> dict:
         return {"files": list(self.files), "terms": self.terms,
-                "diagnostics": [to_json(d) for d in self.warnings],
+                "diagnostics": [to_json(w) for w in self.warnings],
                 "provisional": [attrs.asdict(p) for p in self.provisional]}
 
 
@@ -55,8 +68,16 @@ def _is_national(source: SourceFile) -> bool:
     return source.text.lstrip().startswith("national") or "\nnational contract" in source.text
 
 
-def lint_sources(sources: list[SourceFile]) -> LintResult:
-    named = {s.path: s for s in sources}
+def lint_checked(checked: Checked, checks: Iterable[WarningCheck] = WARNINGS,
+                 files: Iterable[str] | None = None) -> tuple[Diagnostic, ...]:
+    """The warnings of a checked library (in `files` only, when given)."""
+    return run_checks(checked, checks, files)
+
+
+def lint_sources(sources: list[SourceFile], checks: Iterable[WarningCheck] = WARNINGS,
+                 named: Iterable[str] | None = None) -> LintResult:
+    """Lint `sources`; `named` are the files the user named (None: all)."""
+    named = set(named) if named is not None else {s.path for s in sources}
     if not any(_is_national(s) for s in sources):
         shipped = [s for s in default_sources() if s.path.startswith("contracts/national/")]
         sources = shipped + sources
@@ -87,17 +108,18 @@ def lint_sources(sources: list[SourceFile]) -> LintResult:
                     enum_layer.name, enum_layer.file, decl.span.line, decl.provisional.reason))
     files = tuple(s.path for s in sources)
     return LintResult(files, terms, tuple(sorted(provisional, key=lambda p: (p.file, p.line))),
-                      tuple(lint_warnings(checked, set(named))), named)
+                      lint_checked(checked, checks, named or None), frozenset(named), {s.path: s for s in sources})
 
 
-def lint_paths(paths: Iterable[str | Path]) -> LintResult:
+def lint_paths(paths: Iterable[str | Path], checks: Iterable[WarningCheck] = WARNINGS) -> LintResult:
     paths = list(paths)
     if not paths:
-        return lint_sources(default_sources())
+        return lint_sources(default_sources(), checks, named=())
     files: list[Path] = []
     for path in paths:
         files += rule_files_in(Path(path))
-    return lint_sources(read_sources(files))
+    sources = read_sources(files)
+    return lint_sources(sources, checks, [s.path for s in sources])
 
 
 def render_lint(result: LintResult, verbose: bool = False) -> str:
@@ -105,11 +127,11 @@ def render_lint(result: LintResult, verbose: bool = False) -> str:
     user named (with `verbose`, of the national files added to check them too)."""
     count = len(result.warnings)
     lines = [f"checked {len(result.files)} file{'s' if len(result.files) != 1 else ''}, "
-             f"{result.terms} terms: no errors"
+             f"{result.terms} term{'s' if result.terms != 1 else ''}: no errors"
              + (f", {count} warning{'s' if count != 1 else ''}" if count else "")]
     for warning in result.warnings:
         lines += ["", render_text(warning, result.sources)]
-    named = set(result.sources)
+    named = result.named
     shown = [p for p in result.provisional if verbose or not named or p.file in named]
     others = len(result.provisional) - len(shown)
     if shown:

@@ -2,8 +2,9 @@
 
 Input: the checked library and the files the user named. Output: warning
 `Diagnostic`s (severity "warning", codes registered in `base/diagnostics.py`
-like every other code, each with a catalogue entry). A warning never changes
-the exit code. One row of `LINT_WARNINGS` per warning: its code and its check.
+like every other code, each with a catalogue entry). A warning changes the
+exit code only under `lint --strict`. The check is a row of `lint.WARNINGS`,
+beside the static ones (`static/lint_checks.py`).
 
 W-MONEY-001: a money definition that becomes £0 when a fact is unknown. In
 
@@ -30,7 +31,7 @@ unknown: `if practice.plan_agreed <= as_of then £5,000 else £0`.
 
 from __future__ import annotations
 
-from typing import Callable, Iterator
+from typing import Iterator
 
 from rules_engine.base import typesys as t
 from rules_engine.base.diagnostics import Diagnostic
@@ -91,7 +92,7 @@ def zero_when_unknown(body) -> Iterator[tuple[str, object]]:
         stack.extend(reversed(list(_children(node))))
 
 
-def _money_zero_when_unknown(checked, files: set[str]) -> Iterator[Diagnostic]:
+def money_zero_when_unknown(checked, files: set[str]) -> Iterator[Diagnostic]:
     for name, forms in checked.library.forms.items():
         for form in forms:
             term = form.term
@@ -109,12 +110,3 @@ def _money_zero_when_unknown(checked, files: set[str]) -> Iterator[Diagnostic]:
 
 
 #: The lint warnings: (code, check(checked library, files named) -> diagnostics).
-LINT_WARNINGS: tuple[tuple[str, Callable], ...] = (
-    ("W-MONEY-001", _money_zero_when_unknown),
-)
-
-
-def lint_warnings(checked, files: set[str]) -> list[Diagnostic]:
-    """Every lint warning in the files named, in file order."""
-    found = [d for _, check in LINT_WARNINGS for d in check(checked, files)]
-    return sorted(found, key=lambda d: d.sort_key)

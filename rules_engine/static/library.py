@@ -133,6 +133,23 @@ def rule_files_in(directory: Path) -> list[Path]:
     return found
 
 
+def rule_files_below(paths: Iterable[str | Path]) -> list[Path]:
+    """The files named, and every `*.rules` file below each folder named
+    (recursively, in order); a folder with none is E-INPUT-003."""
+    found: list[Path] = []
+    for path in map(Path, paths):
+        if not path.is_dir():
+            found.append(path)
+            continue
+        below = sorted(path.rglob("*" + RULE_SUFFIX))
+        if not below:
+            raise InvalidInput([Diagnostic("E-INPUT-003", f"no rule files (*{RULE_SUFFIX}) in {path}", None,
+                                           path=str(path), hint=f"give rule files, or a folder that holds "
+                                                                f"*{RULE_SUFFIX} files")])
+        found += below
+    return found
+
+
 def read_sources(paths: Iterable[str | Path]) -> list[SourceFile]:
     """Each rule file's source, read by `inputs.read_source`; every file that
     cannot be read is reported (E-SYNTAX-009, E-INPUT-*, E-LIMIT-001)."""

@@ -49,6 +49,12 @@ def _lower_one(source: SourceFile, in_force: limits.Limits):
     return lower(source, _parse_one(source, in_force))
 
 
+def lowered(source: SourceFile):
+    """One file parsed and lowered (`lower.Lowered`, with what lowered despite
+    errors), memoised as the stages' own."""
+    return _lower_one(source, limits.current())
+
+
 def _parse(sources):
     in_force = limits.current()
     parsed = [(s, _parse_one(s, in_force)) for s in sources]

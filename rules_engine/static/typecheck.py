@@ -200,20 +200,12 @@ class _Checker(ExpressionChecks, SlipChecks):
         for warning in term.warnings:
             self.expect(warning.condition, bindings, t.BOOL, "a `warn` condition")
 
-    def table_columns(self, table: n.TableDecl) -> list[tuple[str, t.Type]]:
-        columns = []
-        for column in table.columns:
-            if column.type is None:
-                columns.append((column.name, t.DATE))
-            else:
-                columns.append((column.name, self.type_of_decl(column.type, report=False)))
-        return columns
+    def table_columns(self, table: n.TableDecl, report: bool = False) -> list[tuple[str, t.Type]]:
+        return [(column.name, t.DATE if column.type is None else self.type_of_decl(column.type, report))
+                for column in table.columns]
 
     def check_table(self, table: n.TableDecl) -> None:
-        columns = []
-        for column in table.columns:
-            columns.append((column.name, t.DATE if column.type is None
-                            else self.type_of_decl(column.type)))
+        columns = self.table_columns(table, report=True)
         names = [c for c, _ in columns]
         for key in table.keys:
             if key not in names:
@@ -361,13 +353,19 @@ def _literal_in_rate(expr, expected: t.Quantity, actual: t.Quantity) -> bool:
     return numerator == actual.unit
 
 
-def check_library(library: Library) -> Checked:
-    """Type-check every term; raises InvalidInput with all problems found."""
+def check_partial(library: Library) -> tuple[Checked, tuple[Diagnostic, ...]]:
+    """Type-check every term, keeping what was found where there are errors
+    (the language server hovers and completes in a half-typed file)."""
     recursion.ensure()
     checker = _Checker(library)
-    checked = checker.run()
-    if checker.diagnostics:
-        raise InvalidInput(checker.diagnostics)
+    return checker.run(), tuple(checker.diagnostics)
+
+
+def check_library(library: Library) -> Checked:
+    """Type-check every term; raises InvalidInput with all problems found."""
+    checked, problems = check_partial(library)
+    if problems:
+        raise InvalidInput(problems)
     return checked
 
 
@@ -381,8 +379,6 @@ def transitive(checked: Checked, name: str) -> frozenset[str]:
                 seen.add(dep)
                 stack.append(dep)
     return frozenset(seen)
-
-
 
 
 def check_value(checked: Checked, value, declared: t.Type) -> str | None:

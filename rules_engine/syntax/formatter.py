@@ -20,6 +20,7 @@ parameter a: count = 1
 
 from __future__ import annotations
 
+import difflib
 import re
 
 from rules_engine.syntax.parser import DECLARATION_KEYWORDS, parse
@@ -41,9 +42,9 @@ def _kind(code: str) -> str:
     """declaration, clause or continuation, by a line's first word."""
     word = _first_word(code)
     follows = code[len(word):len(word) + 1]
-    if word in DECLARATION_KEYWORDS and follows in ("", " "):
+    if word in DECLARATION_KEYWORDS and follows in ("", " ", "#"):
         return "declaration"
-    if word in CLAUSE_KEYWORDS and follows in ("", " "):
+    if word in CLAUSE_KEYWORDS and follows in ("", " ", "#"):
         return "clause"
     return "continuation"
 
@@ -101,3 +102,11 @@ def format_source(source: SourceFile) -> tuple[str, tuple]:
     if parsed.diagnostics:
         return source.text, parsed.diagnostics
     return format_text(source.text), ()
+
+
+def unified_diff(path: str, before: str, after: str) -> str:
+    """The change formatting makes, as `diff -u` shows it (`--- path`, `+++ path`)."""
+    lines = difflib.unified_diff(before.splitlines(keepends=True), after.splitlines(keepends=True),
+                                 fromfile=str(path), tofile=str(path))
+    return "".join(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n"
+                   for line in lines)

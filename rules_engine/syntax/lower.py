@@ -1,7 +1,7 @@
 """Lower a Lark parse tree to typed nodes (`nodes.LayerFile`).
 
-Input: a `SourceFile` and its `parser.Parsed`. Output: `Lowered(layer,
-diagnostics)`; `layer` is None when the file has syntax errors.
+Input: a `SourceFile` and its `parser.Parsed`. Output: `Lowered(layer, diagnostics,
+partial)`; `layer` is None when the file has errors, `partial` holds what lowered.
 Diagnostics: E-SYNTAX-004 (clause not allowed here), E-SYNTAX-005 (clause
 given twice), E-SYNTAX-006 (a needed clause is missing), E-SYNTAX-007
 (malformed literal), E-SYNTAX-008 (a national-only declaration in a local
@@ -35,6 +35,7 @@ from rules_engine.base.source import SourceFile, Span
 class Lowered:
     layer: n.LayerFile | None
     diagnostics: tuple[Diagnostic, ...]
+    partial: n.LayerFile | None = None  # what lowered despite errors (a half-typed file's other declarations)
 
 
 @attrs.frozen
@@ -440,10 +441,8 @@ class _Lowering(EnvelopeLowering, Transformer):
         span, "flexible", c[0] if c else None))
     locked_clause = _clause("locked", lambda self, span, c: n.Flexibility(span, "locked"))
     waivable_clause = _clause("waivable", lambda self, span, c: n.Flexibility(span, "waivable"))
-    replaceable_clause = _clause("replaceable",
-                                 lambda self, span, c: n.Flexibility(span, "replaceable"))
-    extensible_clause = _clause("extensible",
-                                lambda self, span, c: n.Flexibility(span, "extensible"))
+    replaceable_clause = _clause("replaceable", lambda self, span, c: n.Flexibility(span, "replaceable"))
+    extensible_clause = _clause("extensible", lambda self, span, c: n.Flexibility(span, "extensible"))
     provisional_clause = _clause("provisional", lambda self, span, c: n.Provisional(
         span, self.text(c[0]) if c else "not confirmed by the sources"))
     row_provisional_clause = _clause("row_provisional", lambda self, span, c: n.RowProvisional(
@@ -504,12 +503,9 @@ class _Lowering(EnvelopeLowering, Transformer):
         return n.Column(self.span(meta), str(children[0]), children[1])
 
     @v_args(meta=True)
-    def from_column(self, meta, children):
+    def from_column(self, meta, children):  # the dated rows' columns
         return n.Column(self.span(meta), "from", None)
-
-    @v_args(meta=True)
-    def to_column(self, meta, children):
-        return n.Column(self.span(meta), "to", None)
+    to_column = v_args(meta=True)(lambda self, meta, children: n.Column(self.span(meta), "to", None))
 
     @v_args(meta=True)
     def row(self, meta, children):
@@ -805,14 +801,16 @@ def lower(source: SourceFile, parsed: Parsed | None = None) -> Lowered:
     lowering = _Lowering(source)
     diagnostics = list(parsed.diagnostics)
     comments = tuple(n.Comment(span, text) for span, text in parsed.comments)
-    if parsed.tree is None:
-        for fragment in parsed.fragments:  # still report what lowering finds in them
-            lowering.transform(fragment)
-        return Lowered(None, tuple(diagnostics + lowering.diagnostics))
+    span = source.span(0, len(source.text))
+    if parsed.tree is None:  # still lower (and report on) the pieces that parsed
+        items = [item for fragment in parsed.fragments for item in lowering.transform(fragment)]
+        header = next((i for i in items if isinstance(i, (n.NationalHeader, n.LocalHeader))), None)
+        partial = n.LayerFile(span, header, tuple(i for i in items if i is not header), comments) \
+            if header is not None else None
+        return Lowered(None, tuple(diagnostics + lowering.diagnostics), partial)
     items = lowering.transform(parsed.tree)
     header, declarations = items[0], tuple(items[1:])
     diagnostics += lowering.diagnostics
     _check_placement(header, declarations, diagnostics)
-    span = source.span(0, len(source.text))
     layer = n.LayerFile(span, header, declarations, comments)
-    return Lowered(layer if not diagnostics else None, tuple(diagnostics))
+    return Lowered(layer if not diagnostics else None, tuple(diagnostics), layer)

@@ -41,7 +41,7 @@ from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput
 
 from rules_engine.base import cache
 from rules_engine.syntax import slips
-from rules_engine.base.diagnostics import Diagnostic
+from rules_engine.base.diagnostics import Diagnostic, Fix
 from rules_engine.base.source import SourceFile, Span
 
 GRAMMAR_PACKAGE = "rules_engine.grammar"
@@ -256,7 +256,10 @@ def _diagnostic(source: SourceFile, error: UnexpectedInput, offset: int = 0,
 
 
 def _from_slip(source: SourceFile, slip: slips.Slip) -> Diagnostic:
-    return Diagnostic(slip.code, slip.message, source.span(slip.start, slip.end), hint=slip.hint)
+    span = source.span(slip.start, slip.end)
+    fixes = () if slip.fix is None else (
+        Fix(span, slip.fix, f"write `{slip.fix}`" if slip.fix.strip() else "delete it"),)
+    return Diagnostic(slip.code, slip.message, span, hint=slip.hint, fixes=fixes)
 
 
 def _hint_for(token: lark.Token, expected) -> str | None:

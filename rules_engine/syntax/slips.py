@@ -50,6 +50,7 @@ class Slip:
     start: int  # offsets into the text given
     end: int
     hint: str | None = None
+    fix: str | None = None  # the text to write in place of start..end, when the fix is plain
 
 
 @attrs.frozen
@@ -145,8 +146,9 @@ def _fixed_line(text: str, start: int, end: int, replacement: str) -> str | None
     return fixed if len(fixed) <= _SHORT else None
 
 
-def _write(text: str, start: int, end: int, replacement: str, short: str) -> str:
-    """`write `the line, fixed``, or `write `short`` in place of a long line."""
+def _write(text: str, start: int, end: int, replacement: str, short: str | None = None) -> str:
+    """`write `the line, fixed``, or `write `short`` (the replacement) in place of a long line."""
+    short = replacement if short is None else short
     fixed = _fixed_line(text, start, end, replacement)
     return f"write `{fixed}`" if fixed else f"write `{short}` in its place"
 
@@ -157,7 +159,7 @@ def _thousands(number: str, start: int, end: int) -> Slip:
     grouped = "_".join(re.findall(r"\d{1,3}", whole[::-1]))[::-1] if len(whole) > 3 else whole
     grouped += plain[len(whole):]
     return Slip("E-SYNTAX-010", f"`{number}`: numbers are written without thousands separators",
-                start, end, hint=f"write `{plain}` (digits may be grouped with `_`: `{grouped}`)")
+                start, end, hint=f"write `{plain}` (digits may be grouped with `_`: `{grouped}`)", fix=plain)
 
 
 def _number_around(text: str, pos: int, pattern: re.Pattern) -> re.Match | None:
@@ -189,7 +191,7 @@ def character_slip(text: str, pos: int) -> Slip | None:
         shown = (f"there is {row.what} here ({code_point(char)})" if row.plain in (" ", "")
                  else f"`{char}` ({code_point(char)}) is {row.what}")
         return Slip("E-SYNTAX-011", f"{shown}, as a word processor or a PDF writes it", pos, pos + 1,
-                    hint=_typographic_hint(text, pos, row))
+                    hint=_typographic_hint(text, pos, row), fix=row.plain)
     if char == "%":
         window = max(0, pos - 40)
         before = text[window:pos].rstrip(" \t")
@@ -197,7 +199,7 @@ def character_slip(text: str, pos: int) -> Slip | None:
         if number is not None and window + len(before) < pos:
             start = window + number.start()
             return Slip("E-SYNTAX-002", "`%` must follow its number directly", start, pos + 1,
-                        hint=_write(text, start, pos + 1, number.group(0) + "%", number.group(0) + "%"))
+                        hint=_write(text, start, pos + 1, number.group(0) + "%"), fix=number.group(0) + "%")
     if char == "£":
         before = text[max(0, pos - 30):pos]
         number = re.search(r"(?<![\w.])\d[\d,]*(?:\.\d+)?\s?$", before)
@@ -205,21 +207,21 @@ def character_slip(text: str, pos: int) -> Slip | None:
             start = pos - len(number.group(0))
             digits = number.group(0).strip()
             return Slip("E-SYNTAX-002", "`£` goes before the amount", start, pos + 1,
-                        hint=_write(text, start, pos + 1, "£" + digits, "£" + digits))
+                        hint=_write(text, start, pos + 1, "£" + digits), fix="£" + digits)
     if char == "§":
         word = re.match(r"§\s?[\w.()-]*", text[pos:pos + 40]).group(0).rstrip(".")
         return Slip("E-SYNTAX-002", f"`{word}` outside quotes: a clause reference is a quoted text",
-                    pos, pos + len(word), hint=_write(text, pos, pos + len(word), f'"{word}"', f'"{word}"'))
+                    pos, pos + len(word), hint=_write(text, pos, pos + len(word), f'"{word}"'), fix=f'"{word}"')
     if char == '"':
         return Slip("E-SYNTAX-002", "this text is not closed on its line", pos, pos + 1,
                     hint='a text in quotes ends on the line it starts: join the lines, or close it with `"`')
     if char == "&":
         end = pos + 2 if text[pos + 1:pos + 2] == "&" else pos + 1
         return Slip("E-SYNTAX-012", f"`{text[pos:end]}` is not an operator here: "
-                    "the language writes `and`", pos, end, hint=_write(text, pos, end, "and", "and"))
+                    "the language writes `and`", pos, end, hint=_write(text, pos, end, "and"), fix="and")
     if char == "!":
         return Slip("E-SYNTAX-012", "`!` is not an operator here: the language writes `not`",
-                    pos, pos + 1, hint=_write(text, pos, pos + 1, "not ", "not"))
+                    pos, pos + 1, hint=_write(text, pos, pos + 1, "not ", "not"), fix="not ")
     if not char.isascii():
         return Slip("E-SYNTAX-002", f"unexpected character `{char}` ({code_point(char)})", pos,
                     pos + 1, hint="outside comments and texts, a rule file is written in plain "
@@ -279,10 +281,10 @@ def token_slip(text: str, start: int, token_type: str, end: int | None = None) -
         if comma is not None:
             fixed = comma.group(0).replace(",", ".")
             return Slip("E-SYNTAX-010", f"`{comma.group(0)}`: the decimal point is written `.`",
-                        comma.start(), comma.end(), hint=f"write `{fixed}`")
+                        comma.start(), comma.end(), hint=f"write `{fixed}`", fix=fixed)
     if char == "/" and text[start - 3:start] == "and" and text[start + 1:start + 3] == "or":
         return Slip("E-SYNTAX-012", "`and/or` is not an operator: `or` is true when either or "
-                    "both hold", start - 3, start + 3, hint=_write(text, start - 3, start + 3, "or", "or"))
+                    "both hold", start - 3, start + 3, hint=_write(text, start - 3, start + 3, "or"), fix="or")
     if text[start:end] == "per":
         value = re.search(r"(£\s?[\d,]+(?:\.\d+)?|\d[\d_]*(?:\.\d+)?(?:\s+[A-Za-z]+)?)\s+$",
                           text[max(0, start - 40):start])
@@ -299,7 +301,7 @@ def token_slip(text: str, start: int, token_type: str, end: int | None = None) -
             back -= 1
         if back > 0 and text[back - 1] == ",":
             return Slip("E-SYNTAX-001", f"a comma before `{char}`: nothing follows it in the list",
-                        back - 1, back, hint="delete the comma after the last item")
+                        back - 1, back, hint="delete the comma after the last item", fix="")
     if token_type == "COLON":
         word = re.search(r"\b(must|where|unless|for|because|ref|severity|effective|note|"
                          r"columns|row|source|version|from|when|report|keyed|extends)\s*$",
@@ -315,17 +317,17 @@ def token_slip(text: str, start: int, token_type: str, end: int | None = None) -
             return _thousands(number.group(0), number.start(), number.end())
     if char == "=" and start > 0 and text[start - 1] == "=":
         return Slip("E-SYNTAX-012", "`==` is not an operator: equality is written with one `=`",
-                    start - 1, start + 1, hint=_write(text, start - 1, start + 1, "=", "="))
+                    start - 1, start + 1, hint=_write(text, start - 1, start + 1, "="), fix="=")
     if char in "<>" and start > 0 and text[start - 1] == "=":
         right = char + "="
         return Slip("E-SYNTAX-012", f"`={char}` is not an operator: the language writes `{right}`",
-                    start - 1, start + 1, hint=_write(text, start - 1, start + 1, right, right))
+                    start - 1, start + 1, hint=_write(text, start - 1, start + 1, right), fix=right)
     if char == ">" and start > 0 and text[start - 1] == "<":
         return Slip("E-SYNTAX-012", "`<>` is not an operator: not-equal is written `!=`",
-                    start - 1, start + 1, hint=_write(text, start - 1, start + 1, "!=", "!="))
+                    start - 1, start + 1, hint=_write(text, start - 1, start + 1, "!="), fix="!=")
     if char == "|" and text[start + 1:start + 2] == "|":
         return Slip("E-SYNTAX-012", "`||` is not an operator: the language writes `or`",
-                    start, start + 2, hint=_write(text, start, start + 2, "or", "or"))
+                    start, start + 2, hint=_write(text, start, start + 2, "or"), fix="or")
     if char == "-" and token_type == "MINUS":
         word = _hyphenated(text, start)
         if word is not None:
@@ -363,11 +365,11 @@ def _phrase_slip(text: str, start: int, end: int) -> Slip | None:
                         hint=f"write `{first}-04-01 to {first + 1}-03-31`")
     if token == "from" and re.search(r"\beffective\s+$", before):
         return Slip("E-SYNTAX-001", "`effective` takes its dates without `from`", start, end,
-                    hint=_write(text, start, end + (text[end:end + 1] == " "), "", "effective 2025-04-01"))
+                    hint=_write(text, start, end + (text[end:end + 1] == " "), "", "effective 2025-04-01"), fix="")
     if token.startswith('"') and re.search(r"\bicb\s+$", before):
         code = token.strip('"')
         return Slip("E-SYNTAX-001", "the ICB code is written without quotes", start, end,
-                    hint=_write(text, start, end, code, f"icb {code}"))
+                    hint=_write(text, start, end, code, f"icb {code}"), fix=code)
     bound = re.search(r"\bbetween\s+(\S+)\s+to\s+$", before)
     if bound is not None:
         return Slip("E-SYNTAX-001", "a range is written `between LOW and HIGH`",
@@ -441,15 +443,13 @@ def _code_before(text: str, line_start: int) -> int | None:
 def _stop_slip(dot: int) -> Slip:
     return Slip("E-SYNTAX-014", "a clause does not end with a full stop", dot, dot + 1,
                 hint="delete the `.`: a clause ends where the next keyword (or the next "
-                     "declaration) begins")
+                     "declaration) begins", fix="")
 
 
 def end_slip(text: str, stop: int) -> Slip | None:
-    """A slip where the file or a declaration ends early (`stop` is just
-    after its last character that is not a space)."""
-    if stop > 0 and text[stop - 1] == "." and text[stop - 2:stop - 1] != ".":
-        return _stop_slip(stop - 1)
-    return None
+    """A slip where the file or a declaration ends early (`stop`: after its last character not a space)."""
+    stopped = stop > 0 and text[stop - 1] == "." and text[stop - 2:stop - 1] != "."
+    return _stop_slip(stop - 1) if stopped else None
 
 
 # ------------------------------------------------- literals a later stage refuses

@@ -112,6 +112,9 @@ class ScenarioRun:
 
 #: What each outcome in a scenario may be: the engine's outcomes.
 OUTCOMES = tuple(outcome.value for outcome in Outcome)
+#: A result may also be expected `waived`: not applicable because a local layer waives it.
+RESULT_OUTCOMES = OUTCOMES + ("waived",)
+WAIVED_REASON = "waived by the local layer"
 
 
 def _problem(source: SourceFile, node, key, message: str, hint: str | None = None,
@@ -233,7 +236,7 @@ def _case_problems(source: SourceFile, raw: dict, is_document: bool) -> list[Dia
                 if key not in allowed:
                     problems.append(_unknown(source, item, key, f"an item of `{group}`", allowed))
             if group == "results" and "outcome" in item:
-                problems += _outcome_problems(source, item, "outcome")
+                problems += _outcome_problems(source, item, "outcome", RESULT_OUTCOMES)
             if group == "values":
                 problems += _number_problems(source, item)
     errors = expect.get("errors")
@@ -242,13 +245,13 @@ def _case_problems(source: SourceFile, raw: dict, is_document: bool) -> list[Dia
     return problems
 
 
-def _outcome_problems(source: SourceFile, node: dict, key: str) -> list[Diagnostic]:
+def _outcome_problems(source: SourceFile, node: dict, key: str, outcomes=OUTCOMES) -> list[Diagnostic]:
     value = node[key]
-    if isinstance(value, str) and value in OUTCOMES:
+    if isinstance(value, str) and value in outcomes:
         return []
-    hint = did_you_mean(value, OUTCOMES) if isinstance(value, str) else None
+    hint = did_you_mean(value, outcomes) if isinstance(value, str) else None
     return [_problem(source, node, key, f"`{preview(value)}` is not an outcome", code="E-SCENARIO-003",
-                     at_value=True, hint=(hint + " " if hint else "") + "outcomes: " + ", ".join(OUTCOMES))]
+                     at_value=True, hint=(hint + " " if hint else "") + "outcomes: " + ", ".join(outcomes))]
 
 
 def _finite(value) -> Decimal | None:
@@ -385,7 +388,9 @@ def compare(expect: dict, result) -> list[str]:
                 failures.append(f"{where}: expected no value (not in force), got "
                                 f"{value_json(matches[0].value, matches[0].type)!r}")
         elif not matches:
-            failures.append(f"{where}: no such value")
+            near = did_you_mean(item["id"], {v.id for v in result.values})
+            failures.append(f"{where}: no such value" + (f" ({near})" if near and not any(
+                v.id == item["id"] for v in result.values) else ""))
         else:
             for v in matches:
                 failures += _compare_value(where, item, v)
@@ -398,13 +403,15 @@ def _compare_result(item: dict, result) -> list[str]:
         return [f"{where}: expected no result, got {matches[0].outcome.value}"] if matches else []
     if not matches:
         known = sorted({r.subject for r in result.results if r.id == item["id"]})
-        return [f"{where}: no such result" + (f" (subjects: {', '.join(known)})" if known
-                                              else " (no result with that id)")]
+        near = did_you_mean(item["id"], {r.id for r in result.results})
+        return [f"{where}: no such result" + (f" (subjects: {', '.join(known)})" if known else
+                                              f" (no result with that id; {near})" if near else
+                                              " (no result with that id)")]
     failures = []
     for r in matches:
         for key in ("outcome", "layer", "flexibility", "because", "clause"):
             if key in item:
-                actual = r.outcome.value if key == "outcome" else getattr(r, key)
+                actual = _outcome(r, item[key]) if key == "outcome" else getattr(r, key)
                 if str(item[key]) != str(actual):
                     failures.append(f"{where} ({r.subject}): expected {key} {item[key]!r}, "
                                     f"got {actual!r}" + (f"; missing: {', '.join(r.missing)}"
@@ -414,6 +421,13 @@ def _compare_result(item: dict, result) -> list[str]:
                             f"got {sorted(r.missing)}")
         failures += _compare_provisional(where, item, r)
     return failures
+
+
+def _outcome(result, wanted) -> str:
+    """A result's outcome as a scenario names it: a waived requirement is
+    `not_applicable`, and `waived` too when that is what is expected."""
+    waived = result.outcome is Outcome.NOT_APPLICABLE and result.reason == WAIVED_REASON
+    return "waived" if waived and wanted == "waived" else result.outcome.value
 
 
 def _compare_provisional(where: str, item: dict, found) -> list[str]:
@@ -501,8 +515,14 @@ def collect_scenario_files(paths: Iterable[str | Path]) -> list[Path]:
     return files
 
 
+def selected(case: Case, patterns: Iterable[str]) -> bool:
+    """Whether a case is chosen by `-k` patterns: any of them in `FILE::NAME` (any case)."""
+    patterns = [p.lower() for p in patterns]
+    return not patterns or any(p in f"{case.file}::{case.name}".lower() for p in patterns)
+
+
 def run_scenarios(files: Iterable[str | Path], assumptions: Assumptions = NO_ASSUMPTIONS,
-                  cache: EngineCache | None = None) -> ScenarioRun:
+                  cache: EngineCache | None = None, patterns: Iterable[str] = ()) -> ScenarioRun:
     outcomes, invalid = [], []
     for file in files:
         try:
@@ -510,16 +530,21 @@ def run_scenarios(files: Iterable[str | Path], assumptions: Assumptions = NO_ASS
         except InvalidInput as error:
             invalid += error.diagnostics
             continue
-        outcomes += [run_case(case, cache, assumptions) for case in cases]
+        outcomes += [run_case(case, cache, assumptions) for case in cases if selected(case, patterns)]
+    if patterns and not outcomes and not invalid:
+        raise InvalidInput([Diagnostic("E-INPUT-005", "no case matches -k " + " or -k ".join(map(repr, patterns)),
+                                       None, hint="-k PATTERN picks the cases whose FILE::NAME holds it")])
     return ScenarioRun(tuple(outcomes), tuple(invalid))
 
 
-def render_run(run: ScenarioRun) -> str:
+def render_run(run: ScenarioRun, verbose: bool = False) -> str:
     out = io.StringIO()
     sources: dict[str, SourceFile] = {}
     for outcome in run.outcomes:
         sources[outcome.case.file] = outcome.case.source
         if outcome.passed:
+            if verbose:
+                out.write(f"PASS {outcome.case.file}:{outcome.case.span.line}: {outcome.case.name}\n")
             continue
         label = "INVALID" if outcome.diagnostics else "FAIL"
         out.write(f"{label} {outcome.case.file}:{outcome.case.span.line}: {outcome.case.name}\n")
