@@ -97,7 +97,7 @@ def test_a_zero_tolerance_is_valid(tmp_path):
 def test_an_outcome_that_is_none_is_invalid_not_a_failure(tmp_path, where):
     (d,) = _invalid(tmp_path, PCN + where)
     assert d.code == "E-SCENARIO-003" and "`failed` is not an outcome" in d.message
-    assert "pass, fail, unknown, not_applicable" in d.hint and "did you mean `fail`?" in d.hint
+    assert "pass, fail, unknown, not_applicable" in d.hint and "did you mean `fail`" in d.hint
 
 
 @pytest.mark.parametrize("expect", ["expect: {}\n", "expect:\n", "expect: {results: [], values: []}\n",
