@@ -89,7 +89,7 @@ def test_notes_about_files_not_named_only_with_verbose(capsys):
     assert main(["lint", qmm]) == 0
     quiet = capsys.readouterr().out
     assert "contracts/national/" not in quiet.split("provisional", 1)[-1].split("and ", 1)[0]
-    assert "in files not named (--verbose lists them)" in quiet
+    assert "in the national files it was checked against (--verbose lists them)" in quiet
     assert main(["lint", "--verbose", qmm]) == 0
     loud = capsys.readouterr().out
     assert "contracts/national/network_des.rules" in loud and "--verbose lists them" not in loud
