@@ -205,24 +205,31 @@ class Generator:
         return self.path(node)
 
     def path(self, node) -> ast.expr:
+        """A fact path by its plan: a dict lookup a step, inline, while every
+        step finds a record; the first that does not hands the whole path to
+        the careful walk (`runtime.path`), which names what is missing."""
         plan = self.checked.plan(node)
         fn = self.fn
         start = ast.Subscript(fn.bindings(), ast.Constant(plan.bound), ast.Load()) if plan.bound is not None \
             else self.expr(plan.start)
-        if plan.fields_only:
-            names = ast.Tuple([self.const(step) for _, step in plan.steps], ast.Load())
-            return fn.assign(_call(_load("fields"), start, names), node.span)
-        steps = []
+        keys = []
         for kind, step in plan.steps:
             if kind == FIELD:
-                key = self.const(step)
+                keys.append((FIELD, self.const(step)))
             elif kind == KEY_BOUND:
-                key = ast.Subscript(fn.bindings(), ast.Constant(step), ast.Load())
+                keys.append((kind, fn.assign(ast.Subscript(fn.bindings(), ast.Constant(step), ast.Load()))))
             else:
-                key = self.expr(step)
-            steps.append(ast.Tuple([ast.Constant(FIELD if kind == FIELD else kind), key], ast.Load()))
+                keys.append((kind, self.expr(step)))
         start = fn.assign(start, node.span)
-        return fn.assign(_call(_load("path"), start, ast.Tuple(steps, ast.Load())), node.span)
+        value = start
+        for _, key in keys:
+            value = fn.assign(ast.IfExp(_is(_call(_load("type"), value), _load("FR")),
+                                        _call(_attr(value, "get"), key, _load("MISSING")), _load("MISSING")),
+                              node.span)
+        steps = ast.Tuple([ast.Tuple([ast.Constant(kind), key], ast.Load()) for kind, key in keys], ast.Load())
+        fn.emit(ast.If(_is(value, _load("MISSING")),
+                       [ast.Assign([_store(value.id)], _call(_load("path"), start, steps))], []), node.span)
+        return value
 
     def table_row(self, node) -> ast.expr:
         table = self.types[id(node.collection)].name

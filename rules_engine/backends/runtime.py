@@ -202,7 +202,7 @@ def item_missing(items, index: int) -> Unknown:
 #: `ir.operations`, and a few harmless built-ins. Nothing else (no
 #: `__import__`, `open`, `eval`, `getattr`: `__builtins__` is empty).
 HELPERS: dict[str, Any] = {
-    "U": Unknown, "MISSING": MISSING, "merge": merge_unknown, "kand": kleene_and, "kor": kleene_or,
+    "U": Unknown, "MISSING": MISSING, "FR": FactRecord, "merge": merge_unknown, "kand": kleene_and, "kor": kleene_or,
     "knot": kleene_not, "combine": ops.combine, "fields": fields, "path": path, "fact": fact,
     "no_value": no_value, "lacking": lacking, "item_missing": item_missing,
     "because": unknown_because, "PASS": Outcome.PASS, "FAIL": Outcome.FAIL, "UNKNOWN": Outcome.UNKNOWN,
