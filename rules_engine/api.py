@@ -34,6 +34,8 @@ from rules_engine.io.arrangements import Arrangement, validate_document
 from rules_engine.base.values import Outcome
 from rules_engine.program.assumptions import NONE, from_arguments, from_file
 from rules_engine.queries.variations import vary_check as judge_layer
+from rules_engine.analysis.bounds import DEFAULT_TIMEOUT_MS
+from rules_engine.run.witness import check_witnesses
 from rules_engine.run.impact import ImpactSummary, assess_arrangement, impact as run_impact, tally
 from rules_engine.run.explain import explain as explain_result, render_explanation
 from rules_engine.run.results import report_json
@@ -265,13 +267,22 @@ def _date(value: dt.date | str | None) -> dt.date | None:
 # ------------------------------------------------------------ vary-check
 
 def vary_check(layer: str | Path, *, rules: str | Path | None = None,
-               as_of: dt.date | str | None = None):
+               as_of: dt.date | str | None = None, analysis: bool = True,
+               bounds: str | Path | None = None, timeout_ms: int | None = None):
     """Judge a proposed local layer: a `variations.VaryCheck` with one verdict
     per variation (`.verdicts`, `.permitted`, `.diagnostics`) and `to_dict()`,
     the JSON of `vary-check --format json`. A refused variation is a verdict,
     not an exception; a layer that does not parse or type-check raises
-    `InvalidInput`."""
-    return judge_layer(layer, rules, _date(as_of))
+    `InvalidInput`. With `analysis`, `.analysis` is what the layer could change
+    and for whom (docs/analysis.md): the facts held to the bounds file
+    `bounds`, each solver question limited to `timeout_ms` (default 2,000), and
+    every witness run by the evaluator."""
+    result = judge_layer(layer, rules, _date(as_of), analysis, bounds,
+                         DEFAULT_TIMEOUT_MS if timeout_ms is None else timeout_ms)
+    if result.analysis is None:
+        return result
+    engine = Engine(result.analysis.checked, result.analysis.layer)  # the library vary-check loaded
+    return attrs.evolve(result, analysis=check_witnesses(engine, result.analysis))
 
 
 # ---------------------------------------------------------------- impact

@@ -305,27 +305,27 @@ def show(flexible, rules, as_of, output_format, output, quiet):
 
 @cli.command("vary-check")
 @click.argument("local", type=click.Path(exists=True, allow_dash=True, dir_okay=False, path_type=Path))
-@click.option("--rules", type=click.Path(exists=True, path_type=Path),
-              help="Check against this library instead of the shipped one.")
+@click.option("--rules", type=click.Path(exists=True, path_type=Path), help="Check against this library, not the shipped one.")
 @click.option("--as-of", type=DATE, help="Show national values on this date (default: the layer's start).")
-@click.option("--format", "output_format", type=click.Choice(["text", "json", "html"]), default="text",
-              show_default=True)
+@click.option("--analysis/--no-analysis", default=True, help="What it could change, for whom (default: on).")
+@click.option("--bounds", type=click.Path(exists=True, dir_okay=False), help="The facts' bounds (YAML).")
+@click.option("--timeout", "timeout_ms", type=click.IntRange(1, 600_000), help="Per solver question, ms (2000).")
+@click.option("--format", "output_format", type=click.Choice(["text", "json", "html"]), default="text", show_default=True)
 @output_options
-def vary_check_command(local, rules, as_of, output_format, output, quiet):
-    """Check a proposed local layer: is each variation permit"""
-    from rules_engine.queries.variations import vary_check  # here, not at the top: start-up (only this path needs it)
+def vary_check_command(local, rules, as_of, analysis, bounds, timeout_ms, output_format, output, quiet):
+    """Check a proposed local layer: is each variation permitted, what could it change, for whom"""
+    from rules_engine.api import vary_check  # here, not at the top: start-up (only this path needs it)
     from rules_engine.reports import variations_report  # here, not at the top: start-up (only this path needs it)
     def run() -> int:
         guard_output(output, local, _library(rules))
-        result = vary_check(local, rules, as_of)
+        result = vary_check(local, rules=rules, as_of=as_of, analysis=analysis, bounds=bounds, timeout_ms=timeout_ms)
         if output_format == "json":
             text = json_report.dumps(result.as_json()) + "\n"
         elif output_format == "html":
             from rules_engine.reports.html_report import render_vary_check  # here, not at the top: start-up (only this path needs it)
             text = render_vary_check(result)
         else:
-            text = variations_report.render(result, terminal_width(),
-                                            color=use_color(output))
+            text = variations_report.render(result, terminal_width(), color=use_color(output))
         emit(text, output, quiet)
         if not result.permitted:
             click.echo(render_all(result.diagnostics, source_lookup(result.diagnostics)), err=True, nl=False)

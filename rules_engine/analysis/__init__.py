@@ -1,6 +1,6 @@
-"""Static analyses of checked programs (a variation's effect over ranges of
-values, without an arrangement), reading `ir.CheckedProgram` and the
-interval rules of `static.builtins.BUILTINS`.
+"""Static analysis of a variation over the checked programs: the cone (what a
+local layer could change), whether a requirement can flip and for whom, with
+a witness arrangement for every yes.
 
-May import: base, syntax, static, program, ir.
+May import: base, io, syntax, static, program, ir.
 """

@@ -132,6 +132,10 @@ CODES: dict[str, str] = {
     "E-ASSUME-004": "malformed assumption",
     "E-ASSUME-005": "assumption given twice",
     "E-ASSUME-006": "assumption for a figure the contract does not have on the date",
+    # bounds stated for an analysis (rules_engine/analysis/bounds.py: vary-check --bounds)
+    "E-BOUNDS-001": "malformed bounds file",
+    "E-BOUNDS-002": "bound on a path that is no numeric fact",
+    "E-BOUNDS-003": "bounds that no value meets",
     # input files (rules_engine/io/inputs.py: one reader for every file)
     "E-INPUT-001": "not a regular file",
     "E-INPUT-002": "invalid UTF-8",

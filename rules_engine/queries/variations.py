@@ -33,6 +33,8 @@ from rules_engine.static.load import library_sources, run_until
 from rules_engine.program.layers import require_contract_on
 from rules_engine.static.typecheck import check_library
 from rules_engine.base.diagnostics import to_json
+from rules_engine.analysis.bounds import DEFAULT_TIMEOUT_MS, read_bounds
+from rules_engine.analysis.variation import VariationAnalysis, analyse
 
 PERMITTED = "permitted"
 
@@ -106,6 +108,8 @@ class VaryCheck:
     terms_note: str | None = None  # when the national terms are not those in force on the date
     local_declarations: tuple[LocalDeclaration, ...] = ()
     caps: tuple = ()  # flexibility.Cap: each capped table the layer changes
+    analysis: VariationAnalysis | None = None  # what the layer could change, and for whom
+    analysis_note: str | None = None  # why there is no analysis, when there is none
 
     @property
     def permitted(self) -> bool:
@@ -124,6 +128,8 @@ class VaryCheck:
                 "budgets": [b.as_json() for b in self.budgets],
                 "local_declarations": [d.as_json() for d in self.local_declarations],
                 "caps": [c.as_json() for c in self.caps],
+                "analysis": self.analysis.as_json() if self.analysis is not None else None,
+                "analysis_note": self.analysis_note,
                 "diagnostics": [to_json(d) for d in self.other_diagnostics]}
 
     def to_dict(self) -> dict:
@@ -132,8 +138,12 @@ class VaryCheck:
 
 
 def vary_check(local: str | Path, rules: str | Path | None = None,
-               as_of: dt.date | None = None) -> VaryCheck:
-    """Judge a proposed local layer on `as_of` (default: its first day)."""
+               as_of: dt.date | None = None, analysis: bool = True, bounds=None,
+               timeout_ms: int = DEFAULT_TIMEOUT_MS) -> VaryCheck:
+    """Judge a proposed local layer on `as_of` (default: its first day); with
+    `analysis`, also what it could change and for whom (`analysis.analyse`,
+    the facts held to the bounds file `bounds`, each solver question limited
+    to `timeout_ms`)."""
     proposed = read_sources([local])[0]
     lowered = lower(proposed)
     if lowered.layer is None:
@@ -159,8 +169,21 @@ def vary_check(local: str | Path, rules: str | Path | None = None,
     integrity = tuple(d for d in mine if d.code not in VERDICTS and d.code != "E-LAYER-009")
     national_forms = {k: tuple(f for f in fs if not f.layer.is_local) for k, fs in library.forms.items()}
     judgement = judge_layer(local_layer, library.national, national_forms, library.envelopes, day)
+    checked = None
     if not judgement.all_diagnostics and not integrity:
-        check_library(library)  # types and units of the proposed values; raises on errors
+        checked = check_library(library)  # types and units of the proposed values; raises on errors
+    found, note = None, None
+    if not analysis:
+        note = "not asked for"
+    elif checked is None:
+        note = "the layer has problems to put right first"
+    elif not any(l.in_force(day) for l in library.contracts):
+        note = f"no national contract is in force on {day}"
+    elif not local_layer.in_force(day):
+        note = f"the layer is not in force on {day}"
+    else:
+        stated = read_bounds(bounds, library.schema) if bounds is not None else None
+        found = analyse(checked, local_layer, day, stated, timeout_ms)
     verdicts = tuple(_render(v, day) for v in judgement.verdicts)
     envelope = judgement.envelope
     shown = EnvelopeInForce(envelope.name, envelope.title,
@@ -170,7 +193,7 @@ def vary_check(local: str | Path, rules: str | Path | None = None,
                      judgement.diagnostics + integrity, shown, judgement.budgets,
                      _terms_note(library, day),
                      tuple(LocalDeclaration(t.kind, t.name, t.declaration.span.line, t.title)
-                           for t in judgement.local_terms), judgement.caps)
+                           for t in judgement.local_terms), judgement.caps, found, note)
 
 
 def _terms_note(library, day: dt.date) -> str | None:

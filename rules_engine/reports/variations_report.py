@@ -51,6 +51,8 @@ def summary_line(result: VaryCheck, label=lambda outcome, text: text) -> str:
         text += f"; budget of {budget.table} ({budget.column}): {budget.describe()}"
     for cap in result.caps:
         text += f"; cap on {cap.table}: {cap.describe()}"
+    if result.analysis is not None:
+        text += f"; {result.analysis.cone.summary().split(':')[0]}"
     return text
 
 
@@ -73,6 +75,34 @@ def _variation(out: _Writer, v: VariationVerdict) -> None:
             out.add(f"{name}: {text}", indent="  ", hang="    ")
 
 
+def _analysis(out: _Writer, result: VaryCheck) -> None:
+    """What the layer could change, and for whom, with the witnesses."""
+    analysis = result.analysis
+    out.blank()
+    if analysis is None:
+        if result.analysis_note:
+            out.add(f"analysis: none ({result.analysis_note})", hang="  ")
+        return
+    cone = analysis.cone
+    out.add(f"what it could change on {analysis.as_of} (against the national terms alone): "
+            f"{cone.summary()}", hang="  ")
+    if cone.changes:
+        out.add("changes: " + ", ".join(c.describe() for c in cone.changes), indent="  ", hang="    ")
+    if analysis.bounds:
+        out.add(f"facts held to the bounds in {analysis.bounds}", indent="  ", hang="    ")
+    for flip in analysis.flips:
+        out.add(f"{flip.requirement}: {flip.describe()}", indent="  ", hang="    ")
+        for question in flip.questions:
+            if question.witness is None:
+                continue
+            out.add(f"witness ({question.direction}), an arrangement:", indent="    ", hang="      ")
+            if question.checked:
+                out.add(question.checked, indent="      # ", hang="      # ")
+            out.lines += ["      " + line for line in question.witness_yaml.splitlines()]
+    for value in cone.values:
+        out.add(f"value {value.id}: reads {', '.join(value.because_of)}", indent="  ", hang="    ")
+
+
 def render(result: VaryCheck, width: int | None = None, color: bool = False) -> str:
     """The vary-check report as text, wrapped at `width` columns (80 by default)."""
     out = _Writer(width or DEFAULT_WIDTH, color)
@@ -92,6 +122,7 @@ def render(result: VaryCheck, width: int | None = None, color: bool = False) -> 
     for v in refused + permitted:
         out.blank()
         _variation(out, v)
+    _analysis(out, result)
     if result.local_declarations:
         out.blank()
         out.add("local declarations (the layer's own terms, not variations):", hang="  ")

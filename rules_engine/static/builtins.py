@@ -15,11 +15,15 @@ checker, the folding pass, both backends and `why` read this table.
 Decimal('2')
 >>> BUILTINS["weekday"].implementation(dt.date(2025, 6, 2))
 'mon'
+>>> BUILTINS["min"].interval((Fraction(1), Fraction(5)), (Fraction(3), None))
+(Fraction(1, 1), Fraction(5, 1))
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import math
+from fractions import Fraction
 from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal
 from typing import Any, Callable
 
@@ -150,6 +154,50 @@ def _round(call: CallCheck) -> t.Type:
     return t.Quantity(call.types[0].unit, integral=places.value == 0)
 
 
+# ---------------------------------------------------------------- interval rules
+#
+# A range is (low, high), each a Fraction or None (unbounded); a rule takes the
+# ranges of the arguments and gives the range of the call, for the interval
+# pass of the analysis of variations (rules_engine/analysis/intervals.py).
+
+def _low(values):
+    return None if any(v is None for v in values) else min(values)
+
+
+def _high(values):
+    return None if any(v is None for v in values) else max(values)
+
+
+def _min_range(*ranges):
+    highs = [h for _, h in ranges if h is not None]
+    return _low([lo for lo, _ in ranges]), (min(highs) if highs else None)
+
+
+def _max_range(*ranges):
+    lows = [lo for lo, _ in ranges if lo is not None]
+    return (max(lows) if lows else None), _high([h for _, h in ranges])
+
+
+def _abs_range(range_):
+    low, high = range_
+    if low is not None and low >= 0:
+        return low, high
+    if high is not None and high <= 0:
+        return -high, (None if low is None else -low)
+    return Fraction(0), (None if low is None or high is None else max(-low, high))
+
+
+def _monotone(function):
+    def rule(range_, *rest):
+        low, high = range_
+        return (None if low is None else function(low, *rest)), (None if high is None else function(high, *rest))
+    return rule
+
+
+def _round_fraction(value: Fraction, places=(Fraction(2), Fraction(2))) -> Fraction:
+    return Fraction(round_half_up(Decimal(value.numerator) / Decimal(value.denominator), int(places[0])))
+
+
 # ---------------------------------------------------------------- implementations
 
 def is_known(value) -> bool:
@@ -192,12 +240,12 @@ def round_half_up(value: Decimal, places) -> Decimal:
 
 #: The built-in functions, by name, in the order error messages list them.
 BUILTINS: dict[str, Builtin] = {b.name: b for b in (
-    Builtin("min", _extreme, min, passes_expected=True),
-    Builtin("max", _extreme, max, passes_expected=True),
-    Builtin("ceil", _whole, ceil),
-    Builtin("floor", _whole, floor),
-    Builtin("round", _round, round_half_up),
-    Builtin("abs", _abs, abs),
+    Builtin("min", _extreme, min, passes_expected=True, interval=_min_range),
+    Builtin("max", _extreme, max, passes_expected=True, interval=_max_range),
+    Builtin("ceil", _whole, ceil, interval=_monotone(lambda v: Fraction(math.ceil(v)))),
+    Builtin("floor", _whole, floor, interval=_monotone(lambda v: Fraction(math.floor(v)))),
+    Builtin("round", _round, round_half_up, interval=_monotone(_round_fraction)),
+    Builtin("abs", _abs, abs, interval=_abs_range),
     Builtin("known", _known, is_known, strict=False),
     Builtin("size", _size, size),
     Builtin("length", _of_interval(t.MINUTES), length),
