@@ -36,6 +36,12 @@ from rules_engine.program.assumptions import NONE, from_arguments, from_file
 from rules_engine.queries.variations import vary_check as judge_layer
 from rules_engine.analysis.bounds import DEFAULT_TIMEOUT_MS
 from rules_engine.run.witness import check_witnesses
+from rules_engine.analysis.equivalence import compare
+from rules_engine.ir.checked import check_program
+from rules_engine.static.library import read_sources
+from rules_engine.static.load import _assemble, _layer_name, default_sources, run_until
+from rules_engine.static.typecheck import check_library
+from rules_engine.syntax.lower import lower
 from rules_engine.run.impact import ImpactSummary, assess_arrangement, impact as run_impact, tally
 from rules_engine.run.explain import explain as explain_result, render_explanation
 from rules_engine.run.results import report_json
@@ -283,6 +289,47 @@ def vary_check(layer: str | Path, *, rules: str | Path | None = None,
         return result
     engine = Engine(result.analysis.checked, result.analysis.layer)  # the library vary-check loaded
     return attrs.evolve(result, analysis=check_witnesses(engine, result.analysis))
+
+
+def diff(old: str | Path, new: str | Path, *, as_of: dt.date | str | None = None,
+         timeout_ms: int = DEFAULT_TIMEOUT_MS):
+    """Are two libraries (folders), two versions of a national file, or two
+    versions of a local layer equivalent on a date (default: the later
+    layer's first day, else today)? An `equivalence.Equivalence`: `.equivalent`,
+    `.first` (the first differing requirement or value, with a witness where
+    the solver finds one) and `to_dict()`."""
+    first, second = _side(old), _side(new)
+    day = _date(as_of) or _diff_day(second)
+    programs = [check_program(engine.selected(day, engine.proposed.header.icb if engine.proposed else None))
+                for engine in (first, second)]
+    return compare(programs[0], programs[1], timeout_ms)
+
+
+def _side(path: str | Path) -> Engine:
+    """A folder is a library; a local layer's file is that layer over the
+    shipped library; a national file stands in for its layer in the shipped one."""
+    if Path(path).is_dir():
+        return Engine.load(path)
+    source = read_sources([path])[0]
+    lowered = lower(source)
+    if lowered.layer is None:
+        raise InvalidInput(lowered.diagnostics)
+    if lowered.layer.is_local:
+        return Engine.load(local=path)
+    sources = [s for s in default_sources() if _layer_name(s) != lowered.layer.name] + [source]
+    return _engine_of(sources)
+
+
+def _engine_of(sources) -> Engine:
+    checked = check_library(_assemble(run_until("lower", sources)))
+    return Engine(checked)
+
+
+def _diff_day(engine: Engine) -> dt.date:
+    layer = engine.proposed
+    if layer is not None and layer.header.effective is not None:
+        return layer.header.effective.start
+    return dt.date.today()
 
 
 # ---------------------------------------------------------------- impact

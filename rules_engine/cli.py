@@ -317,7 +317,7 @@ def vary_check_command(local, rules, as_of, analysis, bounds, timeout_ms, output
     from rules_engine.api import vary_check  # here, not at the top: start-up (only this path needs it)
     from rules_engine.reports import variations_report  # here, not at the top: start-up (only this path needs it)
     def run() -> int:
-        guard_output(output, local, _library(rules))
+        guard_output(output, local, _library(rules), bounds)
         result = vary_check(local, rules=rules, as_of=as_of, analysis=analysis, bounds=bounds, timeout_ms=timeout_ms)
         if output_format == "json":
             text = json_report.dumps(result.as_json()) + "\n"
@@ -367,6 +367,34 @@ def impact(population, variation, rules, as_of, strict, jobs, output_format, sho
         remember(baseline, baseline.load())
         return streamed(lambda: run_impact(baseline, proposed, population, as_of, output_format, strict,
                                             jobs, show_all, terminal_width()), output, quiet)
+    sys.exit(run_command(run, output_format, output))
+
+
+@cli.command("diff")
+@click.argument("old", type=click.Path(exists=True, path_type=Path))
+@click.argument("new", type=click.Path(exists=True, path_type=Path))
+@click.option("--as-of", type=DATE, help="Compare on this date (default: the layer's start, else today).")
+@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@output_options
+def diff_command(old, new, as_of, output_format, output, quiet):
+    """Are two rule files (or library folders) equivalent on every arrangement on a date?"""
+    from rules_engine.api import diff  # here, not at the top: start-up (only this path needs it)
+    from rules_engine.analysis.arrangement_yaml import yaml_lines  # here, not at the top: start-up (only this path needs it)
+    def run() -> int:
+        guard_output(output, old, new)
+        result = diff(old, new, as_of=as_of)
+        if output_format == "json":
+            emit(json_report.dumps(result.as_json()) + "\n", output, quiet)
+        else:
+            first = result.first
+            lines = [f"{old} and {new} on {result.as_of}: " + (
+                f"equivalent on every arrangement ({result.compared} requirements and values compared)"
+                if first is None else f"differ: {first.describe()}")]
+            lines += [f"  {d.describe()}" for d in result.differences if d is not first]
+            if first is not None and first.witness is not None:
+                lines += ["witness, an arrangement:"] + ["  " + line for line in yaml_lines(first.witness)]
+            emit("\n".join(lines) + "\n", output, quiet)
+        return ExitCode.OK if result.equivalent else ExitCode.FAILURES
     sys.exit(run_command(run, output_format, output))
 
 
@@ -494,6 +522,8 @@ EXIT_CODES = {
     "explain": "0 explained; 1 the result explained fails; 2 invalid input or an unknown id",
     "vary-check": "0 every variation is permitted; 2 one is refused (its diagnostic on stderr) or the "
                   "layer is invalid",
+    "diff": "0 equivalent on every arrangement on the date; 1 a requirement or value differs (or is undecided); "
+            "2 invalid input",
     "impact": "0 the run completed, whatever it changes; 2 invalid input (a bad line with --strict, "
               "or no line that could be read)",
     "fmt": "0 formatted, or nothing to do; 1 with --check or --diff, a file is not formatted; 2 invalid "

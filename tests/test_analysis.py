@@ -245,3 +245,55 @@ def test_the_interval_rules_of_the_built_in_table():
         "known", "size", "length", "opens", "closes", "weekday"]  # each sends its question to the solver
     assert compare(">=", (F(25000), F(29999)), (F(30000), F(30000))) == frozenset({False})
     assert compare("<", (F(0), F(10)), (F(5), F(5))) == frozenset({True, False})
+
+
+# ------------------------------------------------------------------ diff
+
+NATIONAL = ROOT / "contracts" / "national"
+#: A figure in force on 2025-06-01 in each national file with requirements or
+#: reported values, and the same figure changed.
+PLANTED = {"gms.rules": ("remedial_notice_period", "= 28 days", "= 29 days"),
+           "network_des.rules": ("min_pcn_population", "= 30000", "= 30001"),
+           "qof.rules": ("qof_point_value", "= £225.49", "= £225.50"),
+           "payments.rules": ("global_sum_per_weighted_patient", "= £123.34", "= £123.35")}
+
+
+def _plant(text: str, name: str) -> str:
+    """The file with one figure of parameter `name` changed (the first
+    occurrence after the parameter's line)."""
+    parameter, old, new = PLANTED[name]
+    start = text.index(f"parameter {parameter} ")
+    at = text.index(old, start)
+    return text[:at] + new + text[at + len(old):]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", sorted(PLANTED))
+def test_diff_finds_a_planted_difference_and_calls_fmt_equivalent(name, tmp_path, capsys):
+    original = (NATIONAL / name).read_text()
+    formatted = tmp_path / "formatted" / name
+    formatted.parent.mkdir()
+    formatted.write_text(original)
+    assert main(["fmt", str(formatted)]) == 0
+    capsys.readouterr()
+    assert main(["diff", str(NATIONAL / name), str(formatted), "--as-of", "2025-06-01", "--format", "json"]) == 0
+    assert json.loads(capsys.readouterr().out)["equivalent"] is True
+    planted_text = _plant(original, name)
+    assert planted_text != original
+    planted = tmp_path / "planted" / name
+    planted.parent.mkdir()
+    planted.write_text(planted_text)
+    code = main(["diff", str(NATIONAL / name), str(planted), "--as-of", "2025-06-01", "--format", "json"])
+    document = json.loads(capsys.readouterr().out)
+    assert code == 1 and document["equivalent"] is False and document["first"] is not None, name
+
+
+def test_diff_of_a_changed_minimum_has_a_witness(tmp_path, capsys):
+    original = (NATIONAL / "network_des.rules").read_text()
+    changed = tmp_path / "network_des.rules"
+    changed.write_text(original.replace('count = 30000', 'count = 31000', 1))
+    assert main(["diff", str(NATIONAL / "network_des.rules"), str(changed), "--as-of", "2025-06-01",
+                 "--format", "json"]) == 1
+    first = json.loads(capsys.readouterr().out)["first"]
+    assert first["id"] == "des.pcn.minimum-population" and first["what"] == "differs for some arrangements"
+    assert 30000 <= first["witness"]["pcn"]["raw_list_size"] < 31000
