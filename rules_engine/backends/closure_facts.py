@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Callable
 
 from rules_engine.backends.protocol import TraceEvent
-from rules_engine.backends.runtime import MISSING, opted_in, row_lookup, table_member, walk
+from rules_engine.backends.runtime import MISSING, lookup_fields, opted_in, row_lookup, table_member, walk
 from rules_engine.base import typesys as t
 from rules_engine.base.values import Unknown, merge_unknown
 from rules_engine.ir import operations as ops
@@ -88,16 +88,9 @@ class FactReads:
 
             def read_path(env):
                 if env.trace is None:
-                    value = env.bindings[bound]
-                    try:
-                        for name in names:
-                            value = value.get(name, MISSING)
-                            if value is MISSING:
-                                break
-                        else:
-                            return value
-                    except AttributeError:  # a list item given as null, a bound Unknown
-                        pass
+                    found = lookup_fields(env.bindings[bound], names)
+                    if found is not MISSING:
+                        return found
                 return walk_from(env, env.bindings[bound])
         else:
             def read_path(env):

@@ -96,20 +96,26 @@ def _given(kind, key):
     return key
 
 
-def fields(value, names: tuple):
-    """A path of field names from a bound record: dict lookups on the common
-    path, the careful walk when a step finds nothing."""
-    start = value
+def lookup_fields(value, names: tuple):
+    """A path of field names read by dict lookups alone: the value, or MISSING
+    when a step finds nothing (the caller then takes the careful walk)."""
     try:
         for name in names:
             value = value.get(name, MISSING)
             if value is MISSING:
-                break
-        else:
-            return value
+                return MISSING
+        return value
     except AttributeError:  # a list item given as null, a bound Unknown
-        pass
-    return walk(start, tuple((FIELD, name) for name in names), _given)
+        return MISSING
+
+
+def fields(value, names: tuple):
+    """A path of field names from a bound record: dict lookups on the common
+    path, the careful walk when a step finds nothing."""
+    found = lookup_fields(value, names)
+    if found is not MISSING:
+        return found
+    return walk(value, tuple((FIELD, name) for name in names), _given)
 
 
 def path(value, steps: tuple):
