@@ -261,7 +261,8 @@ def test_json_serialisable(england):
         assert json.loads(json.dumps(a, allow_nan=False)) == a
 
 
-@pytest.mark.parametrize("as_of", ["2023-06-01", "2024-06-01", "2024-11-01", "2025-06-01"])
+@pytest.mark.parametrize("as_of", ["2023-06-01", "2024-06-01", "2024-11-01", "2025-04-01",
+                                   "2025-06-01"])
 def test_arrs_claims_are_valid_for_the_as_of_date(as_of):
     cutoff = dt.date.fromisoformat(as_of)
     roles_seen = set()
@@ -282,7 +283,7 @@ def test_arrs_claims_are_valid_for_the_as_of_date(as_of):
             assert ((claim["months_since_prior_post_in_pcn"] is not None)
                     == role.startswith("general_practice_nurse_"))
     expected = {role for role, (start, _, _) in ARRS_ROLES.items()
-                if dt.date.fromisoformat(start) <= cutoff}
+                if dt.date.fromisoformat(start) < cutoff}
     assert roles_seen <= expected
     assert len(roles_seen) >= len(expected) - 2
 
@@ -303,6 +304,20 @@ def test_cli_writes_jsonl(tmp_path):
     lines = out.read_text(encoding="utf-8").splitlines()
     assert lines and lines == [json.dumps(a, separators=(",", ":"))
                                for a in generate(scale=0.01, seed=1)]
+
+
+def test_an_interrupted_write_leaves_the_earlier_file(tmp_path):
+    out = tmp_path / "population.jsonl"
+    out.write_text("earlier\n", encoding="utf-8")
+
+    def interrupted():
+        yield from generate(scale=0.01, seed=1)
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        write_jsonl(out, interrupted())
+    assert out.read_text(encoding="utf-8") == "earlier\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["population.jsonl"]
 
 
 def test_cli_as_module_with_one_icb(tmp_path):

@@ -48,6 +48,8 @@ import sys
 from collections.abc import Iterable, Iterator
 from typing import IO
 
+from rules_engine.io.outputs import Replacing
+
 # 42 ICB codes (three letters, starting with Q) with illustrative relative
 # sizes, in millions of registered patients; the order is fixed.
 ICB_SIZES: tuple[tuple[str, float], ...] = (
@@ -205,7 +207,9 @@ def write_jsonl(path_or_file: str | os.PathLike[str] | IO[str],
     """Write one compact JSON object a line; return how many were written."""
     if hasattr(path_or_file, "write"):
         return _write_lines(path_or_file, arrangements)
-    with open(path_or_file, "w", encoding="utf-8", newline="\n") as out:
+    # Through a temporary file and a rename: an interrupted run leaves the
+    # earlier file (or none), never half a population.
+    with Replacing(path_or_file) as out:
         return _write_lines(out, arrangements)
 
 
@@ -243,8 +247,10 @@ class _IcbGenerator:
         self.ods_prefix = f"{ODS_LETTERS[index // 4]}{81 + index % 4}"
         self.pcns_made = 0
         self.practices_made = 0
+        # A post starts before the day the terms are taken at, so a role
+        # that only begins on ``as_of`` itself (a 1 April) has no post yet.
         self.roles = [role for role, (start, _, _) in ARRS_ROLES.items()
-                      if dt.date.fromisoformat(start) <= as_of]
+                      if dt.date.fromisoformat(start) < as_of]
         self.role_weights = [ARRS_ROLES[role][1] for role in self.roles]
         self.kinds = [kind for kind in BROKEN_RULE_KINDS
                       if kind != "arrs_gp_cct_over_2_years" or "gp" in self.roles]
