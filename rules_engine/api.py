@@ -1,7 +1,8 @@
 """The Python API for analysts: check, vary-check, impact and explain as calls
 that return data.
 
-Input: arrangements as Python dicts (or files), local layer files, population
+Input: arrangements as Python dicts (or files), local layers (files, or their
+text: a string with a line break, as a notebook cell builds it), population
 files, rule ids. Output: typed reports, each with `to_dict()` (the same JSON
 the command line writes with `--format json`) and, for a check, `to_json()`.
 Nothing here prints or exits: invalid input raises `InvalidInput` carrying
@@ -19,6 +20,7 @@ same objects.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from pathlib import Path
 from typing import Any, Iterable, Mapping, Union
@@ -27,6 +29,8 @@ import attrs
 
 from rules_engine.base import limits
 from rules_engine.base.diagnostics import Diagnostic, InvalidInput, did_you_mean, render_all
+from rules_engine.base.source import SourceFile
+from rules_engine.io.inputs import source_from_text
 from rules_engine.run.engine import Engine
 from rules_engine.static.load import source_lookup
 from rules_engine.run.results import ArrangementResult, CheckReport, Result, ValueResult
@@ -38,7 +42,7 @@ from rules_engine.analysis.bounds import DEFAULT_TIMEOUT_MS
 from rules_engine.run.witness import check_witnesses
 from rules_engine.analysis.equivalence import compare
 from rules_engine.ir.checked import check_program
-from rules_engine.static.library import read_sources
+from rules_engine.static.library import source_of
 from rules_engine.static.load import _assemble, _layer_name, default_sources, run_until
 from rules_engine.static.typecheck import check_library
 from rules_engine.syntax.lower import lower
@@ -51,6 +55,32 @@ from rules_engine.queries.describe import describe_term
 
 #: An arrangement as an analyst holds it: a dict of facts, or a file.
 ArrangementLike = Union[Mapping[str, Any], str, Path]
+
+#: A local layer as an analyst holds it: a path, or the layer's text (a str
+#: with a line break in it; a path has none), named `LAYER_TEXT` in diagnostics.
+LayerLike = Union[str, Path, SourceFile]
+LAYER_TEXT = "<layer>"
+
+
+def layer_source(layer: LayerLike | None, name: str = LAYER_TEXT) -> str | Path | SourceFile | None:
+    """A layer's text as a `SourceFile` named `name` (read under a file's
+    limits); a path, or None, as it is."""
+    if isinstance(layer, str) and "\n" in layer:
+        return source_from_text(layer, name)
+    return layer
+
+
+@contextlib.contextmanager
+def _showing(*layers) -> Any:
+    """An `InvalidInput` raised inside carries the texts of the layers given as
+    text, so that `render_error` shows their lines and carets as a file's."""
+    try:
+        yield
+    except InvalidInput as error:
+        given = tuple(l for l in layers if isinstance(l, SourceFile))
+        if not given:
+            raise
+        raise InvalidInput(error.diagnostics, error.sources + given) from None
 
 
 class UnknownResult(LookupError):
@@ -76,7 +106,7 @@ class SubjectNeeded(LookupError):
 def render_error(error: InvalidInput) -> str:
     """The diagnostics of an `InvalidInput` as the command line prints them:
     `file:line:col: error[CODE]: message`, the line, a caret and the hint."""
-    return render_all(error.diagnostics, source_lookup(error.diagnostics))
+    return render_all(error.diagnostics, source_lookup(error.diagnostics, error.sources))
 
 
 # ------------------------------------------------------------------ check
@@ -162,13 +192,15 @@ def _one(rule_id: str, subject: str | None, found: list, kind: str, others: list
 AssumeLike = Union[Mapping[str, Any], str, Path, None]
 
 
-def load(rules: str | Path | None = None, local: str | Path | None = None,
+def load(rules: str | Path | None = None, local: LayerLike | None = None,
          assume: AssumeLike = None) -> Engine:
     """The engine for a rule library (the shipped one by default), an optional
-    proposed local layer, and assumptions for figures the national layer lacks
-    (as `--assume NAME=VALUE` or `--assumptions FILE`). Raises `InvalidInput`
-    with the diagnostics of the rule files or the assumptions."""
-    return Engine.load(rules, local, assumptions=assumptions_of(assume))
+    proposed local layer (a file, or its text), and assumptions for figures the
+    national layer lacks (as `--assume NAME=VALUE` or `--assumptions FILE`).
+    Raises `InvalidInput` with the diagnostics of the rule files or the assumptions."""
+    local = layer_source(local)
+    with _showing(local):
+        return Engine.load(rules, local, assumptions=assumptions_of(assume))
 
 
 def assumptions_of(assume: AssumeLike):
@@ -229,7 +261,7 @@ def _clipped(path: str, width: int = 60) -> str:
 
 
 def check_arrangement(arrangement: ArrangementLike | Iterable[ArrangementLike], *,
-                      rules: str | Path | None = None, local: str | Path | None = None,
+                      rules: str | Path | None = None, local: LayerLike | None = None,
                       as_of: dt.date | str | None = None, assume: AssumeLike = None,
                       engine: Engine | None = None) -> Report:
     """Check one arrangement (a dict of facts, or a YAML/JSON file), or several,
@@ -254,7 +286,7 @@ def check_arrangement(arrangement: ArrangementLike | Iterable[ArrangementLike], 
     return Report(engine.check(loaded, _date(as_of)))
 
 
-def check(arrangements, rules: str | Path | None = None, local: str | Path | None = None,
+def check(arrangements, rules: str | Path | None = None, local: LayerLike | None = None,
           as_of: dt.date | str | None = None, assume: AssumeLike = None) -> Report:
     """Check an arrangement (a dict of facts or a file) or several under the
     layers in force; see `check_arrangement`."""
@@ -272,45 +304,51 @@ def _date(value: dt.date | str | None) -> dt.date | None:
 
 # ------------------------------------------------------------ vary-check
 
-def vary_check(layer: str | Path, *, rules: str | Path | None = None,
+def vary_check(layer: LayerLike, *, rules: str | Path | None = None,
                as_of: dt.date | str | None = None, analysis: bool = True,
                bounds: str | Path | None = None, timeout_ms: int | None = None):
-    """Judge a proposed local layer: a `variations.VaryCheck` with one verdict
-    per variation (`.verdicts`, `.permitted`, `.diagnostics`) and `to_dict()`,
-    the JSON of `vary-check --format json`. A refused variation is a verdict,
-    not an exception; a layer that does not parse or type-check raises
-    `InvalidInput`. With `analysis`, `.analysis` is what the layer could change
-    and for whom (docs/analysis.md): the facts held to the bounds file
-    `bounds`, each solver question limited to `timeout_ms` (default 2,000), and
-    every witness run by the evaluator."""
-    result = judge_layer(layer, rules, _date(as_of), analysis, bounds,
-                         DEFAULT_TIMEOUT_MS if timeout_ms is None else timeout_ms)
+    """Judge a proposed local layer (a file, or its text): a
+    `variations.VaryCheck` with one verdict per variation (`.verdicts`,
+    `.permitted`, `.diagnostics`) and `to_dict()`, the JSON of `vary-check
+    --format json`. A refused variation is a verdict, not an exception; a layer
+    that does not parse or type-check raises `InvalidInput`. With `analysis`,
+    `.analysis` is what the layer could change and for whom
+    (docs/analysis.md): the facts held to the bounds file `bounds`, each solver
+    question limited to `timeout_ms` (default 2,000), and every witness run by
+    the evaluator."""
+    layer = layer_source(layer)
+    with _showing(layer):
+        result = judge_layer(layer, rules, _date(as_of), analysis, bounds,
+                             DEFAULT_TIMEOUT_MS if timeout_ms is None else timeout_ms)
     if result.analysis is None:
         return result
     engine = Engine(result.analysis.checked, result.analysis.layer)  # the library vary-check loaded
     return attrs.evolve(result, analysis=check_witnesses(engine, result.analysis))
 
 
-def diff(old: str | Path, new: str | Path, *, as_of: dt.date | str | None = None,
+def diff(old: LayerLike, new: LayerLike, *, as_of: dt.date | str | None = None,
          timeout_ms: int = DEFAULT_TIMEOUT_MS):
     """Are two libraries (folders), two versions of a national file, or two
-    versions of a local layer equivalent on a date (default: the later
-    layer's first day, else today)? An `equivalence.Equivalence`: `.equivalent`,
-    `.first` (the first differing requirement or value, with a witness where
-    the solver finds one) and `to_dict()`."""
-    first, second = _side(old), _side(new)
+    versions of a local layer (files, or their texts, named `<old>` and
+    `<new>`) equivalent on a date (default: the later layer's first day, else
+    today)? An `equivalence.Equivalence`: `.equivalent`, `.first` (the first
+    differing requirement or value, with a witness where the solver finds one)
+    and `to_dict()`."""
+    old, new = layer_source(old, "<old>"), layer_source(new, "<new>")
+    with _showing(old, new):
+        first, second = _side(old), _side(new)
     day = _date(as_of) or _diff_day(second)
     programs = [check_program(engine.selected(day, engine.proposed.header.icb if engine.proposed else None))
                 for engine in (first, second)]
     return compare(programs[0], programs[1], timeout_ms)
 
 
-def _side(path: str | Path) -> Engine:
-    """A folder is a library; a local layer's file is that layer over the
-    shipped library; a national file stands in for its layer in the shipped one."""
-    if Path(path).is_dir():
+def _side(path: str | Path | SourceFile) -> Engine:
+    """A folder is a library; a local layer's file (or text) is that layer over
+    the shipped library; a national file stands in for its layer in the shipped one."""
+    if not isinstance(path, SourceFile) and Path(path).is_dir():
         return Engine.load(path)
-    source = read_sources([path])[0]
+    source = source_of(path)
     lowered = lower(source)
     if lowered.layer is None:
         raise InvalidInput(lowered.diagnostics)
@@ -352,7 +390,7 @@ class ImpactReport:
         return {"changes": [c.as_json() for c in self.changes], "summary": self.summary.as_json()}
 
 
-def impact(population: str | Path | Iterable[Mapping[str, Any]], variation: str | Path, *,
+def impact(population: str | Path | Iterable[Mapping[str, Any]], variation: LayerLike, *,
            rules: str | Path | None = None, as_of: dt.date | str | None = None,
            strict: bool = False) -> ImpactReport:
     """Evaluate every arrangement of a population before and after a proposed
@@ -360,8 +398,10 @@ def impact(population: str | Path | Iterable[Mapping[str, Any]], variation: str 
     list, or any iterable: a data frame's rows). A line or dict that cannot
     be read is kept in `bad_lines` (or, with `strict`, raised as
     `InvalidInput`)."""
-    baseline = Engine.load(rules, without=variation)
-    proposed = Engine.load(rules, variation)
+    variation = layer_source(variation)
+    with _showing(variation):
+        baseline = Engine.load(rules, without=variation)
+        proposed = Engine.load(rules, variation)
     day = _date(as_of)
     summary = ImpactSummary()
     changes, bad = [], []
@@ -376,7 +416,7 @@ def impact(population: str | Path | Iterable[Mapping[str, Any]], variation: str 
             bad.append(item)
         else:
             changes.append(item)
-    summary.variation = str(variation)
+    summary.variation = variation.path if isinstance(variation, SourceFile) else str(variation)
     return ImpactReport(tuple(changes), summary, tuple(bad))
 
 
@@ -418,7 +458,7 @@ class Explanations:
 
 
 def explain(rule_id: str, arrangement: ArrangementLike | None = None, *, subject: str | None = None,
-            rules: str | Path | None = None, local: str | Path | None = None,
+            rules: str | Path | None = None, local: LayerLike | None = None,
             as_of: dt.date | str | None = None, assume: AssumeLike = None, engine: Engine | None = None):
     """With an arrangement: `Explanations` of how `rule_id` came out, per subject
     (the facts and parameters read, why it failed and what would make it pass).
@@ -438,4 +478,4 @@ def explain(rule_id: str, arrangement: ArrangementLike | None = None, *, subject
 
 __all__ = ["Report", "ImpactReport", "Explanations", "UnknownResult", "SubjectNeeded",
            "check_arrangement", "arrangement_from_dict", "vary_check", "impact", "explain", "load",
-           "render_error"]
+           "render_error", "layer_source", "LAYER_TEXT"]

@@ -17,6 +17,10 @@ from rules_engine import InvalidInput, Outcome, SubjectNeeded, UnknownResult
 from rules_engine.cli import main
 
 from conftest import ROOT
+from rules_engine.base import limits
+from rules_engine.api import diff as api_diff
+
+EXAMPLES = ROOT / "examples"
 
 
 def _facts(name: str) -> dict:
@@ -221,3 +225,104 @@ def test_assumptions_as_a_mapping_or_a_file_are_those_of_the_command_line(in_roo
     with pytest.raises(InvalidInput) as raised:
         rules_engine.check_arrangement("examples/pcn-passing.yaml", assume={"qof_national_average_list": 1})
     assert raised.value.diagnostics[0].code == "E-ASSUME-001"
+
+
+# ------------------------------------------- a layer given as text (issue 18, item 15)
+
+QMM_LAYER = ROOT / "contracts" / "local" / "qmm.rules"
+BROKEN = {  # a slip in each stage: syntax, units, flexibility, a national contract given as local
+    "syntax": ("vary min_pcn_population = 25000", "vary min_pcn_population = = 25000"),
+    "unit": ("vary ea_minutes_per_1000 = 70 minutes", "vary ea_minutes_per_1000 = 70 minuts"),
+    "flexibility": ("vary min_pcn_population = 25000", "vary min_pcn_population = 5000"),
+    "empty reason": ('because "Sparse rural geography', 'because "'),
+}
+
+
+def _as_data(error: InvalidInput, name: str) -> list[tuple]:
+    """An error's diagnostics as data, the file's name made the same."""
+    return [(d.code, d.message.replace(name, "LAYER"), d.hint and d.hint.replace(name, "LAYER"),
+             d.path, (d.span.line, d.span.column, d.span.end_line, d.span.end_column) if d.span else None)
+            for d in error.diagnostics]
+
+
+def _outcome(call):
+    try:
+        return "ok", call()
+    except InvalidInput as error:
+        return "error", error
+
+
+@pytest.mark.parametrize("slip", sorted(BROKEN))
+@pytest.mark.parametrize("call", ["vary_check", "check", "impact", "load"])
+def test_a_layer_as_text_gives_the_same_errors_as_the_file(tmp_path, slip, call):
+    old, new = BROKEN[slip]
+    text = QMM_LAYER.read_text(encoding="utf-8")
+    assert old in text
+    text = text.replace(old, new, 1)
+    path = tmp_path / "qmm.rules"
+    path.write_text(text, encoding="utf-8")
+    calls = {"vary_check": lambda layer: rules_engine.vary_check(layer),
+             "check": lambda layer: rules_engine.check(str(EXAMPLES / "pcn-rural-qmm.yaml"), local=layer),
+             "impact": lambda layer: rules_engine.impact(str(EXAMPLES / "population-qmm.jsonl"), layer),
+             "load": lambda layer: rules_engine.load(local=layer)}
+    from_file, from_text = _outcome(lambda: calls[call](str(path))), _outcome(lambda: calls[call](text))
+    if from_file[0] == "ok":  # a refused variation is a verdict of vary_check, not an error
+        assert from_text[0] == "ok"
+        def shown(result, name):
+            data = result.to_dict() if hasattr(result, "to_dict") else result.proposed.header.name
+            return json.dumps(data).replace(name, "LAYER")
+        assert shown(from_text[1], "<layer>") == shown(from_file[1], str(path))
+        return
+    assert from_text[0] == "error", from_text
+    assert _as_data(from_text[1], "<layer>") == _as_data(from_file[1], str(path))
+    assert all(d.span is None or d.span.file in ("<layer>",) or d.span.file.endswith(".rules")
+               for d in from_text[1].diagnostics)
+    shown_text = rules_engine.render_error(from_text[1]).replace("<layer>", "LAYER")
+    shown_file = rules_engine.render_error(from_file[1]).replace(str(path), "LAYER")
+    assert shown_text == shown_file and "^" in shown_text
+
+
+def test_a_layer_as_text_checks_as_the_file_does():
+    text = QMM_LAYER.read_text(encoding="utf-8")
+    facts = str(EXAMPLES / "pcn-rural-qmm.yaml")
+    by_file = rules_engine.check(facts, local=str(QMM_LAYER)).to_json()
+    assert rules_engine.check(facts, local=text).to_json().replace("<layer>", "LAYER") == \
+        by_file.replace(json.dumps(str(QMM_LAYER))[1:-1], "LAYER")
+    assert '"file": "<layer>"' in rules_engine.check(facts, local=text).to_json()
+    by_text = rules_engine.impact(str(EXAMPLES / "population-qmm.jsonl"), text)
+    by_path = rules_engine.impact(str(EXAMPLES / "population-qmm.jsonl"), QMM_LAYER)
+    assert by_text.summary.variation == "<layer>"
+    assert [c.as_json() for c in by_text.changes] == [c.as_json() for c in by_path.changes]
+    explained = rules_engine.explain("des.ea.capacity", facts, local=text)
+    assert [e.as_json() for e in explained] == [e.as_json() for e in
+                                                rules_engine.explain("des.ea.capacity", facts, local=QMM_LAYER)]
+
+
+def test_a_layer_text_is_read_under_a_files_size_limit():
+    text = QMM_LAYER.read_text(encoding="utf-8")
+    with limits.overridden(max_file_bytes=len(text.encode()) - 1):
+        with pytest.raises(InvalidInput) as raised:
+            rules_engine.vary_check(text)
+    (diagnostic,) = raised.value.diagnostics
+    assert diagnostic.code == "E-LIMIT-001" and "<layer> is larger than" in diagnostic.message
+
+
+def test_a_string_without_a_line_break_is_still_a_path():
+    with pytest.raises(InvalidInput) as raised:
+        rules_engine.vary_check("no-such-layer.rules")
+    assert raised.value.diagnostics[0].code == "E-SYNTAX-009"
+    assert "no-such-layer.rules" in raised.value.diagnostics[0].message
+
+
+def test_diff_takes_a_layer_as_text_and_shows_its_errors_as_a_files():
+    text = QMM_LAYER.read_text(encoding="utf-8")
+    same = api_diff(QMM_LAYER, text, as_of="2025-06-01")
+    assert same.equivalent is True
+    changed = api_diff(text, text.replace("vary min_pcn_population = 25000",
+                                                   "vary min_pcn_population = 26000", 1), as_of="2025-06-01")
+    assert changed.equivalent is False and changed.first.id == "des.pcn.minimum-population"
+    with pytest.raises(InvalidInput) as raised:
+        api_diff(QMM_LAYER, text.replace("vary min_pcn_population = 25000",
+                                                  "vary min_pcn_population = = 25000", 1))
+    shown = rules_engine.render_error(raised.value)
+    assert shown.startswith("<new>:") and "^" in shown

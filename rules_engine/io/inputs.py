@@ -206,11 +206,25 @@ def read_bytes(path: str | Path, code: str) -> bytes:
             except OSError as error:
                 raise _cannot_open(path, code, error) from None
     if len(data) > limit:
-        rule = limits.BY_NAME["max_file_bytes"]
-        raise InvalidInput([Diagnostic(
-            rule.code, f"{path} is larger than {limit:,} bytes; it was not read", None, path=path,
-            hint=limits.describe(rule, limit))])
+        raise _too_large(path, limit)
     return data
+
+
+def _too_large(path: str, limit: int) -> InvalidInput:
+    rule = limits.BY_NAME["max_file_bytes"]
+    return InvalidInput([Diagnostic(
+        rule.code, f"{path} is larger than {limit:,} bytes; it was not read", None, path=path,
+        hint=limits.describe(rule, limit))])
+
+
+def source_from_text(text: str, name: str) -> SourceFile:
+    """A text given in memory (a layer written in a notebook cell) as a
+    `SourceFile` named `name`, under the rules a file's text is read by: the
+    size limit (E-LIMIT-001), a leading byte-order mark dropped."""
+    limit = limits.current().max_file_bytes
+    if len(text.encode("utf-8", "surrogatepass")) > limit:
+        raise _too_large(name, limit)
+    return SourceFile(name, text[1:] if text.startswith(BOM) else text)
 
 
 def decode(data: bytes, path: str, first_line: int = 1) -> str:

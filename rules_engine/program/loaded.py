@@ -15,7 +15,7 @@ from rules_engine.base.diagnostics import Diagnostic, InvalidInput
 from rules_engine.static.forms import Layer
 from rules_engine.program.layers import Program, local_layer_for, select
 from rules_engine.static import checked_cache
-from rules_engine.static.library import Library, read_sources
+from rules_engine.static.library import Library, source_of
 from rules_engine.static.load import _assemble, _layer_name, library_sources, run_until
 from rules_engine.static.typecheck import check_library
 from rules_engine.io.arrangements import Arrangement, load_arrangement
@@ -38,19 +38,19 @@ class LoadedLibrary:
         self._selected: dict[tuple, Program] = {}  # (date, local layer) -> terms in force
 
     @classmethod
-    def load(cls, rules: str | Path | None = None, local: str | Path | None = None,
-             extra_sources: Iterable[SourceFile] = (), without: str | Path | None = None,
+    def load(cls, rules: str | Path | None = None, local: str | Path | SourceFile | None = None,
+             extra_sources: Iterable[SourceFile] = (), without: str | Path | SourceFile | None = None,
              assumptions: Assumptions = NO_ASSUMPTIONS) -> "LoadedLibrary":
         """Load a library (the shipped one by default) and an optional proposed
         local layer. `without` names a local layer file whose layer (by name)
         is left out: the baseline before that layer was agreed. `assumptions`
         state figures the national layer lacks (`rules_engine.program.assumptions`)."""
         sources = library_sources(rules) + list(extra_sources)
-        proposed_source = read_sources([local])[0] if local is not None else None
+        proposed_source = source_of(local) if local is not None else None
         if proposed_source is not None:
             resolved = Path(proposed_source.path).resolve()
             sources = [s for s in sources if Path(s.path).resolve() != resolved] + [proposed_source]
-        left_out = _layer_name(read_sources([without])[0]) if without is not None else None
+        left_out = _layer_name(source_of(without)) if without is not None else None
         entry = None
         if rules is None and not extra_sources:
             # the shipped library (with a proposed layer, or one left out), kept between runs:

@@ -27,7 +27,7 @@ from rules_engine.base.diagnostics import Diagnostic, InvalidInput
 from rules_engine.static.flexibility import VERDICTS, Budget, Verdict, describe_permission, judge_layer
 from rules_engine.static.forms import value_on
 from rules_engine.static.forms import Layer, describe_flex, show_literal
-from rules_engine.static.library import assemble, read_sources
+from rules_engine.static.library import assemble, source_of
 from rules_engine.syntax.lower import lower
 from rules_engine.static.load import library_sources, run_until
 from rules_engine.program.layers import require_contract_on
@@ -144,7 +144,7 @@ def vary_check(local: str | Path, rules: str | Path | None = None,
     `analysis`, also what it could change and for whom (`analysis.analyse`,
     the facts held to the bounds file `bounds`, each solver question limited
     to `timeout_ms`)."""
-    proposed = read_sources([local])[0]
+    proposed = source_of(local)
     lowered = lower(proposed)
     if lowered.layer is None:
         raise InvalidInput(lowered.diagnostics)

@@ -164,6 +164,12 @@ def read_sources(paths: Iterable[str | Path]) -> list[SourceFile]:
     return sources
 
 
+def source_of(layer: str | Path | SourceFile) -> SourceFile:
+    """A rule file's source: read from its path, or given already (a layer's
+    text from the Python API, see `inputs.source_from_text`)."""
+    return layer if isinstance(layer, SourceFile) else read_sources([layer])[0]
+
+
 def assemble(layers: list[Layer], proposed: Layer | None = None) -> tuple[Library, list[Diagnostic]]:
     """The library of `layers`, and every problem found in assembling it. A
     `proposed` local layer stands in for its ICB's current one (so the two
