@@ -33,7 +33,7 @@ from rules_engine.base.diagnostics import Diagnostic, InvalidInput, Related, ren
 from rules_engine.base.visible import visible
 from rules_engine.reports import json_report
 from rules_engine.static.load import source_lookup
-from rules_engine.syntax import slips
+from rules_engine.syntax import value_slips
 
 
 class ExitCode(enum.IntEnum):
@@ -53,7 +53,7 @@ class _Date(click.ParamType):
         try:
             return dt.date.fromisoformat(value)
         except ValueError:
-            problem = slips.date_problem(value)
+            problem = value_slips.date_problem(value)
             why = f" ({problem[0]})" if problem else ""
             self.fail(f"{value!r} is not a date{why}; write YYYY-MM-DD, e.g. 2025-06-01", param, ctx)
 

@@ -274,7 +274,7 @@ def test_python_and_spreadsheet_booleans(name):
 
 # ------------------------------------------------------------------ dates
 
-from rules_engine.syntax import slips  # noqa: E402
+from rules_engine.syntax import value_slips  # noqa: E402
 
 
 @pytest.mark.parametrize("text, why, nearest", [
@@ -286,11 +286,11 @@ from rules_engine.syntax import slips  # noqa: E402
     ("2025-06-00", "days of the month start at 01", "2025-06-01"),
 ])
 def test_why_a_date_is_impossible(text, why, nearest):
-    assert slips.date_problem(text) == (why, nearest)
+    assert value_slips.date_problem(text) == (why, nearest)
 
 
 def test_real_dates_have_no_problem_including_a_leap_day():
-    assert slips.date_problem("2024-02-29") is None and slips.date_problem("2026-03-31") is None
+    assert value_slips.date_problem("2024-02-29") is None and value_slips.date_problem("2026-03-31") is None
 
 
 def test_an_impossible_date_is_one_error_wherever_it_is():
@@ -317,11 +317,11 @@ def test_an_impossible_date_is_one_error_wherever_it_is():
     ("seventy", "minutes", None),
 ])
 def test_what_to_write_for_a_number_an_arrangement_gives_as_text(raw, kind, hint):
-    assert slips.fact_number_hint(raw, kind) == hint
+    assert value_slips.fact_number_hint(raw, kind) == hint
 
 
 def test_curly_quotes_around_an_arrangement_value():
-    hint = slips.fact_number_hint("\u201c24000\u201d", "a count")
+    hint = value_slips.fact_number_hint("\u201c24000\u201d", "a count")
     assert "curly quotes (U+201C and U+201D)" in hint and "write 24000, without quotes" in hint
 
 
@@ -429,13 +429,13 @@ def test_every_slip_code_is_registered_with_a_catalogue_entry():
     ("8 to 6", None),
 ])
 def test_what_to_write_for_an_interval_an_arrangement_gives_another_way(raw, hint):
-    assert slips.fact_interval_hint(raw) == hint
+    assert value_slips.fact_interval_hint(raw) == hint
 
 
 def test_a_number_split_by_a_comma_inside_braces():
-    assert "thousands separator" in slips.split_number_hint(650, None)
-    assert slips.split_number_hint(650, 3) is None  # a key with a value is a real (unknown) key
-    assert slips.split_number_hint("size", None) is None
+    assert "thousands separator" in value_slips.split_number_hint(650, None)
+    assert value_slips.split_number_hint(650, 3) is None  # a key with a value is a real (unknown) key
+    assert value_slips.split_number_hint("size", None) is None
 
 
 def test_an_arrangement_and_a_scenario_name_the_date_and_why(tmp_path, capsys):

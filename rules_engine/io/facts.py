@@ -29,6 +29,7 @@ from rules_engine.base.diagnostics import did_you_mean, one_of
 from rules_engine.base.values import FactList, FactRecord, child_path, normalise_ranges, path_parts, spell_path
 from rules_engine.io.documents import preview
 from rules_engine.syntax import slips
+from rules_engine.syntax import value_slips
 
 
 @attrs.frozen
@@ -110,7 +111,7 @@ def record_validator(record: t.Record, required: frozenset[str], dotted: str) ->
             if check is None:
                 key_path = (path, key)
                 problems.add(key_path, "E-FACT-001", f"`{_show(key_path)}` is not a declared fact",
-                             hint=slips.split_number_hint(key, value) or did_you_mean(str(key), names)
+                             hint=value_slips.split_number_hint(key, value) or did_you_mean(str(key), names)
                              or (f"the fields here are {one_of(names)}" if names else None), at_key=True)
                 continue
             if value is None:
@@ -238,8 +239,8 @@ def leaf_check(type_: t.Type) -> Validator:
         def check_bool(raw, path, problems):
             if isinstance(raw, bool):
                 return raw
-            inner = slips.uncurled(raw) if isinstance(raw, str) else None
-            return wrong(path, problems, raw, "true or false", hint=slips.curly_hint(
+            inner = value_slips.uncurled(raw) if isinstance(raw, str) else None
+            return wrong(path, problems, raw, "true or false", hint=value_slips.curly_hint(
                 raw, f"write {inner.strip().lower()}", straight_too=False) if inner is not None and
                 inner.strip().lower() in ("true", "false") else None)
         return check_bool
@@ -257,10 +258,10 @@ def leaf_check(type_: t.Type) -> Validator:
         def check_enum(raw, path, problems):
             if isinstance(raw, str) and raw in members:
                 return str(raw)
-            inner = slips.uncurled(raw) if isinstance(raw, str) else None
+            inner = value_slips.uncurled(raw) if isinstance(raw, str) else None
             if inner is not None and inner.strip() in members:
                 problems.add(path, "E-FACT-003", f"`{_clip(raw)}` is not a valid {type_.name} at "
-                             f"`{_show(path)}`", hint=slips.curly_hint(raw, f"write {inner.strip()}"))
+                             f"`{_show(path)}`", hint=value_slips.curly_hint(raw, f"write {inner.strip()}"))
                 return MISSING
             suggestion = did_you_mean(raw, members) if isinstance(raw, str) else None
             problems.add(path, "E-FACT-003", f"`{_clip(raw)}` is not a valid {type_.name} at "
@@ -278,7 +279,7 @@ def leaf_check(type_: t.Type) -> Validator:
             elif isinstance(raw, str):
                 day = date_from_text(raw)
             if day is None:
-                message, hint = slips.not_a_date(f"`{_show(path)}`", _clip(raw), raw)
+                message, hint = value_slips.not_a_date(f"`{_show(path)}`", _clip(raw), raw)
                 problems.add(path, "E-FACT-004", message, hint=hint)
                 return MISSING
             latest = limits.current().max_year
@@ -327,7 +328,7 @@ def leaf_check(type_: t.Type) -> Validator:
                 if start is None or end is None or end <= start:
                     problems.add(path, "E-FACT-004",
                                  f"`{_show(path)}` should be a time interval, not `{_clip(raw)}`",
-                                 hint=(slips.fact_interval_hint(raw) if isinstance(raw, str) else None)
+                                 hint=(value_slips.fact_interval_hint(raw) if isinstance(raw, str) else None)
                                  or 'write "08:00-18:30", or several: "08:00-13:00, 14:00-18:30"')
                     return MISSING
                 ranges.append((start, end))
@@ -361,7 +362,7 @@ def leaf_check(type_: t.Type) -> Validator:
                 try:
                     value = Decimal(str(raw).replace(",", "").lstrip("£").strip())
                 except InvalidOperation:
-                    hint = slips.fact_number_hint(raw, t.describe(type_)) \
+                    hint = value_slips.fact_number_hint(raw, t.describe(type_)) \
                         if isinstance(raw, str) else None
                     return wrong(path, problems, raw, what, hint=hint)
                 if not value.is_finite():

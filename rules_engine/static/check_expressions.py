@@ -14,7 +14,7 @@ from rules_engine.base.diagnostics import did_you_mean
 from rules_engine.static.builtins import BUILTINS, CallCheck
 from rules_engine.static.slip_checks import literal_fix, write_literal
 from rules_engine.syntax import nodes as n
-from rules_engine.syntax import slips
+from rules_engine.syntax import value_slips
 
 #: Names every expression may read that no rule file declares.
 BUILTIN_NAMES = {"as_of": t.DATE}
@@ -52,7 +52,7 @@ class ExpressionChecks:
         if unit is None and isinstance(expected, t.TimeOfDay) and self.written_otherwise(expr, expected):
             return t.ERROR  # `8am`
         if unit is None:
-            number = slips.plain_number(expr.value)
+            number = value_slips.plain_number(expr.value)
             if isinstance(expected, t.Quantity) and expected.unit == t.DIMENSIONLESS:
                 # `24000 patients`: counts, numbers and fractions are dimensionless
                 self.error("E-UNIT-004", f"`{number} {expr.unit}`: {t.describe(expected)} is a "

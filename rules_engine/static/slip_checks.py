@@ -16,6 +16,7 @@ import re
 
 from rules_engine.syntax import nodes as n
 from rules_engine.syntax import slips
+from rules_engine.syntax import value_slips
 from rules_engine.base import typesys as t
 from rules_engine.base.source import Span
 
@@ -30,7 +31,7 @@ class SlipChecks:
         E-TYPE-010, with the literal to write. True when reported."""
         if not isinstance(expr, n.Text) or isinstance(expected, (t.Text, t.Error, t.Enum)):
             return False
-        literal = slips.unquoted(expr.value)
+        literal = value_slips.unquoted(expr.value)
         if literal is None:
             return False
         self.error("E-TYPE-010", message, expr.span,
@@ -120,7 +121,7 @@ def write_literal(expr, expected: t.Type) -> str | None:
         dimension = raised[0][0]  # a plain number given its unit; never one unit for another
     else:
         return None
-    literal = slips.with_unit(expr.value, dimension)
+    literal = value_slips.with_unit(expr.value, dimension)
     return f"write `{literal}`" if literal else None
 
 
@@ -141,5 +142,5 @@ def quoted_literal(value_expr, bound: n.Bound | None) -> str | None:
     texts (E-TYPE-010 rather than a bound the text cannot be compared with)."""
     limits = [b for b in (bound.low, bound.high) if b is not None] if bound is not None else []
     if isinstance(value_expr, n.Text) and limits and not any(isinstance(b, n.Text) for b in limits):
-        return slips.unquoted(value_expr.value) or value_expr.value
+        return value_slips.unquoted(value_expr.value) or value_expr.value
     return None

@@ -9,24 +9,24 @@ layer, or the reverse), E-LIMIT-004 (an expression nested deeper than
 `max_expression_depth`), E-LIMIT-007 (a number with more digits than
 `max_number_digits`), E-LIMIT-008 (a date outside 1900..`max_year`).
 
-Besides the parser, this is the only module that imports Lark. Clauses, which
-the grammar accepts in any order, become named fields here, so that later
-stages read `requirement.must`, not a list of clauses.
+Besides the parser, only the lowering (this module and its mixins:
+`lower_expressions` for literals, expressions and types, `lower_clauses` for
+clauses and their sorting, `lower_envelopes` for `allow`) imports Lark.
+Clauses, which the grammar accepts in any order, become named fields here,
+so that later stages read `requirement.must`, not a list of clauses.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-from decimal import Decimal
-
 import attrs
 from lark import Token, Transformer, Tree, v_args
 
-from rules_engine.base import limits, recursion
-from rules_engine.syntax import slips
+from rules_engine.base import recursion
 from rules_engine.syntax import nodes as n
 from rules_engine.base.diagnostics import Diagnostic
+from rules_engine.syntax.lower_clauses import Clause, ClauseLowering
 from rules_engine.syntax.lower_envelopes import EnvelopeLowering
+from rules_engine.syntax.lower_expressions import ExpressionLowering
 from rules_engine.syntax.parser import Parsed, parse
 from rules_engine.base.source import SourceFile, Span
 
@@ -38,61 +38,11 @@ class Lowered:
     partial: n.LayerFile | None = None  # what lowered despite errors (a half-typed file's other declarations)
 
 
-@attrs.frozen
-class _Clause:
-    """A clause before it is sorted into its declaration's fields."""
-
-    kind: str
-    span: Span
-    value: object
-
-
-_FLEX_KINDS = ("locked", "flexible", "waivable", "replaceable", "extensible")
-
-#: Which clauses each declaration accepts, and which it may repeat.
-_ALLOWED = {
-    "enum": {"ref", "provisional", "note"},
-    "fact": {"required", "note", "ref"},
-    "parameter": {"ref", "locked", "flexible", "provisional", "dated_value", "effective", "note"},
-    "table": {"ref", "locked", "extensible", "provisional", "row_provisional", "columns", "row",
-              "effective", "note"},
-    "define": {"ref", "report", "provisional", "effective", "note", "rounded"},
-    "requirement": {"for", "where", "must", "unless", "severity", "ref", "locked", "waivable",
-                    "replaceable", "provisional", "effective", "warn", "note"},
-    "local requirement": {"for", "where", "must", "unless", "severity", "ref", "provisional",
-                          "effective", "warn", "note", "because"},
-    "vary": {"because", "note"},
-    "waive": {"for", "where", "because", "note"},
-    "add row": {"because", "note"},
-    "retire": {"because", "note"},
-    "replace value": {"because", "note"},
-    "allow": {"ref", "provisional", "note"},
-}
-_REPEATABLE = {"dated_value", "row", "warn", "note", "row_provisional"}
-
-#: The parse-tree rules that are expressions, each a level of nesting.
-_EXPRESSIONS = frozenset((
-    "if_expr", "quantified", "or_expr", "and_expr", "not_expr", "compare", "member", "not_member",
-    "covers", "within", "add", "subtract", "multiply", "divide", "negate", "field", "index", "call",
-    "set_literal"))  # names and literals are no level: `not true` nests one level deep
-#: Left-associative operators: `a + b - c + ...` is a chain, one level however
-#: long (later stages walk a chain in a loop), not a nesting.
-_CHAINS = {"add": "sum", "subtract": "sum", "multiply": "product", "divide": "product",
-           "and_expr": "and", "or_expr": "or"}
 _SEVERITIES = ("error", "warning")
-#: `rounded to WORD [MODE]`: the decimal places each word keeps, and the modes.
-_ROUNDING_PLACES = {"penny": 2, "pence": 2, "pound": 0, "pounds": 0}
-_ROUNDING_MODES = {"half up": "half_up", "half even": "half_even", "down": "down"}
-# Placeholders for a date or a time that was reported as malformed, so that
-# the checks built on them (a period or an interval ending before it starts)
-# stay quiet instead of reporting the same mistake twice. A file with either
-# has lowering diagnostics, so no later stage sees them.
-_NOT_A_DATE = dt.date(1, 1, 1)
-_NOT_A_TIME = -1
 
 
-class _Lowering(EnvelopeLowering, Transformer):
-    """Bottom-up: every rule method returns a node or a `_Clause`."""
+class _Lowering(ExpressionLowering, ClauseLowering, EnvelopeLowering, Transformer):
+    """Bottom-up: every rule method returns a node or a `Clause`."""
 
     def __init__(self, source: SourceFile):
         super().__init__(visit_tokens=False)
@@ -120,46 +70,6 @@ class _Lowering(EnvelopeLowering, Transformer):
                 stack.extend((child, False) for child in reversed(node.children))
         return results[0]
 
-    def check_depth(self, tree) -> None:
-        """How deeply each declaration's expressions nest, measured without
-        recursion; one E-LIMIT-004 per declaration that nests too deeply, at
-        the expression where the nesting passes the limit."""
-        limit = limits.current().max_expression_depth
-        depth: dict[int, int] = {}
-        crossing: dict[int, Tree] = {}  # id(tree) -> the first node below it past the limit
-        stack: list[tuple[Tree, bool]] = [(tree, False)]
-        while stack:
-            node, measured = stack.pop()
-            if not measured:
-                stack.append((node, True))
-                stack.extend((c, False) for c in reversed(node.children) if isinstance(c, Tree))
-                continue
-            family = _CHAINS.get(node.data)
-            deepest, first = 0, None
-            for index, child in enumerate(node.children):
-                if not isinstance(child, Tree):
-                    continue
-                level = depth.pop(id(child))
-                if index == 0 and family is not None and _CHAINS.get(child.data) == family:
-                    level -= 1  # the chain goes on at the same level
-                deepest = max(deepest, level)
-                if first is None:
-                    first = crossing.pop(id(child), None)
-                else:
-                    crossing.pop(id(child), None)
-            level = deepest + (1 if node.data in _EXPRESSIONS else 0)
-            depth[id(node)] = level
-            if first is None and node.data in _EXPRESSIONS and level > limit:
-                first = node
-            if first is not None:
-                crossing[id(node)] = first
-            if first is not None and node.data.endswith("_decl"):
-                self.error("E-LIMIT-004", f"this expression nests {level:,} levels deep, deeper "
-                           f"than the limit of {limit:,}", self.span(first.meta),
-                           hint="split it into definitions that each work out a part, or "
-                                + limits.describe(limits.BY_NAME["max_expression_depth"]))
-                del crossing[id(node)]
-
     # -- helpers -------------------------------------------------------------
 
     def span(self, meta) -> Span:
@@ -175,348 +85,6 @@ class _Lowering(EnvelopeLowering, Transformer):
     def text(token: Token) -> str:
         raw = str(token)[1:-1]
         return raw.replace('\\"', '"').replace("\\\\", "\\")
-
-    def clock(self, text: str, token: Token, allow_24: bool = False) -> int:
-        hours, minutes = (int(part) for part in text.split(":"))
-        if minutes > 59 or hours > 24 or (hours == 24 and (minutes or not allow_24)):
-            self.error("E-SYNTAX-007", f"`{text}` is not a time of day", self.token_span(token),
-                       hint="times are written HH:MM on the 24-hour clock, 00:00 to 23:59")
-            return _NOT_A_TIME
-        return hours * 60 + minutes
-
-    def sort_clauses(self, kind: str, clauses) -> dict:
-        """Clauses by kind (repeatable kinds as lists); reports misplaced ones."""
-        allowed = _ALLOWED[kind]
-        found: dict[str, object] = {}
-        flexibility: list[n.Flexibility] = []
-        for clause in clauses:
-            if clause.kind not in allowed:
-                self.error("E-SYNTAX-004", f"a {kind} cannot have a `{clause.kind}` clause",
-                           clause.span, hint=f"a {kind} takes: " + ", ".join(
-                               f"`{k}`" for k in sorted(allowed)))
-                continue
-            if clause.kind in _FLEX_KINDS:
-                if any(f.kind == clause.kind for f in flexibility):
-                    self.error("E-SYNTAX-005", f"`{clause.kind}` is given twice", clause.span)
-                flexibility.append(clause.value)
-                continue
-            if clause.kind in _REPEATABLE:
-                found.setdefault(clause.kind, []).append(clause.value)
-            elif clause.kind in found:
-                self.error("E-SYNTAX-005", f"the `{clause.kind}` clause is given twice", clause.span)
-            else:
-                found[clause.kind] = clause.value
-        if any(f.kind == "locked" for f in flexibility) and len(flexibility) > 1:
-            self.error("E-SYNTAX-005", "a term cannot be both `locked` and flexible",
-                       flexibility[0].span)
-        found["flexibility"] = tuple(flexibility)
-        return found
-
-    # -- literals ------------------------------------------------------------
-
-    def decimal(self, digits: str, span: Span) -> Decimal:
-        """A number literal's value; more digits before the point than
-        `max_number_digits` is E-LIMIT-007 (the value is then 0)."""
-        limit = limits.current().max_number_digits
-        whole = digits.partition(".")[0].lstrip("0")
-        if len(whole) > limit:
-            self.error("E-LIMIT-007", f"this number has {len(whole):,} digits before the point, more "
-                       f"than the limit of {limit:,}", span,
-                       hint="no amount, count or rate in a contract is that large; "
-                            + limits.describe(limits.BY_NAME["max_number_digits"]))
-            return Decimal(0)
-        return Decimal(digits)
-
-    @v_args(meta=True)
-    def number(self, meta, children):
-        span = self.span(meta)
-        return n.Number(span, self.decimal(str(children[0]).replace("_", ""), span))
-
-    @v_args(meta=True)
-    def quantity(self, meta, children):
-        value, unit = children
-        span = self.span(meta)
-        return n.Quantity(span, self.decimal(str(value).replace("_", ""), self.token_span(value)),
-                          str(unit))
-
-    @v_args(meta=True)
-    def money(self, meta, children):
-        raw = str(children[0]).lstrip("£").strip().replace(",", "")
-        span = self.span(meta)
-        return n.Money(span, self.decimal(raw, span))
-
-    @v_args(meta=True)
-    def percent(self, meta, children):
-        span = self.span(meta)
-        return n.Percent(span, self.decimal(str(children[0])[:-1], span) / 100)
-
-    @v_args(meta=True)
-    def date(self, meta, children):
-        return n.DateLiteral(self.span(meta), self.date_value(children[0]))
-
-    def date_value(self, token):
-        """A date literal's value, or `_NOT_A_DATE` when it is refused: a year
-        outside 1900..`max_year` (E-LIMIT-008) or no real date (E-SYNTAX-007)."""
-        latest = limits.current().max_year
-        year = int(str(token)[:4])
-        if not limits.EARLIEST_YEAR <= year <= latest:
-            self.error("E-LIMIT-008", f"`{token}` is outside the dates a rule file may give "
-                       f"({limits.EARLIEST_YEAR} to {latest})", self.token_span(token),
-                       hint="check the year; " + limits.describe(limits.BY_NAME["max_year"]))
-            return _NOT_A_DATE
-        try:
-            return dt.date.fromisoformat(str(token))
-        except ValueError:
-            why, nearest = slips.date_problem(str(token)) or ("no such day", None)
-            self.error("E-SYNTAX-007", f"`{token}` is not a real date: {why}",
-                       self.token_span(token), hint=slips.date_hint(nearest))
-            return _NOT_A_DATE
-
-    @v_args(meta=True)
-    def time(self, meta, children):
-        token = children[0]
-        return n.TimeLiteral(self.span(meta), self.clock(str(token), token))
-
-    @v_args(meta=True)
-    def interval(self, meta, children):
-        token = children[0]
-        first, second = str(token).split("-")
-        start, end = self.clock(first, token), self.clock(second, token, allow_24=True)
-        if end <= start and _NOT_A_TIME not in (start, end):  # a bad time is reported once
-            self.error("E-SYNTAX-007", f"the interval `{token}` ends before it starts",
-                       self.token_span(token), hint="write the earlier time first: 08:00-18:30")
-        return n.IntervalLiteral(self.span(meta), start, end)
-
-    @v_args(meta=True)
-    def string(self, meta, children):
-        return n.Text(self.span(meta), self.text(children[0]))
-
-    @v_args(meta=True)
-    def true(self, meta, children):
-        return n.Boolean(self.span(meta), True)
-
-    @v_args(meta=True)
-    def false(self, meta, children):
-        return n.Boolean(self.span(meta), False)
-
-    # -- expressions ---------------------------------------------------------
-
-    @v_args(meta=True)
-    def name(self, meta, children):
-        return n.Name(self.span(meta), str(children[0]))
-
-    @v_args(meta=True)
-    def field(self, meta, children):
-        return n.Field(self.span(meta), children[0], str(children[1]))
-
-    @v_args(meta=True)
-    def index(self, meta, children):
-        return n.Index(self.span(meta), children[0], tuple(children[1]))
-
-    @v_args(meta=True)
-    def call(self, meta, children):
-        arguments = tuple(children[1]) if len(children) > 1 else ()
-        return n.Call(self.span(meta), str(children[0]), arguments)
-
-    def expr_list(self, children):
-        return list(children)
-
-    @v_args(meta=True)
-    def set_literal(self, meta, children):
-        return n.SetLiteral(self.span(meta), tuple(children[0]) if children else ())
-
-    @v_args(meta=True)
-    def negate(self, meta, children):
-        return n.Negate(self.span(meta), children[0])
-
-    def _arithmetic(operator):  # noqa: N805 - builds rule callbacks
-        @v_args(meta=True)
-        def build(self, meta, children):
-            return n.Arithmetic(self.span(meta), operator, children[0], children[1])
-        return build
-
-    add = _arithmetic("+")
-    subtract = _arithmetic("-")
-    multiply = _arithmetic("*")
-    divide = _arithmetic("/")
-
-    @v_args(meta=True)
-    def compare(self, meta, children):
-        left, operator, right = children
-        return n.Compare(self.span(meta), str(operator.children[0]), left, right)
-
-    @v_args(meta=True)
-    def and_expr(self, meta, children):
-        return n.Logic(self.span(meta), "and", children[0], children[1])
-
-    @v_args(meta=True)
-    def or_expr(self, meta, children):
-        return n.Logic(self.span(meta), "or", children[0], children[1])
-
-    @v_args(meta=True)
-    def not_expr(self, meta, children):
-        return n.Not(self.span(meta), children[0])
-
-    @v_args(meta=True)
-    def member(self, meta, children):
-        return n.Membership(self.span(meta), children[0], children[1], False)
-
-    @v_args(meta=True)
-    def not_member(self, meta, children):
-        return n.Membership(self.span(meta), children[0], children[1], True)
-
-    @v_args(meta=True)
-    def covers(self, meta, children):
-        return n.Covers(self.span(meta), children[0], children[1])
-
-    @v_args(meta=True)
-    def within(self, meta, children):
-        return n.Within(self.span(meta), children[0], children[1])
-
-    @v_args(meta=True)
-    def if_expr(self, meta, children):
-        return n.Conditional(self.span(meta), *children)
-
-    @v_args(meta=True)
-    def quantified(self, meta, children):
-        quantifier, variable, collection, body = children
-        return n.Quantified(self.span(meta), str(quantifier.children[0]), str(variable),
-                            collection, body)
-
-    # -- types ---------------------------------------------------------------
-
-    @v_args(meta=True)
-    def named_type(self, meta, children):
-        return n.NamedType(self.span(meta), str(children[0]), tuple(str(c) for c in children[1:]))
-
-    def per(self, children):
-        return children[0]
-
-    @v_args(meta=True)
-    def list_type(self, meta, children):
-        return n.ListType(self.span(meta), children[0])
-
-    @v_args(meta=True)
-    def set_type(self, meta, children):
-        return n.SetType(self.span(meta), children[0])
-
-    # -- clauses -------------------------------------------------------------
-
-    @v_args(meta=True)
-    def period(self, meta, children):
-        start = self.date_value(children[0])
-        end = self.date_value(children[1]) if len(children) > 1 else None
-        span = self.span(meta)
-        if end is not None and end < start and _NOT_A_DATE not in (start, end):  # reported once
-            self.error("E-SYNTAX-007", f"the period ends ({end}) before it starts ({start})", span)
-        return n.Period(span, start, end)
-
-    def name_list(self, children):
-        return tuple(str(c) for c in children)
-
-    @v_args(meta=True)
-    def scope(self, meta, children):
-        each = bool(children) and isinstance(children[0], Token) and children[0].type == "EACH"
-        rest = [c for c in children if not (isinstance(c, Token) and c.type == "EACH")]
-        subject = str(rest[0])
-        key_variable = str(rest[1]) if len(rest) > 1 else None
-        key_collection = rest[2] if len(rest) > 2 else None
-        return n.Scope(self.span(meta), subject, each, key_variable, key_collection)
-
-    def _clause(kind, build=lambda self, span, children: children[0] if children else None):  # noqa: N805
-        @v_args(meta=True)
-        def make(self, meta, children):
-            span = self.span(meta)
-            return _Clause(kind, span, build(self, span, children))
-        return make
-
-    ref_clause = _clause("ref", lambda self, span, c: n.Reference(span, self.text(c[0])))
-    for_clause = _clause("for")
-    where_clause = _clause("where")
-    must_clause = _clause("must")
-    unless_clause = _clause("unless")
-    severity_clause = _clause("severity", lambda self, span, c: (str(c[0]), span))
-    effective_clause = _clause("effective")
-    flexible_clause = _clause("flexible", lambda self, span, c: n.Flexibility(
-        span, "flexible", c[0] if c else None))
-    locked_clause = _clause("locked", lambda self, span, c: n.Flexibility(span, "locked"))
-    waivable_clause = _clause("waivable", lambda self, span, c: n.Flexibility(span, "waivable"))
-    replaceable_clause = _clause("replaceable", lambda self, span, c: n.Flexibility(span, "replaceable"))
-    extensible_clause = _clause("extensible", lambda self, span, c: n.Flexibility(span, "extensible"))
-    provisional_clause = _clause("provisional", lambda self, span, c: n.Provisional(
-        span, self.text(c[0]) if c else "not confirmed by the sources"))
-    row_provisional_clause = _clause("row_provisional", lambda self, span, c: n.RowProvisional(
-        span, self.text(c[0]), next((x for x in c[1:] if isinstance(x, tuple)), ()),
-        next((x for x in c[1:] if isinstance(x, n.Period)), None)))
-
-    def row_keys(self, children):
-        return tuple(children)
-
-    def row_key(self, children):
-        token = children[0]
-        return self.text(token) if token.type == "STRING" else str(token)
-
-    because_clause = _clause("because", lambda self, span, c: n.Because(span, self.text(c[0])))
-    report_clause = _clause("report", lambda self, span, c: n.Report(
-        span, str(c[0]), self.text(c[1]) if len(c) > 1 else None))
-    def assumed_value(self, children):
-        return children[0]
-
-    dated_value_clause = _clause("dated_value", lambda self, span, c: n.DatedValue(span, c[0], c[1]))
-    # `from DATE to DATE = unknown`: the contract has a figure the library lacks
-    dated_unknown_clause = _clause("dated_value", lambda self, span, c: n.DatedValue(
-        span, c[0], n.UnknownFigure(span)))
-    required_clause = _clause("required", lambda self, span, c: True)
-    warn_clause = _clause("warn", lambda self, span, c: n.Warning_(span, self.text(c[0]), c[1]))
-    columns_clause = _clause("columns", lambda self, span, c: tuple(c))
-    row_clause = _clause("row")
-    note_clause = _clause("note", lambda self, span, c: self.text(c[0]))
-
-    @v_args(meta=True)
-    def rounded_clause(self, meta, children):
-        span = self.span(meta)
-        place, *mode_words = (str(c) for c in children)
-        places = _ROUNDING_PLACES.get(place)
-        mode = _ROUNDING_MODES.get(" ".join(mode_words) if mode_words else "half up")
-        if places is None or mode is None:
-            self.error("E-SYNTAX-030", "unknown rounding `rounded to " + " ".join(
-                [place, *mode_words]) + "`", span,
-                hint="say `rounded to penny` or `rounded to pound`, optionally followed by "
-                     "`half up` (the default), `half even` or `down`")
-            places, mode = 2, "half_up"
-        return _Clause("rounded", span, n.Rounding(span, places, mode))
-
-    @v_args(meta=True)
-    def between(self, meta, children):
-        return n.Bound(self.span(meta), "between", children[0], children[1])
-
-    @v_args(meta=True)
-    def at_least(self, meta, children):
-        return n.Bound(self.span(meta), "at_least", children[0], None)
-
-    @v_args(meta=True)
-    def at_most(self, meta, children):
-        return n.Bound(self.span(meta), "at_most", None, children[0])
-
-    @v_args(meta=True)
-    def typed_column(self, meta, children):
-        return n.Column(self.span(meta), str(children[0]), children[1])
-
-    @v_args(meta=True)
-    def from_column(self, meta, children):  # the dated rows' columns
-        return n.Column(self.span(meta), "from", None)
-    to_column = v_args(meta=True)(lambda self, meta, children: n.Column(self.span(meta), "to", None))
-
-    @v_args(meta=True)
-    def row(self, meta, children):
-        return n.Row(self.span(meta), tuple(children))
-
-    def cell(self, children):
-        return children[0] if children else None
-
-    @v_args(meta=True)
-    def name_cell(self, meta, children):
-        return n.Name(self.span(meta), str(children[0]))
 
     # -- headers -------------------------------------------------------------
 
@@ -619,7 +187,7 @@ class _Lowering(EnvelopeLowering, Transformer):
         rest = list(children[1:])
         title = self.text(rest.pop(0)) if isinstance(rest[0], Token) else None
         type_ = rest.pop(0)
-        value = rest.pop(0) if rest and not isinstance(rest[0], _Clause) else None
+        value = rest.pop(0) if rest and not isinstance(rest[0], Clause) else None
         span = self.span(meta)
         found = self.sort_clauses("parameter", rest)
         dated = tuple(found.get("dated_value") or ())
@@ -721,8 +289,8 @@ class _Lowering(EnvelopeLowering, Transformer):
     @v_args(meta=True)
     def retire_decl(self, meta, children):
         table, *rest = children
-        keys = tuple(c for c in rest if not isinstance(c, _Clause))
-        found = self.sort_clauses("retire", [c for c in rest if isinstance(c, _Clause)])
+        keys = tuple(c for c in rest if not isinstance(c, Clause))
+        found = self.sort_clauses("retire", [c for c in rest if isinstance(c, Clause)])
         return n.RetireDecl(self.span(meta), str(table), self.token_span(table), keys,
                             found.get("because"))
 

@@ -44,7 +44,7 @@ from typing import Any, Iterable
 
 import attrs
 
-from rules_engine.syntax import slips
+from rules_engine.syntax import value_slips
 from rules_engine.program.assumptions import (NONE as NO_ASSUMPTIONS, Assumptions,
     from_document as assumptions_from)
 from rules_engine.base.diagnostics import Diagnostic, InvalidInput, did_you_mean, render_all
@@ -182,7 +182,7 @@ def read_cases(path: str | Path) -> list[Case]:
 
 
 def _unknown(source, node, key, where: str, allowed) -> Diagnostic:
-    split = slips.split_number_hint(key, node.get(key) if isinstance(node, dict) else "")
+    split = value_slips.split_number_hint(key, node.get(key) if isinstance(node, dict) else "")
     hint = did_you_mean(str(key), allowed)
     return _problem(source, node, key, f"unknown key `{key}` in {where}", code="E-SCENARIO-002",
                     hint=split or (hint + " " if hint else "") + "keys: " + ", ".join(sorted(allowed)))
@@ -198,7 +198,7 @@ def _case_problems(source: SourceFile, raw: dict, is_document: bool) -> list[Dia
         if key not in raw:
             problems.append(_problem(source, raw, None, f"the scenario has no `{key}`"))
     if "as_of" in raw and raw["as_of"] is not None and _scenario_date(raw["as_of"]) is None:
-        message, hint = slips.not_a_date("`as_of`", preview(raw["as_of"]), raw["as_of"])
+        message, hint = value_slips.not_a_date("`as_of`", preview(raw["as_of"]), raw["as_of"])
         problems.append(_problem(source, raw, "as_of", message, code="E-FACT-004", at_value=True,
                                  hint=hint))
     expect = raw.get("expect")
@@ -364,7 +364,7 @@ def _value_kind_problems(case: Case, expect: dict, result) -> list[Diagnostic]:
             continue
         matches, where = _select(result.values, item)
         if any(isinstance(v.value, Decimal) for v in matches):
-            fix = slips.fact_number_hint(str(expected), "a number")
+            fix = value_slips.fact_number_hint(str(expected), "a number")
             problems.append(_problem(
                 case.source, item, "value", f"the expected value `{preview(expected)}` of {where} is "
                 f"not a number, and {where} is one", code="E-SCENARIO-005", at_value=True,
@@ -474,7 +474,7 @@ def _compare_value(where: str, item: dict, v) -> list[str]:
         try:
             want = Decimal(str(expected))
         except InvalidOperation:
-            fix = slips.fact_number_hint(str(expected), "a number")
+            fix = value_slips.fact_number_hint(str(expected), "a number")
             return failures + [f"{where}: expected value `{preview(expected)}` is not a number"
                                + (f" ({fix.partition(':')[0]})" if fix else "")]
         tolerance = Decimal(str(item.get("tolerance", 0)))
