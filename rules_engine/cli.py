@@ -21,7 +21,7 @@ from rules_engine.backends.choice import ENVIRONMENT as BACKEND_ENVIRONMENT, pro
 from rules_engine.base import limits
 from rules_engine.base.diagnostics import InvalidInput, render_all
 from rules_engine.cli_support import (DATE, FORMAT, ExitCode, LimitSetting, OutputError, Shown,
-                                      assume_options, assumptions_of, cannot_write, emit, exists,
+                                      assume_options, assumptions_of, cannot_write, coverage_options, emit, exists,
                                       guard_output, one_stdin, output_failed, output_options,
                                       rules_options, run_command, streamed, terminal_width,
                                       use_color, warn)
@@ -206,9 +206,11 @@ def lsp_command():
 @click.option("--verbose", "-v", is_flag=True, help="List every case, the passing ones too.")
 @click.option("--junit-xml", type=click.Path(dir_okay=False, path_type=Path),
               help="Also write the run as JUnit XML to FILE (for CI).")
+@coverage_options
 @assume_options
 @output_options
-def test_command(paths, output_format, patterns, verbose, junit_xml, assume, assumptions_file, output, quiet):
+def test_command(paths, output_format, patterns, verbose, junit_xml, coverage, coverage_report, coverage_format,
+                 min_coverage, assume, assumptions_file, output, quiet):
     """Run scenario files (YAML): expected outcomes and values against actual.
 
     With no PATH, runs the folders `[tool.contract-rules] scenarios` names in
@@ -217,21 +219,35 @@ def test_command(paths, output_format, patterns, verbose, junit_xml, assume, ass
     scenario's own `assume:` wins for the names it gives."""
     from rules_engine.testing.config import find_settings  # here, not at the top: start-up (only this path needs it)
     from rules_engine.testing.scenarios import collect_scenario_files, render_run, run_scenarios  # here, not at the top: start-up (only this path needs it)
+    from rules_engine.testing import coverage_output  # here, not at the top: start-up (only this path needs it)
     def run() -> int:
         settings = find_settings()
         assumptions_file_ = assumptions_file or settings.assumptions
-        guard_output(output, paths or settings.scenarios, assumptions_file_)
-        guard_output(junit_xml, paths or settings.scenarios, assumptions_file_)
+        for written in (output, junit_xml, coverage_report):
+            guard_output(written, paths or settings.scenarios, assumptions_file_)
+        if coverage_format and coverage_report is None:
+            raise click.UsageError("--coverage-format is the format of --coverage-report FILE: give the FILE")
         assumptions = assumptions_of(assume, assumptions_file_)
-        outcome = run_scenarios(collect_scenario_files(paths or settings.scenarios), assumptions, patterns=patterns)
+        recorder = coverage_output.Recorder() if coverage or coverage_report or min_coverage is not None else None
+        outcome = run_scenarios(collect_scenario_files(paths or settings.scenarios), assumptions,
+                                patterns=patterns, recorder=recorder)
         if junit_xml is not None:
             from rules_engine.testing.junit import write_junit  # here, not at the top: start-up (only this path needs it)
             write_junit(junit_xml, outcome)
-        text = json_report.dumps(outcome.as_json()) + "\n" if output_format == "json" else render_run(outcome, verbose)
+        measured = recorder.coverage() if recorder is not None else None
+        document = {**outcome.as_json(), **({"coverage": measured.as_json()} if measured else {})}
+        text = json_report.dumps(document) + "\n" if output_format == "json" else render_run(outcome, verbose) + (
+            coverage_output.rendered(measured, "text", verbose) if measured else "")
         emit(text, output, quiet)
+        if coverage_report is not None:
+            emit(coverage_output.rendered(measured, coverage_output.format_for(coverage_report, coverage_format),
+                                          verbose), coverage_report)
         if outcome.invalid:
             return ExitCode.INVALID_INPUT
-        return ExitCode.FAILURES if outcome.failed else ExitCode.OK
+        short = coverage_output.shortfall(measured, min_coverage) if measured else None
+        if short:
+            click.echo(f"error: {short}", err=True)
+        return ExitCode.FAILURES if outcome.failed or short else ExitCode.OK
     sys.exit(run_command(run, output_format, output))
 
 

@@ -322,6 +322,23 @@ def assume_options(function):
     return function
 
 
+def coverage_options(function):
+    """`test`'s rule coverage options (docs/coverage.md)."""
+    function = click.option("--min-coverage", type=click.FloatRange(0, 100), metavar="P",
+                            help="Fail (exit 1) when rule coverage is under P percent; implies "
+                                 "--coverage.")(function)
+    function = click.option("--coverage-format", type=click.Choice(["text", "json", "html"]),
+                            help="The format of --coverage-report FILE (default: by its suffix, "
+                                 ".json or .html, else text).")(function)
+    function = click.option("--coverage-report", type=click.Path(dir_okay=False, path_type=Path),
+                            metavar="FILE", help="Also write the whole coverage report to FILE; "
+                                                 "implies --coverage.")(function)
+    return click.option("--coverage", is_flag=True,
+                        help="Measure rule coverage: which requirements, values and conditions the "
+                             "scenarios ran, and which way (the report ends with it; with --format "
+                             "json, under `coverage`).")(function)
+
+
 def assumptions_of(assume, assumptions_file):
     """The run's assumptions: the file's, and the command line's over them."""
     from rules_engine.program.assumptions import NONE, from_arguments, from_file  # here, not at the top: start-up (only this path needs it)

@@ -8,7 +8,7 @@ from typing import Any, Iterator
 
 from rules_engine.backends.closures import Compiler, Env, compile_program
 from rules_engine.backends.protocol import (EXEMPT, NOT_IN_FORCE, NOT_SELECTED, WAIVED, Decision, Instances,
-    Tracer, Value)
+    Probe, Tracer, Value)
 from rules_engine.base.values import FactRecord, Outcome, Unknown
 from rules_engine.ir.checked import CheckedProgram
 
@@ -20,10 +20,13 @@ def _missing(value) -> tuple[str, ...]:
 class ClosureRunner:
     """A checked program compiled to closures."""
 
-    def __init__(self, checked: CheckedProgram, traced: bool = False):
+    def __init__(self, checked: CheckedProgram, traced: bool = False, probe: Probe | None = None):
         self.checked = checked
         program = checked.program
-        compiler = self.compiler = compile_program(checked, fold=not traced)
+        compiler = self.compiler = compile_program(checked, fold=not traced, probe=probe)
+
+        def condition(role, node):
+            return compiler.probed(role, node, compiler.expr(node))
         self.defines = {}
         for name, define in program.defines.items():
             scope = define.term.scope
@@ -35,11 +38,11 @@ class ClosureRunner:
         for requirement in program.requirements:
             term = requirement.term
             self.requirements.append((
-                compiler.expr(term.where) if term.where is not None else None,
-                compiler.expr(term.must) if term.must is not None else (lambda env: Unknown()),
-                compiler.expr(term.unless) if term.unless is not None else None,
+                condition("where", term.where) if term.where is not None else None,
+                condition("must", term.must) if term.must is not None else (lambda env: Unknown()),
+                condition("unless", term.unless) if term.unless is not None else None,
                 tuple((w.message, compiler.expr(w.condition)) for w in term.warnings),
-                tuple(compiler.expr(w.where) if w.where is not None else None for w in requirement.waivers)))
+                tuple(condition("waiver", w.where) if w.where is not None else None for w in requirement.waivers)))
 
     # -- the protocol -------------------------------------------------------------
 
@@ -145,8 +148,9 @@ class ClosureBackend:
 
     name = "closures"
 
-    def compile(self, checked: CheckedProgram, traced: bool = False) -> ClosureRunner:
-        return ClosureRunner(checked, traced)
+    def compile(self, checked: CheckedProgram, traced: bool = False, probe: Probe | None = None) -> ClosureRunner:
+        """A runner; with a `probe` (coverage), one that records every condition's value."""
+        return ClosureRunner(checked, traced, probe)
 
 
 CLOSURES = ClosureBackend()

@@ -51,8 +51,9 @@ class Compiler(facts.FactReads):
     """Closures for one checked program (`fold`: use what the folding pass
     worked out; a traced compile does not)."""
 
-    def __init__(self, checked: CheckedProgram, fold: bool = True):
+    def __init__(self, checked: CheckedProgram, fold: bool = True, probe=None):
         self.checked = checked
+        self.probe = probe  # protocol.Probe: a coverage run's recorder, or None
         self.program = checked.program
         self.fold = fold
         self.known: Known = ()  # keys known while compiling (a keyed definition's key)
@@ -392,8 +393,20 @@ class Compiler(facts.FactReads):
     def c_Within(self, node):
         return self._binary(self.expr(node.inner), self.expr(node.outer), ops.within(self.types[id(node.inner)]))
 
+    def probed(self, role: str, node, closure: Closure) -> Closure:
+        """`closure`, recording each value it gives when a probe is set (coverage)."""
+        if self.probe is None:
+            return closure
+        record = self.probe.point(role, node)
+
+        def recorded(env):
+            value = closure(env)
+            record(value)
+            return value
+        return recorded
+
     def c_Conditional(self, node):
-        condition = self.expr(node.condition)
+        condition = self.probed("if", node.condition, self.expr(node.condition))
         decided = getattr(condition, "constant", MISSING)
         if decided is True:
             return self.expr(node.then)
@@ -461,6 +474,6 @@ def _set_order(type_) -> Callable:
     return lambda item: (type(item).__name__, str(item))
 
 
-def compile_program(checked: CheckedProgram, fold: bool = True) -> Compiler:
+def compile_program(checked: CheckedProgram, fold: bool = True, probe=None) -> Compiler:
     recursion.ensure()  # compiling, and evaluating what it gives, recurse per level and definition
-    return Compiler(checked, fold)
+    return Compiler(checked, fold, probe)

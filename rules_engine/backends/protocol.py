@@ -70,6 +70,17 @@ class Tracer(Protocol):
         `kind` is requirement or value; `name` the requirement id or definition name."""
 
 
+class Probe(Protocol):
+    """What a coverage run records (`run.coverage`): the closure backend, given
+    one, wraps each `where`, `must`, `unless`, waiver condition and `if`
+    condition so that every value it gives is recorded (a compile without a
+    probe has no wrapper at all)."""
+
+    def point(self, role: str, node) -> Callable[[Any], None]:
+        """The recorder of one condition (`role`: where, must, unless, waiver or
+        if; `node`: its expression), called with each value it gives."""
+
+
 class Runner(Protocol):
     """A checked program compiled by one backend."""
 

@@ -258,6 +258,10 @@ def _render(template: str, **data: Any) -> str:
     return _environment().get_template(template).render(**data)
 
 
+#: The one renderer of the templates, for the other report modules (coverage_report).
+render_template = _render
+
+
 # ---------------------------------------------------------------- check
 
 def check_view(document: dict) -> dict:

@@ -89,8 +89,9 @@ class Evaluator:
     """The one evaluation loop (check, explain, impact): a runner's decisions
     and values for every subject, made into results with their provenance."""
 
-    def __init__(self, runner: Runner):
+    def __init__(self, runner: Runner, recorder=None):
         self.runner = runner
+        self.recorder = recorder  # run.coverage.Recorder: a coverage run's, or None
         self.checked = runner.checked
         self.program = program = runner.checked.program
         self.schema = program.library.schema
@@ -129,9 +130,12 @@ class Evaluator:
                 found = cache[key] = self.instances(root, scope)
             return found
         requirements = self.program.requirements
-        results = [self.result(requirements[d.index], d, root, day)
-                   for d in self.runner.decisions(root, day, instances, tracer)]
-        values = [self.value(v) for v in self.runner.values(root, day, instances, tracer)]
+        decisions = self.runner.decisions(root, day, instances, tracer)
+        raw_values = self.runner.values(root, day, instances, tracer)
+        if self.recorder is not None:  # coverage: each decision and value recorded as it passes
+            decisions, raw_values = self.recorder.watch(self.program, decisions, raw_values)
+        results = [self.result(requirements[d.index], d, root, day) for d in decisions]
+        values = [self.value(v) for v in raw_values]
         outcome = worst(r.outcome for r in results if r.severity == "error")
         return ArrangementResult(arrangement_id(self.subjects, root), arrangement.source, day, outcome,
                                  self.layer_names, tuple(results), tuple(values))

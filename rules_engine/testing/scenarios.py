@@ -295,16 +295,22 @@ def _scenario_date(value) -> dt.date | None:
 
 
 class EngineCache:
-    """One engine per (library, proposed local layer): load each once."""
+    """One engine per (library, proposed local layer): load each once. With a
+    coverage `recorder` (`run.coverage.Recorder`), every engine records into
+    it, and it learns each library's terms."""
 
-    def __init__(self):
+    def __init__(self, recorder=None):
         self.engines: dict[tuple, Engine] = {}
+        self.recorder = recorder
 
     def get(self, rules: Path | None, local: Path | None,
             assumptions: Assumptions = NO_ASSUMPTIONS) -> Engine:
         key = (str(rules) if rules else None, str(local) if local else None, assumptions)
         if key not in self.engines:
-            self.engines[key] = Engine.load(rules, local, assumptions=assumptions)
+            engine = self.engines[key] = Engine.load(rules, local, assumptions=assumptions)
+            if self.recorder is not None:
+                engine.coverage = self.recorder
+                self.recorder.add_library(engine.library.layers + ((engine.proposed,) if engine.proposed else ()))
         return self.engines[key]
 
 
@@ -522,7 +528,13 @@ def selected(case: Case, patterns: Iterable[str]) -> bool:
 
 
 def run_scenarios(files: Iterable[str | Path], assumptions: Assumptions = NO_ASSUMPTIONS,
-                  cache: EngineCache | None = None, patterns: Iterable[str] = ()) -> ScenarioRun:
+                  cache: EngineCache | None = None, patterns: Iterable[str] = (),
+                  recorder=None) -> ScenarioRun:
+    """Every case of the files (those `patterns` choose); with a coverage
+    `recorder` (`run.coverage.Recorder`), on engines of its own that record
+    the rule coverage of the run into it."""
+    if recorder is not None:
+        cache = EngineCache(recorder)
     outcomes, invalid = [], []
     for file in files:
         try:
