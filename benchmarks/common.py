@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 import platform
+import subprocess
 import sys
 from pathlib import Path
 
@@ -33,3 +34,16 @@ def write_population(folder: str | Path, args: argparse.Namespace) -> tuple[Path
 def machine() -> str:
     return (f"machine: {os.cpu_count()} cores, {platform.machine()}, Python {platform.python_version()}"
             f" ({platform.python_implementation()})")
+
+
+def peak_mb(command: list[str]) -> float:
+    """The maximum resident memory of `command`, run in a process of its own,
+    in MB: the largest of it and its workers (a pool's workers are its
+    children: RUSAGE_CHILDREN holds the largest of the whole tree)."""
+    memory = subprocess.run(
+        [sys.executable, "-c",
+         "import resource, subprocess, sys;"
+         "subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL);"
+         "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)", *command],
+        capture_output=True, text=True, check=True)
+    return int(memory.stdout.strip()) / 1024

@@ -28,7 +28,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from common import machine, population_parser, write_population  # noqa: E402
+from common import machine, peak_mb, population_parser, write_population  # noqa: E402
 from tools.population import generate, write_jsonl  # noqa: E402
 
 LOCAL = ROOT / "contracts" / "local" / "qmm.rules"
@@ -41,18 +41,6 @@ def timed(command: list[str]) -> tuple[float, bytes]:
     if result.returncode not in (0, 1):
         sys.exit(f"{' '.join(command)} failed:\n{result.stderr.decode()[:2000]}")
     return elapsed, result.stdout
-
-
-def peak_mb(command: list[str]) -> float:
-    """The maximum resident memory of `command`, run in a process of its own
-    (with its workers, if any), in MB."""
-    memory = subprocess.run(
-        [sys.executable, "-c",
-         "import resource, subprocess, sys;"
-         "subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL);"
-         "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)", *command],
-        capture_output=True, text=True, check=True)
-    return int(memory.stdout.strip()) / 1024
 
 
 def main(argv=None) -> int:

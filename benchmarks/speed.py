@@ -27,7 +27,8 @@ asserted.
 - `--jobs 2` against `--jobs 1` (wall time, and the CPU of the parent and
   of the workers: on a shared machine the wall ratio says little);
 - peak memory (max RSS) of `check --population` streaming `--memory-scale`
-  times England, measured once;
+  times England, measured once; and of `impact` (HTML, `--jobs 2`) at 1 and
+  `--memory-scale` times England, which should be about the same;
 - the size of a JSON line, lean (the default) and full.
 """
 
@@ -48,7 +49,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 sys.path.insert(0, str(HERE / "peers"))
 
-from common import machine, population_parser, write_population  # noqa: E402
+from common import machine, peak_mb, population_parser, write_population  # noqa: E402
 from handwritten_baseline import qof_points, qof_tables, touch  # noqa: E402
 from rules_engine.io.arrangements import parse_json_line  # noqa: E402
 from rules_engine.run.engine import Engine  # noqa: E402
@@ -203,14 +204,15 @@ def main(argv=None) -> int:
                 sizes = (lean_sizes, full_sizes, len(lean), len(full))
         big = folder / "england-x.jsonl"
         big_count = write_jsonl(big, generate(scale=args.memory_scale, seed=args.seed, as_of=args.as_of))
-        memory = subprocess.run(
-            [sys.executable, "-c",
-             "import resource, subprocess, sys;"
-             "subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL);"
-             "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)",
-             *CLI, "check", "--population", str(big), "--format", "json"],
-            capture_output=True, text=True, check=True)
-        max_rss_mb = int(memory.stdout.strip()) / 1024
+        max_rss_mb = peak_mb([*CLI, "check", "--population", str(big), "--format", "json"])
+        # impact at 1 and `--memory-scale` times England, in its heaviest form:
+        # a pool of two and the HTML page (which reads every changed
+        # arrangement back); its peak should not grow with the population.
+        england = folder / "england-x1.jsonl"
+        write_jsonl(england, generate(scale=1.0, seed=args.seed, as_of=args.as_of))
+        impact_peaks = {scale: peak_mb([*CLI, "impact", "--population", str(path), "--variation", str(LOCAL),
+                                        "--format", "html", "--jobs", "2"])
+                        for scale, path in ((1, england), (args.memory_scale, big))}
 
     m = {name: statistics.median(values) for name, values in figures.items()}
     us = 1e6
@@ -243,6 +245,8 @@ def main(argv=None) -> int:
           f"{m['jobs 2 workers CPU']:.2f} s CPU)")
     print(f"memory                      {big_count} arrangements ({args.memory_scale:g} x scale 1) "
           f"streamed with max RSS {max_rss_mb:.0f} MB")
+    print("impact memory               max RSS (HTML, --jobs 2): "
+          + "; ".join(f"{scale:g} x England {mb:.0f} MB" for scale, mb in impact_peaks.items()))
     lean_sizes, full_sizes, lean_total, full_total = sizes
     print(f"JSON line                   lean median {statistics.median(lean_sizes) / 1024:.1f} KB "
           f"(max {max(lean_sizes) / 1024:.1f} KB; {lean_total / 1e6:.1f} MB in all with its terms), "

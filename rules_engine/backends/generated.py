@@ -248,11 +248,25 @@ def _empty() -> ast.Tuple:
 
 
 class GeneratedRunner:
-    """A checked program compiled to one generated module."""
+    """A checked program compiled to one generated module.
+
+    The `ast` tree is dropped once compiled: a process holds a program per
+    local layer in force (an England run, one per ICB layer), and the tree
+    is the larger part of each (some 8 MB of nodes for the national library).
+    `tree` builds the same module again, for inspection."""
 
     def __init__(self, checked: CheckedProgram):
         self.checked = checked
-        builder = self.builder = ModuleBuilder(checked)
+        self.builder = self._module(checked)
+        self.namespace: dict[str, Any] = {"__builtins__": {}, **HELPERS}
+        self.build(self.builder.module.functions)
+        self._decisions, self._values = self.namespace["decisions"], self.namespace["values"]
+        self._expressions: dict[int, Any] = {}
+        self._expression_nodes: list = []  # in the order compiled, for `tree`
+
+    @staticmethod
+    def _module(checked: CheckedProgram) -> ModuleBuilder:
+        builder = ModuleBuilder(checked)
         for name in checked.define_order:
             builder.define(name)
         for index, requirement in enumerate(checked.program.requirements):
@@ -260,22 +274,28 @@ class GeneratedRunner:
                 builder.requirement(index, requirement)
         builder.decisions()
         builder.values()
-        self.namespace: dict[str, Any] = {"__builtins__": {}, **HELPERS}
-        self.tree = self.build(builder.module.functions)
-        self._decisions, self._values = self.namespace["decisions"], self.namespace["values"]
-        self._expressions: dict[int, Any] = {}
+        return builder
 
-    def build(self, functions: list[ast.FunctionDef]) -> ast.Module:
+    @property
+    def tree(self) -> ast.Module:
+        """The generated module, built again as it was compiled (the builder is
+        deterministic), with the expression functions `value_of` compiled since."""
+        builder = self._module(self.checked)
+        for index, node in enumerate(self._expression_nodes):
+            builder.expression(f"e{index}", node)
+        return ast.fix_missing_locations(ast.Module(builder.module.functions, []))
+
+    def build(self, functions: list[ast.FunctionDef]) -> None:
         """The one compile: an `ast.Module` of generated functions, whose code
         objects become functions over the helpers' namespace (the module body
-        is never run)."""
-        module = ast.fix_missing_locations(ast.Module(functions, []))
+        is never run). The functions' trees are let go once compiled."""
+        module = ast.fix_missing_locations(ast.Module(list(functions), []))
         code = compile(module, FILENAME, "exec")
         self.namespace["K"] = tuple(self.builder.module.constants)
         for constant in code.co_consts:
             if isinstance(constant, types.CodeType):
                 self.namespace[constant.co_name] = types.FunctionType(constant, self.namespace, constant.co_name)
-        return module
+        self.builder.module.functions.clear()
 
     def decisions(self, facts: FactRecord, as_of: dt.date, instances, tracer=None):
         if tracer is not None:
@@ -297,7 +317,8 @@ class GeneratedRunner:
         if function is None:
             name = f"e{len(self._expressions)}"
             self.builder.expression(name, node)
-            self.build([self.builder.module.functions[-1]])
+            self.build(self.builder.module.functions)
+            self._expression_nodes.append(node)
             function = self._expressions[id(node)] = self.namespace[name]
         return function(scope)
 

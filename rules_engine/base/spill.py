@@ -8,7 +8,7 @@ one encoded line each, to an anonymous temporary file (`tempfile.TemporaryFile`:
 it has no name, so a killed run leaves nothing behind, and only this process
 reads what it wrote). Memory is bounded by `keep`, whatever the length.
 
->>> from decimal import Decimal
+>>> from decimal import ROUND_FLOOR, Decimal
 >>> amounts = Amounts(keep=2)
 >>> for text in ("0.5", "0.25", "1", "0.75"):
 ...     amounts.append(Decimal(text))
@@ -23,9 +23,10 @@ from __future__ import annotations
 import contextlib
 import heapq
 import itertools
+import math
 import tempfile
-from decimal import Decimal
-from typing import Any, Callable, Generic, Iterator, TypeVar
+from decimal import ROUND_FLOOR, Decimal
+from typing import Any, Callable, Generic, Iterable, Iterator, TypeVar
 
 T = TypeVar("T")
 
@@ -133,6 +134,56 @@ class Amounts(Spill[Decimal]):
             picked: list[Any] = list(itertools.islice(ordered, middle - (self._length % 2 == 0), middle + 1))
         return picked[-1] if self._length % 2 else (picked[0] + picked[1]) / 2
 
+    def bins(self) -> list[tuple[Decimal, Decimal, int]]:
+        """The amounts counted into `bins` (read once more, from disk past `keep`)."""
+        if not self._length:
+            return []
+        return bins(self, self.minimum, self.maximum, self._length)
+
+
+#: The most bins a histogram of amounts has.
+MAX_BINS = 12
+
+
+def nice_step(span: Decimal, wanted: int) -> Decimal:
+    """A round width (1, 2, 2.5 or 5 times a power of ten) that cuts `span`
+    into at most `wanted` bins."""
+    raw = span / wanted
+    exponent = math.floor(math.log10(float(raw))) if raw > 0 else 0
+    base = Decimal(10) ** exponent
+    for factor in ("1", "2", "2.5", "5", "10"):
+        step = base * Decimal(factor)
+        if step >= raw:
+            return step
+    return base * 10
+
+
+def bins(amounts: Iterable[Decimal], low: Decimal, high: Decimal,
+         count: int) -> list[tuple[Decimal, Decimal, int]]:
+    """(from, to, how many) of `count` amounts between `low` and `high`, in
+    round-width bins (about the square root of the count, at most `MAX_BINS`),
+    counted as the amounts stream by: the memory is the bins', whatever the
+    count. A bin holds amounts from its lower edge up to, not including, its
+    upper one; the last holds its upper edge too; all equal, one bin.
+
+    >>> bins([Decimal(x) for x in ("-5", "0", "12")], Decimal(-5), Decimal(12), 3)
+    [(Decimal('-10'), Decimal('0'), 1), (Decimal('0'), Decimal('10'), 1), (Decimal('10'), Decimal('20'), 1)]
+    """
+    if low == high:
+        return [(low, high, count)]
+    wanted = max(2, min(MAX_BINS, math.ceil(math.sqrt(count)) + 1))
+    step = nice_step(high - low, wanted)
+    start = (low / step).to_integral_value(rounding=ROUND_FLOOR) * step
+    edges = []
+    edge = start
+    while edge <= high:
+        edges.append((edge, edge + step))
+        edge += step
+    counts = [0] * len(edges)
+    for amount in amounts:
+        counts[min(int((amount - start) // step), len(edges) - 1)] += 1
+    return [(lo, hi, n) for (lo, hi), n in zip(edges, counts)]
+
 
 class Mapped:
     """`function` of each of `items` (a list or a `Spill`), made as it is read;
@@ -148,4 +199,4 @@ class Mapped:
         return len(self.items)
 
 
-__all__ = ["Spill", "Amounts", "Mapped", "KEEP"]
+__all__ = ["Spill", "Amounts", "Mapped", "KEEP", "bins", "nice_step", "MAX_BINS"]

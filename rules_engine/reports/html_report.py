@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections import Counter, defaultdict
+from collections import Counter
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 from typing import Any, Iterable
@@ -31,7 +31,7 @@ from typing import Any, Iterable
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from rules_engine.base.version import version
-from rules_engine.base.spill import Mapped
+from rules_engine.base.spill import Mapped, bins
 from rules_engine.run.results import report_json
 
 #: Outcomes in the order a reader cares about them.
@@ -165,17 +165,6 @@ def grouped_bars(groups: list[tuple[str, str, dict[str, int]]]) -> dict:
     return {"width": _CHART_WIDTH, "height": y + 4, "label_width": label_w, "rows": rows}
 
 
-def _nice_step(span: Decimal, bins: int) -> Decimal:
-    raw = span / bins
-    exponent = math.floor(math.log10(float(raw))) if raw > 0 else 0
-    base = Decimal(10) ** exponent
-    for factor in (1, 2, 2.5, 5, 10):
-        step = base * Decimal(str(factor))
-        if step >= raw:
-            return step
-    return base * 10
-
-
 def _compact_money(amount: Decimal) -> str:
     sign = "-" if amount < 0 else ""
     value = abs(amount)
@@ -192,23 +181,15 @@ def histogram(amounts: list[Decimal]) -> dict | None:
     """Bins of payment changes (one amount per arrangement) as vertical bars."""
     if not amounts:
         return None
-    low, high = min(amounts), max(amounts)
-    if low == high:
-        edges = [(low, high)]
-        counts = [len(amounts)]
-    else:
-        wanted = max(2, min(12, math.ceil(math.sqrt(len(amounts))) + 1))
-        step = _nice_step(high - low, wanted)
-        start = (low / step).to_integral_value(rounding="ROUND_FLOOR") * step
-        edges = []
-        edge = start
-        while edge <= high:
-            edges.append((edge, edge + step))
-            edge += step
-        counts = [0] * len(edges)
-        for amount in amounts:
-            index = min(int((amount - start) // step), len(edges) - 1)
-            counts[index] += 1
+    return histogram_of_bins(bins(amounts, min(amounts), max(amounts), len(amounts)))
+
+
+def histogram_of_bins(counted: list[tuple[Decimal, Decimal, int]]) -> dict | None:
+    """Bins (`spill.bins`: from, to, how many; folded as the run went) as vertical bars."""
+    if not counted or not any(n for _, _, n in counted):
+        return None
+    edges = [(lo, hi) for lo, hi, _ in counted]
+    counts = [n for _, _, n in counted]
     left, bottom, top, right = 56, 40, 16, 36
     plot_w, plot_h = _CHART_WIDTH - left - right, 180
     biggest = max(counts)
@@ -238,7 +219,7 @@ def histogram(amounts: list[Decimal]) -> dict | None:
             ticks.append({"x": round(left + index * slot, 2), "label": _compact_money(value)})
     return {"width": _CHART_WIDTH, "height": top + plot_h + bottom, "left": left, "top": top,
             "plot_w": plot_w, "plot_h": plot_h, "base_y": top + plot_h, "bars": bars, "ticks": ticks,
-            "biggest": biggest, "count": len(amounts)}
+            "biggest": biggest, "count": sum(counts)}
 
 
 # ---------------------------------------------------------------- templates
@@ -395,23 +376,6 @@ def render_vary_check(result) -> str:
 
 # ---------------------------------------------------------------- impact
 
-def _changes_per_arrangement(changed: list[dict], money_ids: set[str]) -> dict:
-    """Per payment id, the change of each changed arrangement."""
-    per_id: dict[str, list[Decimal]] = defaultdict(list)
-    for item in changed:
-        sums: dict[str, Decimal] = {}
-        for change in item.get("changes", []):
-            if change["id"] not in money_ids:
-                continue
-            before = _decimal(change.get("before")) or Decimal(0)
-            after = _decimal(change.get("after")) or Decimal(0)
-            sums[change["id"]] = sums.get(change["id"], Decimal(0)) + after - before
-        for value_id, amount in sums.items():
-            if amount:
-                per_id[value_id].append(amount)
-    return per_id
-
-
 def impact_view(summary: dict, changed: list[dict], show_all: bool = False) -> dict:
     """The page's data: what `impact_report` shows as text (the baseline, the
     outcome changes worst first with their subjects named, the values that
@@ -465,18 +429,14 @@ def impact_view(summary: dict, changed: list[dict], show_all: bool = False) -> d
     every_value_row = value_rows  # the payments card counts the unchanged ones too
     value_rows = [row for row in value_rows if show_all or row["changed"]]
     unchanged_values = sum(1 for row in every_value_row if not row["changed"])
-    per_id = _changes_per_arrangement(changed, money_ids)
     histograms = []
     for value_id in sorted(money_ids):
         data = values[value_id]
-        if "changes" in data:
-            amounts = [a for a in (_decimal(c) for c in data["changes"]) if a is not None and a != 0]
-        else:
-            amounts = per_id.get(value_id, [])
-        chart_data = histogram(amounts)
+        chart_data = histogram_of_bins([(Decimal(b["from"]), Decimal(b["to"]), b["count"])
+                                        for b in data.get("histogram", [])])
         if chart_data:
             histograms.append({"id": value_id, "chart": chart_data, "total_change": money(
-                data.get("total_change"), True), "unchanged": summary.get("arrangements", 0) - len(amounts)})
+                data.get("total_change"), True), "unchanged": summary.get("arrangements", 0) - chart_data["count"]})
     # No chart of all payments together: payments overlap (qof.payment holds its
     # indicators' payments; qof.year-end-balance is read from it), a sum counts money twice.
     change_rows = []

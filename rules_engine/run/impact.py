@@ -383,7 +383,11 @@ class ImpactSummary:
                                 "arrangements_changed": changed,
                                 "unknown_before": unknown_before, "unknown_after": unknown_after}
             if unit == "GBP":
-                values[value_id]["changes"] = [f"{d:.2f}" for d in self.changes_in_pounds[value_id]]
+                # The per-arrangement changes, counted into bins as they are read
+                # back (from disk past `spill.KEEP`): the histogram, not the list.
+                values[value_id]["histogram"] = [
+                    {"from": f"{low:f}", "to": f"{high:f}", "count": count}
+                    for low, high, count in self.changes_in_pounds[value_id].bins()]
         for value_id, read in self.value_assumed.items():
             if value_id in values:
                 values[value_id]["assumed"] = [a.as_json() for a in read]
