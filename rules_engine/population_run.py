@@ -37,7 +37,7 @@ import click
 from rules_engine.base.diagnostics import Diagnostic, InvalidInput, render_all
 from rules_engine.base.spill import Spill
 from rules_engine.io.documents import Line, population_lines
-from rules_engine.run.impact import ArrangementImpact, ImpactSummary, assess
+from rules_engine.run.impact import ArrangementImpact, ImpactSummary, arrangement_name, assess
 from rules_engine.io.inputs import is_stdin, name_of, open_input
 from rules_engine.run.engine import Engine
 from rules_engine.reports.json_lines import LeanEncoder, LineEncoder, terms_record
@@ -104,6 +104,10 @@ def _bad(number: int, error: InvalidInput) -> tuple:
     return ("bad", number, render_all(error.diagnostics, {}))
 
 
+def _text_or_none(value) -> str | None:
+    return value if isinstance(value, str) and value.strip() else None
+
+
 def check_chunk(task) -> list[tuple]:
     """Evaluate a chunk: ("ok", line number, id, outcome, failing ids, unknown ids
     (one per subject), the JSON line when the output is JSON, and for HTML the
@@ -118,7 +122,8 @@ def check_chunk(task) -> list[tuple]:
         try:
             if line.problem:
                 raise InvalidInput(line.problem)
-            result = engine.evaluate(parse_json_line(schema, line.text, origin, line.number), as_of)
+            arrangement = parse_json_line(schema, line.text, origin, line.number)
+            result = engine.evaluate(arrangement, as_of)
         except InvalidInput as error:
             out.append(_bad(line.number, error))
             continue
@@ -140,8 +145,13 @@ def check_chunk(task) -> list[tuple]:
                 text, new_terms = _lean.line(result)
             else:
                 text = _encoder.line(result)
+        # For the HTML page's grouping and search: the ICB and the arrangement's name.
+        place = (None, None)
+        if output_format == "html":
+            place = (_text_or_none(arrangement.facts.get("icb")), None if result.outcome is Outcome.PASS
+                     else arrangement_name(schema, arrangement, result.id))
         out.append(("ok", line.number, result.id, result.outcome.value, failing, unknown, text,
-                    (terms, whys), new_terms))
+                    (terms, whys, *place), new_terms))
     return out
 
 
@@ -309,6 +319,7 @@ def check_population(spec: EngineSpec, path: Path, as_of: dt.date | None, output
     outcomes: Counter = Counter()
     failing: Counter = Counter()
     unknown: Counter = Counter()
+    by_icb: Counter = Counter()  # (icb, outcome) -> arrangements
     rows: list[tuple] = []  # for the HTML page: the arrangements that do not pass,
     terms: dict[str, tuple] = {}  # and the title and clause of each requirement they miss
     bad_lines = 0
@@ -327,8 +338,8 @@ def check_population(spec: EngineSpec, path: Path, as_of: dt.date | None, output
                     if strict:
                         return 2
                     continue
-                _, line, arrangement_id, outcome, failing_ids, unknown_ids, text, (found_terms, whys), \
-                    new_terms = item
+                _, line, arrangement_id, outcome, failing_ids, unknown_ids, text, \
+                    (found_terms, whys, icb, name), new_terms = item
                 if new_terms:
                     unwritten = _unwritten(new_terms, written_terms)
                     if unwritten:
@@ -339,9 +350,10 @@ def check_population(spec: EngineSpec, path: Path, as_of: dt.date | None, output
                 failing.update(failing_ids)
                 unknown.update(unknown_ids)
                 progress.lines_read = line
+                by_icb[(icb, outcome)] += 1  # for the HTML page's table by ICB
                 if output_format == "html" and outcome != "pass":
                     rows.append((arrangement_id, line, outcome, tuple(dict.fromkeys(failing_ids)),
-                                 tuple(dict.fromkeys(unknown_ids)), whys))
+                                 tuple(dict.fromkeys(unknown_ids)), whys, icb, name))
                     for rule_id, term in found_terms.items():
                         terms.setdefault(rule_id, term)
     with _quiet_interrupts(progress.interrupted):
@@ -354,7 +366,7 @@ def check_population(spec: EngineSpec, path: Path, as_of: dt.date | None, output
         elif output_format == "html":
             from rules_engine.reports.html_report import render_population_check  # here, not at the top: start-up (only this path needs it)
             summary["population"] = name_of(path)
-            click.echo(render_population_check(summary, rows, terms), nl=False)
+            click.echo(render_population_check(summary, rows, terms, by_icb), nl=False)
         else:
             counts = ", ".join(f"{count} {outcome}" for outcome, count in summary["outcomes"].items())
             n = summary["arrangements"]

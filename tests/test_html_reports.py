@@ -452,11 +452,16 @@ def test_check_page_shows_the_json_figures(driver, work, tmp_path):
     assert driver.execute_script("return window.__pwned === undefined")
     assert SCRIPT in driver.find_element(By.TAG_NAME, "body").text
     # Outcomes per requirement: the chart's bars hold every result.
+    # (those some subject fails or cannot decide first; the rest in a folded chart)
     totals = {g.get_attribute("data-label"): int(g.get_attribute("data-total"))
-              for g in driver.find_elements(By.CSS_SELECTOR, "#outcomes-chart g.row")}
+              for g in driver.find_elements(By.CSS_SELECTOR, "#outcomes-chart g.row, #settled-chart g.row")}
     assert totals == dict(Counter(r["id"] for r in results))
+    unsettled = {r["id"] for r in results if r["outcome"] in ("fail", "unknown")}
+    assert set(_attr(driver, "#outcomes-chart g.row", "data-label")) == unsettled
 
-    # Sort the results by outcome: failures first, then the reverse.
+    # Sort the results by outcome: failures first, then the reverse (the table is folded: open it).
+    assert not driver.find_element(By.ID, "results-table").is_displayed()
+    driver.find_element(By.CSS_SELECTOR, "#results-fold summary").click()
     before = _attr(driver, "#results-table tbody tr", "data-outcome")
     assert before == [r["outcome"] for r in results]
     rank = {"fail": 0, "unknown": 1, "pass": 2, "not_applicable": 3}
@@ -604,12 +609,13 @@ def test_population_page_shows_the_json_figures(driver, work, tmp_path):
         title, clause = terms[rule]
         assert cells[0].splitlines() == [title, clause]
     # Every arrangement that does not pass has its row, with its outcome.
-    rows = dict(zip(_attr(driver, "#arrangements-table tbody tr", "data-id"),
-                    _attr(driver, "#arrangements-table tbody tr", "data-outcome")))
+    rows = dict(zip(_attr(driver, "#arrangements-table tbody tr[data-id]", "data-id"),
+                    _attr(driver, "#arrangements-table tbody tr[data-id]", "data-outcome")))
     assert rows == {a["id"]: a["outcome"] for a in arrangements if a["outcome"] != "pass"}
+    driver.find_element(By.ID, "filter-group").click()  # one list, not grouped by ICB
     _click_header(driver, "arrangements-table", "Line")
     _click_header(driver, "arrangements-table", "Line")
-    lines = [int(t) for t in _texts(driver, "#arrangements-table tbody td:nth-child(2)")]
+    lines = [int(t) for t in _texts(driver, "#arrangements-table tbody tr[data-id] td:nth-child(3)")]
     assert lines == sorted(lines, reverse=True)
     # A requirement link in a row leads to the requirement's line of the table.
     driver.find_element(By.CSS_SELECTOR, "#arrangements-table tbody td a").click()

@@ -21,7 +21,6 @@ JSON into plain view data (formatted numbers, chart geometry, anchors).
 
 from __future__ import annotations
 
-import math
 import re
 from collections import Counter
 from decimal import Decimal, InvalidOperation
@@ -31,13 +30,12 @@ from typing import Any, Iterable
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from rules_engine.base.version import version
-from rules_engine.base.spill import Mapped, bins
+from rules_engine.base.spill import Mapped
 from rules_engine.run.results import report_json
+from rules_engine.reports.charts import (  # noqa: F401 (histogram: for tests and callers)
+    OUTCOME_LABELS, OUTCOMES, both_widths, grouped_bars, histogram, histogram_of_bins, outcome_label, stacked_bars,
+    _transition_class)
 
-#: Outcomes in the order a reader cares about them.
-OUTCOMES = ("fail", "unknown", "pass", "not_applicable")
-OUTCOME_LABELS = {"fail": "Fail", "unknown": "Unknown", "pass": "Pass", "not_applicable": "Not applicable",
-                  "absent": "Absent"}
 FLEXIBILITY_LABELS = {"locked": "Locked (national)", "flexible-unused": "Flexible, not varied",
                       "varied": "Varied locally", "waived": "Waived locally", "added": "Added locally"}
 #: At most this many changed-arrangement rows in an impact page (the JSON has them all).
@@ -57,10 +55,6 @@ from rules_engine.reports.impact_report import layers_text, outcome_change_head,
 def _sort_key(value: Any) -> str:
     amount = _decimal(value)
     return "" if amount is None else f"{amount:f}"
-
-
-def outcome_label(outcome: str | None) -> str:
-    return OUTCOME_LABELS.get(outcome or "absent", str(outcome))
 
 
 # ---------------------------------------------------------------- anchors
@@ -90,136 +84,6 @@ class _Anchors:
         base = anchor(kind, *parts)
         self.seen[base] += 1
         return base if self.seen[base] == 1 else f"{base}~{self.seen[base]}"
-
-
-# ---------------------------------------------------------------- charts (SVG geometry)
-
-_CHART_WIDTH = 760
-
-
-def _label_width(labels: Iterable[str]) -> int:
-    longest = max((len(l) for l in labels), default=8)
-    return int(min(300, max(90, longest * 7.4 + 12)))
-
-
-def _short(label: str, width: int) -> str:
-    room = max(6, int((width - 10) / 7.4 + 0.5))
-    return label if len(label) <= room else label[: room - 1] + "…"
-
-
-def stacked_bars(rows: list[tuple[str, str, dict[str, int]]], categories: Iterable[str]) -> dict:
-    """One horizontal bar per row (label, link, {category: count}), segments per category."""
-    categories = list(categories)
-    label_w = _label_width(r[0] for r in rows)
-    bar_x, total_w = label_w, 48
-    bar_w = _CHART_WIDTH - label_w - total_w
-    biggest = max((sum(counts.values()) for _, _, counts in rows), default=0) or 1
-    row_h, gap, top = 22, 8, 4
-    out = []
-    for index, (label, link, counts) in enumerate(rows):
-        y = top + index * (row_h + gap)
-        x = float(bar_x)
-        segments = []
-        for category in categories:
-            count = counts.get(category, 0)
-            if not count:
-                continue
-            width = bar_w * count / biggest
-            segments.append({"category": category, "label": outcome_label(category), "count": count,
-                             "x": round(x, 2), "width": round(max(width, 1.5), 2),
-                             "text_x": round(x + width / 2, 2), "show_count": width >= 22})
-            x += width
-        out.append({"label": label, "short": _short(label, label_w), "link": link, "y": y,
-                    "text_y": y + row_h / 2 + 4.5, "height": row_h, "segments": segments,
-                    "total": sum(counts.values()), "total_x": round(x + 6, 2)})
-    height = top * 2 + len(rows) * (row_h + gap)
-    return {"width": _CHART_WIDTH, "height": height, "label_width": label_w, "rows": out,
-            "categories": [{"name": c, "label": outcome_label(c)} for c in categories]}
-
-
-def _transition_class(transition: str) -> str:
-    after = transition.split("->")[-1].strip()
-    return after if after in OUTCOMES else "absent"
-
-
-def grouped_bars(groups: list[tuple[str, str, dict[str, int]]]) -> dict:
-    """Per requirement (a group) one bar per transition, 'fail -> pass': count."""
-    labels = [g[0] for g in groups] + [t for g in groups for t in g[2]]
-    label_w = _label_width(labels)
-    bar_w = _CHART_WIDTH - label_w - 56
-    biggest = max((c for g in groups for c in g[2].values()), default=0) or 1
-    y, rows = 4, []
-    for requirement, link, transitions in groups:
-        rows.append({"kind": "group", "label": requirement, "link": link, "y": y, "text_y": y + 15})
-        y += 22
-        for transition, count in transitions.items():
-            width = max(1.5, bar_w * count / biggest)
-            before, _, after = transition.partition("->")
-            rows.append({"kind": "bar", "label": f"{outcome_label(before.strip())} → {outcome_label(after.strip())}",
-                         "transition": transition, "count": count, "y": y, "height": 18,
-                         "text_y": y + 13.5, "x": label_w, "width": round(width, 2),
-                         "count_x": round(label_w + width + 6, 2), "cls": _transition_class(transition),
-                         "requirement": requirement})
-            y += 24
-        y += 6
-    return {"width": _CHART_WIDTH, "height": y + 4, "label_width": label_w, "rows": rows}
-
-
-def _compact_money(amount: Decimal) -> str:
-    sign = "-" if amount < 0 else ""
-    value = abs(amount)
-    if value >= 1_000_000:
-        text = f"{value / 1_000_000:.2f}".rstrip("0").rstrip(".") + "m"
-    elif value >= 1000:
-        text = f"{value / 1000:.2f}".rstrip("0").rstrip(".") + "k"
-    else:
-        text = f"{value:.2f}".rstrip("0").rstrip(".") if value != value.to_integral_value() else f"{value:.0f}"
-    return f"{sign}£{text}"
-
-
-def histogram(amounts: list[Decimal]) -> dict | None:
-    """Bins of payment changes (one amount per arrangement) as vertical bars."""
-    if not amounts:
-        return None
-    return histogram_of_bins(bins(amounts, min(amounts), max(amounts), len(amounts)))
-
-
-def histogram_of_bins(counted: list[tuple[Decimal, Decimal, int]]) -> dict | None:
-    """Bins (`spill.bins`: from, to, how many; folded as the run went) as vertical bars."""
-    if not counted or not any(n for _, _, n in counted):
-        return None
-    edges = [(lo, hi) for lo, hi, _ in counted]
-    counts = [n for _, _, n in counted]
-    left, bottom, top, right = 56, 40, 16, 36
-    plot_w, plot_h = _CHART_WIDTH - left - right, 180
-    biggest = max(counts)
-    slot = plot_w / len(edges)
-    bars = []
-    for index, ((lo, hi), count) in enumerate(zip(edges, counts)):
-        height = plot_h * count / biggest
-        x = left + index * slot
-        cls = "gain" if lo >= 0 and hi > 0 else "loss" if hi <= 0 else "mixed"
-        if lo == hi:
-            cls = "gain" if lo > 0 else "loss" if lo < 0 else "mixed"
-            title = f"{count} arrangement{'s' if count != 1 else ''} changed by {money(lo, signed=True)}"
-        else:
-            title = (f"{count} arrangement{'s' if count != 1 else ''} changed by {money(lo, signed=True)}"
-                     f" up to {money(hi, signed=True)}")
-        bars.append({"x": round(x + 2, 2), "width": round(max(slot - 4, 2), 2),
-                     "y": round(top + plot_h - height, 2), "height": round(height, 2), "count": count,
-                     "count_x": round(x + slot / 2, 2), "count_y": round(top + plot_h - height - 4, 2),
-                     "cls": cls, "title": title, "low": f"{lo:f}", "high": f"{hi:f}"})
-    ticks = []
-    every = max(1, math.ceil(len(edges) / 8))
-    if len(edges) == 1:
-        ticks.append({"x": left + slot / 2, "label": _compact_money(edges[0][0])})
-    else:
-        for index in range(0, len(edges) + 1, every):
-            value = edges[0][0] + (edges[0][1] - edges[0][0]) * index
-            ticks.append({"x": round(left + index * slot, 2), "label": _compact_money(value)})
-    return {"width": _CHART_WIDTH, "height": top + plot_h + bottom, "left": left, "top": top,
-            "plot_w": plot_w, "plot_h": plot_h, "base_y": top + plot_h, "bars": bars, "ticks": ticks,
-            "biggest": biggest, "count": sum(counts)}
 
 
 # ---------------------------------------------------------------- templates
@@ -311,8 +175,14 @@ def check_view(document: dict) -> dict:
     result_counts = Counter(r["outcome"] for r in result_rows)
     verdict = ("fail" if arrangement_counts["fail"] else "unknown" if arrangement_counts["unknown"]
                else "pass")
-    chart = stacked_bars([(rule, "#" + first_anchor[rule], dict(counts))
-                          for rule, counts in by_requirement.items()], OUTCOMES)
+    # The chart: first the requirements some subject fails or cannot decide;
+    # those every subject passes (or that do not apply) in a second, folded.
+    open_rows = [(rule, "#" + first_anchor[rule], dict(counts)) for rule, counts in by_requirement.items()
+                 if counts["fail"] or counts["unknown"]]
+    settled_rows = [(rule, "#" + first_anchor[rule], dict(counts)) for rule, counts in by_requirement.items()
+                    if not (counts["fail"] or counts["unknown"])]
+    chart = both_widths(stacked_bars, open_rows, OUTCOMES) if open_rows else None
+    settled_chart = both_widths(stacked_bars, settled_rows, OUTCOMES) if settled_rows else None
     for entry in payments.values():
         entry["total_text"] = money(_money_total(entry["total"])) if entry["known"] else "unknown"
         entry["sort"] = f"{entry['total']:f}"
@@ -322,6 +192,7 @@ def check_view(document: dict) -> dict:
         "layers": [{"name": None, "version": None, "icb": None, "file": None, **l}
                    for l in document.get("layers", [])],
         "arrangements": arrangements,
+        "chart": chart, "settled_chart": settled_chart,
         "results": result_rows,
         "values": value_rows,
         "verdict": verdict,
@@ -333,7 +204,6 @@ def check_view(document: dict) -> dict:
                     for path, count in missing.most_common()],
         "local_terms": local_terms,
         "payments": list(payments.values()),
-        "chart": chart,
     }
 
 
@@ -396,8 +266,8 @@ def impact_view(summary: dict, changed: list[dict], show_all: bool = False) -> d
                                     "label": " → ".join(outcome_label(p.strip()) for p in transition.split("->")),
                                     "anchor": requirement_anchor[rule], "cls": _transition_class(transition)})
             totals[transition] += count
-    chart = grouped_bars([(rule, "#" + requirement_anchor[rule], counts)
-                          for rule, counts in transitions.items()]) if transitions else None
+    chart = both_widths(grouped_bars, [(rule, "#" + requirement_anchor[rule], counts)
+                                       for rule, counts in transitions.items()]) if transitions else None
     value_rows = []
     for value_id, data in values.items():
         money_value = data.get("unit") == "GBP"
@@ -432,8 +302,8 @@ def impact_view(summary: dict, changed: list[dict], show_all: bool = False) -> d
     histograms = []
     for value_id in sorted(money_ids):
         data = values[value_id]
-        chart_data = histogram_of_bins([(Decimal(b["from"]), Decimal(b["to"]), b["count"])
-                                        for b in data.get("histogram", [])])
+        chart_data = both_widths(histogram_of_bins, [(Decimal(b["from"]), Decimal(b["to"]), b["count"])
+                                                     for b in data.get("histogram", [])])
         if chart_data:
             histograms.append({"id": value_id, "chart": chart_data, "total_change": money(
                 data.get("total_change"), True), "unchanged": summary.get("arrangements", 0) - chart_data["count"]})
@@ -511,10 +381,11 @@ MAX_CHART_REQUIREMENTS = 30
 
 
 def population_check_view(summary: dict, rows: list[tuple],
-                          terms: dict[str, tuple] | None = None) -> dict:
+                          terms: dict[str, tuple] | None = None, by_icb: Counter | None = None) -> dict:
     """`summary` is the JSON summary of `check --population`; `rows` are the
     arrangements that do not pass: (id, line, outcome, failing ids, unknown ids,
-    {requirement id: why}); `terms` the title and clause of each requirement they miss."""
+    {requirement id: why}, ICB, name); `terms` the title and clause of each
+    requirement they miss; `by_icb` counts every arrangement by (ICB, outcome)."""
     terms = terms or {}
     anchors = _Anchors()
     population = summary.get("population")
@@ -527,29 +398,49 @@ def population_check_view(summary: dict, rows: list[tuple],
                                  "unknown": unknown.get(rule, 0)})
     requirement_rows.sort(key=lambda r: (-r["fail"], -r["unknown"], r["id"]))
     requirement_anchor = {r["id"]: r["anchor"] for r in requirement_rows}
-    chart = stacked_bars([(r["id"], "#" + r["anchor"], {"fail": r["fail"], "unknown": r["unknown"]})
-                          for r in requirement_rows[:MAX_CHART_REQUIREMENTS]],
-                         ("fail", "unknown")) if requirement_rows else None
+    chart = both_widths(stacked_bars, [(r["id"], "#" + r["anchor"], {"fail": r["fail"], "unknown": r["unknown"]})
+                                       for r in requirement_rows[:MAX_CHART_REQUIREMENTS]],
+                        ("fail", "unknown")) if requirement_rows else None
     arrangement_rows = []
-    for arrangement_id, line, outcome, failing_ids, unknown_ids, whys in rows[:MAX_CHANGE_ROWS]:
+    for arrangement_id, line, outcome, failing_ids, unknown_ids, whys, *place in rows[:MAX_CHANGE_ROWS]:
+        icb, name = (place + [None, None])[:2]
+        row_whys = [(rule, whys[rule]) for rule in (*failing_ids, *unknown_ids) if rule in whys]
         arrangement_rows.append({
-            "id": arrangement_id, "line": line, "outcome": outcome,
+            "id": arrangement_id, "line": line, "outcome": outcome, "icb": icb or "", "name": name or "",
             "anchor": anchors("arrangement", arrangement_id, str(line)),
             "failing": [(rule, requirement_anchor.get(rule, "")) for rule in failing_ids],
             "unknown": [(rule, requirement_anchor.get(rule, "")) for rule in unknown_ids],
-            "whys": [(rule, whys[rule]) for rule in (*failing_ids, *unknown_ids) if rule in whys]})
+            "whys": row_whys,
+            # what the search box matches: lower case, as data (an attribute, escaped)
+            "search": " ".join([arrangement_id, name or "", icb or "", *failing_ids, *unknown_ids,
+                                *(text for _, text in row_whys)]).lower()})
+    icb_rows = _icb_rows(by_icb or Counter())
     outcomes = summary.get("outcomes", {})
     return {"summary": summary, "population": population, "outcomes": outcomes,
             "outcome_counts": [(o, outcomes.get(o, 0)) for o in OUTCOMES if o != "not_applicable"],
             "requirement_rows": requirement_rows, "chart": chart,
             "chart_cut": max(len(requirement_rows) - MAX_CHART_REQUIREMENTS, 0),
             "arrangement_rows": arrangement_rows, "all_rows": len(rows),
+            "icb_rows": icb_rows, "icbs": sorted({r["icb"] for r in arrangement_rows}
+                                                  | {r["icb"] for r in icb_rows if r["fail"] or r["unknown"]}),
             "truncated": len(rows) > len(arrangement_rows)}
 
 
+def _icb_rows(by_icb: Counter) -> list[dict]:
+    """Per ICB (as the arrangements give it; "" for none): how many were
+    checked, fail, are unknown and pass, most failing first."""
+    table: dict[str, Counter] = {}
+    for (icb, outcome), count in by_icb.items():
+        table.setdefault(icb or "", Counter())[outcome] += count
+    rows = [{"icb": icb, "checked": sum(c.values()), "fail": c["fail"], "unknown": c["unknown"],
+             "pass": c["pass"], "share": f"{100 * c['fail'] / sum(c.values()):.0f}%"}
+            for icb, c in table.items()]
+    return sorted(rows, key=lambda r: (-r["fail"], -r["unknown"], r["icb"]))
+
+
 def render_population_check(summary: dict, rows: list[tuple],
-                            terms: dict[str, tuple] | None = None) -> str:
-    return _render("population.html.j2", **population_check_view(summary, rows, terms))
+                            terms: dict[str, tuple] | None = None, by_icb: Counter | None = None) -> str:
+    return _render("population.html.j2", **population_check_view(summary, rows, terms, by_icb))
 
 
 __all__ = ["render_error", "render_check", "render_vary_check", "render_impact", "render_population_check", "anchor",

@@ -167,6 +167,15 @@ def subject_names(schema, arrangement) -> dict[str, str]:
     return names
 
 
+def _own_name(names: dict[str, str], arrangement_id: str) -> str | None:
+    return next((n for subject, n in names.items() if subject.split(":", 1)[-1] == arrangement_id), None)
+
+
+def arrangement_name(schema, arrangement, arrangement_id: str) -> str | None:
+    """The arrangement's own name (its PCN's, or its practice's), if it gives one."""
+    return _own_name(subject_names(schema, arrangement), arrangement_id)
+
+
 def layers_in_force(engine: Engine, result: ArrangementResult) -> str:
     """`national + qmm`: the local layer (if any) over the national ones that
     an arrangement was checked under."""
@@ -434,7 +443,7 @@ def assess_arrangement(baseline: Engine, proposed: Engine, arrangement, number: 
     if changes:  # names only for what is shown
         names = subject_names(proposed.library.schema, arrangement)
         changes = compare(before, after, names)
-        name = next((n for subject, n in names.items() if subject.split(":", 1)[-1] == after.id), None)
+        name = _own_name(names, after.id)
     layers = (layers_in_force(baseline, before), layers_in_force(proposed, after))
     return Assessed(after.id, number, tuple(changes), value_contributions(before, after), layers, name)
 

@@ -23,7 +23,9 @@
     var column = Array.prototype.indexOf.call(th.parentNode.cells, th);
     var numeric = th.getAttribute("data-type") === "number";
     var ascending = th.getAttribute("aria-sort") !== "ascending";
-    var rows = Array.prototype.slice.call(body.rows).map(function (row, index) {
+    var rows = Array.prototype.filter.call(body.rows, function (row) {
+      return !row.classList.contains("group-head");  /* a group's heading row, made by filter.js */
+    }).map(function (row, index) {
       return {row: row, key: key(row.cells[column]), index: index};
     });
     rows.sort(function (a, b) {
@@ -34,6 +36,7 @@
     Array.prototype.forEach.call(th.parentNode.cells, function (other) { other.removeAttribute("aria-sort"); });
     th.setAttribute("aria-sort", ascending ? "ascending" : "descending");
     rows.forEach(function (item) { body.appendChild(item.row); });
+    table.dispatchEvent(new CustomEvent("sorted"));  /* filter.js groups the rows again */
   }
   Array.prototype.forEach.call(document.querySelectorAll("table.sortable thead th"), function (th) {
     if (th.querySelector("button")) {  /* a click or Enter on the button bubbles up here */
