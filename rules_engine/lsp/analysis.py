@@ -173,14 +173,28 @@ def name_span(source: SourceFile, span: Span, name: str) -> Span:
     return source.span(span.start, span.start)
 
 
+#: The names and fields under each declaration of the last analysis, by the
+#: declaration's identity (the entry holds the declaration, so the identity
+#: is not reused while it is kept). A file that did not change keeps its
+#: declaration objects from one analysis to the next (static.load keeps each
+#: file's lowering), so a change walks only the declarations that changed.
+_READS: dict[int, tuple[object, tuple]] = {}
+
+
 def _occurrences(layers: Iterable[Layer], checked: Checked | None) -> Iterable[Occurrence]:
     names = checked.names if checked is not None else {}
+    kept: dict[int, tuple[object, tuple]] = {}
     for layer in layers:
         source = layer.source
         for decl in layer.syntax.declarations:
             yield from _declared(source, decl)
-            for node in _expressions(decl):
+            known = _READS.get(id(decl))
+            reads = known[1] if known is not None and known[0] is decl else tuple(_expressions(decl))
+            kept[id(decl)] = (decl, reads)
+            for node in reads:
                 yield from _used(source, node, names)
+    _READS.clear()
+    _READS.update(kept)
 
 
 def _declared(source: SourceFile, decl) -> Iterable[Occurrence]:
