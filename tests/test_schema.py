@@ -94,7 +94,10 @@ def test_table_keys_in_force_constrain_values(fixture_engine):
     ("annual_cost", "abc", "E-FACT-002"), ("annual_cost", "1e400000", "E-FACT-002"),  # YAML: infinity
     ("annual_cost", '"1e400000"', "E-LIMIT-007"),  # as text: exact, but no contract figure
     ("annual_cost", "999999999999999", None), ("annual_cost", "1000000000000000", "E-LIMIT-007"),
-    ("annual_cost", "-1000000000000000", "E-LIMIT-007"), ("annual_cost", '"-999999999999999.99"', None),
+    ("annual_cost", '"999999999999999.99"', None),
+    # an amount below zero is refused first: the schema does not declare `annual_cost` signed
+    ("annual_cost", "-1000000000000000", "E-FACT-005"), ("annual_cost", '"-999999999999999.99"', "E-FACT-005"),
+    ("annual_cost", "-1", "E-FACT-005"), ("annual_cost", "0", None),
 ])
 def test_number_checks(fixture_engine, field, value, code):
     text = f"as_of: 2025-06-01\npcn:\n  code: U1\n  arrs_claims:\n    - {{role: paramedic, {field}: {value}}}\n"

@@ -83,6 +83,10 @@ class Quantity(Type):
     unit: Unit
     integral: bool = False
     fraction: bool = False  # a share 0..1 (arrangement values are checked)
+    # A fact declared `signed` may be negative; every other quantity an
+    # arrangement gives is refused below zero (E-FACT-005). Only the fact
+    # reader looks at it: it takes no part in a type's equality.
+    signed: bool = attrs.field(default=False, eq=False)
 
 
 @attrs.frozen(cache_hash=True)

@@ -149,14 +149,15 @@ def _record(record: t.Record, required: frozenset[str], dotted: str,
                 if ":" in item:
                     keys += item.count(":")
             elif kind == _NUMBER:  # the validator's own fast cases (facts.leaf_check)
-                fraction, integral, check = converter
+                fraction, integral, signed, check = converter
                 if type(item) is int:
-                    if not fraction and (item >= 0 or not integral) and -largest < item < largest:
+                    if not fraction and (item >= 0 or signed) and -largest < item < largest:
                         out[name] = Decimal(item)
                         continue
                 elif not integral:
                     known = _FLOATS.get(item)
-                    if known is not None and (0 <= known <= 1 if fraction else -largest < known < largest):
+                    if known is not None and (0 <= known <= 1 if fraction else
+                                              (known >= 0 or signed) and -largest < known < largest):
                         out[name] = known
                         continue
                 out[name] = check(item, (chain, name), tally)
@@ -215,7 +216,7 @@ def _as_converter(kind: int, converter) -> Converter:
     if kind == _CONVERT:
         return converter
     if kind == _NUMBER:
-        return converter[2]
+        return converter[-1]
     if kind == _STRING:
         def counted(item, chain, tally):
             tally[0] += item.count(":")
@@ -255,6 +256,6 @@ def _leaf(type_: t.Type) -> tuple[Any, int, Converter | None]:
     if isinstance(type_, (t.TimeOfDay, t.Interval)):
         return str, _CONVERT, _checked(f.leaf_check(type_), strings=True)
     if isinstance(type_, t.Quantity):
-        return Union[int, float], _NUMBER, (type_.fraction, type_.integral,
+        return Union[int, float], _NUMBER, (type_.fraction, type_.integral, type_.signed,
                                             _checked(f.leaf_check(type_), strings=False))
     raise _Unsupported(t.describe(type_))

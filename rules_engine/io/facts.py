@@ -66,7 +66,7 @@ def _fast_kind(type_: t.Type) -> tuple[int, object]:
     if isinstance(type_, t.Enum):
         return _ENUM, frozenset(type_.members)
     if isinstance(type_, t.Quantity) and not type_.fraction:
-        return _WHOLE, None  # a non-negative int is valid for any non-fraction quantity
+        return _WHOLE, None  # a non-negative int is valid for any non-fraction quantity (signed or not)
     return _OTHER, None
 
 
@@ -335,14 +335,14 @@ def leaf_check(type_: t.Type) -> Validator:
             return normalise_ranges(ranges)
         return check_interval
     if isinstance(type_, t.Quantity):
-        integral, fraction = type_.integral, type_.fraction
+        integral, fraction, signed = type_.integral, type_.fraction, type_.signed
         what = "a whole number" if integral else "a fraction from 0 to 1" if fraction else (
             "an amount in pounds" if type_.unit == t.GBP else "a number")
 
         def check_number(raw, path, problems):
             bound = largest()
             if type(raw) is int:
-                if not fraction and (raw >= 0 or not integral) and -bound < raw < bound:
+                if not fraction and (raw >= 0 or signed) and -bound < raw < bound:
                     return Decimal(raw)
                 value = Decimal(raw)
             elif isinstance(raw, bool):
@@ -375,8 +375,10 @@ def leaf_check(type_: t.Type) -> Validator:
                 problems.add(path, "E-FACT-005", f"`{_show(path)}` is {raw}, outside 0 to 1",
                              hint="fractions are written from 0 to 1: 62.5% is 0.625")
                 return MISSING
-            if integral and value < 0:
-                problems.add(path, "E-FACT-005", f"`{_show(path)}` is {raw}, but cannot be negative")
+            if value < 0 and not signed:
+                problems.add(path, "E-FACT-005", f"`{_show(path)}` is {_clip(raw)}, but cannot be negative",
+                             hint="the fact schema declares which facts may be negative (`signed`); "
+                             "this one is not")
                 return MISSING
             if not -bound < value < bound:
                 limit = limits.BY_NAME["max_number_digits"]

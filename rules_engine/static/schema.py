@@ -155,6 +155,20 @@ def build_schema(enum_decls: list[n.EnumDecl], fact_decls: list[n.FactDecl],
             return resolve_type(key_column.type, enums, diagnostics)
         return resolve_type(expr, enums, diagnostics)
 
+    def leaf_type(decl: n.FactDecl, segments: tuple) -> t.Type:
+        """A fact's own type, `signed` when the declaration says it may be negative."""
+        type_ = fact_type(decl.type, segments, False)
+        if decl.signed is None:
+            return type_
+        if isinstance(type_, t.Quantity) and not type_.fraction:
+            return attrs.evolve(type_, signed=True)
+        if type_ is not t.ERROR:
+            diagnostics.append(Diagnostic(
+                "E-TYPE-003", f"`signed` is for a number fact; `{decl.dotted}` is {t.describe(type_)}",
+                decl.signed, hint="only counts, numbers and amounts (money, minutes, points, days, "
+                "months) may be declared `signed`; a fraction is always 0 to 1"))
+        return type_
+
     enums: dict[str, t.Enum] = {}
     enum_spans: dict[str, Span] = {}
     for decl in enum_decls:
@@ -181,14 +195,13 @@ def build_schema(enum_decls: list[n.EnumDecl], fact_decls: list[n.FactDecl],
                 if existing is not None:
                     diagnostics.append(_twice(f"fact `{decl.dotted}`", segment.span, existing[2]))
                     break
-                builder.fields[segment.name] = ("leaf", fact_type(decl.type, all_segments, False),
-                                                segment.span)
+                builder.fields[segment.name] = ("leaf", leaf_type(decl, all_segments), segment.span)
                 break
             if segment.kind == "map":
                 key_type = fact_type(segment.key_type, all_segments[:position + 1], True)
                 if existing is None:
                     if last:
-                        inner = ("leaf", fact_type(decl.type, all_segments, False))
+                        inner = ("leaf", leaf_type(decl, all_segments))
                     else:
                         inner = ("record", _Builder(dotted))
                     builder.fields[segment.name] = ("map", (key_type, *inner), segment.span)

@@ -28,7 +28,7 @@ from rules_engine.base.source import SourceFile
 
 CLAUSE_KEYWORDS = ("ref", "for", "where", "must", "unless", "severity", "effective", "flexible",
                    "locked", "waivable", "replaceable", "extensible", "provisional", "because",
-                   "report", "from", "required", "warn", "columns", "row", "note", "version",
+                   "report", "from", "required", "signed", "warn", "columns", "row", "note", "version",
                    "source", "extends", "rounded", "carries")
 _WORD = re.compile(r"[A-Za-z_]+")
 

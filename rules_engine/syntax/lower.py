@@ -159,7 +159,7 @@ class _Lowering(ExpressionLowering, ClauseLowering, EnvelopeLowering, Transforme
         found = self.sort_clauses("fact", clauses)
         notes = found.get("note") or []
         return n.FactDecl(self.span(meta), path, type_, bool(found.get("required")),
-                          notes[0] if notes else None)
+                          notes[0] if notes else None, found.get("signed"))
 
     def dotted_name(self, children):
         return tuple(str(c) for c in children)

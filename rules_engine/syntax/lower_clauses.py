@@ -32,7 +32,7 @@ _FLEX_KINDS = ("locked", "flexible", "waivable", "replaceable", "extensible")
 #: Which clauses each declaration accepts, and which it may repeat.
 _ALLOWED = {
     "enum": {"ref", "provisional", "note"},
-    "fact": {"required", "note", "ref"},
+    "fact": {"required", "signed", "note", "ref"},
     "parameter": {"ref", "locked", "flexible", "provisional", "dated_value", "effective", "note"},
     "table": {"ref", "locked", "extensible", "provisional", "row_provisional", "columns", "row",
               "effective", "note"},
@@ -151,6 +151,7 @@ class ClauseLowering:
     dated_unknown_clause = _clause("dated_value", lambda self, span, c: n.DatedValue(
         span, c[0], n.UnknownFigure(span)))
     required_clause = _clause("required", lambda self, span, c: True)
+    signed_clause = _clause("signed", lambda self, span, c: span)
     warn_clause = _clause("warn", lambda self, span, c: n.Warning_(span, self.text(c[0]), c[1]))
     columns_clause = _clause("columns", lambda self, span, c: tuple(c))
     row_clause = _clause("row")

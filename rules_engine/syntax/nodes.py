@@ -218,6 +218,7 @@ class FactDecl:
     type: TypeExpr
     required: bool
     note: str | None
+    signed: Span | None = None  # the `signed` clause: the fact may be negative
 
     @property
     def dotted(self) -> str:
