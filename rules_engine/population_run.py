@@ -44,6 +44,7 @@ from rules_engine.reports.json_lines import LeanEncoder, LineEncoder, terms_reco
 from rules_engine.reports.json_report import dumps
 from rules_engine.program.assumptions import NONE as NO_ASSUMPTIONS, Assumptions
 from rules_engine.io.arrangements import parse_json_line
+from rules_engine.static.fact_checks import PopulationSubjects, practice_codes
 from rules_engine.base.values import Outcome
 
 CHUNK_LINES = 50
@@ -150,8 +151,11 @@ def check_chunk(task) -> list[tuple]:
         if output_format == "html":
             place = (_text_or_none(arrangement.facts.get("icb")), None if result.outcome is Outcome.PASS
                      else arrangement_name(schema, arrangement, result.id))
+        warned = (tuple(w.code for w in result.input_warnings),
+                  render_all(result.input_warnings, {}) if result.input_warnings else "")
         out.append(("ok", line.number, result.id, result.outcome.value, failing, unknown, text,
-                    (terms, whys, *place), new_terms))
+                    (terms, whys, *place), new_terms, (result.as_of.isoformat(), practice_codes(arrangement.facts)),
+                    warned))
     return out
 
 
@@ -256,6 +260,14 @@ def _progress(total: int | None) -> Callable:
     return advance
 
 
+def _report_warnings(text: str, shown_before: int) -> None:
+    """A line's input warnings on stderr, the first `SHOWN_BAD_LINES` of them."""
+    if shown_before < SHOWN_BAD_LINES:
+        click.echo(text, err=True, nl=False)
+        if shown_before + text.count("warning[") >= SHOWN_BAD_LINES:
+            click.echo("(more input warnings are counted in the summary but not shown)", err=True)
+
+
 def _report_bad(text: str, count: int) -> None:
     if count <= SHOWN_BAD_LINES:
         click.echo(text, err=True, nl=False)
@@ -323,6 +335,8 @@ def check_population(spec: EngineSpec, path: Path, as_of: dt.date | None, output
     rows: list[tuple] = []  # for the HTML page: the arrangements that do not pass,
     terms: dict[str, tuple] = {}  # and the title and clause of each requirement they miss
     bad_lines = 0
+    warnings: Counter = Counter()  # implausible or inconsistent facts, by code (static/fact_checks.py)
+    subjects = PopulationSubjects()  # a practice on two lines on one date: the later is bad (E-FACT-009)
     progress = Progress()
     write = sys.stdout.write
     written_terms: dict[str, str] = {}  # lean lines: the terms written, by reference
@@ -339,7 +353,19 @@ def check_population(spec: EngineSpec, path: Path, as_of: dt.date | None, output
                         return 2
                     continue
                 _, line, arrangement_id, outcome, failing_ids, unknown_ids, text, \
-                    (found_terms, whys, icb, name), new_terms = item
+                    (found_terms, whys, icb, name), new_terms, (day, codes), (warning_codes, warning_text) = item
+                try:
+                    subjects.claim(name_of(path), line, day, codes)
+                except InvalidInput as error:
+                    bad_lines += 1
+                    progress.lines_read = line
+                    _report_bad(_bad(line, error)[2], bad_lines)
+                    if strict:
+                        return 2
+                    continue
+                if warning_codes:
+                    _report_warnings(warning_text, sum(warnings.values()))
+                    warnings.update(warning_codes)
                 if new_terms:
                     unwritten = _unwritten(new_terms, written_terms)
                     if unwritten:
@@ -360,7 +386,8 @@ def check_population(spec: EngineSpec, path: Path, as_of: dt.date | None, output
         summary = {"arrangements": sum(outcomes.values()), "outcomes": dict(sorted(outcomes.items())),
                    "failing_requirements": _by_count(failing),
                    "unknown_requirements": _by_count(unknown),
-                   "bad_lines": bad_lines, **progress.as_json()}
+                   "bad_lines": bad_lines, **({"input_warnings": dict(sorted(warnings.items()))}
+                                              if warnings else {}), **progress.as_json()}
         if output_format == "json":
             write(dumps({"summary": summary}, compact=True) + "\n")
         elif output_format == "html":
@@ -374,6 +401,9 @@ def check_population(spec: EngineSpec, path: Path, as_of: dt.date | None, output
                        + (f": {counts}" if counts else "")
                        + (f"; {bad_lines} bad line{'s' if bad_lines != 1 else ''} skipped"
                           if bad_lines else ""))
+            if warnings:
+                click.echo(f"  input warnings: " + ", ".join(f"{code} {count:,}"
+                                                             for code, count in sorted(warnings.items())))
             for rule_id, count in summary["failing_requirements"].items():
                 click.echo(f"  {rule_id}: {count} failing")
             for rule_id, count in summary["unknown_requirements"].items():
@@ -440,6 +470,7 @@ def run_impact(baseline: EngineSpec, proposed: EngineSpec, population: Path, as_
     # The changed arrangements, for the text and HTML pages (the JSON writes each
     # as it comes): a few in memory, the rest on disk, so memory stays bounded.
     changed: Spill[ArrangementImpact] = Spill(ArrangementImpact.encode, ArrangementImpact.decode)
+    subjects = PopulationSubjects()  # a practice on two lines on one date: the later is bad (E-FACT-009)
     progress = Progress()
     tasks = ((baseline, proposed, name_of(population), as_of, chunk) for chunk in chunks(population))
     total = count_lines(population) if sys.stderr.isatty() and not is_stdin(population) else None
@@ -454,6 +485,15 @@ def run_impact(baseline: EngineSpec, proposed: EngineSpec, population: Path, as_
                         return 2
                     continue
                 assessed = item[2]
+                try:
+                    subjects.claim(name_of(population), assessed.line, *assessed.practices)
+                except InvalidInput as error:
+                    summary.bad_lines += 1
+                    progress.lines_read = assessed.line
+                    _report_bad(_bad(assessed.line, error)[2], summary.bad_lines)
+                    if strict:
+                        return 2
+                    continue
                 if assessed.changes:
                     entry = assessed.impact()
                     if output_format == "json":

@@ -110,6 +110,13 @@ CODES: dict[str, str] = {
     "E-FACT-005": "value out of range",
     "E-FACT-006": "arrangement cannot be read",
     "E-FACT-007": "required field missing",
+    "E-FACT-008": "one subject given twice in an arrangement",
+    "E-FACT-009": "one practice on two lines of a population on one date",
+    "W-FACT-001": "practice listed twice among a PCN's members",
+    "W-FACT-002": "practice that is not a member of its PCN",
+    "W-FACT-003": "list size of 0",
+    "W-FACT-004": "weighted list implausibly far from the registered list",
+    "W-FACT-005": "PCN smaller than any approved",
     # lint warnings (rules_engine/static/lint_checks.py): allowed, but probably a mistake
     "W-UNUSED-001": "parameter that nothing reads",
     "W-UNUSED-002": "table that nothing reads",

@@ -20,7 +20,7 @@ import math
 from json.encoder import encode_basestring  # JSON string literal, non-ASCII kept as is
 from typing import Any, Iterable, Iterator
 
-from rules_engine.run.results import ArrangementResult, Result, ValueResult
+from rules_engine.run.results import ArrangementResult, Result, ValueResult, warning_json
 from rules_engine.base.values import Outcome
 from rules_engine.base.numbers import unrounded
 from rules_engine.base.numbers import value_json
@@ -53,6 +53,13 @@ def _strings(items) -> str:
 _OUTCOME = {outcome: f',"outcome":"{outcome.value}"' for outcome in Outcome}
 
 
+def _input_warnings(result: ArrangementResult) -> str:
+    """`,"input_warnings":[...]` when the facts drew warnings (static/fact_checks.py)."""
+    if not result.input_warnings:
+        return ""
+    return ',"input_warnings":' + _encode([warning_json(w) for w in result.input_warnings])
+
+
 class LineEncoder:
     """Encodes `ArrangementResult`s; keeps the shared parts it has encoded."""
 
@@ -72,7 +79,7 @@ class LineEncoder:
             '","layers":', _encode(list(result.layers)),
             ',"results":[', ",".join(map(self.result, result.results)),
             '],"values":[', ",".join(map(self.value, result.values)),
-            "]}"))
+            "]", _input_warnings(result), "}"))
 
     def result(self, r: Result) -> str:
         key = (r.id, r.title, r.clause, r.layer, r.flexibility, r.because, id(r.national),
@@ -161,7 +168,7 @@ class LeanEncoder:
             '","layers":', _encode(list(result.layers)),
             ',"results":[', ",".join([self._result(r, subjects) for r in result.results]),
             '],"values":[', ",".join([self._value(v, subjects) for v in result.values]),
-            '],"subjects":', _strings(subjects), "}"))
+            '],"subjects":', _strings(subjects), _input_warnings(result), "}"))
         new, self._new = self._new, {}
         return text, new
 
@@ -260,7 +267,8 @@ def expand(line: dict, terms: dict[str, dict]) -> dict:
     return {"id": line["id"], "source": line["source"], "as_of": line["as_of"], "outcome": line["outcome"],
             "layers": line["layers"],
             "results": [_full_result(entry, terms, subjects) for entry in line["results"]],
-            "values": [_full_value(entry, terms, subjects) for entry in line["values"]]}
+            "values": [_full_value(entry, terms, subjects) for entry in line["values"]]} | (
+                {"input_warnings": line["input_warnings"]} if "input_warnings" in line else {})
 
 
 def _full_result(entry: list, terms: dict, subjects: list) -> dict:

@@ -131,6 +131,12 @@ def _requirement(out: _Writer, outcome: Outcome, results: list[Result], label: s
             out.add(line.strip(), indent="    " + " " * depth, hang="        " + " " * depth)
 
 
+def input_warning_text(warning) -> str:
+    """An implausible or inconsistent fact (static/fact_checks.py), on one line."""
+    where = f" (line {warning.span.line})" if warning.span is not None else ""
+    return f"warning[{warning.code}] {warning.path}{where}: {warning.message}"
+
+
 def arrangement_section(result: ArrangementResult, out: _Writer, show_all: bool = False) -> None:
     verdict = {Outcome.FAIL: "fails", Outcome.UNKNOWN: "unknown", Outcome.PASS: "passes"}.get(
         result.outcome, result.outcome.value)
@@ -138,6 +144,8 @@ def arrangement_section(result: ArrangementResult, out: _Writer, show_all: bool 
             hang="  ")
     out.add(counts_text(result.results, result.values), indent="  ")
     out.add("layers: " + ", ".join(result.layers), indent="  ")
+    for warning in result.input_warnings:
+        out.add(input_warning_text(warning), indent="  ", hang="    ")
     errors = [r for r in result.results if r.severity == "error"]
     warned = [r for r in result.results if r.severity != "error" and r.outcome in (Outcome.FAIL, Outcome.UNKNOWN)]
     for outcome in (Outcome.FAIL, Outcome.UNKNOWN):

@@ -12,6 +12,8 @@ import datetime as dt
 from pathlib import Path
 from typing import Iterable, Iterator
 
+import attrs
+
 from rules_engine.backends.choice import chosen
 from rules_engine.backends.closure_runner import CLOSURES
 from rules_engine.backends.protocol import Runner, Tracer
@@ -27,6 +29,7 @@ from rules_engine.program.loaded import LoadedLibrary, _text
 from rules_engine.run.results import ArrangementResult, CheckReport, LayerRef
 from rules_engine.io.arrangements import Arrangement, parse_json_line
 from rules_engine.static.schema import check_constraints, without_keys_out_of_force
+from rules_engine.static.fact_checks import check_facts
 
 
 class Engine(LoadedLibrary):
@@ -81,7 +84,9 @@ class Engine(LoadedLibrary):
             check_constraints(self.library.schema, arrangement,
                               lambda table: table_keys(runner.checked.program, table), day,
                               lambda table: retired_keys(runner.checked.program, table))
-        return evaluator.run(arrangement, day, tracer)
+        warnings = check_facts(self.library.schema, arrangement)
+        result = evaluator.run(arrangement, day, tracer)
+        return attrs.evolve(result, input_warnings=warnings) if warnings else result
 
     def without_keys_out_of_force(self, arrangement: Arrangement,
                                   as_of: dt.date | None = None) -> Arrangement:

@@ -30,6 +30,7 @@ from rules_engine.io.inputs import name_of
 from rules_engine.run.budget_money import money_verdict
 from rules_engine.run.engine import Engine
 from rules_engine.static.flexibility import judge_layer
+from rules_engine.static.fact_checks import PopulationSubjects, practice_codes
 from rules_engine.base.numbers import value_json
 from rules_engine.base.spill import Amounts
 from rules_engine.run.results import ArrangementResult
@@ -118,6 +119,7 @@ class Assessed:
     contributions: tuple  # value_contributions(before, after)
     layers: tuple[str, str]  # the layers it was checked under, before and after: "national + qmm"
     name: str | None = None  # the arrangement's name, when it changed
+    practices: tuple = ("", ())  # (the date, the practices it gives): E-FACT-009 across lines
 
     def impact(self) -> ArrangementImpact:
         return ArrangementImpact(self.id, self.line, self.changes, self.name)
@@ -445,7 +447,8 @@ def assess_arrangement(baseline: Engine, proposed: Engine, arrangement, number: 
         changes = compare(before, after, names)
         name = _own_name(names, after.id)
     layers = (layers_in_force(baseline, before), layers_in_force(proposed, after))
-    return Assessed(after.id, number, tuple(changes), value_contributions(before, after), layers, name)
+    return Assessed(after.id, number, tuple(changes), value_contributions(before, after), layers, name,
+                    (after.as_of.isoformat(), practice_codes(arrangement.facts)))
 
 
 def impact(baseline: Engine, proposed: Engine, population: str | Path, as_of: dt.date | None = None,
@@ -468,10 +471,13 @@ def tally(summary: ImpactSummary,
           attempts: Iterable[Callable[[], Assessed]]) -> Iterator[ArrangementImpact | InvalidInput]:
     """Run each assessment (one per arrangement, a line of a file or a dict),
     add it to `summary`, and yield the impact of each that changes, or the
-    error of each that could not be read (counted as a bad line)."""
+    error of each that could not be read (counted as a bad line), or that
+    gives a practice an earlier one gave on its date (E-FACT-009)."""
+    subjects = PopulationSubjects()
     for attempt in attempts:
         try:
             assessed = attempt()
+            subjects.claim(summary.population or "<population>", assessed.line, *assessed.practices)
         except InvalidInput as error:
             summary.bad_lines += 1
             yield error

@@ -17,6 +17,7 @@ from typing import Any
 import attrs
 
 from rules_engine.base import typesys as t
+from rules_engine.base.diagnostics import Diagnostic
 from rules_engine.base.numbers import unrounded, value_json
 from rules_engine.base.values import Outcome
 
@@ -95,6 +96,9 @@ class ArrangementResult:
     layers: tuple[str, ...]
     results: tuple[Result, ...]
     values: tuple[ValueResult, ...]
+    # implausible or inconsistent facts (static/fact_checks.py): warnings that
+    # change no outcome
+    input_warnings: tuple[Diagnostic, ...] = ()
 
     def result(self, rule_id: str, subject: str | None = None) -> Result | None:
         for result in self.results:
@@ -217,7 +221,20 @@ def arrangement_json(result: ArrangementResult) -> dict:
         "layers": list(result.layers),
         "results": [result_json(r) for r in result.results],
         "values": [values_json(v) for v in result.values],
-    }
+    } | input_warnings_json(result)
+
+
+def input_warnings_json(result: ArrangementResult) -> dict:
+    """`{"input_warnings": [...]}` when the facts drew any, else nothing."""
+    if not result.input_warnings:
+        return {}
+    return {"input_warnings": [warning_json(w) for w in result.input_warnings]}
+
+
+def warning_json(warning: Diagnostic) -> dict:
+    return {"code": warning.code, "message": warning.message, "path": warning.path,
+            "line": warning.span.line if warning.span else None,
+            "column": warning.span.column if warning.span else None, "hint": warning.hint}
 
 
 def report_json(report: CheckReport) -> dict:

@@ -157,9 +157,8 @@ class _Lowering(ExpressionLowering, ClauseLowering, EnvelopeLowering, Transforme
     def fact_decl(self, meta, children):
         path, type_, *clauses = children
         found = self.sort_clauses("fact", clauses)
-        notes = found.get("note") or []
         return n.FactDecl(self.span(meta), path, type_, bool(found.get("required")),
-                          notes[0] if notes else None, found.get("signed"))
+                          (found.get("note") or [None])[0], found.get("signed"))
 
     def dotted_name(self, children):
         return tuple(str(c) for c in children)

@@ -1,0 +1,214 @@
+"""Checks of an arrangement's facts taken together, after each field has its
+type: one subject given twice (an error), and facts that are valid but
+implausible or inconsistent (warnings, one row of `WARNINGS` each).
+
+Input: the schema (`static.schema.Schema`) and a read `Arrangement`.
+Output: `check_facts` raises InvalidInput for E-FACT-008 (two entries of a
+keyed list with one key: `practices[]` twice with one `ods_code` would give
+two results for one subject and count its list twice) and returns the
+warnings (`Diagnostic`s of severity "warning", placed on their lines), which
+never change an outcome or an exit code: real data has outliers.
+`PopulationSubjects` finds E-FACT-009, one practice on two lines of a
+population on one date.
+
+The thresholds are documented in docs/arrangement-format.md ("Implausible
+values") and in each code's catalogue entry, with the data they come from.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Callable, Iterable, Iterator
+
+import attrs
+
+from rules_engine.base.diagnostics import Diagnostic, InvalidInput
+from rules_engine.base.source import Span
+from rules_engine.base.values import FactRecord
+from rules_engine.io.arrangements import Arrangement, place_problems
+from rules_engine.io.facts import FactProblem, Problems
+
+# Weighted (Carr-Hill) list over registered list: NHS Payments to General
+# Practice 2022/23 (shared/data/nhs-payments-2022-23) has 6,463 practices with
+# both: 0.1st percentile 0.66, median 1.00, 99.9th 2.52 (extremes 0.40 and
+# 4.16). Outside 0.6 to 2.5 is 9 of them (0.14 %).
+WEIGHTED_RATIO = (Decimal("0.6"), Decimal("2.5"))
+# The smallest PCN an ICB is known to have approved: ~7,955 patients (Millom,
+# Lancashire and South Cumbria, for geographical isolation) [S S16b]; the DES
+# minimum is 30,000 unless waived [V S16]. One of 1,267 real PCNs of 2022/23
+# is below it (2,449 registered patients: a PCN whose other practices the
+# published file does not list).
+SMALLEST_PCN = 7955
+
+
+@attrs.frozen
+class WarningRow:
+    """One kind of implausible or inconsistent input: its code, what it
+    finds, and a function of the facts yielding problems."""
+
+    code: str
+    what: str
+    find: Callable[[FactRecord], Iterator[FactProblem]]
+
+
+def _practices(facts: FactRecord) -> list[tuple[int, FactRecord]]:
+    practices = facts.get("practices") or []
+    return [(i, p) for i, p in enumerate(practices) if isinstance(p, FactRecord)]
+
+
+def _members(facts: FactRecord):
+    pcn = facts.get("pcn")
+    return pcn.get("member_practices") if isinstance(pcn, FactRecord) else None
+
+
+def _duplicate_members(facts: FactRecord) -> Iterator[FactProblem]:
+    members = _members(facts)
+    seen: dict[str, int] = {}
+    for index, code in enumerate(members or []):
+        if code in seen:
+            yield FactProblem(("pcn", "member_practices", index), "W-FACT-001",
+                              f"`{code}` is listed twice in `pcn.member_practices` "
+                              f"(first at `pcn.member_practices[{seen[code]}]`)",
+                              "list each member practice once")
+        else:
+            seen[code] = index
+
+
+def _not_a_member(facts: FactRecord) -> Iterator[FactProblem]:
+    members = _members(facts)
+    if members is None:
+        return
+    listed = set(members)
+    for index, practice in _practices(facts):
+        code = practice.get("ods_code")
+        if code is not None and code not in listed:
+            yield FactProblem(("practices", index, "ods_code"), "W-FACT-002",
+                              f"practice `{code}` is not among `pcn.member_practices`: it is read as "
+                              "not participating in the PCN, and its list is not the PCN's",
+                              f"add `{code}` to `pcn.member_practices`, or leave the practice out")
+
+
+def _zero_lists(facts: FactRecord) -> Iterator[FactProblem]:
+    pcn = facts.get("pcn")
+    if isinstance(pcn, FactRecord):
+        for name in ("raw_list_size", "adjusted_population", "weighted_population"):
+            if pcn.get(name) == 0:
+                yield FactProblem(("pcn", name), "W-FACT-003", f"`pcn.{name}` is 0: no patients",
+                                  "a list of 0 pays nothing per patient; leave it out if it is not known")
+    for index, practice in _practices(facts):
+        for name in ("list_size", "weighted_list_size"):
+            if practice.get(name) == 0:
+                yield FactProblem(("practices", index, name), "W-FACT-003",
+                                  f"`practices[{index}].{name}` is 0: no patients",
+                                  "a list of 0 pays nothing per patient; leave it out if it is not known")
+
+
+def _weighted_ratio(facts: FactRecord) -> Iterator[FactProblem]:
+    low, high = WEIGHTED_RATIO
+    for index, practice in _practices(facts):
+        registered, weighted = practice.get("list_size"), practice.get("weighted_list_size")
+        if not registered or not weighted:
+            continue  # a list of 0 is W-FACT-003
+        ratio = Decimal(weighted) / Decimal(registered)
+        if not low <= ratio <= high:
+            yield FactProblem(("practices", index, "weighted_list_size"), "W-FACT-004",
+                              f"`practices[{index}].weighted_list_size` is {weighted} for a list of "
+                              f"{registered}: {ratio:.2f} times the registered list, outside "
+                              f"{low} to {high}", "real weighted lists are 0.66 to 2.52 times the "
+                              "registered list (99.8 % of practices, 2022/23); check the two figures")
+
+
+def _small_pcn(facts: FactRecord) -> Iterator[FactProblem]:
+    pcn = facts.get("pcn")
+    size = pcn.get("raw_list_size") if isinstance(pcn, FactRecord) else None
+    if size is not None and 0 < size < SMALLEST_PCN:
+        yield FactProblem(("pcn", "raw_list_size"), "W-FACT-005",
+                          f"`pcn.raw_list_size` is {size:,}: smaller than any PCN known to be approved "
+                          f"({SMALLEST_PCN:,} patients)", "PCNs normally serve 30,000 to 50,000 "
+                          "patients; check that every member practice's list is counted")
+
+
+#: The warnings, one row each (codes registered in base.diagnostics.CODES).
+WARNINGS: tuple[WarningRow, ...] = (
+    WarningRow("W-FACT-001", "a practice listed twice in pcn.member_practices", _duplicate_members),
+    WarningRow("W-FACT-002", "a practice of the arrangement that is not a member of its PCN", _not_a_member),
+    WarningRow("W-FACT-003", "a list size of 0", _zero_lists),
+    WarningRow("W-FACT-004", "a weighted list implausibly far from the registered list", _weighted_ratio),
+    WarningRow("W-FACT-005", "a PCN smaller than any approved", _small_pcn),
+)
+
+
+def _duplicate_keys(schema, facts: FactRecord) -> Iterator[FactProblem]:
+    """E-FACT-008: a subject keyed by a fact (`practice` by `ods_code`) given
+    twice in its list."""
+    for subject in schema.subjects.values():
+        if not subject.each or subject.keyed_by is None or subject.numbered_within is not None:
+            continue
+        container = facts
+        for part in subject.path:
+            container = container.get(part) if isinstance(container, FactRecord) else None
+        seen: dict[object, int] = {}
+        dotted = ".".join(subject.path)
+        for index, item in enumerate(container or []):
+            key = item.get(subject.keyed_by) if isinstance(item, FactRecord) else None
+            if key is None:
+                continue
+            if key in seen:
+                yield FactProblem((*subject.path, index, subject.keyed_by), "E-FACT-008",
+                                  f"{subject.name} `{key}` is given twice: `{dotted}[{seen[key]}]` and "
+                                  f"`{dotted}[{index}]`", f"give each {subject.name} once; two entries "
+                                  f"would give two results for {subject.name}:{key} and count it twice")
+            else:
+                seen[key] = index
+
+
+def _placed(problems: Iterable[FactProblem], arrangement: Arrangement, severity: str) -> list[Diagnostic]:
+    found = Problems(problems)
+    if not found:
+        return []
+    origin = arrangement.source if arrangement.line is None else arrangement.source.rsplit(":", 1)[0]
+    placed = place_problems(found, arrangement.document, arrangement.raw_source, origin,
+                            arrangement.line, arrangement.text)
+    return [attrs.evolve(d, severity=severity) for d in placed]
+
+
+def check_facts(schema, arrangement: Arrangement,
+                rows: tuple[WarningRow, ...] = WARNINGS) -> tuple[Diagnostic, ...]:
+    """Raises InvalidInput for a subject given twice; returns the warnings."""
+    errors = _placed(_duplicate_keys(schema, arrangement.facts), arrangement, "error")
+    if errors:
+        raise InvalidInput(errors)
+    return tuple(_placed((p for row in rows for p in row.find(arrangement.facts)), arrangement, "warning"))
+
+
+def practice_codes(facts: FactRecord) -> tuple[str, ...]:
+    """The practices an arrangement speaks for: its practices and its PCN's members."""
+    codes = [p.get("ods_code") for _, p in _practices(facts)] + list(_members(facts) or [])
+    return tuple(dict.fromkeys(str(c) for c in codes if c is not None))
+
+
+class PopulationSubjects:
+    """The practices seen so far on the lines of a population, by date:
+    E-FACT-009 for a line that gives one again (its totals would count the
+    practice twice). The earlier line stands; the later is a bad line."""
+
+    def __init__(self):
+        self._seen: dict[tuple[str, str], int] = {}
+
+    def claim(self, origin: str, line: int, as_of: str, codes: Iterable[str]) -> None:
+        """Remember the line's practices, or raise InvalidInput naming the first
+        practice an earlier line gave on the same date."""
+        for code in codes:
+            first = self._seen.get((as_of, code))
+            if first is not None and first != line:
+                raise InvalidInput([Diagnostic(
+                    "E-FACT-009", f"practice `{code}` is already in line {first} on {as_of}; "
+                    "this line was skipped", Span(origin, line, 1, line, 2), path="practices",
+                    hint="a practice belongs to one PCN on a date: give it on one line, or give "
+                    "the lines different `as_of` dates")])
+        for code in codes:
+            self._seen.setdefault((as_of, code), line)
+
+
+__all__ = ["WARNINGS", "WarningRow", "check_facts", "practice_codes", "PopulationSubjects",
+           "WEIGHTED_RATIO", "SMALLEST_PCN"]
