@@ -74,14 +74,25 @@ def _library(rules: Path | None) -> Path:
     return rules if rules is not None else Path(str(resources.files(CONTRACTS_PACKAGE)))
 
 
+def _warn_about_replaced(engine: Engine) -> None:
+    """Say which shipped layers a proposed one replaces: of its name, or of its
+    ICB on the days they share (issue 18, item 7: never silently)."""
+    proposed = engine.proposed
+    for name, file in engine.superseded:
+        warn(f"the proposed layer `{name}` ({proposed.file}) replaces the shipped layer of the same "
+             f"name ({file})")
+    for layer, days in engine.stands_in_for():
+        warn(f"the proposed layer `{proposed.name}` ({proposed.file}) stands in for the shipped layer "
+             f"`{layer.name}` ({layer.file}) of ICB {layer.header.icb.upper()} {days}: on those days "
+             f"only the proposed layer applies to ICB {layer.header.icb.upper()}")
+
+
 def _warn_about_local(engine: Engine, icbs: set) -> None:
     """Say when a proposed layer replaces a shipped one, or applies to no arrangement given."""
     proposed = engine.proposed
     if proposed is None:
         return
-    for name, file in getattr(engine, "superseded", ()):
-        warn(f"the proposed layer `{name}` ({proposed.file}) replaces the shipped layer of the same "
-             f"name ({file})")
+    _warn_about_replaced(engine)
     icb = getattr(proposed.header, "icb", None)
     if icb is not None and icb not in icbs:
         where = f"they are in {', '.join(sorted(icbs))}" if icbs else "they name no ICB"
@@ -126,9 +137,8 @@ def check(arrangements, rules, local, as_of, population, strict, jobs, output_fo
             from rules_engine.population_run import EngineSpec, check_population, remember  # here, not at the top: start-up (only this path needs it)
             spec = EngineSpec(rules, local, assumptions=assumptions)
             engine = spec.load()  # rule-file errors surface here, once
-            for name, file in engine.superseded:
-                warn(f"the proposed layer `{name}` ({engine.proposed.file}) replaces the shipped "
-                     f"layer of the same name ({file})")
+            if engine.proposed is not None:
+                _warn_about_replaced(engine)
             remember(spec, engine)
             return streamed(lambda: check_population(spec, population, as_of, output_format, strict,
                                                      jobs, line_form), output, quiet)

@@ -346,9 +346,34 @@ def assumptions_of(assume, assumptions_file):
     return from_arguments(assume).over(stated) if assume else stated
 
 
+def _one_local(ctx, param, given: tuple[Path, ...]) -> Path | None:
+    """The one proposed layer of `--local`. Given twice, the second never
+    silently wins (issue 18, item 7): two layers for one ICB on shared days are
+    E-LAYER-015 (exit 2), as the library says of two shipped ones; two for
+    different ICBs are a usage error (a run proposes one layer)."""
+    if len(given) <= 1:
+        return given[0] if given else None
+    from rules_engine.static.integrity import check_overlapping_layers  # here, not at the top: start-up (only this path needs it)
+    from rules_engine.static.load import run_until  # here, not at the top: start-up (only this path needs it)
+    from rules_engine.static.library import read_sources  # here, not at the top: start-up (only this path needs it)
+    try:
+        layers = run_until("lower", read_sources(given))
+    except InvalidInput as error:
+        sys.exit(report_invalid(error, "text"))
+    clash = check_overlapping_layers([layer for layer in layers if layer.is_local])
+    if clash:
+        sys.exit(report_invalid(InvalidInput(clash), "text"))
+    raise click.BadParameter(
+        "give one proposed layer: " + ", ".join(
+            f"{layer.file} is `{layer.name}`" + (f" for ICB {layer.header.icb.upper()}" if layer.is_local
+                                                  else " (a national contract)") for layer in layers)
+        + "; run once for each", ctx=ctx, param=param)
+
+
 def rules_options(function):
     function = click.option("--rules", type=click.Path(exists=True, path_type=Path),
                             help="Load this rule library instead of the shipped one.")(function)
     function = click.option("--local", type=click.Path(exists=True, allow_dash=True, dir_okay=False, path_type=Path),
+                            multiple=True, callback=_one_local,
                             help="Add a (proposed) local layer; it applies to its own ICB.")(function)
     return function

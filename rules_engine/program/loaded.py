@@ -18,6 +18,7 @@ from rules_engine.static import checked_cache
 from rules_engine.static.library import Library, source_of
 from rules_engine.static.load import _assemble, _layer_name, library_sources, run_until
 from rules_engine.static.typecheck import check_library
+from rules_engine.static.integrity import stood_in_for
 from rules_engine.io.arrangements import Arrangement, load_arrangement
 from rules_engine.base.source import SourceFile, Span
 from rules_engine.static.typecheck import Checked
@@ -84,6 +85,11 @@ class LoadedLibrary:
         engine = cls(checked, proposed, assumptions)
         engine.superseded = superseded  # shipped layers the proposed one replaces (by name)
         return engine
+
+    def stands_in_for(self) -> list[tuple[Layer, str]]:
+        """The library's local layers of another name that the proposed one
+        replaces for its ICB, with the days they share (`integrity.stood_in_for`)."""
+        return stood_in_for(self.library.local, self.proposed) if self.proposed is not None else []
 
     @property
     def library(self) -> Library:

@@ -190,6 +190,21 @@ def check_overlapping_layers(local: Iterable, proposed=None) -> list[Diagnostic]
     return problems
 
 
+def stood_in_for(local: Iterable, proposed) -> list[tuple]:
+    """The local layers of another name a `proposed` layer stands in for: those
+    of its ICB in force on days it is (each with the days, in words), which do
+    not apply on those days while it is proposed."""
+    found = []
+    for layer in local:
+        if layer is proposed or layer.name == proposed.name or \
+                not same_icb(layer.header.icb, proposed.header.icb):
+            continue
+        shared = _overlap(layer.period, proposed.period)
+        if shared is not None:
+            found.append((layer, _describe(shared)))
+    return found
+
+
 def check_integrity(layers, tables: dict[str, n.TableDecl], national_reports: dict[str, n.Report],
                     proposed=None) -> list[Diagnostic]:
     """Every check above, over the local layers being assembled."""
