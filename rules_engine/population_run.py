@@ -503,6 +503,10 @@ def run_impact(baseline: EngineSpec, proposed: EngineSpec, population: Path, as_
                 summary.add(assessed.id, assessed.changes, assessed.contributions, assessed.layers)
                 progress.lines_read = assessed.line
     with _quiet_interrupts(progress.interrupted):
+        if summary.layer is not None and summary.arrangements and not summary.applied:
+            click.echo(f"warning: the proposed layer `{summary.layer}` is for ICB {summary.icb}; no "
+                       f"arrangement of {name_of(population)} is in {summary.icb}, so it applied to none",
+                       err=True)
         summary.population = name_of(population)
         summary.variation = name_of(proposed.local) if proposed.local else None
         data = {**summary.as_json(), **progress.as_json()}

@@ -534,7 +534,7 @@ def test_impact_page_shows_the_json_figures(driver, work, tmp_path):
                       _texts(driver, "#arrangement-counts dd")))
     assert counts == {"arrangements": str(summary["arrangements"]), "changed": str(summary["changed"]),
                       "unchanged": str(summary["arrangements"] - summary["changed"]),
-                      "bad_lines": str(summary["bad_lines"])}
+                      "bad_lines": str(summary["bad_lines"]), "applied_to": str(summary["applied_to"])}
     assert summary["bad_lines"] == 1 and summary["changed"] > 3
     totals = Counter()
     for counts_by_transition in summary["transitions"].values():

@@ -44,7 +44,8 @@ def test_the_risk_comes_first_naming_the_pcns(in_root):
     lines = out.splitlines()
     assert lines[2] == "before: national; after: national + qmm"
     assert lines[3] == "22 arrangements checked, 22 changed"
-    assert lines[5] == "22 PCNs would newly fail des.ea.capacity (pass -> fail)"
+    assert lines[4] == "qmm applied to 22 arrangements of 22 (those in ICB QMM)"
+    assert lines[6] == "22 PCNs would newly fail des.ea.capacity (pass -> fail)"
     flat = " ".join(out.split())
     # the first five named, the other seventeen counted
     assert ("U21001 (Marshgate and Brookworth PCN), U21002 (North Walhurst PCN), U21003 (Bramwick Health "

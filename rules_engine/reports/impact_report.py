@@ -80,7 +80,22 @@ def heading(summary: dict) -> list[str]:
     bad = summary["bad_lines"]
     lines.append(f"{_arrangements(summary['arrangements'])} checked, {summary['changed']:,} changed"
                  + (f"; {bad:,} bad line{'s' if bad != 1 else ''} skipped" if bad else ""))
+    applied = applied_text(summary)
+    if applied:
+        lines.append(applied)
     return lines
+
+
+def applied_text(summary: dict) -> str | None:
+    """How many arrangements the proposed layer applied to (those of its ICB),
+    and a warning when it applied to none (issue 18, item 11)."""
+    if not summary.get("layer") or not summary.get("arrangements"):
+        return None
+    applied, layer, icb = summary.get("applied_to", 0), summary["layer"], summary.get("icb")
+    if applied:
+        return f"{layer} applied to {_arrangements(applied)} of {summary['arrangements']:,} (those in ICB {icb})"
+    return (f"warning: {layer} is for ICB {icb} and no arrangement of the population is in {icb}: "
+            "it applied to none, so nothing could change")
 
 
 def outcome_change_head(change: dict) -> str:

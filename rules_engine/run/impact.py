@@ -301,6 +301,7 @@ class ImpactSummary:
     # "national + qmm" -> how many arrangements were checked under it, before and after
     layers_before: Counter = attrs.field(factory=Counter)
     layers_after: Counter = attrs.field(factory=Counter)
+    applied: int = 0  # arrangements the proposed layer applied to (those of its ICB)
     outcome_changes: dict = attrs.field(factory=dict)  # (id, before, after) -> OutcomeChange
     assumed: tuple = ()  # the assumptions stated for the run (`assumptions.Assumption`)
     value_assumed: dict = attrs.field(factory=dict)  # value id -> assumptions its changes read
@@ -314,6 +315,8 @@ class ImpactSummary:
         if layers is not None:
             self.layers_before[layers[0]] += 1
             self.layers_after[layers[1]] += 1
+            if self.layer is not None and self.layer in layers[1].split(" + "):
+                self.applied += 1
         for value_id, unit, old, new, unknown_old, unknown_new, known_old, known_new in contributions:
             additive = not isinstance(old, tuple)
             entry = self.value_totals.get(value_id)
@@ -404,7 +407,7 @@ class ImpactSummary:
                 values[value_id]["assumed"] = [a.as_json() for a in read]
         assumed = {"assumed": [a.as_json() for a in self.assumed]} if self.assumed else {}
         return {**assumed, "population": self.population, "variation": self.variation,
-                "layer": self.layer, "icb": self.icb,
+                "layer": self.layer, "icb": self.icb, "applied_to": self.applied,
                 "layers_before": dict(self.layers_before.most_common()),
                 "layers_after": dict(self.layers_after.most_common()),
                 "outcome_changes": [c.as_json() for c in self.ranked_outcome_changes()],
