@@ -24,7 +24,8 @@ from rules_engine.cli_support import (DATE, FORMAT, ExitCode, LimitSetting, Outp
                                       assume_options, assumptions_of, cannot_write, coverage_options, emit, exists,
                                       guard_output, one_stdin, output_failed, output_options,
                                       rules_options, run_command, streamed, terminal_width,
-                                      use_color, warn)
+                                      use_color, warn,
+                                      warn_about_local, warn_about_replaced)
 from rules_engine.run.engine import Engine
 from rules_engine.static.library import CONTRACTS_PACKAGE
 from rules_engine.run.results import report_json
@@ -74,32 +75,6 @@ def _library(rules: Path | None) -> Path:
     return rules if rules is not None else Path(str(resources.files(CONTRACTS_PACKAGE)))
 
 
-def _warn_about_replaced(engine: Engine) -> None:
-    """Say which shipped layers a proposed one replaces: of its name, or of its
-    ICB on the days they share (issue 18, item 7: never silently)."""
-    proposed = engine.proposed
-    for name, file in engine.superseded:
-        warn(f"the proposed layer `{name}` ({proposed.file}) replaces the shipped layer of the same "
-             f"name ({file})")
-    for layer, days in engine.stands_in_for():
-        warn(f"the proposed layer `{proposed.name}` ({proposed.file}) stands in for the shipped layer "
-             f"`{layer.name}` ({layer.file}) of ICB {layer.header.icb.upper()} {days}: on those days "
-             f"only the proposed layer applies to ICB {layer.header.icb.upper()}")
-
-
-def _warn_about_local(engine: Engine, icbs: set) -> None:
-    """Say when a proposed layer replaces a shipped one, or applies to no arrangement given."""
-    proposed = engine.proposed
-    if proposed is None:
-        return
-    _warn_about_replaced(engine)
-    icb = getattr(proposed.header, "icb", None)
-    if icb is not None and icb not in icbs:
-        where = f"they are in {', '.join(sorted(icbs))}" if icbs else "they name no ICB"
-        warn(f"the local layer `{proposed.name}` ({proposed.file}) is for ICB {icb}; no arrangement "
-             f"given is in {icb} ({where}), so it applies to none")
-
-
 @cli.command()
 @click.argument("arrangements", nargs=-1, type=click.Path(exists=True, allow_dash=True, dir_okay=False, path_type=Path))
 @rules_options
@@ -138,13 +113,13 @@ def check(arrangements, rules, local, as_of, population, strict, jobs, output_fo
             spec = EngineSpec(rules, local, assumptions=assumptions)
             engine = spec.load()  # rule-file errors surface here, once
             if engine.proposed is not None:
-                _warn_about_replaced(engine)
+                warn_about_replaced(engine)
             remember(spec, engine)
             return streamed(lambda: check_population(spec, population, as_of, output_format, strict,
                                                      jobs, line_form), output, quiet)
         engine = Engine.load(rules, local, assumptions=assumptions)
         loaded = engine.load_arrangements(arrangements)
-        _warn_about_local(engine, {a.facts["icb"] for a in loaded if isinstance(a.facts.get("icb"), str)})
+        warn_about_local(engine, {a.facts["icb"] for a in loaded if isinstance(a.facts.get("icb"), str)})
         report = engine.check(loaded, as_of)
         if output_format == "json":
             text = json_report.dumps(report_json(report)) + "\n"

@@ -80,6 +80,32 @@ def warn(message: str) -> None:
     click.echo(f"warning: {message}", err=True)
 
 
+def warn_about_replaced(engine) -> None:
+    """Say which shipped layers a proposed one replaces: of its name, or of its
+    ICB on the days they share (issue 18, item 7: never silently)."""
+    proposed = engine.proposed
+    for name, file in engine.superseded:
+        warn(f"the proposed layer `{name}` ({proposed.file}) replaces the shipped layer of the same "
+             f"name ({file})")
+    for layer, days in engine.stands_in_for():
+        warn(f"the proposed layer `{proposed.name}` ({proposed.file}) stands in for the shipped layer "
+             f"`{layer.name}` ({layer.file}) of ICB {layer.header.icb.upper()} {days}: on those days "
+             f"only the proposed layer applies to ICB {layer.header.icb.upper()}")
+
+
+def warn_about_local(engine, icbs: set) -> None:
+    """Say when a proposed layer replaces a shipped one, or applies to no arrangement given."""
+    proposed = engine.proposed
+    if proposed is None:
+        return
+    warn_about_replaced(engine)
+    icb = getattr(proposed.header, "icb", None)
+    if icb is not None and icb not in icbs:
+        where = f"they are in {', '.join(sorted(icbs))}" if icbs else "they name no ICB"
+        warn(f"the local layer `{proposed.name}` ({proposed.file}) is for ICB {icb}; no arrangement "
+             f"given is in {icb} ({where}), so it applies to none")
+
+
 # ------------------------------------------------------------ terminal safety
 
 #: The styles `click.style` writes for the reports' own labels (text_report.
