@@ -174,6 +174,11 @@ def test_html_escapes_hostile_rule_text(tmp_path, capsys):
     assert re.search(r'class="line cov hit" title="requirement cov.hostile: pass 0, fail 1', html)
     assert re.search(r'class="line cov part" title="must of requirement cov.hostile: true 0, false 1', html)
     assert "http" not in html.replace("http-equiv", "")  # self-contained: nothing fetched
+    row = re.search(r'<tr data-file="[^"]*hostile.rules">(.*?)</tr>', html).group(1)
+    assert '<td class="requirements-run">1/1</td><td class="values-run">0/0</td><td class="ways">1/2</td>' in row
+    assert "built-in method" not in html
+    # the page's own style shades the lines and sets each on its own line
+    assert ".cov.miss {" in html and "pre.source .line { display: block;" in html
     capsys.readouterr()
 
 

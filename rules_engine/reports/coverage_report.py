@@ -110,8 +110,8 @@ def html_view(document: dict, sources: dict[str, str]) -> dict[str, Any]:
             lines.append({"number": number, "text": visible(text.rstrip("\r"), keep="\t"), "shade": shade,
                           "says": "; ".join(p["says"] for p in here)})
         files.append({"anchor": f"file-{index + 1}", "file": file["file"], "figure": _percent(file["figure"]),
-                      "covered": file["covered"], "points": file["points"], "requirements": requirements,
-                      "values": values, "ways": ways, "lines": lines})
+                      "covered": file["covered"], "points": file["points"], "requirements_run": requirements,
+                      "values_run": values, "ways": ways, "lines": lines})
     return {"figure": _percent(document["figure"]), "covered": document["covered"],
             "points": document["points"], "definition": document["definition"], "files": files,
             "gaps": gaps(document)}
