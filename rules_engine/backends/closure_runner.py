@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Iterator
 
+from rules_engine.backends import runtime
 from rules_engine.backends.closures import Compiler, Env, compile_program
 from rules_engine.backends.protocol import (EXEMPT, NOT_IN_FORCE, NOT_SELECTED, WAIVED, Decision, Instances,
     Probe, Tracer, Value)
@@ -49,9 +50,11 @@ class ClosureRunner:
     def decisions(self, facts: FactRecord, as_of: dt.date, instances: Instances,
                   tracer: Tracer | None = None) -> Iterator[Decision]:
         env = Env(facts, as_of)
+        resolving = self.checked.resolving
         for index, (requirement, compiled) in enumerate(zip(self.checked.program.requirements,
                                                             self.requirements)):
             scope = requirement.term.scope
+            tracks = requirement.id in resolving
             for instance in instances(scope):
                 if tracer is not None:
                     trace = tracer.begin("requirement", requirement.id, instance, None)
@@ -62,8 +65,11 @@ class ClosureRunner:
                 if tracer is not None:
                     env.bindings = dict(instance.bindings)
                 env.local_rows = False
+                if tracks:
+                    env.unneeded = set()
                 outcome, missing, warnings, reason = self.decide(requirement, compiled, env)
-                yield Decision(index, instance, outcome, missing, warnings, reason, env.local_rows)
+                yield Decision(index, instance, outcome, missing, warnings, reason, env.local_rows,
+                               runtime.unneeded(env) if tracks else ())
 
     @staticmethod
     def decide(requirement, compiled, env: Env) -> tuple:
@@ -104,6 +110,7 @@ class ClosureRunner:
                 continue
             body, key_collection = self.defines[name]
             scope = define.term.scope
+            tracks = name in self.checked.resolving
             for instance in instances(scope):
                 if key_collection is None:
                     if tracer is not None:
@@ -113,8 +120,11 @@ class ClosureRunner:
                         env = Env(facts, as_of, trace)
                     env.bindings = instance.bindings
                     env.local_rows = False
+                    if tracks:
+                        env.unneeded = set()
                     value = body(env)
-                    yield Value(name, instance, None, value, env.local_rows)
+                    yield Value(name, instance, None, value, env.local_rows,
+                                runtime.unneeded(env) if tracks else ())
                     continue
                 env.bindings = dict(instance.bindings)  # the key variable is bound below
                 keys = key_collection(env)
@@ -131,8 +141,11 @@ class ClosureRunner:
                         env.bindings = bindings
                     env.bindings[scope.key_variable] = key
                     env.local_rows = False
+                    if tracks:
+                        env.unneeded = set()
                     value = body(env)
-                    yield Value(name, instance, (scope.key_variable, key), value, env.local_rows)
+                    yield Value(name, instance, (scope.key_variable, key), value, env.local_rows,
+                                runtime.unneeded(env) if tracks else ())
 
     def scope(self, facts: FactRecord, as_of: dt.date, bindings: dict) -> Env:
         env = Env(facts, as_of)

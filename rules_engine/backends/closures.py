@@ -25,6 +25,7 @@ from typing import Any, Callable
 
 from rules_engine.backends import closure_facts as facts
 from rules_engine.backends.closure_facts import MISSING, TraceEvent, literal, opted_in
+from rules_engine.backends import runtime
 from rules_engine.backends.runtime import Env, fact, no_value
 from rules_engine.base import recursion
 from rules_engine.base import typesys as t
@@ -209,6 +210,12 @@ class Compiler(facts.FactReads):
                 env.local_rows = outer or env.local_rows
                 return value
 
+        if name in self.checked.resolving:
+            # It may rest on a comparison decided over a declared range: each
+            # result reading it names the unknowns it did not need.
+            def evaluate_define(env, plain=evaluate_define):
+                return runtime.tracked(env, memo_key(env), plain)
+
         if name not in compiled:
             compiled[name] = lambda env: unknown_because("no-definition", f"definition {name}")
             define = self.program.defines.get(name)
@@ -352,7 +359,19 @@ class Compiler(facts.FactReads):
     # -- comparisons and logic -----------------------------------------------
 
     def c_Compare(self, node):
-        return self._binary(self.expr(node.left), self.expr(node.right), ops.COMPARE[node.operator])
+        holds = ops.COMPARE[node.operator]
+        left, right = self.expr(node.left), self.expr(node.right)
+        ranged = self.checked.declared_range(node)
+        if ranged is None:
+            return self._binary(left, right, holds)
+        side, low, high = ranged.side, ranged.low, ranged.high
+
+        def compare_ranged(env):  # an unknown side may not be needed (`ir.ranged`)
+            a, b = left(env), right(env)
+            if type(a) is Unknown or type(b) is Unknown:
+                return runtime.settle(env, a, b, holds, side, low, high)
+            return holds(a, b)
+        return compare_ranged
 
     def c_Logic(self, node):
         """`a and b and c ...` (or a chain of `or`): one closure that tries each

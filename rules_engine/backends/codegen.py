@@ -157,15 +157,17 @@ class Generator:
             return self.const(value)
         return getattr(self, "g_" + type(node).__name__)(node)
 
-    def binary(self, node, left: ast.expr, right: ast.expr, operation) -> ast.expr:
-        """`operation(left, right)` (an ast builder), an unknown side passed on."""
+    def binary(self, node, left: ast.expr, right: ast.expr, operation, settle=None) -> ast.expr:
+        """`operation(left, right)` (an ast builder), an unknown side passed on
+        (or given to `settle(left, right)`, an ast builder, when there is one)."""
         fn = self.fn
         checks = [_is_unknown(side) for side in (left, right) if not isinstance(side, ast.Constant)]
         if not checks:
             return fn.assign(operation(left, right), node.span)
         result = fn.tmp()
         test = checks[0] if len(checks) == 1 else ast.BoolOp(ast.Or(), checks)
-        unknown = [ast.Assign([_store(result)], _call(_load("merge"), left, right))]
+        unknown = [ast.Assign([_store(result)], settle(left, right) if settle is not None
+                              else _call(_load("merge"), left, right))]
         known = [ast.Assign([_store(result)], operation(left, right))]
         fn.emit(ast.If(test, unknown, known), node.span)
         return _load(result)
@@ -293,8 +295,14 @@ class Generator:
 
     def g_Compare(self, node):
         operator = _COMPARE[node.operator]()
+        ranged = self.checked.declared_range(node)
+        settle = None
+        if ranged is not None:  # an unknown side may not be needed (`ir.ranged`)
+            holds = self.const(ops.COMPARE[node.operator])
+            bounds = [ast.Constant(ranged.side), self.const(ranged.low), self.const(ranged.high)]
+            settle = lambda a, b: _call(_load("settle"), _load("E"), a, b, holds, *bounds)  # noqa: E731
         return self.binary(node, self.expr(node.left), self.expr(node.right),
-                           lambda a, b: ast.Compare(a, [operator], [b]))
+                           lambda a, b: ast.Compare(a, [operator], [b]), settle)
 
     def g_Covers(self, node):
         cover = self.const(ops.ranges_cover)

@@ -56,19 +56,30 @@ class ModuleBuilder(Generator):
 
     # -- definitions ------------------------------------------------------------
 
-    def define(self, name: str) -> None:
-        define = self.program.defines[name]
-        fn = self.function(self.define_names[name], define.term.span)
+    def memo_key(self, name: str, fn) -> ast.expr:
+        """A definition's memo key: its name, the subject record's identity and its key."""
         needed = self.checked.define_scopes.get(name, ())
         if not needed:
-            key: ast.expr = ast.Constant(name)
-        else:
-            parts = [ast.Constant(name), _call(_load("id"), ast.Subscript(fn.bindings(), ast.Constant(needed[0]),
-                                                                        ast.Load()))]
-            if len(needed) == 2:
-                parts.append(ast.Subscript(fn.bindings(), ast.Constant(needed[1]), ast.Load()))
-            key = ast.Tuple(parts, ast.Load())
-        fn.emit(ast.Assign([_store("k")], key))
+            return ast.Constant(name)
+        parts = [ast.Constant(name), _call(_load("id"), ast.Subscript(fn.bindings(), ast.Constant(needed[0]),
+                                                                    ast.Load()))]
+        if len(needed) == 2:
+            parts.append(ast.Subscript(fn.bindings(), ast.Constant(needed[1]), ast.Load()))
+        return ast.Tuple(parts, ast.Load())
+
+    def define(self, name: str) -> None:
+        define = self.program.defines[name]
+        function_name = self.define_names[name]
+        if name in self.checked.resolving:
+            # It may rest on a comparison decided over a declared range: each
+            # result reading it names the unknowns it did not need (`ir.ranged`).
+            fn = self.function(function_name, define.term.span)
+            fn.emit(ast.Return(_call(_load("tracked"), _load("E"), self.memo_key(name, fn),
+                                     _load(function_name + "i"))))
+            self.done()
+            function_name += "i"
+        fn = self.function(function_name, define.term.span)
+        fn.emit(ast.Assign([_store("k")], self.memo_key(name, fn)))
         fn.emit(ast.Assign([_store("M")], _attr(_load("E"), "memo")))
         local_flag = _attr(_load("E"), "local_rows")
         store_flag = ast.Attribute(_load("E"), "local_rows", ast.Store())
@@ -176,8 +187,12 @@ class ModuleBuilder(Generator):
                 fn.emit(ast.Assign([ast.Attribute(_load("E"), "bindings", ast.Store())], _attr(_load("I"), "bindings")))
                 fn.emit(ast.Assign([ast.Attribute(_load("E"), "local_rows", ast.Store())], ast.Constant(False)))
                 decided = ast.Starred(_call(_load(f"r{index}"), _load("E")), ast.Load())
+                extra = []
+                if requirement.id in self.checked.resolving:  # what it did not need (`ir.ranged`)
+                    fn.emit(ast.Assign([ast.Attribute(_load("E"), "unneeded", ast.Store())], _call(_load("set"))))
+                    extra = [_call(_load("unneeded"), _load("E"))]
                 fn.emit(ast.Expr(_call(append, _call(_load("D"), ast.Constant(index), _load("I"), decided,
-                                                     _attr(_load("E"), "local_rows")))))
+                                                     _attr(_load("E"), "local_rows"), *extra))))
             else:
                 fn.emit(ast.Expr(_call(append, _call(_load("D"), ast.Constant(index), _load("I"), _load("NA"),
                                                      _empty(), _empty(), ast.Constant(NOT_IN_FORCE),
@@ -208,12 +223,18 @@ class ModuleBuilder(Generator):
                 continue
             scope = define.term.scope
             compute = _call(_load(self.define_names[name]), _load("E"))
+            tracks = name in self.checked.resolving  # what it did not need (`ir.ranged`)
+            extra = [_call(_load("unneeded"), _load("E"))] if tracks else []
+            reset = [ast.Assign([ast.Attribute(_load("E"), "unneeded", ast.Store())], _call(_load("set")))] \
+                if tracks else []
             fn.block()
             if name not in keyed:
                 fn.emit(ast.Assign([bindings], _attr(_load("I"), "bindings")))
                 fn.emit(ast.Assign([flag], ast.Constant(False)))
+                for statement in reset:
+                    fn.emit(statement)
                 fn.emit(ast.Expr(_call(append, _call(_load("V"), ast.Constant(name), _load("I"), ast.Constant(None),
-                                                     compute, _attr(_load("E"), "local_rows")))))
+                                                     compute, _attr(_load("E"), "local_rows"), *extra))))
             else:
                 variable = ast.Constant(scope.key_variable)
                 fn.emit(ast.Assign([bindings], _call(_load("dict"), _attr(_load("I"), "bindings"))))
@@ -224,11 +245,11 @@ class ModuleBuilder(Generator):
                                [ast.Assign([_store("keys")], ast.Call(_load("sorted"), [_load("keys")],
                                                                       [ast.keyword("key", _load("str"))]))], []))
                 loop = [ast.Assign([ast.Subscript(_attr(_load("E"), "bindings"), variable, ast.Store())], _load("key")),
-                        ast.Assign([flag], ast.Constant(False)),
+                        ast.Assign([flag], ast.Constant(False)), *reset,
                         ast.Assign([_store("v")], compute),
                         ast.Expr(_call(append, _call(_load("V"), ast.Constant(name), _load("I"),
                                                      ast.Tuple([variable, _load("key")], ast.Load()), _load("v"),
-                                                     _attr(_load("E"), "local_rows"))))]
+                                                     _attr(_load("E"), "local_rows"), *extra)))]
                 fn.emit(ast.For(_store("key"), _load("keys"), loop, [], None))
             body = fn.end()
             fn.emit(ast.For(_store("I"), _call(_load("instances"), self.const(scope)), body, [], None),

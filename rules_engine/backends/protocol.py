@@ -11,9 +11,12 @@ the subject instance, the outcome, the missing fact paths (sorted), the
 warnings that fired, why it is not applicable or passes without its `must`
 (`NOT_IN_FORCE`, `NOT_SELECTED`, `WAIVED`, `EXEMPT` or None), and whether
 working it out read a local layer's change made only for some subjects (a
-row it added, a change for those that opt in). A value is a `Value` tuple:
+row it added, a change for those that opt in), and the unknowns it was
+decided without (`ir.ranged`: every value in their declared range gives the
+same outcome). A value is a `Value` tuple:
 the definition's name, the subject instance, its key (the key variable and
-the key, or None), the value (or an `Unknown`) and the same local flag.
+the key, or None), the value (or an `Unknown`), the same local flag and
+unknowns not needed.
 """
 
 from __future__ import annotations
@@ -38,6 +41,7 @@ class Decision(NamedTuple):
     warnings: tuple[str, ...]
     reason: str | None
     local: bool
+    unneeded: tuple[str, ...] = ()  # the unknowns a comparison was decided without (`ir.ranged`)
 
 
 class Value(NamedTuple):
@@ -46,6 +50,7 @@ class Value(NamedTuple):
     key: tuple[str, Any] | None  # (key variable, key) for a value made per key
     value: Any
     local: bool
+    unneeded: tuple[str, ...] = ()  # the unknowns a comparison was decided without (`ir.ranged`)
 
 
 @attrs.frozen

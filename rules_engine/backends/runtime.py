@@ -22,7 +22,7 @@ from rules_engine.ir.plans import FIELD
 class Env:
     """What an evaluation reads: the facts, the bound names, the date, memo and trace."""
 
-    __slots__ = ("root", "as_of", "bindings", "memo", "trace", "local_rows")
+    __slots__ = ("root", "as_of", "bindings", "memo", "trace", "local_rows", "unneeded")
 
     def __init__(self, root: FactRecord, as_of: dt.date, trace: list | None = None):
         self.root = root
@@ -31,6 +31,7 @@ class Env:
         self.memo: dict[tuple, Any] = {}
         self.trace = trace
         self.local_rows = False  # whether a row a local layer added was read
+        self.unneeded: set[str] = set()  # the unknowns a comparison decided without (`settle`)
 
 
 class _Missing:
@@ -180,6 +181,57 @@ def no_value(env, name: str, span):
     return value
 
 
+def settle(env, a, b, holds, side: int, low, high):
+    """`a op b` (`holds`) where side `side` (0 left, 1 right) reads a value
+    declared to lie from `low` to `high` (`ir.ranged`): when that side is
+    unknown and the other known, the outcome if every value in the range
+    gives the same one (the unknown it did not need goes in `env.unneeded`),
+    else the unknown."""
+    known, unknown = (b, a) if side == 0 else (a, b)
+    if type(known) is Unknown or type(unknown) is not Unknown:
+        return merge_unknown(a, b)
+    if side == 0:
+        at_low, at_high = holds(low, known), holds(high, known)
+    else:
+        at_low, at_high = holds(known, low), holds(known, high)
+    inside = low <= known <= high
+    if holds is ops.COMPARE["="] or holds is ops.COMPARE["!="]:
+        if inside:
+            return unknown
+        decided = holds is ops.COMPARE["!="]
+    elif at_low is at_high:
+        decided = at_low
+    else:
+        return unknown
+    env.unneeded.update(unknown.lacking())
+    return decided
+
+
+def tracked(env, key, compute):
+    """A memoised definition that may rest on a settled comparison: its value,
+    with what it did not need remembered beside it and added to `env.unneeded`
+    each time it is read."""
+    memo = env.memo
+    saved = memo.get(("unneeded", key))
+    if saved is not None:
+        env.unneeded.update(saved)
+        return compute(env)
+    outer = env.unneeded
+    env.unneeded = set()
+    value = compute(env)
+    memo[("unneeded", key)] = inner = frozenset(env.unneeded)
+    outer.update(inner)
+    env.unneeded = outer
+    return value
+
+
+def unneeded(env) -> tuple[str, ...]:
+    """What a result did not need, sorted (and the set emptied for the next)."""
+    found = tuple(sorted(env.unneeded))
+    env.unneeded = set()
+    return found
+
+
 def lacking(*values) -> tuple[str, ...]:
     """What unknown values lack together, sorted, as results name it."""
     missing: set[str] = set()
@@ -209,7 +261,7 @@ def item_missing(items, index: int) -> Unknown:
 #: `__import__`, `open`, `eval`, `getattr`: `__builtins__` is empty).
 HELPERS: dict[str, Any] = {
     "U": Unknown, "MISSING": MISSING, "FR": FactRecord, "merge": merge_unknown, "kand": kleene_and, "kor": kleene_or,
-    "knot": kleene_not, "combine": ops.combine, "fields": fields, "path": path, "fact": fact,
+    "knot": kleene_not, "combine": ops.combine, "settle": settle, "tracked": tracked, "unneeded": unneeded, "fields": fields, "path": path, "fact": fact,
     "no_value": no_value, "lacking": lacking, "item_missing": item_missing,
     "because": unknown_because, "PASS": Outcome.PASS, "FAIL": Outcome.FAIL, "UNKNOWN": Outcome.UNKNOWN,
     "NA": Outcome.NOT_APPLICABLE, "type": type, "id": id, "enumerate": enumerate,

@@ -19,6 +19,7 @@ from typing import Any
 import attrs
 
 from rules_engine.ir.fold import NOT_STATIC, Folder, Known
+from rules_engine.ir.ranged import DeclaredRange, declared_range, resolving
 from rules_engine.ir.plans import FactPlan, binding_name, plan_of
 from rules_engine.program.layers import Program
 from rules_engine.static.builtins import BUILTINS, Builtin
@@ -40,6 +41,7 @@ class CheckedProgram:
     folder: Folder  # the static values (a side table filled on first use)
     builtins: dict[str, Builtin] = BUILTINS
     _plans: dict = attrs.field(factory=dict)
+    _ranged: dict = attrs.field(factory=dict)  # what `ranged` found, worked out on first use
 
     @property
     def local_layer(self) -> str | None:
@@ -63,6 +65,20 @@ class CheckedProgram:
         found = self._plans.get(key)
         if found is None:
             found = self._plans[key] = plan_of(self.folder, node, known)
+        return found
+
+    def declared_range(self, node) -> DeclaredRange | None:
+        """For a comparison one of whose sides reads a value with a declared
+        range, that side and the range (`ir.ranged`); None otherwise."""
+        return declared_range(self.types, self.names, node)
+
+    @property
+    def resolving(self) -> frozenset[str]:
+        """The definitions and requirement ids whose result may rest on a
+        comparison decided over a declared range (`ir.ranged`)."""
+        found = self._ranged.get("resolving")
+        if found is None:
+            found = self._ranged["resolving"] = resolving(self.program, self.types, self.names)
         return found
 
     def binding_name(self, node, known: Known = ()) -> str | None:

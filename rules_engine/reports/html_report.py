@@ -132,6 +132,7 @@ def check_view(document: dict) -> dict:
             rule, subject, outcome = result["id"], result["subject"], result["outcome"]
             card = anchors("result", arr_id, rule, subject)
             row = {"warnings": [], "reason": None, "provisional": None, "assumed": [], "because": None,
+                   "did_not_need": [],
                    "national": {},
                    "missing": [], "title": None, "why": None, **result, "anchor": card, "arrangement": arr_id,
                    "arrangement_anchor": section, "rank": OUTCOMES.index(outcome) if outcome in OUTCOMES else 9,
@@ -152,7 +153,7 @@ def check_view(document: dict) -> dict:
         values = []
         for value in arrangement.get("values", []):
             row = {"missing": [], "flexibility": None, "layer": None, "because": None, "national": {},
-                   "provisional": None, "assumed": [], **value,
+                   "provisional": None, "assumed": [], "did_not_need": [], **value,
                    "anchor": anchors("value", arr_id, value["id"], value["subject"]),
                    "arrangement": arr_id, "arrangement_anchor": section, "shown": money(value.get("value")) if value.get("unit") == "GBP" else _plain(value.get("value")),
                    "sort": _sort_key(value.get("value"))}

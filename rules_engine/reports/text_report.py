@@ -96,6 +96,8 @@ def _detail(r: Result) -> list[str]:
         out.append(f"provisional: {r.provisional}")
     if r.assumed:
         out.append(f"assumed: {assumed_text(r.assumed)}")
+    if r.unneeded:
+        out.append("decided without (every value it could take gives this outcome): " + "; ".join(r.unneeded))
     return out
 
 
@@ -248,6 +250,7 @@ class _Footnotes:
     def __init__(self):
         self.assumed: dict[str, int] = {}
         self.provisional: dict[str, int] = {}
+        self.unneeded: dict[str, int] = {}
 
     @staticmethod
     def _keys(prefix: str, numbers: list[int]) -> str:
@@ -271,11 +274,16 @@ class _Footnotes:
             numbers = [self.provisional.setdefault(reason, len(self.provisional) + 1)
                        for reason in provisional_reasons(value.provisional)]
             text += f" [{self._keys('p', numbers)}]"
+        if value.unneeded:
+            numbers = [self.unneeded.setdefault(reason, len(self.unneeded) + 1) for reason in value.unneeded]
+            text += f" [{self._keys('u', numbers)}]"
         return text
 
     def lines(self) -> list[tuple[str, str]]:
         return ([(f"a{n}", text) for text, n in self.assumed.items()]
-                + [(f"p{n}", f"provisional: {text}") for text, n in self.provisional.items()])
+                + [(f"p{n}", f"provisional: {text}") for text, n in self.provisional.items()]
+                + [(f"u{n}", f"worked out without it (every value it could take gives this one): {text}")
+                   for text, n in self.unneeded.items()])
 
 
 def _assumptions_line(report: CheckReport, out: _Writer) -> None:

@@ -159,7 +159,8 @@ class Evaluator:
                       provenance.layer, provenance.flexibility, provenance.because,
                       provenance.national, decision.missing, decision.warnings, term.severity,
                       self.requirement_provisional[decision.index], shown,
-                      self.requirement_assumed[decision.index], explain_with)
+                      self.requirement_assumed[decision.index], explain_with,
+                      decision.unneeded if outcome is not Outcome.UNKNOWN else ())
 
     def value(self, raw: Value) -> ValueResult:
         name, key, value = raw.name, raw.key, raw.value
@@ -168,12 +169,12 @@ class Evaluator:
             shape = self._value_shapes[name] = self.value_shape(name)
         pattern, type_, read_local, not_local, fixed = shape
         layer, flexibility, because, national = read_local if raw.local else not_local
-        missing = ()
+        missing, unneeded = (), raw.unneeded
         if type(value) is Unknown:
-            missing, value = value.lacking(), None
+            missing, value, unneeded = value.lacking(), None, ()
         return ValueResult(pattern if key is None else self.value_id(pattern, *key), raw.instance.id, value,
                            type_, missing, layer, flexibility, because, national, fixed[0], fixed[1],
-                           self.provisional_for(name, key), fixed[2], fixed[3])
+                           self.provisional_for(name, key), fixed[2], fixed[3], unneeded)
 
     def value_shape(self, name: str) -> tuple:
         """What every value of one definition shares: its id pattern, type,

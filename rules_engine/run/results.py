@@ -46,6 +46,9 @@ class Result:
     assumed: tuple = ()
     # Why it failed or is unknown (`why.Why`): worked out when first asked for.
     explain_with: Any = attrs.field(default=None, eq=False, repr=False)
+    # The unknowns it was decided without: every value in their declared range
+    # gives the same outcome (`ir.ranged`).
+    unneeded: tuple[str, ...] = ()
     _why: Any = attrs.field(default=None, eq=False, repr=False, init=False)
 
     @property
@@ -77,6 +80,7 @@ class ValueResult:
     provisional: str | None = None
     assumed: tuple = ()  # the assumptions it read (`assumptions.Assumption`)
     rounding: str | None = None  # `rounded to penny`: "to the penny, half up"
+    unneeded: tuple[str, ...] = ()  # the unknowns it was worked out without (`ir.ranged`)
 
     @property
     def unit(self) -> str:
@@ -183,6 +187,8 @@ def result_json(result: Result) -> dict:
         data["provisional"] = result.provisional
     if result.assumed:
         data["assumed"] = [a.as_json() for a in result.assumed]
+    if result.unneeded:
+        data["did_not_need"] = list(result.unneeded)
     why = result.why
     if why is not None:
         data["why"] = why.as_json()
@@ -194,6 +200,8 @@ def values_json(value: ValueResult) -> dict:
             "unit": value.unit}
     if value.missing:
         data["missing"] = list(value.missing)
+    if value.unneeded:
+        data["did_not_need"] = list(value.unneeded)
     if value.rounding:
         data["rounded"] = value.rounding  # the rule file says how the contract rounds it
     if data["value"] is not None and unrounded(data["value"], data["unit"]):
