@@ -248,9 +248,13 @@ class Encoder:
 
     def fact(self, node, env) -> Sym:
         plan = self.checked.plan(node)
-        if plan.bound is None or plan.bound not in env:
+        root = plan.start if plan.bound is None else None
+        if type(root) is n.Name and getattr(self.names.get(id(root)), "kind", None) == "fact":
+            location: tuple = (root.name,)  # a path from the arrangement's root (`pcn.raw_list_size`)
+        elif plan.bound is None or plan.bound not in env:
             raise Undecided(f"the path `{_show(node)}`", node.span)
-        location = env[plan.bound]
+        else:
+            location = env[plan.bound]
         for kind, step in plan.steps:
             if kind != FIELD:
                 raise Undecided(f"a key worked out at run time in `{_show(node)}`", node.span)

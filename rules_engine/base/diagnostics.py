@@ -156,6 +156,10 @@ CODES: dict[str, str] = {
     "E-WRITE-003": "-o names a file the command reads",
     # lint warnings (rules_engine/queries/lint_warnings.py: one row per warning; exit 0)
     "W-MONEY-001": "money that becomes £0 when a fact is unknown",
+    "W-COND-001": "condition over facts that can never hold given the schema",
+    "W-COND-002": "condition over facts that always holds given the schema",
+    "W-WAIVE-001": "waiver that holds whenever its requirement applies",
+    "W-VARY-002": "replacement that decides every arrangement as the national term",
     # input limits (rules_engine/base/limits.py: one row per limit, settable)
     "E-LIMIT-001": "file larger than the size limit",
     "E-LIMIT-002": "population line longer than the line limit",

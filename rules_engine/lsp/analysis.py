@@ -25,7 +25,7 @@ import attrs
 
 from rules_engine.base.diagnostics import Diagnostic, InvalidInput
 from rules_engine.base.source import SourceFile, Span
-from rules_engine.queries.lint import lint_checked
+from rules_engine.queries.lint import QUICK_WARNINGS, lint_checked
 from rules_engine.static.forms import Layer
 from rules_engine.static.library import Library, assemble, rule_files_in
 from rules_engine.static.load import default_sources, lowered
@@ -148,7 +148,7 @@ def analyse(path: str, open_texts: Mapping[str, str]) -> Analysis:
         if not problems:
             problems = list(assembly) or list(typing)
         if not problems and checked is not None:
-            problems = list(lint_checked(checked))
+            problems = list(lint_checked(checked, QUICK_WARNINGS))  # the solver's checks are for `lint`
     occurrences = tuple(_occurrences(layers, checked))
     return Analysis(path, by_path[path], by_path, tuple(sorted(problems, key=lambda d: d.sort_key)),
                     layers, library, checked, occurrences)

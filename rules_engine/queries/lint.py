@@ -26,6 +26,7 @@ import attrs
 from rules_engine.base.diagnostics import Diagnostic, render_text, to_json
 from rules_engine.base.source import SourceFile
 from rules_engine.static.library import read_sources, rule_files_in
+from rules_engine.queries import lint_analysis
 from rules_engine.queries.lint_warnings import money_zero_when_unknown
 from rules_engine.static.lint_checks import WARNINGS as STATIC_WARNINGS, WarningCheck, run_checks
 from rules_engine.static.load import default_sources, run_until
@@ -33,10 +34,25 @@ from rules_engine.static.typecheck import Checked
 from rules_engine.syntax import nodes as n
 
 
-#: Every lint check: the static ones, and W-MONEY-001 (`lint_warnings`).
-WARNINGS: tuple[WarningCheck, ...] = STATIC_WARNINGS + (
+#: The checks quick enough for every keystroke (the language server's): the
+#: static ones and W-MONEY-001 (`lint_warnings`).
+QUICK_WARNINGS: tuple[WarningCheck, ...] = STATIC_WARNINGS + (
     WarningCheck("W-MONEY-001", "money that becomes £0 when a fact is unknown",
                  lambda checked: money_zero_when_unknown(checked, {l.file for l in checked.library.layers})),)
+
+#: Every lint check: the quick ones and the analysis' (`lint_analysis`:
+#: conditions the schema decides, asked of the solver: a second or two for
+#: the shipped library).
+WARNINGS: tuple[WarningCheck, ...] = QUICK_WARNINGS + (
+    WarningCheck("W-COND-001", "condition over facts that can never hold given the schema",
+                 lambda checked: lint_analysis.conditions(checked, "never", "W-COND-001")),
+    WarningCheck("W-COND-002", "condition over facts that always holds given the schema",
+                 lambda checked: lint_analysis.conditions(checked, "always", "W-COND-002")),
+    WarningCheck("W-WAIVE-001", "waiver that holds whenever its requirement applies",
+                 lint_analysis.unreachable),
+    WarningCheck("W-VARY-002", "replacement that decides every arrangement as the national term",
+                 lint_analysis.unchanged),
+)
 
 
 @attrs.frozen
