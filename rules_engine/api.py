@@ -39,7 +39,7 @@ from rules_engine.base.values import Outcome
 from rules_engine.program.assumptions import NONE, from_arguments, from_file
 from rules_engine.queries.variations import vary_check as judge_layer
 from rules_engine.analysis.bounds import DEFAULT_TIMEOUT_MS
-from rules_engine.run.witness import check_witnesses
+from rules_engine.run.witness import check_differences, check_witnesses
 from rules_engine.analysis.equivalence import compare
 from rules_engine.ir.checked import check_program
 from rules_engine.static.library import source_of
@@ -340,7 +340,7 @@ def diff(old: LayerLike, new: LayerLike, *, as_of: dt.date | str | None = None,
     day = _date(as_of) or _diff_day(second)
     programs = [check_program(engine.selected(day, engine.proposed.header.icb if engine.proposed else None))
                 for engine in (first, second)]
-    return compare(programs[0], programs[1], timeout_ms)
+    return check_differences(first, second, compare(programs[0], programs[1], timeout_ms))
 
 
 def _side(path: str | Path | SourceFile) -> Engine:

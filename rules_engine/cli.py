@@ -394,6 +394,8 @@ def diff_command(old, new, as_of, output_format, output, quiet):
             lines += [f"  {d.describe()}" for d in result.differences if d is not first]
             if first is not None and first.witness is not None:
                 lines += ["witness, an arrangement:"] + ["  " + line for line in yaml_lines(first.witness)]
+                if first.checked:
+                    lines.append(first.checked)
             emit("\n".join(lines) + "\n", output, quiet)
         return ExitCode.OK if result.equivalent else ExitCode.FAILURES
     sys.exit(run_command(run, output_format, output))

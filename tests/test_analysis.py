@@ -191,7 +191,9 @@ def test_no_arrangement_flips_where_the_analysis_says_none(size, exception):
     found = check_witness(engine, facts, "des.pcn.minimum-population", "newly fails")
     assert not (found.flipped and "newly fails" in none)
     passes = check_witness(engine, facts, "des.pcn.minimum-population", "newly passes")
-    assert passes.flipped == (exception != "rural_remote" and 25000 <= size < 30000)
+    # a PCN that does not say whether it has an exception is unknown under the
+    # national minimum (the `unless` is unknown), not failing: no flip
+    assert passes.flipped == (exception == "none" and 25000 <= size < 30000)
 
 
 def test_a_witness_reads_as_the_arrangement_format(engines, analyses, tmp_path, capsys, in_root):
@@ -311,5 +313,25 @@ def test_diff_of_a_changed_minimum_has_a_witness(tmp_path, capsys):
     assert main(["diff", str(NATIONAL / "network_des.rules"), str(changed), "--as-of", "2025-06-01",
                  "--format", "json"]) == 1
     first = json.loads(capsys.readouterr().out)["first"]
-    assert first["id"] == "des.pcn.minimum-population" and first["what"] == "differs for some arrangements"
+    assert first["id"] == "des.pcn.minimum-population" and first["what"] == "differs for some arrangements", first
     assert 30000 <= first["witness"]["pcn"]["raw_list_size"] < 31000
+
+
+def test_diff_of_a_changed_rate_gives_a_value_witness_the_evaluator_confirms(tmp_path, capsys):
+    """A reported value written differently is asked of the solver too: a
+    witness on which the two versions pay differently, run by the evaluator."""
+    original = (LOCAL / "quy.rules").read_text()
+    changed = tmp_path / "quy.rules"
+    changed.write_text(original.replace("money per patient = £2.50", "money per patient = £2.60", 1))
+    assert main(["diff", str(LOCAL / "quy.rules"), str(changed), "--format", "json"]) == 1
+    first = json.loads(capsys.readouterr().out)["first"]
+    assert (first["kind"], first["id"], first["what"]) == ("value", "quy.support-funding",
+                                                          "differs for some arrangements")
+    assert first["checked"].startswith("checked by the evaluator: differs (£")
+    (practice,) = first["witness"]["practices"]
+    assert practice["list_size"] >= 1 and practice["support"]["plan_agreed"] <= "2025-04-01"
+    # the same value reworded (£2.50 as £2.5) is no difference
+    same = tmp_path / "same" / "quy.rules"
+    same.parent.mkdir()
+    same.write_text(original.replace("money per patient = £2.50", "money per patient = £2.5", 1))
+    assert main(["diff", str(LOCAL / "quy.rules"), str(same), "--format", "json"]) == 0

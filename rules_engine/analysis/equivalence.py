@@ -10,8 +10,8 @@ result on every arrangement. A requirement whose shape differs is asked of
 the solver: is there an arrangement on which its outcome differs (pass, fail,
 unknown, not applicable)? The answer is a witness arrangement, "no
 arrangement sees the difference", or "undecided" with the construct named. A
-value whose shape differs is reported as differing in what it says, with no
-witness (the solver encodes requirements, not values, for now).
+value whose shape differs is asked the same of its value (known under one and
+not the other, or two values), with its witness.
 
 Input: the two programs in force on the date. Output: `Equivalence`, the
 differences in library order (requirements first), the first of which is
@@ -44,6 +44,7 @@ class Difference:
     what: str  # added | removed | differs | differs for some arrangements | no arrangement sees it | undecided
     why: str | None = None
     witness: dict | None = None
+    checked: str | None = None  # what the evaluator gave on the witness, under each side (run.witness)
 
     def describe(self) -> str:
         text = f"{self.kind} {self.id}: {self.what}"
@@ -131,9 +132,53 @@ def compare(old: CheckedProgram, new: CheckedProgram, timeout_ms: int = DEFAULT_
         elif vid not in old_values:
             differences.append(Difference("value", vid, "added"))
         elif _full_shape(before, old_values[vid]) != _full_shape(after, new_values[vid]):
-            differences.append(Difference("value", vid, "differs",
-                                          "what it says differs; no witness for values yet"))
+            differences.append(_ask_value(old, new, vid, old_values[vid], new_values[vid], as_of, timeout_ms))
     return Equivalence(as_of, compared, tuple(differences))
+
+
+def _ask_value(old: CheckedProgram, new: CheckedProgram, vid: str, old_name: str, new_name: str,
+               as_of: dt.date, timeout_ms: int) -> Difference:
+    """Whether some arrangement sees a reported value differ: known under one
+    and not the other, or known under both with two values."""
+    schema = new.program.library.schema
+    facts = Facts(schema)
+    scope = new.program.defines[new_name].term.scope
+    span = new.program.defines[new_name].term.span
+    try:
+        first, second = Encoder(old, facts, as_of), Encoder(new, facts, as_of)
+        env = first.bindings_for(scope.subject) if scope is not None else {}
+        a, b = first.define(old_name, env, span), second.define(new_name, env, span)
+        differs = z3.Or(a.defined != b.defined, z3.And(a.defined, b.defined, a.value != b.value))
+    except Undecided as error:
+        return Difference("value", vid, "undecided", f"written differently; no encoding for {error}")
+    except z3.Z3Exception as error:  # two values the solver cannot compare (sorts that differ)
+        return Difference("value", vid, "undecided", f"written differently; the solver cannot compare them "
+                                                     f"({error})")
+    result, model, reason = _solve_plausibly(old, new, as_of, facts, differs, timeout_ms)
+    if result == z3.unsat:
+        return Difference("value", vid, "no arrangement sees it", "written differently, same values")
+    if result != z3.sat:
+        return Difference("value", vid, "undecided", f"the solver gave no answer within {timeout_ms} ms "
+                                                    f"({reason})")
+    icb = new.program.local.header.icb if new.program.local is not None else None
+    witness = FlipAnalysis(old, new, as_of, icb).witness(model, facts)
+    if witness is None:
+        return Difference("value", vid, "undecided", "a difference needs a value the arrangement "
+                                                    "format cannot write")
+    return Difference("value", vid, "differs for some arrangements", None, witness)
+
+
+def _solve_plausibly(old: CheckedProgram, new: CheckedProgram, as_of: dt.date, facts: Facts, differs,
+                     timeout_ms: int):
+    """The solver's answer, with a model a person would write where there is
+    one (dates near the date, numbers below a million: `FlipAnalysis.plausible`)."""
+    result, model, reason = _solve(facts.constraints + [differs], timeout_ms)
+    if result == z3.sat:
+        likely, better, _ = _solve(facts.constraints + [differs] + FlipAnalysis(old, new, as_of, None).plausible(
+            facts), timeout_ms)
+        if likely == z3.sat:
+            model = better
+    return result, model, reason
 
 
 def _ask(old: CheckedProgram, new: CheckedProgram, rid: str, as_of: dt.date, timeout_ms: int) -> Difference:
@@ -148,7 +193,7 @@ def _ask(old: CheckedProgram, new: CheckedProgram, rid: str, as_of: dt.date, tim
     except Undecided as error:
         return Difference("requirement", rid, "undecided", f"written differently; no encoding for {error}")
     differs = z3.Or(*[a[o] != b[o] for o in OUTCOMES])
-    result, model, reason = _solve(facts.constraints + [differs], timeout_ms)
+    result, model, reason = _solve_plausibly(old, new, as_of, facts, differs, timeout_ms)
     if result == z3.unsat:
         return Difference("requirement", rid, "no arrangement sees it", "written differently, same outcomes")
     if result != z3.sat:

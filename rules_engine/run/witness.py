@@ -16,6 +16,7 @@ from typing import Any, Mapping
 import attrs
 
 from rules_engine.base.diagnostics import InvalidInput
+from rules_engine.base.numbers import value_json
 from rules_engine.base.values import Outcome
 from rules_engine.io.arrangements import Arrangement, validate_document
 from rules_engine.run.engine import Engine
@@ -97,4 +98,40 @@ def check_witnesses(engine: Engine, analysis):
     return analysis.with_checks(checks)
 
 
-__all__ = ["WitnessCheck", "check_witness", "check_witnesses", "outcome_of"]
+def _result_of(engine: Engine, facts: Mapping[str, Any], kind: str, name: str) -> str:
+    """A requirement's outcome, or a value's value as results write it, for
+    the one subject of a witness (`absent`: no such result)."""
+    if kind == "requirement":
+        return outcome_of(engine, facts, name)
+    arrangement = Arrangement(validate_document(engine.library.schema, dict(facts), None, "<witness>"),
+                              "<witness>", None, dict(facts))
+    found = [v for v in engine.evaluate(arrangement).values if v.id == name]
+    if not found:
+        return "absent"
+    value = found[0]
+    if value.value is None:
+        return "unknown"
+    shown = str(value_json(value.value, value.type))
+    return f"£{shown}" if value.unit == "GBP" else f"{shown} {value.unit}"
+
+
+def check_differences(old: Engine, new: Engine, equivalence):
+    """`diff`'s answer (`analysis.equivalence.Equivalence`) with each witness
+    run by both engines: what each gives, and whether they differ, in the
+    difference's `checked`."""
+    differences = []
+    for difference in equivalence.differences:
+        if difference.witness is not None:
+            try:
+                before = _result_of(old, difference.witness, difference.kind, difference.id)
+                after = _result_of(new, difference.witness, difference.kind, difference.id)
+                verdict = "differs" if before != after else "DOES NOT differ"
+                checked = f"checked by the evaluator: {verdict} ({before} under the old, {after} under the new)"
+            except InvalidInput as error:
+                checked = f"the evaluator could not read it: {error.diagnostics[0].message}"
+            difference = attrs.evolve(difference, checked=checked)
+        differences.append(difference)
+    return attrs.evolve(equivalence, differences=tuple(differences))
+
+
+__all__ = ["WitnessCheck", "check_differences", "check_witness", "check_witnesses", "outcome_of"]
