@@ -39,6 +39,8 @@ from rules_engine.base.values import Outcome
 from rules_engine.program.assumptions import NONE, from_arguments, from_file
 from rules_engine.queries.variations import vary_check as judge_layer
 from rules_engine.analysis.bounds import DEFAULT_TIMEOUT_MS
+from rules_engine.analysis.budgets import BudgetAnswer
+from rules_engine.run.budget_search import search as search_budget
 from rules_engine.run.witness import check_differences, check_witnesses
 from rules_engine.analysis.equivalence import compare
 from rules_engine.ir.checked import check_program
@@ -323,7 +325,10 @@ def vary_check(layer: LayerLike, *, rules: str | Path | None = None,
     if result.analysis is None:
         return result
     engine = Engine(result.analysis.checked, result.analysis.layer)  # the library vary-check loaded
-    return attrs.evolve(result, analysis=check_witnesses(engine, result.analysis))
+    analysis = check_witnesses(engine, result.analysis)
+    budgets = tuple(search_budget(engine, question, analysis.as_of, analysis.layer.header.icb, BudgetAnswer)
+                    for question in analysis.budgets)
+    return attrs.evolve(result, analysis=attrs.evolve(analysis, budgets=budgets))
 
 
 def diff(old: LayerLike, new: LayerLike, *, as_of: dt.date | str | None = None,

@@ -15,6 +15,7 @@ import attrs
 
 from rules_engine.analysis.cone import Cone, cone
 from rules_engine.analysis.bounds import DEFAULT_TIMEOUT_MS, Bounds
+from rules_engine.analysis.budgets import BudgetQuestion, budget_questions
 from rules_engine.analysis.flip import FlipAnalysis, FlipVerdict
 from rules_engine.ir.checked import check_program
 from rules_engine.program.layers import select
@@ -29,13 +30,15 @@ class VariationAnalysis:
     flips: tuple[FlipVerdict, ...]
     timeout_ms: int
     bounds: str | None = None  # the bounds file the facts were held to, if any
+    budgets: tuple[BudgetQuestion, ...] = ()  # each declared budget's question (answered by run.budget_search)
     checked: Checked | None = attrs.field(default=None, eq=False, repr=False)  # the library analysed
     layer: Layer | None = attrs.field(default=None, eq=False, repr=False)  # the layer, as proposed
 
     def as_json(self) -> dict:
         return {"as_of": self.as_of.isoformat(), "baseline": "the national terms alone",
                 "timeout_ms": self.timeout_ms, "bounds": self.bounds,
-                "cone": self.cone.as_json(), "flips": [f.as_json() for f in self.flips]}
+                "cone": self.cone.as_json(), "flips": [f.as_json() for f in self.flips],
+                "budgets": [b.as_json() for b in self.budgets]}
 
     def with_checks(self, checks: dict) -> "VariationAnalysis":
         """The same analysis with what the evaluator said of each witness
@@ -47,9 +50,10 @@ class VariationAnalysis:
 
 
 def analyse(checked: Checked, layer: Layer, as_of: dt.date, bounds: Bounds | None = None,
-            timeout_ms: int = DEFAULT_TIMEOUT_MS) -> VariationAnalysis:
+            timeout_ms: int = DEFAULT_TIMEOUT_MS, budgets=()) -> VariationAnalysis:
     """The cone and the flip verdicts of `layer` on `as_of` (a date on which a
-    national contract is in force)."""
+    national contract is in force), and the questions of its `budgets`
+    (`flex_budgets.Budget`s the layer's declarations fall under)."""
     baseline = select(checked, as_of, None)
     proposed = select(checked, as_of, layer)
     found = cone(baseline, proposed)
@@ -57,7 +61,9 @@ def analyse(checked: Checked, layer: Layer, as_of: dt.date, bounds: Bounds | Non
                          bounds, timeout_ms)
     verdicts = tuple(flips.requirement(a.id) for a in found.requirements)
     return VariationAnalysis(as_of, found, verdicts, timeout_ms,
-                             bounds.path if bounds is not None else None, checked, layer)
+                             bounds.path if bounds is not None else None,
+                             budget_questions(baseline, proposed, budgets, as_of,
+                                              tuple(v.id for v in found.values)), checked, layer)
 
 
 __all__ = ["VariationAnalysis", "analyse"]

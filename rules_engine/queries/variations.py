@@ -183,7 +183,7 @@ def vary_check(local: str | Path, rules: str | Path | None = None,
         note = f"the layer is not in force on {day}"
     else:
         stated = read_bounds(bounds, library.schema) if bounds is not None else None
-        found = analyse(checked, local_layer, day, stated, timeout_ms)
+        found = analyse(checked, local_layer, day, stated, timeout_ms, judgement.budgets)
     verdicts = tuple(_render(v, day) for v in judgement.verdicts)
     envelope = judgement.envelope
     shown = EnvelopeInForce(envelope.name, envelope.title,

@@ -101,6 +101,35 @@ def _analysis(out: _Writer, result: VaryCheck) -> None:
             out.lines += ["      " + line for line in question.witness_yaml.splitlines()]
     for value in cone.values:
         out.add(f"value {value.id}: reads {', '.join(value.because_of)}", indent="  ", hang="    ")
+    for budget in analysis.budgets:
+        _budget(out, budget)
+
+
+def _budget(out: _Writer, budget) -> None:
+    """A declared budget: the largest increase for one subject, its witness,
+    and each added key's reach."""
+    answer = budget.answer
+    head = f"budget of {budget.table} ({budget.budget} {budget.unit} retired): "
+    if answer is None or answer.largest_increase is None:
+        out.add(head + f"largest increase undecided ({answer.why if answer else 'not searched'})",
+                indent="  ", hang="    ")
+        return
+    verdict = "CAN exceed the budget" if answer.exceeded else "cannot exceed the budget"
+    out.add(head + f"largest increase for one {budget.subject}: {answer.largest_increase} {budget.unit} "
+            f"on {answer.measured} ({verdict}; a bounded search over each key's {budget.field} at 0, "
+            f"100 % and every threshold)", indent="  ", hang="    ")
+    for line in answer.reach:
+        out.add(line, indent="    ", hang="      ")
+    for key in answer.any_achievement:
+        out.add(f"{key} earns its whole amount at any achievement: its thresholds ask nothing",
+                indent="    ", hang="      ")
+    if answer.money:
+        out.add(f"money: {answer.money}", indent="    ", hang="      ")
+    if answer.witness is not None:
+        out.add("witness, an arrangement:", indent="    ", hang="      ")
+        if answer.checked:
+            out.add(answer.checked, indent="      # ", hang="      # ")
+        out.lines += ["      " + line for line in answer.witness_yaml.splitlines()]
 
 
 def render(result: VaryCheck, width: int | None = None, color: bool = False) -> str:

@@ -1,0 +1,100 @@
+"""Can a layer pay more than its budget (issue 20, item 3): the largest
+increase one practice can gain from a layer's retired and added QOF rows,
+with a witness the real evaluator confirms, and each added indicator's reach
+(the least achievement earning its whole points)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from rules_engine.api import vary_check
+from rules_engine.io.arrangements import Arrangement, validate_document
+from rules_engine.reports.html_report import render_vary_check
+from rules_engine.run.engine import Engine
+
+ROOT = Path(__file__).resolve().parent.parent
+LOCAL = ROOT / "contracts" / "local"
+
+
+def _points_total(engine: Engine, facts: dict):
+    arrangement = Arrangement(validate_document(engine.library.schema, facts, None, "<w>"), "<w>", None, facts)
+    return next(v.value for v in engine.evaluate(arrangement).values if v.id == "qof.points-total")
+
+
+@pytest.fixture(scope="module")
+def qsl():
+    return vary_check(LOCAL / "qsl-diabetes-outcomes.rules")
+
+
+def test_the_largest_increase_for_one_practice_with_its_witness(qsl):
+    (budget,) = qsl.analysis.budgets
+    answer = budget.answer
+    assert (budget.table, budget.budget, budget.added_total) == ("qof_indicators", 15, 15)
+    assert [p.key for p in budget.probes] == ["DM012", "DM014", "LDM001"]
+    assert answer.largest_increase == 15 and answer.measured == "qof.points-total"
+    assert answer.exceeded is False  # 15 points at most: the budget's 15
+    assert answer.reach == ("LDM001: its whole 15 points from 70 % achievement",)
+    assert answer.any_achievement == ()
+    assert answer.checked == ("checked by the evaluator: qof.points-total 0 under the national terms, "
+                              "15 under the layer")
+    # the witness, run again here: the retired indicators earn nothing at 0 %,
+    # the local one all 15 points at its upper threshold
+    witness = answer.witness
+    indicators = witness["practices"][0]["qof"]["indicators"]
+    assert indicators["LDM001"]["achievement"] == Decimal("0.7") or indicators["LDM001"]["achievement"] == 0.7
+    assert indicators["DM012"]["achievement"] == 0 and indicators["DM014"]["achievement"] == 0
+    engine = Engine.load(local=LOCAL / "qsl-diabetes-outcomes.rules")
+    assert _points_total(engine, json.loads(json.dumps(witness, default=str))) == 15
+    national = json.loads(json.dumps(witness, default=str))
+    national["icb"] = "Q00"
+    del national["practices"][0]["qof"]["indicators"]["LDM001"]
+    assert _points_total(engine, national) == 0
+    # the payment needs the practice's list and prevalence, and in 2025/26 the
+    # national average list size the library lacks: said, not guessed
+    assert answer.money.startswith("qof.payment unknown on the witness (lacking: parameter "
+                                   "qof_national_average_list_size")
+
+
+def test_json_and_html_carry_it(qsl):
+    data = qsl.to_dict()["analysis"]["budgets"][0]
+    assert data["largest_increase"] == "15" and data["exceeded"] is False
+    assert data["witness_yaml"].startswith("as_of: 2025-04-01\n")
+    html = render_vary_check(qsl)
+    assert "Largest increase for one practice: <strong>15 points</strong>" in html
+    assert "it cannot exceed the budget" in html
+
+
+def test_an_indicator_earning_its_points_at_any_achievement_is_reported(tmp_path):
+    """The issue's commissioner case, under an envelope that does not bound a
+    local indicator's thresholds: thresholds of 0 % earn the whole 15 points
+    at any achievement, and vary-check says so."""
+    library = tmp_path / "library"
+    shutil.copytree(ROOT / "contracts" / "national", library / "national")
+    (library / "local").mkdir()
+    envelope = library / "national" / "flexibility-today.rules"
+    text = envelope.read_text()
+    bound = "\n    with lower between 20% and 89% with upper between 50% and 97%"
+    assert bound in text
+    envelope.write_text(text.replace(bound, ""))
+    layer = (LOCAL / "qsl-diabetes-outcomes.rules").read_text().replace(
+        'row "LDM001" | 40% | 70% |', 'row "LDM001" | 0% | 0% |')
+    easy = library / "local" / "qsl-easy.rules"
+    easy.write_text(layer)
+    result = vary_check(easy, rules=library)
+    (budget,) = result.analysis.budgets
+    assert budget.answer.any_achievement == ("LDM001",)
+    assert budget.answer.reach == ("LDM001: its whole 15 points from 0 % achievement",)
+    assert budget.answer.largest_increase == 15
+    layer = layer.replace('row "LDM001" | 0% | 0% |', 'row "LDM001" | 0% | 1% |')
+    easy.write_text(layer)
+    answer = vary_check(easy, rules=library).analysis.budgets[0].answer
+    assert answer.any_achievement == () and answer.reach == ("LDM001: its whole 15 points from 1 % achievement",)
+
+
+def test_a_layer_without_a_budget_has_no_budget_question():
+    assert vary_check(LOCAL / "qmm.rules").analysis.budgets == ()
