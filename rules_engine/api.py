@@ -40,6 +40,7 @@ from rules_engine.program.assumptions import NONE, from_arguments, from_file
 from rules_engine.queries.variations import vary_check as judge_layer
 from rules_engine.analysis.bounds import DEFAULT_TIMEOUT_MS
 from rules_engine.analysis.budgets import BudgetAnswer
+from rules_engine.backends.closure_runner import CLOSURES
 from rules_engine.run.budget_search import search as search_budget
 from rules_engine.run.witness import check_differences, check_witnesses
 from rules_engine.analysis.equivalence import compare
@@ -325,6 +326,9 @@ def vary_check(layer: LayerLike, *, rules: str | Path | None = None,
     if result.analysis is None:
         return result
     engine = Engine(result.analysis.checked, result.analysis.layer)  # the library vary-check loaded
+    # A handful of witnesses: the reference backend, which compiles in a fifth
+    # of the generated one's time (tests/test_backends.py holds the two alike).
+    engine.backend = CLOSURES
     analysis = check_witnesses(engine, result.analysis)
     budgets = tuple(search_budget(engine, question, analysis.as_of, analysis.layer.header.icb, BudgetAnswer)
                     for question in analysis.budgets)
@@ -342,6 +346,7 @@ def diff(old: LayerLike, new: LayerLike, *, as_of: dt.date | str | None = None,
     old, new = layer_source(old, "<old>"), layer_source(new, "<new>")
     with _showing(old, new):
         first, second = _side(old), _side(new)
+    first.backend = second.backend = CLOSURES  # a witness or two: the backend that compiles quickest
     day = _date(as_of) or _diff_day(second)
     programs = [check_program(engine.selected(day, engine.proposed.header.icb if engine.proposed else None))
                 for engine in (first, second)]
