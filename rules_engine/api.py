@@ -47,7 +47,7 @@ from rules_engine.analysis.equivalence import compare
 from rules_engine.ir.checked import check_program
 from rules_engine.static.library import source_of
 from rules_engine.static.load import _assemble, _layer_name, default_sources, run_until
-from rules_engine.static.typecheck import check_library
+from rules_engine.static.load import check as check_static
 from rules_engine.syntax.lower import lower
 from rules_engine.run.impact import ImpactSummary, assess_arrangement, impact as run_impact, tally
 from rules_engine.run.explain import explain as explain_result, render_explanation
@@ -369,7 +369,7 @@ def _side(path: str | Path | SourceFile) -> Engine:
 
 
 def _engine_of(sources) -> Engine:
-    checked = check_library(_assemble(run_until("lower", sources)))
+    checked = check_static(_assemble(run_until("lower", sources)))
     return Engine(checked)
 
 

@@ -517,7 +517,8 @@ def explain_error(code):
 #: table says the same (tests/test_cli_conventions.py compares them).
 EXIT_CODES = {
     "check": "0 no requirement fails (unknown results too, unless --fail-on unknown); 1 a requirement "
-             "fails (or, with --fail-on unknown, one is unknown); 2 invalid input",
+             "fails (or, with --fail-on unknown, one is unknown), or with --population a population "
+             "term fails; 2 invalid input",
     "lint": "0 no errors (warnings too, unless --strict); 1 with --strict, a warning; 2 errors (printed "
             "on stderr; with --format sarif, in the log)",
     "lsp": "0 the client asked the server to exit",

@@ -46,6 +46,7 @@ from rules_engine.program.assumptions import NONE as NO_ASSUMPTIONS, Assumptions
 from rules_engine.io.arrangements import parse_json_line
 from rules_engine.static.fact_checks import PopulationSubjects, practice_codes
 from rules_engine.base.values import Outcome
+from rules_engine.run.population_totals import Tally, contributions, text_lines as population_text
 
 CHUNK_LINES = 50
 SHOWN_BAD_LINES = 20  # after this many, bad lines are counted but not printed
@@ -114,7 +115,8 @@ def check_chunk(task) -> list[tuple]:
     (one per subject), the JSON line when the output is JSON, and for HTML the
     {id: (title, clause)} of those requirements and {id: why} of the first
     subject of each, then the terms a lean line uses that this process had
-    not given out before) or ("bad", line number, text)."""
+    not given out before, and its parts of the population terms in force)
+    or ("bad", line number, text)."""
     spec, origin, as_of, output_format, line_form, chunk = task
     engine = _engine(spec)
     schema = engine.library.schema
@@ -128,6 +130,8 @@ def check_chunk(task) -> list[tuple]:
         except InvalidInput as error:
             out.append(_bad(line.number, error))
             continue
+        icb = arrangement.facts.get("icb")
+        parts = contributions(engine.library, result, icb if isinstance(icb, str) else None)
         failing, unknown, terms, whys = [], [], {}, {}
         for r in result.results:
             if r.outcome is Outcome.FAIL:
@@ -155,7 +159,7 @@ def check_chunk(task) -> list[tuple]:
                   render_all(result.input_warnings, {}) if result.input_warnings else "")
         out.append(("ok", line.number, result.id, result.outcome.value, failing, unknown, text,
                     (terms, whys, *place), new_terms, (result.as_of.isoformat(), practice_codes(arrangement.facts)),
-                    warned))
+                    warned, parts))
     return out
 
 
@@ -340,6 +344,7 @@ def check_population(spec: EngineSpec, path: Path, as_of: dt.date | None, output
     progress = Progress()
     write = sys.stdout.write
     written_terms: dict[str, str] = {}  # lean lines: the terms written, by reference
+    tally = Tally(_engine(spec).library)  # the population terms in force, folded
     tasks = ((spec, name_of(path), as_of, output_format, line_form, chunk) for chunk in chunks(path))
     total = count_lines(path) if sys.stderr.isatty() and not is_stdin(path) else None
     with progress.watching():
@@ -353,7 +358,7 @@ def check_population(spec: EngineSpec, path: Path, as_of: dt.date | None, output
                         return 2
                     continue
                 _, line, arrangement_id, outcome, failing_ids, unknown_ids, text, \
-                    (found_terms, whys, icb, name), new_terms, (day, codes), (warning_codes, warning_text) = item
+                    (found_terms, whys, icb, name), new_terms, (day, codes), (warning_codes, warning_text), parts = item
                 try:
                     subjects.claim(name_of(path), line, day, codes)
                 except InvalidInput as error:
@@ -366,6 +371,7 @@ def check_population(spec: EngineSpec, path: Path, as_of: dt.date | None, output
                 if warning_codes:
                     _report_warnings(warning_text, sum(warnings.values()))
                     warnings.update(warning_codes)
+                tally.add(parts)
                 if new_terms:
                     unwritten = _unwritten(new_terms, written_terms)
                     if unwritten:
@@ -388,11 +394,18 @@ def check_population(spec: EngineSpec, path: Path, as_of: dt.date | None, output
                    "unknown_requirements": _by_count(unknown),
                    "bad_lines": bad_lines, **({"input_warnings": dict(sorted(warnings.items()))}
                                               if warnings else {}), **progress.as_json()}
+        population = tally.results(bad_lines)
+        if population:
+            summary["population_terms"] = dict(sorted(Counter(r.outcome.value for r in population).items()))
         if output_format == "json":
+            for result in population:  # a record of its own each, before the summary
+                write(dumps({"population_term": result.as_json(full=line_form == "full")},
+                            compact=True) + "\n")
             write(dumps({"summary": summary}, compact=True) + "\n")
         elif output_format == "html":
             from rules_engine.reports.html_report import render_population_check  # here, not at the top: start-up (only this path needs it)
             summary["population"] = name_of(path)
+            summary["population_results"] = [r.as_json() for r in population]
             click.echo(render_population_check(summary, rows, terms, by_icb), nl=False)
         else:
             counts = ", ".join(f"{count} {outcome}" for outcome, count in summary["outcomes"].items())
@@ -408,12 +421,14 @@ def check_population(spec: EngineSpec, path: Path, as_of: dt.date | None, output
                 click.echo(f"  {rule_id}: {count} failing")
             for rule_id, count in summary["unknown_requirements"].items():
                 click.echo(f"  {rule_id}: {count} unknown")
+            for text in population_text(population):
+                click.echo(text)
         if progress.interrupted:
             click.echo(_interrupted_note(progress), err=True)
             return INTERRUPTED
     if not summary["arrangements"]:
         return _nothing_read(path, bad_lines)
-    return 1 if outcomes.get("fail") else 0
+    return 1 if outcomes.get("fail") or any(r.outcome is Outcome.FAIL for r in population) else 0
 
 
 def _unwritten(terms: dict[str, str], written: dict[str, str]) -> dict[str, str]:
@@ -466,6 +481,7 @@ def run_impact(baseline: EngineSpec, proposed: EngineSpec, population: Path, as_
     and every changed arrangement too."""
     summary = ImpactSummary()
     summary.describe_variation(_engine(proposed))
+    summary.watch_population(_engine(baseline), _engine(proposed))
     summary.assumed = proposed.assumptions.items
     # The changed arrangements, for the text and HTML pages (the JSON writes each
     # as it comes): a few in memory, the rest on disk, so memory stays bounded.
@@ -500,7 +516,8 @@ def run_impact(baseline: EngineSpec, proposed: EngineSpec, population: Path, as_
                         sys.stdout.write(dumps(entry.as_json(), compact=True) + "\n")
                     else:
                         changed.append(entry)
-                summary.add(assessed.id, assessed.changes, assessed.contributions, assessed.layers)
+                summary.add(assessed.id, assessed.changes, assessed.contributions, assessed.layers,
+                            assessed.population)
                 progress.lines_read = assessed.line
     with _quiet_interrupts(progress.interrupted):
         if summary.layer is not None and summary.arrangements and not summary.applied:

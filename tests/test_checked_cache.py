@@ -50,7 +50,7 @@ def test_a_warm_load_reads_the_cache_and_gives_the_same_results(cache_home, monk
     assert len(_entries(cache_home)) == 1
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(loaded, "run_until", lambda *a, **k: pytest.fail("parsed again"))
-        patch.setattr(loaded, "check_library", lambda *a, **k: pytest.fail("checked again"))
+        patch.setattr(loaded, "check", lambda *a, **k: pytest.fail("checked again"))
         warm = Engine.load(local=local, without=without)
     assert warm.checked is not cold.checked
     assert _report(warm) == _report(cold)
@@ -136,7 +136,7 @@ def test_a_warm_command_in_a_new_process_neither_parses_nor_checks(cache_home):
                           capture_output=True, text=True)
     # the same command, in a process where loading from the sources would fail
     script = ("import sys; import rules_engine.program.loaded as loaded; "
-              "loaded.run_until = loaded.check_library = None; "
+              "loaded.run_until = loaded.check = None; "
               "from rules_engine.cli import main; sys.exit(main(sys.argv[1:]))")
     warm = subprocess.run([sys.executable, "-c", script, *args], cwd=ROOT, env=env,
                           capture_output=True, text=True)

@@ -173,3 +173,59 @@ def test_each_stated_figure(name, command, outcome, rows, in_root):
             assert figure_of(figure, worked, value["unit"]) == figure, (
                 f"{name}: {key}: {row['worked']} comes to {worked}, not {figure}")
     assert worked_rows >= 1 or len(rows) <= 2, f"{name}: no figure has its arithmetic"
+
+
+# ------------------------------------------------------ population terms
+
+POPULATION_SECTION = re.compile(r"^### (?P<file>[\w.-]+\.jsonl)\b.*$", re.MULTILINE)
+POPULATION_COMMAND = re.compile(r"^    (contract-rules check --population .+)$", re.MULTILINE)
+POPULATION_ROW = re.compile(r"^\| (?P<term>[a-z]\w*) \| (?P<field>[a-z_]+) \| (?P<group>\w+) \| "
+                            r"(?P<figure>[^|]+?) \| (?P<worked>[^|]*?) ?\|$", re.MULTILINE)
+
+
+def population_sections():
+    text = README.read_text(encoding="utf-8")
+    for here in POPULATION_SECTION.finditer(text):
+        after = text.find("\n### ", here.end())
+        body = text[here.end():after if after >= 0 else len(text)]
+        command, outcome = POPULATION_COMMAND.search(body), OUTCOME.search(body)
+        rows = [m.groupdict() for m in POPULATION_ROW.finditer(body) if m.group("term") != "term"]
+        if command and outcome and rows:
+            yield pytest.param(command.group(1), outcome.groupdict(), rows, id=here.group("file"))
+
+
+POPULATION_CASES = list(population_sections())
+
+
+def test_the_readme_states_a_population_term():
+    assert POPULATION_CASES
+
+
+@pytest.mark.parametrize("command, outcome, rows", POPULATION_CASES)
+def test_each_population_figure(command, outcome, rows, in_root):
+    """A population section's figures are its terms' records: the outcome,
+    the known total (worked exactly), the arrangements and unknown members."""
+    args = shlex.split(command)[2:] + ["--format", "json"]
+    result = CliRunner().invoke(cli, ["check", *args])
+    assert result.exit_code == int(outcome["exit"]), result.output
+    found = {(r["id"], r["group"]): r for r in (json.loads(line)["population_term"]
+                                                for line in result.output.splitlines()
+                                                if line.startswith('{"population_term"'))}
+    worked_rows = 0
+    for row in rows:
+        record = found[(row["term"], row["group"])]
+        figure = row["figure"].strip()
+        if row["field"] == "outcome":
+            assert record["outcome"] == figure == outcome["outcome"]
+            continue
+        value = record[row["field"]]
+        if row["field"] in ("known_total", "total"):
+            shown = "unknown" if value is None else show_value(Decimal(value), "GBP")
+            assert shown == figure, (row, shown)
+            worked = arithmetic(row["worked"])
+            if worked is not None:
+                worked_rows += 1
+                assert figure_of(figure, worked, "GBP") == figure, (row, worked)
+        else:
+            assert f"{value:,}" == figure, (row, value)
+    assert worked_rows >= 1

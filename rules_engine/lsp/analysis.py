@@ -30,6 +30,7 @@ from rules_engine.static.forms import Layer
 from rules_engine.static.library import Library, assemble, rule_files_in
 from rules_engine.static.load import default_sources, lowered
 from rules_engine.static.typecheck import Checked, check_partial
+from rules_engine.static import population_terms
 from rules_engine.syntax import nodes as n
 from rules_engine.syntax.walk import descendants
 
@@ -146,12 +147,23 @@ def analyse(path: str, open_texts: Mapping[str, str]) -> Analysis:
         except (ValueError, LookupError, TypeError, AttributeError, RecursionError):
             typing = ()
         if not problems:
-            problems = list(assembly) or list(typing)
+            problems = (list(assembly) or _stage(population_terms.check_names, library)
+                        or list(typing) or (_stage(population_terms.check_types, checked)
+                                            if checked is not None else []))
         if not problems and checked is not None:
             problems = list(lint_checked(checked, QUICK_WARNINGS))  # the solver's checks are for `lint`
     occurrences = tuple(_occurrences(layers, checked))
     return Analysis(path, by_path[path], by_path, tuple(sorted(problems, key=lambda d: d.sort_key)),
                     layers, library, checked, occurrences)
+
+
+def _stage(check, value) -> list:
+    """The problems a static stage after assembly finds, as the command line's (population terms)."""
+    try:
+        check(value)
+    except InvalidInput as error:
+        return list(error.diagnostics)
+    return []
 
 
 # ------------------------------------------------------------- occurrences

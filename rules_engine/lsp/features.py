@@ -254,6 +254,7 @@ _SYMBOL_NAMES = {
     n.RetireDecl: lambda d: (f"retire {d.table}", "retire"),
     n.ReplaceValueDecl: lambda d: (f"replace value {d.name}", "replace value"),
     n.AllowDecl: lambda d: (f"allow {d.kind}" + (f" {d.target}" if d.target else ""), "allow"),
+    n.PopulationDecl: lambda d: (d.name, "population"),
 }
 
 

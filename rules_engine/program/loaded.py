@@ -16,8 +16,7 @@ from rules_engine.static.forms import Layer
 from rules_engine.program.layers import Program, local_layer_for, select
 from rules_engine.static import checked_cache
 from rules_engine.static.library import Library, source_of
-from rules_engine.static.load import _assemble, _layer_name, library_sources, run_until
-from rules_engine.static.typecheck import check_library
+from rules_engine.static.load import _assemble, _layer_name, check, library_sources, run_until
 from rules_engine.static.integrity import stood_in_for
 from rules_engine.io.arrangements import Arrangement, load_arrangement
 from rules_engine.base.source import SourceFile, Span
@@ -79,7 +78,7 @@ class LoadedLibrary:
         superseded = tuple((l.name, l.file) for l in layers
                            if proposed is not None and l.name == proposed.name and l is not proposed)
         layers = [l for l in layers if l.name not in dropped or l is proposed]
-        checked = check_library(_assemble(layers, proposed))
+        checked = check(_assemble(layers, proposed))
         if entry is not None:
             checked_cache.store(entry, checked, proposed, superseded)
         engine = cls(checked, proposed, assumptions)

@@ -31,6 +31,7 @@ import attrs
 from rules_engine.syntax import nodes as n
 from rules_engine.base.diagnostics import Diagnostic, InvalidInput, did_you_mean
 from rules_engine.static.forms import Form, Layer, show_literal
+from rules_engine.static.population_terms import terms_of
 from rules_engine.program.loaded import LoadedLibrary
 from rules_engine.queries.powers import (EnvelopeShown, Power, envelope_shown, national_form,
     powers_for_terms, terms_day)
@@ -215,6 +216,13 @@ def find_term(engine: LoadedLibrary, rule_id: str, day: dt.date) -> tuple[str, s
             candidates.append(name)
             if name == rule_id:
                 found = found or ("parameter" if isinstance(term, n.ParameterDecl) else "table", name)
+    population = next((t for layer in library.layers for t in terms_of(layer) if t.name == rule_id), None)
+    if found is None and population is not None:
+        raise InvalidInput([Diagnostic(
+            "E-NAME-001", f"`{rule_id}` is a population term ({population.measure.kind} "
+            f"{population.measure.term} across {population.across}), not a term of one arrangement",
+            population.span, hint="`check --population FILE.jsonl` and `impact` judge it, with its own "
+            "result, why and provenance; `explain` describes the terms of one arrangement")])
     if found is None:
         raise InvalidInput([Diagnostic(
             "E-NAME-001", f"no requirement, value, parameter or table `{rule_id}` in the rule library",

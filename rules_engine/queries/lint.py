@@ -97,7 +97,7 @@ def lint_sources(sources: list[SourceFile], checks: Iterable[WarningCheck] = WAR
     if not any(_is_national(s) for s in sources):
         shipped = [s for s in default_sources() if s.path.startswith("contracts/national/")]
         sources = shipped + sources
-    checked: Checked = run_until("typecheck", sources)
+    checked: Checked = run_until("population types", sources)
     provisional = []
     terms = 0
     for name, forms in checked.library.forms.items():

@@ -29,9 +29,8 @@ from rules_engine.static.forms import value_on
 from rules_engine.static.forms import Layer, describe_flex, show_literal
 from rules_engine.static.library import assemble, source_of
 from rules_engine.syntax.lower import lower
-from rules_engine.static.load import library_sources, run_until
+from rules_engine.static.load import check, library_sources, run_until
 from rules_engine.program.layers import require_contract_on
-from rules_engine.static.typecheck import check_library
 from rules_engine.base.diagnostics import to_json
 from rules_engine.analysis.bounds import DEFAULT_TIMEOUT_MS, read_bounds
 from rules_engine.analysis.variation import VariationAnalysis, analyse
@@ -171,7 +170,7 @@ def vary_check(local: str | Path, rules: str | Path | None = None,
     judgement = judge_layer(local_layer, library.national, national_forms, library.envelopes, day)
     checked = None
     if not judgement.all_diagnostics and not integrity:
-        checked = check_library(library)  # types and units of the proposed values; raises on errors
+        checked = check(library)  # types and units of the proposed values; raises on errors
     found, note = None, None
     if not analysis:
         note = "not asked for"

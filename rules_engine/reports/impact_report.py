@@ -110,6 +110,12 @@ def value_changed(data: dict) -> bool:
         data.get("unknown_before", 0) != data.get("unknown_after", 0)
 
 
+def _population_side(result: dict | None) -> str:
+    if result is None:
+        return "not in force"
+    return result["outcome"] + (" (provisional)" if result.get("provisional") else "")
+
+
 def render(summary: dict, changed: list, width: int | None = None, show_all: bool = False) -> str:
     out = _Writer(width or DEFAULT_WIDTH, False)
     for line in heading(summary):
@@ -127,6 +133,14 @@ def render(summary: dict, changed: list, width: int | None = None, show_all: boo
         out.add(text, indent="  ", hang="    ")
         if change.get("why"):
             out.add(f"why, e.g. {change['why']}", indent="  ", hang="    ")
+    for term in summary.get("population_terms", ()):
+        out.blank()
+        out.add(f"Population term {term['id']} (across {term['group']}): "
+                + " -> ".join(_population_side(term[side]) for side in ("before", "after")), hang="  ")
+        for side in ("before", "after"):
+            if term[side] is not None:
+                out.add(f"{side}: {term[side]['measure']} {term[side]['bound']}: {term[side]['why']}",
+                        indent="  ", hang="    ")
     for budget in summary.get("budgets", ()):
         out.blank()
         out.add(f"Budget of {budget['table']} ({budget['column']}): {budget['text']}", hang="  ")

@@ -15,7 +15,7 @@ from typing import Any
 import attrs
 
 from rules_engine.backends.protocol import TraceEvent
-from rules_engine.base.diagnostics import Diagnostic, InvalidInput, did_you_mean
+from rules_engine.base.diagnostics import Diagnostic, InvalidInput, Related, did_you_mean
 from rules_engine.base import typesys as t
 from rules_engine.run.engine import Engine
 from rules_engine.base.numbers import value_json
@@ -24,6 +24,7 @@ from rules_engine.base.values import Unknown
 from rules_engine.base.numbers import show_value
 from rules_engine.run.results import unit_name, assumed_text
 from rules_engine.run.why_records import show
+from rules_engine.static.population_terms import in_force
 
 
 @attrs.frozen
@@ -74,6 +75,15 @@ def explain(engine: Engine, arrangement: Arrangement, rule_id: str, subject: str
             as_of: dt.date | None) -> list[Explanation]:
     result = engine.evaluate(arrangement, as_of)
     ids = {r.id for r in result.results} | {v.id for v in result.values}
+    population = {found.term.name: found for found in in_force(engine.library, result.layers, result.as_of)}
+    if rule_id in population and rule_id not in ids:
+        term = population[rule_id].term
+        raise InvalidInput([Diagnostic(
+            "E-POP-001", f"`{rule_id}` is a population term (`across {term.across}`): one "
+            "arrangement cannot judge a total over many", term.across_span,
+            related=(Related(term.measure.span, "what it adds up over the population"),),
+            hint="run `contract-rules check --population FILE.jsonl` (or `impact`): it gives the "
+                 "term its own result, why and provenance")])
     if rule_id not in ids:
         raise InvalidInput([Diagnostic("E-NAME-001", f"no requirement or value `{rule_id}` in the "
                                        "results for this arrangement", None, path=rule_id,

@@ -36,6 +36,7 @@ from rules_engine.base.spill import Amounts
 from rules_engine.run.results import ArrangementResult
 from rules_engine.io.arrangements import parse_json_line
 from rules_engine.run.evaluate import subject_instances
+from rules_engine.run.population_totals import Tally, contributions
 
 
 @attrs.frozen
@@ -120,6 +121,7 @@ class Assessed:
     layers: tuple[str, str]  # the layers it was checked under, before and after: "national + qmm"
     name: str | None = None  # the arrangement's name, when it changed
     practices: tuple = ("", ())  # (the date, the practices it gives): E-FACT-009 across lines
+    population: tuple = ((), ())  # its parts of the population terms in force, before and after
 
     def impact(self) -> ArrangementImpact:
         return ArrangementImpact(self.id, self.line, self.changes, self.name)
@@ -308,10 +310,16 @@ class ImpactSummary:
     # The proposal's budgets of retired and added rows (`flexibility.Budget`),
     # given in pounds at the end from the folded value totals (budget_money).
     budgets: tuple = ()
+    # The population terms in force before and after (`population_totals.Tally`).
+    population_before: Tally | None = None
+    population_after: Tally | None = None
 
     def add(self, arrangement_id: str, changes, contributions,
-            layers: tuple[str, str] | None = None) -> None:
+            layers: tuple[str, str] | None = None, population: tuple = ((), ())) -> None:
         self.arrangements += 1
+        if self.population_before is not None:
+            self.population_before.add(population[0])
+            self.population_after.add(population[1])
         if layers is not None:
             self.layers_before[layers[0]] += 1
             self.layers_after[layers[1]] += 1
@@ -355,6 +363,22 @@ class ImpactSummary:
                 if key not in self.outcome_changes:
                     self.outcome_changes[key] = OutcomeChange(change.id, before, after, change.title)
                 self.outcome_changes[key].add(arrangement_id, change)
+
+    def watch_population(self, baseline: Engine, proposed: Engine) -> None:
+        """Fold the population terms in force under each engine (`population_terms`)."""
+        self.population_before = Tally(baseline.library)
+        self.population_after = Tally(proposed.library)
+
+    def population_terms(self) -> list[dict]:
+        """Each population term's result before and after the proposal, by term and group."""
+        if self.population_before is None:
+            return []
+        before = {(r.name, r.group): r for r in self.population_before.results(self.bad_lines)}
+        after = {(r.name, r.group): r for r in self.population_after.results(self.bad_lines)}
+        return [{"id": key[0], "group": key[1],
+                 "before": before[key].as_json(full=False) if key in before else None,
+                 "after": after[key].as_json(full=False) if key in after else None}
+                for key in sorted(set(before) | set(after))]
 
     def describe_variation(self, proposed: Engine) -> None:
         """The proposed layer's name and ICB, from the engine that holds it."""
@@ -417,7 +441,8 @@ class ImpactSummary:
                 "values": values,
                 "budgets": [{**budget.as_json(), "money": money_verdict(budget, self.value_totals,
                                                                       self.value_assumed)}
-                            for budget in self.budgets]}
+                            for budget in self.budgets],
+                "population_terms": self.population_terms()}
 
 
 def proposal_budgets(proposed: Engine) -> tuple:
@@ -450,8 +475,11 @@ def assess_arrangement(baseline: Engine, proposed: Engine, arrangement, number: 
         changes = compare(before, after, names)
         name = _own_name(names, after.id)
     layers = (layers_in_force(baseline, before), layers_in_force(proposed, after))
+    icb = arrangement.facts.get("icb")
+    icb = icb if isinstance(icb, str) else None
+    parts = (contributions(baseline.library, before, icb), contributions(proposed.library, after, icb))
     return Assessed(after.id, number, tuple(changes), value_contributions(before, after), layers, name,
-                    (after.as_of.isoformat(), practice_codes(arrangement.facts)))
+                    (after.as_of.isoformat(), practice_codes(arrangement.facts)), parts)
 
 
 def impact(baseline: Engine, proposed: Engine, population: str | Path, as_of: dt.date | None = None,
@@ -462,6 +490,7 @@ def impact(baseline: Engine, proposed: Engine, population: str | Path, as_of: dt
     summary.population = name_of(population)
     summary.variation = proposed.proposed.file if proposed.proposed is not None else None
     summary.describe_variation(proposed)
+    summary.watch_population(baseline, proposed)
 
     def attempt(line) -> Assessed:
         if line.problem:
@@ -485,6 +514,7 @@ def tally(summary: ImpactSummary,
             summary.bad_lines += 1
             yield error
             continue
-        summary.add(assessed.id, assessed.changes, assessed.contributions, assessed.layers)
+        summary.add(assessed.id, assessed.changes, assessed.contributions, assessed.layers,
+                    assessed.population)
         if assessed.changes:
             yield assessed.impact()

@@ -21,6 +21,7 @@ from rules_engine.static.forms import Layer
 from rules_engine.static.library import assemble, read_sources, rule_files_in, shipped_rule_files
 from rules_engine.base.source import SourceFile
 from rules_engine.static.typecheck import check_library
+from rules_engine.static import population_terms
 
 @attrs.frozen
 class Stage:
@@ -90,8 +91,15 @@ STAGES: tuple[Stage, ...] = (
     Stage("parse", "[(SourceFile, Parsed)]", _parse),
     Stage("lower", "[Layer]", _lower),
     Stage("assemble", "Library", _assemble),
+    Stage("population names", "Library", population_terms.check_names),
     Stage("typecheck", "Checked", check_library),
+    Stage("population types", "Checked", population_terms.check_types),
 )
+
+
+def check(library):
+    """The stages after assembly, in one call: a library to a `Checked` (raises InvalidInput)."""
+    return population_terms.check_types(check_library(population_terms.check_names(library)))
 
 
 def run_until(stage: str, sources: Iterable[SourceFile]):

@@ -29,7 +29,8 @@ from rules_engine.base.source import SourceFile
 CLAUSE_KEYWORDS = ("ref", "for", "where", "must", "unless", "severity", "effective", "flexible",
                    "locked", "waivable", "replaceable", "extensible", "provisional", "because",
                    "report", "from", "required", "signed", "warn", "columns", "row", "note", "version",
-                   "source", "extends", "rounded", "carries")
+                   "source", "extends", "rounded", "carries", "across", "total", "count", "at",
+                   "between")
 _WORD = re.compile(r"[A-Za-z_]+")
 
 

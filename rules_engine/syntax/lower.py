@@ -300,6 +300,28 @@ class _Lowering(ExpressionLowering, ClauseLowering, EnvelopeLowering, Transforme
         return n.ReplaceValueDecl(self.span(meta), str(name), self.token_span(name), value,
                                   found.get("because"))
 
+    @v_args(meta=True)
+    def population_decl(self, meta, children):
+        name, *rest = children
+        title = self.text(rest.pop(0)) if rest[0].type == "STRING" else None
+        across, measure, bound, *clauses = rest
+        found = self.sort_clauses("population", clauses)
+        return n.PopulationDecl(self.span(meta), str(name), title, str(across),
+                                self.token_span(across), measure, bound, found.get("ref"),
+                                found.get("provisional"), found.get("effective"),
+                                found.get("because"))
+
+    @v_args(meta=True)
+    def total_measure(self, meta, children):
+        return n.PopulationMeasure(self.span(meta), "total", str(children[0]),
+                                   self.token_span(children[0]))
+
+    @v_args(meta=True)
+    def count_measure(self, meta, children):
+        term, outcome = children
+        return n.PopulationMeasure(self.span(meta), "count", str(term), self.token_span(term),
+                                   str(outcome))
+
     # -- file ----------------------------------------------------------------
 
     @v_args(meta=True)
@@ -350,7 +372,7 @@ def _kind(decl) -> str:
     return {n.RequirementDecl: "requirement", n.SubjectDecl: "subject", n.VaryDecl: "vary",
             n.WaiveDecl: "waive", n.ReplaceDecl: "replace", n.AddRequirementDecl: "add requirement",
             n.AddRowDecl: "add row", n.RetireDecl: "retire", n.ReplaceValueDecl: "replace value",
-            n.AllowDecl: "allow"}.get(type(decl), type(decl).__name__)
+            n.AllowDecl: "allow", n.PopulationDecl: "population"}.get(type(decl), type(decl).__name__)
 
 
 def lower_value(source: SourceFile, parsed: Parsed) -> tuple[n.Expr | None, tuple[Diagnostic, ...]]:

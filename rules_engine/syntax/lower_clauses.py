@@ -47,6 +47,7 @@ _ALLOWED = {
     "retire": {"because", "note"},
     "replace value": {"because", "note"},
     "allow": {"ref", "provisional", "note"},
+    "population": {"ref", "provisional", "effective", "because", "note"},
 }
 _REPEATABLE = {"dated_value", "row", "warn", "note", "row_provisional"}
 #: `rounded to WORD [MODE]`: the decimal places each word keeps, and the modes.

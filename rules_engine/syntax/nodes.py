@@ -434,9 +434,41 @@ class ColumnBound:
     bound: Bound
 
 
+@node
+class PopulationMeasure:
+    """What a population term adds up: `total VALUE_ID` (a reported value,
+    summed over every subject and key) or `count REQUIREMENT_ID OUTCOME` (the
+    subjects with that outcome)."""
+
+    span: Span
+    kind: str  # total | count
+    term: str
+    term_span: Span
+    outcome: str | None = None  # for count: pass | fail | unknown | not_applicable
+
+
+@node
+class PopulationDecl:
+    """`population NAME "title" across icb|all MEASURE BOUND`: a term over the
+    arrangements of an ICB or of a run, evaluated only over a population
+    (`check --population`, `impact`)."""
+
+    span: Span
+    name: str
+    title: str | None
+    across: str  # icb | all
+    across_span: Span
+    measure: PopulationMeasure
+    bound: Bound
+    reference: Reference | None
+    provisional: Provisional | None
+    effective: Period | None
+    because: Because | None
+
+
 Declaration = Union[EnumDecl, FactDecl, SubjectDecl, ParameterDecl, TableDecl, DefineDecl,
                     RequirementDecl, VaryDecl, WaiveDecl, ReplaceDecl, AddRequirementDecl,
-                    AddRowDecl, RetireDecl, ReplaceValueDecl, AllowDecl]
+                    AddRowDecl, RetireDecl, ReplaceValueDecl, AllowDecl, PopulationDecl]
 
 
 @node

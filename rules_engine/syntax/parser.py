@@ -50,7 +50,7 @@ GRAMMAR_PACKAGE = "rules_engine.grammar"
 #: next line that starts with one of them.
 DECLARATION_KEYWORDS = ("national", "local", "enum", "fact", "subject", "parameter", "table",
                         "define", "requirement", "vary", "waive", "replace", "add", "retire",
-                        "allow")
+                        "allow", "population")
 _RESUME = re.compile(r"^(?:%s)\b" % "|".join(DECLARATION_KEYWORDS), re.MULTILINE)
 
 #: How the parser's token names read in an error message.
