@@ -86,9 +86,16 @@ def money_exact(value: Any) -> str:
     amount = decimal(value)
     if amount is None:
         return str(value)
-    if amount == to_penny(amount):
-        return f"{to_penny(amount)}"
-    return f"{amount.normalize():f}"
+    return exact_pounds(amount)[0]
+
+
+def exact_pounds(amount: Decimal) -> tuple[str, bool]:
+    """`money_exact` of an amount, and whether it is more precise than the
+    penny (what `unrounded` says of that text), with one rounding."""
+    penny = to_penny(amount)
+    if amount == penny:
+        return f"{penny}", False
+    return f"{amount.normalize():f}", amount.is_finite()
 
 
 def _trimmed(amount: Decimal, places: Decimal) -> str:
@@ -184,6 +191,15 @@ def money_text(value: Decimal) -> str:
 
 def number_json(value: Decimal) -> int | float:
     return int(value) if value == value.to_integral_value() else float(value)
+
+
+def shown_json(value: Any, type_: t.Type | None, unit: str | None) -> tuple[Any, bool]:
+    """`value_json(value, type_)` and whether it is `unrounded` in `unit`:
+    an amount of money's text and its precision with one rounding."""
+    if type(value) is Decimal and unit == "GBP" and value.is_finite() and _is_money(type_):
+        return exact_pounds(value)
+    shown = value_json(value, type_)
+    return shown, shown is not None and unrounded(shown, unit)
 
 
 def value_json(value: Any, type_: t.Type | None = None) -> Any:

@@ -22,8 +22,7 @@ from typing import Any, Iterable, Iterator
 
 from rules_engine.run.results import ArrangementResult, Result, ValueResult, warning_json
 from rules_engine.base.values import Outcome
-from rules_engine.base.numbers import unrounded
-from rules_engine.base.numbers import value_json
+from rules_engine.base.numbers import shown_json
 
 
 def _encode(data: Any) -> str:
@@ -125,13 +124,13 @@ class LineEncoder:
                 tail += ',"provisional":' + _encode(v.provisional)
             if v.assumed:
                 tail += ',"assumed":' + _encode([a.as_json() for a in v.assumed])
-            parts = self._values[key] = (',"unit":' + _encode(v.unit), tail + "}", v.national)
-        unit, tail, _ = parts
+            parts = self._values[key] = (',"unit":' + _encode(v.unit), tail + "}", v.national, v.unit)
+        unit, tail, _, unit_text = parts
         missing = ',"missing":' + _strings(v.missing) if v.missing else ""
         if v.rounding:
             missing += ',"rounded":' + encode_basestring(v.rounding)
-        shown = value_json(v.value, v.type)
-        if shown is not None and unrounded(shown, v.unit):
+        shown, more_precise = shown_json(v.value, v.type, unit_text)
+        if more_precise:
             missing += ',"unrounded":true'
         return "".join(('{"id":', encode_basestring(v.id), ',"subject":', encode_basestring(v.subject),
                         ',"value":', _encode(shown), unit, missing, tail))
@@ -207,7 +206,10 @@ class LeanEncoder:
         return "".join(text)
 
     def _value(self, v: ValueResult, subjects: dict[str, int]) -> str:
-        key = (v.id, v.type, v.unit, v.layer, v.flexibility, v.because, id(v.national), v.rounding,
+        # The type by its id: the entry keeps the type itself (as it keeps the
+        # national dict), so no other type can take that id while it lives.
+        type_ = v.type
+        key = (v.id, id(type_), v.layer, v.flexibility, v.because, id(v.national), v.rounding,
                v.provisional, v.assumed)
         found = self._values.get(key)
         if found is None:
@@ -224,16 +226,17 @@ class LeanEncoder:
                 term["provisional"] = v.provisional
             if v.assumed:
                 term["assumed"] = [a.as_json() for a in v.assumed]
-            found = self._values[key] = (self._term(_encode(term)), v.national)
+            found = self._values[key] = (self._term(_encode(term)), v.national, type_, term["unit"])
         subject = subjects.setdefault(v.subject, len(subjects))
-        shown = value_json(v.value, v.type)
+        shown, more_precise = shown_json(v.value, type_, found[3])
+        if not (v.missing or more_precise):
+            return "".join(('["', found[0], '",', str(subject), ",", _encode(shown), "]"))
         extra = []
         if v.missing:
             extra.append('"missing":' + _strings(v.missing))
-        if shown is not None and unrounded(shown, v.unit):
+        if more_precise:
             extra.append('"unrounded":true')
-        return "".join(('["', found[0], '",', str(subject), ",", _encode(shown),
-                        ",{" + ",".join(extra) + "}]" if extra else "]"))
+        return "".join(('["', found[0], '",', str(subject), ",", _encode(shown), ",{", ",".join(extra), "}]"))
 
 
 _LEAN_OUTCOME = {outcome: f',"{outcome.value}"' for outcome in Outcome}
