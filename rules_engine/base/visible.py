@@ -35,6 +35,8 @@ _HIDDEN_CLASS = (
     "\U000110bd\U000110cd\U00013430-\U0001343f\U0001bca0-\U0001bca3\U0001d173-\U0001d17a"
     "\U000e0001\U000e0020-\U000e007f"
 )
+_C0 = "\x00-\x1f"
+assert _HIDDEN_CLASS.startswith(_C0)
 _PATTERNS: dict[str, re.Pattern] = {}
 
 
@@ -51,9 +53,11 @@ def visible(text: str, keep: str = "") -> str:
     the characters of `keep` (a report keeps its own line ends: "\\n")."""
     pattern = _PATTERNS.get(keep)
     if pattern is None:
-        kept = "".join(f"\\x{ord(c):02x}" for c in keep if ord(c) < 0x20)
-        pattern = _PATTERNS[keep] = re.compile(
-            f"(?![{kept}])[{_HIDDEN_CLASS}]" if kept else f"[{_HIDDEN_CLASS}]")
+        # One character class, the kept C0 characters left out of it (a
+        # lookahead before the class makes the scan of text that is not all
+        # ASCII twice as slow).
+        c0 = "".join(f"\\x{point:02x}" for point in range(0x20) if chr(point) not in keep)
+        pattern = _PATTERNS[keep] = re.compile(f"[{c0}{_HIDDEN_CLASS[len(_C0):]}]")
     if pattern.search(text) is None:
         return text
     return pattern.sub(_escape, text)
