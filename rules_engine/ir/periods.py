@@ -61,24 +61,43 @@ def _dates(root, days: set[dt.date]) -> None:
     """The first days a node's dates bound: a period's start and the day after
     its end, a date literal and the day after it (a `to` date is inclusive)."""
     stack = [root]
+    walks = _WALKS
     while stack:
         node = stack.pop()
-        if isinstance(node, (tuple, list)):
+        kind = type(node)
+        how = walks.get(kind)
+        if how is None:
+            how = walks[kind] = _walk_of(kind)
+        if how is _SEQUENCE:
             stack.extend(node)
-            continue
-        if not attrs.has(type(node)):
-            continue
-        if isinstance(node, n.Period):
+        elif how is _PERIOD:
             days.add(node.start)
             if node.end is not None and node.end < dt.date.max:
                 days.add(node.end + _DAY)
-            continue
-        if isinstance(node, n.DateLiteral):
+        elif how is _DATE:
             days.add(node.value)
             if node.value < dt.date.max:
                 days.add(node.value + _DAY)
-            continue
-        for field in attrs.fields(type(node)):
-            value = getattr(node, field.name)
-            if isinstance(value, (tuple, list)) or attrs.has(type(value)):
-                stack.append(value)
+        else:
+            for name in how:
+                value = getattr(node, name)
+                if value is not None:
+                    stack.append(value)
+
+
+#: How `_dates` walks each class: a sequence, a period, a date literal, or
+#: the names of an attrs class's fields (not its span; none for a leaf).
+_WALKS: dict[type, object] = {}
+_SEQUENCE, _PERIOD, _DATE = object(), object(), object()
+
+
+def _walk_of(kind: type):
+    if issubclass(kind, (tuple, list)):
+        return _SEQUENCE
+    if kind is n.Period:
+        return _PERIOD
+    if kind is n.DateLiteral:
+        return _DATE
+    if not attrs.has(kind):
+        return ()
+    return tuple(field.name for field in attrs.fields(kind) if field.name != "span")
