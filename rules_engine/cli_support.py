@@ -33,6 +33,7 @@ from rules_engine.base.diagnostics import Diagnostic, InvalidInput, Related, ren
 from rules_engine.base.visible import visible
 from rules_engine.reports import json_report
 from rules_engine.static.load import source_lookup
+from rules_engine.static.population_terms import in_force
 from rules_engine.syntax import value_slips
 
 
@@ -104,6 +105,19 @@ def warn_about_local(engine, icbs: set) -> None:
         where = f"they are in {', '.join(sorted(icbs))}" if icbs else "they name no ICB"
         warn(f"the local layer `{proposed.name}` ({proposed.file}) is for ICB {icb}; no arrangement "
              f"given is in {icb} ({where}), so it applies to none")
+
+
+def note_population_terms(engine, report) -> None:
+    """Say which population terms a one-arrangement `check` leaves out: they
+    are decided over the arrangements of an ICB or a run, never over one."""
+    seen = {}
+    for arrangement in report.arrangements:
+        for found in in_force(engine.library, arrangement.layers, arrangement.as_of):
+            seen.setdefault(found.key, found)
+    for found in seen.values():
+        warn(f"population term `{found.term.name}` ({found.layer.name}, {found.layer.file}) is decided "
+             f"across {'the ICB' if found.term.across == 'icb' else 'the run'}, not for one arrangement: "
+             f"not evaluated here; give the arrangements with --population FILE.jsonl (or run impact)")
 
 
 # ------------------------------------------------------------ terminal safety

@@ -288,3 +288,16 @@ def test_the_records_are_the_same_with_worker_processes(in_root):
     one = run("check", "--population", str(POPULATION), "--format", "json", "--line", "full")
     two = run("check", "--population", str(POPULATION), "--format", "json", "--line", "full", "--jobs", "2")
     assert one == two and '"population_term"' in one[1]
+
+
+def test_a_one_arrangement_check_says_which_population_term_it_leaves_out(in_root):
+    """`check FILE` never decides a population term, and says so on stderr
+    (its report and exit code are those of the arrangement's own terms)."""
+    runner = CliRunner()
+    quy = runner.invoke(cli, ["check", "examples/practice-quy-support.yaml"])
+    assert quy.exit_code == 0
+    assert ("population term `quy_support_fund` (quy, contracts/local/quy.rules) is decided "
+            "across the ICB, not for one arrangement: not evaluated here") in " ".join(quy.stderr.split())
+    assert "quy_support_fund" not in quy.stdout
+    elsewhere = runner.invoke(cli, ["check", "examples/pcn-passing.yaml"])
+    assert "population term" not in elsewhere.stderr
