@@ -91,15 +91,14 @@ def is_unknown(value: Any) -> bool:
 def merge_unknown(*values: Any) -> Unknown:
     """One Unknown naming everything the unknown `values` lack (the one
     itself, unchanged, when only one of them is unknown)."""
-    unknowns = [value for value in values if type(value) is Unknown]
-    if len(unknowns) == 1:
-        return unknowns[0]
-    missing: set[str] = set()
-    reasons: set[Reason] = set()
-    for value in unknowns:
-        missing |= value.missing
-        reasons |= value.reasons
-    return Unknown(frozenset(missing), frozenset(reasons))
+    found = None
+    for value in values:
+        if type(value) is Unknown:
+            if found is None or found is value:
+                found = value
+            else:
+                found = Unknown(found.missing | value.missing, found.reasons | value.reasons)
+    return Unknown() if found is None else found
 
 
 def kleene_and(left: Any, right: Any) -> Any:
