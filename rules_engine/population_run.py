@@ -23,6 +23,7 @@ import collections
 import contextlib
 import datetime as dt
 import gc
+import json
 import multiprocessing
 import os
 import signal
@@ -35,6 +36,7 @@ import attrs
 import click
 
 from rules_engine.base.diagnostics import Diagnostic, InvalidInput, render_all
+from rules_engine.base import spill
 from rules_engine.base.spill import Spill
 from rules_engine.io.documents import Line, population_lines
 from rules_engine.run.impact import ArrangementImpact, ImpactSummary, arrangement_name, assess
@@ -104,6 +106,14 @@ def _chunked(lines: Iterator[Line], size: int) -> Iterator[list[Line]]:
 
 def _bad(number: int, error: InvalidInput) -> tuple:
     return ("bad", number, render_all(error.diagnostics, {}))
+
+
+def _encode_row(row: tuple) -> str:
+    return json.dumps(row, ensure_ascii=True, separators=(",", ":"))
+
+
+def _decode_row(text: str) -> tuple:
+    return tuple(json.loads(text))
 
 
 def _text_or_none(value) -> str | None:
@@ -336,7 +346,9 @@ def check_population(spec: EngineSpec, path: Path, as_of: dt.date | None, output
     failing: Counter = Counter()
     unknown: Counter = Counter()
     by_icb: Counter = Counter()  # (icb, outcome) -> arrangements
-    rows: list[tuple] = []  # for the HTML page: the arrangements that do not pass,
+    # For the HTML page: the arrangements that do not pass (a few in memory,
+    # the rest on disk, so that memory stays bounded however many fail),
+    rows: Spill[tuple] = Spill(_encode_row, _decode_row, keep=spill.KEEP)
     terms: dict[str, tuple] = {}  # and the title and clause of each requirement they miss
     bad_lines = 0
     warnings: Counter = Counter()  # implausible or inconsistent facts, by code (static/fact_checks.py)

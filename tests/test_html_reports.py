@@ -339,6 +339,18 @@ def test_population_page_links_and_commands(work):
         assert html_report.anchor("requirement", rule) in page.ids
 
 
+def test_the_population_page_is_the_same_when_its_rows_go_to_disk(work, monkeypatch):
+    """The arrangements that do not pass are kept for the page a few in
+    memory, the rest on disk (memory bounded however many fail): read back whole."""
+    from rules_engine.base import spill
+    monkeypatch.setattr(spill, "KEEP", 2)
+    files = work["files"]
+    code, page = _run("check", "--rules", files["library"], "--local", files["check.rules"],
+                      "--population", files["population.jsonl"], "--format", "html")
+    assert len([a for a in work["population"]["json"]["arrangements"] if a["outcome"] != "pass"]) > 2
+    assert page == work["population"]["html"]
+
+
 def test_the_population_page_says_why(work):
     """Each row not passing says why its first failing requirement failed."""
     page = html.unescape(work["population"]["html"])
