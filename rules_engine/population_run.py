@@ -197,9 +197,10 @@ def _ignore_interrupts() -> None:
 def run_chunks(function: Callable, tasks: Iterable, jobs: int, total: int | None = None) -> Iterator:
     """Each task's results in order; a pool of `jobs` processes when jobs > 1.
 
-    The workers are forked from this process after the engines are loaded,
-    so that each has the checked library and the programs compiled so far
-    without loading or receiving them (spawned, on Windows, each loads them
+    The workers are forked from this process after the engines are loaded
+    and the first task is done here (which compiles the program its lines
+    need), so that each has the checked library and the programs compiled so
+    far without loading, compiling or receiving them (spawned, on Windows, each loads them
     once: `_engine`). At most two tasks a worker are in flight: memory holds
     a few chunks, however long the file. Workers ignore Ctrl-C (they are
     started with SIGINT ignored, so none can print a traceback); the parent's
@@ -212,6 +213,16 @@ def run_chunks(function: Callable, tasks: Iterable, jobs: int, total: int | None
                 yield from items
                 progress(len(items))
             return
+        # The first chunk here, before the fork: it compiles the program its
+        # lines need (their period and ICB), which every forked worker then
+        # holds, compiled once, instead of compiling it again each.
+        tasks = iter(tasks)
+        first = next(tasks, None)
+        if first is None:
+            return
+        items = function(first)
+        yield from items
+        progress(len(items))
         # fork where the system has it; spawn elsewhere (Windows), which starts
         # each worker afresh and so needs only picklable tasks (EngineSpec).
         context = multiprocessing.get_context("fork" if hasattr(os, "fork") else "spawn")
