@@ -149,7 +149,7 @@ def test_each_stated_figure(name, command, outcome, rows, in_root):
     args = shlex.split(command)[2:] + ["--format", "json"]
     result = CliRunner().invoke(cli, ["check", *args])
     assert result.exit_code == int(outcome["exit"]), result.output
-    arrangement = json.loads(result.output)["arrangements"][0]
+    arrangement = json.loads(result.stdout)["arrangements"][0]
     assert arrangement["outcome"] == outcome["outcome"]
     values = {(v["id"], v["subject"]): v for v in arrangement["values"]}
     results = {(r["id"], r["subject"]): r for r in arrangement["results"]}
