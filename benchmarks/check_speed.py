@@ -18,6 +18,7 @@ asserted: tests do not time things.
 from __future__ import annotations
 
 import cProfile
+import os
 import datetime as dt
 import json
 import pstats
@@ -85,7 +86,7 @@ def main(argv=None) -> int:
         if args.profile:
             profile = cProfile.Profile()
             profile.runcall(check, engines["generated"])
-            pstats.Stats(profile).sort_stats("cumulative").print_stats(30)
+            pstats.Stats(profile).sort_stats(os.environ.get("PROFILE_SORT", "cumulative")).print_stats(40)
 
     print(machine())
     print(f"population: {count} arrangements (scale {args.scale}, seed {args.seed}), "

@@ -59,6 +59,21 @@ def _is_unknown(value: ast.expr) -> ast.Compare:
     return _is(_call(_load("type"), value), _load("U"))
 
 
+def _may_be_unknown(value: ast.expr) -> bool:
+    """Whether a value may be an `Unknown` when the module runs: a literal, or
+    an entry of `K` that is not one, never is (no check is generated for it)."""
+    return not (isinstance(value, ast.Constant) or getattr(value, "known", False))
+
+
+def _unknown_test(values) -> ast.expr | None:
+    """`type(a) is U or type(b) is U ...` for those of `values` that may be
+    unknown; None when none may."""
+    checks = [_is_unknown(v) for v in values if _may_be_unknown(v)]
+    if not checks:
+        return None
+    return checks[0] if len(checks) == 1 else ast.BoolOp(ast.Or(), checks)
+
+
 class Module:
     """The constants and functions of one generated module."""
 
@@ -80,7 +95,9 @@ class Module:
         if index is None:
             index = self.constant_index[key] = len(self.constants)
             self.constants.append(value)
-        return ast.Subscript(_load("K"), ast.Constant(index), ast.Load())
+        entry = ast.Subscript(_load("K"), ast.Constant(index), ast.Load())
+        entry.known = type(value) is not Unknown  # read by `_may_be_unknown`, not compiled
+        return entry
 
 
 class Function:
@@ -89,6 +106,9 @@ class Function:
     def __init__(self, gen: "Generator", name: str, span):
         self.gen, self.name, self.span = gen, name, span
         self.blocks: list[list[ast.stmt]] = [[]]
+        # What each open block has worked out already (`reuse`): a read's key
+        # to the temporary holding it, valid in that block and those inside it.
+        self.known: list[dict | None] = [{}]
         self.count = 0
         self.bindings_read = False
 
@@ -108,13 +128,40 @@ class Function:
         self.emit(ast.Assign([_store(name)], value), span)
         return _load(name)
 
-    def block(self) -> list[ast.stmt]:
+    def block(self, barrier: bool = False) -> list[ast.stmt]:
+        """A nested block; a `barrier` (a loop's body, where a bound name
+        changes) reuses nothing worked out outside it."""
         self.blocks.append([])
+        self.known.append({"": None} if barrier else {})
         return self.blocks[-1]
 
     def end(self) -> list[ast.stmt]:
         body = self.blocks.pop()
+        self.known.pop()
         return body or [ast.Pass()]
+
+    def known_value(self, key) -> ast.Name | None:
+        """The temporary an open block holds the read `key` in, if any."""
+        for known in reversed(self.known):
+            found = known.get(key)
+            if found is not None:
+                return _load(found.id)
+            if "" in known:
+                return None
+        return None
+
+    def reuse(self, key, make) -> ast.expr:
+        """A read worked out once per run of the function: the temporary an
+        enclosing block already holds it in, or `make()` now (reads of bound
+        names, facts, definitions, table rows and fact paths have no effect
+        but a local layer's flag, which a first read has set already)."""
+        found = self.known_value(key)
+        if found is not None:
+            return found
+        made = make()
+        if isinstance(made, ast.Name):
+            self.known[-1][key] = made
+        return made
 
     def bindings(self) -> ast.Name:
         self.bindings_read = True
@@ -161,11 +208,10 @@ class Generator:
         """`operation(left, right)` (an ast builder), an unknown side passed on
         (or given to `settle(left, right)`, an ast builder, when there is one)."""
         fn = self.fn
-        checks = [_is_unknown(side) for side in (left, right) if not isinstance(side, ast.Constant)]
-        if not checks:
+        test = _unknown_test((left, right))
+        if test is None:
             return fn.assign(operation(left, right), node.span)
         result = fn.tmp()
-        test = checks[0] if len(checks) == 1 else ast.BoolOp(ast.Or(), checks)
         unknown = [ast.Assign([_store(result)], settle(left, right) if settle is not None
                               else _call(_load("merge"), left, right))]
         known = [ast.Assign([_store(result)], operation(left, right))]
@@ -177,13 +223,14 @@ class Generator:
         kind, target = resolved.kind, resolved.target
         fn = self.fn
         if kind == "binding":
-            return fn.assign(ast.Subscript(fn.bindings(), ast.Constant(target), ast.Load()), node.span)
+            return self.bound(target, node.span)
         if kind == "member":
             return ast.Constant(target)
         if kind == "as_of":
             return fn.assign(_attr(_load("E"), "as_of"), node.span)
         if kind == "fact":
-            return fn.assign(_call(_load("fact"), _load("E"), ast.Constant(target)), node.span)
+            return fn.reuse(("fact", target), lambda: fn.assign(
+                _call(_load("fact"), _load("E"), ast.Constant(target)), node.span))
         if kind == "param":  # a parameter with a value is static
             return fn.assign(_call(_load("no_value"), _load("E"), ast.Constant(target), self.const(node.span)),
                              node.span)
@@ -192,9 +239,10 @@ class Generator:
             chooser = (lambda keys, national, opted: lambda env: keys if opted(env) else national)(
                 table_keys(self.program, target), table_keys(self.program, target, national=True),
                 runtime.opted_in(table.opted_in))
-            return fn.assign(_call(self.const(chooser), _load("E")), node.span)
+            return fn.reuse(("table", target), lambda: fn.assign(_call(self.const(chooser), _load("E")), node.span))
         if target in self.define_names:
-            return fn.assign(_call(_load(self.define_names[target]), _load("E")), node.span)
+            return fn.reuse(("define", target), lambda: fn.assign(
+                _call(_load(self.define_names[target]), _load("E")), node.span))
         return fn.assign(_call(_load("because"), ast.Constant("no-definition"),
                                ast.Constant(f"definition {target}")), node.span)
 
@@ -208,46 +256,98 @@ class Generator:
 
     def path(self, node) -> ast.expr:
         """A fact path by its plan: a dict lookup a step, inline, while every
-        step finds a record; the first that does not hands the whole path to
-        the careful walk (`runtime.path`), which names what is missing."""
+        step finds a record (or a table row); the first that does not hands
+        the whole path to the careful walk (`runtime.path`), which names what
+        is missing. Each step (a prefix of the path: `practice.qof.indicators`)
+        and each whole path is read once per run of the function."""
+        start, keys = self.path_start(node)
+        return self.fn.reuse(self.path_key(start, keys), lambda: self.walk_steps(start, keys, node.span))
+
+    @staticmethod
+    def path_key(start: ast.Name, keys: list) -> tuple:
+        return ("path", ast.dump(start), tuple((kind, ast.dump(key)) for kind, key in keys))
+
+    def path_start(self, node) -> tuple[ast.Name, list]:
+        """Where a fact path starts, and the key of each step."""
         plan = self.checked.plan(node)
         fn = self.fn
-        start = ast.Subscript(fn.bindings(), ast.Constant(plan.bound), ast.Load()) if plan.bound is not None \
-            else self.expr(plan.start)
+        if plan.bound is not None:
+            start = self.bound(plan.bound, node.span)
+        else:
+            start = self.expr(plan.start)
+            if not isinstance(start, ast.Name):
+                start = fn.assign(start, node.span)
         keys = []
         for kind, step in plan.steps:
             if kind == FIELD:
                 keys.append((FIELD, self.const(step)))
             elif kind == KEY_BOUND:
-                keys.append((kind, fn.assign(ast.Subscript(fn.bindings(), ast.Constant(step), ast.Load()))))
+                keys.append((kind, self.bound(step, node.span)))
             else:
                 keys.append((kind, self.expr(step)))
-        start = fn.assign(start, node.span)
+        return start, keys
+
+    def known_path(self, node) -> ast.expr:
+        """`known(path)`: whether the path is there, without making the
+        unknown a missing one would be (`runtime.present` asks the careful
+        way when a step finds nothing)."""
+        fn = self.fn
+        start, keys = self.path_start(node)
+        value = fn.known_value(self.path_key(start, keys))
+        if value is not None:
+            return fn.assign(_is(_call(_load("type"), value), _load("U"), negated=True), node.span)
+        value = self.steps(start, keys, node.span)
+        steps = ast.Tuple([ast.Tuple([ast.Constant(kind), key], ast.Load()) for kind, key in keys], ast.Load())
+        return fn.assign(ast.IfExp(_is(value, _load("MISSING"), negated=True),
+                                   _is(_call(_load("type"), value), _load("U"), negated=True),
+                                   _call(_load("present"), start, steps)), node.span)
+
+    def bound(self, name: str, span) -> ast.expr:
+        """The value bound to `name` (a subject, a key, a quantifier's variable)."""
+        fn = self.fn
+        return fn.reuse(("binding", name), lambda: fn.assign(
+            ast.Subscript(fn.bindings(), ast.Constant(name), ast.Load()), span))
+
+    def steps(self, start: ast.Name, keys: list, span) -> ast.expr:
+        """The path's value by dict lookups, inline, or MISSING when a step
+        finds nothing (or no record, or table row, to look in)."""
+        fn = self.fn
         value = start
         for _, key in keys:
-            value = fn.assign(ast.IfExp(_is(_call(_load("type"), value), _load("FR")),
-                                        _call(_attr(value, "get"), key, _load("MISSING")), _load("MISSING")),
-                              node.span)
-        steps = ast.Tuple([ast.Tuple([ast.Constant(kind), key], ast.Load()) for kind, key in keys], ast.Load())
-        fn.emit(ast.If(_is(value, _load("MISSING")),
-                       [ast.Assign([_store(value.id)], _call(_load("path"), start, steps))], []), node.span)
+            value = fn.reuse(("step", ast.dump(value), ast.dump(key)), lambda value=value, key=key: fn.assign(
+                ast.IfExp(ast.BoolOp(ast.Or(), [_is(_call(_load("type"), value), _load("FR")),
+                                                _is(_call(_load("type"), value), _load("dict"))]),  # a record, a row
+                          _call(_attr(value, "get"), key, _load("MISSING")), _load("MISSING")), span))
         return value
 
+    def walk_steps(self, start: ast.Name, keys: list, span) -> ast.Name:
+        fn = self.fn
+        value = self.steps(start, keys, span)
+        result = fn.assign(value, span) if len(keys) > 0 else value
+        steps = ast.Tuple([ast.Tuple([ast.Constant(kind), key], ast.Load()) for kind, key in keys], ast.Load())
+        fn.emit(ast.If(_is(result, _load("MISSING")),
+                       [ast.Assign([_store(result.id)], _call(_load("path"), start, steps))], []), span)
+        return result
+
     def table_row(self, node) -> ast.expr:
+        """`table[key, ...]`: the row in force, looked up once per run of the function."""
         table = self.types[id(node.collection)].name
-        look = self.row_reader(table, node.span)
         keys = [self.expr(k) for k in node.keys]
+        return self.fn.reuse(("row", table, tuple(ast.dump(k) for k in keys)),
+                             lambda: self.look_row(table, keys, node.span))
+
+    def look_row(self, table: str, keys: list, span) -> ast.Name:
+        look = self.row_reader(table, span)
         fn = self.fn
         key = ast.Tuple(keys, ast.Load())
-        checks = [_is_unknown(k) for k in keys if not isinstance(k, ast.Constant)]
+        test = _unknown_test(keys)
         result = fn.tmp()
         looked = [ast.Assign([_store(result)], _call(self.const(look), _load("E"), key))]
-        if not checks:
+        if test is None:
             for statement in looked:
-                fn.emit(statement, node.span)
+                fn.emit(statement, span)
             return _load(result)
-        test = checks[0] if len(checks) == 1 else ast.BoolOp(ast.Or(), checks)
-        fn.emit(ast.If(test, [ast.Assign([_store(result)], _call(_load("merge"), *keys))], looked), node.span)
+        fn.emit(ast.If(test, [ast.Assign([_store(result)], _call(_load("merge"), *keys))], looked), span)
         return _load(result)
 
     def row_reader(self, table: str, span):
@@ -323,31 +423,38 @@ class Generator:
         items = [self.expr(i) for i in node.items]
         make = lambda *values: _call(_load("frozenset"), ast.Tuple(list(values), ast.Load()))  # noqa: E731
         fn = self.fn
-        checks = [_is_unknown(i) for i in items if not isinstance(i, ast.Constant)]
-        if not checks:
+        test = _unknown_test(items)
+        if test is None:
             return fn.assign(make(*items), node.span)
         result = fn.tmp()
-        test = checks[0] if len(checks) == 1 else ast.BoolOp(ast.Or(), checks)
         fn.emit(ast.If(test, [ast.Assign([_store(result)], _call(_load("merge"), *items))],
                        [ast.Assign([_store(result)], make(*items))]), node.span)
         return _load(result)
 
+    def fact_path(self, node) -> bool:
+        """Whether `node` is a fact path read from an arrangement (with a plan)."""
+        if self.checked.static_value(node) is not NOT_STATIC:
+            return False
+        return isinstance(node, n.Field) or (isinstance(node, n.Index)
+                                             and not isinstance(self.types[id(node.collection)], t.Table))
+
     def g_Call(self, node):
         builtin = self.checked.builtins[node.function]
-        args = [self.expr(a) for a in node.arguments]
         fn = self.fn
+        if not builtin.strict and self.fact_path(node.arguments[0]):  # `known` of a fact path
+            return self.known_path(node.arguments[0])
+        args = [self.expr(a) for a in node.arguments]
         if not builtin.strict:  # `known`
             return fn.assign(_is(_call(_load("type"), args[0]), _load("U"), negated=True), node.span)
         function = self.const(builtin.implementation)
         call_args = ([self.const(node.span)] if builtin.takes_span else []) + args
-        checks = [_is_unknown(a) for a in args if not isinstance(a, ast.Constant)]
+        test = _unknown_test(args)
         result = fn.tmp()
         known = [ast.Assign([_store(result)], _call(function, *call_args))]
-        if not checks:
+        if test is None:
             for statement in known:
                 fn.emit(statement, node.span)
             return _load(result)
-        test = checks[0] if len(checks) == 1 else ast.BoolOp(ast.Or(), checks)
         fn.emit(ast.If(test, [ast.Assign([_store(result)], _call(_load("merge"), *args))], known), node.span)
         return _load(result)
 
@@ -402,7 +509,7 @@ class Generator:
         iterate = _call(_load("list"), items) if isinstance(self.types[id(node.collection)], t.MapOf) else items
         fn.emit(ast.Assign([_store(saved)], _call(_attr(bindings, "get"), variable, _load("MISSING"))))
         fn.emit(ast.Assign([_store(values)], ast.List([], ast.Load())))
-        fn.block()  # the loop's body
+        fn.block(barrier=True)  # the loop's body: the variable's value changes
         fn.emit(ast.If(_is(_load(item), ast.Constant(None)),
                        [ast.Expr(_call(_attr(_load(values), "append"),
                                        _call(_load("item_missing"), items, _load(index)))), ast.Continue()], []))

@@ -135,6 +135,19 @@ def path(value, steps: tuple):
     return walk(value, steps, _given)
 
 
+def present(value, steps: tuple) -> bool:
+    """Whether the path's careful walk (`walk`) would find a value, not an
+    unknown: `known(path)` without making the unknown (`value` is where the
+    path starts; each step `(kind, key)` with its key worked out)."""
+    for _, key in steps:
+        if type(value) is Unknown or type(key) is Unknown:
+            return False
+        value = value.get(key, MISSING)
+        if value is MISSING:
+            return False
+    return type(value) is not Unknown
+
+
 def row_lookup(table: str, rows: dict, national_rows: dict | None, opted, local: str | None, span):
     """`table[key, ...]` for a key already worked out: the row in force (a
     dict of its cells), or an unknown naming the key and the date; reading a
@@ -261,7 +274,8 @@ def item_missing(items, index: int) -> Unknown:
 #: `__import__`, `open`, `eval`, `getattr`: `__builtins__` is empty).
 HELPERS: dict[str, Any] = {
     "U": Unknown, "MISSING": MISSING, "FR": FactRecord, "merge": merge_unknown, "kand": kleene_and, "kor": kleene_or,
-    "knot": kleene_not, "combine": ops.combine, "settle": settle, "tracked": tracked, "unneeded": unneeded, "fields": fields, "path": path, "fact": fact,
+    "knot": kleene_not, "combine": ops.combine, "settle": settle, "tracked": tracked, "unneeded": unneeded,
+    "fields": fields, "path": path, "present": present, "fact": fact,
     "no_value": no_value, "lacking": lacking, "item_missing": item_missing,
     "because": unknown_because, "PASS": Outcome.PASS, "FAIL": Outcome.FAIL, "UNKNOWN": Outcome.UNKNOWN,
     "NA": Outcome.NOT_APPLICABLE, "type": type, "id": id, "enumerate": enumerate,

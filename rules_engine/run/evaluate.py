@@ -80,6 +80,10 @@ def arrangement_id(subjects: dict[str, Subject], root: FactRecord) -> str:
     return "(unnamed)"
 
 
+def _four(provenance: Provenance) -> tuple:
+    return provenance.layer, provenance.flexibility, provenance.because, provenance.national
+
+
 #: Why a decision is not applicable, or passes without its `must`, as results say it.
 _REASONS = {NOT_SELECTED: "its `where` does not select this subject", WAIVED: "waived by the local layer",
             EXEMPT: "exempt: its `unless` holds"}
@@ -110,6 +114,8 @@ class Evaluator:
             for r in program.requirements]
         self.term_types = program.checked.term_types
         self._value_shapes: dict[str, tuple] = {}
+        self._result_shapes: dict[int, tuple] = {}
+        self._keyed: dict[tuple, tuple] = {}  # (name, (variable, key)) -> (value id, marks)
         self.reasoner = Reasoner(runner)
 
     def instances(self, root: FactRecord, scope) -> list[SubjectInstance]:
@@ -141,40 +147,53 @@ class Evaluator:
                                  self.layer_names, tuple(results), tuple(values))
 
     def result(self, requirement, decision: Decision, root: FactRecord, day: dt.date) -> Result:
-        outcome = decision.outcome
-        provenance: Provenance = requirement.provenance
-        reason = decision.reason
-        if reason == WAIVED:
-            provenance = requirement.waiver_provenance
-        elif provenance.without_local_rows is not None and not decision.local:
-            provenance = provenance.without_local_rows
-        shown = (f"not in force on {day} (in force {requirement.periods})" if reason == NOT_IN_FORCE
-                 else _REASONS.get(reason) if reason is not None else None)
-        term = requirement.term
+        index, instance, outcome, missing, warnings, reason, local, unneeded = decision
+        shape = self._result_shapes.get(index)
+        if shape is None:
+            shape = self._result_shapes[index] = self.result_shape(requirement, index)
+        rule_id, title, clause, read_local, not_local, waived, severity, provisional, assumed = shape
+        layer, flexibility, because, national = waived if reason == WAIVED else read_local if local else not_local
+        shown = None
+        if reason is not None:
+            shown = (f"not in force on {day} (in force {requirement.periods})" if reason == NOT_IN_FORCE
+                     else _REASONS.get(reason))
         explain_with = None
         if (outcome is Outcome.FAIL or outcome is Outcome.UNKNOWN) and requirement.in_force:
-            explain_with = why_thunk(self.reasoner, requirement, root, day, decision.instance.bindings,
-                                     outcome.value)
-        return Result(requirement.id, decision.instance.id, outcome, term.title, requirement.clause,
-                      provenance.layer, provenance.flexibility, provenance.because,
-                      provenance.national, decision.missing, decision.warnings, term.severity,
-                      self.requirement_provisional[decision.index], shown,
-                      self.requirement_assumed[decision.index], explain_with,
-                      decision.unneeded if outcome is not Outcome.UNKNOWN else ())
+            explain_with = why_thunk(self.reasoner, requirement, root, day, instance.bindings, outcome.value)
+        return Result(rule_id, instance.id, outcome, title, clause, layer, flexibility, because, national,
+                      missing, warnings, severity, provisional, shown, assumed, explain_with,
+                      unneeded if outcome is not Outcome.UNKNOWN else ())
+
+    def result_shape(self, requirement, index: int) -> tuple:
+        """What every result of one requirement shares: its id, title, clause,
+        provenance (having read a local change, or not; waived), severity,
+        marks and assumptions; worked out once per program."""
+        provenance: Provenance = requirement.provenance
+        plain = provenance.without_local_rows if provenance.without_local_rows is not None else provenance
+        waived = requirement.waiver_provenance or provenance
+        term = requirement.term
+        return (requirement.id, term.title, requirement.clause, _four(provenance), _four(plain), _four(waived),
+                term.severity, self.requirement_provisional[index], self.requirement_assumed[index])
 
     def value(self, raw: Value) -> ValueResult:
-        name, key, value = raw.name, raw.key, raw.value
+        name, instance, key, value, local, unneeded = raw
         shape = self._value_shapes.get(name)
         if shape is None:
             shape = self._value_shapes[name] = self.value_shape(name)
         pattern, type_, read_local, not_local, fixed = shape
-        layer, flexibility, because, national = read_local if raw.local else not_local
-        missing, unneeded = (), raw.unneeded
+        layer, flexibility, because, national = read_local if local else not_local
+        if key is None:
+            value_id, provisional = pattern, self.define_provisional.get(name)
+        else:
+            keyed = self._keyed.get((name, key))
+            if keyed is None:
+                keyed = self._keyed[(name, key)] = (self.value_id(pattern, *key), self.provisional_for(name, key))
+            value_id, provisional = keyed
+        missing = ()
         if type(value) is Unknown:
             missing, value, unneeded = value.lacking(), None, ()
-        return ValueResult(pattern if key is None else self.value_id(pattern, *key), raw.instance.id, value,
-                           type_, missing, layer, flexibility, because, national, fixed[0], fixed[1],
-                           self.provisional_for(name, key), fixed[2], fixed[3], unneeded)
+        return ValueResult(value_id, instance.id, value, type_, missing, layer, flexibility, because, national,
+                           fixed[0], fixed[1], provisional, fixed[2], fixed[3], unneeded)
 
     def value_shape(self, name: str) -> tuple:
         """What every value of one definition shares: its id pattern, type,
@@ -184,10 +203,7 @@ class Evaluator:
         term = define.term
         provenance = define.provenance
         plain = provenance.without_local_rows if provenance.without_local_rows is not None else provenance
-
-        def four(p):
-            return p.layer, p.flexibility, p.because, p.national
-        return (term.report.id, self.term_types[name], four(provenance), four(plain),
+        return (term.report.id, self.term_types[name], _four(provenance), _four(plain),
                 (term.report.title, define.clause, self.define_assumed.get(name, ()),
                  term.rounding.describe if term.rounding is not None else None))
 
