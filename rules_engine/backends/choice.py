@@ -1,5 +1,8 @@
-"""Which backend runs: `CONTRACT_RULES_BACKEND=closures|generated` (generated
-by default). `explain` always traces through the closure backend.
+"""Which backend runs: `CONTRACT_RULES_BACKEND=closures|generated`. Unset,
+the generated backend, once a program has checked `TIER_UP` arrangements
+through the closures (compiling a module costs more than checking a few
+files: `run.engine.Engine.program`). `explain` always traces through the
+closure backend.
 
 >>> sorted(BACKENDS)
 ['closures', 'generated']
@@ -27,6 +30,16 @@ def problem(value: str | None) -> str | None:
         return None
     shown = value.encode("unicode_escape").decode("ascii")
     return f"{ENVIRONMENT}={shown} names no backend; choose one of: {', '.join(sorted(BACKENDS))}"
+
+
+#: Arrangements a program checks through the closure backend, when the
+#: environment chooses no backend, before the generated backend compiles it.
+TIER_UP = 16
+
+
+def explicit() -> bool:
+    """Whether the environment chooses the backend."""
+    return os.environ.get(ENVIRONMENT) is not None
 
 
 def chosen():

@@ -65,6 +65,13 @@ def _may_be_unknown(value: ast.expr) -> bool:
     return not (isinstance(value, ast.Constant) or getattr(value, "known", False))
 
 
+def _merged(values) -> ast.expr:
+    """What `_unknown_test(values)` holding makes the result: the one value
+    that may be unknown, itself, or `merge` of those that may be."""
+    maybe = [v for v in values if _may_be_unknown(v)]
+    return maybe[0] if len(maybe) == 1 else _call(_load("merge"), *maybe)
+
+
 def _unknown_test(values) -> ast.expr | None:
     """`type(a) is U or type(b) is U ...` for those of `values` that may be
     unknown; None when none may."""
@@ -213,7 +220,7 @@ class Generator:
             return fn.assign(operation(left, right), node.span)
         result = fn.tmp()
         unknown = [ast.Assign([_store(result)], settle(left, right) if settle is not None
-                              else _call(_load("merge"), left, right))]
+                              else _merged((left, right)))]
         known = [ast.Assign([_store(result)], operation(left, right))]
         fn.emit(ast.If(test, unknown, known), node.span)
         return _load(result)
@@ -343,11 +350,24 @@ class Generator:
         test = _unknown_test(keys)
         result = fn.tmp()
         looked = [ast.Assign([_store(result)], _call(self.const(look), _load("E"), key))]
+        in_force = self.program.tables.get(table)
+        if in_force is None or in_force.opted_in is None:
+            # The row by one dict lookup; the reader only for a key with no
+            # row (it says which) or a row the local layer gave (it says so).
+            local = self.checked.local_layer
+            slow = _is(_load(result), ast.Constant(None))
+            if local is not None:
+                slow = ast.BoolOp(ast.Or(), [slow, ast.Compare(
+                    ast.Subscript(_load(result), ast.Constant("_layer"), ast.Load()), [ast.Eq()],
+                    [ast.Constant(local)])])
+            looked = [ast.Assign([_store(result)], _call(_attr(self.const(self.checked.table_rows(table)), "get"),
+                                                          key)),
+                      ast.If(slow, looked, [])]
         if test is None:
             for statement in looked:
                 fn.emit(statement, span)
             return _load(result)
-        fn.emit(ast.If(test, [ast.Assign([_store(result)], _call(_load("merge"), *keys))], looked), span)
+        fn.emit(ast.If(test, [ast.Assign([_store(result)], _merged(keys))], looked), span)
         return _load(result)
 
     def row_reader(self, table: str, span):
@@ -427,7 +447,7 @@ class Generator:
         if test is None:
             return fn.assign(make(*items), node.span)
         result = fn.tmp()
-        fn.emit(ast.If(test, [ast.Assign([_store(result)], _call(_load("merge"), *items))],
+        fn.emit(ast.If(test, [ast.Assign([_store(result)], _merged(items))],
                        [ast.Assign([_store(result)], make(*items))]), node.span)
         return _load(result)
 
@@ -455,7 +475,7 @@ class Generator:
             for statement in known:
                 fn.emit(statement, node.span)
             return _load(result)
-        fn.emit(ast.If(test, [ast.Assign([_store(result)], _call(_load("merge"), *args))], known), node.span)
+        fn.emit(ast.If(test, [ast.Assign([_store(result)], _merged(args))], known), node.span)
         return _load(result)
 
     def g_Logic(self, node):
