@@ -332,3 +332,33 @@ def test_explain_traces_through_the_closure_backend(monkeypatch, in_root):
     traced, _ = engine.program(arrangement.facts["as_of"], "QWE", traced=True)
     checking, _ = engine.program(arrangement.facts["as_of"], "QWE")
     assert traced.__class__.__name__ == "ClosureRunner" and isinstance(checking, GeneratedRunner)
+
+
+def test_unchosen_a_program_runs_through_the_closures_first_then_generated_code(monkeypatch, in_root):
+    """With no backend chosen, a program's first TIER_UP arrangements run through
+    the closures (no module compiled for a one-file check); the next is compiled
+    to generated code, and the results stay the same across the switch."""
+    monkeypatch.delenv(choice.ENVIRONMENT, raising=False)
+    engine = Engine.load()
+    assert engine.tier_up == choice.TIER_UP and engine.backend is GENERATED
+    arrangement = engine.load_arrangement("examples/pcn-failing.yaml")
+    day = arrangement.facts["as_of"]
+    outputs, runners = [], []
+    for _ in range(choice.TIER_UP + 1):
+        result = engine.evaluate(arrangement)
+        outputs.append(dumps(arrangement_json(result)) + repr([r.why.as_json() for r in result.results if r.why]))
+        [(runner, _, _)] = engine._compiled.values()
+        runners.append(runner)
+    assert all(r.__class__.__name__ == "ClosureRunner" for r in runners[:choice.TIER_UP])
+    assert isinstance(runners[choice.TIER_UP], GeneratedRunner)
+    assert len(set(outputs)) == 1 and '"outcome": "fail"' in outputs[0]
+    # a chosen backend runs from the first arrangement
+    monkeypatch.setenv(choice.ENVIRONMENT, "generated")
+    chosen = Engine.load()
+    assert chosen.tier_up is None
+    assert isinstance(chosen.program(day, "QWE")[0], GeneratedRunner)
+    # and setting one on an engine turns the tiering off
+    monkeypatch.delenv(choice.ENVIRONMENT)
+    engine = Engine.load()
+    engine.backend = CLOSURES
+    assert engine.tier_up is None
