@@ -115,13 +115,18 @@ def check(arrangements, rules, local, as_of, population, strict, jobs, output_fo
             if engine.proposed is not None:
                 warn_about_replaced(engine)
             remember(spec, engine)
-            return streamed(lambda: check_population(spec, population, as_of, output_format, strict,
+            code = streamed(lambda: check_population(spec, population, as_of, output_format, strict,
                                                      jobs, line_form), output, quiet)
+            for note in engine.notes:
+                warn(note)
+            return code
         engine = Engine.load(rules, local, assumptions=assumptions)
         loaded = engine.load_arrangements(arrangements)
         warn_about_local(engine, {a.facts["icb"] for a in loaded if isinstance(a.facts.get("icb"), str)})
         report = engine.check(loaded, as_of)
         note_population_terms(engine, report)
+        for note in engine.notes:
+            warn(note)
         if output_format == "json":
             text = json_report.dumps(report_json(report)) + "\n"
         elif output_format == "html":

@@ -18,7 +18,7 @@ import pytest
 from click.testing import CliRunner
 from hypothesis import given, settings, strategies as st
 
-from rules_engine.backends import choice
+from rules_engine.backends import choice, generated
 from rules_engine.backends.closure_runner import CLOSURES
 from rules_engine.backends.generated import FILENAME, GENERATED, GeneratedRunner
 from rules_engine.backends.runtime import HELPERS
@@ -362,3 +362,27 @@ def test_unchosen_a_program_runs_through_the_closures_first_then_generated_code(
     engine = Engine.load()
     engine.backend = CLOSURES
     assert engine.tier_up is None
+
+
+def test_a_module_cpython_cannot_compile_falls_back_to_the_closures(monkeypatch, engines, in_root):
+    """A program whose generated module CPython's compiler gives up on (a very
+    deeply nested expression: RecursionError) runs through the closures, with
+    a note, and the same results."""
+    def too_deep(*args, **kwargs):
+        raise RecursionError("maximum recursion depth exceeded during compilation")
+    monkeypatch.setattr(generated, "compile", too_deep, raising=False)
+    engine = Engine.load()
+    engine.backend = GENERATED
+    arrangement = engine.load_arrangement("examples/pcn-failing.yaml")
+    runner = engine.program(arrangement.facts["as_of"], "QWE")[0]
+    assert runner.__class__.__name__ == "ClosureRunner"
+    assert "RecursionError" in runner.note and "closure backend" in runner.note
+    assert _json(engine, arrangement) == _json(engines[0], arrangement)
+    assert engine.notes == [runner.note]
+    # the command line says so, once, on standard error
+    monkeypatch.setenv(choice.ENVIRONMENT, "generated")
+    result = CliRunner().invoke(cli, ["check", "examples/pcn-failing.yaml", "--format", "json"])
+    assert result.exit_code == 1 and result.stderr.count("warning: the generated backend could not compile") == 1
+    assert json.loads(result.stdout)["arrangements"][0]["outcome"] == "fail"
+    monkeypatch.undo()
+    assert isinstance(GENERATED.compile(runner.checked), GeneratedRunner)

@@ -23,6 +23,7 @@ class ClosureRunner:
 
     def __init__(self, checked: CheckedProgram, traced: bool = False, probe: Probe | None = None):
         self.checked = checked
+        self.note: str | None = None  # why it runs in place of generated code, when it does
         program = checked.program
         compiler = self.compiler = compile_program(checked, fold=not traced, probe=probe)
 

@@ -24,6 +24,7 @@ import datetime as dt
 import types
 from typing import Any
 
+from rules_engine.backends.closure_runner import CLOSURES, ClosureRunner
 from rules_engine.backends.codegen import Function, Generator, _attr, _call, _is, _is_unknown, _load, _store
 from rules_engine.backends.protocol import EXEMPT, NOT_IN_FORCE, NOT_SELECTED, WAIVED, Decision, Value
 from rules_engine.backends.runtime import HELPERS, Env, opted_in
@@ -372,10 +373,19 @@ class GeneratedBackend:
 
     name = "generated"
 
-    def compile(self, checked: CheckedProgram, traced: bool = False) -> GeneratedRunner:
+    def compile(self, checked: CheckedProgram, traced: bool = False) -> GeneratedRunner | ClosureRunner:
+        """A generated runner; the closure backend's, with a `note` saying
+        why, for a program whose module CPython cannot build or compile (a
+        very deeply nested expression: RecursionError or MemoryError)."""
         if traced:
             raise TypeError("the generated backend does not trace: explain runs the closure backend")
-        return GeneratedRunner(checked)
+        try:
+            return GeneratedRunner(checked)
+        except (RecursionError, MemoryError) as error:
+            runner = CLOSURES.compile(checked)
+            runner.note = (f"the generated backend could not compile this program ({type(error).__name__}: "
+                           "nested too deeply); it runs through the closure backend, with the same results")
+            return runner
 
 
 GENERATED = GeneratedBackend()

@@ -47,6 +47,9 @@ class Engine(LoadedLibrary):
         # untraced program is the closure backend's unfolded compile with it
         # as its probe, and each evaluation is recorded.
         self.coverage = None
+        # What a user should know of how programs ran (a program the generated
+        # backend could not compile, run through the closures): each once.
+        self.notes: list[str] = []
         # Unchosen, a program runs through the closures for its first TIER_UP
         # arrangements, then through generated code (the same results).
         self.tier_up: int | None = None if explicit() else TIER_UP
@@ -90,6 +93,11 @@ class Engine(LoadedLibrary):
         elif self.tier_up and not traced and recorder is None and entry[2] == self.tier_up:  # now worth compiling
             runner = self.backend.compile(entry[0].checked)
             entry[:2] = runner, Evaluator(runner)
+        else:
+            runner = None
+        note = getattr(runner, "note", None)
+        if note and note not in self.notes:
+            self.notes.append(note)
         entry[2] += 1
         return entry[0], entry[1]
 
