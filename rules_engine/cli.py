@@ -24,7 +24,7 @@ from rules_engine.cli_support import (DATE, FORMAT, ExitCode, LimitSetting, Outp
                                       assume_options, assumptions_of, cannot_write, coverage_options, emit, exists,
                                       guard_output, one_stdin, output_failed, output_options,
                                       rules_options, run_command, streamed, terminal_width,
-                                      use_color, warn, note_population_terms,
+                                      use_color, warn, warn_all, note_population_terms,
                                       warn_about_local, warn_about_replaced)
 from rules_engine.run.engine import Engine
 from rules_engine.static.library import CONTRACTS_PACKAGE
@@ -115,18 +115,15 @@ def check(arrangements, rules, local, as_of, population, strict, jobs, output_fo
             if engine.proposed is not None:
                 warn_about_replaced(engine)
             remember(spec, engine)
-            code = streamed(lambda: check_population(spec, population, as_of, output_format, strict,
-                                                     jobs, line_form), output, quiet)
-            for note in engine.notes:
-                warn(note)
-            return code
+            code = streamed(lambda: check_population(spec, population, as_of, output_format, strict, jobs,
+                                                     line_form), output, quiet)
+            return warn_all(engine.notes) or code
         engine = Engine.load(rules, local, assumptions=assumptions)
         loaded = engine.load_arrangements(arrangements)
         warn_about_local(engine, {a.facts["icb"] for a in loaded if isinstance(a.facts.get("icb"), str)})
         report = engine.check(loaded, as_of)
         note_population_terms(engine, report)
-        for note in engine.notes:
-            warn(note)
+        warn_all(engine.notes)
         if output_format == "json":
             text = json_report.dumps(report_json(report)) + "\n"
         elif output_format == "html":

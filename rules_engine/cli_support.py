@@ -120,6 +120,11 @@ def note_population_terms(engine, report) -> None:
              f"not evaluated here; give the arrangements with --population FILE.jsonl (or run impact)")
 
 
+def warn_all(messages) -> None:
+    for message in messages:
+        warn(message)
+
+
 # ------------------------------------------------------------ terminal safety
 
 #: The styles `click.style` writes for the reports' own labels (text_report.
