@@ -347,7 +347,7 @@ def test_unchosen_a_program_runs_through_the_closures_first_then_generated_code(
     for _ in range(choice.TIER_UP + 1):
         result = engine.evaluate(arrangement)
         outputs.append(dumps(arrangement_json(result)) + repr([r.why.as_json() for r in result.results if r.why]))
-        [(runner, _, _)] = engine._compiled.values()
+        [(runner, _)] = engine._compiled.values()
         runners.append(runner)
     assert all(r.__class__.__name__ == "ClosureRunner" for r in runners[:choice.TIER_UP])
     assert isinstance(runners[choice.TIER_UP], GeneratedRunner)
