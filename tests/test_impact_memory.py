@@ -150,8 +150,12 @@ def test_a_compiled_program_lets_its_tree_go():
     national library and one ICB layer)."""
     import datetime as dt
     import gc
+    from rules_engine.backends.generated import GENERATED
     from rules_engine.run.engine import Engine
     engine = Engine.load(None)
+    # generated code from the first arrangement (a program a worker keeps once
+    # it has checked TIER_UP arrangements through the closures)
+    engine.backend = GENERATED
     day = dt.date(2025, 6, 1)
     engine.program(day, "QGH")  # the national program first: shared state is loaded
     gc.collect()
