@@ -154,18 +154,7 @@ def _ask_value(old: CheckedProgram, new: CheckedProgram, vid: str, old_name: str
     except z3.Z3Exception as error:  # two values the solver cannot compare (sorts that differ)
         return Difference("value", vid, "undecided", f"written differently; the solver cannot compare them "
                                                      f"({error})")
-    result, model, reason = _solve_plausibly(old, new, as_of, facts, differs, timeout_ms)
-    if result == z3.unsat:
-        return Difference("value", vid, "no arrangement sees it", "written differently, same values")
-    if result != z3.sat:
-        return Difference("value", vid, "undecided", f"the solver gave no answer within {timeout_ms} ms "
-                                                    f"({reason})")
-    icb = new.program.local.header.icb if new.program.local is not None else None
-    witness = FlipAnalysis(old, new, as_of, icb).witness(model, facts)
-    if witness is None:
-        return Difference("value", vid, "undecided", "a difference needs a value the arrangement "
-                                                    "format cannot write")
-    return Difference("value", vid, "differs for some arrangements", None, witness)
+    return _verdict("value", vid, "same values", old, new, as_of, facts, differs, timeout_ms)
 
 
 def _solve_plausibly(old: CheckedProgram, new: CheckedProgram, as_of: dt.date, facts: Facts, differs,
@@ -193,18 +182,25 @@ def _ask(old: CheckedProgram, new: CheckedProgram, rid: str, as_of: dt.date, tim
     except Undecided as error:
         return Difference("requirement", rid, "undecided", f"written differently; no encoding for {error}")
     differs = z3.Or(*[a[o] != b[o] for o in OUTCOMES])
+    return _verdict("requirement", rid, "same outcomes", old, new, as_of, facts, differs, timeout_ms)
+
+
+def _verdict(kind: str, term: str, same: str, old: CheckedProgram, new: CheckedProgram, as_of: dt.date,
+             facts: Facts, differs, timeout_ms: int) -> Difference:
+    """Whether some arrangement makes `differs` true: none (`same` for all),
+    undecided within the time, or one, with its witness arrangement."""
     result, model, reason = _solve_plausibly(old, new, as_of, facts, differs, timeout_ms)
     if result == z3.unsat:
-        return Difference("requirement", rid, "no arrangement sees it", "written differently, same outcomes")
+        return Difference(kind, term, "no arrangement sees it", f"written differently, {same}")
     if result != z3.sat:
-        return Difference("requirement", rid, "undecided", f"the solver gave no answer within {timeout_ms} ms "
-                                                          f"({reason})")
+        return Difference(kind, term, "undecided", f"the solver gave no answer within {timeout_ms} ms "
+                                                  f"({reason})")
     icb = new.program.local.header.icb if new.program.local is not None else None
     witness = FlipAnalysis(old, new, as_of, icb).witness(model, facts)
     if witness is None:
-        return Difference("requirement", rid, "undecided", "a difference needs a value the arrangement "
-                                                          "format cannot write")
-    return Difference("requirement", rid, "differs for some arrangements", None, witness)
+        return Difference(kind, term, "undecided", "a difference needs a value the arrangement "
+                                                  "format cannot write")
+    return Difference(kind, term, "differs for some arrangements", None, witness)
 
 
 __all__ = ["compare", "Equivalence", "Difference", "shape"]
