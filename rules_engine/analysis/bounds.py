@@ -29,7 +29,7 @@ import attrs
 
 from rules_engine.base import typesys as t
 from rules_engine.base.diagnostics import Diagnostic, InvalidInput, did_you_mean
-from rules_engine.io.arrangements import read_yaml_file
+from rules_engine.io.arrangements import read_yaml_file, yaml_position
 
 #: The default time limit of one solver question, in milliseconds.
 DEFAULT_TIMEOUT_MS = 2000
@@ -101,7 +101,7 @@ def read_bounds(path: str | Path, schema) -> Bounds:
     problems: list[Diagnostic] = []
     lc = getattr(document, "lc", None)
     for key, raw in document.items():
-        line, column = _position(lc, key, "key")
+        line, column = yaml_position(lc, key, "key")
         key_span = source.span_at(line, column, max(1, len(str(key))))
         if not isinstance(key, str) or key not in facts:
             close = did_you_mean(str(key), sorted(facts))
@@ -110,7 +110,7 @@ def read_bounds(path: str | Path, schema) -> Bounds:
                 hint=close or "a path such as `practices[].list_size`, a list's records written `[]`"))
             continue
         if not isinstance(raw, dict) or not raw or any(k not in _WORDS for k in raw):
-            vline, vcolumn = _position(lc, key, "value")
+            vline, vcolumn = yaml_position(lc, key, "value")
             problems.append(Diagnostic(
                 "E-BOUNDS-001", f"the bounds of `{key}` are not `at_least` and `at_most`",
                 source.span_at(vline, vcolumn), hint="write `{at_least: 1500, at_most: 40000}` "
@@ -122,7 +122,7 @@ def read_bounds(path: str | Path, schema) -> Bounds:
                 continue
             number = _number(raw[word])
             if number is None:
-                vline, vcolumn = _position(getattr(raw, "lc", None), word, "value")
+                vline, vcolumn = yaml_position(getattr(raw, "lc", None), word, "value")
                 problems.append(Diagnostic(
                     "E-BOUNDS-001", f"`{key}` {word.replace('_', ' ')} {raw[word]!s:.40} is not a number",
                     source.span_at(vline, vcolumn), hint="a number such as 1500 or 0.25"))
@@ -148,16 +148,6 @@ def _number(raw: Any) -> Fraction | None:
     except (InvalidOperation, ValueError):
         return None
     return Fraction(value) if value.is_finite() else None
-
-
-def _position(lc, key, which: str) -> tuple[int, int]:
-    if lc is None:
-        return 1, 1
-    try:
-        line, column = lc.key(key) if which == "key" else lc.value(key)
-    except (KeyError, TypeError, AttributeError):
-        return 1, 1
-    return line + 1, column + 1
 
 
 __all__ = ["Bounds", "read_bounds", "numeric_facts", "DEFAULT_TIMEOUT_MS"]

@@ -136,3 +136,15 @@ def parse_json_line(schema, text: str, origin: str, line: int) -> Arrangement:
     document = json_line(text, origin, line)
     facts = validate_document(schema, document, None, origin, line, text)
     return Arrangement(facts, f"{origin}:{line}", None, document, line, text)
+
+def yaml_position(lc, key, which: str) -> tuple[int, int]:
+    """The 1-based line and column of a key (`which="key"`) or its value in a
+    mapping read by `read_yaml_file` (its ruamel `lc`); 1, 1 when unknown."""
+    if lc is None:
+        return 1, 1
+    try:
+        line, column = lc.key(key) if which == "key" else lc.value(key)
+    except (KeyError, TypeError, AttributeError):
+        return 1, 1
+    return line + 1, column + 1
+

@@ -44,7 +44,7 @@ from rules_engine.syntax import nodes as n
 from rules_engine.base import typesys as t
 from rules_engine.base.diagnostics import Diagnostic, InvalidInput, Related, did_you_mean, one_of
 from rules_engine.static.forms import show_literal, unknown_figure_on, value_on
-from rules_engine.io.arrangements import read_yaml_file
+from rules_engine.io.arrangements import read_yaml_file, yaml_position
 from rules_engine.static.typecheck import check_value
 from rules_engine.base.source import SourceFile, Span
 
@@ -209,14 +209,14 @@ def from_document(document: Any, source: SourceFile, what: str = "assumptions fi
     problems: list[Diagnostic] = []
     lc = getattr(document, "lc", None)
     for key, raw in document.items():
-        key_line, key_column = _position(lc, key, "key")
+        key_line, key_column = yaml_position(lc, key, "key")
         name_span = source.span_at(key_line, key_column, max(1, len(str(key))))
         if not isinstance(key, str) or not _NAME.match(key):
             problems.append(Diagnostic("E-ASSUME-004", f"`{key}` is not a parameter name", name_span,
                                        hint="a name such as `qof_national_average_list_size`"))
             continue
         text = _as_text(raw)
-        line, column = _position(lc, key, "value")
+        line, column = yaml_position(lc, key, "value")
         if text is None:
             problems.append(Diagnostic(
                 "E-ASSUME-004", f"the value of `{key}` is not a literal", source.span_at(line, column),
@@ -240,16 +240,6 @@ def _checked(items: list[Assumption], problems: list[Diagnostic], source: Source
     if problems:
         raise assumptions.invalid(problems)
     return assumptions
-
-
-def _position(lc, key, which: str) -> tuple[int, int]:
-    if lc is None:
-        return 1, 1
-    try:
-        line, column = lc.key(key) if which == "key" else lc.value(key)
-    except (KeyError, TypeError, AttributeError):
-        return 1, 1
-    return line + 1, column + 1
 
 
 def _as_text(raw) -> str | None:
