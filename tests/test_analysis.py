@@ -166,6 +166,7 @@ def test_stated_bounds_narrow_the_arrangements(engines, tmp_path):
     ("pcn.raw_list_size: {at_leest: 1}\n", "E-BOUNDS-001", 1, 20),
     ("# x\npcn.raw_list_size: {at_least: many}\n", "E-BOUNDS-001", 2, 31),
     ("pcn.raw_list_size: {at_least: 5, at_most: 4}\n", "E-BOUNDS-003", 1, 1),
+    ("pcn.raw_list_size:\n  at_least: 1\x07\n", "E-BOUNDS-001", 2, 14),  # a control character, where it is
 ])
 def test_a_malformed_bounds_file_is_a_located_error(engines, tmp_path, text, code, line, column):
     path = tmp_path / "bounds.yaml"

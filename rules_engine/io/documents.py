@@ -201,6 +201,7 @@ def read_yaml(source: SourceFile, what: str, code: str) -> Any:
     """A YAML (or JSON) document with line numbers; raises InvalidInput with
     `code` for text that is not YAML, or a limit's code for one it breaks."""
     from ruamel.yaml.error import MarkedYAMLError, YAMLError
+    from ruamel.yaml.reader import ReaderError
     try:
         with _stack_room(limits.current().max_nesting_depth):
             return yaml_reader(_Shape(source, what, code)).load(io.StringIO(source.text))
@@ -209,6 +210,13 @@ def read_yaml(source: SourceFile, what: str, code: str) -> Any:
         span = source.span_at(mark.line + 1, mark.column + 1) if mark else None
         raise InvalidInput([Diagnostic(code, f"cannot read the {what}: {error.problem}",
                                        span, hint="check indentation, colons and quotes")]) from None
+    except ReaderError as error:  # a character YAML does not allow: placed where it is
+        at = min(max(int(error.position), 0), len(source.text))
+        shown = f"#x{error.character:04x}" if isinstance(error.character, int) else repr(error.character)
+        raise InvalidInput([Diagnostic(
+            code, f"cannot read the {what}: character {shown} is not allowed in YAML ({error.reason})",
+            source.span(at, at + 1), hint="remove the control character, or write it as an escape "
+            "inside a double-quoted string (\\x07)")]) from None
     except YAMLError as error:
         raise InvalidInput([Diagnostic(code, f"cannot read the {what}: {error}",
                                        source.span(0, 0))]) from None
