@@ -188,3 +188,31 @@ def test_the_real_population_draws_few_warnings(engine):
         for number, text in enumerate(lines, 1):
             found.update(w.code for w in check_facts(schema, parse_json_line(schema, text, "p.jsonl", number)))
     assert found == {"W-FACT-003": 4, "W-FACT-004": 6, "W-FACT-005": 1}
+
+
+# ------------------------------------------- one practice in two files of a check
+
+def test_a_practice_in_two_files_of_one_check_is_warned_where_the_later_file_gives_it(engine, tmp_path):
+    """W-FACT-006: no total spans the files of a `check`, so a shared practice is
+    a warning (a population run makes it E-FACT-009); another date, or the same
+    file given twice, is not warned."""
+    first = _passing()
+    second = _passing()
+    second["pcn"]["code"] = "U99999"
+    shared = first["pcn"]["member_practices"][1]
+    second["practices"] = [p for p in second["practices"] if p["ods_code"] == shared]
+    second["pcn"]["member_practices"] = [shared]
+    paths = [_write(tmp_path, "a.json", first), _write(tmp_path, "b.json", second)]
+    report = engine.check_files(paths)
+    assert report.arrangements[0].input_warnings == ()
+    warned = [w for w in report.arrangements[1].input_warnings if w.code == "W-FACT-006"]
+    assert len(warned) == 1, warned  # one warning per practice and file, though it is given twice
+    assert warned[0].message == f"practice `{shared}` is also in {paths[0]} on 2025-06-01"
+    assert warned[0].path == "practices[0].ods_code" and warned[0].span.line is not None
+    assert report.arrangements[1].outcome is engine.check_files([paths[1]]).arrangements[0].outcome
+    second["as_of"] = "2025-07-01"
+    later = _write(tmp_path, "c.json", second)
+    assert not any(w.code == "W-FACT-006" for r in engine.check_files([paths[0], later]).arrangements
+                   for w in r.input_warnings)
+    assert not any(w.code == "W-FACT-006" for r in engine.check_files([paths[0], paths[0]]).arrangements
+                   for w in r.input_warnings)

@@ -29,7 +29,7 @@ from rules_engine.program.loaded import LoadedLibrary, _text
 from rules_engine.run.results import ArrangementResult, CheckReport, LayerRef
 from rules_engine.io.arrangements import Arrangement, parse_json_line
 from rules_engine.static.schema import check_constraints, without_keys_out_of_force
-from rules_engine.static.fact_checks import check_facts
+from rules_engine.static.fact_checks import check_facts, shared_practices
 
 
 class Engine(LoadedLibrary):
@@ -127,6 +127,7 @@ class Engine(LoadedLibrary):
     def check(self, arrangements: Iterable[Arrangement], as_of: dt.date | None = None) -> CheckReport:
         """Every arrangement evaluated; the problems of all of them, if any, at once."""
         results, problems = [], []
+        arrangements = list(arrangements)
         for arrangement in arrangements:
             try:
                 results.append(self.evaluate(arrangement, as_of))
@@ -134,6 +135,9 @@ class Engine(LoadedLibrary):
                 problems += [d for d in error.diagnostics if d not in problems]
         if problems:
             raise InvalidInput(problems, self.assumptions.sources)
+        shared = shared_practices(zip(arrangements, (r.as_of for r in results)))
+        results = [attrs.evolve(r, input_warnings=r.input_warnings + extra) if extra else r
+                   for r, extra in zip(results, shared)]
         return self.report(results, as_of)
 
     def check_files(self, paths: Iterable[str | Path], as_of: dt.date | None = None) -> CheckReport:

@@ -9,7 +9,8 @@ two results for one subject and count its list twice) and returns the
 warnings (`Diagnostic`s of severity "warning", placed on their lines), which
 never change an outcome or an exit code: real data has outliers.
 `PopulationSubjects` finds E-FACT-009, one practice on two lines of a
-population on one date.
+population on one date; `shared_practices` warns (W-FACT-006) of one practice
+in two files of one `check` on one date.
 
 The thresholds are documented in docs/arrangement-format.md ("Implausible
 values") and in each code's catalogue entry, with the data they come from.
@@ -187,6 +188,39 @@ def practice_codes(facts: FactRecord) -> tuple[str, ...]:
     return tuple(dict.fromkeys(str(c) for c in codes if c is not None))
 
 
+def _practice_places(facts: FactRecord) -> Iterator[tuple[str, tuple]]:
+    """Each practice the arrangement speaks for, with the path that gives it."""
+    for index, practice in _practices(facts):
+        if practice.get("ods_code") is not None:
+            yield str(practice.get("ods_code")), ("practices", index, "ods_code")
+    for index, code in enumerate(_members(facts) or []):
+        if code is not None:
+            yield str(code), ("pcn", "member_practices", index)
+
+
+def shared_practices(arrangements: Iterable[tuple[Arrangement, object]]) -> list[tuple[Diagnostic, ...]]:
+    """W-FACT-006 across the files of one check (each arrangement with its
+    date): a practice an earlier file already gave on the same date, placed
+    where the later file gives it. One warning per practice and file; a
+    practice belongs to one PCN on a date, so one of the two is out of date or
+    a copy (a population run makes this E-FACT-009 and skips the line)."""
+    seen: dict[tuple[object, str], str] = {}
+    found = []
+    for arrangement, day in arrangements:
+        problems, named = [], set()
+        for code, path in _practice_places(arrangement.facts):
+            first = seen.get((day, code))
+            if first is not None and first != arrangement.source and code not in named:
+                named.add(code)
+                problems.append(FactProblem(path, "W-FACT-006", f"practice `{code}` is also in {first} on "
+                                            f"{day}", "a practice belongs to one PCN on a date: check the "
+                                            "files are for different dates, or drop the older copy"))
+        for code, _ in _practice_places(arrangement.facts):
+            seen.setdefault((day, code), arrangement.source)
+        found.append(tuple(_placed(problems, arrangement, "warning")))
+    return found
+
+
 class PopulationSubjects:
     """The practices seen so far on the lines of a population, by date:
     E-FACT-009 for a line that gives one again (its totals would count the
@@ -210,5 +244,5 @@ class PopulationSubjects:
             self._seen.setdefault((as_of, code), line)
 
 
-__all__ = ["WARNINGS", "WarningRow", "check_facts", "practice_codes", "PopulationSubjects",
+__all__ = ["WARNINGS", "WarningRow", "check_facts", "practice_codes", "shared_practices", "PopulationSubjects",
            "WEIGHTED_RATIO", "SMALLEST_PCN"]
