@@ -634,3 +634,24 @@ def test_population_page_shows_the_json_figures(driver, work, tmp_path):
     target = driver.execute_script("return location.hash.slice(1)")
     assert driver.find_element(By.ID, target).get_attribute("data-id") in expected
     _shot(driver, tmp_path, "population")
+
+
+def test_the_population_page_names_each_icb_it_knows_and_guesses_none(work):
+    """The By ICB table and the ICB filter give an ICB's name beside its code
+    (reports/icbs.py, the published 2022/23 table); a code the table lacks is
+    shown as given, with no name."""
+    from collections import Counter
+    from rules_engine.reports.icbs import ICB_NAMES
+    assert len(ICB_NAMES) == 42 and ICB_NAMES["QMM"] == "Norfolk and Waveney"
+    summary = work["population"]["json"]["summary"]
+    by_icb = Counter({("QMM", "fail"): 2, ("QMM", "pass"): 1, ("Q99", "unknown"): 1})
+    view = html_report.population_check_view(summary, [], None, by_icb)
+    rows = {r["icb"]: r for r in view["icb_rows"]}
+    assert (rows["QMM"]["name"], rows["QMM"]["checked"]) == ("Norfolk and Waveney", 3)
+    assert rows["Q99"]["name"] == ""
+    page = html_report.render_population_check(summary, [], None, by_icb)
+    assert "<td>Norfolk and Waveney</td>" in page
+    assert view["icb_names"] == {"QMM": "Norfolk and Waveney", "Q99": ""}  # the filter's options
+    real = work["population"]["html"]  # its population is in QMM and QXX (no such ICB)
+    assert '<option value="QMM">QMM Norfolk and Waveney</option>' in real
+    assert '<option value="QXX">QXX</option>' in real and "<td>Norfolk and Waveney</td>" in real

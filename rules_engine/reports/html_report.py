@@ -31,6 +31,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from rules_engine.base.version import version
 from rules_engine.base.spill import Mapped
+from rules_engine.reports.icbs import icb_name
 from rules_engine.run.results import report_json
 from rules_engine.reports.charts import (  # noqa: F401 (histogram: for tests and callers)
     OUTCOME_LABELS, OUTCOMES, both_widths, grouped_bars, histogram, histogram_of_bins, outcome_label, stacked_bars,
@@ -416,14 +417,14 @@ def population_check_view(summary: dict, rows: list[tuple],
             "search": " ".join([arrangement_id, name or "", icb or "", *failing_ids, *unknown_ids,
                                 *(text for _, text in row_whys)]).lower()})
     icb_rows = _icb_rows(by_icb or Counter())
+    icbs = sorted({r["icb"] for r in arrangement_rows} | {r["icb"] for r in icb_rows if r["fail"] or r["unknown"]})
     outcomes = summary.get("outcomes", {})
     return {"summary": summary, "population": population, "outcomes": outcomes,
             "outcome_counts": [(o, outcomes.get(o, 0)) for o in OUTCOMES if o != "not_applicable"],
             "requirement_rows": requirement_rows, "chart": chart,
             "chart_cut": max(len(requirement_rows) - MAX_CHART_REQUIREMENTS, 0),
             "arrangement_rows": arrangement_rows, "all_rows": len(rows),
-            "icb_rows": icb_rows, "icbs": sorted({r["icb"] for r in arrangement_rows}
-                                                  | {r["icb"] for r in icb_rows if r["fail"] or r["unknown"]}),
+            "icb_rows": icb_rows, "icbs": icbs, "icb_names": {icb: icb_name(icb) for icb in icbs},
             "truncated": len(rows) > len(arrangement_rows)}
 
 
@@ -433,7 +434,7 @@ def _icb_rows(by_icb: Counter) -> list[dict]:
     table: dict[str, Counter] = {}
     for (icb, outcome), count in by_icb.items():
         table.setdefault(icb or "", Counter())[outcome] += count
-    rows = [{"icb": icb, "checked": sum(c.values()), "fail": c["fail"], "unknown": c["unknown"],
+    rows = [{"icb": icb, "name": icb_name(icb), "checked": sum(c.values()), "fail": c["fail"], "unknown": c["unknown"],
              "pass": c["pass"], "share": f"{100 * c['fail'] / sum(c.values()):.0f}%"}
             for icb, c in table.items()]
     return sorted(rows, key=lambda r: (-r["fail"], -r["unknown"], r["icb"]))
