@@ -45,6 +45,19 @@ def test_every_control_character_is_covered():
     assert all(c in CONTROLS for c in BIDI)
 
 
+def test_ascii_text_is_judged_as_the_character_class_judges_it():
+    # ASCII text takes a fast path (bytes.translate): every ASCII character,
+    # alone and inside a long line, with and without kept line ends and tabs.
+    for keep in ("", "\n", "\n\t"):
+        for point in range(0x80):
+            c = chr(point)
+            hidden = (point < 0x20 or point == 0x7f) and c not in keep
+            expected = f"\\u{point:04x}" if hidden else c
+            assert visible(c, keep=keep) == expected
+            assert visible("a" * 5000 + c + "b", keep=keep) == "a" * 5000 + expected + "b"
+    assert visible('{"id":"x"}\n', keep="\n\t") == '{"id":"x"}\n'
+
+
 @given(texts)
 def test_visible_leaves_no_control_character_and_keeps_the_rest(text):
     assume("\\" not in text)

@@ -48,9 +48,23 @@ def _escape(match: re.Match) -> str:
     return f"\\u{point:04x}"
 
 
+#: For ASCII text (most reports and every JSON line a population run writes):
+#: keep -> the bytes that are shown as they are (all but C0 and DEL, and the
+#: characters of `keep`), which `bytes.translate` deletes in one pass, some
+#: 30 times faster on a 20 KB line than the character class below.
+_ASCII_SHOWN: dict[str, bytes] = {}
+
+
 def visible(text: str, keep: str = "") -> str:
     """`text` with every control character made visible as `\\uXXXX`, but
     the characters of `keep` (a report keeps its own line ends: "\\n")."""
+    if text.isascii():  # the only hidden characters it can hold are C0 and DEL
+        shown = _ASCII_SHOWN.get(keep)
+        if shown is None:
+            shown = _ASCII_SHOWN[keep] = bytes(point for point in range(0x80)
+                                               if 0x20 <= point < 0x7f or chr(point) in keep)
+        if not text.encode("ascii").translate(None, shown):
+            return text
     pattern = _PATTERNS.get(keep)
     if pattern is None:
         # One character class, the kept C0 characters left out of it (a
