@@ -19,7 +19,7 @@ from ruamel.yaml import YAML
 
 import rules_engine
 from rules_engine.io.arrangements import parse_json_line
-from rules_engine.static.fact_checks import SMALLEST_PCN, WEIGHTED_RATIO, check_facts
+from rules_engine.static.fact_checks import LARGEST_PCN, SMALLEST_PCN, WEIGHTED_RATIO, check_facts
 
 from conftest import ROOT
 
@@ -187,7 +187,19 @@ def test_the_real_population_draws_few_warnings(engine):
     with open(EXAMPLES / "population-nhs-2022-23.jsonl", encoding="utf-8") as lines:
         for number, text in enumerate(lines, 1):
             found.update(w.code for w in check_facts(schema, parse_json_line(schema, text, "p.jsonl", number)))
-    assert found == {"W-FACT-003": 4, "W-FACT-004": 6, "W-FACT-005": 1}
+    assert found == {"W-FACT-003": 4, "W-FACT-004": 6, "W-FACT-005": 1}  # no W-FACT-007: no PCN is larger
+
+
+@pytest.mark.parametrize("size, warned", [(LARGEST_PCN, False), (LARGEST_PCN + 1, True), (793357, True)])
+def test_the_largest_pcn_boundary(engine, size, warned):
+    """W-FACT-007 above the largest PCN of the 2022/23 data (266,926), not at it."""
+    arrangement = parse_json_line(engine.library.schema, json.dumps(
+        {"as_of": "2025-06-01", "pcn": {"code": "U1", "raw_list_size": size}}), "p.jsonl", 1)
+    found = [w for w in check_facts(engine.library.schema, arrangement) if w.code == "W-FACT-007"]
+    assert bool(found) is warned
+    if warned:
+        assert found[0].message == (f"`pcn.raw_list_size` is {size:,}: larger than any PCN in England "
+                                    "(the largest, 266,926 patients)")
 
 
 # ------------------------------------------- one practice in two files of a check

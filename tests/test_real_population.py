@@ -2,7 +2,7 @@
 
 examples/population-nhs-2022-23.jsonl holds the 6,459 open practices with
 registered patients of NHS Payments to General Practice, England, 2022/23,
-in 1,267 PCNs (tools/real_population.py makes it, and its companion
+in 1,266 PCNs and 95 arrangements of a practice in no PCN (tools/real_population.py makes it, and its companion
 examples/population-nhs-2022-23-published.csv, from the published data; see
 examples/README.md). Which published lines are comparable with the engine's:
 
@@ -86,7 +86,10 @@ def _compare(every: int) -> None:
 def test_the_example_population_is_the_published_data():
     arrangements, published = _population(), _published()
     practices = [p for a in arrangements for p in a["practices"]]
-    assert (len(arrangements), len(practices)) == (1267, 6459)
+    assert (len(arrangements), len(practices)) == (1266 + 95, 6459)
+    alone = [a for a in arrangements if "pcn" not in a]  # the data's "Unknown or no PCN": not one PCN
+    assert len(alone) == 95 and all(len(a["practices"]) == 1 for a in alone)
+    assert all(a["pcn"]["code"].startswith("U") for a in arrangements if "pcn" in a)
     assert {p["ods_code"] for p in practices} == set(published)
     first = arrangements[0]
     assert first["pcn"]["member_practices"] == [p["ods_code"] for p in first["practices"]]

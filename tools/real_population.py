@@ -7,7 +7,8 @@ practice), ``subicb-icb-code.csv`` (sub-ICB location to ICB) and
 ``cqc-ratings.csv`` (latest CQC overall rating).
 Output: ``examples/population-nhs-2022-23.jsonl``, one arrangement per PCN
 (its code, name, ICB, member practices, registered list and weighted
-population) with its practices: ODS code, name, contract type, registered
+population) with its practices, and one per practice in no PCN (the data's
+"Unknown or no PCN", with no `pcn` block, as `examples/practice-no-pcn.yaml`): ODS code, name, contract type, registered
 list (the published figure is a mean of quarterly counts: rounded half up to
 a whole patient), Carr-Hill weighted list, CQC rating, and whether the
 practice was paid the PCN participation payment (``network_participant``);
@@ -21,8 +22,8 @@ out-of-hours opt-out, adjusted population, QOF achievement, ARRS claims or
 enhanced-access delivery, so the results that need them are unknown, naming
 them. A contract type the data gives as "Unknown" is left out too.
 
-The same input always gives the same file (PCNs by code, practices by ODS
-code). Run from the repository root::
+The same input always gives the same file (PCNs by code, then the
+practices in no PCN; practices by ODS code). Run from the repository root::
 
     python -m tools.real_population [--data FOLDER] [--out FILE]
 """
@@ -42,6 +43,11 @@ from rules_engine.io.outputs import write_text
 DATA = Path("/work/shared/data/nhs-payments-2022-23")
 OUT = Path("examples/population-nhs-2022-23.jsonl")
 AS_OF = "2023-06-01"  # the library's first contract year; the lists are 2022/23's
+
+#: The PCN code the data gives a practice in no PCN: not a PCN (taken as
+#: one, its 95 open practices would be a "PCN" of 793,357 patients), so each
+#: such practice is an arrangement of its own, with no `pcn` block.
+NO_PCN = "Unknown or no PCN"
 
 #: Published payment lines kept beside each practice, by the name used here.
 PUBLISHED = {"global_sum": "Global Sum", "qof": "Total QOF Payments",
@@ -117,7 +123,14 @@ def arrangements(data: Path = DATA) -> tuple[list[dict], list[list[str]], dict[s
             continue
         by_pcn[row["Code"]].append((row, practice))
         published.append(published_row(row))
-    result = []
+    result, alone = [], []
+    for row, practice in sorted(by_pcn.pop(NO_PCN, []), key=lambda pair: pair[1]["ods_code"]):
+        arrangement = {"as_of": AS_OF}
+        icb = icb_of.get(row["CCG Code"])
+        if icb:
+            arrangement["icb"] = icb
+        arrangement["practices"] = [practice]
+        alone.append(arrangement)
     for code in sorted(by_pcn):
         members = sorted(by_pcn[code], key=lambda pair: pair[1]["ods_code"])
         first = members[0][0]
@@ -134,7 +147,9 @@ def arrangements(data: Path = DATA) -> tuple[list[dict], list[list[str]], dict[s
             "weighted_population": int(weighted.to_integral_value(ROUND_HALF_UP))}
         arrangement["practices"] = practices
         result.append(arrangement)
-    counts["pcns"], counts["practices"] = len(result), sum(len(a["practices"]) for a in result)
+    counts["pcns"], counts["no_pcn"] = len(result), len(alone)
+    result += alone
+    counts["practices"] = sum(len(a["practices"]) for a in result)
     return result, sorted(published), counts
 
 
@@ -158,7 +173,8 @@ def main(argv: list[str] | None = None) -> int:
     write_text(options.out, text)
     lines = ["ods_code,contract," + ",".join(PUBLISHED)] + [",".join(r) for r in published]
     write_text(published_path(options.out), "\n".join(lines) + "\n")
-    print(f"wrote {options.out}: {counts['pcns']} PCNs, {counts['practices']} practices "
+    print(f"wrote {options.out}: {counts['pcns']} PCNs and {counts['no_pcn']} practices in no PCN, "
+          f"{counts['practices']} practices in all "
           f"({counts['rows']} rows read; {counts['closed_or_empty']} closed or with no "
           "registered patients left out)", file=sys.stderr)
     return 0

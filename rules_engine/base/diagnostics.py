@@ -121,6 +121,7 @@ CODES: dict[str, str] = {
     "W-FACT-004": "weighted list implausibly far from the registered list",
     "W-FACT-005": "PCN smaller than any approved",
     "W-FACT-006": "one practice in two files of one check on one date",
+    "W-FACT-007": "PCN larger than any in England",
     # lint warnings (rules_engine/static/lint_checks.py): allowed, but probably a mistake
     "W-UNUSED-001": "parameter that nothing reads",
     "W-UNUSED-002": "table that nothing reads",

@@ -36,10 +36,16 @@ from rules_engine.io.facts import FactProblem, Problems
 WEIGHTED_RATIO = (Decimal("0.6"), Decimal("2.5"))
 # The smallest PCN an ICB is known to have approved: ~7,955 patients (Millom,
 # Lancashire and South Cumbria, for geographical isolation) [S S16b]; the DES
-# minimum is 30,000 unless waived [V S16]. One of 1,267 real PCNs of 2022/23
+# minimum is 30,000 unless waived [V S16]. One of 1,266 real PCNs of 2022/23
 # is below it (2,449 registered patients: a PCN whose other practices the
 # published file does not list).
 SMALLEST_PCN = 7955
+# The largest PCN in NHS Payments to General Practice 2022/23: Barnsley PCN
+# (U16464, 31 practices), 266,926 registered patients; the next are 242,308
+# and 201,269, and 99 % of the 1,266 PCNs have under 128,000. A PCN above it
+# is larger than any in England: most often the practices of several PCNs,
+# or of none (the data's "Unknown or no PCN", 793,357), taken as one.
+LARGEST_PCN = 266926
 
 
 @attrs.frozen
@@ -129,6 +135,16 @@ def _small_pcn(facts: FactRecord) -> Iterator[FactProblem]:
                           "patients; check that every member practice's list is counted")
 
 
+def _large_pcn(facts: FactRecord) -> Iterator[FactProblem]:
+    pcn = facts.get("pcn")
+    size = pcn.get("raw_list_size") if isinstance(pcn, FactRecord) else None
+    if size is not None and size > LARGEST_PCN:
+        yield FactProblem(("pcn", "raw_list_size"), "W-FACT-007",
+                          f"`pcn.raw_list_size` is {size:,}: larger than any PCN in England "
+                          f"(the largest, {LARGEST_PCN:,} patients)", "check that the member practices are "
+                          "one PCN's, not several PCNs' or practices in no PCN counted together")
+
+
 #: The warnings, one row each (codes registered in base.diagnostics.CODES).
 WARNINGS: tuple[WarningRow, ...] = (
     WarningRow("W-FACT-001", "a practice listed twice in pcn.member_practices", _duplicate_members),
@@ -136,6 +152,7 @@ WARNINGS: tuple[WarningRow, ...] = (
     WarningRow("W-FACT-003", "a list size of 0", _zero_lists),
     WarningRow("W-FACT-004", "a weighted list implausibly far from the registered list", _weighted_ratio),
     WarningRow("W-FACT-005", "a PCN smaller than any approved", _small_pcn),
+    WarningRow("W-FACT-007", "a PCN larger than any in England", _large_pcn),
 )
 
 
@@ -245,4 +262,4 @@ class PopulationSubjects:
 
 
 __all__ = ["WARNINGS", "WarningRow", "check_facts", "practice_codes", "shared_practices", "PopulationSubjects",
-           "WEIGHTED_RATIO", "SMALLEST_PCN"]
+           "WEIGHTED_RATIO", "SMALLEST_PCN", "LARGEST_PCN"]
