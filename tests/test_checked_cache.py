@@ -142,3 +142,42 @@ def test_a_warm_command_in_a_new_process_neither_parses_nor_checks(cache_home):
                           capture_output=True, text=True)
     assert (warm.returncode, warm.stdout, warm.stderr) == (cold.returncode, cold.stdout, cold.stderr)
     assert cold.returncode == 0 and json.loads(cold.stdout)["arrangements"]
+
+
+def test_records_are_kept_as_calls_of_their_class_with_their_fields():
+    # base/records.py: a span, a type, a node and a name's resolution pickle as
+    # `cls(*fields)` (smaller, read faster than attrs' __setstate__ loop), and
+    # the entry still names only classes the unpickler admits.
+    from rules_engine.base import typesys as t
+    from rules_engine.base.records import pickled_by_fields
+    from rules_engine.base.source import Span
+    from rules_engine.static.check_expressions import Resolved
+    from rules_engine.syntax.nodes import Name
+    import attrs
+    span = Span("contracts/gms.rules", 3, 5, 3, 9, 40, 44)
+    name = Name(span, "list_size")
+    for record in (span, t.Quantity(t.GBP), name, Resolved("fact", "practice.list_size")):
+        reduced = record.__reduce__()
+        assert reduced[0] is type(record)
+        assert reduced[1] == tuple(getattr(record, f.name) for f in attrs.fields(type(record)))
+    kept = pickle.dumps((name, name, [span]), protocol=5)
+    first, second, (again,) = cache._Restricted(kept, checked_cache._allowed).load()
+    assert first is second and first.span == span and again == span  # identity within an entry kept
+
+    @attrs.frozen
+    class Derived:
+        x: int
+        y: int = attrs.field(init=False, default=0)
+    assert pickled_by_fields(Derived) is Derived and "__reduce__" not in vars(Derived)  # not rebuilt by its fields
+
+    @pickled_by_fields
+    @attrs.frozen(slots=False)
+    class Base:
+        x: int
+
+    @attrs.frozen(slots=False)
+    class Sub(Base):
+        y: int
+    globals().update(Base=Base, Sub=Sub)  # picklable by name in this test
+    Base.__qualname__, Sub.__qualname__ = "Base", "Sub"
+    assert pickle.loads(pickle.dumps(Sub(1, 2))) == Sub(1, 2)  # a subclass keeps attrs' way

@@ -20,11 +20,14 @@ from __future__ import annotations
 
 import attrs
 
+from rules_engine.base.records import pickled_by_fields
+
 # ------------------------------------------------------------------------ units
 
 BASE_DIMENSIONS = ("GBP", "minute", "point", "day", "month")
 
 
+@pickled_by_fields
 @attrs.frozen(cache_hash=True)
 class Unit:
     """Exponents of base dimensions, e.g. (("GBP", 1), ("point", -1))."""
@@ -78,6 +81,7 @@ class Type:
     """Base of the language's types (all immutable and comparable)."""
 
 
+@pickled_by_fields
 @attrs.frozen(cache_hash=True)
 class Quantity(Type):
     unit: Unit
@@ -89,53 +93,63 @@ class Quantity(Type):
     signed: bool = attrs.field(default=False, eq=False)
 
 
+@pickled_by_fields
 @attrs.frozen(cache_hash=True)
 class Boolean(Type):
     pass
 
 
+@pickled_by_fields
 @attrs.frozen(cache_hash=True)
 class Text(Type):
     pass
 
 
+@pickled_by_fields
 @attrs.frozen(cache_hash=True)
 class Date(Type):
     pass
 
 
+@pickled_by_fields
 @attrs.frozen(cache_hash=True)
 class TimeOfDay(Type):
     pass
 
 
+@pickled_by_fields
 @attrs.frozen(cache_hash=True)
 class Interval(Type):
     """One or more ranges of time in a day (`08:00-13:00, 14:00-18:30`)."""
 
 
+@pickled_by_fields
 @attrs.frozen(cache_hash=True)
 class Enum(Type):
     name: str
     members: tuple[str, ...]
 
 
+@pickled_by_fields
 @attrs.frozen(cache_hash=True)
 class ListOf(Type):
     element: Type
 
 
+@pickled_by_fields
 @attrs.frozen(cache_hash=True)
 class SetOf(Type):
     element: Type
 
 
+@pickled_by_fields
 @attrs.frozen(cache_hash=True)
 class MapOf(Type):
     key: Type
     value: Type
 
 
+@pickled_by_fields
 @attrs.frozen(cache_hash=True)
 class Record(Type):
     """A group of facts; `fields` is filled in by the schema."""
@@ -150,11 +164,13 @@ class Record(Type):
         return None
 
 
+@pickled_by_fields
 @attrs.frozen(cache_hash=True)
 class TableRow(Type):
     table: str
 
 
+@pickled_by_fields
 @attrs.frozen(cache_hash=True)
 class Table(Type):
     """A table name used as a value: its keys in force (for `x in table`)."""
@@ -163,6 +179,7 @@ class Table(Type):
     key: Type
 
 
+@pickled_by_fields
 @attrs.frozen(cache_hash=True)
 class Error(Type):
     """The type of an expression that already has an error: absorbs checks."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import attrs
 
+from rules_engine.base.records import pickled_by_fields
 from rules_engine.base import typesys as t
 from rules_engine.base.diagnostics import did_you_mean
 from rules_engine.static.builtins import BUILTINS, CallCheck
@@ -21,6 +22,7 @@ BUILTIN_NAMES = {"as_of": t.DATE}
 FUNCTIONS = tuple(BUILTINS)
 
 
+@pickled_by_fields  # one per name in the checked library's cache
 @attrs.frozen
 class Resolved:
     """What a name refers to: `kind` is param, table, define, binding, fact, member or as_of."""

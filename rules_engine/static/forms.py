@@ -16,11 +16,13 @@ import attrs
 
 from rules_engine.syntax import nodes as n
 from rules_engine.base import typesys as t
+from rules_engine.base.records import pickled_by_fields
 from rules_engine.base.source import SourceFile
 
 Term = Union[n.ParameterDecl, n.TableDecl, n.DefineDecl, n.RequirementDecl]
 
 
+@pickled_by_fields
 @attrs.frozen(eq=False)
 class Layer:
     """One loaded rule file."""
@@ -87,6 +89,7 @@ def contract_year(day: dt.date) -> str:
     return f"{start}/{(start + 1) % 100:02d}"
 
 
+@pickled_by_fields
 @attrs.frozen(eq=False)
 class Form:
     """One declaration of a term in one layer, in force over `period`."""

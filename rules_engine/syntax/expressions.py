@@ -15,9 +15,15 @@ from typing import Union
 
 import attrs
 
+from rules_engine.base.records import pickled_by_fields
 from rules_engine.base.source import Span
 
-node = attrs.frozen(eq=False)  # identity equality: nodes are keys of side tables
+
+
+def node(cls: type) -> type:
+    """A frozen node with identity equality (nodes are keys of side tables),
+    pickled by its fields (`base.records`: the checked library's cache)."""
+    return pickled_by_fields(attrs.frozen(eq=False)(cls))
 
 
 # ------------------------------------------------------------------ expressions
