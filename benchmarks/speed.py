@@ -20,7 +20,12 @@ asserted.
   subtracted), against the baseline plus writing its own results as JSON;
 - the same command on the peers' population (benchmarks/peers: 17 checks
   and QOF points), against Rego (regopy, policy.rego compiled once into a
-  bundle) and the plain-Python reference on the same arrangements;
+  bundle) and the plain-Python reference on the same arrangements: with the
+  whole national library (some 375 results and values an arrangement, so
+  not the same work as the peers' 17 rules), and, like for like, on the
+  peers' 17 rules (`--rules benchmarks/peers/rules`: the same checks and QOF
+  points in the rule language, tests/test_peer_rules.py showing that they
+  give the reference's outcomes), with start-up subtracted the same way;
 - a one-file `check examples/pcn-passing.yaml` as a process, cold (an empty
   cache folder) and warm; `--version` and a bare Python start;
 - `impact` of the QMM layer against one `check` of the population;
@@ -57,6 +62,7 @@ from tools.population import generate, write_jsonl  # noqa: E402
 
 ROOT = HERE.parent
 LOCAL = ROOT / "contracts" / "local" / "qmm.rules"
+PEER_RULES = HERE / "peers" / "rules"
 EXAMPLE = ROOT / "examples" / "pcn-passing.yaml"
 CLI = [sys.executable, "-m", "rules_engine"]
 #: The environment of every process measured: this one's, but with Python's
@@ -141,6 +147,17 @@ def peers(peer_lines: list[str]) -> dict:
 _REGO: dict = {}
 
 
+def peers_line(label: str, check: float, m: dict) -> str:
+    """A figure of `check --population` on the peers' arrangements against the
+    reference and, when measured, Rego (medians, seconds an arrangement)."""
+    us = 1e6
+    line = (f"{label} {check * us:8.0f} µs   reference {m['reference'] * us:.0f} µs "
+            f"({check / m['reference']:.1f} x)")
+    if "rego" in m:
+        return line + f", Rego {m['rego'] * us:.0f} µs (Rego / check {m['rego'] / check:.2f} x)"
+    return line + "; Rego not measured (pip install -e '.[bench]')"
+
+
 def main(argv=None) -> int:
     parser = population_parser(__doc__.splitlines()[0], scale=1.0)
     parser.add_argument("--memory-scale", type=float, default=10.0)
@@ -166,6 +183,14 @@ def main(argv=None) -> int:
         peer_lines = peer_population.read_text(encoding="utf-8").splitlines()
         peer_one = folder / "peers-one.jsonl"
         peer_one.write_text(peer_arrangements.read_text(encoding="utf-8").splitlines()[0] + "\n")
+        # the same arrangements as the peer rules read them (what to_arrangement.py drops put back)
+        peer_rules_input = folder / "peers.rules.jsonl"
+        with open(peer_rules_input, "w", encoding="utf-8") as out:
+            subprocess.run([sys.executable, str(HERE / "peers" / "rules_input.py"), str(peer_population),
+                            str(peer_arrangements)], stdout=out, check=True)
+        peer_rules_one = folder / "peers-rules-one.jsonl"
+        peer_rules_one.write_text(peer_rules_input.read_text(encoding="utf-8").splitlines()[0] + "\n")
+        check_peer_rules = CLI + ["check", "--rules", str(PEER_RULES), "--format", "json", "--population"]
         warm_home = folder / "warm-cache"
         engine = Engine.load()
         tables = qof_tables(dt.date.fromisoformat(args.as_of))
@@ -188,6 +213,9 @@ def main(argv=None) -> int:
             peer_start = process(CLI + ["check", "--population", str(peer_one), "--format", "json"])[1]
             peer_cpu = process(CLI + ["check", "--population", str(peer_arrangements), "--format", "json"])[1]
             note("check CLI on peers", (peer_cpu - peer_start) / max(len(peer_lines) - 1, 1))
+            rules_start = process(check_peer_rules + [str(peer_rules_one)])[1]
+            rules_cpu = process(check_peer_rules + [str(peer_rules_input)])[1]
+            note("check CLI on peers' rules", (rules_cpu - rules_start) / max(len(peer_lines) - 1, 1))
             with tempfile.TemporaryDirectory() as cold_home:
                 wall, cpu, _ = process(CLI + ["check", str(EXAMPLE)], {**env, "XDG_CACHE_HOME": cold_home})
             note("one file cold", wall)
@@ -233,15 +261,10 @@ def main(argv=None) -> int:
     print(f"check --population (CLI)    {m['check CLI'] * us:8.0f} µs   "
           f"{m['check CLI'] / m['baseline + JSON']:5.1f} x the baseline with its JSON "
           f"({m['baseline + JSON'] * us:.0f} µs)")
-    peers_line = (f"on the peers' population    {m['check CLI on peers'] * us:8.0f} µs   "
-                  f"reference {m['reference'] * us:.0f} µs "
-                  f"({m['check CLI on peers'] / m['reference']:.1f} x)")
-    if "rego" in m:
-        peers_line += (f", Rego {m['rego'] * us:.0f} µs (Rego / check "
-                       f"{m['rego'] / m['check CLI on peers']:.2f} x)")
-    else:
-        peers_line += "; Rego not measured (pip install -e '.[bench]')"
-    print(peers_line)
+    print(peers_line("on the peers' population   ", m["check CLI on peers"], m)
+          + "; the whole national library")
+    print(peers_line("on the peers' 17 rules     ", m["check CLI on peers' rules"], m)
+          + "; --rules benchmarks/peers/rules")
     print(f"one-file check, process    cold {m['one file cold']:.2f} s ({m['one file cold CPU']:.2f} s CPU), "
           f"warm {m['one file warm']:.2f} s ({m['one file warm CPU']:.2f} s CPU)")
     print(f"--version                   {m['--version']:.3f} s   bare Python {m['bare python']:.3f} s")
