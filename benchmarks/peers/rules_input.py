@@ -38,11 +38,14 @@ def restore(peer, arrangement):
 
 def main(argv):
     if len(argv) != 2:
-        sys.exit(__doc__.strip().splitlines()[-1].strip())
+        sys.exit("usage: " + __doc__.strip().splitlines()[-1].strip())
     with open(argv[0], encoding="utf-8") as peers, open(argv[1], encoding="utf-8") as arrangements:
-        for peer, arrangement in zip(peers, arrangements, strict=True):
-            line = json.dumps(restore(json.loads(peer), json.loads(arrangement)), separators=(",", ":"))
-            sys.stdout.write(line + "\n")
+        try:
+            for peer, arrangement in zip(peers, arrangements, strict=True):
+                line = json.dumps(restore(json.loads(peer), json.loads(arrangement)), separators=(",", ":"))
+                sys.stdout.write(line + "\n")
+        except ValueError as error:  # a line that is not JSON, or files of different lengths
+            sys.exit(f"rules_input.py: {argv[1]} is not to_arrangement.py's output for {argv[0]}: {error}")
 
 
 if __name__ == "__main__":
