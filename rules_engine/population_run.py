@@ -86,22 +86,34 @@ def remember(spec: EngineSpec, engine: Engine) -> None:
     _engines[spec] = engine
 
 
-def chunks(path: Path, size: int = CHUNK_LINES) -> Iterator[list[Line]]:
+def chunks(path: Path, size: int = CHUNK_LINES, first: int | None = None) -> Iterator[list[Line]]:
     """The population's non-blank lines (`documents.population_lines`) in
-    chunks. The file is opened at the call, so that a file that cannot be read
-    is reported here, before any worker starts."""
-    return _chunked(population_lines(path), size)
+    chunks, the first of `first` lines if given. The file is opened at the
+    call, so that a file that cannot be read is reported here, before any
+    worker starts."""
+    return _chunked(population_lines(path), size, first or size)
 
 
-def _chunked(lines: Iterator[Line], size: int) -> Iterator[list[Line]]:
+def _chunked(lines: Iterator[Line], size: int, first: int) -> Iterator[list[Line]]:
     chunk: list[Line] = []
     for line in lines:
         chunk.append(line)
-        if len(chunk) >= size:
+        if len(chunk) >= first:
             yield chunk
-            chunk = []
+            chunk, first = [], size
     if chunk:
         yield chunk
+
+
+def first_chunk(jobs: int, *engines: Engine) -> int | None:
+    """With `jobs` > 1, the lines of the first chunk, which this process
+    checks before it forks the workers (`run_chunks`): just enough for each
+    engine to compile the program of its first line as the workers will run
+    it (`TIER_UP` + 1 when a program runs through the closures first, 1 with
+    a backend chosen). Every line more there is a line no worker shares."""
+    if jobs <= 1:
+        return None
+    return max(engine.tier_up or 0 for engine in engines) + 1
 
 
 def _bad(number: int, error: InvalidInput) -> tuple:
@@ -213,9 +225,10 @@ def run_chunks(function: Callable, tasks: Iterable, jobs: int, total: int | None
                 yield from items
                 progress(len(items))
             return
-        # The first chunk here, before the fork: it compiles the program its
-        # lines need (their period and ICB), which every forked worker then
-        # holds, compiled once, instead of compiling it again each.
+        # The first chunk here, before the fork (`first_chunk` lines): it
+        # compiles the program its lines need (their period and ICB), which
+        # every forked worker then holds, compiled once, instead of compiling
+        # it again each.
         tasks = iter(tasks)
         first = next(tasks, None)
         if first is None:
@@ -368,7 +381,8 @@ def check_population(spec: EngineSpec, path: Path, as_of: dt.date | None, output
     write = sys.stdout.write
     written_terms: dict[str, str] = {}  # lean lines: the terms written, by reference
     tally = Tally(_engine(spec).library)  # the population terms in force, folded
-    tasks = ((spec, name_of(path), as_of, output_format, line_form, chunk) for chunk in chunks(path))
+    tasks = ((spec, name_of(path), as_of, output_format, line_form, chunk)
+             for chunk in chunks(path, first=first_chunk(jobs, _engine(spec))))
     total = count_lines(path) if sys.stderr.isatty() and not is_stdin(path) else None
     with progress.watching():
         for item in run_chunks(check_chunk, tasks, jobs, total):
@@ -511,7 +525,8 @@ def run_impact(baseline: EngineSpec, proposed: EngineSpec, population: Path, as_
     changed: Spill[ArrangementImpact] = Spill(ArrangementImpact.encode, ArrangementImpact.decode)
     subjects = PopulationSubjects()  # a practice on two lines on one date: the later is bad (E-FACT-009)
     progress = Progress()
-    tasks = ((baseline, proposed, name_of(population), as_of, chunk) for chunk in chunks(population))
+    tasks = ((baseline, proposed, name_of(population), as_of, chunk)
+             for chunk in chunks(population, first=first_chunk(jobs, _engine(baseline), _engine(proposed))))
     total = count_lines(population) if sys.stderr.isatty() and not is_stdin(population) else None
     with progress.watching():
         for item in run_chunks(impact_chunk, tasks, jobs, total):
