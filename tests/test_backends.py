@@ -274,9 +274,10 @@ def test_the_generated_module_reaches_only_the_runtime_helpers(which, engines, i
     locals_ = {node.id for f in functions for node in ast.walk(f)
                if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store)}
     assert loads <= set(HELPERS) | {"K"} | generated | arguments | locals_
-    assert attributes <= {"bindings", "memo", "local_rows", "unneeded", "as_of", "get", "append", "pop"}
+    assert attributes <= {"bindings", "memo", "local_rows", "unneeded", "as_of", "get", "append", "pop",
+                          "extend"}
     fixed = {"decisions", "values", "instances", "E", "B", "M", "I", "D", "V", "k", "lk", "o", "v", "out", "keys",
-             "key"}
+             "key", "L", "n"}
     assert all(re.fullmatch(r"[tdrek][0-9]+i?", name) or name in fixed for name in generated | locals_ | arguments)
     assert runner.namespace["__builtins__"] == {}
     assert set(runner.namespace) <= set(HELPERS) | {"K", "__builtins__"} | generated

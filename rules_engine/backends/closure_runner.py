@@ -67,7 +67,7 @@ class ClosureRunner:
                     env.bindings = dict(instance.bindings)
                 env.local_rows = False
                 if tracks:
-                    env.unneeded = set()
+                    env.unneeded = []
                 outcome, missing, warnings, reason = self.decide(requirement, compiled, env)
                 yield Decision(index, instance, outcome, missing, warnings, reason, env.local_rows,
                                runtime.unneeded(env) if tracks else ())
@@ -122,7 +122,7 @@ class ClosureRunner:
                     env.bindings = instance.bindings
                     env.local_rows = False
                     if tracks:
-                        env.unneeded = set()
+                        env.unneeded = []
                     value = body(env)
                     yield Value(name, instance, None, value, env.local_rows,
                                 runtime.unneeded(env) if tracks else ())
@@ -143,7 +143,7 @@ class ClosureRunner:
                     env.bindings[scope.key_variable] = key
                     env.local_rows = False
                     if tracks:
-                        env.unneeded = set()
+                        env.unneeded = []
                     value = body(env)
                     yield Value(name, instance, (scope.key_variable, key), value, env.local_rows,
                                 runtime.unneeded(env) if tracks else ())

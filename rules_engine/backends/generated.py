@@ -69,34 +69,60 @@ class ModuleBuilder(Generator):
         return ast.Tuple(parts, ast.Load())
 
     def define(self, name: str) -> None:
+        """A definition's function: its value worked out once per subject (and
+        key) and memoised. One that may rest on a comparison decided over a
+        declared range (`ir.ranged`) memoises `(value, what it did not need)`:
+        working it out, what the comparisons it reads add to the log
+        `E.unneeded` from where it began; read again, that added once more
+        (nothing to do when it needed everything)."""
         define = self.program.defines[name]
-        function_name = self.define_names[name]
-        if name in self.checked.resolving:
-            # It may rest on a comparison decided over a declared range: each
-            # result reading it names the unknowns it did not need (`ir.ranged`).
-            fn = self.function(function_name, define.term.span)
-            fn.emit(ast.Return(_call(_load("tracked"), _load("E"), self.memo_key(name, fn),
-                                     _load(function_name + "i"))))
-            self.done()
-            function_name += "i"
-        fn = self.function(function_name, define.term.span)
+        tracks = name in self.checked.resolving
+        fn = self.function(self.define_names[name], define.term.span)
         fn.emit(ast.Assign([_store("k")], self.memo_key(name, fn)))
         fn.emit(ast.Assign([_store("M")], _attr(_load("E"), "memo")))
         local_flag = _attr(_load("E"), "local_rows")
         store_flag = ast.Attribute(_load("E"), "local_rows", ast.Store())
-        memo_k = ast.Subscript(_load("M"), _load("k"), ast.Load())
+        log = _attr(_load("E"), "unneeded")
+        begin = [ast.Assign([_store("L")], log), ast.Assign([_store("n")], _call(_load("len"), _load("L")))]
+
+        def remembered(value: ast.expr) -> ast.expr:  # what the memo holds
+            if not tracks:
+                return value
+            added = ast.Subscript(_load("L"), ast.Slice(_load("n"), None, None), ast.Load())
+            return ast.Tuple([value, _call(_load("tuple"), added)], ast.Load())
+
+        def read_again(entry: ast.expr) -> list[ast.stmt]:  # a memo hit: its value (and what it did not need)
+            if not tracks:
+                return [ast.Return(entry)]
+            unneeded = ast.Subscript(_load("v"), ast.Constant(1), ast.Load())
+            fetch = [] if isinstance(entry, ast.Name) and entry.id == "v" else [ast.Assign([_store("v")], entry)]
+            return [*fetch,
+                    ast.If(unneeded, [ast.Expr(_call(_attr(log, "extend"), unneeded))], []),
+                    ast.Return(ast.Subscript(_load("v"), ast.Constant(0), ast.Load()))]
         if self.checked.local_rows:
+            memo_k = ast.Subscript(_load("M"), _load("k"), ast.Load())
             fn.emit(ast.Assign([_store("lk")], ast.Tuple([ast.Constant("local rows"), _load("k")], ast.Load())))
             memo_lk = ast.Subscript(_load("M"), _load("lk"), ast.Load())
             fn.emit(ast.If(ast.Compare(_load("lk"), [ast.In()], [_load("M")]),
                            [ast.Assign([store_flag], ast.BoolOp(ast.Or(), [local_flag, memo_lk])),
-                            ast.Return(memo_k)], []))
+                            *read_again(memo_k)], []))
             fn.emit(ast.Assign([_store("o")], local_flag))
             fn.emit(ast.Assign([store_flag], ast.Constant(False)))
+            if tracks:
+                for statement in begin:
+                    fn.emit(statement)
             value = self.define_body(define)
-            fn.emit(ast.Assign([ast.Subscript(_load("M"), _load("k"), ast.Store())], value))
+            fn.emit(ast.Assign([ast.Subscript(_load("M"), _load("k"), ast.Store())], remembered(value)))
             fn.emit(ast.Assign([ast.Subscript(_load("M"), _load("lk"), ast.Store())], local_flag))
             fn.emit(ast.Assign([store_flag], ast.BoolOp(ast.Or(), [_load("o"), local_flag])))
+            fn.emit(ast.Return(value))
+        elif tracks:
+            fn.emit(ast.Assign([_store("v")], _call(_attr(_load("M"), "get"), _load("k"))))
+            fn.emit(ast.If(_is(_load("v"), ast.Constant(None), negated=True), read_again(_load("v")), []))
+            for statement in begin:
+                fn.emit(statement)
+            value = self.define_body(define)
+            fn.emit(ast.Assign([ast.Subscript(_load("M"), _load("k"), ast.Store())], remembered(value)))
             fn.emit(ast.Return(value))
         else:
             fn.emit(ast.Assign([_store("v")], _call(_attr(_load("M"), "get"), _load("k"), _load("MISSING"))))
@@ -190,7 +216,7 @@ class ModuleBuilder(Generator):
                 decided = ast.Starred(_call(_load(f"r{index}"), _load("E")), ast.Load())
                 extra = []
                 if requirement.id in self.checked.resolving:  # what it did not need (`ir.ranged`)
-                    fn.emit(ast.Assign([ast.Attribute(_load("E"), "unneeded", ast.Store())], _call(_load("set"))))
+                    fn.emit(ast.Assign([ast.Attribute(_load("E"), "unneeded", ast.Store())], ast.List([], ast.Load())))
                     extra = [_call(_load("unneeded"), _load("E"))]
                 fn.emit(ast.Expr(_call(append, _call(_load("D"), ast.Constant(index), _load("I"), decided,
                                                      _attr(_load("E"), "local_rows"), *extra))))
@@ -226,7 +252,7 @@ class ModuleBuilder(Generator):
             compute = _call(_load(self.define_names[name]), _load("E"))
             tracks = name in self.checked.resolving  # what it did not need (`ir.ranged`)
             extra = [_call(_load("unneeded"), _load("E"))] if tracks else []
-            reset = [ast.Assign([ast.Attribute(_load("E"), "unneeded", ast.Store())], _call(_load("set")))] \
+            reset = [ast.Assign([ast.Attribute(_load("E"), "unneeded", ast.Store())], ast.List([], ast.Load()))] \
                 if tracks else []
             fn.block()
             if name not in keyed:

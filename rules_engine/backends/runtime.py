@@ -31,7 +31,9 @@ class Env:
         self.memo: dict[tuple, Any] = {}
         self.trace = trace
         self.local_rows = False  # whether a row a local layer added was read
-        self.unneeded: set[str] = set()  # the unknowns a comparison decided without (`settle`)
+        # The unknowns comparisons decided without (`settle`), in the order met:
+        # a log, so that a definition remembers what it added by where it began.
+        self.unneeded: list[str] = []
 
 
 class _Missing:
@@ -216,33 +218,34 @@ def settle(env, a, b, holds, side: int, low, high):
         decided = at_low
     else:
         return unknown
-    env.unneeded.update(unknown.lacking())
+    env.unneeded.extend(unknown.lacking())
     return decided
 
 
 def tracked(env, key, compute):
     """A memoised definition that may rest on a settled comparison: its value,
     with what it did not need remembered beside it and added to `env.unneeded`
-    each time it is read."""
+    each time it is read (the closure backend's; generated code does this inline)."""
     memo = env.memo
     saved = memo.get(("unneeded", key))
     if saved is not None:
-        env.unneeded.update(saved)
+        if saved:
+            env.unneeded.extend(saved)
         return compute(env)
-    outer = env.unneeded
-    env.unneeded = set()
+    log = env.unneeded
+    start = len(log)
     value = compute(env)
-    memo[("unneeded", key)] = inner = frozenset(env.unneeded)
-    outer.update(inner)
-    env.unneeded = outer
+    memo[("unneeded", key)] = tuple(log[start:])
     return value
 
 
 def unneeded(env) -> tuple[str, ...]:
-    """What a result did not need, sorted (and the set emptied for the next)."""
-    found = tuple(sorted(env.unneeded))
-    env.unneeded = set()
-    return found
+    """What a result did not need, sorted (and the log emptied for the next)."""
+    log = env.unneeded
+    if not log:
+        return ()
+    env.unneeded = []
+    return tuple(sorted(set(log)))
 
 
 def lacking(*values) -> tuple[str, ...]:
@@ -280,5 +283,5 @@ HELPERS: dict[str, Any] = {
     "because": unknown_because, "PASS": Outcome.PASS, "FAIL": Outcome.FAIL, "UNKNOWN": Outcome.UNKNOWN,
     "NA": Outcome.NOT_APPLICABLE, "type": type, "id": id, "enumerate": enumerate,
     "frozenset": frozenset, "tuple": tuple, "list": list, "sorted": sorted, "str": str,
-    "isinstance": isinstance, "set": set, "dict": dict,
+    "isinstance": isinstance, "set": set, "dict": dict, "len": len,
 }
