@@ -49,7 +49,7 @@ class ClosureRunner:
     # -- the protocol -------------------------------------------------------------
 
     def decisions(self, facts: FactRecord, as_of: dt.date, instances: Instances,
-                  tracer: Tracer | None = None) -> Iterator[Decision]:
+                  tracer: Tracer | None = None, make=Decision) -> Iterator:
         env = Env(facts, as_of)
         resolving = self.checked.resolving
         for index, (requirement, compiled) in enumerate(zip(self.checked.program.requirements,
@@ -69,7 +69,7 @@ class ClosureRunner:
                 if tracks:
                     env.unneeded = []
                 outcome, missing, warnings, reason = self.decide(requirement, compiled, env)
-                yield Decision(index, instance, outcome, missing, warnings, reason, env.local_rows,
+                yield make(index, instance, outcome, missing, warnings, reason, env.local_rows,
                                runtime.unneeded(env) if tracks else ())
 
     @staticmethod
@@ -103,7 +103,7 @@ class ClosureRunner:
         return Outcome.UNKNOWN, missing, warnings, None
 
     def values(self, facts: FactRecord, as_of: dt.date, instances: Instances,
-               tracer: Tracer | None = None) -> Iterator[Value]:
+               tracer: Tracer | None = None, make=Value) -> Iterator:
         env = Env(facts, as_of)
         for name, define in self.checked.program.defines.items():
             report = define.term.report
@@ -124,7 +124,7 @@ class ClosureRunner:
                     if tracks:
                         env.unneeded = []
                     value = body(env)
-                    yield Value(name, instance, None, value, env.local_rows,
+                    yield make(name, instance, None, value, env.local_rows,
                                 runtime.unneeded(env) if tracks else ())
                     continue
                 env.bindings = dict(instance.bindings)  # the key variable is bound below
@@ -145,7 +145,7 @@ class ClosureRunner:
                     if tracks:
                         env.unneeded = []
                     value = body(env)
-                    yield Value(name, instance, (scope.key_variable, key), value, env.local_rows,
+                    yield make(name, instance, (scope.key_variable, key), value, env.local_rows,
                                 runtime.unneeded(env) if tracks else ())
 
     def scope(self, facts: FactRecord, as_of: dt.date, bindings: dict) -> Env:

@@ -368,15 +368,15 @@ class GeneratedRunner:
                 self.namespace[constant.co_name] = types.FunctionType(constant, self.namespace, constant.co_name)
         self.builder.module.functions.clear()
 
-    def decisions(self, facts: FactRecord, as_of: dt.date, instances, tracer=None):
+    def decisions(self, facts: FactRecord, as_of: dt.date, instances, tracer=None, make=Decision):
         if tracer is not None:
             raise TypeError("the generated backend does not trace: explain runs the closure backend")
-        return self._decisions(Env(facts, as_of), instances, Decision)
+        return self._decisions(Env(facts, as_of), instances, make)
 
-    def values(self, facts: FactRecord, as_of: dt.date, instances, tracer=None):
+    def values(self, facts: FactRecord, as_of: dt.date, instances, tracer=None, make=Value):
         if tracer is not None:
             raise TypeError("the generated backend does not trace: explain runs the closure backend")
-        return self._values(Env(facts, as_of), instances, Value)
+        return self._values(Env(facts, as_of), instances, make)
 
     def scope(self, facts: FactRecord, as_of: dt.date, bindings: dict) -> Env:
         env = Env(facts, as_of)

@@ -92,12 +92,15 @@ class Runner(Protocol):
     checked: CheckedProgram
 
     def decisions(self, facts: FactRecord, as_of: dt.date, instances: Instances,
-                  tracer: Tracer | None = None) -> Iterable[Decision]:
-        """Every requirement's decision for every subject, in program order."""
+                  tracer: Tracer | None = None, make: Callable[..., Any] = Decision) -> Iterable[Any]:
+        """Every requirement's decision for every subject, in program order:
+        each `make(*fields of a Decision)` (the evaluation loop gives a `make`
+        that builds its result at once, with no tuple in between)."""
 
     def values(self, facts: FactRecord, as_of: dt.date, instances: Instances,
-               tracer: Tracer | None = None) -> Iterable[Value]:
-        """Every reported definition in force, for every subject and key."""
+               tracer: Tracer | None = None, make: Callable[..., Any] = Value) -> Iterable[Any]:
+        """Every reported definition in force, for every subject and key:
+        each `make(*fields of a Value)`."""
 
     def scope(self, facts: FactRecord, as_of: dt.date, bindings: dict) -> Any:
         """What `value_of` reads one subject's expressions in; its `bindings`

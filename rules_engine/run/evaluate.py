@@ -14,11 +14,11 @@ Subjects come from the schema's `subject` declarations: `pcn:CODE`,
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 import attrs
 
-from rules_engine.backends.protocol import EXEMPT, NOT_IN_FORCE, NOT_SELECTED, WAIVED, Decision, Runner, Tracer, Value
+from rules_engine.backends.protocol import EXEMPT, NOT_IN_FORCE, NOT_SELECTED, WAIVED, Runner, Tracer
 from rules_engine.program.layers import Provenance
 from rules_engine.program.marks import ProvisionalMarks, joined
 from rules_engine.run.results import ArrangementResult, Result, ValueResult
@@ -115,7 +115,7 @@ class Evaluator:
         self.term_types = program.checked.term_types
         self._value_shapes: dict[str, tuple] = {}
         self._result_shapes: dict[int, tuple] = {}
-        self._keyed: dict[tuple, tuple] = {}  # (name, (variable, key)) -> (value id, marks)
+        self._value_fixed: dict[tuple, tuple] = {}  # (name, (variable, key) or None, local) -> `value_fixed`
         self.reasoner = Reasoner(runner)
 
     def instances(self, root: FactRecord, scope) -> list[SubjectInstance]:
@@ -135,34 +135,44 @@ class Evaluator:
             if found is None:
                 found = cache[key] = self.instances(root, scope)
             return found
-        requirements = self.program.requirements
-        decisions = self.runner.decisions(root, day, instances, tracer)
-        raw_values = self.runner.values(root, day, instances, tracer)
-        if self.recorder is not None:  # coverage: each decision and value recorded as it passes
-            decisions, raw_values = self.recorder.watch(self.program, decisions, raw_values)
-        results = [self.result(requirements[d.index], d, root, day) for d in decisions]
-        values = [self.value(v) for v in raw_values]
+        make_result = self.result_maker(root, day)
+        if self.recorder is None:  # each result and value made as the runner decides it
+            results = list(self.runner.decisions(root, day, instances, tracer, make_result))
+            values = list(self.runner.values(root, day, instances, tracer, self.value))
+        else:  # coverage: each decision and value recorded as it passes
+            decisions, raw_values = self.recorder.watch(self.program, self.runner.decisions(
+                root, day, instances, tracer), self.runner.values(root, day, instances, tracer))
+            results = [make_result(*d) for d in decisions]
+            values = [self.value(*v) for v in raw_values]
         outcome = worst(r.outcome for r in results if r.severity == "error")
         return ArrangementResult(arrangement_id(self.subjects, root), arrangement.source, day, outcome,
                                  self.layer_names, tuple(results), tuple(values))
 
-    def result(self, requirement, decision: Decision, root: FactRecord, day: dt.date) -> Result:
-        index, instance, outcome, missing, warnings, reason, local, unneeded = decision
-        shape = self._result_shapes.get(index)
-        if shape is None:
-            shape = self._result_shapes[index] = self.result_shape(requirement, index)
-        rule_id, title, clause, read_local, not_local, waived, severity, provisional, assumed = shape
-        layer, flexibility, because, national = waived if reason == WAIVED else read_local if local else not_local
-        shown = None
-        if reason is not None:
-            shown = (f"not in force on {day} (in force {requirement.periods})" if reason == NOT_IN_FORCE
-                     else _REASONS.get(reason))
-        explain_with = None
-        if (outcome is Outcome.FAIL or outcome is Outcome.UNKNOWN) and requirement.in_force:
-            explain_with = why_thunk(self.reasoner, requirement, root, day, instance.bindings, outcome.value)
-        return Result(rule_id, instance.id, outcome, title, clause, layer, flexibility, because, national,
-                      missing, warnings, severity, provisional, shown, assumed, explain_with,
-                      unneeded if outcome is not Outcome.UNKNOWN else ())
+    def result_maker(self, root: FactRecord, day: dt.date) -> Callable[..., Result]:
+        """The result of a decision (called with a `Decision`'s fields) on one
+        arrangement's facts and date."""
+        shapes = self._result_shapes
+        requirements = self.program.requirements
+        reasoner = self.reasoner
+
+        def result(index, instance, outcome, missing, warnings, reason, local, unneeded=()) -> Result:
+            requirement = requirements[index]
+            shape = shapes.get(index)
+            if shape is None:
+                shape = shapes[index] = self.result_shape(requirement, index)
+            rule_id, title, clause, read_local, not_local, waived, severity, provisional, assumed = shape
+            layer, flexibility, because, national = waived if reason == WAIVED else read_local if local else not_local
+            shown = None
+            if reason is not None:
+                shown = (f"not in force on {day} (in force {requirement.periods})" if reason == NOT_IN_FORCE
+                         else _REASONS.get(reason))
+            explain_with = None
+            if (outcome is Outcome.FAIL or outcome is Outcome.UNKNOWN) and requirement.in_force:
+                explain_with = why_thunk(reasoner, requirement, root, day, instance.bindings, outcome.value)
+            return Result(rule_id, instance.id, outcome, title, clause, layer, flexibility, because, national,
+                          missing, warnings, severity, provisional, shown, assumed, explain_with,
+                          unneeded if outcome is not Outcome.UNKNOWN else ())
+        return result
 
     def result_shape(self, requirement, index: int) -> tuple:
         """What every result of one requirement shares: its id, title, clause,
@@ -175,25 +185,32 @@ class Evaluator:
         return (requirement.id, term.title, requirement.clause, _four(provenance), _four(plain), _four(waived),
                 term.severity, self.requirement_provisional[index], self.requirement_assumed[index])
 
-    def value(self, raw: Value) -> ValueResult:
-        name, instance, key, value, local, unneeded = raw
-        shape = self._value_shapes.get(name)
-        if shape is None:
-            shape = self._value_shapes[name] = self.value_shape(name)
-        pattern, type_, read_local, not_local, fixed = shape
-        layer, flexibility, because, national = read_local if local else not_local
-        if key is None:
-            value_id, provisional = pattern, self.define_provisional.get(name)
-        else:
-            keyed = self._keyed.get((name, key))
-            if keyed is None:
-                keyed = self._keyed[(name, key)] = (self.value_id(pattern, *key), self.provisional_for(name, key))
-            value_id, provisional = keyed
+    def value(self, name: str, instance, key, value, local: bool, unneeded: tuple = ()) -> ValueResult:
+        """The result of a reported definition's value (called with a `Value`'s fields)."""
+        fixed = self._value_fixed.get((name, key, local))
+        if fixed is None:
+            fixed = self._value_fixed[(name, key, local)] = self.value_fixed(name, key, local)
+        value_id, type_, layer, flexibility, because, national, title, clause, provisional, assumed, rounding = fixed
         missing = ()
         if type(value) is Unknown:
             missing, value, unneeded = value.lacking(), None, ()
         return ValueResult(value_id, instance.id, value, type_, missing, layer, flexibility, because, national,
-                           fixed[0], fixed[1], provisional, fixed[2], fixed[3], unneeded)
+                           title, clause, provisional, assumed, rounding, unneeded)
+
+    def value_fixed(self, name: str, key, local: bool) -> tuple:
+        """What every value of one definition for one key shares, having read
+        a local change (`local`) or not: its id, type, provenance, title,
+        clause, marks, assumptions and rounding; worked out once per program."""
+        shape = self._value_shapes.get(name)
+        if shape is None:
+            shape = self._value_shapes[name] = self.value_shape(name)
+        pattern, type_, read_local, not_local, (title, clause, assumed, rounding) = shape
+        if key is None:
+            value_id, provisional = pattern, self.define_provisional.get(name)
+        else:
+            value_id, provisional = self.value_id(pattern, *key), self.provisional_for(name, key)
+        return (value_id, type_, *(read_local if local else not_local), title, clause, provisional, assumed,
+                rounding)
 
     def value_shape(self, name: str) -> tuple:
         """What every value of one definition shares: its id pattern, type,
