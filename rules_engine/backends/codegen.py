@@ -304,10 +304,14 @@ class Generator:
         if value is not None:
             return fn.assign(_is(_call(_load("type"), value), _load("U"), negated=True), node.span)
         value = self.steps(start, keys, node.span)
-        steps = ast.Tuple([ast.Tuple([ast.Constant(kind), key], ast.Load()) for kind, key in keys], ast.Load())
-        return fn.assign(ast.IfExp(_is(value, _load("MISSING"), negated=True),
-                                   _is(_call(_load("type"), value), _load("U"), negated=True),
-                                   _call(_load("present"), start, steps)), node.span)
+        if not keys:
+            return fn.assign(_is(_call(_load("type"), value), _load("U"), negated=True), node.span)
+        # The inline steps find nothing (MISSING) just where the careful walk
+        # would not find a value (`runtime.present`): a step's record lacks
+        # the key, or the place to look is an unknown, not a record.
+        return fn.assign(ast.BoolOp(ast.And(), [_is(value, _load("MISSING"), negated=True),
+                                                _is(_call(_load("type"), value), _load("U"), negated=True)]),
+                         node.span)
 
     def bound(self, name: str, span) -> ast.expr:
         """The value bound to `name` (a subject, a key, a quantifier's variable)."""

@@ -155,7 +155,7 @@ class ModuleBuilder(Generator):
             value = _load(result)
         rounding = define.term.rounding
         if rounding is not None:
-            value = fn.assign(_call(self.const(lambda v, r=rounding: ops.rounded(v, r)), value))
+            value = fn.assign(_call(self.const(ops.rounded), value, self.const(rounding)))
         return value
 
     # -- requirements -----------------------------------------------------------
@@ -217,7 +217,7 @@ class ModuleBuilder(Generator):
                 extra = []
                 if requirement.id in self.checked.resolving:  # what it did not need (`ir.ranged`)
                     fn.emit(ast.Assign([ast.Attribute(_load("E"), "unneeded", ast.Store())], ast.List([], ast.Load())))
-                    extra = [_call(_load("unneeded"), _load("E"))]
+                    extra = [_unneeded()]
                 fn.emit(ast.Expr(_call(append, _call(_load("D"), ast.Constant(index), _load("I"), decided,
                                                      _attr(_load("E"), "local_rows"), *extra))))
             else:
@@ -251,7 +251,7 @@ class ModuleBuilder(Generator):
             scope = define.term.scope
             compute = _call(_load(self.define_names[name]), _load("E"))
             tracks = name in self.checked.resolving  # what it did not need (`ir.ranged`)
-            extra = [_call(_load("unneeded"), _load("E"))] if tracks else []
+            extra = [_unneeded()] if tracks else []
             reset = [ast.Assign([ast.Attribute(_load("E"), "unneeded", ast.Store())], ast.List([], ast.Load()))] \
                 if tracks else []
             fn.block()
@@ -293,6 +293,11 @@ class ModuleBuilder(Generator):
 
 def _empty() -> ast.Tuple:
     return ast.Tuple([], ast.Load())
+
+
+def _unneeded() -> ast.IfExp:
+    """What a result did not need: `unneeded(E)` when the log holds any, else ()."""
+    return ast.IfExp(_attr(_load("E"), "unneeded"), _call(_load("unneeded"), _load("E")), _empty())
 
 
 def _located(module: ast.Module) -> ast.Module:
