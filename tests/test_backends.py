@@ -277,8 +277,8 @@ def test_the_generated_module_reaches_only_the_runtime_helpers(which, engines, i
     assert attributes <= {"bindings", "memo", "local_rows", "unneeded", "as_of", "get", "append", "pop",
                           "extend"}
     fixed = {"decisions", "values", "instances", "E", "B", "M", "I", "D", "V", "k", "lk", "o", "v", "out", "keys",
-             "key", "L", "n"}
-    assert all(re.fullmatch(r"[tdrek][0-9]+i?", name) or name in fixed for name in generated | locals_ | arguments)
+             "key", "L", "n", "A"}
+    assert all(re.fullmatch(r"[tdreks][0-9]+i?", name) or name in fixed for name in generated | locals_ | arguments)
     assert runner.namespace["__builtins__"] == {}
     assert set(runner.namespace) <= set(HELPERS) | {"K", "__builtins__"} | generated
     forbidden = {"eval", "exec", "compile", "open", "__import__", "getattr", "setattr", "globals", "vars"}

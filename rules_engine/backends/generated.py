@@ -207,9 +207,11 @@ class ModuleBuilder(Generator):
     def decisions(self) -> None:
         fn = self.function("decisions", None, ("E", "instances", "D"))
         fn.emit(ast.Assign([_store("out")], ast.List([], ast.Load())))
+        fn.emit(ast.Assign([_store("A")], _attr(_load("out"), "append")))
+        subjects = Subjects()
         for index, requirement in enumerate(self.program.requirements):
             fn.block()
-            append = _attr(_load("out"), "append")
+            append = _load("A")
             if requirement.in_force:
                 fn.emit(ast.Assign([ast.Attribute(_load("E"), "bindings", ast.Store())], _attr(_load("I"), "bindings")))
                 fn.emit(ast.Assign([ast.Attribute(_load("E"), "local_rows", ast.Store())], ast.Constant(False)))
@@ -225,9 +227,9 @@ class ModuleBuilder(Generator):
                                                      _empty(), _empty(), ast.Constant(NOT_IN_FORCE),
                                                      ast.Constant(False)))))
             body = fn.end()
-            fn.emit(ast.For(_store("I"), _call(_load("instances"), self.const(requirement.term.scope)), body, [],
-                            None), requirement.term.span)
+            fn.emit(ast.For(_store("I"), subjects.of(requirement.term.scope), body, [], None), requirement.term.span)
         fn.emit(ast.Return(_load("out")))
+        subjects.fetch(self)
         self.done()
 
     def values(self) -> None:
@@ -242,7 +244,9 @@ class ModuleBuilder(Generator):
                 self.done()
         fn = self.function("values", None, ("E", "instances", "V"))
         fn.emit(ast.Assign([_store("out")], ast.List([], ast.Load())))
-        append = _attr(_load("out"), "append")
+        fn.emit(ast.Assign([_store("A")], _attr(_load("out"), "append")))
+        append = _load("A")
+        subjects = Subjects()
         bindings = ast.Attribute(_load("E"), "bindings", ast.Store())
         flag = ast.Attribute(_load("E"), "local_rows", ast.Store())
         for name, define in self.program.defines.items():
@@ -279,9 +283,9 @@ class ModuleBuilder(Generator):
                                                      _attr(_load("E"), "local_rows"), *extra)))]
                 fn.emit(ast.For(_store("key"), _load("keys"), loop, [], None))
             body = fn.end()
-            fn.emit(ast.For(_store("I"), _call(_load("instances"), self.const(scope)), body, [], None),
-                    define.term.span)
+            fn.emit(ast.For(_store("I"), subjects.of(scope), body, [], None), define.term.span)
         fn.emit(ast.Return(_load("out")))
+        subjects.fetch(self)
         self.done()
 
     def expression(self, name: str, node) -> None:
@@ -289,6 +293,25 @@ class ModuleBuilder(Generator):
         self.function(name, node.span)
         self.fn.emit(ast.Return(self.expr(node)))
         self.done()
+
+
+class Subjects:
+    """The subject instances a subject loop reads, asked of `instances` once
+    per subject at the top of the function (they depend on the scope's
+    subject alone: `backends.protocol.Instances`)."""
+
+    def __init__(self):
+        self.names: dict[str | None, tuple[str, Any]] = {}  # subject -> (variable, a scope of it)
+
+    def of(self, scope) -> ast.Name:
+        subject = scope.subject if scope is not None else None
+        if subject not in self.names:
+            self.names[subject] = (f"s{len(self.names)}", scope)
+        return _load(self.names[subject][0])
+
+    def fetch(self, builder: "ModuleBuilder") -> None:
+        builder.fn.blocks[0][0:0] = [ast.Assign([_store(name)], _call(_load("instances"), builder.const(scope)))
+                                     for name, scope in self.names.values()]
 
 
 def _empty() -> ast.Tuple:
@@ -338,6 +361,7 @@ class GeneratedRunner:
         self.build(self.builder.module.functions)
         self._decisions, self._values = self.namespace["decisions"], self.namespace["values"]
         self._expressions: dict[int, Any] = {}
+        self._shared: Env | None = None  # the last decisions' Env, until its values are asked for
         self._expression_nodes: list = []  # in the order compiled, for `tree`
 
     @staticmethod
@@ -376,12 +400,19 @@ class GeneratedRunner:
     def decisions(self, facts: FactRecord, as_of: dt.date, instances, tracer=None, make=Decision):
         if tracer is not None:
             raise TypeError("the generated backend does not trace: explain runs the closure backend")
-        return self._decisions(Env(facts, as_of), instances, make)
+        env = self._shared = Env(facts, as_of)  # kept for the values of the same facts and date
+        return self._decisions(env, instances, make)
 
     def values(self, facts: FactRecord, as_of: dt.date, instances, tracer=None, make=Value):
+        """The values; after the decisions of the same facts and date (as the
+        evaluation loop asks), with the definitions they worked out (the memo
+        is of values that depend on the facts, the date and the subject alone)."""
         if tracer is not None:
             raise TypeError("the generated backend does not trace: explain runs the closure backend")
-        return self._values(Env(facts, as_of), instances, make)
+        env, self._shared = self._shared, None
+        if env is None or env.root is not facts or env.as_of != as_of:
+            env = Env(facts, as_of)
+        return self._values(env, instances, make)
 
     def scope(self, facts: FactRecord, as_of: dt.date, bindings: dict) -> Env:
         env = Env(facts, as_of)

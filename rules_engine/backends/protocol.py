@@ -63,7 +63,8 @@ class TraceEvent:
     detail: dict = attrs.field(factory=dict)
 
 
-#: The subject instances of a scope (`n.Scope` or None for the arrangement).
+#: The subject instances of a scope (`n.Scope` or None for the arrangement):
+#: the same list for every scope of one subject (a runner may ask once a subject).
 Instances = Callable[[Any], list]
 
 
