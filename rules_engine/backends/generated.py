@@ -111,7 +111,7 @@ class ModuleBuilder(Generator):
             if tracks:
                 for statement in begin:
                     fn.emit(statement)
-            value = self.define_body(define)
+            value = self.once(name, define)
             fn.emit(ast.Assign([ast.Subscript(_load("M"), _load("k"), ast.Store())], remembered(value)))
             fn.emit(ast.Assign([ast.Subscript(_load("M"), _load("lk"), ast.Store())], local_flag))
             fn.emit(ast.Assign([store_flag], ast.BoolOp(ast.Or(), [_load("o"), local_flag])))
@@ -121,18 +121,45 @@ class ModuleBuilder(Generator):
             fn.emit(ast.If(_is(_load("v"), ast.Constant(None), negated=True), read_again(_load("v")), []))
             for statement in begin:
                 fn.emit(statement)
-            value = self.define_body(define)
+            value = self.once(name, define)
             fn.emit(ast.Assign([ast.Subscript(_load("M"), _load("k"), ast.Store())], remembered(value)))
             fn.emit(ast.Return(value))
         else:
             fn.emit(ast.Assign([_store("v")], _call(_attr(_load("M"), "get"), _load("k"), _load("MISSING"))))
             fn.block()
-            value = self.define_body(define)
+            value = self.once(name, define)
             fn.emit(ast.Assign([ast.Subscript(_load("M"), _load("k"), ast.Store()), _store("v")], value))
             body = fn.end()
             fn.emit(ast.If(_is(_load("v"), _load("MISSING")), body, []))
             fn.emit(ast.Return(_load("v")))
         self.done()
+
+    def once(self, name: str, define) -> ast.expr:
+        """A definition's value; for one that is the same for every arrangement
+        of the program (`ir.fold`: it reads no facts, no date, no subject; a
+        sum over a table), worked out by the first arrangement that reads it
+        and kept in the runner with whether it read a local change, as the
+        reference backend keeps it (`closures.once`)."""
+        if not self.checked.is_constant(name) or name in self.checked.resolving:
+            return self.define_body(define)
+        fn = self.fn
+        kept = self.const({})  # this program's, as K holds it
+        cached = fn.assign(_call(_attr(kept, "get"), ast.Constant(name)))
+        flag = _attr(_load("E"), "local_rows")
+        store_flag = ast.Attribute(_load("E"), "local_rows", ast.Store())
+        outer = fn.tmp()
+        fn.block()
+        fn.emit(ast.Assign([_store(outer)], flag))
+        fn.emit(ast.Assign([store_flag], ast.Constant(False)))
+        value = self.define_body(define)
+        fn.emit(ast.Assign([ast.Subscript(kept, ast.Constant(name), ast.Store()), _store(cached.id)],
+                           ast.Tuple([value, flag], ast.Load())))
+        fn.emit(ast.Assign([store_flag], _load(outer)))
+        body = fn.end()
+        fn.emit(ast.If(_is(cached, ast.Constant(None)), body, []))
+        fn.emit(ast.If(ast.Subscript(cached, ast.Constant(1), ast.Load()), [ast.Assign([store_flag],
+                                                                                      ast.Constant(True))], []))
+        return fn.assign(ast.Subscript(cached, ast.Constant(0), ast.Load()))
 
     def define_body(self, define) -> ast.expr:
         fn = self.fn
