@@ -15,6 +15,7 @@ import lark
 import pytest
 
 from rules_engine.base import cache
+from rules_engine.syntax import parser as parser_module
 from rules_engine.syntax.parser import CACHE_NAME, _collector, _parser, cache_key, grammar_text
 from rules_engine.static.load import default_sources
 
@@ -24,6 +25,13 @@ from fuzzing import time_limit
 # process does on its first parse (look in the cache, else build and store).
 # Building the grammar costs about half a second of CPU, so a test builds only
 # when the build is what it tests; the others start from `built`'s entry.
+
+
+@pytest.fixture(autouse=True)
+def no_shipped_tables(monkeypatch):
+    """These tests are of the user's cache: the tables shipped with the
+    package (tests/test_parser_tables.py), which come first, are left out."""
+    monkeypatch.setattr(parser_module, "SHIPPED_TABLES", None)
 
 
 @pytest.fixture
@@ -53,6 +61,7 @@ def built(tmp_path_factory) -> Built:
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("XDG_CACHE_HOME", str(home))
         patch.delenv(cache.DISABLE, raising=False)
+        patch.setattr(parser_module, "SHIPPED_TABLES", None)
         parser = _parser.__wrapped__()
     return Built(home, parser, entry(home).read_bytes())
 

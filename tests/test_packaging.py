@@ -34,6 +34,7 @@ def test_wheel_holds_grammar_and_contracts(installed):
     wheel, _, _ = installed
     names = zipfile.ZipFile(wheel).namelist()
     assert "rules_engine/grammar/rules.lark" in names
+    assert "rules_engine/grammar/rules.tables.json" in names  # its LALR tables: no run builds them
     assert "rules_engine/errors/E-SYNTAX-001.yaml" in names  # the error catalogue
     assert any(n.startswith("rules_engine/contracts/national/") and n.endswith(".rules") for n in names)
 

@@ -9,9 +9,14 @@ instead: E-SYNTAX-010 (`24,000`), -011 (a curly quote, an en dash, a
 non-breaking space), -012 (`==`, `&&`), -013 (`min-pcn-population`), -014 (a
 full stop after a clause), -015 (`01/04/2025`, `2025/26`).
 
-This is the only module that loads the grammar. The analysed grammar is
-kept between runs in the user's cache (`cache.py`) as JSON data, never a
-pickle (lark's own `cache=` unpickles its file before checking it). After a
+This is the only module that loads the grammar. The analysed grammar (the
+LALR tables, some 0.4 s of CPU to build) ships with the package as JSON data
+(grammar/rules.tables.json, written by `python -m tools.parser_tables
+--write`; used only when its key matches the grammar, lark's version and the
+options), so that even a first run does not build it; failing that it is
+built once and kept between runs in the user's cache (`cache.py`), as JSON
+data too, never a pickle (lark's own `cache=` unpickles its file before
+checking it). After a
 syntax error the parser goes on: it splits the file at declarations that
 start a line and parses each piece on its own (as a text of its own, so
 recovery is linear in the file's size), so one run reports an error per
@@ -29,6 +34,7 @@ import contextlib
 import functools
 import gc
 import hashlib
+import json
 import re
 import sys
 import threading
@@ -94,6 +100,8 @@ def grammar_text() -> str:
 LARK_OPTIONS = dict(parser="lalr", strict=True, propagate_positions=True, maybe_placeholders=False,
                     start=["start", "fragment", "assumed_value"])
 CACHE_NAME = "grammar"
+#: The analysed grammar shipped in the grammar package (None: not used).
+SHIPPED_TABLES: str | None = "rules.tables.json"
 _TUPLE, _PAIRS = "\x00tuple", "\x00pairs"  # JSON has no tuples and only text keys
 
 
@@ -101,6 +109,13 @@ def cache_key(grammar: str) -> str:
     """A digest of everything the analysed grammar depends on."""
     parts = [grammar, lark.__version__, "%d.%d" % sys.version_info[:2],
              repr(sorted(LARK_OPTIONS.items()))]
+    return hashlib.sha256("\x00".join(parts).encode("utf-8")).hexdigest()
+
+
+def shipped_key(grammar: str) -> str:
+    """The key of the shipped tables: the grammar, lark's version and the
+    options (not Python's version, so that one file serves every Python)."""
+    parts = [grammar, lark.__version__, repr(sorted(LARK_OPTIONS.items()))]
     return hashlib.sha256("\x00".join(parts).encode("utf-8")).hexdigest()
 
 
@@ -143,7 +158,26 @@ def _load_cached(key: str) -> lark.Lark | None:
     or mismatched entry only costs a rebuild. No pickle is read: the entry is
     JSON (see `cache.py` for the checks on the folder and the file), and
     lark's loader makes only its own grammar classes from it."""
-    stored = cache.load(CACHE_NAME, key, object_hook=_from_json)
+    return _from_stored(cache.load(CACHE_NAME, key, object_hook=_from_json))
+
+
+def _load_shipped(grammar: str) -> lark.Lark | None:
+    """The parser from the tables shipped with the package, or None when they
+    are missing or not of this grammar, lark and options."""
+    if SHIPPED_TABLES is None:
+        return None
+    try:
+        text = resources.files(GRAMMAR_PACKAGE).joinpath(SHIPPED_TABLES).read_text(encoding="utf-8")
+        stored = json.loads(text, object_hook=_from_json)
+    except (OSError, ValueError, RecursionError):
+        return None
+    if not isinstance(stored, dict) or stored.pop("key", None) != shipped_key(grammar):
+        return None
+    return _from_stored(stored)
+
+
+def _from_stored(stored) -> lark.Lark | None:
+    """A parser from its stored form ({"data", "memo"}: `stored_form`), or None."""
     if not isinstance(stored, dict) or set(stored) != {"data", "memo"}:
         return None
     try:
@@ -154,31 +188,47 @@ def _load_cached(key: str) -> lark.Lark | None:
         return None
 
 
-def _store_cached(key: str, parser: lark.Lark) -> None:
+def stored_form(parser: lark.Lark) -> dict | None:
+    """A built parser as JSON data ({"data", "memo"}), or None when lark's
+    saved parser holds more than JSON can say."""
     from lark.grammar import Rule  # here, not at the top: start-up (only this path needs it)
     from lark.lark import _LOAD_ALLOWED_OPTIONS  # here, not at the top: start-up (only this path needs it)
     from lark.lexer import TerminalDef  # here, not at the top: start-up (only this path needs it)
     data, memo = parser.memo_serialize([TerminalDef, Rule])
     data["options"] = {k: v for k, v in data["options"].items() if k not in _LOAD_ALLOWED_OPTIONS}
     try:
-        value = {"data": _to_json(data), "memo": _to_json(memo)}
-    except TypeError:  # a lark whose saved parser holds more than JSON can say: no cache
-        return
-    cache.store(CACHE_NAME, key, value)
+        return {"data": _to_json(data), "memo": _to_json(memo)}
+    except TypeError:
+        return None
+
+
+def build() -> lark.Lark:
+    """The parser built from the grammar (the slow way)."""
+    return lark.Lark(grammar_text(), **LARK_OPTIONS, lexer_callbacks={"COMMENT": _collector})
+
+
+def _store_cached(key: str, parser: lark.Lark) -> None:
+    value = stored_form(parser)
+    if value is not None:  # else no cache
+        cache.store(CACHE_NAME, key, value)
 
 
 @functools.lru_cache(maxsize=1)
 def _parser() -> lark.Lark:
-    """The LALR parser: from the user's cache when a trusted entry for this
-    grammar, lark and Python is there (about 3 times faster than building it),
-    else built and stored."""
+    """The LALR parser: from the tables shipped with the package when they
+    are of this grammar, lark and options, else from the user's cache when a
+    trusted entry for this grammar, lark and Python is there (either about 3
+    times faster than building it), else built and stored."""
     grammar = grammar_text()
+    shipped = _load_shipped(grammar)
+    if shipped is not None:
+        return shipped
     key = cache_key(grammar)
     if cache.enabled():
         loaded = _load_cached(key)
         if loaded is not None:
             return loaded
-    parser = lark.Lark(grammar, **LARK_OPTIONS, lexer_callbacks={"COMMENT": _collector})
+    parser = build()
     if cache.enabled():
         _store_cached(key, parser)
     return parser
