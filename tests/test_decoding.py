@@ -13,9 +13,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from rules_engine import InvalidInput
+from rules_engine.base import typesys as t
 from rules_engine.io.arrangements import load_arrangement, parse_json_line
+from rules_engine.io.decoding import Decoder, decoder_for
 from rules_engine.io.documents import json_line
-from rules_engine.io.facts import Problems
+from rules_engine.io.facts import Problems, record_validator
 from rules_engine.reports.json_lines import LineEncoder
 
 from conftest import ROOT, examples
@@ -184,3 +186,38 @@ def test_a_colon_spelt_as_an_escape_cannot_hide_a_repeated_key(schema):
     with pytest.raises(InvalidInput) as raised:
         parse_json_line(schema, hidden, "p.jsonl", 1)
     assert raised.value.diagnostics[0].code == "E-FACT-006"
+
+
+# -- the generated walk: a schema's names stay data ------------------------------
+
+#: Field names a schema could give that, spliced into Python text, would be
+#: code or would collide with the walk's own names.
+HOSTILE_NAMES = ["__import__('os').system('touch HACKED')", "'''", "a b. c", "value", "chain", "tally", "out",
+                 "keys", "K", "__builtins__", "item", "Reject", "lambda"]
+
+
+def test_a_schema_with_hostile_names_decodes_them_as_data(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    inner = t.Record("r.inner", tuple((name, t.Quantity(t.DIMENSIONLESS)) for name in HOSTILE_NAMES))
+    root = t.Record("r", (("as_of", t.Date()), *((name, t.Text()) for name in HOSTILE_NAMES),
+                          ("m", t.MapOf(t.Enum("e", tuple(HOSTILE_NAMES)), inner)),
+                          ("l", t.ListOf(inner))))
+    decoder = Decoder(root, frozenset({"as_of"}))
+    numbers = {name: index for index, name in enumerate(HOSTILE_NAMES)}
+    document = {"as_of": "2025-06-01", **{name: name + ": text" for name in HOSTILE_NAMES},
+                "m": {name: numbers for name in HOSTILE_NAMES}, "l": [numbers, None]}
+    text = json.dumps(document)
+    fast = decoder.json_text(text)
+    assert fast is not None
+    problems = Problems()
+    slow = record_validator(root, frozenset({"as_of"}), "")(json.loads(text), None, problems)
+    assert not problems
+    _same(fast, slow)
+    assert fast[HOSTILE_NAMES[0]] == HOSTILE_NAMES[0] + ": text"
+    assert fast["m"]["'''"]["lambda"] == 12 and fast["l"][1] is None
+    assert decoder.json_text(text.replace('"m": {"', '"m": {"not a member', 1)) is None  # the validator decides
+    assert not (tmp_path / "HACKED").exists()
+    # a name msgspec does not take (a quote, a backslash, a control character):
+    # no decoder, the validator alone reads
+    for name in ('"""', "a\\b", "a\nb"):
+        assert decoder_for(t.Record("q", ((name, t.Text()),)), frozenset()) is None

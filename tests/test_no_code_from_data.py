@@ -129,40 +129,46 @@ ALLOWED = {"rules_engine/base/cache.py: import pickle"}
 def test_the_package_has_no_way_to_run_code_from_data():
     assert len(MODULES) > 20 and PACKAGE / "syntax" / "parser.py" in MODULES
     found = [finding for module in MODULES for finding in _findings(module)]
-    assert [f for f in found if f.split(":")[0] + ":" + f.split(":", 2)[2] not in ALLOWED] == [REVIEWED_COMPILE]
+    assert [f for f in found if f.split(":")[0] + ":" + f.split(":", 2)[2] not in ALLOWED] == REVIEWED_COMPILES
 
 
-#: The one reviewed compile(): the generated backend's, of an `ast.Module` it
-#: builds itself (every name generated, every rule-file value a constant;
-#: tests/test_backends.py plants hostile names and strings and checks what
-#: the module can reach). Its code objects become functions; nothing is exec'd.
-REVIEWED_COMPILE = "rules_engine/backends/generated.py:{line}: compile()"
+#: The two reviewed compile()s, each of an `ast.Module` its module builds
+#: itself, whose code objects become functions (nothing is exec'd): the
+#: generated backend's (every name generated, every rule-file value a
+#: constant; tests/test_backends.py plants hostile names and strings and
+#: checks what the module can reach), and the typed decoder's walk (every
+#: name generated, every field name of the schema a constant;
+#: tests/test_decoding.py decodes hostile field names).
+REVIEWED = {"rules_engine/backends/generated.py": "_located(ast.Module(",
+            "rules_engine/io/decoding.py": "ast.fix_missing_locations(ast.Module("}
 
 
-def _reviewed_compile_line() -> int:
-    path = PACKAGE / "backends" / "generated.py"
+def _reviewed_compile_line(where: str, built_as: str) -> int:
+    path = ROOT / where
     tree = ast.parse(path.read_text(encoding="utf-8"))
     calls = [c for c in _calls(tree) if _name(c.func) == "compile"]
-    assert len(calls) == 1, "the generated backend compiles in exactly one place"
+    assert len(calls) == 1, f"{where} compiles in exactly one place"
     (call,) = calls
     # compile(module, FILENAME, "exec") where `module` is the ast.Module built just before
     function = next(f for f in ast.walk(tree) if isinstance(f, ast.FunctionDef) and call in ast.walk(f))
     (assigned,) = [a for a in function.body if isinstance(a, ast.Assign)
                    and isinstance(a.targets[0], ast.Name) and a.targets[0].id == call.args[0].id]
     built = ast.unparse(assigned.value)
-    # the module's own `_located` (ast.fix_missing_locations, done faster) only
-    # fills in line and column numbers: it calls nothing but list methods
-    assert built.startswith("_located(ast.Module("), built
-    located = next(f for f in tree.body if isinstance(f, ast.FunctionDef) and f.name == "_located")
-    assert {_name(c.func) for c in _calls(located)} <= {"todo.pop", "todo.append", "todo.extend", "isinstance", "type",
-                                                        "state.get"}, ast.unparse(located)
+    assert built.startswith(built_as), built
+    if built_as.startswith("_located"):
+        # the module's own `_located` (ast.fix_missing_locations, done faster)
+        # only fills in line and column numbers: it calls nothing but list methods
+        located = next(f for f in tree.body if isinstance(f, ast.FunctionDef) and f.name == "_located")
+        assert {_name(c.func) for c in _calls(located)} <= {"todo.pop", "todo.append", "todo.extend", "isinstance",
+                                                            "type", "state.get"}, ast.unparse(located)
     assert isinstance(call.args[2], ast.Constant) and call.args[2].value == "exec"
     names = {_name(c.func) for c in _calls(tree)}
     assert not names & {"exec", "eval"} and "types.FunctionType" in names
     return call.lineno
 
 
-REVIEWED_COMPILE = REVIEWED_COMPILE.format(line=_reviewed_compile_line())
+REVIEWED_COMPILES = [f"{where}:{_reviewed_compile_line(where, built_as)}: compile()"
+                     for where, built_as in REVIEWED.items()]
 
 
 def test_the_one_unpickler_names_only_what_its_caller_allows():

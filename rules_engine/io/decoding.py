@@ -16,7 +16,11 @@ required facts without a default, enumerations as `Literal`s), so that
 msgspec parses and type-checks a line in C; a walk compiled once per schema
 then builds the fact containers and turns numbers into Decimals exactly as
 the validator does (the number, time and interval checks are the
-validator's own). msgspec keeps the last of a repeated key, which the
+validator's own). The walk of records, lists and maps is straight-line
+Python generated per schema (`_Walk`): a function per record type with a
+statement per field, built as an `ast` tree whose every name is generated
+and every field name a constant (a schema's names, whatever they hold, stay
+data), compiled once, run over a namespace holding only its helpers. msgspec keeps the last of a repeated key, which the
 reader rejects (E-FACT-006), so a JSON text is decoded only when its colons
 add up: every `:` outside a string separates a key from its value, so the
 colons of the text must equal the keys decoded plus the colons inside the
@@ -26,8 +30,10 @@ validator).
 
 from __future__ import annotations
 
+import ast
 import datetime as dt
 import itertools
+import types
 from decimal import Decimal
 from typing import Any, Callable, Literal, Union
 
@@ -64,7 +70,9 @@ class Decoder:
 
     def __init__(self, root: t.Record, required: frozenset[str]):
         self._bound = [0]  # `facts.largest()` for the run, read by the walk's number checks
-        self.struct, self._convert = _record(root, required, "", self._bound)
+        walk = _Walk(self._bound)
+        self.struct, convert = _record(root, required, "", walk)
+        self._convert = walk.compiled(convert)
         self._json = msgspec.json.Decoder(self.struct)
         self.depth = _depth(root)  # no text the decoder accepts nests deeper
 
@@ -101,7 +109,7 @@ def decoder_for(root: t.Record, required: frozenset[str]) -> Decoder | None:
     """The schema's decoder, or None for a schema it does not handle."""
     try:
         return Decoder(root, required)
-    except (_Unsupported, TypeError):  # msgspec refuses a type: the validator alone reads
+    except (_Unsupported, TypeError, ValueError):  # msgspec refuses a type or a name: the validator alone reads
         return None
 
 
@@ -114,12 +122,180 @@ def _depth(type_: t.Type) -> int:
     return 1 if isinstance(type_, t.SetOf) else 0
 
 
-def _record(record: t.Record, required: frozenset[str], dotted: str,
-            bound: list) -> tuple[type, Converter]:
+# A converter, while the walk is built: the name of a generated function
+# (`str`), or a Python function (the leaves' checks).
+Convert = Any
+
+
+class _Walk:
+    """The generated walk of one schema: a function per record type, list and
+    map, as an `ast` tree; `compiled` turns it into Python functions."""
+
+    def __init__(self, bound: list):
+        self.functions: list[ast.FunctionDef] = []
+        self.constants: list[Any] = []
+        self.namespace: dict[str, Any] = {
+            "__builtins__": {}, "new_record": new_record, "FactList": FactList, "Decimal": Decimal,
+            "FLOATS": _FLOATS, "UNSET": _UNSET, "Reject": _Reject, "Problems": f.Problems, "bound": bound,
+            "type": type, "int": int, "str": str, "enumerate": enumerate, "frozenset": frozenset}
+
+    def const(self, value) -> ast.expr:
+        self.constants.append(value)
+        return ast.Subscript(_load("K"), ast.Constant(len(self.constants) - 1), ast.Load())
+
+    def callable(self, convert: Convert) -> ast.expr:
+        return _load(convert) if isinstance(convert, str) else self.const(convert)
+
+    def function(self, body: list[ast.stmt]) -> str:
+        name = f"w{len(self.functions)}"
+        arguments = ast.arguments([], [ast.arg(a) for a in ("value", "chain", "tally")], None, [], [], None, [])
+        self.functions.append(ast.FunctionDef(name, arguments, body, [], None))
+        return name
+
+    def compiled(self, convert: Convert) -> Converter:
+        """The walk's functions (the one compile: of an `ast.Module` built
+        here, whose code objects become functions over the namespace; the
+        module body is never run), and the one for `convert`."""
+        module = ast.fix_missing_locations(ast.Module(self.functions, []))
+        code = compile(module, "<contract-rules: decoder generated from the fact schema>", "exec")
+        self.namespace["K"] = tuple(self.constants)
+        for constant in code.co_consts:
+            if isinstance(constant, types.CodeType):
+                self.namespace[constant.co_name] = types.FunctionType(constant, self.namespace, constant.co_name)
+        self.functions = []
+        return self.namespace[convert] if isinstance(convert, str) else convert
+
+    def record(self, plan) -> str:
+        """`convert(value, chain, tally)` of a record: a statement per field."""
+        body = [_set("out", _call(_load("new_record"), _load("chain"))), _set("keys", ast.Constant(0)),
+                _set("largest", ast.Subscript(_load("bound"), ast.Constant(0), ast.Load()))]
+        for attribute, name, kind, converter in plan:
+            target = ast.Subscript(_load("out"), ast.Constant(name), ast.Store())
+            path = ast.Tuple([_load("chain"), ast.Constant(name)], ast.Load())
+            if kind == _PLAIN:
+                given = [ast.Assign([target], _load("item"))]
+            elif kind == _STRING:
+                given = [ast.Assign([target], _load("item")),
+                         ast.If(ast.Compare(ast.Constant(":"), [ast.In()], [_load("item")]),
+                                [_add("keys", _call(_attr(_load("item"), "count"), ast.Constant(":")))], [])]
+            elif kind == _NUMBER:
+                given = self.number(target, path, converter)
+            else:
+                given = [ast.Assign([target], _call(self.callable(converter), _load("item"), path, _load("tally")))]
+            body += [_set("item", _attr(_load("value"), attribute)),
+                     ast.If(_is(_load("item"), _load("UNSET"), negated=True),
+                            [_add("keys", ast.Constant(1)),
+                             ast.If(_is(_load("item"), ast.Constant(None), negated=True), given, [])], [])]
+        body += [_add_to_tally(_load("keys")), ast.Return(_load("out"))]
+        return self.function(body)
+
+    def number(self, target: ast.expr, path: ast.expr, converter) -> list[ast.stmt]:
+        """A number field: the validator's own fast cases (`facts.leaf_check`)
+        inline, its check for the rest."""
+        fraction, integral, signed, check = converter
+        checked = [ast.Assign([target], _call(self.const(check), _load("item"), path, _load("tally")))]
+        largest, item, known = _load("largest"), _load("item"), _load("known")
+        within = [ast.Compare(ast.UnaryOp(ast.USub(), largest), [ast.Lt(), ast.Lt()], [item, largest])]
+        if fraction:
+            whole = checked  # a fraction is never given as a whole number here: the check decides
+        else:
+            tests = within if signed else [ast.Compare(item, [ast.GtE()], [ast.Constant(0)])] + within
+            whole = [ast.If(ast.BoolOp(ast.And(), tests), [ast.Assign([target], _call(_load("Decimal"), item))],
+                            checked)]
+        if integral:
+            other = checked
+        else:
+            if fraction:
+                fits = ast.Compare(ast.Constant(0), [ast.LtE(), ast.LtE()], [known, ast.Constant(1)])
+            else:
+                bounded = [ast.Compare(ast.UnaryOp(ast.USub(), largest), [ast.Lt(), ast.Lt()], [known, largest])]
+                fits = ast.BoolOp(ast.And(), bounded if signed else
+                                  [ast.Compare(known, [ast.GtE()], [ast.Constant(0)])] + bounded)
+            other = [_set("known", _call(_attr(_load("FLOATS"), "get"), item)),
+                     ast.If(ast.BoolOp(ast.And(), [_is(known, ast.Constant(None), negated=True), fits]),
+                            [ast.Assign([target], known)], checked)]
+        return [ast.If(_is(_call(_load("type"), item), _load("int")), whole, other)]
+
+    def sequence(self, element: Convert, make: str) -> str:
+        """A list (`FactList`, a null item kept as None) or a set's walk."""
+        item = _call(self.callable(element), _load("item"),
+                     ast.Tuple([_load("chain"), _load("index")], ast.Load()), _load("tally"))
+        loop = [ast.comprehension(ast.Tuple([_store("index"), _store("item")], ast.Store()),
+                                  _call(_load("enumerate"), _load("value")), [], 0)]
+        if make == "FactList":
+            items = ast.ListComp(ast.IfExp(_is(_load("item"), ast.Constant(None)), ast.Constant(None), item), loop)
+            made = _call(_load("FactList"), _load("chain"), items)
+        else:
+            made = _call(_load("frozenset"), ast.GeneratorExp(item, loop))
+        return self.function([ast.Return(made)])
+
+    def mapping(self, key_type: t.Type, value: Convert) -> str:
+        """A map's walk: its keys checked as the validator checks them (text
+        as it is, a name of an enumeration inline), each value converted."""
+        key, raw_key = _load("key"), _load("raw_key")
+        path = ast.Tuple([_load("chain"), raw_key], ast.Load())
+        loop = [ast.If(_is(_call(_load("type"), raw_key), _load("str"), negated=True),
+                       [ast.Raise(_load("Reject"), None)], []),
+                _add("keys", ast.Constant(1)),
+                ast.If(ast.Compare(ast.Constant(":"), [ast.In()], [raw_key]),
+                       [_add("keys", _call(_attr(raw_key, "count"), ast.Constant(":")))], [])]
+        if isinstance(key_type, t.Text):
+            loop.append(_set("key", raw_key))
+        elif isinstance(key_type, t.Enum):
+            loop += [ast.If(ast.Compare(raw_key, [ast.NotIn()], [self.const(frozenset(key_type.members))]),
+                            [ast.Raise(_load("Reject"), None)], []), _set("key", raw_key)]
+        else:
+            loop += [_set("key", _call(self.const(f.leaf_check(key_type)), raw_key, path, _load("problems"))),
+                     ast.If(_load("problems"), [ast.Raise(_load("Reject"), None)], [])]
+        loop.append(ast.If(_is(_load("raw_value"), ast.Constant(None), negated=True),
+                           [ast.Assign([ast.Subscript(_load("out"), key, ast.Store())],
+                                       _call(self.callable(value), _load("raw_value"), path, _load("tally")))],
+                           []))
+        body = [_set("out", _call(_load("new_record"), _load("chain"))), _set("keys", ast.Constant(0)),
+                _set("problems", _call(_load("Problems"))),
+                ast.For(ast.Tuple([_store("raw_key"), _store("raw_value")], ast.Store()),
+                        _call(_attr(_load("value"), "items")), loop, [], None),
+                _add_to_tally(_load("keys")), ast.Return(_load("out"))]
+        return self.function(body)
+
+
+def _load(name: str) -> ast.Name:
+    return ast.Name(name, ast.Load())
+
+
+def _store(name: str) -> ast.Name:
+    return ast.Name(name, ast.Store())
+
+
+def _set(name: str, value: ast.expr) -> ast.Assign:
+    return ast.Assign([_store(name)], value)
+
+
+def _add(name: str, value: ast.expr) -> ast.AugAssign:
+    return ast.AugAssign(_store(name), ast.Add(), value)
+
+
+def _add_to_tally(value: ast.expr) -> ast.AugAssign:
+    return ast.AugAssign(ast.Subscript(_load("tally"), ast.Constant(0), ast.Store()), ast.Add(), value)
+
+
+def _call(function: ast.expr, *args: ast.expr) -> ast.Call:
+    return ast.Call(function, list(args), [])
+
+
+def _attr(value: ast.expr, name: str) -> ast.Attribute:
+    return ast.Attribute(value, name, ast.Load())
+
+
+def _is(left: ast.expr, right: ast.expr, negated: bool = False) -> ast.Compare:
+    return ast.Compare(left, [ast.IsNot() if negated else ast.Is()], [right])
+
+
+def _record(record: t.Record, required: frozenset[str], dotted: str, walk: _Walk) -> tuple[type, Convert]:
     fields, plan = [], []
     for index, (name, field_type) in enumerate(record.fields):
         child = f"{dotted}.{name}" if dotted else name
-        spec, kind, convert = _type(field_type, required, child, bound)
+        spec, kind, convert = _type(field_type, required, child, walk)
         attribute = f"f{index}"  # fact names need not be Python names
         if child in required:
             fields.append((attribute, spec, msgspec.field(name=name)))
@@ -129,90 +305,30 @@ def _record(record: t.Record, required: frozenset[str], dotted: str,
         plan.append((attribute, name, kind, convert))
     struct = msgspec.defstruct(f"Record{next(_names)}", fields, kw_only=True,
                                forbid_unknown_fields=True)
-    plan = tuple(plan)
-
-    def convert(value, chain, tally):
-        out = new_record(chain)
-        keys = 0
-        largest = bound[0]
-        for attribute, name, kind, converter in plan:
-            item = getattr(value, attribute)
-            if item is _UNSET:
-                continue
-            keys += 1
-            if item is None:
-                continue  # an explicit null is a missing fact
-            if kind == _PLAIN:
-                out[name] = item
-            elif kind == _STRING:
-                out[name] = item
-                if ":" in item:
-                    keys += item.count(":")
-            elif kind == _NUMBER:  # the validator's own fast cases (facts.leaf_check)
-                fraction, integral, signed, check = converter
-                if type(item) is int:
-                    if not fraction and (item >= 0 or signed) and -largest < item < largest:
-                        out[name] = Decimal(item)
-                        continue
-                elif not integral:
-                    known = _FLOATS.get(item)
-                    if known is not None and (0 <= known <= 1 if fraction else
-                                              (known >= 0 or signed) and -largest < known < largest):
-                        out[name] = known
-                        continue
-                out[name] = check(item, (chain, name), tally)
-            else:
-                out[name] = converter(item, (chain, name), tally)
-        tally[0] += keys
-        return out
-    return struct, convert
+    return struct, walk.record(plan)
 
 
 def _type(type_: t.Type, required: frozenset[str], dotted: str,
-          bound: list) -> tuple[Any, int, Converter | None]:
+          walk: _Walk) -> tuple[Any, int, Convert | None]:
     """(msgspec type, how to convert, converter) for a field of `type_`."""
     if isinstance(type_, t.Record):
-        struct, convert = _record(type_, required, dotted, bound)
+        struct, convert = _record(type_, required, dotted, walk)
         return struct, _CONVERT, convert
     if isinstance(type_, t.ListOf):
-        spec, kind, element = _type(type_.element, required, dotted + "[]", bound)
-        element = _as_converter(kind, element)
-
-        def convert_list(value, chain, tally):
-            return FactList(chain, [None if item is None else element(item, (chain, index), tally)
-                                    for index, item in enumerate(value)])
-        return list[Union[spec, None]], _CONVERT, convert_list
+        spec, kind, element = _type(type_.element, required, dotted + "[]", walk)
+        return list[Union[spec, None]], _CONVERT, walk.sequence(_as_converter(kind, element), "FactList")
     if isinstance(type_, t.SetOf):
-        spec, kind, element = _type(type_.element, required, dotted + "[]", bound)
-        element = _as_converter(kind, element)
-
-        def convert_set(value, chain, tally):
-            return frozenset(element(item, (chain, index), tally) for index, item in enumerate(value))
-        return list[spec], _CONVERT, convert_set
+        spec, kind, element = _type(type_.element, required, dotted + "[]", walk)
+        return list[spec], _CONVERT, walk.sequence(_as_converter(kind, element), "frozenset")
     if isinstance(type_, t.MapOf):
-        key = f.leaf_check(type_.key)
         key_spec = str if isinstance(type_.key, (t.Text, t.Enum)) else Any
-        spec, kind, value_converter = _type(type_.value, required, dotted + "{}", bound)
-        value_converter = _as_converter(kind, value_converter)
-
-        def convert_map(value, chain, tally):
-            out = new_record(chain)
-            problems = f.Problems()
-            for raw_key, raw_value in value.items():
-                if type(raw_key) is not str:
-                    raise _Reject
-                tally[0] += 1 + raw_key.count(":")
-                converted_key = key(raw_key, (chain, raw_key), problems)
-                if problems:
-                    raise _Reject
-                if raw_value is not None:
-                    out[converted_key] = value_converter(raw_value, (chain, raw_key), tally)
-            return out
-        return dict[key_spec, Union[spec, None]], _CONVERT, convert_map
+        spec, kind, value_converter = _type(type_.value, required, dotted + "{}", walk)
+        return dict[key_spec, Union[spec, None]], _CONVERT, walk.mapping(type_.key,
+                                                                          _as_converter(kind, value_converter))
     return _leaf(type_)
 
 
-def _as_converter(kind: int, converter) -> Converter:
+def _as_converter(kind: int, converter) -> Convert:
     if kind == _CONVERT:
         return converter
     if kind == _NUMBER:
