@@ -36,7 +36,7 @@ from rules_engine.static.load import source_lookup
 from rules_engine.run.results import ArrangementResult, CheckReport, Result, ValueResult
 from rules_engine.io.arrangements import Arrangement, validate_document
 from rules_engine.base.values import Outcome
-from rules_engine.program.assumptions import NONE, from_arguments, from_file
+from rules_engine.program.assumptions import NONE, Assumptions, from_arguments, from_file
 from rules_engine.queries.variations import vary_check as judge_layer
 from rules_engine.analysis.bounds import DEFAULT_TIMEOUT_MS
 from rules_engine.analysis.budgets import BudgetAnswer
@@ -309,7 +309,8 @@ def _date(value: dt.date | str | None) -> dt.date | None:
 
 def vary_check(layer: LayerLike, *, rules: str | Path | None = None,
                as_of: dt.date | str | None = None, analysis: bool = True,
-               bounds: str | Path | None = None, timeout_ms: int | None = None):
+               bounds: str | Path | None = None, timeout_ms: int | None = None,
+               assume: AssumeLike | Assumptions = None):
     """Judge a proposed local layer (a file, or its text): a
     `variations.VaryCheck` with one verdict per variation (`.verdicts`,
     `.permitted`, `.diagnostics`) and `to_dict()`, the JSON of `vary-check
@@ -318,20 +319,23 @@ def vary_check(layer: LayerLike, *, rules: str | Path | None = None,
     `.analysis` is what the layer could change and for whom
     (docs/analysis.md): the facts held to the bounds file `bounds`, each solver
     question limited to `timeout_ms` (default 2,000), and every witness run by
-    the evaluator."""
+    the evaluator; `assume` states figures the national layer lacks, as for
+    `check` (a budget's increase in pounds may rest on them)."""
     layer = layer_source(layer)
     with _showing(layer):
         result = judge_layer(layer, rules, _date(as_of), analysis, bounds,
                              DEFAULT_TIMEOUT_MS if timeout_ms is None else timeout_ms)
     if result.analysis is None:
         return result
-    engine = Engine(result.analysis.checked, result.analysis.layer)  # the library vary-check loaded
+    assumptions = assume if isinstance(assume, Assumptions) else assumptions_of(assume)
+    # the library vary-check loaded; the assumptions checked as `check` checks them
+    engine = Engine(result.analysis.checked, result.analysis.layer, assumptions)
     # A handful of witnesses: the reference backend, which compiles in a fifth
     # of the generated one's time (tests/test_backends.py holds the two alike).
     engine.backend = CLOSURES
     analysis = check_witnesses(engine, result.analysis)
-    budgets = tuple(search_budget(engine, question, analysis.as_of, analysis.layer.header.icb, BudgetAnswer)
-                    for question in analysis.budgets)
+    budgets = tuple(search_budget(engine, question, analysis.as_of, analysis.layer.header.icb, BudgetAnswer,
+                                  analysis.stated) for question in analysis.budgets)
     return attrs.evolve(result, analysis=attrs.evolve(analysis, budgets=budgets))
 
 

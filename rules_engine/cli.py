@@ -315,14 +315,17 @@ def show(flexible, rules, as_of, output_format, output, quiet):
 @click.option("--bounds", type=click.Path(exists=True, dir_okay=False), help="The facts' bounds (YAML).")
 @click.option("--timeout", "timeout_ms", type=click.IntRange(1, 600_000), help="Per solver question, ms (2000).")
 @click.option("--format", "output_format", type=click.Choice(["text", "json", "html"]), default="text", show_default=True)
+@assume_options
 @output_options
-def vary_check_command(local, rules, as_of, analysis, bounds, timeout_ms, output_format, output, quiet):
+def vary_check_command(local, rules, as_of, analysis, bounds, timeout_ms, output_format, assume, assumptions_file,
+                       output, quiet):
     """Check a proposed local layer: is each variation permitted, what could it change, for whom"""
     from rules_engine.api import vary_check  # here, not at the top: start-up (only this path needs it)
     from rules_engine.reports import variations_report  # here, not at the top: start-up (only this path needs it)
     def run() -> int:
-        guard_output(output, local, _library(rules), bounds)
-        result = vary_check(local, rules=rules, as_of=as_of, analysis=analysis, bounds=bounds, timeout_ms=timeout_ms)
+        guard_output(output, local, _library(rules), bounds, assumptions_file)
+        result = vary_check(local, rules=rules, as_of=as_of, analysis=analysis, bounds=bounds, timeout_ms=timeout_ms,
+                            assume=assumptions_of(assume, assumptions_file))
         if output_format == "json":
             text = json_report.dumps(result.as_json()) + "\n"
         elif output_format == "html":

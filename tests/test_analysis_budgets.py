@@ -13,6 +13,9 @@ from pathlib import Path
 import pytest
 
 from rules_engine.api import vary_check
+from rules_engine.cli import main
+from rules_engine.program.assumptions import from_file
+from rules_engine.reports.variations_report import render as text_render
 from rules_engine.io.arrangements import Arrangement, validate_document
 from rules_engine.reports.html_report import render_vary_check
 from rules_engine.run.engine import Engine
@@ -98,3 +101,68 @@ def test_an_indicator_earning_its_points_at_any_achievement_is_reported(tmp_path
 
 def test_a_layer_without_a_budget_has_no_budget_question():
     assert vary_check(LOCAL / "qmm.rules").analysis.budgets == ()
+
+
+BOUNDS = ROOT / "tests" / "golden" / "vary-check" / "qsl-practices.bounds.yaml"
+ASSUMED = ROOT / "examples" / "assumptions" / "2025-26.yaml"
+
+
+def _payment(engine: Engine, facts: dict):
+    arrangement = Arrangement(validate_document(engine.library.schema, facts, None, "<w>"), "<w>", None, facts)
+    return next(v.value for v in engine.evaluate(arrangement).values if v.id == "qof.payment")
+
+
+def test_the_largest_increase_in_pounds_rests_on_the_assumption_and_the_bounds():
+    result = vary_check(LOCAL / "qsl-diabetes-outcomes.rules", bounds=BOUNDS, assume=ASSUMED)
+    in_pounds = result.analysis.budgets[0].answer.pounds
+    # 15 points x £225.49 x 40,000 / 10,349 x 0.12 / 0.07, rounded to the penny
+    assert in_pounds.largest_increase == Decimal("22411.11")
+    assert in_pounds.budget == Decimal("22411.11") and in_pounds.exceeded is False  # DM for DM: the same worth
+    assert in_pounds.rests_on[0] == f"assumed qof_national_average_list_size = 10349 ({ASSUMED})"
+    assert in_pounds.lacking == ()
+    # the witness, run again here under the layer and under the national terms alone
+    engine = Engine.load(local=LOCAL / "qsl-diabetes-outcomes.rules", assumptions=from_file(ASSUMED))
+    witness = json.loads(json.dumps(result.analysis.budgets[0].answer.pounds.witness, default=str))
+    assert witness["practices"][0]["list_size"] == 40000
+    national = json.loads(json.dumps(witness))
+    national["icb"] = "Q00"
+    del national["practices"][0]["qof"]["indicators"]["LDM001"]
+    assert _payment(engine, witness) - _payment(engine, national) == Decimal("22411.11")
+    data = result.to_dict()["analysis"]["budgets"][0]["pounds"]
+    assert data["largest_increase"] == "22411.11" and data["exceeded"] is False
+    assert "list_size: 40000" in result.to_dict()["analysis"]["budgets"][0]["pounds_witness_yaml"]
+
+
+def test_without_the_figures_the_money_says_what_is_lacking_and_how_to_state_it():
+    in_pounds = vary_check(LOCAL / "qsl-diabetes-outcomes.rules").analysis.budgets[0].answer.pounds
+    assert in_pounds.largest_increase is None and in_pounds.exceeded is None
+    assert in_pounds.lacking[0].startswith("parameter qof_national_average_list_size (no value in force on "
+                                           "2025-04-01): state it with --assume qof_national_average_list_size=")
+    assert in_pounds.lacking[1] == ("practices[0].list_size (no upper bound): state `practices[].list_size: "
+                                    "{at_least: 1500, at_most: 40000}` in a --bounds FILE")
+
+
+def test_a_local_indicator_on_another_register_can_pay_more_than_the_retired_rows(tmp_path):
+    """Within its points, an indicator on a register whose prevalence may be
+    higher than the retired rows' pays more in pounds at some practice."""
+    layer = (LOCAL / "qsl-diabetes-outcomes.rules").read_text()
+    assert 'row "LDM001" | "DM" |' in layer
+    other = tmp_path / "qsl-af.rules"
+    other.write_text(layer.replace('row "LDM001" | "DM" |', 'row "LDM001" | "AF" |'))
+    result = vary_check(other, bounds=BOUNDS, assume={"qof_national_average_list_size": 10349})
+    answer = result.analysis.budgets[0].answer
+    assert answer.exceeded is False  # in points: 15 for 15
+    in_pounds = answer.pounds
+    assert in_pounds.exceeded is True
+    # AF at 12 % against 7 % nationally, the retired DM rows' worth at 3 % against 8 %
+    assert in_pounds.largest_increase == Decimal("22411.11")
+    assert in_pounds.budget < in_pounds.largest_increase
+    assert "CAN pay more than the retired rows' worth" in " ".join(
+        text_render(result).split())
+
+
+def test_vary_check_takes_the_assumptions_as_check_does(in_root, capsys):
+    code = main(["vary-check", "contracts/local/qsl-diabetes-outcomes.rules",
+                 "--assume", "qof_national_averge_list_size=10349"])
+    err = capsys.readouterr().err
+    assert code == 2 and "E-ASSUME-001" in err and "did you mean `qof_national_average_list_size`" in err

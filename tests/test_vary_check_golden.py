@@ -66,3 +66,18 @@ def test_verdict_first_within_the_width(columns, monkeypatch, capsys, in_root):
     permitted = next(i for i, line in enumerate(lines) if line.startswith("permitted"))
     assert lines[refused] == "REFUSED line 10: add row qof_indicators (over budget)"
     assert refused < permitted  # the refused variation first, though line 7 comes before it
+
+
+def test_budget_in_pounds_golden(capsys, in_root, update_golden):
+    """The budget's largest increase in pounds (issue 20, item 3): the list
+    size and prevalence from the stated bounds, the national average list
+    size the library lacks for 2025/26 from the assumptions file, and the
+    witness checked by the evaluator in points and in pounds."""
+    code = main(["vary-check", "contracts/local/qsl-diabetes-outcomes.rules",
+                 "--bounds", "tests/golden/vary-check/qsl-practices.bounds.yaml",
+                 "--assumptions", "examples/assumptions/2025-26.yaml"])
+    captured = capsys.readouterr()
+    assert code == 0 and captured.err == ""
+    assert "largest increase for one practice £22,411.11 on qof.payment" in " ".join(captured.out.split())
+    check_golden(GOLDEN / "vary-check" / "permitted-qsl-diabetes-outcomes-in-pounds.expected",
+                 f"exit {code}\n--- stdout\n{captured.out}", update_golden)

@@ -3,8 +3,8 @@ of an ICB's practices, say, so that "can it flip" is asked of the
 arrangements the ICB has, not of every arrangement the types allow.
 
 A bounds file is YAML (or JSON): one line per numeric fact, by its schema
-path (`practices[].list_size`, a list's records written `[]`), with
-`at_least`, `at_most` or both:
+path (`practices[].list_size`, a list's records written `[]`, a map's
+values, whatever their key, `{}`), with `at_least`, `at_most` or both:
 
     # the PCNs and practices of NHS Example ICB, 2025/26
     pcn.raw_list_size: {at_least: 20000, at_most: 60000}
@@ -71,7 +71,7 @@ def _show(value: Fraction) -> str:
 
 def numeric_facts(schema) -> dict[str, t.Quantity]:
     """Every numeric fact of the schema by its path (`practices[].list_size`),
-    through records and lists."""
+    through records, lists (`[]`) and maps (`{}`, every key alike)."""
     found: dict[str, t.Quantity] = {}
     stack: list[tuple[str, t.Type]] = [("", schema.root)]
     while stack:
@@ -81,6 +81,8 @@ def numeric_facts(schema) -> dict[str, t.Quantity]:
                 stack.append((f"{prefix}.{name}" if prefix else name, child))
         elif isinstance(type_, t.ListOf):
             stack.append((prefix + "[]", type_.element))
+        elif isinstance(type_, t.MapOf):  # every key's value: `practices[].qof.prevalence{}.national`
+            stack.append((prefix + "{}", type_.value))
         elif isinstance(type_, t.Quantity):
             found[prefix] = type_
     return found

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from typing import Any
 
 import attrs
 
@@ -81,6 +82,7 @@ class BudgetAnswer:
     reach: tuple[str, ...] = ()  # per added key: from what achievement it earns its whole amount
     any_achievement: tuple[str, ...] = ()  # added keys earning their whole amount at any achievement
     why: str | None = None  # when there is no answer
+    pounds: Any = None  # the increase in pounds (`run.budget_pounds.MoneyAnswer`), when there is reported money
 
     @property
     def witness_yaml(self) -> str | None:
@@ -91,7 +93,10 @@ class BudgetAnswer:
         return {"largest_increase": str(self.largest_increase) if self.largest_increase is not None else None,
                 "measured_on": self.measured, "witness": self.witness, "checked": self.checked,
                 "witness_yaml": self.witness_yaml, "money": self.money, "exceeded": self.exceeded, "reach": list(self.reach),
-                "full_at_any_achievement": list(self.any_achievement), "why": self.why}
+                "full_at_any_achievement": list(self.any_achievement), "why": self.why,
+                "pounds": self.pounds.as_json() if self.pounds is not None else None,
+                "pounds_witness_yaml": "\n".join(yaml_lines(self.pounds.witness)) + "\n"
+                if self.pounds is not None and self.pounds.witness is not None else None}
 
 
 def _keyed_map(schema, table: str) -> tuple[str, tuple[str, ...], str] | None:

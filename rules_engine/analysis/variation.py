@@ -33,6 +33,7 @@ class VariationAnalysis:
     budgets: tuple[BudgetQuestion, ...] = ()  # each declared budget's question (answered by run.budget_search)
     checked: Checked | None = attrs.field(default=None, eq=False, repr=False)  # the library analysed
     layer: Layer | None = attrs.field(default=None, eq=False, repr=False)  # the layer, as proposed
+    stated: Bounds | None = attrs.field(default=None, eq=False, repr=False)  # the bounds file, as read
 
     def as_json(self) -> dict:
         return {"as_of": self.as_of.isoformat(), "baseline": "the national terms alone",
@@ -63,7 +64,7 @@ def analyse(checked: Checked, layer: Layer, as_of: dt.date, bounds: Bounds | Non
     return VariationAnalysis(as_of, found, verdicts, timeout_ms,
                              bounds.path if bounds is not None else None,
                              budget_questions(baseline, proposed, budgets, as_of,
-                                              tuple(v.id for v in found.values)), checked, layer)
+                                              tuple(v.id for v in found.values)), checked, layer, bounds)
 
 
 __all__ = ["VariationAnalysis", "analyse"]

@@ -21,6 +21,7 @@ from __future__ import annotations
 from rules_engine.base.values import Outcome
 from rules_engine.queries.variations import VariationVerdict, VaryCheck
 from rules_engine.reports.text_report import DEFAULT_WIDTH, _Writer
+from rules_engine.run.budget_pounds import pounds
 
 
 def _plural(count: int, noun: str) -> str:
@@ -123,13 +124,40 @@ def _budget(out: _Writer, budget) -> None:
     for key in answer.any_achievement:
         out.add(f"{key} earns its whole amount at any achievement: its thresholds ask nothing",
                 indent="    ", hang="      ")
+    in_pounds = answer.pounds
+    if in_pounds is not None and in_pounds.largest_increase is not None:
+        _pounds(out, budget, in_pounds)
+        return
     if answer.money:
         out.add(f"money: {answer.money}", indent="    ", hang="      ")
+    if in_pounds is not None:
+        out.add(f"largest increase in pounds: unknown, lacking:", indent="    ", hang="      ")
+        for line in in_pounds.lacking:
+            out.add(line, indent="      ", hang="        ")
     if answer.witness is not None:
         out.add("witness, an arrangement:", indent="    ", hang="      ")
         if answer.checked:
             out.add(answer.checked, indent="      # ", hang="      # ")
         out.lines += ["      " + line for line in answer.witness_yaml.splitlines()]
+
+
+def _pounds(out: _Writer, budget, in_pounds) -> None:
+    """A budget's largest increase in pounds, what it rests on, its witness."""
+    answer = budget.answer
+    verdict = ("CAN pay more than the retired rows' worth" if in_pounds.exceeded
+               else "cannot pay more than the retired rows' worth")
+    out.add(f"in pounds: largest increase for one {budget.subject} {pounds(in_pounds.largest_increase)} on "
+            f"{in_pounds.value}; the retired rows' worth there {pounds(in_pounds.budget)} ({verdict}; the "
+            f"largest over each figure's range, every corner run by the evaluator)", indent="    ", hang="      ")
+    for line in in_pounds.rests_on:
+        out.add(f"rests on: {line}", indent="      ", hang="        ")
+    for line in in_pounds.filled:
+        out.add(f"filled: {line}", indent="      ", hang="        ")
+    out.add("witness, an arrangement:", indent="    ", hang="      ")
+    for line in (answer.checked, in_pounds.checked):
+        if line:
+            out.add(line, indent="      # ", hang="      # ")
+    out.lines += ["      " + line for line in answer.as_json()["pounds_witness_yaml"].splitlines()]
 
 
 def render(result: VaryCheck, width: int | None = None, color: bool = False) -> str:

@@ -24,6 +24,7 @@ import attrs
 from rules_engine.base.diagnostics import InvalidInput
 from rules_engine.base.numbers import number_json
 from rules_engine.io.arrangements import Arrangement, validate_document
+from rules_engine.run.budget_pounds import put, search_money
 from rules_engine.run.engine import Engine
 from rules_engine.run.witness import _no_layer_icb
 
@@ -59,7 +60,7 @@ class _Runner:
         spec = engine.library.schema.subjects[question.subject]
         self.spec = spec
 
-    def facts(self, levels: dict[str, Decimal], national: bool) -> dict:
+    def facts(self, levels: dict[str, Decimal], national: bool, extra: dict | None = None) -> dict:
         built = _arrangement(self.question, self.as_of, self.national_icb if national else self.icb, levels, national)
         record = built.pop("_record")
         built.pop("_subject")
@@ -70,10 +71,12 @@ class _Runner:
         for step in spec.path[:-1]:
             where = where.setdefault(step, {})
         where[spec.path[-1]] = [record] if spec.each else record
+        for dotted, value in (extra or {}).items():  # the money's figures (run.budget_pounds)
+            put(built, dotted, number_json(Decimal(value)))
         return built
 
-    def values(self, levels: dict[str, Decimal], national: bool) -> dict[str, Any]:
-        facts = self.facts(levels, national)
+    def values(self, levels: dict[str, Decimal], national: bool, extra: dict | None = None) -> dict[str, Any]:
+        facts = self.facts(levels, national, extra)
         arrangement = Arrangement(validate_document(self.engine.library.schema, dict(facts), None, "<witness>"),
                                   "<witness>", None, dict(facts))
         result = self.engine.evaluate(arrangement)
@@ -88,6 +91,12 @@ class _Runner:
             if value.unit == unit and not any(vid.endswith("." + k) for k in keys):
                 return vid, value
         return None
+
+
+def _money_id(after: dict, keys: set[str], in_cone: tuple[str, ...]) -> str | None:
+    """The subject's reported money in the cone that is not per key (`qof.payment`)."""
+    return next((vid for vid, value in after.items() if value.unit == "GBP" and vid in in_cone
+                 and not any(vid.endswith("." + k) for k in keys)), None)
 
 
 def _money(before: dict, after: dict, keys: set[str], in_cone: tuple[str, ...]) -> str:
@@ -112,8 +121,10 @@ def _percent(level: Decimal) -> str:
     return (shown.rstrip("0").rstrip(".") if "." in shown else shown) + " %"
 
 
-def search(engine: Engine, question, as_of: dt.date, icb: str, make_answer: Callable) -> Any:
-    """The question with its answer (see the module)."""
+def search(engine: Engine, question, as_of: dt.date, icb: str, make_answer: Callable, bounds=None) -> Any:
+    """The question with its answer (see the module); `bounds`, the facts'
+    stated bounds (`analysis.bounds.Bounds`), from which the money's figures
+    are filled (`run.budget_pounds`)."""
     runner = _Runner(engine, question, as_of, icb)
     try:
         best: dict[str, Decimal] = {}
@@ -155,10 +166,16 @@ def search(engine: Engine, question, as_of: dt.date, icb: str, make_answer: Call
         increase = a[1].value - b[1].value
         checked = (f"checked by the evaluator: {a[0]} {number_json(b[1].value)} under the national terms, "
                    f"{number_json(a[1].value)} under the layer")
-        money = _money(before, after, {p.key for p in question.probes}, question.in_cone)
+        keys = {p.key for p in question.probes}
+        money = _money(before, after, keys, question.in_cone)
+        money_id = _money_id(after, keys, question.in_cone)
+        in_pounds = None
+        if money_id is not None:
+            full = dict(best, **{p.key: Decimal(1) for p in question.probes if not p.added})
+            in_pounds = search_money(runner, best, full, money_id, bounds)
         return attrs.evolve(question, answer=make_answer(increase, a[0], witness, checked, money,
                                                          increase > question.budget, tuple(reach), tuple(anywhere),
-                                                         None))
+                                                         None, pounds=in_pounds))
     except InvalidInput as error:
         return attrs.evolve(question, answer=make_answer(None, None, None, None, None, None, (), (),
                                                          f"the evaluator could not read an arrangement tried: "
