@@ -42,7 +42,7 @@ from rules_engine.analysis.bounds import DEFAULT_TIMEOUT_MS
 from rules_engine.analysis.budgets import BudgetAnswer
 from rules_engine.backends.closure_runner import CLOSURES
 from rules_engine.run.budget_search import search as search_budget
-from rules_engine.run.witness import check_differences, check_witnesses
+from rules_engine.run.witness import check_differences, check_populations, check_witnesses
 from rules_engine.analysis.equivalence import compare
 from rules_engine.ir.checked import check_program
 from rules_engine.static.library import source_of
@@ -333,7 +333,7 @@ def vary_check(layer: LayerLike, *, rules: str | Path | None = None,
     # A handful of witnesses: the reference backend, which compiles in a fifth
     # of the generated one's time (tests/test_backends.py holds the two alike).
     engine.backend = CLOSURES
-    analysis = check_witnesses(engine, result.analysis)
+    analysis = check_populations(engine, check_witnesses(engine, result.analysis))
     budgets = tuple(search_budget(engine, question, analysis.as_of, analysis.layer.header.icb, BudgetAnswer,
                                   analysis.stated) for question in analysis.budgets)
     return attrs.evolve(result, analysis=attrs.evolve(analysis, budgets=budgets))

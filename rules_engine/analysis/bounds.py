@@ -10,6 +10,11 @@ values, whatever their key, `{}`), with `at_least`, `at_most` or both:
     pcn.raw_list_size: {at_least: 20000, at_most: 60000}
     practices[].list_size: {at_least: 1500, at_most: 40000}
 
+The members of a population term (issue 20, item 3), how many subjects of a
+kind an ICB (or a run) has, are stated the same way:
+
+    members of practice across icb: {at_most: 82}
+
 A malformed file is a located error: E-BOUNDS-001 (not a mapping of paths
 to bounds, or a bound that is not a number), E-BOUNDS-002 (no numeric fact
 at that path, with the closest), E-BOUNDS-003 (`at_least` above `at_most`).
@@ -20,6 +25,7 @@ at that path, with the closest), E-BOUNDS-003 (`at_least` above `at_most`).
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 from pathlib import Path
@@ -37,10 +43,16 @@ DEFAULT_TIMEOUT_MS = 2000
 _WORDS = ("at_least", "at_most")
 
 
+#: `members of practice across icb`: how many subjects of a kind an ICB (or a run) has.
+_MEMBERS = re.compile(r"members of (\S+) across (\S+)\Z")
+
+
 @attrs.frozen
 class Bounds:
     path: str
     ranges: dict[str, tuple[Fraction | None, Fraction | None]]
+    # (subject, icb | all) -> (at least, at most) whole numbers: the members of a population term
+    members: dict[tuple[str, str], tuple[int | None, int | None]] = attrs.field(factory=dict)
 
     def constraints(self, schema_path: str, variable, type_: t.Type) -> list:
         """The stated bounds of one fact's variable (a z3 term), exactly:
@@ -100,11 +112,18 @@ def read_bounds(path: str | Path, schema) -> Bounds:
             "`practices[].list_size: {at_least: 1500, at_most: 40000}`")], sources=(source,))
     facts = numeric_facts(schema)
     ranges: dict[str, tuple[Fraction | None, Fraction | None]] = {}
+    members: dict[tuple[str, str], tuple[int | None, int | None]] = {}
     problems: list[Diagnostic] = []
     lc = getattr(document, "lc", None)
     for key, raw in document.items():
         line, column = yaml_position(lc, key, "key")
         key_span = source.span_at(line, column, max(1, len(str(key))))
+        counted = _MEMBERS.match(key) if isinstance(key, str) else None
+        if counted is not None:
+            found = _members(source, lc, key, raw, counted, schema, key_span, problems)
+            if found is not None:
+                members[(counted.group(1), counted.group(2))] = found
+            continue
         if not isinstance(key, str) or key not in facts:
             close = did_you_mean(str(key), sorted(facts))
             problems.append(Diagnostic(
@@ -139,7 +158,46 @@ def read_bounds(path: str | Path, schema) -> Bounds:
         ranges[key] = (low, high)
     if problems:
         raise InvalidInput(problems, sources=(source,))
-    return Bounds(source.path, ranges)
+    return Bounds(source.path, ranges, members)
+
+
+def _members(source, lc, key: str, raw: Any, counted, schema, key_span, problems: list) -> tuple | None:
+    """`members of SUBJECT across icb|all: {at_least: A, at_most: B}`: whole
+    numbers, of a subject of the schema."""
+    subject, across = counted.group(1), counted.group(2)
+    if subject not in schema.subjects or across not in ("icb", "all"):
+        wrong = subject if subject not in schema.subjects else across
+        close = did_you_mean(wrong, sorted(schema.subjects) if wrong == subject else ["icb", "all"])
+        problems.append(Diagnostic(
+            "E-BOUNDS-002", f"`{key}` names no subject kind and group of the schema", key_span,
+            hint=(close + "; " if close else "") + "write `members of practice across icb` (the subjects: "
+            + ", ".join(sorted(schema.subjects)) + "; across icb or all)"))
+        return None
+    vline, vcolumn = yaml_position(lc, key, "value")
+    if not isinstance(raw, dict) or not raw or any(k not in _WORDS for k in raw):
+        problems.append(Diagnostic(
+            "E-BOUNDS-001", f"the bounds of `{key}` are not `at_least` and `at_most`",
+            source.span_at(vline, vcolumn), hint="write `{at_most: 82}`: how many the ICB has (either or both)"))
+        return None
+    values: dict[str, int] = {}
+    for word in _WORDS:
+        if word not in raw:
+            continue
+        number = _number(raw[word])
+        if number is None or number.denominator != 1 or number < 0:
+            wline, wcolumn = yaml_position(getattr(raw, "lc", None), word, "value")
+            problems.append(Diagnostic(
+                "E-BOUNDS-001", f"`{key}` {word.replace('_', ' ')} {raw[word]!s:.40} is not a whole number "
+                "of members", source.span_at(wline, wcolumn), hint="a count such as 82"))
+            return None
+        values[word] = int(number)
+    low, high = values.get("at_least"), values.get("at_most")
+    if low is not None and high is not None and low > high:
+        problems.append(Diagnostic(
+            "E-BOUNDS-003", f"`{key}` is bounded at least {low} and at most {high}: no count is both",
+            key_span, hint="swap the two, or correct one of them"))
+        return None
+    return low, high
 
 
 def _number(raw: Any) -> Fraction | None:

@@ -17,6 +17,7 @@ from rules_engine.analysis.cone import Cone, cone
 from rules_engine.analysis.bounds import DEFAULT_TIMEOUT_MS, Bounds
 from rules_engine.analysis.budgets import BudgetQuestion, budget_questions
 from rules_engine.analysis.flip import FlipAnalysis, FlipVerdict
+from rules_engine.analysis.population import PopulationQuestion, population_questions
 from rules_engine.ir.checked import check_program
 from rules_engine.program.layers import select
 from rules_engine.static.forms import Layer
@@ -34,12 +35,14 @@ class VariationAnalysis:
     checked: Checked | None = attrs.field(default=None, eq=False, repr=False)  # the library analysed
     layer: Layer | None = attrs.field(default=None, eq=False, repr=False)  # the layer, as proposed
     stated: Bounds | None = attrs.field(default=None, eq=False, repr=False)  # the bounds file, as read
+    populations: tuple[PopulationQuestion, ...] = ()  # each population term whose total the cone reaches
 
     def as_json(self) -> dict:
         return {"as_of": self.as_of.isoformat(), "baseline": "the national terms alone",
                 "timeout_ms": self.timeout_ms, "bounds": self.bounds,
                 "cone": self.cone.as_json(), "flips": [f.as_json() for f in self.flips],
-                "budgets": [b.as_json() for b in self.budgets]}
+                "budgets": [b.as_json() for b in self.budgets],
+                "populations": [p.as_json() for p in self.populations]}
 
     def with_checks(self, checks: dict) -> "VariationAnalysis":
         """The same analysis with what the evaluator said of each witness
@@ -58,13 +61,14 @@ def analyse(checked: Checked, layer: Layer, as_of: dt.date, bounds: Bounds | Non
     baseline = select(checked, as_of, None)
     proposed = select(checked, as_of, layer)
     found = cone(baseline, proposed)
-    flips = FlipAnalysis(check_program(baseline), check_program(proposed), as_of, layer.header.icb,
-                         bounds, timeout_ms)
+    old, new = check_program(baseline), check_program(proposed)
+    flips = FlipAnalysis(old, new, as_of, layer.header.icb, bounds, timeout_ms)
     verdicts = tuple(flips.requirement(a.id) for a in found.requirements)
+    values = tuple(v.id for v in found.values)
     return VariationAnalysis(as_of, found, verdicts, timeout_ms,
                              bounds.path if bounds is not None else None,
-                             budget_questions(baseline, proposed, budgets, as_of,
-                                              tuple(v.id for v in found.values)), checked, layer, bounds)
+                             budget_questions(baseline, proposed, budgets, as_of, values), checked, layer, bounds,
+                             population_questions(old, new, layer, as_of, values, bounds, timeout_ms))
 
 
 __all__ = ["VariationAnalysis", "analyse"]

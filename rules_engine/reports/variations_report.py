@@ -104,6 +104,38 @@ def _analysis(out: _Writer, result: VaryCheck) -> None:
         out.add(f"value {value.id}: reads {', '.join(value.because_of)}", indent="  ", hang="    ")
     for budget in analysis.budgets:
         _budget(out, budget)
+    for question in analysis.populations:
+        _population(out, question)
+
+
+def _population(out: _Writer, question) -> None:
+    """A population term the cone reaches: one member's largest increase, the
+    total's given the stated members, and the witness."""
+    def shown(amount) -> str:
+        return pounds(amount) if question.money else f"{amount:f}"
+    head = (f"population {question.term} ({question.layer}, line {question.line}): the layer changes "
+            f"{question.measure}, which it totals across {question.across}"
+            + (f" (at most {shown(question.cap)})" if question.cap is not None else ""))
+    out.add(head, indent="  ", hang="    ")
+    if question.per_member is not None:
+        out.add(f"largest increase per {question.subject}: {shown(question.per_member)} (the largest value per "
+                f"{question.subject} under the layer {shown(question.per_member_value)}; proved by the solver)",
+                indent="    ", hang="      ")
+    if question.total_value is not None:
+        low, high = question.members
+        verdict = "" if question.exceeded is None else (
+            "; the total CAN exceed its cap" if question.exceeded else "; the total cannot exceed its cap")
+        out.add(f"with at most {high} {question.subject} members (stated): largest increase of the total "
+                f"{shown(question.total_increase)}, largest total {shown(question.total_value)}{verdict}",
+                indent="    ", hang="      ")
+    if question.why:
+        out.add(f"undecided: {question.why}" if question.per_member is None or question.total_value is None
+                else question.why, indent="    ", hang="      ")
+    if question.witness is not None:
+        out.add(f"witness, an arrangement (one {question.subject}):", indent="    ", hang="      ")
+        if question.checked:
+            out.add(question.checked, indent="      # ", hang="      # ")
+        out.lines += ["      " + line for line in question.witness_yaml.splitlines()]
 
 
 def _budget(out: _Writer, budget) -> None:

@@ -19,6 +19,7 @@ from rules_engine.base.diagnostics import InvalidInput
 from rules_engine.base.numbers import value_json
 from rules_engine.base.values import Outcome
 from rules_engine.io.arrangements import Arrangement, validate_document
+from rules_engine.run.budget_pounds import pounds
 from rules_engine.run.engine import Engine
 
 NEWLY_FAILS = "newly fails"
@@ -115,6 +116,45 @@ def _result_of(engine: Engine, facts: Mapping[str, Any], kind: str, name: str) -
     return f"£{shown}" if value.unit == "GBP" else f"{shown} {value.unit}"
 
 
+def _value_of(engine: Engine, facts: Mapping[str, Any], name: str):
+    """The value `name` of the witness's one subject (a ValueResult), or None when absent."""
+    arrangement = Arrangement(validate_document(engine.library.schema, dict(facts), None, "<witness>"),
+                              "<witness>", None, dict(facts))
+    return next((v for v in engine.evaluate(arrangement).values if v.id == name), None)
+
+
+def _shown(amount, value) -> str:
+    return pounds(amount) if value.unit == "GBP" else f"{value_json(amount, value.type)} {value.unit}"
+
+
+def check_populations(engine: Engine, analysis):
+    """Each population question's witness (`analysis.population`) run under
+    the national terms alone and under the layer: the member's increase the
+    evaluator gives, against the analysis' largest increase, in `checked`."""
+    if analysis is None:
+        return None
+    checked = []
+    for question in analysis.populations:
+        if question.witness is not None:
+            try:
+                after = _value_of(engine, question.witness, question.measure)
+                before = _value_of(engine, dict(question.witness, icb=_no_layer_icb(engine)), question.measure)
+                if after is None or after.value is None or (before is not None and before.value is None):
+                    words = "DOES NOT give the increase (the value is absent or unknown)"
+                else:
+                    gain = after.value - (before.value if before is not None else 0)
+                    old = "absent" if before is None else _shown(before.value, before)
+                    verdict = "as found" if gain == question.per_member else "DOES NOT match the analysis"
+                    words = (f"checked by the evaluator: {question.measure} {_shown(after.value, after)} under "
+                             f"the layer, {old} under the national terms: an increase of {_shown(gain, after)} "
+                             f"({verdict})")
+            except InvalidInput as error:
+                words = f"the evaluator could not read it: {error.diagnostics[0].message}"
+            question = attrs.evolve(question, checked=words)
+        checked.append(question)
+    return attrs.evolve(analysis, populations=tuple(checked))
+
+
 def check_differences(old: Engine, new: Engine, equivalence):
     """`diff`'s answer (`analysis.equivalence.Equivalence`) with each witness
     run by both engines: what each gives, and whether they differ, in the
@@ -134,4 +174,5 @@ def check_differences(old: Engine, new: Engine, equivalence):
     return attrs.evolve(equivalence, differences=tuple(differences))
 
 
-__all__ = ["WitnessCheck", "check_differences", "check_witness", "check_witnesses", "outcome_of"]
+__all__ = ["WitnessCheck", "check_differences", "check_populations", "check_witness", "check_witnesses",
+           "outcome_of"]
