@@ -168,7 +168,10 @@ def _answer(question: PopulationQuestion, baseline: CheckedProgram, proposed: Ch
     per_member, model, why = _largest(facts, known, increase, timeout_ms)
     if per_member is None:
         return attrs.evolve(question, why=why)
-    value, _, why = _largest(facts, after.defined, _real(after.value), timeout_ms)
+    if before_define is None:  # nothing under the national terms: the increase is the value
+        value = per_member
+    else:
+        value, _, why = _largest(facts, after.defined, _real(after.value), timeout_ms)
     if value is None:
         return attrs.evolve(question, per_member=per_member, why=why)
     flips = FlipAnalysis(baseline, proposed, as_of, layer.header.icb)

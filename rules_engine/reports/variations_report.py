@@ -118,9 +118,10 @@ def _population(out: _Writer, question) -> None:
             + (f" (at most {shown(question.cap)})" if question.cap is not None else ""))
     out.add(head, indent="  ", hang="    ")
     if question.per_member is not None:
-        out.add(f"largest increase per {question.subject}: {shown(question.per_member)} (the largest value per "
-                f"{question.subject} under the layer {shown(question.per_member_value)}; proved by the solver)",
-                indent="    ", hang="      ")
+        largest = (f"the largest value per {question.subject} under the layer {shown(question.per_member_value)}; "
+                   if question.per_member_value is not None else "")
+        out.add(f"largest increase per {question.subject}: {shown(question.per_member)} ({largest}proved by the "
+                f"solver)", indent="    ", hang="      ")
     if question.total_value is not None:
         low, high = question.members
         verdict = "" if question.exceeded is None else (
