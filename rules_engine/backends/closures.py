@@ -364,12 +364,13 @@ class Compiler(facts.FactReads):
         ranged = self.checked.declared_range(node)
         if ranged is None:
             return self._binary(left, right, holds)
-        side, low, high = ranged.side, ranged.low, ranged.high
+        side, low, high, shape = ranged.side, ranged.low, ranged.high, ranged.shape
+        leaves = [self.expr(leaf) for leaf in ranged.leaves]  # arithmetic over ranged reads: its operands
 
         def compare_ranged(env):  # an unknown side may not be needed (`ir.ranged`)
             a, b = left(env), right(env)
             if type(a) is Unknown or type(b) is Unknown:
-                return runtime.settle(env, a, b, holds, side, low, high)
+                return runtime.settle(env, a, b, holds, side, low, high, shape, [leaf(env) for leaf in leaves])
             return holds(a, b)
         return compare_ranged
 

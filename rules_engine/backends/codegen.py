@@ -421,12 +421,15 @@ class Generator:
         operator = _COMPARE[node.operator]()
         ranged = self.checked.declared_range(node)
         settle = None
+        left, right = self.expr(node.left), self.expr(node.right)
         if ranged is not None:  # an unknown side may not be needed (`ir.ranged`)
             holds = self.const(ops.COMPARE[node.operator])
             bounds = [ast.Constant(ranged.side), self.const(ranged.low), self.const(ranged.high)]
+            if ranged.shape is not None:  # arithmetic over ranged reads: its operands' values too
+                bounds += [self.const(ranged.shape), ast.List([self.expr(leaf) for leaf in ranged.leaves],
+                                                              ast.Load())]
             settle = lambda a, b: _call(_load("settle"), _load("E"), a, b, holds, *bounds)  # noqa: E731
-        return self.binary(node, self.expr(node.left), self.expr(node.right),
-                           lambda a, b: ast.Compare(a, [operator], [b]), settle)
+        return self.binary(node, left, right, lambda a, b: ast.Compare(a, [operator], [b]), settle)
 
     def g_Covers(self, node):
         cover = self.const(ops.ranges_cover)

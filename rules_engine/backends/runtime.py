@@ -17,6 +17,7 @@ from rules_engine.base.values import (FactRecord, Outcome, Unknown, kleene_and, 
     merge_unknown, unknown_because)
 from rules_engine.ir import operations as ops
 from rules_engine.ir.plans import FIELD
+from rules_engine.ir.ranged import side_range
 
 
 class Env:
@@ -196,15 +197,21 @@ def no_value(env, name: str, span):
     return value
 
 
-def settle(env, a, b, holds, side: int, low, high):
+def settle(env, a, b, holds, side: int, low, high, shape=None, leaves=()):
     """`a op b` (`holds`) where side `side` (0 left, 1 right) reads a value
-    declared to lie from `low` to `high` (`ir.ranged`): when that side is
-    unknown and the other known, the outcome if every value in the range
-    gives the same one (the unknown it did not need goes in `env.unneeded`),
-    else the unknown."""
+    declared to lie from `low` to `high` (`ir.ranged`), or is arithmetic
+    (`shape`) over such reads and other operands (`leaves`, their values):
+    when that side is unknown and the other known, the outcome if every
+    value in the side's range gives the same one (the unknown it did not
+    need goes in `env.unneeded`), else the unknown."""
     known, unknown = (b, a) if side == 0 else (a, b)
     if type(known) is Unknown or type(unknown) is not Unknown:
         return merge_unknown(a, b)
+    if shape is not None:
+        found = side_range(shape, leaves)
+        if found is None:
+            return unknown  # an operand other than a ranged read is unknown
+        low, high = found
     if side == 0:
         at_low, at_high = holds(low, known), holds(high, known)
     else:
