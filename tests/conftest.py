@@ -1,10 +1,13 @@
-"""Shared fixtures, the `--update-golden` switch, the hypothesis profiles and
+"""Shared fixtures, the `--update-golden` switch, the hypothesis profiles,
+the session's own cache folder with the checked libraries kept in memory, and
 the fast tier's CPU budget (tests/README.md)."""
 
 from __future__ import annotations
 
 import os
 import resource
+import shutil
+import tempfile
 import time
 from pathlib import Path
 
@@ -12,6 +15,8 @@ import pytest
 from hypothesis import settings
 
 import rules_engine
+from rules_engine.base import cache
+from rules_engine.static import checked_cache
 
 ROOT = Path(__file__).resolve().parent.parent
 GOLDEN = ROOT / "tests" / "golden"
@@ -19,19 +24,25 @@ GOLDEN = ROOT / "tests" / "golden"
 
 # -------------------------------------------------------- hypothesis profiles
 
-#: `default` is the fast tier's: each property test's own count (`examples(n)`)
-#: or hypothesis's 100. `thorough` has ten times as many examples:
-#: `pytest --hypothesis-profile=thorough`. No deadline in either: a shared,
-#: loaded machine must not turn a slow example into a failure.
+#: `default` is the whole suite's: each property test's own count
+#: (`examples(n)`) or hypothesis's 100. `fast` is the fast tier's (chosen by
+#: `-m "not slow"` when no profile is named): a quarter of each count, at
+#: least 2. `thorough` has ten times as many: `pytest --hypothesis-profile=thorough`.
+#: No deadline in any: a shared, loaded machine must not turn a slow example
+#: into a failure.
 settings.register_profile("default", max_examples=100, deadline=None)
+settings.register_profile("fast", max_examples=25, deadline=None)
 settings.register_profile("thorough", max_examples=1000, deadline=None)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
+FAST_TIER = "not slow"
 
 
 def examples(n: int) -> int:
     """`n` examples in the default profile, scaled with the loaded profile's
-    count (ten times `n` under `thorough`): for `@settings(max_examples=...)`."""
-    return max(1, n * settings().max_examples // 100)
+    count (a quarter of `n` under `fast`, ten times under `thorough`): for
+    `@settings(max_examples=...)`."""
+    scaled = n * settings().max_examples // 100
+    return max(min(n, 2), scaled)
 
 
 def pytest_addoption(parser):
@@ -39,7 +50,64 @@ def pytest_addoption(parser):
                      help="rewrite golden files from the current output (review the diff)")
 
 
+# ------------------------------------- the session's cache, checked libraries kept
+
+#: Set by the first process of a run (the controller, under xdist) to the
+#: cache folder it made; its workers inherit it and share the folder.
+SESSION_CACHE = "CONTRACT_RULES_TEST_CACHE_HOME"
+#: Modules whose tests are about the cache between processes itself: never the memo.
+_CACHE_TESTS = {"test_checked_cache", "test_cache"}
+_checked: dict[tuple[str, str], tuple] = {}
+_memo = {"on": False, "where": ""}
+_real_load, _real_store = checked_cache.load, checked_cache.store
+
+
+def _kept(entry_key: str) -> tuple | None:
+    """checked_cache.load, with each entry read once a process: a test that
+    runs a command in this process (CliRunner, main, the API) loads a
+    library the suite has loaded before; unpickling it again is 0.2 s of CPU
+    each time. Only for the session's own cache folder, not for a test that
+    sets another (or turns the cache off), and never in the cache's own tests."""
+    if not (_memo["on"] and cache.enabled() and str(cache.location()) == _memo["where"]):
+        return _real_load(entry_key)
+    if entry_key not in _checked:
+        found = _real_load(entry_key)
+        if found is None:
+            return None
+        _checked[entry_key] = found
+    return _checked[entry_key]
+
+
+def _keep(entry_key: str, checked, proposed, superseded: tuple) -> bool:
+    stored = _real_store(entry_key, checked, proposed, superseded)
+    if stored and _memo["on"] and cache.enabled() and str(cache.location()) == _memo["where"]:
+        _checked[entry_key] = (checked, proposed, superseded)
+    return stored
+
+
+def _session_cache() -> None:
+    """The run's own cache folder (XDG_CACHE_HOME), so that a run neither
+    reads nor evicts the user's entries and runs alike on any machine."""
+    if not os.environ.get(SESSION_CACHE):
+        os.environ[SESSION_CACHE] = tempfile.mkdtemp(prefix="contract-rules-tests-")
+        _memo["owner"] = True
+    os.environ["XDG_CACHE_HOME"] = os.environ[SESSION_CACHE]
+    _memo["where"] = str(cache.location())
+    checked_cache.load, checked_cache.store = _kept, _keep
+
+
+def pytest_unconfigure(config):
+    checked_cache.load, checked_cache.store = _real_load, _real_store
+    if _memo.pop("owner", False):
+        shutil.rmtree(os.environ.pop(SESSION_CACHE), ignore_errors=True)
+
+
 def pytest_configure(config):
+    _session_cache()
+    # The fast tier's example counts, unless a profile is named (the option or HYPOTHESIS_PROFILE).
+    if (config.getoption("markexpr", "").strip() == FAST_TIER and not os.environ.get("HYPOTHESIS_PROFILE")
+            and not config.getoption("hypothesis_profile", None)):
+        settings.load_profile("fast")
     config.addinivalue_line("markers", "slow: takes seconds (real subprocesses, big inputs); "
                             "the fast tier is `pytest -m 'not slow'`")
     # The scenario plugin comes with the installed package (a pytest11 entry
@@ -65,6 +133,8 @@ def _cpu_seconds() -> float:
 
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_setup(item):
+    module = getattr(item, "module", None)
+    _memo["on"] = module is None or module.__name__.rsplit(".", 1)[-1] not in _CACHE_TESTS
     item.stash[_CPU_STASH] = _cpu_seconds()
     return (yield)
 

@@ -133,7 +133,9 @@ def lints_clean(program: str) -> bool:
         shutil.rmtree(folder, ignore_errors=True)
 
 
-@pytest.mark.parametrize("header", ["local", "national"])
+# national: every candidate is linted in a copy of the whole national library
+# (12 s of CPU to find one); the fast tier finds a local one.
+@pytest.mark.parametrize("header", ["local", pytest.param("national", marks=pytest.mark.slow)])
 def test_the_grammar_walk_draws_programs_that_typecheck(grammar_programs, header):
     """The generator is not a toy: it draws programs that lint clean, of both
     kinds of layer with declarations, which then reach `check`."""

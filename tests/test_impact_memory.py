@@ -24,11 +24,13 @@ from rules_engine.run.impact import ArrangementImpact, Change, ImpactSummary, St
 from rules_engine.reports.impact_report import render as render_impact_text
 from tools.population import generate, write_jsonl
 
+from conftest import examples
+
 ROOT = Path(__file__).resolve().parent.parent
 LOCAL = ROOT / "contracts" / "local" / "qmm.rules"
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(60), deadline=None)
 @given(st.lists(st.decimals(min_value=-1000, max_value=1000, places=3), min_size=1, max_size=60),
        st.integers(min_value=1, max_value=7), st.integers(min_value=1, max_value=9))
 def test_amounts_on_disk_give_the_exact_median(values, keep, run):
@@ -94,12 +96,15 @@ def _summary_peak(arrangements: int) -> int:
             value_json(statistics.median(shares))
 
 
-def test_the_summary_is_folded_in_bounded_memory(monkeypatch):
+@pytest.mark.parametrize("small_count, large_count", [
+    pytest.param(300, 1200, id="300-1200"),  # 1,500 and 6,000 shares a value: past KEEP, three sorted runs
+    pytest.param(1000, 4000, id="1000-4000", marks=pytest.mark.slow)])
+def test_the_summary_is_folded_in_bounded_memory(monkeypatch, small_count, large_count):
     monkeypatch.setattr(spill, "SORT_RUN", 2000)  # the median's sorted runs, bounded too
-    small, large = _summary_peak(1000), _summary_peak(4000)
+    small, large = _summary_peak(small_count), _summary_peak(large_count)
     # Before: every subject's amount kept for the median, 120 Decimals an
-    # arrangement (about 40 MB more at 4,000). Now at most `spill.KEEP` of each
-    # value in memory, the rest on disk.
+    # arrangement (about 40 MB more at 4,000, 12 MB at 1,200). Now at most
+    # `spill.KEEP` of each value in memory, the rest on disk.
     assert large - small < 1_000_000, (small, large)
 
 

@@ -183,7 +183,7 @@ def test_a_space_before_percent():
 from rules_engine import InvalidInput  # noqa: E402
 from rules_engine.static.load import library_sources, run_until  # noqa: E402
 
-from conftest import GOLDEN  # noqa: E402
+from conftest import GOLDEN, examples  # noqa: E402
 
 EXTRA = 'national contract extra "E"\n'
 
@@ -516,7 +516,7 @@ PIECES = (
 SLIPPY = st.sampled_from(PIECES)
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(st.lists(SLIPPY, max_size=30).map("".join))
 def test_slippy_text_gives_diagnostics_never_a_traceback(body):
     from rules_engine.base.diagnostics import CODES

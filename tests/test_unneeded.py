@@ -30,6 +30,8 @@ from rules_engine.reports.text_report import render
 from rules_engine.run.engine import Engine
 from rules_engine.run.results import CheckReport, arrangement_json
 
+from conftest import examples
+
 ROOT = Path(__file__).resolve().parent.parent
 NO_ROW = "table qof_thresholds has no row for (AF006) on 2024-06-01"
 
@@ -149,7 +151,7 @@ def _filled_engine(tmp: Path, lower: int, upper: int) -> Engine:
     return _FILLED[key]
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=examples(25), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(lower=st.integers(0, 99), width=st.integers(1, 100),
        achievement=st.sampled_from([Decimal(0), Decimal("0.3"), Decimal("0.97"), Decimal(1)]))
 def test_no_known_result_changes_when_the_unknown_becomes_known(engines, tmp_path_factory, lower, width,
