@@ -7,15 +7,19 @@ from __future__ import annotations
 import os
 import resource
 import shutil
+import sys
 import tempfile
 import time
 from pathlib import Path
 
+import attrs
 import pytest
+from click.testing import CliRunner
 from hypothesis import settings
 
 import rules_engine
 from rules_engine.base import cache
+from rules_engine.cli import main
 from rules_engine.static import checked_cache
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -203,3 +207,37 @@ def check_golden(path: Path, actual: str, update: bool) -> None:
         return
     expected = path.read_text(encoding="utf-8")
     assert actual == expected, f"output differs from {path} (run pytest --update-golden to accept)"
+
+
+# ------------------------------------------------ the command line, in process
+
+@attrs.frozen
+class Ran:
+    """What a run of the command line gave, as `subprocess.run` names it."""
+
+    args: tuple[str, ...]
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+def run_in_process(*args, cwd: Path | str = ROOT, env: dict | None = None, input: str | None = None) -> Ran:
+    """`python -m rules_engine ARGS` run in this process, as the entry point
+    runs it (`main`, then standard output flushed): the exit code, standard
+    output and standard error apart, in `cwd` with `env` added to the
+    environment and `input` on standard input. A subprocess costs a Python
+    start and the imports (about half a second of CPU); keep one where the
+    process is the point (tests/README.md)."""
+    argv = [str(arg) for arg in args]
+    before = os.getcwd()
+    runner = CliRunner()
+    with runner.isolation(input=input, env=env) as (out, err, _):
+        os.chdir(cwd)
+        try:
+            code = main(argv)
+            sys.stdout.flush()
+            sys.stderr.flush()
+        finally:
+            os.chdir(before)
+        return Ran(tuple(argv), code, out.getvalue().decode(runner.charset, "replace"),
+                   err.getvalue().decode(runner.charset, "replace"))

@@ -1,17 +1,15 @@
 """One subject given twice, and implausible inputs (issue 18 item 5, issue 17
-item 6): real processes on the shipped library. A practice twice in one
+item 6): the command line on the shipped library. A practice twice in one
 arrangement is an error (E-FACT-008); a practice on two lines of a population
 on one date makes the later line bad (E-FACT-009); a repeated member, a
 practice outside its PCN's members, a list of 0, a weighted list far from the
 registered one and a PCN smaller than any approved are warnings (W-FACT-001
-to 005) in text and JSON that change no outcome and no exit code."""
+to 005) in text and JSON that change no outcome and no exit code. The command
+line runs in this process (conftest.run_in_process)."""
 
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from collections import Counter
 
 import pytest
@@ -21,14 +19,14 @@ import rules_engine
 from rules_engine.io.arrangements import parse_json_line
 from rules_engine.static.fact_checks import LARGEST_PCN, SMALLEST_PCN, WEIGHTED_RATIO, check_facts
 
-from conftest import ROOT
+from conftest import ROOT, run_in_process
 
 EXAMPLES = ROOT / "examples"
 
 
-def run(*args, cwd=ROOT) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "rules_engine", *map(str, args)], cwd=cwd,
-                          capture_output=True, text=True, timeout=300, env={**os.environ})
+def run(*args, cwd=ROOT):
+    """The command line, in this process (conftest.run_in_process)."""
+    return run_in_process(*args, cwd=cwd)
 
 
 def _passing() -> dict:

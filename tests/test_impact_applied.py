@@ -1,27 +1,24 @@
 """`impact` says how many arrangements the proposed layer applied to, and
 warns when it applied to none (issue 18, item 11): a layer for an ICB with
-no arrangement in the population changed nothing, and said nothing. Real
-processes; text, JSON and HTML of the same run agree."""
+no arrangement in the population changed nothing, and said nothing. The
+command line in this process; text, JSON and HTML of the same run agree."""
 
 from __future__ import annotations
 
 import json
-import os
 import re
-import subprocess
-import sys
 
 import pytest
 
-from conftest import ROOT
+from conftest import ROOT, run_in_process
 
 POPULATION = ROOT / "examples" / "population-qmm.jsonl"
 LOCAL = ROOT / "contracts" / "local"
 
 
-def run(*args) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "rules_engine", *map(str, args)], cwd=ROOT,
-                          capture_output=True, text=True, timeout=300, env={**os.environ})
+def run(*args):
+    """The command line, in this process (conftest.run_in_process)."""
+    return run_in_process(*args)
 
 
 def _runs(layer):

@@ -1,5 +1,5 @@
 """A proposed `--local` layer never silently replaces another (issue 18,
-item 7): real processes. Two `--local` layers for one ICB on shared days are
+item 7): the command line, in this process. Two `--local` layers for one ICB on shared days are
 E-LAYER-015, as the library says of two shipped ones; two for different ICBs
 are a usage error; a proposed layer of another name that overlaps a shipped
 layer of its ICB is said, with both layers and the days."""
@@ -7,20 +7,17 @@ layer of its ICB is said, with both layers and the days."""
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 
-from conftest import ROOT
+from conftest import ROOT, run_in_process
 
 QMM = ROOT / "contracts" / "local" / "qmm.rules"
 QHM = ROOT / "contracts" / "local" / "qhm.rules"
 RURAL = ROOT / "examples" / "pcn-rural-qmm.yaml"
 
 
-def run(*args) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "rules_engine", *map(str, args)], cwd=ROOT,
-                          capture_output=True, text=True, timeout=300, env={**os.environ})
+def run(*args):
+    """The command line, in this process (conftest.run_in_process)."""
+    return run_in_process(*args)
 
 
 def _renamed(tmp_path, name: str = "qmm_two", period: str | None = None):

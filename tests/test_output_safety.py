@@ -1,5 +1,7 @@
 """Nothing a user wrote is lost, and no write fails with a traceback (issue 18,
-items 1, 2 and 4): real processes, real files, links, devices and pipes.
+items 1, 2 and 4): real files, links, devices and pipes; the command line runs
+in this process where the test is about files, and as a real process where it
+is about a device, a pipe, its own standard output or `ulimit -f`.
 
 - `-o` naming any file the command reads (directly, through a symbolic link,
   as a hard link) is refused: E-WRITE-003, exit 2, the input unchanged.
@@ -26,14 +28,20 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT
+from conftest import ROOT, run_in_process
 
 EXAMPLES = ROOT / "examples"
 LOCAL = ROOT / "contracts" / "local" / "qmm.rules"
 NATIONAL = ROOT / "contracts" / "national" / "network_des.rules"
 
 
-def run(*args, cwd, stdout=subprocess.PIPE, limit_bytes=None) -> subprocess.CompletedProcess:
+def run(*args, cwd, stdout=subprocess.PIPE, limit_bytes=None, process=False):
+    """The command line: in this process (conftest.run_in_process) where the
+    test is about the files; a real process for a device, a pipe, a standard
+    output of its own or `ulimit -f` (`process`, `stdout`, `limit_bytes`)."""
+    if not process and stdout is subprocess.PIPE and limit_bytes is None:
+        return run_in_process(*args, cwd=cwd)
+
     def limited():  # in the child only: `ulimit -f`
         resource.setrlimit(resource.RLIMIT_FSIZE, (limit_bytes, limit_bytes))
     return subprocess.run([sys.executable, "-m", "rules_engine", *map(str, args)], cwd=cwd,
@@ -115,14 +123,14 @@ def test_a_new_file_and_an_old_report_are_still_written(folder):
 # ------------------------------------------------------------ special files
 
 def test_o_dev_null_is_a_sink_and_stays_a_device(folder):
-    result = run("check", "pcn-failing.yaml", "-o", "/dev/null", cwd=folder)
+    result = run("check", "pcn-failing.yaml", "-o", "/dev/null", cwd=folder, process=True)
     assert result.returncode == 1, result.stderr
     assert stat.S_ISCHR(os.stat("/dev/null").st_mode)
 
 
 def test_o_dev_full_is_a_located_error_and_stays_a_device(folder):
     for args in (["check", "pcn-failing.yaml"], ["check", "--population", "population-qmm.jsonl"]):
-        result = run(*args, "-o", "/dev/full", cwd=folder)
+        result = run(*args, "-o", "/dev/full", cwd=folder, process=True)
         assert result.returncode == 2, result.stderr
         assert "E-WRITE-001" in result.stderr and "No space left on device" in result.stderr
         assert "Traceback" not in result.stderr
@@ -132,7 +140,7 @@ def test_o_dev_full_is_a_located_error_and_stays_a_device(folder):
 def test_a_fifo_no_process_reads_is_refused_and_kept(folder):
     fifo = folder / "pipe"
     os.mkfifo(fifo)
-    result = run("check", "pcn-failing.yaml", "-o", "pipe", cwd=folder)
+    result = run("check", "pcn-failing.yaml", "-o", "pipe", cwd=folder, process=True)
     assert result.returncode == 2 and "E-WRITE-001" in result.stderr
     assert "no process reads" in result.stderr
     assert stat.S_ISFIFO(os.stat(fifo).st_mode)
@@ -150,7 +158,7 @@ def test_a_fifo_a_process_reads_is_written_in_place(folder, args):
     result = None
     while result is None or "no process reads" in result.stderr:  # until the reader has it open
         assert time.monotonic() < deadline
-        result = run(*args, "-o", "pipe", cwd=folder)
+        result = run(*args, "-o", "pipe", cwd=folder, process=True)
     reader.join(10)
     assert result.returncode == 1, result.stderr
     assert received, "the pipe was replaced: the reader got nothing"

@@ -1,5 +1,6 @@
-"""No silent wrong answer and no silent choice (issue 18, items 5 to 12): real
-processes on the shipped library and the examples.
+"""No silent wrong answer and no silent choice (issue 18, items 5 to 12): the
+command line on the shipped library and the examples, in this process (real
+processes where only a process shows it: the hash seed, a terminal).
 """
 
 from __future__ import annotations
@@ -14,14 +15,20 @@ import sys
 import pytest
 from decimal import Decimal
 
-from conftest import ROOT
+from conftest import ROOT, run_in_process
 
 EXAMPLES = ROOT / "examples"
 QMM = ROOT / "contracts" / "local" / "qmm.rules"
 
 
-def run(*args, cwd=ROOT, env=None) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "rules_engine", *map(str, args)], cwd=cwd,
+def run(*args, cwd=ROOT, env=None):
+    """The command line, in this process (conftest.run_in_process)."""
+    return run_in_process(*args, cwd=cwd, env=env)
+
+
+def run_process(*args, env=None) -> subprocess.CompletedProcess:
+    """The command line as a real process: for what only a new process shows."""
+    return subprocess.run([sys.executable, "-m", "rules_engine", *map(str, args)], cwd=ROOT,
                           capture_output=True, text=True, timeout=120,
                           env={**os.environ, **(env or {})})
 
@@ -31,7 +38,7 @@ def run(*args, cwd=ROOT, env=None) -> subprocess.CompletedProcess:
 def test_explain_is_the_same_whatever_the_hash_seed():
     """`every day in weekdays` walks a set: in the enum's order, not the hash seed's."""
     args = ("explain", "gms.core-hours", "--arrangement", EXAMPLES / "pcn-failing.yaml", "--full")
-    outputs = {run(*args, env={"PYTHONHASHSEED": seed}).stdout for seed in ("1", "7", "42")}
+    outputs = {run_process(*args, env={"PYTHONHASHSEED": seed}).stdout for seed in ("1", "7", "42")}
     assert len(outputs) == 1
     text = outputs.pop()
     days = [line.split("core_hours.")[1][:3] for line in text.splitlines()

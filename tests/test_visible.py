@@ -3,8 +3,8 @@ shown on a terminal goes through `base.visible.visible`, which makes every
 control character visible.
 
 A property test over all of C0, C1, DEL, ESC sequences (CSI, OSC ... BEL,
-OSC 52), bidi controls and the other format characters; then real processes
-whose input carries an OSC sequence in a PCN code, an unknown key, a
+OSC 52), bidi controls and the other format characters; then the command line
+(in this process) whose input carries an OSC sequence in a PCN code, an unknown key, a
 population line, a scenario name and a rule file's `because`.
 """
 
@@ -22,7 +22,7 @@ from hypothesis import assume, given, strategies as st
 from rules_engine.base.visible import visible
 from rules_engine.cli_support import _OWN_STYLES, shown
 
-from conftest import ROOT
+from conftest import ROOT, run_in_process
 
 CONTROL_CATEGORIES = {"Cc", "Cf", "Zl", "Zp", "Cs"}
 CONTROLS = [chr(c) for c in range(sys.maxunicode + 1)
@@ -89,8 +89,8 @@ JSON_OSC = "U21001\\u001b]0;pwned\\u0007"
 
 
 def _run(*args, cwd, stdin=None):
-    return subprocess.run([sys.executable, "-m", "rules_engine", *args], cwd=cwd, input=stdin,
-                          capture_output=True, text=True, timeout=120)
+    """The command line, in this process (conftest.run_in_process)."""
+    return run_in_process(*args, cwd=cwd, input=stdin)
 
 
 def _clean(result) -> str:
