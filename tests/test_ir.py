@@ -56,8 +56,9 @@ def test_the_terms_in_force_do_not_change_within_a_period(engine, between):
     compile serves the whole period. Slow: every ICB on the first and last
     day of every period from 2023/24 to 2026/27 (each boundary and the day
     before it) and on a day every 23 days. Fast: the national layers on the
-    first and last day of every period, and each ICB on those of every
-    ninth period in turn (so every period is also checked with a local layer)."""
+    first and last day of every period; the ICBs with a local layer take the
+    periods in turn (eight ICBs: each has every eighth period), so every period
+    is also checked under one ICB's layers."""
     library = engine.library
     periods = engine.periods
     icbs = [None] + sorted({layer.header.icb for layer in library.local})
