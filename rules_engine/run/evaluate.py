@@ -14,9 +14,7 @@ Subjects come from the schema's `subject` declarations: `pcn:CODE`,
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Callable, Iterator
-
-import attrs
+from typing import Any, Callable, Iterator, NamedTuple
 
 from rules_engine.backends.protocol import EXEMPT, NOT_IN_FORCE, NOT_SELECTED, WAIVED, Runner, Tracer
 from rules_engine.program.layers import Provenance
@@ -28,8 +26,9 @@ from rules_engine.run.why import Reasoner, why_thunk
 from rules_engine.base.values import FactList, FactRecord, Outcome, Unknown, worst
 
 
-@attrs.frozen
-class SubjectInstance:
+class SubjectInstance(NamedTuple):
+    """One subject of an arrangement (a tuple: some hundred are made for each)."""
+
     kind: str
     id: str  # "practice:D82001"
     key: str  # "D82001"
