@@ -296,8 +296,7 @@ class Generator:
 
     def known_path(self, node) -> ast.expr:
         """`known(path)`: whether the path is there, without making the
-        unknown a missing one would be (`runtime.present` asks the careful
-        way when a step finds nothing)."""
+        unknown a missing one would be."""
         fn = self.fn
         start, keys = self.path_start(node)
         value = fn.known_value(self.path_key(start, keys))
@@ -307,8 +306,8 @@ class Generator:
         if not keys:
             return fn.assign(_is(_call(_load("type"), value), _load("U"), negated=True), node.span)
         # The inline steps find nothing (MISSING) just where the careful walk
-        # would not find a value (`runtime.present`): a step's record lacks
-        # the key, or the place to look is an unknown, not a record.
+        # (`runtime.walk`) would find no value: a step's record lacks the
+        # key, or the place to look is an unknown, not a record.
         return fn.assign(ast.BoolOp(ast.And(), [_is(value, _load("MISSING"), negated=True),
                                                 _is(_call(_load("type"), value), _load("U"), negated=True)]),
                          node.span)

@@ -123,32 +123,10 @@ def fields(value, names: tuple):
 
 
 def path(value, steps: tuple):
-    """A path whose steps' keys are known (`(kind, key)` each): dict lookups
-    on the common path, the careful walk when a step finds nothing."""
-    found = value
-    try:
-        for _, key in steps:
-            found = found.get(key, MISSING)
-            if found is MISSING:
-                break
-        else:
-            return found
-    except (AttributeError, TypeError):  # a list item given as null, an Unknown, an unknown key
-        pass
+    """A path whose steps' keys are known (`(kind, key)` each) and whose
+    inline dict lookups found nothing (generated code reads a path that is
+    there by those alone): the careful walk, which names what is missing."""
     return walk(value, steps, _given)
-
-
-def present(value, steps: tuple) -> bool:
-    """Whether the path's careful walk (`walk`) would find a value, not an
-    unknown: `known(path)` without making the unknown (`value` is where the
-    path starts; each step `(kind, key)` with its key worked out)."""
-    for _, key in steps:
-        if type(value) is Unknown or type(key) is Unknown:
-            return False
-        value = value.get(key, MISSING)
-        if value is MISSING:
-            return False
-    return type(value) is not Unknown
 
 
 def row_lookup(table: str, rows: dict, national_rows: dict | None, opted, local: str | None, span):
@@ -285,7 +263,7 @@ def item_missing(items, index: int) -> Unknown:
 HELPERS: dict[str, Any] = {
     "U": Unknown, "MISSING": MISSING, "FR": FactRecord, "merge": merge_unknown, "kand": kleene_and, "kor": kleene_or,
     "knot": kleene_not, "combine": ops.combine, "settle": settle, "tracked": tracked, "unneeded": unneeded,
-    "fields": fields, "path": path, "present": present, "fact": fact,
+    "fields": fields, "path": path, "fact": fact,
     "no_value": no_value, "lacking": lacking, "item_missing": item_missing,
     "because": unknown_because, "PASS": Outcome.PASS, "FAIL": Outcome.FAIL, "UNKNOWN": Outcome.UNKNOWN,
     "NA": Outcome.NOT_APPLICABLE, "type": type, "id": id, "enumerate": enumerate,
