@@ -142,12 +142,16 @@ def test_long_chains_of_and_or_and_products_keep_their_meaning():
 
 
 def test_a_chain_with_an_unknown_or_a_division_by_zero_is_unknown():
-    text = ('requirement deep.x "X"\n  for pcn\n  must pcn.raw_list_size + 1 - 2 + 3 > 0\n'
+    # deep.v: the missing list size is a count, at least 0, so the chain is at
+    # least 2 whatever it is (docs/analysis.md, "unknown only where it changes
+    # the answer"); deep.x: above 5 depends on it
+    text = ('requirement deep.x "X"\n  for pcn\n  must pcn.raw_list_size + 1 - 2 + 3 > 5\n'
             'requirement deep.y "Y"\n  for pcn\n  must 1 + 2 / 0 + 3 > 0\n'
             'requirement deep.z "Z"\n  for pcn\n  must pcn.raw_list_size > 0 and false and true\n'
-            'requirement deep.w "W"\n  for pcn\n  must 10 - 2 - 3 = 5 and 60 / 2 / 3 = 10\n')
-    assert outcomes(text, "deep.x", "deep.y", "deep.z", "deep.w") == [
-        Outcome.UNKNOWN, Outcome.UNKNOWN, Outcome.FAIL, Outcome.PASS]
+            'requirement deep.w "W"\n  for pcn\n  must 10 - 2 - 3 = 5 and 60 / 2 / 3 = 10\n'
+            'requirement deep.v "V"\n  for pcn\n  must pcn.raw_list_size + 1 - 2 + 3 > 0\n')
+    assert outcomes(text, "deep.x", "deep.y", "deep.z", "deep.w", "deep.v") == [
+        Outcome.UNKNOWN, Outcome.UNKNOWN, Outcome.FAIL, Outcome.PASS, Outcome.PASS]
 
 
 # -- chains of definitions (E-LIMIT-005) --------------------------------------------
