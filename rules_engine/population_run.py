@@ -5,10 +5,9 @@ engine(s). Output: with `--format json`, one line per arrangement (check) or
 per changed arrangement (impact), in the file's order, then one
 `{"summary": ...}` line; text and HTML summaries otherwise. A bad line is
 reported on stderr with its line number and field path, counted and skipped;
-`--strict` makes it fatal (exit 2). Ctrl-C ends the run with exit 130: the
-lines written are whole, and the summary still comes last, with
-`"interrupted": true` and `lines_read` (the workers ignore SIGINT; the pool
-is terminated).
+`--strict` makes it fatal (exit 2). Ctrl-C ends the run with exit 130 (the
+pool terminated): the lines written are whole, and the summary still comes
+last, with `"interrupted": true` and `lines_read`.
 
 The file is read in chunks of lines; each chunk is evaluated in this process
 or, with `jobs > 1`, in a pool of worker processes forked once the library is
@@ -201,6 +200,12 @@ def impact_chunk(task) -> list[tuple]:
     return out
 
 
+def _hold_interrupts(held: bool) -> None:
+    """Block SIGINT in this thread (held until unblocked), or unblock it."""
+    if _CAN_BLOCK:
+        signal.pthread_sigmask(signal.SIG_BLOCK if held else signal.SIG_UNBLOCK, {signal.SIGINT})
+
+
 def _ignore_interrupts() -> None:
     """In a worker: Ctrl-C is the parent's to handle (it stops the pool)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -213,10 +218,9 @@ def run_chunks(function: Callable, tasks: Iterable, jobs: int, total: int | None
     and the first task is done here (which compiles the program its lines
     need), so that each has the checked library and the programs compiled so
     far without loading, compiling or receiving them (spawned, on Windows, each loads them
-    once: `_engine`). At most two tasks a worker are in flight: memory holds
-    a few chunks, however long the file. Workers ignore Ctrl-C (they are
-    started with SIGINT ignored, so none can print a traceback); the parent's
-    KeyboardInterrupt ends the pool (the `with` block terminates it)."""
+    once: `_engine`). At most two tasks a worker are in flight. Workers ignore
+    Ctrl-C (none can print a traceback); the parent's KeyboardInterrupt ends
+    the pool (the `with` block terminates it)."""
     progress = _progress(total)
     try:
         if jobs <= 1:
@@ -236,23 +240,24 @@ def run_chunks(function: Callable, tasks: Iterable, jobs: int, total: int | None
         items = function(first)
         yield from items
         progress(len(items))
-        # fork where the system has it; spawn elsewhere (Windows), which starts
-        # each worker afresh and so needs only picklable tasks (EngineSpec).
+        # fork where the system has it; spawn (Windows) needs picklable tasks (EngineSpec).
         context = multiprocessing.get_context("fork" if hasattr(os, "fork") else "spawn")
-        # The workers (forked) inherit SIGINT ignored; the pool's threads inherit
-        # it blocked, so that Ctrl-C reaches only this thread (see Progress).
-        previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
-        if _CAN_BLOCK:
-            signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+        # SIGINT held (blocked, which workers and threads inherit) while the pool
+        # starts, not ignored: a Ctrl-C then lands at the unblock in `with pool`.
+        previous = None if _CAN_BLOCK else signal.signal(signal.SIGINT, signal.SIG_IGN)
+        _hold_interrupts(True)
         gc.freeze()  # the loaded library stays shared: no collection in a worker writes to its pages
+        pool = None
         try:
             pool = context.Pool(jobs, initializer=_ignore_interrupts)
         finally:
             gc.unfreeze()
-            if _CAN_BLOCK:
-                signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
-            signal.signal(signal.SIGINT, previous)
+            if previous is not None:
+                signal.signal(signal.SIGINT, previous)
+            if pool is None:
+                _hold_interrupts(False)
         with pool:
+            _hold_interrupts(False)  # a Ctrl-C held while the pool started lands here
             for items in _in_order(pool, function, tasks, jobs):
                 yield from items
                 progress(len(items))
@@ -348,14 +353,11 @@ class Progress:
 
     @contextlib.contextmanager
     def one_result(self) -> Iterator[None]:
-        if not _CAN_BLOCK:
-            yield
-            return
-        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+        _hold_interrupts(True)
         try:
             yield
         finally:
-            signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})  # a held Ctrl-C lands here
+            _hold_interrupts(False)  # a held Ctrl-C lands here
 
 
 _CAN_BLOCK = hasattr(signal, "pthread_sigmask")

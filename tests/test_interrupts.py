@@ -156,3 +156,39 @@ def test_an_interrupted_html_page_says_so():
     assert "interrupted (Ctrl-C) after line 3" in render_impact(impact_summary, [])
     summary.pop("interrupted")
     assert "interrupted" not in render_population_check(summary, [], [])
+
+
+def _doubled(task: int) -> list[int]:
+    return [task * 2]
+
+
+@pytest.mark.skipif(not hasattr(signal, "pthread_sigmask") or not hasattr(os, "fork"),
+                    reason="SIGINT is held by a signal mask, which this system lacks")
+def test_a_ctrl_c_while_the_pool_starts_is_held_not_lost(monkeypatch):
+    """A Ctrl-C that lands while `--jobs` starts its pool ends the run: held
+    while the workers are forked, then raised in this thread inside the
+    pool's `with` (which terminates it). It used to be dropped (SIGINT was
+    ignored while held), and the run went on to the end (CI saw it, exit 0)."""
+    from rules_engine import population_run
+    real = population_run.multiprocessing.get_context
+
+    class Context:  # the real context; its pool is hit by Ctrl-C as it starts
+        def __init__(self, kind):
+            self.inner = real(kind)
+
+        def Pool(self, *args, **kwargs):
+            pool = self.inner.Pool(*args, **kwargs)
+            os.kill(os.getpid(), signal.SIGINT)
+            return pool
+
+    monkeypatch.setattr(population_run.multiprocessing, "get_context", Context)
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        got = []
+        with pytest.raises(KeyboardInterrupt):
+            for item in population_run.run_chunks(_doubled, range(40), jobs=2):
+                got.append(item)
+        assert got == [0]  # the first task, done here before the fork; nothing after
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    assert not signal.pthread_sigmask(signal.SIG_BLOCK, set()) & {signal.SIGINT}  # not left blocked
