@@ -159,6 +159,7 @@ def _same(left, right) -> bool:
 # --------------------------------------------------------------- dated values
 
 def dated_gaps(checked: Checked) -> Iterable[Diagnostic]:
+    readers: list | None = None  # each form's period and the names it reads, found once
     for name, forms in checked.library.forms.items():
         for form in forms:
             term = form.term
@@ -172,7 +173,9 @@ def dated_gaps(checked: Checked) -> Iterable[Diagnostic]:
                 start = max(start, term.effective.start)
                 end = min(end, term.effective.end or end)
             for gap_start, gap_end in _gaps(term.dated_values, start, end):
-                if not _read_between(checked, name, gap_start, gap_end):
+                if readers is None:
+                    readers = _readers(checked)
+                if not _read_between(readers, name, gap_start, gap_end):
                     continue  # nothing in force on those days reads it (a payment of other years)
                 yield warning("W-DATED-001", f"`{name}` has no value from {gap_start} to {gap_end}, "
                               f"inside its contract's period ({start} to {end})", term.span,
@@ -180,18 +183,26 @@ def dated_gaps(checked: Checked) -> Iterable[Diagnostic]:
                                    "where the sources give no figure)")
 
 
-def _read_between(checked: Checked, name: str, first: dt.date, last: dt.date) -> bool:
-    """Whether a form of a term in force on some day from `first` to `last`
-    reads `name` itself (each form by its own expressions: the form of
-    another year may read another figure)."""
+def _readers(checked: Checked) -> list[tuple[object, frozenset[str]]]:
+    """Each form's period in force and the names its own expressions read
+    (the form of another year may read another figure)."""
+    found = []
     for forms in checked.library.forms.values():
         for form in forms:
-            period = effective_period(form)
-            if period is not None and (period.start > last or (period.end is not None and period.end < first)):
-                continue
-            if any(isinstance(node, n.Name) and getattr(checked.names.get(id(node)), "target", None) == name
-                   for node in descendants(form.term)):
-                return True
+            targets = (getattr(checked.names.get(id(node)), "target", None)
+                       for node in descendants(form.term) if isinstance(node, n.Name))
+            found.append((effective_period(form), frozenset(t for t in targets if t is not None)))
+    return found
+
+
+def _read_between(readers: list, name: str, first: dt.date, last: dt.date) -> bool:
+    """Whether a form of a term in force on some day from `first` to `last`
+    reads `name` itself."""
+    for period, reads in readers:
+        if period is not None and (period.start > last or (period.end is not None and period.end < first)):
+            continue
+        if name in reads:
+            return True
     return False
 
 
