@@ -23,6 +23,7 @@ from typing import Any
 from rules_engine.backends import runtime
 from rules_engine.base import typesys as t
 from rules_engine.base.values import Unknown
+from rules_engine.base.pyast import attr as _attr, call as _call, is_ as _is, load as _load, store as _store
 from rules_engine.ir import operations as ops
 from rules_engine.ir.checked import CheckedProgram
 from rules_engine.ir.fold import NOT_STATIC
@@ -33,26 +34,6 @@ from rules_engine.syntax import nodes as n
 _PLAIN = (bool, str, int, type(None))
 _OPS = {"+": ast.Add, "-": ast.Sub, "*": ast.Mult}
 _COMPARE = {"=": ast.Eq, "!=": ast.NotEq, "<": ast.Lt, "<=": ast.LtE, ">": ast.Gt, ">=": ast.GtE}
-
-
-def _load(name: str) -> ast.Name:
-    return ast.Name(name, ast.Load())
-
-
-def _store(name: str) -> ast.Name:
-    return ast.Name(name, ast.Store())
-
-
-def _call(function: ast.expr, *args: ast.expr) -> ast.Call:
-    return ast.Call(function, list(args), [])
-
-
-def _attr(value: ast.expr, name: str) -> ast.Attribute:
-    return ast.Attribute(value, name, ast.Load())
-
-
-def _is(left: ast.expr, right: ast.expr, negated: bool = False) -> ast.Compare:
-    return ast.Compare(left, [ast.IsNot() if negated else ast.Is()], [right])
 
 
 def _is_unknown(value: ast.expr) -> ast.Compare:

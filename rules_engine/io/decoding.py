@@ -41,6 +41,7 @@ import msgspec
 
 from rules_engine.base import limits
 from rules_engine.base import typesys as t
+from rules_engine.base.pyast import attr as _attr, call as _call, is_ as _is, load as _load, store as _store
 from rules_engine.base.values import FactList, FactRecord, new_record
 from rules_engine.io import facts as f
 from rules_engine.io.facts import FLOATS as _FLOATS
@@ -259,14 +260,6 @@ class _Walk:
         return self.function(body)
 
 
-def _load(name: str) -> ast.Name:
-    return ast.Name(name, ast.Load())
-
-
-def _store(name: str) -> ast.Name:
-    return ast.Name(name, ast.Store())
-
-
 def _set(name: str, value: ast.expr) -> ast.Assign:
     return ast.Assign([_store(name)], value)
 
@@ -277,18 +270,6 @@ def _add(name: str, value: ast.expr) -> ast.AugAssign:
 
 def _add_to_tally(value: ast.expr) -> ast.AugAssign:
     return ast.AugAssign(ast.Subscript(_load("tally"), ast.Constant(0), ast.Store()), ast.Add(), value)
-
-
-def _call(function: ast.expr, *args: ast.expr) -> ast.Call:
-    return ast.Call(function, list(args), [])
-
-
-def _attr(value: ast.expr, name: str) -> ast.Attribute:
-    return ast.Attribute(value, name, ast.Load())
-
-
-def _is(left: ast.expr, right: ast.expr, negated: bool = False) -> ast.Compare:
-    return ast.Compare(left, [ast.IsNot() if negated else ast.Is()], [right])
 
 
 def _record(record: t.Record, required: frozenset[str], dotted: str, walk: _Walk) -> tuple[type, Convert]:
