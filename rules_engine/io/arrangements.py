@@ -76,7 +76,7 @@ def validate_document(schema, document: Any, source: SourceFile | None,
                       origin: str, line: int | None = None, text: str | None = None) -> FactRecord:
     """Typed facts from a parsed document: the typed decoder's, or the
     validator's; raises InvalidInput on any problem."""
-    decoder = schema.decoder
+    decoder = schema.document_decoder()
     if decoder is not None:
         facts = decoder.document(document)
         if facts is not None:

@@ -59,6 +59,13 @@ class KeyConstraint:
                         for name, kind in self.segments)
 
 
+#: The decoder's absence until it is built (`Schema.decoder`).
+LATER = object()
+#: Documents (files, dicts) the validator reads before the decoder is built
+#: for them: building it costs about as much as validating 70 of them.
+DECODE_AFTER = 16
+
+
 @attrs.frozen
 class Schema:
     root: t.Record
@@ -67,7 +74,27 @@ class Schema:
     required: frozenset[str]  # dotted schema paths that must be present
     validator: Callable = attrs.field(eq=False, repr=False)  # io/facts.py: explains every problem
     constraints: tuple[KeyConstraint, ...] = ()
-    decoder: Decoder | None = attrs.field(default=None, eq=False, repr=False)  # io/decoding.py: fast
+    # io/decoding.py, the fast reader: built when first asked for (`decoder`),
+    # ~30 ms, which a command reading one file need not pay
+    _decoder: Any = attrs.field(default=LATER, eq=False, repr=False)
+    _documents: list = attrs.field(factory=lambda: [0], eq=False, repr=False, init=False)
+
+    @property
+    def decoder(self) -> Decoder | None:
+        """The typed decoder (None for a schema it cannot read), built once."""
+        if self._decoder is LATER:
+            object.__setattr__(self, "_decoder", decoder_for(self.root, self.required))
+        return self._decoder
+
+    def document_decoder(self) -> Decoder | None:
+        """The decoder for a parsed document (a file, or a dict given to the
+        API), once the schema has read DECODE_AFTER documents or a population
+        line built it; before, None: the validator reads them, to the same facts."""
+        if self._decoder is LATER:
+            self._documents[0] += 1
+            if self._documents[0] <= DECODE_AFTER:
+                return None
+        return self.decoder
 
     def __reduce__(self):
         """Kept (static/checked_cache.py) without its reader, which is rebuilt."""
@@ -77,8 +104,7 @@ class Schema:
 def rebuilt(root: t.Record, enums: dict, subjects: dict, required: frozenset,
             constraints: tuple) -> Schema:
     """A schema kept in the cache, with its validator and decoder built again."""
-    return Schema(root, enums, subjects, required, record_validator(root, required, ""), constraints,
-                  decoder_for(root, required))
+    return Schema(root, enums, subjects, required, record_validator(root, required, ""), constraints)
 
 
 # ------------------------------------------------------------ building a schema
@@ -260,8 +286,7 @@ def build_schema(enum_decls: list[n.EnumDecl], fact_decls: list[n.FactDecl],
                                       decl.numbered_within, record, decl.span)
     validator = record_validator(root_type, frozenset(required), "")
     return Schema(root_type, enums, subjects, frozenset(required), validator,
-                  tuple(constraints.values()),
-                  decoder_for(root_type, frozenset(required))), diagnostics
+                  tuple(constraints.values())), diagnostics
 
 
 def constrained_values(root: FactRecord, constraint: KeyConstraint):
