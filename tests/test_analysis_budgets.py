@@ -166,3 +166,27 @@ def test_vary_check_takes_the_assumptions_as_check_does(in_root, capsys):
                  "--assume", "qof_national_averge_list_size=10349"])
     err = capsys.readouterr().err
     assert code == 2 and "E-ASSUME-001" in err and "did you mean `qof_national_average_list_size`" in err
+
+
+def test_more_corners_than_the_search_runs_says_so_instead_of_failing(qsl):
+    """Seven figures to fill (two ends each: 128 corners) is past MOST_CORNERS:
+    the answer says how many and what to state, with no money guessed."""
+    from types import SimpleNamespace
+    from rules_engine.run.budget_pounds import MOST_CORNERS, search_money
+    registers = ["AF", "AST", "CHD", "DM", "HF", "HYP", "STIA"]
+    missing = [f"practices[0].qof.prevalence.{r}.national" for r in registers]
+    engine = Engine.load()
+
+    class Runner:  # the evaluator names the seven figures as missing, however many are filled
+        def __init__(self):
+            self.engine = engine
+
+        def values(self, facts, national, extra):
+            return {"qof.payment": SimpleNamespace(value=None, missing=missing, assumed=())}
+
+    answer = search_money(Runner(), {}, {}, "qof.payment", None)
+    assert 2 ** len(registers) > MOST_CORNERS
+    assert (answer.largest_increase, answer.exceeded, answer.rests_on) == (None, None, ())
+    assert answer.lacking == (f"7 figures to fill (128 corners, more than {MOST_CORNERS}): state single values "
+                              "for some in a --bounds FILE (at_least equal to at_most)",)
+    assert len(answer.filled) == 7 and "from 0 to 1" in answer.filled[0]

@@ -21,7 +21,7 @@ from __future__ import annotations
 from rules_engine.base.values import Outcome
 from rules_engine.queries.variations import VariationVerdict, VaryCheck
 from rules_engine.reports.text_report import DEFAULT_WIDTH, _Writer
-from rules_engine.run.budget_pounds import pounds
+from rules_engine.base.numbers import money as pounds
 
 
 def _plural(count: int, noun: str) -> str:

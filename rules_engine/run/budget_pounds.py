@@ -35,7 +35,7 @@ from typing import Any
 import attrs
 
 from rules_engine.base import typesys as t
-from rules_engine.base.numbers import number_json, show_value
+from rules_engine.base.numbers import money as pounds, number_json
 
 #: At most this many corners are run (2 ** 6: a list size and five registers' figures).
 MOST_CORNERS = 64
@@ -61,12 +61,6 @@ class MoneyAnswer:
                 "budget": str(self.budget) if self.budget is not None else None, "exceeded": self.exceeded,
                 "rests_on": list(self.rests_on), "filled": list(self.filled), "lacking": list(self.lacking),
                 "checked": self.checked}
-
-
-def pounds(amount: Decimal) -> str:
-    """Pounds and pence (`£1,234.50`, `-£3.00`)."""
-    shown = show_value(abs(amount).quantize(Decimal("0.01")), "GBP")
-    return "-" + shown if amount < 0 else shown
 
 
 def fact_type(schema, dotted: str) -> tuple[str, t.Type] | None:
@@ -193,7 +187,7 @@ def search_money(runner, best: dict, full: dict, money_id: str, bounds) -> Money
     dotted = list(filled)
     corners = list(itertools.product(*[filled[d][1] for d in dotted]))
     if len(corners) > MOST_CORNERS:
-        return MoneyAnswer(money_id, None, None, None, rests_on, shown_filled,
+        return MoneyAnswer(money_id, None, None, None, (), shown_filled,
                            (f"{len(dotted)} figures to fill ({len(corners)} corners, more than {MOST_CORNERS}): "
                             "state single values for some in a --bounds FILE (at_least equal to at_most)",))
     best_answer = None
@@ -231,4 +225,4 @@ def search_money(runner, best: dict, full: dict, money_id: str, bounds) -> Money
     return MoneyAnswer(money_id, increase, worth, exceeded, rests_on + stated, shown_filled, (), checked, witness)
 
 
-__all__ = ["MoneyAnswer", "search_money", "pounds", "put", "fact_type", "MOST_CORNERS"]
+__all__ = ["MoneyAnswer", "search_money", "put", "fact_type", "MOST_CORNERS"]

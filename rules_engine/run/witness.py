@@ -16,10 +16,9 @@ from typing import Any, Mapping
 import attrs
 
 from rules_engine.base.diagnostics import InvalidInput
-from rules_engine.base.numbers import value_json
+from rules_engine.base.numbers import money as pounds, value_json
 from rules_engine.base.values import Outcome
 from rules_engine.io.arrangements import Arrangement, validate_document
-from rules_engine.run.budget_pounds import pounds
 from rules_engine.run.engine import Engine
 
 NEWLY_FAILS = "newly fails"
