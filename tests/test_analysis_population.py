@@ -95,6 +95,8 @@ def test_text_and_html_carry_it(tmp_path):
     ("members of practice across region: {at_most: 82}\n", "E-BOUNDS-002", "across icb or all"),
     ("members of practice across icb: {at_most: 8.5}\n", "E-BOUNDS-001", "is not a whole number of members"),
     ("members of practice across icb: {at_most: -1}\n", "E-BOUNDS-001", "is not a whole number of members"),
+    ("members of practice across icb: {at_most: 10000000000000000000000000000}\n", "E-BOUNDS-001",
+     "from 0 to 1,000,000"),  # past any ICB: its total would be past exact money (a traceback before)
     ("members of practice across icb: 82\n", "E-BOUNDS-001", "are not `at_least` and `at_most`"),
     ("members of practice across icb: {at_least: 90, at_most: 82}\n", "E-BOUNDS-003", "no count is both"),
 ])

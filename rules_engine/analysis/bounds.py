@@ -184,11 +184,12 @@ def _members(source, lc, key: str, raw: Any, counted, schema, key_span, problems
         if word not in raw:
             continue
         number = _number(raw[word])
-        if number is None or number.denominator != 1 or number < 0:
+        if number is None or number.denominator != 1 or not 0 <= number <= MOST_MEMBERS:
             wline, wcolumn = yaml_position(getattr(raw, "lc", None), word, "value")
             problems.append(Diagnostic(
                 "E-BOUNDS-001", f"`{key}` {word.replace('_', ' ')} {raw[word]!s:.40} is not a whole number "
-                "of members", source.span_at(wline, wcolumn), hint="a count such as 82"))
+                f"of members from 0 to {MOST_MEMBERS:,}", source.span_at(wline, wcolumn),
+                hint="a count such as 82 (England has some 6,400 practices and 1,300 PCNs)"))
             return None
         values[word] = int(number)
     low, high = values.get("at_least"), values.get("at_most")
@@ -198,6 +199,11 @@ def _members(source, lc, key: str, raw: Any, counted, schema, key_span, problems
             key_span, hint="swap the two, or correct one of them"))
         return None
     return low, high
+
+
+#: The most members a population term's bound may state: far past England's
+#: some 6,400 practices, and small enough that every total stays exact money.
+MOST_MEMBERS = 1_000_000
 
 
 def _number(raw: Any) -> Fraction | None:
