@@ -107,6 +107,11 @@ class Folder:
                 return table
         return None
 
+    def no_value(self, name: str) -> bool:
+        """A parameter with no value in force under this program."""
+        param = self.program.parameters.get(name)
+        return param is None or param.value is None
+
     def is_constant(self, name: str) -> bool:
         """A definition that reads no facts, no date and needs no subject: the
         same for every arrangement under this program."""
@@ -121,6 +126,9 @@ class Folder:
                 if resolved is None:
                     continue
                 kind = resolved.kind
+                if kind == "param" and self.no_value(resolved.target):
+                    constant = False  # its unknown names the arrangement's date (`runtime.no_value`)
+                    break
                 if kind in ("param", "member", "binding") or (kind == "table" and self.static_name(resolved)):
                     continue
                 if kind == "define" and self.is_constant(resolved.target):
