@@ -78,7 +78,8 @@ def test_the_stated_members_decide_the_cap(tmp_path, most, exceeded):
     assert question.total_value == Decimal("30000") * most == question.total_increase
     assert question.exceeded is exceeded and question.why is None
     data = vary_check(QUY, bounds=bounds, timeout_ms=ROOM).to_dict()["analysis"]["populations"][0]
-    assert data["exceeded"] is exceeded and data["per_member"] == "30000"
+    assert data["exceeded"] is exceeded and data["per_member"] == "30000.00"
+    assert data["total_value"] == f"{30000 * most}.00" and data["cap"] == "60000.00"
 
 
 def test_text_and_html_carry_it(tmp_path):

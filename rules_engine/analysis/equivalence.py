@@ -28,7 +28,7 @@ import z3
 
 from rules_engine.analysis.bounds import DEFAULT_TIMEOUT_MS
 from rules_engine.analysis.encode import Encoder, Facts, Undecided
-from rules_engine.analysis.flip import FlipAnalysis, _solve
+from rules_engine.analysis.flip import FlipAnalysis, solve
 from rules_engine.ir.checked import CheckedProgram
 from rules_engine.program.layers import Program
 from rules_engine.static.typecheck import transitive
@@ -161,9 +161,9 @@ def _solve_plausibly(old: CheckedProgram, new: CheckedProgram, as_of: dt.date, f
                      timeout_ms: int):
     """The solver's answer, with a model a person would write where there is
     one (dates near the date, numbers below a million: `FlipAnalysis.plausible`)."""
-    result, model, reason = _solve(facts.constraints + [differs], timeout_ms)
+    result, model, reason = solve(facts.constraints + [differs], timeout_ms)
     if result == z3.sat:
-        likely, better, _ = _solve(facts.constraints + [differs] + FlipAnalysis(old, new, as_of, None).plausible(
+        likely, better, _ = solve(facts.constraints + [differs] + FlipAnalysis(old, new, as_of, None).plausible(
             facts), timeout_ms)
         if likely == z3.sat:
             model = better

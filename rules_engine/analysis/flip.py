@@ -105,7 +105,7 @@ class FlipVerdict:
                 "summary": self.describe(), "questions": [q.as_json() for q in self.questions]}
 
 
-def _solve(constraints: list, timeout_ms: int):
+def solve(constraints: list, timeout_ms: int):
     # One question, not incremental: the simple solver is the same decision
     # procedure without the incremental front end (a fifth of the set-up time).
     solver = z3.SimpleSolver()
@@ -175,9 +175,9 @@ class FlipAnalysis:
         return out
 
     def ask(self, direction: str, flip, facts: Facts, before: dict, after: dict) -> Question:
-        result, model, reason = _solve(facts.constraints + [flip], self.timeout_ms)
+        result, model, reason = solve(facts.constraints + [flip], self.timeout_ms)
         if result == z3.sat:  # a witness a person would write, if there is one
-            likely, better, _ = _solve(facts.constraints + [flip] + self.plausible(facts), self.timeout_ms)
+            likely, better, _ = solve(facts.constraints + [flip] + self.plausible(facts), self.timeout_ms)
             if likely == z3.sat:
                 model = better
         if result == z3.unsat:
@@ -194,7 +194,7 @@ class FlipAnalysis:
             rest = z3.And(before["fail"], z3.Not(z3.Or(after["pass"], after["not_applicable"])))
         else:
             rest = z3.And(after["fail"], z3.Not(z3.Or(before["pass"], before["not_applicable"])))
-        every, _, _ = _solve(facts.constraints + [rest], self.timeout_ms)
+        every, _, _ = solve(facts.constraints + [rest], self.timeout_ms)
         return Question(direction, "every" if every == z3.unsat else "some", None, witness)
 
     def plausible(self, facts: Facts) -> list:

@@ -31,8 +31,9 @@ import z3
 
 from rules_engine.analysis.arrangement_yaml import yaml_lines
 from rules_engine.analysis.encode import Encoder, Facts, Undecided, constant
-from rules_engine.analysis.flip import FlipAnalysis, _solve
+from rules_engine.analysis.flip import FlipAnalysis, solve
 from rules_engine.base import typesys as t
+from rules_engine.base.numbers import money_exact
 from rules_engine.ir.checked import CheckedProgram
 from rules_engine.static.forms import literal_value
 from rules_engine.static.population_terms import in_force
@@ -65,8 +66,10 @@ class PopulationQuestion:
         return "\n".join(yaml_lines(self.witness)) + "\n" if self.witness is not None else None
 
     def as_json(self) -> dict:
-        def text(value):
-            return str(value) if value is not None else None
+        def text(value):  # money as the results JSON spells it ('30000.00'), else the exact number
+            if value is None:
+                return None
+            return money_exact(value) if self.money else str(value)
         return {"term": self.term, "title": self.title, "layer": self.layer, "file": self.file, "line": self.line,
                 "across": self.across, "measure": self.measure, "subject": self.subject, "cap": text(self.cap),
                 "money": self.money,
@@ -103,7 +106,7 @@ def _largest(facts: Facts, known, term, timeout_ms: int):
     model = optimiser.model()
     best = model.eval(term, model_completion=True)
     # the optimiser's answer, proved: nothing larger
-    larger, _, _ = _solve(facts.constraints + [known, term > best], timeout_ms)
+    larger, _, _ = solve(facts.constraints + [known, term > best], timeout_ms)
     if larger != z3.unsat:
         return None, None, "the solver found no largest value (none, or not within the time)"
     value = _decimal(best)
@@ -175,7 +178,7 @@ def _answer(question: PopulationQuestion, baseline: CheckedProgram, proposed: Ch
     if value is None:
         return attrs.evolve(question, per_member=per_member, why=why)
     flips = FlipAnalysis(baseline, proposed, as_of, layer.header.icb)
-    likely, better, _ = _solve(facts.constraints + [known, increase == _real_value(per_member)]
+    likely, better, _ = solve(facts.constraints + [known, increase == _real_value(per_member)]
                                + flips.plausible(facts), timeout_ms)
     witness = flips.witness(better if likely == z3.sat else model, facts)
     question = attrs.evolve(question, per_member=per_member, per_member_value=value, witness=witness)
