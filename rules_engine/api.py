@@ -46,7 +46,7 @@ from rules_engine.run.witness import check_differences, check_populations, check
 from rules_engine.analysis.equivalence import compare
 from rules_engine.ir.checked import check_program
 from rules_engine.static.library import source_of
-from rules_engine.static.load import _assemble, _layer_name, default_sources, run_until
+from rules_engine.static.load import assembled, layer_name, default_sources, run_until
 from rules_engine.static.load import check as check_static
 from rules_engine.syntax.lower import lower
 from rules_engine.run.impact import ImpactSummary, assess_arrangement, impact as run_impact, tally
@@ -368,12 +368,12 @@ def _side(path: str | Path | SourceFile) -> Engine:
         raise InvalidInput(lowered.diagnostics)
     if lowered.layer.is_local:
         return Engine.load(local=path)
-    sources = [s for s in default_sources() if _layer_name(s) != lowered.layer.name] + [source]
+    sources = [s for s in default_sources() if layer_name(s) != lowered.layer.name] + [source]
     return _engine_of(sources)
 
 
 def _engine_of(sources) -> Engine:
-    checked = check_static(_assemble(run_until("lower", sources)))
+    checked = check_static(assembled(run_until("lower", sources)))
     return Engine(checked)
 
 

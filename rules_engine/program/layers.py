@@ -153,7 +153,7 @@ def _pick(forms: tuple[Form, ...], as_of: dt.date, layers: set[str]) -> tuple[Fo
     return None, False
 
 
-def _row_in_force(row: n.Row, columns: tuple[str, ...], as_of: dt.date) -> bool:
+def row_in_force(row: n.Row, columns: tuple[str, ...], as_of: dt.date) -> bool:
     cells = dict(zip(columns, row.cells))
     start = cells.get("from")
     end = cells.get("to")
@@ -244,11 +244,11 @@ def select(checked: Checked, as_of: dt.date, local: Layer | None = None,
         elif isinstance(term, n.TableDecl):
             columns = tuple(c.name for c in term.columns)
             national_rows = [(row, form.layer.name) for row in term.rows
-                             if _row_in_force(row, columns, as_of)]
+                             if row_in_force(row, columns, as_of)]
             rows = _retire(national_rows, term, columns, retired.get(name, ()), local,
                            _permission(envelope, "retire rows", name))
             extra = tuple(added_rows.get(name, ()))
-            rows += [(add.row, local.name) for add in extra if _row_in_force(add.row, columns, as_of)]
+            rows += [(add.row, local.name) for add in extra if row_in_force(add.row, columns, as_of)]
             opted_in = None
             if retired.get(name) or extra:
                 # rows added under the contract's own `extensible` are for every subject

@@ -16,7 +16,7 @@ from rules_engine.static.forms import Layer
 from rules_engine.program.layers import Program, local_layer_for, select
 from rules_engine.static import checked_cache
 from rules_engine.static.library import Library, source_of
-from rules_engine.static.load import _assemble, _layer_name, check, library_sources, run_until
+from rules_engine.static.load import assembled, layer_name, check, library_sources, run_until
 from rules_engine.static.integrity import stood_in_for
 from rules_engine.io.arrangements import Arrangement, load_arrangement
 from rules_engine.base.source import SourceFile, Span
@@ -50,7 +50,7 @@ class LoadedLibrary:
         if proposed_source is not None:
             resolved = Path(proposed_source.path).resolve()
             sources = [s for s in sources if Path(s.path).resolve() != resolved] + [proposed_source]
-        left_out = _layer_name(source_of(without)) if without is not None else None
+        left_out = layer_name(source_of(without)) if without is not None else None
         entry = None
         if rules is None and not extra_sources:
             # the shipped library (with a proposed layer, or one left out), kept between runs:
@@ -78,7 +78,7 @@ class LoadedLibrary:
         superseded = tuple((l.name, l.file) for l in layers
                            if proposed is not None and l.name == proposed.name and l is not proposed)
         layers = [l for l in layers if l.name not in dropped or l is proposed]
-        checked = check(_assemble(layers, proposed))
+        checked = check(assembled(layers, proposed))
         if entry is not None:
             checked_cache.store(entry, checked, proposed, superseded)
         engine = cls(checked, proposed, assumptions)

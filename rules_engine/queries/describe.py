@@ -36,7 +36,7 @@ from rules_engine.program.loaded import LoadedLibrary
 from rules_engine.queries.powers import (EnvelopeShown, Power, envelope_shown, national_form,
     powers_for_terms, terms_day)
 from rules_engine.static.forms import literal_value
-from rules_engine.program.layers import _row_in_force
+from rules_engine.program.layers import row_in_force
 from rules_engine.program.marks import ProvisionalMarks
 from rules_engine.queries.powers import render_power
 
@@ -373,7 +373,7 @@ def _rows_keyed(library, reads, key: str, day: dt.date, text) -> tuple[str, ...]
         rows = [(None, row) for row in table.rows] + _added_rows(library, name)
         for layer, row in rows:
             if position < len(row.cells) and str(literal_value(row.cells[position])) == key \
-                    and _row_in_force(row, columns, day):
+                    and row_in_force(row, columns, day):
                 cells = ", ".join(f"{c} {text(v)}" for c, v in zip(columns, row.cells)
                                   if v is not None and c != table.keys[0])
                 added = f" (added by {layer.name})" if layer is not None else ""

@@ -50,7 +50,7 @@ _SHIPPED_ROOT = "contracts"
 # the names stay here for the modules that import them from this one.
 from rules_engine.base.numbers import decimal as _decimal, money, number, plain as _plain, show_value  # noqa: E402,F401
 from rules_engine.base.numbers import money_exact
-from rules_engine.reports.impact_report import layers_text, outcome_change_head, subject_text, value_changed, _distribution, _total
+from rules_engine.reports.impact_report import layers_text, outcome_change_head, subject_text, value_changed, distribution_text, total_text
 
 
 def _sort_key(value: Any) -> str:
@@ -277,14 +277,14 @@ def impact_view(summary: dict, changed: list[dict], show_all: bool = False) -> d
             (lambda v, signed=False, unit=data.get("unit"): ("+" if signed and (_decimal(v) or 0) > 0 else "")
              + show_value(v, unit))
         if data.get("summary") == "distribution":  # shares and points: no sum, the spread
-            before_text = _distribution(data.get("distribution_before"), data.get("unit"),
+            before_text = distribution_text(data.get("distribution_before"), data.get("unit"),
                                         data.get("unknown_before", 0))
-            after_text = _distribution(data.get("distribution_after"), data.get("unit"),
+            after_text = distribution_text(data.get("distribution_after"), data.get("unit"),
                                        data.get("unknown_after", 0))
             change_text = "(per subject: no total)"
         else:
-            before_text = _total(data.get("total_before"), data.get("unit"), data.get("unknown_before", 0))
-            after_text = _total(data.get("total_after"), data.get("unit"), data.get("unknown_after", 0))
+            before_text = total_text(data.get("total_before"), data.get("unit"), data.get("unknown_before", 0))
+            after_text = total_text(data.get("total_after"), data.get("unit"), data.get("unknown_after", 0))
             change_text = show(data.get("total_change"), True) if data.get("total_change") is not None \
                 else "unknown"
         value_rows.append({"id": value_id, "unit": data.get("unit"), "money": money_value,

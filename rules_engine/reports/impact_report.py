@@ -197,10 +197,10 @@ def value_line(data: dict) -> str:
     unit = data["unit"]
     changed = f" in {_arrangements(data['arrangements_changed'])}"
     if data.get("summary") == "distribution":
-        return (f"per subject {_distribution(data.get('distribution_before'), unit, data.get('unknown_before', 0))}"
-                f" -> {_distribution(data.get('distribution_after'), unit, data.get('unknown_after', 0))}{changed}")
-    before = _total(data.get("total_before"), unit, data.get("unknown_before", 0))
-    after = _total(data.get("total_after"), unit, data.get("unknown_after", 0))
+        return (f"per subject {distribution_text(data.get('distribution_before'), unit, data.get('unknown_before', 0))}"
+                f" -> {distribution_text(data.get('distribution_after'), unit, data.get('unknown_after', 0))}{changed}")
+    before = total_text(data.get("total_before"), unit, data.get("unknown_before", 0))
+    after = total_text(data.get("total_after"), unit, data.get("unknown_after", 0))
     change = data.get("total_change")
     if change is None:
         shown_change = "change unknown"
@@ -214,13 +214,13 @@ def _left_out(unknown: int) -> str:
     return f" ({unknown} unknown, left out)" if unknown else ""
 
 
-def _total(total, unit: str, unknown: int) -> str:
+def total_text(total, unit: str, unknown: int) -> str:
     if total is None:  # no subject's value known: all unknown, or none had the value
         return f"unknown (all {unknown} unknown)" if unknown else "absent"
     return show_value(total, unit) + _left_out(unknown)
 
 
-def _distribution(spread: dict | None, unit: str, unknown: int) -> str:
+def distribution_text(spread: dict | None, unit: str, unknown: int) -> str:
     if not spread:
         return f"unknown (all {unknown} unknown)" if unknown else "absent"
     return (f"min {show_value(spread['min'], unit)}, median {show_value(spread['median'], unit)}, "

@@ -26,7 +26,7 @@ from rules_engine.base.numbers import number_json
 from rules_engine.io.arrangements import Arrangement, validate_document
 from rules_engine.run.budget_pounds import put, search_money
 from rules_engine.run.engine import Engine
-from rules_engine.run.witness import _no_layer_icb
+from rules_engine.run.witness import no_layer_icb
 
 
 def _arrangement(question, as_of: dt.date, icb: str, levels: dict[str, Decimal], national: bool) -> dict:
@@ -56,7 +56,7 @@ class _Runner:
 
     def __init__(self, engine: Engine, question, as_of: dt.date, icb: str):
         self.engine, self.question, self.as_of, self.icb = engine, question, as_of, icb
-        self.national_icb = _no_layer_icb(engine)
+        self.national_icb = no_layer_icb(engine)
         spec = engine.library.schema.subjects[question.subject]
         self.spec = spec
 

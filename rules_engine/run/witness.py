@@ -63,12 +63,12 @@ def check_witness(engine: Engine, facts: Mapping[str, Any], requirement: str,
     """The witness under the national terms alone (the same engine, for an ICB
     with no local layer: the layer's own facts stay declared) and under the
     proposed layer (for its ICB)."""
-    national = dict(facts, icb=_no_layer_icb(engine))
+    national = dict(facts, icb=no_layer_icb(engine))
     return WitnessCheck(requirement, direction, outcome_of(engine, national, requirement),
                         outcome_of(engine, facts, requirement))
 
 
-def _no_layer_icb(engine: Engine) -> str:
+def no_layer_icb(engine: Engine) -> str:
     """An ICB code no local layer of the library is for."""
     taken = {layer.header.icb for layer in engine.library.local}
     if engine.proposed is not None:
@@ -137,7 +137,7 @@ def check_populations(engine: Engine, analysis):
         if question.witness is not None:
             try:
                 after = _value_of(engine, question.witness, question.measure)
-                before = _value_of(engine, dict(question.witness, icb=_no_layer_icb(engine)), question.measure)
+                before = _value_of(engine, dict(question.witness, icb=no_layer_icb(engine)), question.measure)
                 if after is None or after.value is None or (before is not None and before.value is None):
                     words = "DOES NOT give the increase (the value is absent or unknown)"
                 else:

@@ -79,7 +79,8 @@ def _lower(parsed):
     return layers
 
 
-def _assemble(layers, proposed=None):
+def assembled(layers, proposed=None):
+    """The layers assembled into a library; raises InvalidInput with every problem found."""
     library, problems = assemble(layers, proposed)
     if problems:
         raise InvalidInput(problems)
@@ -90,7 +91,7 @@ def _assemble(layers, proposed=None):
 STAGES: tuple[Stage, ...] = (
     Stage("parse", "[(SourceFile, Parsed)]", _parse),
     Stage("lower", "[Layer]", _lower),
-    Stage("assemble", "Library", _assemble),
+    Stage("assemble", "Library", assembled),
     Stage("population names", "Library", population_terms.check_names),
     Stage("typecheck", "Checked", check_library),
     Stage("population types", "Checked", population_terms.check_types),
@@ -144,7 +145,7 @@ def source_lookup(diagnostics, extra: Iterable[SourceFile] = ()) -> dict[str, So
     return sources
 
 
-def _layer_name(source: SourceFile) -> str | None:
+def layer_name(source: SourceFile) -> str | None:
     from rules_engine.syntax.lower import lower  # here, not at the top: start-up (lark; a warm command reads the checked library from the cache)
     lowered = lower(source)
     return lowered.layer.name if lowered.layer is not None else None
