@@ -21,7 +21,7 @@ import attrs
 from rules_engine.base.diagnostics import Diagnostic, InvalidInput
 from rules_engine.base.source import SourceFile, Span
 from rules_engine.base.values import FactRecord
-from rules_engine.io.documents import json_line, json_position, read_yaml
+from rules_engine.io.documents import json_line, json_position, read_yaml, read_yaml_data
 from rules_engine.io.facts import FactProblem, Problems, show_parts
 from rules_engine.io.inputs import name_of, read_text
 
@@ -93,6 +93,8 @@ def place_problems(problems, document, source: SourceFile | None, origin: str,
     """Diagnostics for field-path problems, on their lines where there are lines
     (and for a population row, at the column of the field in its text)."""
     diagnostics = []
+    if source is not None and problems and not hasattr(document, "lc"):
+        document = read_document(source)  # read as plain data (`load_arrangement`): read again with its lines
     for problem in problems:
         if source is not None:
             span = locate(document, problem, source)
@@ -120,8 +122,15 @@ def read_yaml_file(path: str | Path, code: str, text: str | None = None,
 
 
 def load_arrangement(schema, path: str | Path, text: str | None = None) -> Arrangement:
-    """Read and check one arrangement file (YAML or JSON)."""
-    source, document = read_yaml_file(path, "E-FACT-006", text)
+    """Read and check one arrangement file (YAML or JSON): read as plain data
+    where that is sure to give the same document (`documents.read_yaml_data`),
+    and again with its lines when a problem is to be placed on one."""
+    path = str(path)
+    if text is None:
+        text = read_text(path, "E-FACT-006")
+        path = name_of(path)  # `<stdin>` for `-`
+    source = SourceFile(path, text)
+    document = read_yaml_data(source, "arrangement", "E-FACT-006")
     facts = validate_document(schema, document, source, source.path)
     return Arrangement(facts, source.path, source, document)
 

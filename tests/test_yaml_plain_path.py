@@ -1,0 +1,176 @@
+"""An arrangement file read as plain data by ruamel's C parser
+(`documents.read_yaml_data`) gives what the round-trip reader gives, and
+every problem keeps its file, line, column and code (the text is read again
+with its lines when a diagnostic needs one).
+
+The golden diagnostics (test_golden_diagnostics.py) run the same cases
+through the command line; here each reading is compared with the other.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from rules_engine import InvalidInput
+from rules_engine.base import limits
+from rules_engine.base.source import SourceFile
+from rules_engine.io import arrangements, documents
+
+from conftest import GOLDEN, ROOT
+
+pytestmark = pytest.mark.skipif(documents._safe_reader() is None, reason="ruamel.yaml.clib is not installed")
+
+FILES = sorted([*(ROOT / "examples").glob("*.yaml"), *(GOLDEN / "errors").glob("*.yaml"),
+                *(ROOT / "tests" / "scenarios").rglob("*.yaml")])
+
+
+def plain(value):
+    """ruamel's round-trip containers and scalars as the plain values they stand for."""
+    if isinstance(value, dict):
+        return {plain(k): plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [plain(v) for v in value]
+    for kind in (bool, int, float, str):
+        if isinstance(value, kind):
+            return kind(value)
+    return value
+
+
+def typed(value):
+    """A value with the exact type of every part, so that 1 and 1.0 and True differ."""
+    if isinstance(value, dict):
+        return [(typed(k), typed(v)) for k, v in value.items()]
+    if isinstance(value, list):
+        return [typed(v) for v in value]
+    return (type(value).__name__, value)
+
+
+def both(text: str, name: str = "a.yaml"):
+    source = SourceFile(name, text)
+    return (documents.read_yaml_data(source, "arrangement", "E-FACT-006"),
+            documents.read_yaml(source, "arrangement", "E-FACT-006"))
+
+
+def diagnostics(engine, text: str, name: str = "a.yaml") -> list:
+    """What reading and checking the text raises (a key not in a table on
+    the date is found when checking, and placed then)."""
+    with pytest.raises(InvalidInput) as raised:
+        engine.check([engine.load_arrangement(name, text)])
+    return raised.value.diagnostics
+
+
+def round_trip_only(monkeypatch):
+    monkeypatch.setattr(arrangements, "read_yaml_data", documents.read_yaml)
+
+
+@pytest.mark.parametrize("path", FILES, ids=lambda p: str(p.relative_to(ROOT)))
+def test_every_shipped_yaml_file_reads_the_same_both_ways(path):
+    text = path.read_text(encoding="utf-8")
+    try:
+        fast, slow = both(text, str(path))
+    except InvalidInput as error:  # an unreadable file: the same error both ways (read_yaml's)
+        with pytest.raises(InvalidInput) as again:
+            documents.read_yaml(SourceFile(str(path), text), "arrangement", "E-FACT-006")
+        assert again.value.diagnostics == error.diagnostics
+        return
+    assert typed(plain(fast)) == typed(plain(slow))
+
+
+def test_the_examples_are_read_by_the_c_parser():
+    """Not a test that cannot fail: the examples do take the fast path."""
+    for path in (ROOT / "examples").glob("*.yaml"):
+        fast, _ = both(path.read_text(encoding="utf-8"), str(path))
+        assert type(fast) is dict, path
+
+
+@pytest.mark.parametrize("path", sorted((ROOT / "examples").glob("*.yaml")), ids=lambda p: p.name)
+def test_the_facts_are_the_same(engine, path, monkeypatch):
+    fast = engine.load_arrangement(path)
+    round_trip_only(monkeypatch)
+    slow = engine.load_arrangement(path)
+    assert fast.facts == slow.facts
+    assert json.dumps(fast.facts, default=str, sort_keys=True) == json.dumps(slow.facts, default=str, sort_keys=True)
+
+
+@pytest.mark.parametrize("path", sorted((GOLDEN / "errors").glob("*.yaml")), ids=lambda p: p.name)
+def test_every_golden_error_is_placed_as_before(fixture_engine, path, monkeypatch):
+    text = path.read_text(encoding="utf-8")
+    fast = diagnostics(fixture_engine, text, path.name)
+    round_trip_only(monkeypatch)
+    assert fast == diagnostics(fixture_engine, text, path.name)
+    assert all(d.span is not None and d.span.line >= 1 for d in fast)
+
+
+TRICKY = {
+    "dates stay text": "as_of: 2025-06-01\nwhen: 2025-06-01 09:30:00\n",
+    "YAML 1.1 words stay text": "a: on\nb: yes\nc: off\nd: No\n",
+    "numbers": "a: 1.50\nb: 1e3\nc: 0x1F\nd: 0o17\ne: 010\nf: 1_000\ng: .inf\nh: -0.0\ni: 12345678901234567890\n",
+    "nulls": "a: ~\nb: null\nc:\n",
+    "block scalars": "a: |\n  two\n  lines\nb: >\n  folded\n  text\n",
+    "quotes": "a: 'it''s'\nb: \"tab\\there \\u00e9\"\nc: \"2025-06-01\"\n",
+    "non-ASCII": "name: Dr Zoë Ó'Brien\nfee: £1,000\n",
+    "flow": "a: {b: [1, 2, {c: d}], e: []}\n",
+    "keys": "2: a\ntrue: b\n1.5: c\nnull: d\n",
+    "compact lists": "- - - x\n  - y\n- a: 1\n  b: 2\n",
+    "empty": "",
+    "comment only": "# nothing\n",
+    "a scalar": "42\n",
+}
+
+
+@pytest.mark.parametrize("text", TRICKY.values(), ids=TRICKY.keys())
+def test_tricky_text_reads_the_same(text):
+    fast, slow = both(text)
+    assert typed(plain(fast)) == typed(plain(slow))
+
+
+REFUSED = {
+    "a duplicate key": ("pcn:\n  code: U1\n  code: U2\n", "E-FACT-006", 3),
+    "a list as a key": ("[a, b]: 1\n", "E-FACT-006", 1),
+    "a mapping as a key": ("? {a: 1}\n: 2\n", "E-FACT-006", 1),
+    "two documents": ("a: 1\n---\nb: 2\n", "E-FACT-006", 2),
+    "a tab": ("a:\n\t- 1\n", "E-FACT-006", 2),
+    "a control character": ("a: b\x07c\n", "E-FACT-006", 1),
+    "bad indentation": ("a:\n  b: 1\n c: 2\n", "E-FACT-006", 3),
+}
+
+
+@pytest.mark.parametrize("text, code, line", REFUSED.values(), ids=REFUSED.keys())
+def test_what_the_round_trip_reader_refuses_is_refused_where_it_is(fixture_engine, text, code, line, monkeypatch):
+    fast = diagnostics(fixture_engine, text)
+    assert (fast[0].code, fast[0].span.line) == (code, line)
+    round_trip_only(monkeypatch)
+    assert fast == diagnostics(fixture_engine, text)
+
+
+def test_nesting_past_the_limit_is_refused_as_before(fixture_engine, monkeypatch):
+    text = "a:\n  b:\n    c:\n      d:\n        e: 1\n"
+    with limits.overridden(max_nesting_depth=3):
+        assert not documents._plain_enough(text)  # the bound says it may be too deep: read_yaml reads it
+        fast = diagnostics(fixture_engine, text)
+        round_trip_only(monkeypatch)
+        assert fast == diagnostics(fixture_engine, text)
+    assert fast[0].code == "E-LIMIT-003"
+
+
+def test_one_line_of_many_lists_is_bounded():
+    """`- - - x` nests a list per dash on one line: the bound counts them."""
+    text = "- " * 150 + "x\n"
+    assert not documents._plain_enough(text)  # 2 * 301 + 0 > 200
+    with limits.overridden(max_nesting_depth=1000):
+        assert documents._plain_enough(text)
+        fast, slow = both(text)
+    assert typed(plain(fast)) == typed(plain(slow))
+
+
+def test_a_problem_found_after_reading_is_placed_on_its_line(fixture_engine):
+    """Read as plain data (no lines), the file is read again to place it."""
+    text = "as_of: 2025-06-01\npcn:\n  code: U1\n  raw_list_size: lots\n"
+    assert type(both(text)[0]) is dict
+    (d,) = diagnostics(fixture_engine, text)
+    assert (d.code, d.path, d.span.line, d.span.column) == ("E-FACT-002", "pcn.raw_list_size", 4, 18)
