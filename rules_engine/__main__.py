@@ -4,6 +4,7 @@
 the engine it imports) is loaded, so that it costs about a bare Python start.
 """
 
+import gc
 import sys
 
 
@@ -12,7 +13,12 @@ def entry_point() -> None:
         from rules_engine.base.version import version  # here, not at the top: start-up (all --version needs)
         print(f"contract-rules, version {version()}")
         sys.exit(0)
+    # The modules are made without the garbage collector, then kept out of its
+    # walks (`gc.freeze`): they live as long as the process (docs/architecture.md, start-up).
+    gc.disable()
     from rules_engine.cli import entry_point as run  # here, not at the top: start-up (not for --version)
+    gc.freeze()
+    gc.enable()
     run()
 
 

@@ -22,7 +22,7 @@ from rules_engine.base import limits
 from rules_engine.base.diagnostics import InvalidInput, render_all
 from rules_engine.cli_support import (DATE, FORMAT, ExitCode, LimitSetting, OutputError, Shown,
                                       assume_options, assumptions_of, cannot_write, coverage_options, emit, exists,
-                                      guard_output, one_stdin, output_failed, output_options,
+                                      guard_output, kept, one_command, one_stdin, output_failed, output_options,
                                       rules_options, run_command, streamed, terminal_width,
                                       use_color, warn, warn_all, note_population_terms,
                                       warn_about_local, warn_about_replaced)
@@ -111,14 +111,14 @@ def check(arrangements, rules, local, as_of, population, strict, jobs, output_fo
         if population is not None:
             from rules_engine.population_run import EngineSpec, check_population, remember  # here, not at the top: start-up (only this path needs it)
             spec = EngineSpec(rules, local, assumptions=assumptions)
-            engine = spec.load()  # rule-file errors surface here, once
+            engine = kept(spec.load())  # rule-file errors surface here, once
             if engine.proposed is not None:
                 warn_about_replaced(engine)
             remember(spec, engine)
             code = streamed(lambda: check_population(spec, population, as_of, output_format, strict, jobs,
                                                      line_form), output, quiet)
             return warn_all(engine.notes) or code
-        engine = Engine.load(rules, local, assumptions=assumptions)
+        engine = kept(Engine.load(rules, local, assumptions=assumptions))
         loaded = engine.load_arrangements(arrangements)
         warn_about_local(engine, {a.facts["icb"] for a in loaded if isinstance(a.facts.get("icb"), str)})
         report = engine.check(loaded, as_of)
@@ -584,6 +584,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def entry_point() -> None:
+    one_command()  # this process runs one command and ends
     code = main()
     try:
         sys.stdout.flush()

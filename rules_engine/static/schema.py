@@ -12,7 +12,7 @@ a key not in its table on the date.
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 import attrs
 
@@ -22,8 +22,10 @@ from rules_engine.base.diagnostics import Diagnostic, InvalidInput, Related, did
 from rules_engine.base.source import Span
 from rules_engine.base.values import FactList, FactRecord
 from rules_engine.io.arrangements import Arrangement, place_problems
-from rules_engine.io.decoding import Decoder, decoder_for
 from rules_engine.io.facts import Problems, record_validator, show_parts
+
+if TYPE_CHECKING:
+    from rules_engine.io.decoding import Decoder
 
 
 @attrs.frozen
@@ -83,6 +85,7 @@ class Schema:
     def decoder(self) -> Decoder | None:
         """The typed decoder (None for a schema it cannot read), built once."""
         if self._decoder is LATER:
+            from rules_engine.io.decoding import decoder_for  # here, not at the top: start-up (msgspec and the decoders, ~10 ms, load with the first decoder)
             object.__setattr__(self, "_decoder", decoder_for(self.root, self.required))
         return self._decoder
 
