@@ -24,6 +24,7 @@ from __future__ import annotations
 import enum
 import functools
 import hashlib
+import os
 import sys
 from pathlib import Path
 from typing import Any, Iterable
@@ -42,11 +43,19 @@ _PLAIN = {("datetime", "date"), ("decimal", "Decimal"), ("builtins", "dict"),
 
 @functools.cache
 def _code_digest() -> str:
-    """The package's modules and grammar, as one digest (read once a process)."""
+    """The package's modules and grammar, as one digest (read once a process).
+    One `os.walk` and plain strings: a warm command pays for this every time."""
     digest = hashlib.sha256(sys.version.encode())
-    for path in sorted([*_PACKAGE.rglob("*.py"), *_PACKAGE.rglob("*.lark"),
-                        *_PACKAGE.parent.joinpath("grammar").glob("*.lark")]):
-        digest.update(str(path.relative_to(_PACKAGE.parent)).encode() + b"\0" + path.read_bytes() + b"\0")
+    top = str(_PACKAGE.parent)
+    found = []
+    for folder in (str(_PACKAGE), os.path.join(top, "grammar")):
+        for root, folders, files in os.walk(folder):
+            folders[:] = [f for f in folders if f != "__pycache__"]
+            found += [os.path.join(root, f) for f in files if f.endswith((".py", ".lark"))
+                      and (root == folder or folder == str(_PACKAGE))]
+    for path in sorted(set(found)):
+        with open(path, "rb") as handle:
+            digest.update(path[len(top) + 1:].encode() + b"\0" + handle.read() + b"\0")
     return digest.hexdigest()
 
 
@@ -90,19 +99,29 @@ def store(entry_key: str, checked: Checked, proposed, superseded: tuple) -> bool
     return cache.store_objects(NAME, entry_key, (empty, types, names, proposed, superseded))
 
 
+_LEAVES = (str, int, float, bool, type(None))
+
+
 def _nodes(root: Any) -> dict[int, Any]:
-    """Every attrs record reachable from `root`, by identity (no recursion)."""
+    """Every attrs record reachable from `root`, by identity (no recursion).
+    Each class's field names are looked up once (a cold run walks some
+    50,000 records here)."""
     found: dict[int, Any] = {}
     seen: set[int] = set()
+    names_of: dict[type, tuple[str, ...] | None] = {}
     stack = [root]
     while stack:
         value = stack.pop()
-        if isinstance(value, (str, int, float, bool, type(None))) or id(value) in seen:
+        kind = type(value)
+        if kind in _LEAVES or id(value) in seen:
             continue
         seen.add(id(value))
-        if attrs.has(type(value)):
+        names = names_of.get(kind, ())
+        if names == ():
+            names = names_of[kind] = (tuple(f.name for f in attrs.fields(kind)) if attrs.has(kind) else None)
+        if names is not None:
             found[id(value)] = value
-            stack.extend(getattr(value, field.name) for field in attrs.fields(type(value)))
+            stack.extend([getattr(value, name) for name in names])
         elif isinstance(value, dict):
             stack.extend(value.keys())
             stack.extend(value.values())
