@@ -240,20 +240,20 @@ def _safe_reader():
     from ruamel.yaml.main import CParser  # here, not at the top: start-up (as above)
     if CParser is None:
         return None
-    yaml = YAML(typ="safe")
-    if yaml.Parser is not CParser:
+    reader = YAML(typ="safe")
+    if reader.Parser is not CParser:
         return None
-    yaml.allow_duplicate_keys = False
+    reader.allow_duplicate_keys = False
     global _SAFE_DATES
     if _SAFE_DATES is None:
-        class TextDates(yaml.Constructor):
+        class TextDates(reader.Constructor):
             """Timestamps stay the text they were written as."""
 
         TextDates.add_constructor("tag:yaml.org,2002:timestamp",
                                   lambda constructor, node: constructor.construct_scalar(node))
         _SAFE_DATES = TextDates
-    yaml.Constructor = _SAFE_DATES
-    return yaml
+    reader.Constructor = _SAFE_DATES
+    return reader
 
 
 _SAFE_DATES = None
@@ -272,11 +272,11 @@ def read_yaml_data(source: SourceFile, what: str, code: str) -> Any:
     text = source.text
     if not _plain_enough(text):
         return read_yaml(source, what, code)
-    yaml = _safe_reader()
-    if yaml is None:
+    reader = _safe_reader()
+    if reader is None:
         return read_yaml(source, what, code)
     try:
-        document = yaml.load(text)
+        document = reader.load(text)
     except Exception:  # noqa: BLE001 - any problem: the round-trip reader says where it is
         return read_yaml(source, what, code)
     return document if _plain_keys(document) else read_yaml(source, what, code)
