@@ -20,7 +20,9 @@ value a constant.
 from __future__ import annotations
 
 import ast
+import contextlib
 import datetime as dt
+import gc
 import types
 from typing import Any
 
@@ -373,6 +375,23 @@ def _located(module: ast.Module) -> ast.Module:
     return module
 
 
+@contextlib.contextmanager
+def _uncollected():
+    """No cyclic garbage collection while a module is built and compiled: the
+    tree is some 50,000 new nodes for the national library, none of them
+    garbage until compiled, and each collection they set off walks the whole
+    heap of a running process (the loaded library, results) to find none;
+    that was over half of building the tree. Collection resumes after, as it
+    was (a caller that turned it off keeps it off)."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
+
+
 class GeneratedRunner:
     """A checked program compiled to one generated module.
 
@@ -383,9 +402,10 @@ class GeneratedRunner:
 
     def __init__(self, checked: CheckedProgram):
         self.checked = checked
-        self.builder = self._module(checked)
         self.namespace: dict[str, Any] = {"__builtins__": {}, **HELPERS}
-        self.build(self.builder.module.functions)
+        with _uncollected():
+            self.builder = self._module(checked)
+            self.build(self.builder.module.functions)
         self._decisions, self._values = self.namespace["decisions"], self.namespace["values"]
         self._expressions: dict[int, Any] = {}
         self._shared: Env | None = None  # the last decisions' Env, until its values are asked for
@@ -450,8 +470,9 @@ class GeneratedRunner:
         function = self._expressions.get(id(node))
         if function is None:
             name = f"e{len(self._expressions)}"
-            self.builder.expression(name, node)
-            self.build(self.builder.module.functions)
+            with _uncollected():
+                self.builder.expression(name, node)
+                self.build(self.builder.module.functions)
             self._expression_nodes.append(node)
             function = self._expressions[id(node)] = self.namespace[name]
         return function(scope)
