@@ -111,19 +111,20 @@ def test_the_parent_checks_just_enough_lines_before_the_workers_fork(tmp_path, c
     from rules_engine.population_run import CHUNK_LINES, chunks, first_chunk
     monkeypatch.delenv(choice.ENVIRONMENT, raising=False)
     path = tmp_path / "many.jsonl"
+    count = choice.TIER_UP + 1 + CHUNK_LINES + 7
     path.write_text("".join(json.dumps(arrangement(f"U{n}", 20000 + 100 * n, icb="QMM" if n % 3 else "QAB"))
-                            + "\n" for n in range(2 * CHUNK_LINES)))
+                            + "\n" for n in range(count)))
     engine = Engine.load(FIXTURE)
     assert first_chunk(1, engine) is None and first_chunk(2, engine) == choice.TIER_UP + 1
     sizes = [len(c) for c in chunks(path, first=first_chunk(2, engine))]
-    assert sizes == [choice.TIER_UP + 1, CHUNK_LINES, CHUNK_LINES - choice.TIER_UP - 1]
-    assert [len(c) for c in chunks(path)] == [CHUNK_LINES, CHUNK_LINES]
+    assert sizes == [choice.TIER_UP + 1, CHUNK_LINES, 7]
+    assert [len(c) for c in chunks(path)] == [CHUNK_LINES] * (count // CHUNK_LINES) + [count % CHUNK_LINES]
     engine.backend = engine.backend  # chosen: no closure tier, one line compiles the program
     assert first_chunk(3, engine) == 1
     _, one, _ = run(capsys, "check", "--rules", FIXTURE, "--population", str(path), "--format", "json")
     _, two, _ = run(capsys, "check", "--rules", FIXTURE, "--population", str(path), "--format", "json",
                     "--jobs", "2")
-    assert one == two and one.count('{"id"') == 2 * CHUNK_LINES
+    assert one == two and one.count('{"id"') == count
 
 
 def test_impact_names_the_flips_and_the_changes(population, capsys):
