@@ -225,3 +225,6 @@ def value_json(value: Any, type_: t.Type | None = None) -> Any:
 @functools.lru_cache(maxsize=None)
 def _is_money(type_: t.Type) -> bool:
     return isinstance(type_, t.Quantity) and type_.unit == t.GBP
+
+
+is_money = _is_money  # whether a type is an amount of money

@@ -18,11 +18,12 @@ import hashlib
 import json
 import math
 from json.encoder import encode_basestring  # JSON string literal, non-ASCII kept as is
-from typing import Any, Iterable, Iterator
+from decimal import Decimal
+from typing import Any, Callable, Iterable, Iterator
 
 from rules_engine.run.results import ArrangementResult, Result, ValueResult, warning_json
 from rules_engine.base.values import Outcome
-from rules_engine.base.numbers import shown_json
+from rules_engine.base.numbers import exact_pounds, is_money, number_json, shown_json, unrounded
 
 
 def _encode(data: Any) -> str:
@@ -152,7 +153,8 @@ class LeanEncoder:
 
     def __init__(self):
         self._results: dict[tuple, tuple[str, Any]] = {}  # key -> (reference, the national dict kept)
-        self._values: dict[tuple, tuple[str, Any]] = {}
+        self._values: dict[tuple, tuple[str, Any, Any, Callable]] = {}
+        self._lists: dict[tuple, str] = {}  # the fact paths of `missing`, as JSON
         self._new: dict[str, str] = {}
 
     def line(self, result: ArrangementResult) -> tuple[str, dict[str, str]]:
@@ -190,20 +192,31 @@ class LeanEncoder:
                 term["provisional"] = r.provisional
             if r.assumed:
                 term["assumed"] = [a.as_json() for a in r.assumed]
-            found = self._results[key] = (self._term(_encode(term)), r.national)
-        subject = subjects.setdefault(r.subject, len(subjects))
-        text = ['["', found[0], '",', str(subject), _LEAN_OUTCOME[r.outcome]]
+            found = self._results[key] = ('["' + self._term(_encode(term)) + '",', r.national)
+        subject = subjects.get(r.subject)
+        if subject is None:
+            subject = subjects[r.subject] = len(subjects)
+        missing, warnings, why = r.missing, r.warnings, r.why
+        if not (missing or warnings or why is not None):
+            return f"{found[0]}{subject}{_LEAN_OUTCOME[r.outcome]}]"
         extra = []
-        if r.missing:
-            extra.append('"missing":' + _strings(r.missing))
-        if r.warnings:
-            extra.append('"warnings":' + _strings(r.warnings))
-        if r.why is not None:
-            extra.append('"why":' + _encode(r.why.as_json()))
-        if extra:
-            text += (",{", ",".join(extra), "}")
-        text.append("]")
-        return "".join(text)
+        if missing:
+            extra.append('"missing":' + self._strings(missing))
+        if warnings:
+            extra.append('"warnings":' + _strings(warnings))
+        if why is not None:
+            extra.append('"why":' + _encode(why.as_json()))
+        return f"{found[0]}{subject}{_LEAN_OUTCOME[r.outcome]},{{{','.join(extra)}}}]"
+
+    def _strings(self, items: tuple) -> str:
+        """`_strings` of a fact path list, kept: the same few lists of what is
+        missing recur on line after line."""
+        if type(items) is not tuple:
+            return _strings(items)
+        text = self._lists.get(items)
+        if text is None:
+            text = self._lists[items] = _strings(items)
+        return text
 
     def _value(self, v: ValueResult, subjects: dict[str, int]) -> str:
         # The type by its id: the entry keeps the type itself (as it keeps the
@@ -226,17 +239,58 @@ class LeanEncoder:
                 term["provisional"] = v.provisional
             if v.assumed:
                 term["assumed"] = [a.as_json() for a in v.assumed]
-            found = self._values[key] = (self._term(_encode(term)), v.national, type_, term["unit"])
-        subject = subjects.setdefault(v.subject, len(subjects))
-        shown, more_precise = shown_json(v.value, type_, found[3])
-        if not (v.missing or more_precise):
-            return "".join(('["', found[0], '",', str(subject), ",", _encode(shown), "]"))
+            found = self._values[key] = ('["' + self._term(_encode(term)) + '",', v.national, type_,
+                                         _shower(type_, term["unit"]))
+        subject = subjects.get(v.subject)
+        if subject is None:
+            subject = subjects[v.subject] = len(subjects)
+        value = v.value
+        if value is None:
+            shown, more_precise = "null", False
+        else:
+            shown, more_precise = found[3](value)
+        missing = v.missing
+        if not (missing or more_precise):
+            return f"{found[0]}{subject},{shown}]"
         extra = []
-        if v.missing:
-            extra.append('"missing":' + _strings(v.missing))
+        if missing:
+            extra.append('"missing":' + self._strings(missing))
         if more_precise:
             extra.append('"unrounded":true')
-        return "".join(('["', found[0], '",', str(subject), ",", _encode(shown), ",{", ",".join(extra), "}]"))
+        return f"{found[0]}{subject},{shown},{{{','.join(extra)}}}]"
+
+
+def _shower(type_, unit: str | None) -> Callable[[Any], tuple[str, bool]]:
+    """A value of one type and unit as the lean line spells it, and whether it
+    is `unrounded`: `_encode` of `shown_json`, with the common cases (a
+    finite Decimal, text, a yes or no) spelt directly, exactly as those
+    spell them."""
+    def shown(value) -> tuple[str, bool]:
+        text, more_precise = shown_json(value, type_, unit)
+        return _encode(text), more_precise
+    money_type = is_money(type_)
+    money = unit == "GBP" and money_type
+    rounds = unit in ("GBP", "points")  # the units `unrounded` can say yes of
+
+    def show(value) -> tuple[str, bool]:
+        kind = type(value)
+        if kind is Decimal and value.is_finite():
+            if money:
+                text, more_precise = exact_pounds(value)
+                return encode_basestring(text), more_precise
+            if money_type:
+                return shown(value)
+            number = number_json(value)
+            text = int.__repr__(number) if type(number) is int else _encode(number)
+            return text, rounds and unrounded(number, unit)
+        if rounds:
+            return shown(value)
+        if kind is str:
+            return encode_basestring(value), False
+        if kind is bool:
+            return ("true" if value else "false"), False
+        return shown(value)
+    return show
 
 
 _LEAN_OUTCOME = {outcome: f',"{outcome.value}"' for outcome in Outcome}
