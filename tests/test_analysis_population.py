@@ -13,6 +13,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+import z3
 
 from rules_engine.api import vary_check
 from rules_engine.base.diagnostics import InvalidInput
@@ -89,6 +90,28 @@ def test_text_and_html_carry_it(tmp_path):
     assert ("with at most 82 practice members (stated): largest increase of the total £2,460,000.00, largest "
             "total £2,460,000.00; the total CAN exceed its cap") in text
     assert "the total CAN exceed its cap" in render_vary_check(result)
+
+
+def test_each_solver_question_is_asked_in_a_context_of_its_own(tmp_path, monkeypatch):
+    """In z3's one shared context a question's search depends on the terms
+    the process made before it: the test above ran out of its 30 s (the
+    population section missing from the text) after test_analysis_budgets.py
+    and test_vary_check_golden.py in one process, and passed alone. Each
+    question now has a context of its own (`flip.own_context`), so its answer
+    is the same whatever the process asked before."""
+    asked = []
+    for name in ("Optimize", "SimpleSolver"):
+        def made(*args, _real=getattr(z3, name), **kwargs):
+            solver = _real(*args, **kwargs)
+            asked.append(solver.ctx)
+            return solver
+        monkeypatch.setattr(z3, name, made)
+    result = vary_check(QUY, bounds=_members(tmp_path, "members of practice across icb: {at_most: 82}\n"),
+                        timeout_ms=ROOM)
+    (question,) = result.analysis.populations
+    assert question.total_value == Decimal("2460000") and question.exceeded is True
+    assert len(asked) > 5 and all(context is not z3.main_ctx() for context in asked)
+    assert len({id(context) for context in asked}) == len(asked)
 
 
 @pytest.mark.parametrize("text, code, words", [

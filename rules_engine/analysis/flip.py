@@ -105,14 +105,29 @@ class FlipVerdict:
                 "summary": self.describe(), "questions": [q.as_json() for q in self.questions]}
 
 
+def own_context(terms: list) -> tuple[z3.Context, list]:
+    """`terms` copied into a z3 context of their own, for one solver question.
+    In z3's one shared context a question's search depends on every term the
+    process made before (their ids order the search): the population
+    optimiser, easy alone, ran out of its 30 s after some fifty other
+    analyses in one process (tests/test_analysis_population.py). In a context
+    of its own a question's answer is the same whatever ran before. Some 3 ms
+    a question."""
+    context = z3.Context()
+    return context, [term.translate(context) for term in terms]
+
+
 def solve(constraints: list, timeout_ms: int):
     # One question, not incremental: the simple solver is the same decision
     # procedure without the incremental front end (a fifth of the set-up time).
-    solver = z3.SimpleSolver()
+    context, own = own_context(constraints)
+    solver = z3.SimpleSolver(ctx=context)
     solver.set("timeout", timeout_ms)
-    solver.add(*constraints)
+    solver.add(*own)
     result = solver.check()
-    return result, (solver.model() if result == z3.sat else None), solver.reason_unknown()
+    # the model in the context of the terms asked about, which the callers read it with
+    model = solver.model().translate(constraints[0].ctx) if result == z3.sat else None
+    return result, model, solver.reason_unknown()
 
 
 class FlipAnalysis:

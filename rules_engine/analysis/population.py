@@ -31,7 +31,7 @@ import z3
 
 from rules_engine.analysis.arrangement_yaml import yaml_lines
 from rules_engine.analysis.encode import Encoder, Facts, Undecided, constant
-from rules_engine.analysis.flip import FlipAnalysis, solve
+from rules_engine.analysis.flip import FlipAnalysis, own_context, solve
 from rules_engine.base import typesys as t
 from rules_engine.base.numbers import money_exact
 from rules_engine.ir.checked import CheckedProgram
@@ -94,16 +94,17 @@ def _decimal(value) -> Decimal | None:
 def _largest(facts: Facts, known, term, timeout_ms: int):
     """The largest value of `term` where `known` holds, and a model giving
     it; (None, None, why) when the solver cannot say."""
-    optimiser = z3.Optimize()
+    context, (own_term, *own) = own_context([term, *facts.constraints, known])  # flip.own_context: why
+    optimiser = z3.Optimize(ctx=context)
     optimiser.set("timeout", timeout_ms)
-    optimiser.add(*facts.constraints, known)
-    optimiser.maximize(term)
+    optimiser.add(*own)
+    optimiser.maximize(own_term)
     result = optimiser.check()
     if result == z3.unsat:
         return None, None, "no arrangement makes it known"
     if result != z3.sat:
         return None, None, f"the solver gave no answer within {timeout_ms} ms ({optimiser.reason_unknown()})"
-    model = optimiser.model()
+    model = optimiser.model().translate(term.ctx)
     best = model.eval(term, model_completion=True)
     # the optimiser's answer, proved: nothing larger
     larger, _, _ = solve(facts.constraints + [known, term > best], timeout_ms)
