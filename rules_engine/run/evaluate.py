@@ -113,8 +113,9 @@ class Evaluator:
             for r in program.requirements]
         self.term_types = program.checked.term_types
         self._value_shapes: dict[str, tuple] = {}
-        self._result_shapes: dict[int, tuple] = {}
-        self._value_fixed: dict[tuple, tuple] = {}  # (name, (variable, key) or None, local) -> `value_fixed`
+        self._shapes: tuple[list, list, list] | None = None  # `_result_shapes`
+        # name -> (variable, key) or None -> `value_fixed` (not having read a local change, having read one)
+        self._value_fixed: dict[str, dict] = {}
         self.reasoner = Reasoner(runner)
 
     def instances(self, root: FactRecord, scope) -> list[SubjectInstance]:
@@ -143,35 +144,46 @@ class Evaluator:
                 root, day, instances, tracer), self.runner.values(root, day, instances, tracer))
             results = [make_result(*d) for d in decisions]
             values = [self.value(*v) for v in raw_values]
-        outcome = worst(r.outcome for r in results if r.severity == "error")
+        outcome = worst({r.outcome for r in results if r.severity == "error"})
         return ArrangementResult(arrangement_id(self.subjects, root), arrangement.source, day, outcome,
                                  self.layer_names, tuple(results), tuple(values))
 
     def result_maker(self, root: FactRecord, day: dt.date) -> Callable[..., Result]:
         """The result of a decision (called with a `Decision`'s fields) on one
         arrangement's facts and date."""
-        shapes = self._result_shapes
+        plain, read_local, waived = self._result_shapes()
         requirements = self.program.requirements
         reasoner = self.reasoner
+        fail, unknown = Outcome.FAIL, Outcome.UNKNOWN
 
         def result(index, instance, outcome, missing, warnings, reason, local, unneeded=()) -> Result:
-            requirement = requirements[index]
-            shape = shapes.get(index)
-            if shape is None:
-                shape = shapes[index] = self.result_shape(requirement, index)
-            rule_id, title, clause, read_local, not_local, waived, severity, provisional, assumed = shape
-            layer, flexibility, because, national = waived if reason == WAIVED else read_local if local else not_local
-            shown = None
-            if reason is not None:
-                shown = (f"not in force on {day} (in force {requirement.periods})" if reason == NOT_IN_FORCE
+            if reason is None:
+                rule_id, title, clause, layer, flexibility, because, national, severity, provisional, assumed = (
+                    read_local if local else plain)[index]
+                shown = None
+            else:
+                rule_id, title, clause, layer, flexibility, because, national, severity, provisional, assumed = (
+                    waived if reason == WAIVED else read_local if local else plain)[index]
+                shown = (f"not in force on {day} (in force {requirements[index].periods})" if reason == NOT_IN_FORCE
                          else _REASONS.get(reason))
             explain_with = None
-            if (outcome is Outcome.FAIL or outcome is Outcome.UNKNOWN) and requirement.in_force:
-                explain_with = why_thunk(reasoner, requirement, root, day, instance.bindings, outcome.value)
+            if outcome is fail or outcome is unknown:
+                requirement = requirements[index]
+                if requirement.in_force:
+                    explain_with = why_thunk(reasoner, requirement, root, day, instance.bindings, outcome.value)
+                if outcome is unknown:
+                    unneeded = ()
             return Result(rule_id, instance.id, outcome, title, clause, layer, flexibility, because, national,
-                          missing, warnings, severity, provisional, shown, assumed, explain_with,
-                          unneeded if outcome is not Outcome.UNKNOWN else ())
+                          missing, warnings, severity, provisional, shown, assumed, explain_with, unneeded)
         return result
+
+    def _result_shapes(self) -> tuple[list, list, list]:
+        """What every result of each requirement shares (`result_shape`), by
+        its index: not having read a local change, having read one, waived."""
+        if self._shapes is None:
+            shapes = [self.result_shape(r, i) for i, r in enumerate(self.program.requirements)]
+            self._shapes = tuple([(s[0], s[1], s[2], *s[which], *s[6:]) for s in shapes] for which in (4, 3, 5))
+        return self._shapes
 
     def result_shape(self, requirement, index: int) -> tuple:
         """What every result of one requirement shares: its id, title, clause,
@@ -186,14 +198,18 @@ class Evaluator:
 
     def value(self, name: str, instance, key, value, local: bool, unneeded: tuple = ()) -> ValueResult:
         """The result of a reported definition's value (called with a `Value`'s fields)."""
-        fixed = self._value_fixed.get((name, key, local))
-        if fixed is None:
-            fixed = self._value_fixed[(name, key, local)] = self.value_fixed(name, key, local)
-        value_id, type_, layer, flexibility, because, national, title, clause, provisional, assumed, rounding = fixed
-        missing = ()
+        by_key = self._value_fixed.get(name)
+        if by_key is None:
+            by_key = self._value_fixed[name] = {}
+        pair = by_key.get(key)
+        if pair is None:
+            pair = by_key[key] = (self.value_fixed(name, key, False), self.value_fixed(name, key, True))
+        value_id, type_, layer, flexibility, because, national, title, clause, provisional, assumed, rounding = \
+            (pair[1] if local else pair[0])
         if type(value) is Unknown:
-            missing, value, unneeded = value.lacking(), None, ()
-        return ValueResult(value_id, instance.id, value, type_, missing, layer, flexibility, because, national,
+            return ValueResult(value_id, instance.id, None, type_, value.lacking(), layer, flexibility, because,
+                               national, title, clause, provisional, assumed, rounding, ())
+        return ValueResult(value_id, instance.id, value, type_, (), layer, flexibility, because, national,
                            title, clause, provisional, assumed, rounding, unneeded)
 
     def value_fixed(self, name: str, key, local: bool) -> tuple:
