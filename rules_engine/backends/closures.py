@@ -147,7 +147,7 @@ class Compiler(facts.FactReads):
     def parameter(self, name: str, span) -> Closure:
         param = self.program.parameters.get(name)
         if param is None or param.value is None:
-            return lambda env: no_value(env, name, span)
+            return no_value(name, span)
         value = self.constant(param.value)
         national = None
         if param.varied_by is not None:

@@ -50,7 +50,9 @@ def _merged(values) -> ast.expr:
     """What `_unknown_test(values)` holding makes the result: the one value
     that may be unknown, itself, or `merge` of those that may be."""
     maybe = [v for v in values if _may_be_unknown(v)]
-    return maybe[0] if len(maybe) == 1 else _call(_load("merge"), *maybe)
+    if len(maybe) == 1:
+        return maybe[0]
+    return _call(_load("merge2" if len(maybe) == 2 else "merge"), *maybe)
 
 
 def _unknown_test(values) -> ast.expr | None:
@@ -115,6 +117,9 @@ class Function:
         self.known: list[dict | None] = [{}]
         self.count = 0
         self.bindings_read = False
+        # The temporaries that hold a bound record a fact path starts from
+        # (a subject, an item of a list of records: never an unknown).
+        self.records: set[str] = set()
 
     def tmp(self) -> str:
         self.count += 1
@@ -236,8 +241,7 @@ class Generator:
             return fn.reuse(("fact", target), lambda: fn.assign(
                 _call(_load("fact"), _load("E"), ast.Constant(target)), node.span))
         if kind == "param":  # a parameter with a value is static
-            return fn.assign(_call(_load("no_value"), _load("E"), ast.Constant(target), self.const(node.span)),
-                             node.span)
+            return fn.assign(_call(self.const(runtime.no_value(target, node.span)), _load("E")), node.span)
         if kind == "table":
             table = self.program.tables[target]
             chooser = (lambda keys, national, opted: lambda env: keys if opted(env) else national)(
@@ -277,6 +281,7 @@ class Generator:
         fn = self.fn
         if plan.bound is not None:
             start = self.bound(plan.bound, node.span)
+            fn.records.add(start.id)  # a record: a subject, an item of a list of records
         else:
             start = self.expr(plan.start)
             if not isinstance(start, ast.Name):
@@ -317,14 +322,20 @@ class Generator:
 
     def steps(self, start: ast.Name, keys: list, span) -> ast.expr:
         """The path's value by dict lookups, inline, or MISSING when a step
-        finds nothing (or no record, or table row, to look in)."""
+        finds nothing. A path from a bound name starts at a record (a
+        subject, an item of a list of records); one from an expression (a
+        table row, a definition) may start at an unknown, where it finds
+        nothing. Every later step looks in a record or in MISSING (whose
+        `get` finds nothing: `runtime.MISSING`)."""
         fn = self.fn
         value = start
-        for _, key in keys:
-            value = fn.reuse(("step", node_key(value), node_key(key)), lambda value=value, key=key: fn.assign(
-                ast.IfExp(ast.BoolOp(ast.Or(), [_is(_call(_load("type"), value), _load("FR")),
-                                                _is(_call(_load("type"), value), _load("dict"))]),  # a record, a row
-                          _call(_attr(value, "get"), key, _load("MISSING")), _load("MISSING")), span))
+        for position, (_, key) in enumerate(keys):
+            def look(value=value, key=key, first=position == 0):
+                found = _call(_attr(value, "get"), key, _load("MISSING"))
+                if first and value.id not in fn.records:
+                    found = ast.IfExp(_is_unknown(value), _load("MISSING"), found)
+                return fn.assign(found, span)
+            value = fn.reuse(("step", node_key(value), node_key(key)), look)
         return value
 
     def walk_steps(self, start: ast.Name, keys: list, span) -> ast.Name:

@@ -184,7 +184,7 @@ class ModuleBuilder(Generator):
             value = _load(result)
         rounding = define.term.rounding
         if rounding is not None:
-            value = fn.assign(_call(self.const(ops.rounded), value, self.const(rounding)))
+            value = fn.assign(_call(self.const(ops.rounder(rounding)), value))
         return value
 
     # -- requirements -----------------------------------------------------------

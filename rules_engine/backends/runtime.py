@@ -14,7 +14,7 @@ from typing import Any, Callable
 
 from rules_engine.backends.protocol import TraceEvent
 from rules_engine.base.values import (FactRecord, Outcome, Unknown, kleene_and, kleene_not, kleene_or,
-    merge_unknown, unknown_because)
+    merge_two, merge_unknown, unknown_because)
 from rules_engine.ir import operations as ops
 from rules_engine.ir.plans import FIELD
 from rules_engine.ir.ranged import side_range
@@ -38,7 +38,14 @@ class Env:
 
 
 class _Missing:
+    """What an inline step of a fact path finds when nothing is there; a
+    step from it finds nothing again (generated code reads a path by `get`
+    after `get`, and the careful walk names what is missing)."""
+
     __slots__ = ()
+
+    def get(self, key, default=None):
+        return self
 
     def __repr__(self) -> str:
         return "MISSING"
@@ -131,16 +138,22 @@ def path(value, steps: tuple):
 
 def row_lookup(table: str, rows: dict, national_rows: dict | None, opted, local: str | None, span):
     """`table[key, ...]` for a key already worked out: the row in force (a
-    dict of its cells), or an unknown naming the key and the date; reading a
-    row the local layer gave says so (`env.local_rows`)."""
+    dict of its cells), or an unknown naming the key and the date (made once
+    per key and date: an unknown is a value); reading a row the local layer
+    gave says so (`env.local_rows`)."""
+    no_rows: dict[tuple, Unknown] = {}
+
     def look(env, key: tuple):
         chosen = (rows if opted(env) else national_rows) if opted is not None else rows
         row = chosen.get(key)
         if row is None:
             if opted is not None and chosen is rows and key in national_rows:
                 env.local_rows = True  # a row retired for this subject, which opted in
-            shown = ", ".join(str(k) for k in key)
-            row = unknown_because("no-row", f"table {table} has no row for ({shown}) on {env.as_of}", span)
+            row = no_rows.get((key, env.as_of))
+            if row is None:
+                shown = ", ".join(str(k) for k in key)
+                row = no_rows[(key, env.as_of)] = unknown_because(
+                    "no-row", f"table {table} has no row for ({shown}) on {env.as_of}", span)
         elif row["_layer"] == local:
             env.local_rows = True
         if env.trace is not None:
@@ -162,17 +175,20 @@ def table_member(local_keys: frozenset, removed: frozenset, opted, negated: bool
     return member
 
 
-def no_value(env, name: str, span):
-    """A parameter with no value in force on the arrangement's date (made
-    once per arrangement)."""
-    key = ("no value", name)
-    value = env.memo.get(key)
-    if value is None:
-        value = env.memo[key] = unknown_because("no-value", f"parameter {name} (no value in force on {env.as_of})",
-                                                span)
-    if env.trace is not None:
-        env.trace.append(TraceEvent("parameter", name, value, {"layer": None}))
-    return value
+def no_value(name: str, span) -> Callable[[Any], Unknown]:
+    """A parameter with no value in force on the arrangement's date: its
+    reader, which makes the unknown once per date (an unknown is a value)."""
+    made: dict[dt.date, Unknown] = {}
+
+    def read(env) -> Unknown:
+        value = made.get(env.as_of)
+        if value is None:
+            value = made[env.as_of] = unknown_because(
+                "no-value", f"parameter {name} (no value in force on {env.as_of})", span)
+        if env.trace is not None:
+            env.trace.append(TraceEvent("parameter", name, value, {"layer": None}))
+        return value
+    return read
 
 
 def settle(env, a, b, holds, side: int, low, high, shape=None, leaves=()):
@@ -261,10 +277,10 @@ def item_missing(items, index: int) -> Unknown:
 #: `ir.operations`, and a few harmless built-ins. Nothing else (no
 #: `__import__`, `open`, `eval`, `getattr`: `__builtins__` is empty).
 HELPERS: dict[str, Any] = {
-    "U": Unknown, "MISSING": MISSING, "FR": FactRecord, "merge": merge_unknown, "kand": kleene_and, "kor": kleene_or,
+    "U": Unknown, "MISSING": MISSING, "FR": FactRecord, "merge": merge_unknown, "merge2": merge_two, "kand": kleene_and, "kor": kleene_or,
     "knot": kleene_not, "combine": ops.combine, "settle": settle, "tracked": tracked, "unneeded": unneeded,
     "fields": fields, "path": path, "fact": fact,
-    "no_value": no_value, "lacking": lacking, "item_missing": item_missing,
+    "lacking": lacking, "item_missing": item_missing,
     "because": unknown_because, "PASS": Outcome.PASS, "FAIL": Outcome.FAIL, "UNKNOWN": Outcome.UNKNOWN,
     "NA": Outcome.NOT_APPLICABLE, "type": type, "id": id, "enumerate": enumerate,
     "frozenset": frozenset, "tuple": tuple, "list": list, "sorted": sorted, "str": str,

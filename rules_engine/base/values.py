@@ -101,12 +101,21 @@ def merge_unknown(*values: Any) -> Unknown:
     return Unknown() if found is None else found
 
 
+def merge_two(left: Any, right: Any) -> Unknown:
+    """`merge_unknown(left, right)`, for the commonest case of two values."""
+    if type(left) is Unknown:
+        if type(right) is not Unknown or right is left:
+            return left
+        return Unknown(left.missing | right.missing, left.reasons | right.reasons)
+    return right if type(right) is Unknown else Unknown()
+
+
 def kleene_and(left: Any, right: Any) -> Any:
     if left is False or right is False:
         return False
     if left is True and right is True:
         return True
-    return merge_unknown(left, right)
+    return merge_two(left, right)
 
 
 def kleene_or(left: Any, right: Any) -> Any:
@@ -114,7 +123,7 @@ def kleene_or(left: Any, right: Any) -> Any:
         return True
     if left is False and right is False:
         return False
-    return merge_unknown(left, right)
+    return merge_two(left, right)
 
 
 def kleene_not(value: Any) -> Any:

@@ -98,6 +98,21 @@ def rounded(value, rounding: n.Rounding):
     return value
 
 
+def rounder(rounding: n.Rounding) -> Callable[[Any], Any]:
+    """`rounded(value, rounding)` as a function of the value, its quantum and
+    mode worked out once."""
+    quantum, mode = Decimal(1).scaleb(-rounding.places), ROUNDING[rounding.mode]
+
+    def rounded_value(value):
+        kind = type(value)
+        if kind is Decimal or kind is int:
+            return Decimal(value).quantize(quantum, rounding=mode)
+        if isinstance(value, Decimal) or (isinstance(value, int) and kind is not bool):
+            return Decimal(value).quantize(quantum, rounding=mode)
+        return value
+    return rounded_value
+
+
 def any_unknown(*values) -> bool:
     for value in values:
         if type(value) is Unknown:
