@@ -35,32 +35,39 @@ class SubjectInstance(NamedTuple):
     bindings: dict[str, Any]
 
 
-def subject_instances(subjects: dict[str, Subject], root: FactRecord,
-                      kind: str) -> Iterator[SubjectInstance]:
+_instance = tuple.__new__  # a SubjectInstance made without NamedTuple's Python-level __new__
+
+
+def subject_instances(subjects: dict[str, Subject], root: FactRecord, kind: str,
+                      outer: Callable[[str], list] | None = None) -> Iterator[SubjectInstance]:
+    """The instances of one subject in an arrangement; `outer(kind)` gives
+    those of the subject it is numbered within, when they are at hand."""
     subject = subjects[kind]
+    within = subject.numbered_within
     outer_instances: list[SubjectInstance | None] = [None]
-    if subject.numbered_within:
-        outer_instances = list(subject_instances(subjects, root, subject.numbered_within))
-    relative = outer_instances != [None] and subject.path[0] == subject.numbered_within
-    for outer in outer_instances:
-        container: Any = outer.bindings[subject.numbered_within] if relative else root
-        for name in subject.path[1:] if relative else subject.path:
+    if within:
+        outer_instances = outer(within) if outer is not None else list(subject_instances(subjects, root, within))
+    relative = outer_instances != [None] and subject.path[0] == within
+    path = subject.path[1:] if relative else subject.path
+    for instance in outer_instances:
+        container: Any = instance.bindings[within] if relative else root
+        for name in path:
             container = container.get(name) if isinstance(container, dict) else None
         if container is None:
             continue
-        bindings_base = dict(outer.bindings) if outer else {}
+        bindings_base = instance.bindings if instance else {}
         if not subject.each:
             key = _key(container, subject.keyed_by, subject.path)
-            yield SubjectInstance(kind, f"{kind}:{key}", key, {**bindings_base, kind: container})
+            yield _instance(SubjectInstance, (kind, f"{kind}:{key}", key, {**bindings_base, kind: container}))
             continue
         for index, record in enumerate(container if isinstance(container, FactList) else ()):
             if record is None:
                 continue
-            if subject.numbered_within and outer is not None:
-                key = f"{outer.key}/{index + 1}"
+            if within and instance is not None:
+                key = f"{instance.key}/{index + 1}"
             else:
                 key = _key(record, subject.keyed_by, subject.path, index)
-            yield SubjectInstance(kind, f"{kind}:{key}", key, {**bindings_base, kind: record})
+            yield _instance(SubjectInstance, (kind, f"{kind}:{key}", key, {**bindings_base, kind: record}))
 
 
 def _key(record, keyed_by: str | None, path, index: int | None = None) -> str:
@@ -116,37 +123,47 @@ class Evaluator:
         self._shapes: tuple[list, list, list] | None = None  # `_result_shapes`
         # name -> (variable, key) or None -> `value_fixed` (not having read a local change, having read one)
         self._value_fixed: dict[str, dict] = {}
+        self.make_value = self.value_maker()
         self.reasoner = Reasoner(runner)
 
-    def instances(self, root: FactRecord, scope) -> list[SubjectInstance]:
+    def instances(self, root: FactRecord, scope, outer: Callable[[str], list] | None = None
+                  ) -> list[SubjectInstance]:
         if scope is None:
             return [SubjectInstance("arrangement", "arrangement", "arrangement", {})]
-        return list(subject_instances(self.subjects, root, scope.subject))
+        return list(subject_instances(self.subjects, root, scope.subject, outer))
 
     def run(self, arrangement: Arrangement, day: dt.date, tracer: Tracer | None = None) -> ArrangementResult:
         """Every requirement and reported value for every subject (with a
         `tracer`, only those it chooses, each with its reads recorded)."""
         root = arrangement.facts
         cache: dict[str, list[SubjectInstance]] = {}
+        subjects = self.subjects
+
+        def of_subject(kind: str) -> list[SubjectInstance]:  # a subject's instances, made once
+            found = cache.get(kind)
+            if found is None:
+                found = cache[kind] = list(subject_instances(subjects, root, kind, of_subject))
+            return found
 
         def instances(scope) -> list[SubjectInstance]:
-            key = scope.subject if scope is not None else ""
-            found = cache.get(key)
-            if found is None:
-                found = cache[key] = self.instances(root, scope)
-            return found
+            if scope is None:
+                found = cache.get("")
+                if found is None:
+                    found = cache[""] = self.instances(root, None)
+                return found
+            return of_subject(scope.subject)
         make_result = self.result_maker(root, day)
         if self.recorder is None:  # each result and value made as the runner decides it
-            results = list(self.runner.decisions(root, day, instances, tracer, make_result))
-            values = list(self.runner.values(root, day, instances, tracer, self.value))
+            results = tuple(self.runner.decisions(root, day, instances, tracer, make_result))
+            values = tuple(self.runner.values(root, day, instances, tracer, self.make_value))
         else:  # coverage: each decision and value recorded as it passes
             decisions, raw_values = self.recorder.watch(self.program, self.runner.decisions(
                 root, day, instances, tracer), self.runner.values(root, day, instances, tracer))
-            results = [make_result(*d) for d in decisions]
-            values = [self.value(*v) for v in raw_values]
+            results = tuple(make_result(*d) for d in decisions)
+            values = tuple(self.make_value(*v) for v in raw_values)
         outcome = worst({r.outcome for r in results if r.severity == "error"})
         return ArrangementResult(arrangement_id(self.subjects, root), arrangement.source, day, outcome,
-                                 self.layer_names, tuple(results), tuple(values))
+                                 self.layer_names, results, values)
 
     def result_maker(self, root: FactRecord, day: dt.date) -> Callable[..., Result]:
         """The result of a decision (called with a `Decision`'s fields) on one
@@ -198,19 +215,28 @@ class Evaluator:
 
     def value(self, name: str, instance, key, value, local: bool, unneeded: tuple = ()) -> ValueResult:
         """The result of a reported definition's value (called with a `Value`'s fields)."""
-        by_key = self._value_fixed.get(name)
-        if by_key is None:
-            by_key = self._value_fixed[name] = {}
-        pair = by_key.get(key)
-        if pair is None:
-            pair = by_key[key] = (self.value_fixed(name, key, False), self.value_fixed(name, key, True))
-        value_id, type_, layer, flexibility, because, national, title, clause, provisional, assumed, rounding = \
-            (pair[1] if local else pair[0])
-        if type(value) is Unknown:
-            return ValueResult(value_id, instance.id, None, type_, value.lacking(), layer, flexibility, because,
-                               national, title, clause, provisional, assumed, rounding, ())
-        return ValueResult(value_id, instance.id, value, type_, (), layer, flexibility, because, national,
-                           title, clause, provisional, assumed, rounding, unneeded)
+        return self.make_value(name, instance, key, value, local, unneeded)
+
+    def value_maker(self) -> Callable[..., ValueResult]:
+        """`value`, as a function: what every value of a definition for a key
+        shares (`value_fixed`) looked up by name and key."""
+        fixed = self._value_fixed
+        unknown, make = Unknown, ValueResult
+
+        def value(name: str, instance, key, value, local: bool, unneeded: tuple = ()) -> ValueResult:
+            try:
+                pair = fixed[name][key]
+            except KeyError:
+                pair = fixed.setdefault(name, {})[key] = (self.value_fixed(name, key, False),
+                                                          self.value_fixed(name, key, True))
+            value_id, type_, layer, flexibility, because, national, title, clause, provisional, assumed, \
+                rounding = pair[1] if local else pair[0]
+            if type(value) is unknown:
+                return make(value_id, instance.id, None, type_, value.lacking(), layer, flexibility, because,
+                            national, title, clause, provisional, assumed, rounding, ())
+            return make(value_id, instance.id, value, type_, (), layer, flexibility, because, national,
+                        title, clause, provisional, assumed, rounding, unneeded)
+        return value
 
     def value_fixed(self, name: str, key, local: bool) -> tuple:
         """What every value of one definition for one key shares, having read
