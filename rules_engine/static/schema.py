@@ -292,6 +292,36 @@ def build_schema(enum_decls: list[n.EnumDecl], fact_decls: list[n.FactDecl],
                   tuple(constraints.values())), diagnostics
 
 
+def _governed(container, segments, on_keys: bool, found: list | None = None) -> list:
+    """The values (or map keys) a constraint governs, as `constrained_values`
+    finds them, without their paths."""
+    if found is None:
+        found = []
+    name, kind = segments[0]
+    value = container.get(name) if isinstance(container, dict) else None
+    if value is None:
+        return found
+    rest = segments[1:]
+    if kind == "list":
+        for item in value:
+            if item is not None:
+                if rest:
+                    _governed(item, rest, on_keys, found)
+                else:
+                    found.append(item)
+    elif kind == "map":
+        if not rest:
+            found.extend(value.keys() if on_keys else value.values())
+        else:
+            for item in value.values():
+                _governed(item, rest, on_keys, found)
+    elif not rest:
+        found.append(value)
+    else:
+        _governed(value, rest, on_keys, found)
+    return found
+
+
 def constrained_values(root: FactRecord, constraint: KeyConstraint):
     """(field path, value) for every value (or map key) a constraint governs."""
     def walk(container, segments, path):
@@ -382,6 +412,9 @@ def check_constraints(schema: Schema, arrangement: Arrangement, keys_in_force, a
     for constraint in schema.constraints:
         valid = keys_in_force(constraint.table)
         gone = frozenset() if constraint.on_keys else retired(constraint.table)
+        if all(value in valid or value in gone
+               for value in _governed(arrangement.facts, constraint.segments, constraint.on_keys)):
+            continue  # the common case: every value valid (the walk below names the paths of those not)
         for path, value in constrained_values(arrangement.facts, constraint):
             if value in valid or value in gone:
                 continue
