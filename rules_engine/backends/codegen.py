@@ -117,6 +117,7 @@ class Function:
         self.known: list[dict | None] = [{}]
         self.count = 0
         self.bindings_read = False
+        self.loops = 0  # how many quantifiers' bodies the statements emitted now are in
         # The temporaries that hold a bound record a fact path starts from
         # (a subject, an item of a list of records: never an unknown).
         self.records: set[str] = set()
@@ -199,6 +200,7 @@ class Generator:
         self.module = Module()
         self.define_names = {name: f"d{i}" for i, name in enumerate(checked.define_order)}
         self.fn: Function | None = None
+        self.inlined: frozenset[str] = frozenset()  # definitions worked out where they are read (`inline`)
 
     def const(self, value) -> ast.expr:
         return self.module.const(value)
@@ -249,6 +251,8 @@ class Generator:
                 runtime.opted_in(table.opted_in))
             return fn.reuse(("table", target), lambda: fn.assign(_call(self.const(chooser), _load("E")), node.span))
         if target in self.define_names:
+            if target in self.inlined and not fn.loops:  # read once, not in a loop: worked out here
+                return fn.reuse(("define", target), lambda: self.inline(target, node.span))
             return fn.reuse(("define", target), lambda: fn.assign(
                 _call(_load(self.define_names[target]), _load("E")), node.span))
         return fn.assign(_call(_load("because"), ast.Constant("no-definition"),
@@ -544,12 +548,14 @@ class Generator:
         fn.emit(ast.Assign([_store(saved)], _call(_attr(bindings, "get"), variable, _load("MISSING"))))
         fn.emit(ast.Assign([_store(values)], ast.List([], ast.Load())))
         fn.block(barrier=True)  # the loop's body: the variable's value changes
+        fn.loops += 1
         fn.emit(ast.If(_is(_load(item), ast.Constant(None)),
                        [ast.Expr(_call(_attr(_load(values), "append"),
                                        _call(_load("item_missing"), items, _load(index)))), ast.Continue()], []))
         fn.emit(ast.Assign([ast.Subscript(bindings, variable, ast.Store())], _load(item)))
         body = self.expr(node.body)
         fn.emit(ast.Expr(_call(_attr(_load(values), "append"), body)), node.body.span)
+        fn.loops -= 1
         loop = fn.end()
         fn.emit(ast.For(ast.Tuple([_store(index), _store(item)], ast.Store()), _call(_load("enumerate"), iterate),
                         loop, [], None), node.span)

@@ -33,6 +33,8 @@ from rules_engine.backends.runtime import HELPERS, Env, opted_in
 from rules_engine.base.values import FactRecord, Unknown
 from rules_engine.ir import operations as ops
 from rules_engine.ir.checked import CheckedProgram
+from rules_engine.syntax import nodes as n
+from rules_engine.syntax.walk import descendants
 
 #: The file name the generated code's line numbers are of (each statement
 #: carries its rule file's line and column).
@@ -135,6 +137,14 @@ class ModuleBuilder(Generator):
             fn.emit(ast.If(_is(_load("v"), _load("MISSING")), body, []))
             fn.emit(ast.Return(_load("v")))
         self.done()
+
+    def inline(self, name: str, span) -> ast.Name:
+        """A definition read in one place only, out of any loop, worked out
+        there rather than called: the same statements its function runs, with
+        the same reads, unknowns and local flag, without a call or a memo (its
+        function stays, for `why`)."""
+        value = self.once(name, self.program.defines[name])
+        return value if isinstance(value, ast.Name) else self.fn.assign(value, span)
 
     def once(self, name: str, define) -> ast.expr:
         """A definition's value; for one that is the same for every arrangement
@@ -324,6 +334,29 @@ class ModuleBuilder(Generator):
         self.done()
 
 
+def read_once(checked: CheckedProgram) -> frozenset[str]:
+    """The definitions in force read in one place of the program, and not
+    reported (the subject loop reads those): each is worked out where it is
+    read (`ModuleBuilder.inline`)."""
+    program, names = checked.program, checked.names
+    roots: list = []
+    for define in program.defines.values():
+        roots.append(define.term)
+        if define.replaced_by is not None:
+            roots.append(define.replaced_by.value)
+    for requirement in program.requirements:
+        roots.append(requirement.term)
+        roots.extend(waiver.where for waiver in requirement.waivers if waiver.where is not None)
+    reads: dict[str, int] = {}
+    for node in descendants(roots):
+        if type(node) is n.Name:
+            resolved = names.get(id(node))
+            if resolved is not None and resolved.target in program.defines:
+                reads[resolved.target] = reads.get(resolved.target, 0) + 1
+    return frozenset(name for name, count in reads.items()
+                     if count == 1 and program.defines[name].term.report is None)
+
+
 class Subjects:
     """The subject instances a subject loop reads, asked of `instances` once
     per subject at the top of the function (they depend on the scope's
@@ -414,6 +447,7 @@ class GeneratedRunner:
     @staticmethod
     def _module(checked: CheckedProgram) -> ModuleBuilder:
         builder = ModuleBuilder(checked)
+        builder.inlined = read_once(checked)
         for name in checked.define_order:
             builder.define(name)
         for index, requirement in enumerate(checked.program.requirements):
