@@ -59,9 +59,10 @@ class _Unsupported(Exception):
 
 
 # How a record's field is turned into a fact: taken as it is, a string taken
-# as it is (its colons counted), a number (the common cases inline), or
-# through a converter.
-_PLAIN, _STRING, _NUMBER, _CONVERT = range(4)
+# as it is (its colons counted), a number (the common cases inline), through
+# a converter, or a time or interval's text (its reading looked up inline
+# among those already read, the converter for a text not read before).
+_PLAIN, _STRING, _NUMBER, _CONVERT, _CLOCK = range(5)
 
 Converter = Callable[[Any, Any, list], Any]
 
@@ -181,6 +182,15 @@ class _Walk:
                                 [_add("keys", _call(_attr(_load("item"), "count"), ast.Constant(":")))], [])]
             elif kind == _NUMBER:
                 given = self.number(target, path, converter)
+            elif kind == _CLOCK:
+                read, convert = converter
+                found = _load("found")
+                given = [_set("found", _call(_attr(self.const(read), "get"), _load("item"))),
+                         ast.If(_is(found, ast.Constant(None)),
+                                [ast.Assign([target], _call(self.const(convert), _load("item"), path,
+                                                            _load("tally")))],
+                                [ast.Assign([target], found),
+                                 _add("keys", _call(_attr(_load("item"), "count"), ast.Constant(":")))])]
             else:
                 given = [ast.Assign([target], _call(self.callable(converter), _load("item"), path, _load("tally")))]
             body += [_set("item", _attr(_load("value"), attribute)),
@@ -230,9 +240,10 @@ class _Walk:
             made = _call(_load("frozenset"), ast.GeneratorExp(item, loop))
         return self.function([ast.Return(made)])
 
-    def mapping(self, key_type: t.Type, value: Convert) -> str:
+    def mapping(self, key_type: t.Type, value: Convert | tuple) -> str:
         """A map's walk: its keys checked as the validator checks them (text
-        as it is, a name of an enumeration inline), each value converted."""
+        as it is, a name of an enumeration inline), each value converted (a
+        time or interval's text, `(readings, converter)`, looked up first)."""
         key, raw_key = _load("key"), _load("raw_key")
         path = ast.Tuple([_load("chain"), raw_key], ast.Load())
         loop = [ast.If(_is(_call(_load("type"), raw_key), _load("str"), negated=True),
@@ -248,12 +259,21 @@ class _Walk:
         else:
             loop += [_set("key", _call(self.const(f.leaf_check(key_type)), raw_key, path, _load("problems"))),
                      ast.If(_load("problems"), [ast.Raise(_load("Reject"), None)], [])]
-        loop.append(ast.If(_is(_load("raw_value"), ast.Constant(None), negated=True),
-                           [ast.Assign([ast.Subscript(_load("out"), key, ast.Store())],
-                                       _call(self.callable(value), _load("raw_value"), path, _load("tally")))],
-                           []))
-        body = [_set("out", _call(_load("new_record"), _load("chain"))), _set("keys", ast.Constant(0)),
-                _set("problems", _call(_load("Problems"))),
+        target = ast.Subscript(_load("out"), key, ast.Store())
+        if isinstance(value, tuple):  # a time or interval's text (`_CLOCK`): its reading looked up first
+            read, convert = value
+            found = _load("found")
+            given = [_set("found", _call(_attr(self.const(read), "get"), _load("raw_value"))),
+                     ast.If(_is(found, ast.Constant(None)),
+                            [ast.Assign([target], _call(self.const(convert), _load("raw_value"), path,
+                                                        _load("tally")))],
+                            [ast.Assign([target], found),
+                             _add("keys", _call(_attr(_load("raw_value"), "count"), ast.Constant(":")))])]
+        else:
+            given = [ast.Assign([target], _call(self.callable(value), _load("raw_value"), path, _load("tally")))]
+        loop.append(ast.If(_is(_load("raw_value"), ast.Constant(None), negated=True), given, []))
+        checks = [] if isinstance(key_type, (t.Text, t.Enum)) else [_set("problems", _call(_load("Problems")))]
+        body = [_set("out", _call(_load("new_record"), _load("chain"))), _set("keys", ast.Constant(0)), *checks,
                 ast.For(ast.Tuple([_store("raw_key"), _store("raw_value")], ast.Store()),
                         _call(_attr(_load("value"), "items")), loop, [], None),
                 _add_to_tally(_load("keys")), ast.Return(_load("out"))]
@@ -304,14 +324,16 @@ def _type(type_: t.Type, required: frozenset[str], dotted: str,
     if isinstance(type_, t.MapOf):
         key_spec = str if isinstance(type_.key, (t.Text, t.Enum)) else Any
         spec, kind, value_converter = _type(type_.value, required, dotted + "{}", walk)
-        return dict[key_spec, Union[spec, None]], _CONVERT, walk.mapping(type_.key,
-                                                                          _as_converter(kind, value_converter))
+        return dict[key_spec, Union[spec, None]], _CONVERT, walk.mapping(
+            type_.key, value_converter if kind == _CLOCK else _as_converter(kind, value_converter))
     return _leaf(type_)
 
 
 def _as_converter(kind: int, converter) -> Convert:
     if kind == _CONVERT:
         return converter
+    if kind == _CLOCK:
+        return converter[1]
     if kind == _NUMBER:
         return converter[-1]
     if kind == _STRING:
@@ -322,8 +344,10 @@ def _as_converter(kind: int, converter) -> Convert:
     return lambda item, chain, tally: item
 
 
-def _checked(check: Callable, strings: bool) -> Converter:
-    """The validator's own check of a leaf, rejecting what it would report."""
+def _checked(check: Callable, strings: bool, read: dict | None = None) -> Converter:
+    """The validator's own check of a leaf, rejecting what it would report;
+    with `read`, a text's reading is kept there (a time or an interval, the
+    same few of which recur across a population: immutable values)."""
     def convert(item, chain, tally):
         problems = f.Problems()
         value = check(item, chain, problems)
@@ -331,8 +355,14 @@ def _checked(check: Callable, strings: bool) -> Converter:
             raise _Reject
         if strings:
             tally[0] += item.count(":")
+        if read is not None and type(item) is str and len(read) < _READ_TEXTS:
+            read[item] = value
         return value
     return convert
+
+
+#: Readings of time and interval texts a decoder keeps, per field type.
+_READ_TEXTS = 4096
 
 
 def _leaf(type_: t.Type) -> tuple[Any, int, Converter | None]:
@@ -351,7 +381,8 @@ def _leaf(type_: t.Type) -> tuple[Any, int, Converter | None]:
             return item
         return dt.date, _CONVERT, convert_date
     if isinstance(type_, (t.TimeOfDay, t.Interval)):
-        return str, _CONVERT, _checked(f.leaf_check(type_), strings=True)
+        read: dict[str, Any] = {}
+        return str, _CLOCK, (read, _checked(f.leaf_check(type_), strings=True, read=read))
     if isinstance(type_, t.Quantity):
         return Union[int, float], _NUMBER, (type_.fraction, type_.integral, type_.signed,
                                             _checked(f.leaf_check(type_), strings=False))
