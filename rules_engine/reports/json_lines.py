@@ -272,17 +272,29 @@ def _shower(type_, unit: str | None) -> Callable[[Any], tuple[str, bool]]:
     money = unit == "GBP" and money_type
     rounds = unit in ("GBP", "points")  # the units `unrounded` can say yes of
 
+    spelt: dict[Decimal, tuple[str, bool]] = {}  # the amounts spelt so far (a population repeats many)
+
     def show(value) -> tuple[str, bool]:
         kind = type(value)
         if kind is Decimal and value.is_finite():
+            # Equal amounts are spelt alike (money by its value to the penny,
+            # normalised past it; other amounts through their float), zero
+            # apart: -0 and 0 are equal but money spells them apart.
+            found = spelt.get(value) if value else None
+            if found is not None:
+                return found
             if money:
                 text, more_precise = exact_pounds(value)
-                return encode_basestring(text), more_precise
-            if money_type:
+                found = encode_basestring(text), more_precise
+            elif money_type:
                 return shown(value)
-            number = number_json(value)
-            text = int.__repr__(number) if type(number) is int else _encode(number)
-            return text, rounds and unrounded(number, unit)
+            else:
+                number = number_json(value)
+                found = (int.__repr__(number) if type(number) is int else _encode(number),
+                         rounds and unrounded(number, unit))
+            if value and len(spelt) < _SPELT:
+                spelt[value] = found
+            return found
         if rounds:
             return shown(value)
         if kind is str:
@@ -292,6 +304,9 @@ def _shower(type_, unit: str | None) -> Callable[[Any], tuple[str, bool]]:
         return shown(value)
     return show
 
+
+#: Amounts a lean encoder keeps spelt, per type and unit.
+_SPELT = 65536
 
 _LEAN_OUTCOME = {outcome: f',"{outcome.value}"' for outcome in Outcome}
 
