@@ -81,6 +81,28 @@ def test_a_lean_run_reads_back_into_the_full_lines(population, capsys, rules, pa
         assert all(small * 5 < big for small, big in sizes)
 
 
+def test_a_lean_line_spells_each_amount_as_the_full_line_does_however_often_it_recurs():
+    """The lean encoder keeps the amounts it has spelt, per type and unit: an
+    amount met again (or an equal one spelt otherwise, 0.50 after 0.5) is
+    spelt as `shown_json` spells it, and -0 and 0, equal amounts that money
+    spells apart, each as itself whichever comes first."""
+    from rules_engine.base import typesys as t
+    from rules_engine.base.numbers import shown_json
+    from rules_engine.reports.json_lines import _encode, _shower
+    amounts = ["0", "-0", "0.00", "-0.00", "0.5", "0.50", "12.345", "12.3450", "1E+2", "100", "-3.10",
+               "0.14285714285714285714", "1331550", "1331550.001", "2.675", "1E+20"]
+    for unit, type_ in [("GBP", t.Quantity(t.GBP)), ("points", t.Quantity(t.Unit((("points", 1),)))),
+                        ("fraction", t.Quantity(t.Unit(()), fraction=True))]:
+        for order in (amounts, amounts[::-1]):
+            show = _shower(type_, unit)
+            for _ in range(2):
+                for text in order:
+                    value = Decimal(text)
+                    shown, unrounded = shown_json(value, type_, unit)
+                    assert show(value) == (_encode(shown), unrounded), (unit, text)
+    assert _shower(t.Quantity(t.GBP), "GBP")(Decimal("-0")) == ('"-0.00"', False)
+
+
 def test_a_terms_reference_is_a_digest_of_its_text(capsys):
     _, lean, _ = run(capsys, "check", "--population", str(EXAMPLES / "population-qmm.jsonl"), "--format", "json")
     for line in lean.splitlines():
