@@ -41,6 +41,11 @@ from rules_engine.io.documents import Line, population_lines
 from rules_engine.run.impact import ArrangementImpact, ImpactSummary, arrangement_name, assess
 from rules_engine.io.inputs import is_stdin, name_of, open_input
 from rules_engine.run.engine import Engine
+from rules_engine.run.interrupts import (CAN_BLOCK as _CAN_BLOCK, INTERRUPTED, Progress,
+                                         hold_interrupts as _hold_interrupts,
+                                         ignore_interrupts as _ignore_interrupts,
+                                         interrupted_note as _interrupted_note,
+                                         quiet_interrupts as _quiet_interrupts)
 from rules_engine.reports.json_lines import LeanEncoder, LineEncoder, terms_record
 from rules_engine.reports.json_report import dumps
 from rules_engine.program.assumptions import NONE as NO_ASSUMPTIONS, Assumptions
@@ -83,6 +88,33 @@ def _engine(spec: EngineSpec) -> Engine:
 def remember(spec: EngineSpec, engine: Engine) -> None:
     """Use an engine already loaded in this process for `spec`."""
     _engines[spec] = engine
+
+
+#: Allocations between two collections of the youngest generation during a
+#: population run (Python's default is 700). A line makes some thousands of
+#: objects that live until its result is written, nearly all freed by their
+#: counts, not by the collector; at 700, each line set off several
+#: collections that walked its live objects and moved them on to older
+#: generations, whose collections then walked them again: some 10 % of an
+#: England run's CPU went to collections that found almost nothing.
+YOUNG_COLLECTION = 10_000
+
+
+@contextlib.contextmanager
+def fewer_collections() -> Iterator[None]:
+    """For a population run: what is loaded (the library, the programs so
+    far) frozen out of the collector's walks (`gc.freeze`: it lives as long
+    as the run), and the youngest generation collected every
+    `YOUNG_COLLECTION` allocations; both as they were after. Workers forked
+    during the run inherit both."""
+    threshold = gc.get_threshold()
+    gc.freeze()
+    gc.set_threshold(max(threshold[0], YOUNG_COLLECTION), *threshold[1:])
+    try:
+        yield
+    finally:
+        gc.set_threshold(*threshold)
+        gc.unfreeze()
 
 
 def chunks(path: Path, size: int = CHUNK_LINES, first: int | None = None) -> Iterator[list[Line]]:
@@ -198,17 +230,6 @@ def impact_chunk(task) -> list[tuple]:
         except InvalidInput as error:
             out.append(_bad(line.number, error))
     return out
-
-
-def _hold_interrupts(held: bool) -> None:
-    """Block SIGINT in this thread (held until unblocked), or unblock it."""
-    if _CAN_BLOCK:
-        signal.pthread_sigmask(signal.SIG_BLOCK if held else signal.SIG_UNBLOCK, {signal.SIGINT})
-
-
-def _ignore_interrupts() -> None:
-    """In a worker: Ctrl-C is the parent's to handle (it stops the pool)."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def run_chunks(function: Callable, tasks: Iterable, jobs: int, total: int | None = None) -> Iterator:
@@ -327,42 +348,6 @@ def count_lines(path: Path) -> int:
     return count
 
 
-@attrs.define
-class Progress:
-    """How far a population run got: the last line whose result is out.
-
-    Ctrl-C (KeyboardInterrupt) inside `watching` ends the run, not the
-    process. It is held back while a result is written and counted (inside
-    `one_result`, SIGINT is blocked and delivered after), because a signal
-    that lands in a large write to a full pipe can make Python drop the rest
-    of that write: the output must never end in part of a line, and the
-    summary must count exactly what was written."""
-
-    lines_read: int = 0
-    interrupted: bool = False
-
-    def as_json(self) -> dict:
-        return {"interrupted": True, "lines_read": self.lines_read} if self.interrupted else {}
-
-    @contextlib.contextmanager
-    def watching(self) -> Iterator[None]:
-        try:
-            yield
-        except KeyboardInterrupt:
-            self.interrupted = True
-
-    @contextlib.contextmanager
-    def one_result(self) -> Iterator[None]:
-        _hold_interrupts(True)
-        try:
-            yield
-        finally:
-            _hold_interrupts(False)  # a held Ctrl-C lands here
-
-
-_CAN_BLOCK = hasattr(signal, "pthread_sigmask")
-
-
 def check_population(spec: EngineSpec, path: Path, as_of: dt.date | None, output_format: str,
                      strict: bool, jobs: int = 1, line_form: str = "lean") -> int:
     """Exit 0 all pass, 1 some fail, 2 a bad line under --strict or no
@@ -386,7 +371,7 @@ def check_population(spec: EngineSpec, path: Path, as_of: dt.date | None, output
     tasks = ((spec, name_of(path), as_of, output_format, line_form, chunk)
              for chunk in chunks(path, first=first_chunk(jobs, _engine(spec))))
     total = count_lines(path) if sys.stderr.isatty() and not is_stdin(path) else None
-    with progress.watching():
+    with progress.watching(), fewer_collections():
         for item in run_chunks(check_chunk, tasks, jobs, total):
             with progress.one_result():
                 if item[0] == "bad":
@@ -485,29 +470,6 @@ def _unwritten(terms: dict[str, str], written: dict[str, str]) -> dict[str, str]
     return unwritten
 
 
-#: The exit code of a run stopped by Ctrl-C (128 + SIGINT, as shells report it).
-INTERRUPTED = 130
-
-
-@contextlib.contextmanager
-def _quiet_interrupts(active: bool) -> Iterator[None]:
-    """After one Ctrl-C, ignore more while the summary is written."""
-    if not active:
-        yield
-        return
-    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
-    try:
-        yield
-        sys.stdout.flush()  # all of it out while a second Ctrl-C is ignored
-    finally:
-        signal.signal(signal.SIGINT, previous)
-
-
-def _interrupted_note(progress: Progress) -> str:
-    return (f"interrupted: stopped after line {progress.lines_read:,}; "
-            "the summary covers the lines before it")
-
-
 def _by_count(counter: Counter) -> dict[str, int]:
     return dict(sorted(counter.items(), key=lambda kv: (-kv[1], kv[0])))
 
@@ -530,7 +492,7 @@ def run_impact(baseline: EngineSpec, proposed: EngineSpec, population: Path, as_
     tasks = ((baseline, proposed, name_of(population), as_of, chunk)
              for chunk in chunks(population, first=first_chunk(jobs, _engine(baseline), _engine(proposed))))
     total = count_lines(population) if sys.stderr.isatty() and not is_stdin(population) else None
-    with progress.watching():
+    with progress.watching(), fewer_collections():
         for item in run_chunks(impact_chunk, tasks, jobs, total):
             with progress.one_result():
                 if item[0] == "bad":
