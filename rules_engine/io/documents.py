@@ -229,8 +229,9 @@ def read_yaml(source: SourceFile, what: str, code: str) -> Any:
 
 
 #: What only the round-trip reader handles as `read_yaml` means it: an anchor,
-#: an alias or a tag (`&`, `*`, `!`), a directive (`%` opening a line).
-_ROUND_TRIP_ONLY = re.compile(r"[&*!]|^%", re.MULTILINE)
+#: an alias or a tag (`&`, `*`, `!`), a block scalar (`|`, `>`: libyaml
+#: reads `|#` as one, ruamel refuses it), a directive (`%` opening a line).
+_ROUND_TRIP_ONLY = re.compile(r"[&*!|>]|^%", re.MULTILINE)
 
 
 def _safe_reader():
@@ -284,6 +285,9 @@ def read_yaml_data(source: SourceFile, what: str, code: str) -> Any:
 
 #: The ASCII characters YAML refuses (ruamel's `Reader.NON_PRINTABLE`, for ASCII text).
 _ASCII_NON_PRINTABLE = re.compile(r"[^\x09\x0A\x0D\x20-\x7E]")
+#: Characters libyaml and ruamel read differently: line and paragraph
+#: separators, NEL, and a byte order mark past the start.
+_UNICODE_BREAKS = re.compile("[\x85\u2028\u2029\ufeff]")
 #: Where a line's block collections can start: its indentation and the
 #: `- ` and `? ` indicators after it (`- - x` nests two lists on one line).
 _BLOCK_PREFIX = re.compile(r"[ \-?]*")
@@ -297,6 +301,8 @@ def _plain_enough(text: str) -> bool:
         if _ASCII_NON_PRINTABLE.search(text):
             return False
     else:
+        if _UNICODE_BREAKS.search(text):
+            return False
         from ruamel.yaml.reader import Reader  # here, not at the top: start-up (ruamel loads with the first YAML file)
         if Reader.NON_PRINTABLE.search(text):  # compiled when first used (some 5 ms)
             return False
