@@ -386,6 +386,28 @@ def test_unchosen_a_program_runs_through_the_closures_first_then_generated_code(
     assert engine.tier_up is None
 
 
+def test_a_program_of_a_minority_of_the_arrangements_tiers_up_later(monkeypatch, in_root):
+    """Unchosen, a program compiles after TIER_UP arrangements when it has
+    checked most of them so far (a population's main program), after
+    TIER_UP_MINORITY otherwise (an ICB layer's program serving its share),
+    where compiling pays by itself."""
+    import datetime as dt
+    monkeypatch.delenv(choice.ENVIRONMENT, raising=False)
+    engine = Engine.load()
+    day = dt.date(2025, 6, 1)
+    kinds = []
+    for _ in range(choice.TIER_UP + 4):  # the national program: all the arrangements so far
+        kinds.append(type(engine.program(day, "QGH")[0]).__name__)
+    assert kinds[:choice.TIER_UP] == ["ClosureRunner"] * choice.TIER_UP
+    assert set(kinds[choice.TIER_UP:]) == {"GeneratedRunner"}
+    local = []
+    for _ in range(choice.TIER_UP_MINORITY + 1):  # one QMM arrangement (a local layer) to two national ones
+        engine.program(day, "QGH"), engine.program(day, "QWE")
+        local.append(type(engine.program(day, "QMM")[0]).__name__)
+    assert local[:choice.TIER_UP_MINORITY] == ["ClosureRunner"] * choice.TIER_UP_MINORITY
+    assert local[choice.TIER_UP_MINORITY] == "GeneratedRunner"
+
+
 def test_a_module_cpython_cannot_compile_falls_back_to_the_closures(monkeypatch, engines, in_root):
     """A program whose generated module CPython's compiler gives up on (a very
     deeply nested expression: RecursionError) runs through the closures, with
