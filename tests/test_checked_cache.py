@@ -181,3 +181,40 @@ def test_records_are_kept_as_calls_of_their_class_with_their_fields():
     globals().update(Base=Base, Sub=Sub)  # picklable by name in this test
     Base.__qualname__, Sub.__qualname__ = "Base", "Sub"
     assert pickle.loads(pickle.dumps(Sub(1, 2))) == Sub(1, 2)  # a subclass keeps attrs' way
+
+
+def test_every_node_is_shown_as_attrs_shows_it(engine):
+    """`base.records.fields_repr` (one function, not a __repr__ compiled for
+    each node and type class at start-up) gives attrs' own repr: every such
+    class in the shipped library, against a twin class attrs makes with its repr."""
+    import attrs
+    from rules_engine.base.records import fields_repr
+    found = {}
+    for node in checked_cache._nodes(engine.library).values():
+        if type(node).__repr__ is fields_repr:
+            found.setdefault(type(node), node)
+    assert len(found) > 40  # the syntax tree's classes and the types: the test can fail
+    assert {"Name", "Record", "Quantity"} <= {cls.__name__ for cls in found}
+    for cls, node in found.items():
+        names = [field.name for field in attrs.fields(cls)]
+        twin = attrs.frozen(eq=False)(type(cls.__name__, (), {"__annotations__": dict.fromkeys(names, "object"),
+                                                             "__qualname__": cls.__qualname__}))
+        assert repr(node) == repr(twin(*[getattr(node, name) for name in names])), cls
+
+
+def test_fields_repr_honours_a_fields_own_repr():
+    import attrs
+    from rules_engine.base.records import fields_repr
+
+    def made(repr_of_b, attrs_repr: bool):
+        @attrs.frozen(repr=attrs_repr)
+        class Point:
+            a: int
+            b: str = attrs.field(repr=repr_of_b)
+            c: tuple = ()
+        return Point
+
+    for repr_of_b in (True, False, lambda value: f"<{value}>"):
+        ours, theirs = made(repr_of_b, False), made(repr_of_b, True)
+        ours.__repr__ = fields_repr
+        assert repr(ours(1, "x", (2,))) == repr(theirs(1, "x", (2,)))

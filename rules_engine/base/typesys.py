@@ -20,7 +20,16 @@ from __future__ import annotations
 
 import attrs
 
-from rules_engine.base.records import pickled_by_fields
+from rules_engine.base.records import fields_repr, pickled_by_fields
+
+
+def _type(cls: type) -> type:
+    """A frozen type, its hash worked out once, shown by `records.fields_repr`
+    (attrs' repr, not compiled for each class at start-up)."""
+    built = attrs.frozen(cache_hash=True, repr=False)(cls)
+    if "__repr__" not in cls.__dict__:
+        built.__repr__ = fields_repr
+    return built
 
 # ------------------------------------------------------------------------ units
 
@@ -28,7 +37,7 @@ BASE_DIMENSIONS = ("GBP", "minute", "point", "day", "month")
 
 
 @pickled_by_fields
-@attrs.frozen(cache_hash=True)
+@_type
 class Unit:
     """Exponents of base dimensions, e.g. (("GBP", 1), ("point", -1))."""
 
@@ -82,7 +91,7 @@ class Type:
 
 
 @pickled_by_fields
-@attrs.frozen(cache_hash=True)
+@_type
 class Quantity(Type):
     unit: Unit
     integral: bool = False
@@ -94,63 +103,63 @@ class Quantity(Type):
 
 
 @pickled_by_fields
-@attrs.frozen(cache_hash=True)
+@_type
 class Boolean(Type):
     pass
 
 
 @pickled_by_fields
-@attrs.frozen(cache_hash=True)
+@_type
 class Text(Type):
     pass
 
 
 @pickled_by_fields
-@attrs.frozen(cache_hash=True)
+@_type
 class Date(Type):
     pass
 
 
 @pickled_by_fields
-@attrs.frozen(cache_hash=True)
+@_type
 class TimeOfDay(Type):
     pass
 
 
 @pickled_by_fields
-@attrs.frozen(cache_hash=True)
+@_type
 class Interval(Type):
     """One or more ranges of time in a day (`08:00-13:00, 14:00-18:30`)."""
 
 
 @pickled_by_fields
-@attrs.frozen(cache_hash=True)
+@_type
 class Enum(Type):
     name: str
     members: tuple[str, ...]
 
 
 @pickled_by_fields
-@attrs.frozen(cache_hash=True)
+@_type
 class ListOf(Type):
     element: Type
 
 
 @pickled_by_fields
-@attrs.frozen(cache_hash=True)
+@_type
 class SetOf(Type):
     element: Type
 
 
 @pickled_by_fields
-@attrs.frozen(cache_hash=True)
+@_type
 class MapOf(Type):
     key: Type
     value: Type
 
 
 @pickled_by_fields
-@attrs.frozen(cache_hash=True)
+@_type
 class Record(Type):
     """A group of facts; `fields` is filled in by the schema."""
 
@@ -165,13 +174,13 @@ class Record(Type):
 
 
 @pickled_by_fields
-@attrs.frozen(cache_hash=True)
+@_type
 class TableRow(Type):
     table: str
 
 
 @pickled_by_fields
-@attrs.frozen(cache_hash=True)
+@_type
 class Table(Type):
     """A table name used as a value: its keys in force (for `x in table`)."""
 
@@ -180,7 +189,7 @@ class Table(Type):
 
 
 @pickled_by_fields
-@attrs.frozen(cache_hash=True)
+@_type
 class Error(Type):
     """The type of an expression that already has an error: absorbs checks."""
 

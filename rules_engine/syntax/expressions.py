@@ -15,15 +15,19 @@ from typing import Union
 
 import attrs
 
-from rules_engine.base.records import pickled_by_fields
+from rules_engine.base.records import fields_repr, pickled_by_fields
 from rules_engine.base.source import Span
 
 
 
 def node(cls: type) -> type:
     """A frozen node with identity equality (nodes are keys of side tables),
-    pickled by its fields (`base.records`: the checked library's cache)."""
-    return pickled_by_fields(attrs.frozen(eq=False)(cls))
+    pickled by its fields (`base.records`: the checked library's cache),
+    shown by `base.records.fields_repr` (attrs' repr, not compiled per class)."""
+    built = attrs.frozen(eq=False, repr=False)(cls)
+    if "__repr__" not in cls.__dict__:
+        built.__repr__ = fields_repr
+    return pickled_by_fields(built)
 
 
 # ------------------------------------------------------------------ expressions
