@@ -25,7 +25,10 @@ itself, never of a function), so nothing here can run other code.
 
 from __future__ import annotations
 
+import contextlib
 import copyreg
+import gc
+from typing import Iterator
 
 import attrs
 
@@ -59,4 +62,20 @@ def fields_repr(self) -> str:
     shown = ", ".join(f"{field.name}={(repr if field.repr is True else field.repr)(getattr(self, field.name))}"
                       for field in cls.__attrs_attrs__ if field.repr is not False)
     return f"{cls.__qualname__.rsplit('>.', 1)[-1]}({shown})"
+
+
+@contextlib.contextmanager
+def collector_paused() -> Iterator[None]:
+    """The garbage collector off while many long-lived records are made (the
+    checked library unpickled, or parsed and checked): tens of thousands of
+    new objects, none of them garbage, would otherwise set off collections
+    that walk them all again and again. It is back on (if it was) after, to
+    collect whatever the work left."""
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if collecting:
+            gc.enable()
 
