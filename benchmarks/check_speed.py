@@ -95,7 +95,7 @@ def main(argv=None) -> int:
 
     print(machine())
     print(f"population: {count} arrangements (scale {args.scale}, seed {args.seed}), "
-          f"{results} results and values each, {bad} bad lines; runs: {args.runs} (interleaved)")
+          f"{results // max(count - bad, 1)} results and values each, {bad} bad lines; runs: {args.runs} (interleaved)")
     for name, seconds in load_times.items():
         print(f"library load ({name}): {seconds * 1000:8.1f} ms")
     for clock, table in (("wall", timings), ("CPU", cpu)):
