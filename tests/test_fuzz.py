@@ -139,7 +139,7 @@ def lints_clean(program: str) -> bool:
 def test_the_grammar_walk_draws_programs_that_typecheck(grammar_programs, header):
     """The generator is not a toy: it draws programs that lint clean, of both
     kinds of layer with declarations, which then reach `check`."""
-    from hypothesis import Phase, find
+    from hypothesis import find
     # No shrinking: the first program found answers the question; shrinking
     # it linted some hundred more candidates (4.8 s of CPU against 0.6 s).
     found = find(grammar_programs.strategy(),
