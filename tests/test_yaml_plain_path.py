@@ -245,3 +245,16 @@ DISAGREE = ["|#\n", "\n\ufeff\n", "\r\ufeff\n", "-\x85-\n", "a\x85...\n", "a: b\
 def test_where_libyaml_disagrees_the_round_trip_reader_reads(text):
     assert not documents._plain_enough(text)
     assert _outcome(documents.read_yaml_data, text) == _outcome(documents.read_yaml, text)
+
+
+def test_a_comment_the_round_trip_reader_cannot_place_is_an_error_not_a_traceback(fixture_engine, tmp_path, capsys):
+    """ruamel's round-trip reader failed an internal assert on `| #` (a
+    traceback, before this test): now E-FACT-006, exit 2."""
+    from rules_engine.cli import main
+    text = "\n\n| #\n"
+    (d,) = diagnostics(fixture_engine, text)
+    assert d.code == "E-FACT-006" and "comment" in d.message
+    path = tmp_path / "a.yaml"
+    path.write_text(text)
+    assert main(["check", str(path)]) == 2
+    assert "Traceback" not in capsys.readouterr().err

@@ -220,6 +220,10 @@ def read_yaml(source: SourceFile, what: str, code: str) -> Any:
     except YAMLError as error:
         raise InvalidInput([Diagnostic(code, f"cannot read the {what}: {error}",
                                        source.span(0, 0))]) from None
+    except AssertionError:  # ruamel's round-trip reader fails its own check (a comment after `| `)
+        raise InvalidInput([Diagnostic(
+            code, f"cannot read the {what}: the YAML reader cannot place one of its comments",
+            source.span(0, 0), hint="move a comment that follows `|` or `>` to a line of its own")]) from None
     except RecursionError:  # only when max_nesting_depth is raised past what a stack holds
         limit = limits.BY_NAME["max_nesting_depth"]
         raise InvalidInput([Diagnostic(
