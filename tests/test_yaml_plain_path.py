@@ -204,6 +204,12 @@ def _dumped(data, flow: bool) -> str:
     return out.getvalue()
 
 
+def documents_refused(text: str) -> list:
+    with pytest.raises(InvalidInput) as raised:
+        documents.read_yaml(SourceFile("a.yaml", text), "arrangement", "E-FACT-006")
+    return raised.value.diagnostics
+
+
 def _outcome(read, text: str):
     """The document as plain values, or the diagnostics of the error."""
     try:
@@ -233,7 +239,10 @@ def test_any_text_reads_or_is_refused_the_same_both_ways(lines):
     """Broken text included: either both read it to the same values, or it
     is refused with the round-trip reader's diagnostic."""
     text = "\n".join(lines) + "\n"
-    assert _outcome(documents.read_yaml_data, text) == _outcome(documents.read_yaml, text)
+    fast, slow = _outcome(documents.read_yaml_data, text), _outcome(documents.read_yaml, text)
+    if slow[0] == "refused" and "cannot place one of its comments" in slow[1][0].message:
+        return  # valid YAML ruamel's reader fails on (`a: #` over a value): the C parser may read it
+    assert fast == slow
 
 
 #: Texts on which libyaml and ruamel's own parser disagree, found by the
@@ -251,6 +260,11 @@ def test_a_comment_the_round_trip_reader_cannot_place_is_an_error_not_a_tracebac
     """ruamel's round-trip reader failed an internal assert on `| #` (a
     traceback, before this test): now E-FACT-006, exit 2."""
     from rules_engine.cli import main
+    for other in ("a: #\n a\n\n", ": #\n a\n\n"):  # "overlap in comment" (NotImplementedError)
+        (d,) = documents_refused(other)
+        assert d.code == "E-FACT-006" and "comment" in d.message
+    # valid YAML: the C parser reads what ruamel's reader cannot
+    assert documents.read_yaml_data(SourceFile("a.yaml", "a: #\n a\n\n"), "arrangement", "E-FACT-006") == {"a": "a"}
     text = "\n\n| #\n"
     (d,) = diagnostics(fixture_engine, text)
     assert d.code == "E-FACT-006" and "comment" in d.message

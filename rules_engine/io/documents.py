@@ -220,7 +220,7 @@ def read_yaml(source: SourceFile, what: str, code: str) -> Any:
     except YAMLError as error:
         raise InvalidInput([Diagnostic(code, f"cannot read the {what}: {error}",
                                        source.span(0, 0))]) from None
-    except AssertionError:  # ruamel's round-trip reader fails its own check (a comment after `| `)
+    except (AssertionError, NotImplementedError):  # ruamel's reader fails its own check on a comment
         raise InvalidInput([Diagnostic(
             code, f"cannot read the {what}: the YAML reader cannot place one of its comments",
             source.span(0, 0), hint="move a comment that follows `|` or `>` to a line of its own")]) from None
@@ -235,6 +235,8 @@ def read_yaml(source: SourceFile, what: str, code: str) -> Any:
 #: What only the round-trip reader handles as `read_yaml` means it: an anchor,
 #: an alias or a tag (`&`, `*`, `!`), a block scalar (`|`, `>`: libyaml
 #: reads `|#` as one, ruamel refuses it), a directive (`%` opening a line).
+#: (ruamel's reader also fails on some valid comments, `a: #` over a value on
+#: the next line: `read_yaml` refuses those, the C parser reads them.)
 _ROUND_TRIP_ONLY = re.compile(r"[&*!|>]|^%", re.MULTILINE)
 
 
