@@ -215,7 +215,9 @@ class LeanEncoder:
             return _strings(items)
         text = self._lists.get(items)
         if text is None:
-            text = self._lists[items] = _strings(items)
+            text = _strings(items)
+            if len(self._lists) < _SPELT:
+                self._lists[items] = text
         return text
 
     def _value(self, v: ValueResult, subjects: dict[str, int]) -> str:
@@ -292,7 +294,7 @@ def _shower(type_, unit: str | None) -> Callable[[Any], tuple[str, bool]]:
                 number = number_json(value)
                 found = (int.__repr__(number) if type(number) is int else _encode(number),
                          rounds and unrounded(number, unit))
-            if value and len(spelt) < _SPELT:
+            if value and not money and len(spelt) < _SPELT:  # amounts of money rarely recur
                 spelt[value] = found
             return found
         if rounds:
@@ -305,8 +307,10 @@ def _shower(type_, unit: str | None) -> Callable[[Any], tuple[str, bool]]:
     return show
 
 
-#: Amounts a lean encoder keeps spelt, per type and unit.
-_SPELT = 65536
+#: Amounts a lean encoder keeps spelt, per type and unit (and lists of
+#: missing fact paths it keeps encoded): enough for a population's recurring
+#: shares and points, few enough that memory does not grow with it.
+_SPELT = 4096
 
 _LEAN_OUTCOME = {outcome: f',"{outcome.value}"' for outcome in Outcome}
 
