@@ -183,14 +183,7 @@ class _Walk:
             elif kind == _NUMBER:
                 given = self.number(target, path, converter)
             elif kind == _CLOCK:
-                read, convert = converter
-                found = _load("found")
-                given = [_set("found", _call(_attr(self.const(read), "get"), _load("item"))),
-                         ast.If(_is(found, ast.Constant(None)),
-                                [ast.Assign([target], _call(self.const(convert), _load("item"), path,
-                                                            _load("tally")))],
-                                [ast.Assign([target], found),
-                                 _add("keys", _call(_attr(_load("item"), "count"), ast.Constant(":")))])]
+                given = self.clock(target, "item", path, converter)
             else:
                 given = [ast.Assign([target], _call(self.callable(converter), _load("item"), path, _load("tally")))]
             body += [_set("item", _attr(_load("value"), attribute)),
@@ -199,6 +192,18 @@ class _Walk:
                              ast.If(_is(_load("item"), ast.Constant(None), negated=True), given, [])], [])]
         body += [_add_to_tally(_load("keys")), ast.Return(_load("out"))]
         return self.function(body)
+
+    def clock(self, target: ast.expr, text: str, path: ast.expr, converter: tuple) -> list[ast.stmt]:
+        """`target` set from a time or interval's text (the variable `text`):
+        its reading looked up among those read before, else converted (and
+        kept); a reading found counts the text's keys as the converter would."""
+        read, convert = converter
+        found = _load("found")
+        return [_set("found", _call(_attr(self.const(read), "get"), _load(text))),
+                ast.If(_is(found, ast.Constant(None)),
+                       [ast.Assign([target], _call(self.const(convert), _load(text), path, _load("tally")))],
+                       [ast.Assign([target], found),
+                        _add("keys", _call(_attr(_load(text), "count"), ast.Constant(":")))])]
 
     def number(self, target: ast.expr, path: ast.expr, converter) -> list[ast.stmt]:
         """A number field: the validator's own fast cases (`facts.leaf_check`)
@@ -261,14 +266,7 @@ class _Walk:
                      ast.If(_load("problems"), [ast.Raise(_load("Reject"), None)], [])]
         target = ast.Subscript(_load("out"), key, ast.Store())
         if isinstance(value, tuple):  # a time or interval's text (`_CLOCK`): its reading looked up first
-            read, convert = value
-            found = _load("found")
-            given = [_set("found", _call(_attr(self.const(read), "get"), _load("raw_value"))),
-                     ast.If(_is(found, ast.Constant(None)),
-                            [ast.Assign([target], _call(self.const(convert), _load("raw_value"), path,
-                                                        _load("tally")))],
-                            [ast.Assign([target], found),
-                             _add("keys", _call(_attr(_load("raw_value"), "count"), ast.Constant(":")))])]
+            given = self.clock(target, "raw_value", path, value)
         else:
             given = [ast.Assign([target], _call(self.callable(value), _load("raw_value"), path, _load("tally")))]
         loop.append(ast.If(_is(_load("raw_value"), ast.Constant(None), negated=True), given, []))
