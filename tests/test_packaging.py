@@ -16,8 +16,14 @@ pytestmark = pytest.mark.slow  # builds a wheel and a virtual environment (about
 @pytest.fixture(scope="module")
 def installed(tmp_path_factory):
     work = tmp_path_factory.mktemp("wheel")
+    # Built from a copy of the checkout: setuptools writes build/ and the
+    # egg-info beside the sources, and under `-n 2` each worker builds its own
+    # wheel, which in one folder tread on each other.
+    source = work / "source"
+    shutil.copytree(ROOT, source, ignore=shutil.ignore_patterns(
+        ".git", "build", "dist", "*.egg-info", "__pycache__", ".pytest_cache", ".hypothesis"))
     build = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-w", str(work / "dist"),
-                            str(ROOT)], capture_output=True, text=True, timeout=600)
+                            str(source)], capture_output=True, text=True, timeout=600)
     assert build.returncode == 0, build.stdout + build.stderr
     (wheel,) = (work / "dist").glob("contract_rules-*.whl")
     environment = work / "venv"
