@@ -223,13 +223,26 @@ def read_yaml(source: SourceFile, what: str, code: str) -> Any:
     except (AssertionError, NotImplementedError):  # ruamel's reader fails its own check on a comment
         raise InvalidInput([Diagnostic(
             code, f"cannot read the {what}: the YAML reader cannot place one of its comments",
-            source.span(0, 0), hint="move a comment that follows `|` or `>` to a line of its own")]) from None
+            _unplaced_comment(source), hint="move a comment that follows `|`, `>` or `:` to a line of its own"
+        )]) from None
     except RecursionError:  # only when max_nesting_depth is raised past what a stack holds
         limit = limits.BY_NAME["max_nesting_depth"]
         raise InvalidInput([Diagnostic(
             limit.code, f"the {what} is nested too deep to read, even within the limit "
             f"`max_nesting_depth` as raised ({limits.current().max_nesting_depth:,})",
             source.span(0, 0), hint="lower `--limit max_nesting_depth`, or flatten the data")]) from None
+
+
+#: A comment right after `|`, `>` or a key's colon, with nothing else on its
+#: line: where ruamel's round-trip reader fails on some comments.
+_AFTER_INDICATOR = re.compile(r"[|>:][-+0-9]*[ \t]+(#)", re.MULTILINE)
+
+
+def _unplaced_comment(source: SourceFile) -> Span:
+    """The comment ruamel's reader could not place: the first right after an
+    indicator, else the file's start."""
+    found = _AFTER_INDICATOR.search(source.text)
+    return source.span(found.start(1), found.start(1) + 1) if found else source.span(0, 0)
 
 
 #: What only the round-trip reader handles as `read_yaml` means it: an anchor,
