@@ -4,6 +4,7 @@ disk, file-size limit) leaves every file whole, and is reported cleanly."""
 from __future__ import annotations
 
 import errno
+import marshal
 import os
 import resource
 import stat
@@ -141,3 +142,35 @@ def test_the_catalogue_example_runs_under_its_file_size_limit():
     captured = run_example(example, cli_main)
     assert captured.exit == 2 and "cannot write national.rules: File too large" in captured.stderr
     assert "= note: national.rules is unchanged" in captured.stderr
+
+
+def _bytecode_under_a_limit(tmp_path, *args) -> dict[str, bool]:
+    """{module: whether its bytecode loads} for the rules_engine modules a process
+    under a 1 KB file-size limit wrote, into a bytecode folder of its own."""
+    prefix = tmp_path / f"pycache-{len(list(tmp_path.iterdir()))}"
+    env = {key: value for key, value in os.environ.items() if key != "PYTHONDONTWRITEBYTECODE"}
+    env["PYTHONPYCACHEPREFIX"] = str(prefix)
+    subprocess.run([sys.executable, *args], cwd=tmp_path, env=env, capture_output=True, timeout=120,
+                   preexec_fn=_limit_file_size(1024))
+    written = {}
+    for pyc in prefix.rglob("*.pyc"):
+        if "rules_engine" in pyc.parts:
+            try:
+                marshal.loads(pyc.read_bytes()[16:])
+                written[pyc.name.split(".")[0]] = True
+            except (EOFError, ValueError):
+                written[pyc.name.split(".")[0]] = False
+    return written
+
+
+def test_under_ulimit_f_the_command_writes_no_cut_bytecode(tmp_path):
+    """CPython stops writing a module's bytecode at the file-size limit and
+    renames the cut file into place, breaking every later start that imports
+    it ("marshal data too short"); the command writes no bytecode under a
+    limit for what it imports after starting (its own two first modules are
+    written before any of its code runs)."""
+    (tmp_path / "a.rules").write_text(unformatted(2))
+    plain_import = _bytecode_under_a_limit(tmp_path, "-c", "import rules_engine.syntax.formatter")
+    assert plain_import["formatter"] is False  # the hazard, without the command's guard
+    command = _bytecode_under_a_limit(tmp_path, "-m", "rules_engine", "fmt", "a.rules")
+    assert set(command) <= {"__init__", "__main__"}, command
