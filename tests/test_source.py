@@ -2,7 +2,8 @@
 
 from hypothesis import given, strategies as st
 
-from rules_engine.base.source import SourceFile
+from rules_engine.base.source import EXCERPT_COLUMNS, SourceFile
+from rules_engine.base.visible import visible
 
 
 def test_positions_are_one_based_lines_and_columns():
@@ -63,3 +64,40 @@ def test_an_arrangement_with_a_complex_key_is_pointed_at_within_its_line(tmp_pat
     span = diagnostic["span"]
     assert (span["line"], span["column"], span["end_line"]) == (1, 3, 1)
     assert span["column"] < span["end_column"] <= len("? [complex, key]") + 1
+
+
+def test_a_line_of_the_widest_shown_is_shown_whole():
+    text = "x" * EXCERPT_COLUMNS
+    src = SourceFile("a.rules", text + "\n")
+    shown, caret = src.excerpt(src.span(EXCERPT_COLUMNS - 1, EXCERPT_COLUMNS)).split("\n")
+    assert shown == "   1 | " + text and caret == "     | " + " " * (EXCERPT_COLUMNS - 1) + "^"
+
+
+def test_a_long_line_is_cut_around_the_span_and_the_caret_stays_under_it():
+    # A population line nested 5,000 deep on one line (E-LIMIT-003) was echoed whole.
+    text = "[" * 5000 + "1" + "]" * 5000
+    src = SourceFile("population.jsonl", text + "\n")
+    shown, caret = src.excerpt(src.span(5000, 5001)).split("\n")
+    assert len(shown) == len("   1 | ") + EXCERPT_COLUMNS
+    assert shown.startswith("   1 | ...[[[") and shown.endswith("]]]...")
+    assert shown[caret.index("^")] == "1" and caret.count("^") == 1
+
+
+def test_a_long_span_is_cut_with_its_caret():
+    text = "a" * 20 + "B" * 300 + "c" * 10
+    src = SourceFile("a.rules", text + "\n")
+    shown, caret = src.excerpt(src.span(20, 320)).split("\n")
+    assert shown == "   1 | " + "a" * 20 + "B" * (EXCERPT_COLUMNS - 23) + "..."
+    assert caret == "     | " + " " * 20 + "^" * (EXCERPT_COLUMNS - 23)
+
+
+@given(st.text(alphabet=st.sampled_from("ab \t\x1b\u00e9"), min_size=1, max_size=600), st.data())
+def test_an_excerpt_is_one_screen_line_and_points_at_the_span(text, data):
+    start = data.draw(st.integers(min_value=0, max_value=len(text) - 1))
+    end = data.draw(st.integers(min_value=start + 1, max_value=len(text)))
+    src = SourceFile("x", text + "\n")
+    shown, caret = src.excerpt(src.span(start, end)).split("\n")
+    assert len(shown) <= len("   1 | ") + EXCERPT_COLUMNS
+    column = caret.index("^")
+    first = visible(text.expandtabs(1)[start])
+    assert shown[column:column + len(first)] == first

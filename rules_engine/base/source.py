@@ -25,6 +25,32 @@ from rules_engine.base.records import pickled_by_fields
 from rules_engine.base.visible import visible
 
 
+#: The most columns of a source line an excerpt shows. A longer line (a
+#: population line is up to `max_line_bytes`, a megabyte) is cut around the
+#: span, each cut end marked with `...`: the excerpt stays one screen line, not
+#: a megabyte on the terminal.
+EXCERPT_COLUMNS = 160
+_CONTEXT = 40  # columns kept before the span when a line is cut
+_CUT = "..."
+
+
+def _clipped(before: str, marked: str, after: str) -> tuple[str, str, str]:
+    """The parts of a shown line (before the span, the span, after it) cut to
+    at most `EXCERPT_COLUMNS` columns in all: some context before the span,
+    as much of the span as fits, and what follows, each cut marked."""
+    if len(before) + len(marked) + len(after) <= EXCERPT_COLUMNS:
+        return before, marked, after
+    if len(before) > _CONTEXT:
+        before = _CUT + before[len(before) - (_CONTEXT - len(_CUT)):]
+    room = EXCERPT_COLUMNS - len(before)
+    if len(marked) > room - len(_CUT):
+        return before, marked[:room - len(_CUT)], _CUT
+    room -= len(marked)
+    if len(after) > room:
+        after = after[:room - len(_CUT)] + _CUT
+    return before, marked, after
+
+
 @pickled_by_fields  # some 8,000 in the checked library's cache
 @attrs.frozen
 class Span:
@@ -100,5 +126,7 @@ class SourceFile:
         pad = " " * (len(gutter) - 2) + "| "
         # Control characters are shown as escapes: the caret moves with them.
         before = visible(text[:span.column - 1])
-        width = len(visible(text[span.column - 1:span.column - 1 + width]))
-        return f"{gutter}{visible(text)}\n{pad}{' ' * len(before)}{'^' * width}"
+        marked = visible(text[span.column - 1:span.column - 1 + width])
+        after = visible(text[span.column - 1 + width:])
+        before, marked, after = _clipped(before, marked, after)
+        return f"{gutter}{before}{marked}{after}\n{pad}{' ' * len(before)}{'^' * max(1, len(marked))}"
