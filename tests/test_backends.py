@@ -20,7 +20,7 @@ from hypothesis import given, settings, strategies as st
 
 from rules_engine.backends import choice, generated
 from rules_engine.backends.closure_runner import CLOSURES
-from rules_engine.backends.generated import FILENAME, GENERATED, GeneratedRunner
+from rules_engine.backends.generated import FILENAME, GENERATED, GeneratedRunner, module_name
 from rules_engine.backends.runtime import HELPERS
 from rules_engine.base.diagnostics import InvalidInput
 from rules_engine.base.source import SourceFile
@@ -304,10 +304,21 @@ def test_the_generated_module_reaches_only_the_runtime_helpers(which, engines, i
     assert set(runner.namespace) <= set(HELPERS) | {"K", "__builtins__"} | generated
     forbidden = {"eval", "exec", "compile", "open", "__import__", "getattr", "setattr", "globals", "vars"}
     assert not forbidden & set(HELPERS)
-    for function in runner.namespace.values():
-        code = getattr(function, "__code__", None)
-        if code is not None and code.co_filename == FILENAME:
-            assert function.__globals__ is runner.namespace
+    compiled = [function for function in runner.namespace.values()
+                if getattr(function, "__code__", None) is not None
+                and function.__code__.co_filename.startswith(FILENAME)]
+    assert {function.__name__ for function in compiled} == generated
+    for function in compiled:
+        assert function.__globals__ is runner.namespace
+        # each module its own file name, so that a profile tells programs apart
+        assert function.__code__.co_filename == module_name(runner.checked)
+    if which == "shipped":
+        day = arrangement.facts["as_of"]
+        national = engines[1].program(day, None)[0]
+        local = engines[1].program(day, "QMM")[0]
+        assert module_name(national.checked) == f"<generated national {national.checked.period[0]}>"
+        assert module_name(local.checked) == f"<generated {local.checked.local_layer} {local.checked.period[0]}>"
+        assert local.checked.local_layer is not None
     # line numbers are the rule files' own
     lines = {getattr(node, "lineno", None) for f in functions for node in f.body}
     assert max(line for line in lines if line) > 10

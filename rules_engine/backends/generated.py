@@ -36,9 +36,17 @@ from rules_engine.ir.checked import CheckedProgram
 from rules_engine.syntax import nodes as n
 from rules_engine.syntax.walk import descendants
 
-#: The file name the generated code's line numbers are of (each statement
-#: carries its rule file's line and column).
-FILENAME = "<contract-rules: generated from rule files>"
+#: How a generated module's file name begins: each statement carries its
+#: rule file's line and column, and each module its own name (`module_name`).
+FILENAME = "<generated "
+
+
+def module_name(checked: CheckedProgram) -> str:
+    """`<generated national 2024-04-01>`: the module's layer and the first day
+    of its period, so that a profile tells one program's functions from
+    another's (`pstats` keeps one entry per file, line and function name)."""
+    layer = (checked.local_layer or "national")[:80]
+    return f"{FILENAME}{layer if layer.isprintable() else repr(layer)} {checked.period[0].isoformat()}>"
 
 
 def _return(*values: ast.expr) -> ast.Return:
@@ -471,7 +479,7 @@ class GeneratedRunner:
         objects become functions over the helpers' namespace (the module body
         is never run). The functions' trees are let go once compiled."""
         module = _located(ast.Module(list(functions), []))
-        code = compile(module, FILENAME, "exec")
+        code = compile(module, module_name(self.checked), "exec")
         self.namespace["K"] = tuple(self.builder.module.constants)
         for constant in code.co_consts:
             if isinstance(constant, types.CodeType):
