@@ -200,6 +200,63 @@ def test_the_largest_pcn_boundary(engine, size, warned):
                                     "(the largest, 266,926 patients)")
 
 
+
+def _mutations():
+    """The passing example, and each change that one check or row finds."""
+    def practice(index, **fields):
+        return lambda d: d["practices"][index].update(fields)
+
+    def pcn(**fields):
+        return lambda d: d["pcn"].update(fields)
+
+    return {
+        "as it is": lambda d: None,
+        "a practice twice (E-FACT-008)": lambda d: d["practices"].append(dict(d["practices"][0])),
+        "a member twice (W-FACT-001)": lambda d: d["pcn"]["member_practices"].append(
+            d["pcn"]["member_practices"][0]),
+        "a practice not a member (W-FACT-002)": practice(1, ods_code="Z99999"),
+        "no members": lambda d: d["pcn"].pop("member_practices"),
+        "a list of 0 (W-FACT-003)": practice(0, list_size=0),
+        "a weighted list of 0 (W-FACT-003)": practice(1, weighted_list_size=0),
+        "a PCN of 0 (W-FACT-003)": pcn(adjusted_population=0),
+        "a weighted list far off (W-FACT-004)": practice(0, weighted_list_size=10 ** 6),
+        "a weighted list at the ratio's edge": lambda d: d["practices"][0].update(
+            weighted_list_size=d["practices"][0]["list_size"] * 2.5),
+        "a tiny PCN (W-FACT-005)": pcn(raw_list_size=SMALLEST_PCN - 1),
+        "a huge PCN (W-FACT-007)": pcn(raw_list_size=LARGEST_PCN + 1),
+        "no PCN": lambda d: d.pop("pcn"),
+    }
+
+
+@pytest.mark.parametrize("change", list(_mutations()))
+def test_the_quick_pass_finds_nothing_only_where_the_rows_find_nothing(engine, change):
+    """`check_facts` returns at once when `_plainly_none` says no check and no
+    row finds anything: it must say so only then, and say it of ordinary
+    arrangements (else it saves nothing)."""
+    from rules_engine.static.fact_checks import WARNINGS, _duplicate_keys, _plainly_none
+    schema = engine.library.schema
+    document = _passing()
+    _mutations()[change](document)
+    arrangement = parse_json_line(schema, json.dumps(document), "p.jsonl", 1)
+    found = list(_duplicate_keys(schema, arrangement.facts)) + [
+        p for row in WARNINGS for p in row.find(arrangement.facts)]
+    assert _plainly_none(schema, arrangement.facts) is (not found)
+    assert bool(found) is (change not in ("as it is", "no members", "a weighted list at the ratio's edge",
+                                          "no PCN"))
+
+
+def test_the_quick_pass_agrees_with_the_rows_on_the_real_population(engine):
+    from rules_engine.static.fact_checks import WARNINGS, _duplicate_keys, _plainly_none
+    schema = engine.library.schema
+    plain = 0
+    with open(EXAMPLES / "population-nhs-2022-23.jsonl", encoding="utf-8") as lines:
+        for number, text in enumerate(lines, 1):
+            facts = parse_json_line(schema, text, "p.jsonl", number).facts
+            found = list(_duplicate_keys(schema, facts)) + [p for row in WARNINGS for p in row.find(facts)]
+            assert _plainly_none(schema, facts) is (not found), number
+            plain += not found
+    assert plain > 0
+
 # ------------------------------------------- one practice in two files of a check
 
 def test_a_practice_in_two_files_of_one_check_is_warned_where_the_later_file_gives_it(engine, tmp_path):

@@ -193,10 +193,79 @@ def _placed(problems: Iterable[FactProblem], arrangement: Arrangement, severity:
 def check_facts(schema, arrangement: Arrangement,
                 rows: tuple[WarningRow, ...] = WARNINGS) -> tuple[Diagnostic, ...]:
     """Raises InvalidInput for a subject given twice; returns the warnings."""
+    if rows is WARNINGS and _plainly_none(schema, arrangement.facts):
+        return ()
     errors = _placed(_duplicate_keys(schema, arrangement.facts), arrangement, "error")
     if errors:
         raise InvalidInput(errors)
     return tuple(_placed((p for row in rows for p in row.find(arrangement.facts)), arrangement, "warning"))
+
+
+def _plainly_none(schema, facts: FactRecord) -> bool:
+    """Whether `_duplicate_keys` and every row of `WARNINGS` find nothing, in
+    one pass over the facts they read (a population's line: some 5 µs against
+    the rows' 20): each test here is its row's own, true only where the row
+    finds nothing. False sends `check_facts` the whole way, which finds and
+    places what there is."""
+    try:
+        for path, keyed_by in _keyed_lists(schema):
+            container = facts
+            for part in path:
+                container = container.get(part) if isinstance(container, FactRecord) else None
+            seen = set()
+            for item in container or []:
+                if isinstance(item, FactRecord):
+                    key = item.get(keyed_by)
+                    if key is not None:
+                        if key in seen:
+                            return False
+                        seen.add(key)
+        pcn = facts.get("pcn")
+        members = None
+        if isinstance(pcn, FactRecord):
+            members = pcn.get("member_practices")
+            size = pcn.get("raw_list_size")
+            if size is not None and (0 < size < SMALLEST_PCN or size > LARGEST_PCN):
+                return False
+            if pcn.get("raw_list_size") == 0 or pcn.get("adjusted_population") == 0 \
+                    or pcn.get("weighted_population") == 0:
+                return False
+        listed = None
+        if members is not None:
+            listed = set(members)
+            if len(listed) != len(list(members or [])):
+                return False
+        low, high = WEIGHTED_RATIO
+        for practice in facts.get("practices") or []:
+            if not isinstance(practice, FactRecord):
+                continue
+            code = practice.get("ods_code")
+            if listed is not None and code is not None and code not in listed:
+                return False
+            registered, weighted = practice.get("list_size"), practice.get("weighted_list_size")
+            if registered == 0 or weighted == 0:
+                return False
+            if registered and weighted and not low <= Decimal(weighted) / Decimal(registered) <= high:
+                return False
+    except TypeError:  # an unhashable key or member: the rows decide
+        return False
+    return True
+
+
+_KEYED: dict[int, tuple[object, tuple[tuple[tuple[str, ...], str], ...]]] = {}
+
+
+def _keyed_lists(schema) -> tuple[tuple[tuple[str, ...], str], ...]:
+    """(path, key field) of each subject `_duplicate_keys` checks, per schema
+    (kept with the schema, so that its id is not another's)."""
+    found = _KEYED.get(id(schema))
+    if found is None or found[0] is not schema:
+        if len(_KEYED) > 16:
+            _KEYED.clear()
+        found = _KEYED[id(schema)] = (schema, tuple(
+            (subject.path, subject.keyed_by) for subject in schema.subjects.values()
+            if subject.each and subject.keyed_by is not None and subject.numbered_within is None))
+    return found[1]
 
 
 def practice_codes(facts: FactRecord) -> tuple[str, ...]:
