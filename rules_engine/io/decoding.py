@@ -61,8 +61,9 @@ class _Unsupported(Exception):
 # How a record's field is turned into a fact: taken as it is, a string taken
 # as it is (its colons counted), a number (the common cases inline), through
 # a converter, or a time or interval's text (its reading looked up inline
-# among those already read, the converter for a text not read before).
-_PLAIN, _STRING, _NUMBER, _CONVERT, _CLOCK = range(5)
+# among those already read, the converter for a text not read before), a
+# record (its fields inline), a list or a set (its items in a loop, inline).
+_PLAIN, _STRING, _NUMBER, _CONVERT, _CLOCK, _RECORD, _LIST = range(7)
 
 Converter = Callable[[Any, Any, list], Any]
 
@@ -73,8 +74,8 @@ class Decoder:
     def __init__(self, root: t.Record, required: frozenset[str]):
         self._bound = [0]  # `facts.largest()` for the run, read by the walk's number checks
         walk = _Walk(self._bound)
-        self.struct, convert = _record(root, required, "", walk)
-        self._convert = walk.compiled(convert)
+        self.struct, plan = _record(root, required, "", walk)
+        self._convert = walk.compiled(walk.converter(_RECORD, plan))
         self._json = msgspec.json.Decoder(self.struct)
         self.depth = _depth(root)  # no text the decoder accepts nests deeper
 
@@ -130,12 +131,16 @@ Convert = Any
 
 
 class _Walk:
-    """The generated walk of one schema: a function per record type, list and
-    map, as an `ast` tree; `compiled` turns it into Python functions."""
+    """The generated walk of one schema, as an `ast` tree; `compiled` turns it
+    into Python functions. A record's fields are converted inline, and so are
+    the records and lists it holds (no call, no separate tally, per record);
+    a map, and a list's or map's items where a converter is asked for, get a
+    function of their own."""
 
     def __init__(self, bound: list):
         self.functions: list[ast.FunctionDef] = []
         self.constants: list[Any] = []
+        self.count = itertools.count()
         self.namespace: dict[str, Any] = {
             "__builtins__": {}, "new_record": new_record, "FactList": FactList, "Decimal": Decimal,
             "FLOATS": _FLOATS, "UNSET": _UNSET, "Reject": _Reject, "Problems": f.Problems, "bound": bound,
@@ -148,10 +153,18 @@ class _Walk:
     def callable(self, convert: Convert) -> ast.expr:
         return _load(convert) if isinstance(convert, str) else self.const(convert)
 
+    def name(self, stem: str) -> str:
+        """A local variable of its own (the walk's names are all generated)."""
+        return f"{stem}{next(self.count)}"
+
     def function(self, body: list[ast.stmt]) -> str:
+        """A function `(value, chain, tally)` of `body`, run with the count of
+        keys (`keys`) and the bound on numbers (`largest`) set."""
         name = f"w{len(self.functions)}"
         arguments = ast.arguments([], [ast.arg(a) for a in ("value", "chain", "tally")], None, [], [], None, [])
-        self.functions.append(ast.FunctionDef(name, arguments, body, [], None))
+        start = [_set("keys", ast.Constant(0)),
+                 _set("largest", ast.Subscript(_load("bound"), ast.Constant(0), ast.Load()))]
+        self.functions.append(ast.FunctionDef(name, arguments, start + body, [], None))
         return name
 
     def compiled(self, convert: Convert) -> Converter:
@@ -167,31 +180,84 @@ class _Walk:
         self.functions = []
         return self.namespace[convert] if isinstance(convert, str) else convert
 
-    def record(self, plan) -> str:
-        """`convert(value, chain, tally)` of a record: a statement per field."""
-        body = [_set("out", _call(_load("new_record"), _load("chain"))), _set("keys", ast.Constant(0)),
-                _set("largest", ast.Subscript(_load("bound"), ast.Constant(0), ast.Load()))]
-        for attribute, name, kind, converter in plan:
-            target = ast.Subscript(_load("out"), ast.Constant(name), ast.Store())
-            path = ast.Tuple([_load("chain"), ast.Constant(name)], ast.Load())
-            if kind == _PLAIN:
-                given = [ast.Assign([target], _load("item"))]
-            elif kind == _STRING:
-                given = [ast.Assign([target], _load("item")),
-                         ast.If(ast.Compare(ast.Constant(":"), [ast.In()], [_load("item")]),
-                                [_add("keys", _call(_attr(_load("item"), "count"), ast.Constant(":")))], [])]
-            elif kind == _NUMBER:
-                given = self.number(target, path, converter)
-            elif kind == _CLOCK:
-                given = self.clock(target, "item", path, converter)
+    def converter(self, kind: int, converter) -> Convert:
+        """A field's conversion as a function `(value, chain, tally)`."""
+        if kind == _CONVERT:
+            return converter
+        if kind == _CLOCK:
+            return converter[1]
+        if kind == _NUMBER:
+            return converter[-1]
+        if kind == _STRING:
+            def counted(item, chain, tally):
+                tally[0] += item.count(":")
+                return item
+            return counted
+        if kind == _PLAIN:
+            return lambda item, chain, tally: item
+        result = self.name("r")
+        return self.function(self.convert(kind, converter, "value", _store(result), _load("chain"))
+                             + [_add_to_tally(_load("keys")), ast.Return(_load(result))])
+
+    def convert(self, kind: int, converter, source: str, target: ast.expr, path: ast.expr) -> list[ast.stmt]:
+        """`target` set from the variable `source`, a value at the chain `path`,
+        converted as `kind` says; its keys counted in `keys`."""
+        item = _load(source)
+        if kind == _PLAIN:
+            return [ast.Assign([target], item)]
+        if kind == _STRING:
+            return [ast.Assign([target], item),
+                    ast.If(ast.Compare(ast.Constant(":"), [ast.In()], [item]),
+                           [_add("keys", _call(_attr(item, "count"), ast.Constant(":")))], [])]
+        if kind == _NUMBER:
+            return self.number(target, source, path, converter)
+        if kind == _CLOCK:
+            return self.clock(target, source, path, converter)
+        if kind == _RECORD:
+            return self.record(converter, source, target, path)
+        if kind == _LIST:
+            return self.sequence(converter, source, target, path)
+        return [ast.Assign([target], _call(self.callable(converter), item, path, _load("tally")))]
+
+    def record(self, plan, source: str, target: ast.expr, path: ast.expr) -> list[ast.stmt]:
+        """A record: a statement per field. A required field is there and not
+        null (msgspec made sure); another is converted when given, not null."""
+        chain, out = self.name("c"), self.name("o")
+        body = [_set(chain, path), _set(out, _call(_load("new_record"), _load(chain)))]
+        required = 0
+        for attribute, name, kind, converter, needed in plan:
+            item = self.name("i")
+            given = self.convert(kind, converter, item, ast.Subscript(_load(out), ast.Constant(name), ast.Store()),
+                                 ast.Tuple([_load(chain), ast.Constant(name)], ast.Load()))
+            body.append(_set(item, _attr(_load(source), attribute)))
+            if needed:
+                required += 1
+                body += given
             else:
-                given = [ast.Assign([target], _call(self.callable(converter), _load("item"), path, _load("tally")))]
-            body += [_set("item", _attr(_load("value"), attribute)),
-                     ast.If(_is(_load("item"), _load("UNSET"), negated=True),
-                            [_add("keys", ast.Constant(1)),
-                             ast.If(_is(_load("item"), ast.Constant(None), negated=True), given, [])], [])]
-        body += [_add_to_tally(_load("keys")), ast.Return(_load("out"))]
-        return self.function(body)
+                body.append(ast.If(_is(_load(item), _load("UNSET"), negated=True),
+                                   [_add("keys", ast.Constant(1)),
+                                    ast.If(_is(_load(item), ast.Constant(None), negated=True), given, [])], []))
+        if required:
+            body.append(_add("keys", ast.Constant(required)))
+        return body + [ast.Assign([target], _load(out))]
+
+    def sequence(self, converter, source: str, target: ast.expr, path: ast.expr) -> list[ast.stmt]:
+        """A list (`FactList`, a null item kept as None) or a set: its items
+        converted in a loop."""
+        kind, element, make = converter
+        chain, items, index, item, made = (self.name(stem) for stem in "clxev")
+        convert = self.convert(kind, element, item, _store(made), ast.Tuple([_load(chain), _load(index)], ast.Load()))
+        append = ast.Expr(_call(_attr(_load(items), "append"), _load(made)))
+        if make == "FactList":
+            step = [ast.If(_is(_load(item), ast.Constant(None)),
+                           [ast.Expr(_call(_attr(_load(items), "append"), ast.Constant(None)))], convert + [append])]
+            made_all = _call(_load("FactList"), _load(chain), _load(items))
+        else:
+            step = convert + [append]
+            made_all = _call(_load("frozenset"), _load(items))
+        loop = ast.For(ast.Tuple([_store(index), _store(item)], ast.Store()),
+                       _call(_load("enumerate"), _load(source)), step, [], None)
+        return [_set(chain, path), _set(items, ast.List([], ast.Load())), loop, ast.Assign([target], made_all)]
 
     def clock(self, target: ast.expr, text: str, path: ast.expr, converter: tuple) -> list[ast.stmt]:
         """`target` set from a time or interval's text (the variable `text`):
@@ -205,12 +271,12 @@ class _Walk:
                        [ast.Assign([target], found),
                         _add("keys", _call(_attr(_load(text), "count"), ast.Constant(":")))])]
 
-    def number(self, target: ast.expr, path: ast.expr, converter) -> list[ast.stmt]:
-        """A number field: the validator's own fast cases (`facts.leaf_check`)
-        inline, its check for the rest."""
+    def number(self, target: ast.expr, source: str, path: ast.expr, converter) -> list[ast.stmt]:
+        """A number (the variable `source`): the validator's own fast cases
+        (`facts.leaf_check`) inline, its check for the rest."""
         fraction, integral, signed, check = converter
-        checked = [ast.Assign([target], _call(self.const(check), _load("item"), path, _load("tally")))]
-        largest, item, known = _load("largest"), _load("item"), _load("known")
+        checked = [ast.Assign([target], _call(self.const(check), _load(source), path, _load("tally")))]
+        largest, item, known = _load("largest"), _load(source), _load("known")
         within = [ast.Compare(ast.UnaryOp(ast.USub(), largest), [ast.Lt(), ast.Lt()], [item, largest])]
         if fraction:
             whole = checked  # a fraction is never given as a whole number here: the check decides
@@ -232,23 +298,10 @@ class _Walk:
                             [ast.Assign([target], known)], checked)]
         return [ast.If(_is(_call(_load("type"), item), _load("int")), whole, other)]
 
-    def sequence(self, element: Convert, make: str) -> str:
-        """A list (`FactList`, a null item kept as None) or a set's walk."""
-        item = _call(self.callable(element), _load("item"),
-                     ast.Tuple([_load("chain"), _load("index")], ast.Load()), _load("tally"))
-        loop = [ast.comprehension(ast.Tuple([_store("index"), _store("item")], ast.Store()),
-                                  _call(_load("enumerate"), _load("value")), [], 0)]
-        if make == "FactList":
-            items = ast.ListComp(ast.IfExp(_is(_load("item"), ast.Constant(None)), ast.Constant(None), item), loop)
-            made = _call(_load("FactList"), _load("chain"), items)
-        else:
-            made = _call(_load("frozenset"), ast.GeneratorExp(item, loop))
-        return self.function([ast.Return(made)])
-
-    def mapping(self, key_type: t.Type, value: Convert | tuple) -> str:
+    def mapping(self, key_type: t.Type, kind: int, value) -> str:
         """A map's walk: its keys checked as the validator checks them (text
-        as it is, a name of an enumeration inline), each value converted (a
-        time or interval's text, `(readings, converter)`, looked up first)."""
+        as it is, a name of an enumeration inline), each value converted
+        inline as a record's field would be."""
         key, raw_key = _load("key"), _load("raw_key")
         path = ast.Tuple([_load("chain"), raw_key], ast.Load())
         loop = [ast.If(_is(_call(_load("type"), raw_key), _load("str"), negated=True),
@@ -265,13 +318,10 @@ class _Walk:
             loop += [_set("key", _call(self.const(f.leaf_check(key_type)), raw_key, path, _load("problems"))),
                      ast.If(_load("problems"), [ast.Raise(_load("Reject"), None)], [])]
         target = ast.Subscript(_load("out"), key, ast.Store())
-        if isinstance(value, tuple):  # a time or interval's text (`_CLOCK`): its reading looked up first
-            given = self.clock(target, "raw_value", path, value)
-        else:
-            given = [ast.Assign([target], _call(self.callable(value), _load("raw_value"), path, _load("tally")))]
+        given = self.convert(kind, value, "raw_value", target, path)
         loop.append(ast.If(_is(_load("raw_value"), ast.Constant(None), negated=True), given, []))
         checks = [] if isinstance(key_type, (t.Text, t.Enum)) else [_set("problems", _call(_load("Problems")))]
-        body = [_set("out", _call(_load("new_record"), _load("chain"))), _set("keys", ast.Constant(0)), *checks,
+        body = [_set("out", _call(_load("new_record"), _load("chain"))), *checks,
                 ast.For(ast.Tuple([_store("raw_key"), _store("raw_value")], ast.Store()),
                         _call(_attr(_load("value"), "items")), loop, [], None),
                 _add_to_tally(_load("keys")), ast.Return(_load("out"))]
@@ -290,7 +340,9 @@ def _add_to_tally(value: ast.expr) -> ast.AugAssign:
     return ast.AugAssign(ast.Subscript(_load("tally"), ast.Constant(0), ast.Store()), ast.Add(), value)
 
 
-def _record(record: t.Record, required: frozenset[str], dotted: str, walk: _Walk) -> tuple[type, Convert]:
+def _record(record: t.Record, required: frozenset[str], dotted: str, walk: _Walk) -> tuple[type, list]:
+    """A record type's msgspec struct and its plan: (attribute, name, kind,
+    converter, required) per field."""
     fields, plan = [], []
     for index, (name, field_type) in enumerate(record.fields):
         child = f"{dotted}.{name}" if dotted else name
@@ -301,45 +353,29 @@ def _record(record: t.Record, required: frozenset[str], dotted: str, walk: _Walk
         else:
             fields.append((attribute, Union[spec, None, msgspec.UnsetType],
                            msgspec.field(default=_UNSET, name=name)))
-        plan.append((attribute, name, kind, convert))
+        plan.append((attribute, name, kind, convert, child in required))
     struct = msgspec.defstruct(f"Record{next(_names)}", fields, kw_only=True,
-                               forbid_unknown_fields=True)
-    return struct, walk.record(plan)
+                               forbid_unknown_fields=True, gc=False)
+    return struct, plan
 
 
 def _type(type_: t.Type, required: frozenset[str], dotted: str,
-          walk: _Walk) -> tuple[Any, int, Convert | None]:
+          walk: _Walk) -> tuple[Any, int, Any]:
     """(msgspec type, how to convert, converter) for a field of `type_`."""
     if isinstance(type_, t.Record):
-        struct, convert = _record(type_, required, dotted, walk)
-        return struct, _CONVERT, convert
+        struct, plan = _record(type_, required, dotted, walk)
+        return struct, _RECORD, plan
     if isinstance(type_, t.ListOf):
         spec, kind, element = _type(type_.element, required, dotted + "[]", walk)
-        return list[Union[spec, None]], _CONVERT, walk.sequence(_as_converter(kind, element), "FactList")
+        return list[Union[spec, None]], _LIST, (kind, element, "FactList")
     if isinstance(type_, t.SetOf):
         spec, kind, element = _type(type_.element, required, dotted + "[]", walk)
-        return list[spec], _CONVERT, walk.sequence(_as_converter(kind, element), "frozenset")
+        return list[spec], _LIST, (kind, element, "frozenset")
     if isinstance(type_, t.MapOf):
         key_spec = str if isinstance(type_.key, (t.Text, t.Enum)) else Any
         spec, kind, value_converter = _type(type_.value, required, dotted + "{}", walk)
-        return dict[key_spec, Union[spec, None]], _CONVERT, walk.mapping(
-            type_.key, value_converter if kind == _CLOCK else _as_converter(kind, value_converter))
+        return dict[key_spec, Union[spec, None]], _CONVERT, walk.mapping(type_.key, kind, value_converter)
     return _leaf(type_)
-
-
-def _as_converter(kind: int, converter) -> Convert:
-    if kind == _CONVERT:
-        return converter
-    if kind == _CLOCK:
-        return converter[1]
-    if kind == _NUMBER:
-        return converter[-1]
-    if kind == _STRING:
-        def counted(item, chain, tally):
-            tally[0] += item.count(":")
-            return item
-        return counted
-    return lambda item, chain, tally: item
 
 
 def _checked(check: Callable, strings: bool, read: dict | None = None) -> Converter:
