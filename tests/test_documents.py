@@ -338,7 +338,7 @@ def test_a_line_exactly_at_the_limit_is_read():
     ('{"pcn": [1]}', ("pcn",), False, "["),
 ])
 def test_a_field_of_a_population_line_is_found_at_its_column(line, path, at_key, found):
-    from rules_engine.io.documents import json_position
+    from rules_engine.io.positions import json_position
     column, width = json_position(line, path, at_key)
     assert line[column - 1:column - 1 + width] == found
 

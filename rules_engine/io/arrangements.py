@@ -21,7 +21,8 @@ import attrs
 from rules_engine.base.diagnostics import Diagnostic, InvalidInput
 from rules_engine.base.source import SourceFile, Span
 from rules_engine.base.values import FactRecord
-from rules_engine.io.documents import json_line, json_position, read_yaml, read_yaml_data
+from rules_engine.io.documents import json_line, read_yaml, read_yaml_data
+from rules_engine.io.positions import json_position
 from rules_engine.io.facts import FactProblem, Problems, show_parts
 from rules_engine.io.inputs import name_of, read_text
 
