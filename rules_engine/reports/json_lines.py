@@ -155,20 +155,28 @@ class LeanEncoder:
         self._results: dict[tuple, tuple[str, Any]] = {}  # key -> (reference, the national dict kept)
         self._values: dict[tuple, tuple[str, Any, Any, Callable]] = {}
         self._lists: dict[tuple, str] = {}  # the fact paths of `missing`, as JSON
+        self._layers: dict[tuple, str] = {}  # the layers of a line, as JSON (a run has a few)
+        self._unknown: dict[tuple, str] = {}  # an unknown value's tail, by what it misses
         self._new: dict[str, str] = {}
 
     def line(self, result: ArrangementResult) -> tuple[str, dict[str, str]]:
         """The lean line, and {reference: the term's JSON text} of the terms new
         to this encoder."""
         subjects: dict[str, int] = {}
+        layers = self._layers.get(result.layers)
+        if layers is None:
+            layers = _encode(list(result.layers))
+            if len(self._layers) < _SPELT:
+                self._layers[result.layers] = layers
+        result_text, value_text = self._result, self._value
         text = "".join((
             '{"id":', encode_basestring(result.id),
             ',"source":', encode_basestring(result.source),
             ',"as_of":"', result.as_of.isoformat(),
             '","outcome":"', result.outcome.value,
-            '","layers":', _encode(list(result.layers)),
-            ',"results":[', ",".join([self._result(r, subjects) for r in result.results]),
-            '],"values":[', ",".join([self._value(v, subjects) for v in result.values]),
+            '","layers":', layers,
+            ',"results":[', ",".join([result_text(r, subjects) for r in result.results]),
+            '],"values":[', ",".join([value_text(v, subjects) for v in result.values]),
             '],"subjects":', _strings(subjects), _input_warnings(result), "}"))
         new, self._new = self._new, {}
         return text, new
@@ -196,7 +204,9 @@ class LeanEncoder:
         subject = subjects.get(r.subject)
         if subject is None:
             subject = subjects[r.subject] = len(subjects)
-        missing, warnings, why = r.missing, r.warnings, r.why
+        missing, warnings = r.missing, r.warnings
+        # no why without its thunk (`Result.why`): a passing result's is not asked for
+        why = None if r.explain_with is None else r.why
         if not (missing or warnings or why is not None):
             return f"{found[0]}{subject}{_LEAN_OUTCOME[r.outcome]}]"
         extra = []
@@ -246,12 +256,17 @@ class LeanEncoder:
         subject = subjects.get(v.subject)
         if subject is None:
             subject = subjects[v.subject] = len(subjects)
-        value = v.value
-        if value is None:
-            shown, more_precise = "null", False
-        else:
-            shown, more_precise = found[3](value)
-        missing = v.missing
+        value, missing = v.value, v.missing
+        if value is None:  # unknown: its tail, kept for each list of what it misses
+            if not missing:
+                return f"{found[0]}{subject},null]"
+            tail = self._unknown.get(missing) if type(missing) is tuple else None
+            if tail is None:
+                tail = ',null,{"missing":' + self._strings(missing) + "}]"
+                if type(missing) is tuple and len(self._unknown) < _SPELT:
+                    self._unknown[missing] = tail
+            return f"{found[0]}{subject}{tail}"
+        shown, more_precise = found[3](value)
         if not (missing or more_precise):
             return f"{found[0]}{subject},{shown}]"
         extra = []
