@@ -49,14 +49,20 @@ class Progress:
         except KeyboardInterrupt:
             self.interrupted = True
 
-    @contextlib.contextmanager
-    def one_result(self) -> Iterator[None]:
-        hold_interrupts(True)
-        try:
-            yield
-        finally:
-            hold_interrupts(False)  # a held Ctrl-C lands here
+    def one_result(self) -> "_Held":
+        """SIGINT held inside (a plain context manager: entered once a line)."""
+        return _HELD
 
+
+class _Held:
+    def __enter__(self) -> None:
+        hold_interrupts(True)
+
+    def __exit__(self, *exception) -> None:
+        hold_interrupts(False)  # a held Ctrl-C lands here
+
+
+_HELD = _Held()
 
 CAN_BLOCK = hasattr(signal, "pthread_sigmask")
 

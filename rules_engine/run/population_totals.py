@@ -63,7 +63,7 @@ def contributions(library, result, icb: str | None) -> tuple[Part, ...]:
     """The parts of one arrangement's `ArrangementResult` for every
     population term in force for it (the layers it was checked under)."""
     parts = []
-    for found in in_force(library, result.layers, result.as_of):
+    for found in _in_force(library, result.layers, result.as_of):
         measure = found.term.measure
         key = (found.layer.name, found.term.name, _group(found, icb))
         if measure.kind == "total":
@@ -82,6 +82,26 @@ def contributions(library, result, icb: str | None) -> tuple[Part, ...]:
                     members.append((r.subject, Decimal(1 if r.outcome is wanted else 0), ()))
             parts.append(Part(key, result.id, tuple(members), None))
     return tuple(parts)
+
+
+#: `in_force` per library (kept beside it, so that its id is not another's),
+#: then per layers and date: the same few for every line of a run.
+_IN_FORCE: dict[int, tuple[object, dict]] = {}
+
+
+def _in_force(library, layer_names: tuple[str, ...], day) -> tuple[InForce, ...]:
+    memo = _IN_FORCE.get(id(library))
+    if memo is None or memo[0] is not library:
+        if len(_IN_FORCE) >= 8:
+            _IN_FORCE.clear()
+        memo = _IN_FORCE[id(library)] = (library, {})
+    known = memo[1]
+    found = known.get((layer_names, day))
+    if found is None:
+        if len(known) >= 1024:
+            known.clear()
+        found = known[(layer_names, day)] = in_force(library, layer_names, day)
+    return found
 
 
 @attrs.define

@@ -269,9 +269,18 @@ def _keyed_lists(schema) -> tuple[tuple[tuple[str, ...], str], ...]:
 
 
 def practice_codes(facts: FactRecord) -> tuple[str, ...]:
-    """The practices an arrangement speaks for: its practices and its PCN's members."""
-    codes = [p.get("ods_code") for _, p in _practices(facts)] + list(_members(facts) or [])
-    return tuple(dict.fromkeys(str(c) for c in codes if c is not None))
+    """The practices an arrangement speaks for: its practices and its PCN's
+    members, each once, in that order (a population run asks on every line)."""
+    codes: dict[str, None] = {}
+    for practice in facts.get("practices") or []:
+        if isinstance(practice, FactRecord):
+            code = practice.get("ods_code")
+            if code is not None:
+                codes[str(code)] = None
+    for code in _members(facts) or []:
+        if code is not None:
+            codes[str(code)] = None
+    return tuple(codes)
 
 
 def _practice_places(facts: FactRecord) -> Iterator[tuple[str, tuple]]:
