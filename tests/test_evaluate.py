@@ -3,10 +3,12 @@
 from decimal import Decimal
 from pathlib import Path
 
+import attrs
 import pytest
 from hypothesis import given, settings, strategies as st
 
 from rules_engine.run.engine import Engine
+from rules_engine.run.results import Result
 from rules_engine.static.load import library_sources, run_until
 from tools.population import generate, write_jsonl
 from rules_engine.io.arrangements import parse_json_line
@@ -159,6 +161,31 @@ def test_shipped_examples(engine, in_root):
     assert outcomes == [Outcome.PASS, Outcome.FAIL, Outcome.UNKNOWN, Outcome.PASS]
     rural = report.arrangements[3].result("des.pcn.minimum-population")
     assert (rural.layer, rural.flexibility, rural.national) == ("qmm", "varied", {"min_pcn_population": 30000})
+
+
+def test_results_made_without_their_init_are_whole_records(engine, in_root):
+    """The evaluation loop sets a `Result`'s and a `ValueResult`'s fields
+    without their `__init__` (run/evaluate.py: a class call costs twice as
+    much): every field is set, and each record is the one the public
+    constructor makes from the same fields, equal with the same repr."""
+    report = engine.check_files(["examples/pcn-passing.yaml", "examples/pcn-failing.yaml",
+                                 "examples/pcn-missing-facts.yaml", "examples/pcn-rural-qmm.yaml"])
+    records = [record for a in report.arrangements for record in a.results + a.values]
+    seen = set()
+    for record in records:
+        fields = attrs.fields(type(record))
+        given = {f.name: getattr(record, f.name) for f in fields}  # AttributeError: a field left unset
+        made = type(record)(**{f.alias: given[f.name] for f in fields if f.init})
+        assert made == record and repr(made) == repr(record)
+        assert {f.name: getattr(made, f.name) for f in fields} == given
+        seen.add((type(record).__name__, getattr(record, "outcome", None), bool(record.missing),
+                  bool(record.unneeded), record.flexibility))
+        if isinstance(record, Result):
+            assert record.why is made.why is None if record.explain_with is None else record.why is not None
+    # every kind of result the loop makes: each outcome, unknown values, a variation's
+    assert {o for kind, o, *_ in seen if kind == "Result"} == set(Outcome)
+    assert ("ValueResult", None, True, False, "locked") in seen and ("ValueResult", None, False, False, "locked") in seen
+    assert any(kind == "Result" and flexibility == "varied" for kind, _, _, _, flexibility in seen)
 
 
 @pytest.mark.parametrize("expression, expected", [

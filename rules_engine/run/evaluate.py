@@ -172,26 +172,30 @@ class Evaluator:
         requirements = self.program.requirements
         reasoner = self.reasoner
         fail, unknown = Outcome.FAIL, Outcome.UNKNOWN
+        new = object.__new__
 
         def result(index, instance, outcome, missing, warnings, reason, local, unneeded=()) -> Result:
             if reason is None:
-                rule_id, title, clause, layer, flexibility, because, national, severity, provisional, assumed = (
-                    read_local if local else plain)[index]
+                shape = (read_local if local else plain)[index]
                 shown = None
             else:
-                rule_id, title, clause, layer, flexibility, because, national, severity, provisional, assumed = (
-                    waived if reason == WAIVED else read_local if local else plain)[index]
+                shape = (waived if reason == WAIVED else read_local if local else plain)[index]
                 shown = (f"not in force on {day} (in force {requirements[index].periods})" if reason == NOT_IN_FORCE
                          else _REASONS.get(reason))
-            explain_with = None
+            made = new(Result)  # `Result`'s fields set here, without its __init__ (a class call costs twice this)
+            made.id, made.title, made.clause, made.layer, made.flexibility, made.because, made.national, \
+                made.severity, made.provisional, made.assumed = shape
+            made.subject, made.outcome, made.missing, made.warnings, made.reason = \
+                instance.id, outcome, missing, warnings, shown
+            made._why = made.explain_with = None
             if outcome is fail or outcome is unknown:
                 requirement = requirements[index]
                 if requirement.in_force:
-                    explain_with = why_thunk(reasoner, requirement, root, day, instance.bindings, outcome.value)
+                    made.explain_with = why_thunk(reasoner, requirement, root, day, instance.bindings, outcome.value)
                 if outcome is unknown:
                     unneeded = ()
-            return Result(rule_id, instance.id, outcome, title, clause, layer, flexibility, because, national,
-                          missing, warnings, severity, provisional, shown, assumed, explain_with, unneeded)
+            made.unneeded = unneeded
+            return made
         return result
 
     def _result_shapes(self) -> tuple[list, list, list]:
@@ -221,7 +225,7 @@ class Evaluator:
         """`value`, as a function: what every value of a definition for a key
         shares (`value_fixed`) looked up by name and key."""
         fixed = self._value_fixed
-        unknown, make = Unknown, ValueResult
+        unknown, make, new = Unknown, ValueResult, object.__new__
 
         def value(name: str, instance, key, value, local: bool, unneeded: tuple = ()) -> ValueResult:
             try:
@@ -229,13 +233,15 @@ class Evaluator:
             except KeyError:
                 pair = fixed.setdefault(name, {})[key] = (self.value_fixed(name, key, False),
                                                           self.value_fixed(name, key, True))
-            value_id, type_, layer, flexibility, because, national, title, clause, provisional, assumed, \
-                rounding = pair[1] if local else pair[0]
+            made = new(make)  # `ValueResult`'s fields set here, without its __init__ (a class call costs twice this)
+            made.id, made.type, made.layer, made.flexibility, made.because, made.national, made.title, made.clause, \
+                made.provisional, made.assumed, made.rounding = pair[1] if local else pair[0]
+            made.subject = instance.id
             if type(value) is unknown:
-                return make(value_id, instance.id, None, type_, value.lacking(), layer, flexibility, because,
-                            national, title, clause, provisional, assumed, rounding, ())
-            return make(value_id, instance.id, value, type_, (), layer, flexibility, because, national,
-                        title, clause, provisional, assumed, rounding, unneeded)
+                made.value, made.missing, made.unneeded = None, value.lacking(), ()
+            else:
+                made.value, made.missing, made.unneeded = value, (), unneeded
+            return made
         return value
 
     def value_fixed(self, name: str, key, local: bool) -> tuple:

@@ -24,7 +24,10 @@ from rules_engine.base.values import Outcome
 
 # Results are created a few hundred times per arrangement: plain slotted
 # classes (frozen attrs classes cost four times as much to build). Treat them
-# as read-only; nothing in the engine changes one after it is made.
+# as read-only; nothing in the engine changes one after it is made. The
+# evaluation loop (run/evaluate.py) makes them without calling the class, by
+# `object.__new__` and setting every field (half the cost): a field added
+# here is set there too (tests/test_evaluate.py fails on one left unset).
 @attrs.define(eq=True)
 class Result:
     id: str
