@@ -1,6 +1,7 @@
 """compile.py, evaluate.py, values.py: three-valued evaluation on real rule files."""
 
 from decimal import Decimal
+import pickle
 from pathlib import Path
 
 import attrs
@@ -13,7 +14,8 @@ from rules_engine.static.load import library_sources, run_until
 from tools.population import generate, write_jsonl
 from rules_engine.io.arrangements import parse_json_line
 from rules_engine.base.source import SourceFile
-from rules_engine.base.values import Outcome, Unknown, kleene_and, kleene_not, kleene_or, worst
+from rules_engine.backends import runtime
+from rules_engine.base.values import Outcome, Unknown, kleene_and, kleene_not, kleene_or, unknown_because, worst
 
 from conftest import GOLDEN, examples
 
@@ -32,6 +34,22 @@ def test_kleene_laws(p, q):
 def test_kleene_associativity(p, q, r):
     assert kleene_and(kleene_and(p, q), r) == kleene_and(p, kleene_and(q, r))
     assert kleene_or(kleene_or(p, q), r) == kleene_or(p, kleene_or(q, r))
+
+
+def test_what_an_unknown_lacks_is_worked_out_once_and_changes_nothing_else():
+    """`Unknown.lacking()` is kept on the unknown once worked out (one unknown
+    is read by many results): the same sorted tuple each time, and the
+    unknown equal, hashed and pickled as one never asked."""
+    reason = unknown_because("no-value", "parameter p (no value in force on 2025-06-01)").reasons
+    asked, fresh = Unknown(frozenset({"pcn.b", "pcn.a"}), reason), Unknown(frozenset({"pcn.b", "pcn.a"}), reason)
+    assert asked.lacking() == ("parameter p (no value in force on 2025-06-01)", "pcn.a", "pcn.b")
+    assert asked.lacking() is asked.lacking()
+    assert asked == fresh and hash(asked) == hash(fresh) and repr(asked) == repr(fresh)
+    assert pickle.loads(pickle.dumps(asked)) == fresh and pickle.loads(pickle.dumps(asked)).lacking() == asked.lacking()
+    assert Unknown(frozenset({"z", "a"})).lacking() == ("a", "z") and Unknown().lacking() == ()
+    # the run-time helper: one value's list as it is, several merged and sorted
+    assert runtime.lacking(asked) == asked.lacking() and runtime.lacking(True) == ()
+    assert runtime.lacking(Unknown(frozenset({"z"})), 3, asked) == tuple(sorted({"z", *asked.lacking()}))
 
 
 def test_worst_outcome():

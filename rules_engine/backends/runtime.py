@@ -251,6 +251,8 @@ def unneeded(env) -> tuple[str, ...]:
 
 def lacking(*values) -> tuple[str, ...]:
     """What unknown values lack together, sorted, as results name it."""
+    if len(values) == 1:  # one value (a `where`): its own list, already sorted
+        return values[0].lacking() if type(values[0]) is Unknown else ()
     missing: set[str] = set()
     for value in values:
         if type(value) is Unknown:

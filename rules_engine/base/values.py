@@ -67,15 +67,22 @@ class Unknown:
 
     missing: frozenset[str] = frozenset()
     reasons: frozenset[Reason] = frozenset()
+    # `lacking()`, worked out when first asked: one unknown is read by many
+    # results (a parameter's with no value, made once per date, by some 40 an
+    # arrangement), each of which lists what it lacked.
+    _lacking: tuple[str, ...] | None = attrs.field(default=None, init=False, eq=False, repr=False)
 
     def __bool__(self) -> bool:  # guard against using it as a truth value by mistake
         raise TypeError("Unknown has no truth value; use the Kleene helpers")
 
     def lacking(self) -> tuple[str, ...]:
         """What results say it lacked: the fact paths and the reasons' words, sorted."""
-        if not self.reasons:
-            return tuple(sorted(self.missing))
-        return tuple(sorted(self.missing | {reason.text for reason in self.reasons}))
+        found = self._lacking
+        if found is None:
+            found = tuple(sorted(self.missing | {reason.text for reason in self.reasons} if self.reasons
+                                 else self.missing))
+            object.__setattr__(self, "_lacking", found)
+        return found
 
 
 def unknown_because(code: str, text: str, span=None) -> Unknown:
