@@ -70,6 +70,25 @@ def subject_instances(subjects: dict[str, Subject], root: FactRecord, kind: str,
             yield _instance(SubjectInstance, (kind, f"{kind}:{key}", key, {**bindings_base, kind: record}))
 
 
+class _Instances:
+    """An arrangement's subject instances, each subject's made once. A bound
+    method, not a closure that calls itself: that is a reference cycle, which
+    kept each line's facts and instances (some 200-300 objects) alive until
+    the collector's next pass, and made its passes walk them."""
+
+    __slots__ = ("subjects", "root", "made")
+
+    def __init__(self, subjects: dict[str, Subject], root: FactRecord):
+        self.subjects, self.root = subjects, root
+        self.made: dict[str, list[SubjectInstance]] = {}
+
+    def of(self, kind: str) -> list[SubjectInstance]:
+        found = self.made.get(kind)
+        if found is None:
+            found = self.made[kind] = list(subject_instances(self.subjects, self.root, kind, self.of))
+        return found
+
+
 def _key(record, keyed_by: str | None, path, index: int | None = None) -> str:
     if keyed_by and isinstance(record, dict) and keyed_by in record:
         return str(record[keyed_by])
@@ -136,14 +155,8 @@ class Evaluator:
         """Every requirement and reported value for every subject (with a
         `tracer`, only those it chooses, each with its reads recorded)."""
         root = arrangement.facts
-        cache: dict[str, list[SubjectInstance]] = {}
-        subjects = self.subjects
-
-        def of_subject(kind: str) -> list[SubjectInstance]:  # a subject's instances, made once
-            found = cache.get(kind)
-            if found is None:
-                found = cache[kind] = list(subject_instances(subjects, root, kind, of_subject))
-            return found
+        made = _Instances(self.subjects, root)
+        of_subject, cache = made.of, made.made
 
         def instances(scope) -> list[SubjectInstance]:
             if scope is None:
