@@ -1,6 +1,7 @@
 """compile.py, evaluate.py, values.py: three-valued evaluation on real rule files."""
 
 from decimal import Decimal
+import gc
 import pickle
 from pathlib import Path
 
@@ -204,6 +205,48 @@ def test_results_made_without_their_init_are_whole_records(engine, in_root):
     assert {o for kind, o, *_ in seen if kind == "Result"} == set(Outcome)
     assert ("ValueResult", None, True, False, "locked") in seen and ("ValueResult", None, False, False, "locked") in seen
     assert any(kind == "Result" and flexibility == "varied" for kind, _, _, _, flexibility in seen)
+
+
+@pytest.mark.parametrize("collecting", [True, False])
+def test_no_collection_while_an_arrangement_is_evaluated_and_then_as_it_was(engine, in_root, collecting):
+    """The evaluation loop turns cyclic garbage collection off while it works
+    out one arrangement (run/evaluate.py) and leaves it as it found it: on
+    when it was on, off when the caller had turned it off, after a runner
+    that raises too."""
+    arrangement = engine.load_arrangement("examples/pcn-failing.yaml")
+    runner, evaluator = engine.program(arrangement.facts["as_of"], None)
+    seen = []
+
+    class Watching:  # the runner, noting whether collection is on as it works
+        checked = runner.checked
+
+        def __init__(self, fail):
+            self.fail = fail
+
+        def decisions(self, *args):
+            seen.append(gc.isenabled())
+            if self.fail:
+                raise KeyboardInterrupt
+            return runner.decisions(*args)
+
+        def values(self, *args):
+            seen.append(gc.isenabled())
+            return runner.values(*args)
+    expected = engine.evaluate(arrangement)
+    was = gc.isenabled()
+    try:
+        (gc.enable if collecting else gc.disable)()
+        evaluator.runner = Watching(fail=False)
+        result = evaluator.run(arrangement, arrangement.facts["as_of"])
+        assert seen == [False, False] and gc.isenabled() is collecting
+        assert result.results == expected.results and result.values == expected.values
+        evaluator.runner = Watching(fail=True)
+        with pytest.raises(KeyboardInterrupt):
+            evaluator.run(arrangement, arrangement.facts["as_of"])
+        assert seen == [False, False, False] and gc.isenabled() is collecting
+    finally:
+        evaluator.runner = runner
+        (gc.enable if was else gc.disable)()
 
 
 @pytest.mark.parametrize("expression, expected", [
