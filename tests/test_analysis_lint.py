@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from rules_engine.cli import main
 from rules_engine.queries.lint import QUICK_WARNINGS, WARNINGS
 
@@ -86,3 +88,39 @@ def test_the_language_server_runs_the_quick_rows_only():
     quick = {row.code for row in QUICK_WARNINGS}
     assert {"W-COND-001", "W-COND-002", "W-WAIVE-001", "W-VARY-002"} <= {row.code for row in WARNINGS} - quick
     assert "W-MONEY-001" in quick
+
+
+def _checked_example(code: str, extra: dict[str, str] | None = None):
+    from rules_engine.base.source import SourceFile
+    from rules_engine.queries import error_catalogue as catalogue
+    from rules_engine.static.load import run_until
+
+    files = {file.name: file.data.decode("utf-8") for file in catalogue.entry(code).example.files}
+    files.update(extra or {})
+    return run_until("population types", [SourceFile(name, text) for name, text in files.items()])
+
+
+@pytest.mark.parametrize("code", ["W-COND-001", "W-COND-002", "W-WAIVE-001", "W-VARY-002", "two local layers"])
+def test_the_named_files_findings_are_the_whole_librarys_in_them(code):
+    """`lint FILE` puts only FILE's conditions to the solver: what it finds
+    is what judging the whole library finds in FILE, for each file and for
+    each pair (a national file and a local layer, two local layers)."""
+    from itertools import combinations
+
+    from rules_engine.analysis.conditions import findings
+
+    extra, several = None, code == "two local layers"
+    if several:  # a waiver each, and a national condition decided by the schema
+        code, extra = "W-WAIVE-001", {"qzz.rules": (
+            'local layer qzz "Another ICB" for icb QZZ\n  extends ea\n  effective 2025-04-01 to 2026-03-31\n\n'
+            'waive ea.saturdays where not (pcn.raw_list_size < 0)\n  because "Every PCN, as it happens"\n'),
+            "ea2.rules": ('national contract ea2 "More access"\n  effective 2025-04-01 to 2026-03-31\n\n'
+                          'requirement ea2.listed "A PCN has a list"\n  for pcn\n  ref "§8.2"\n'
+                          '  must pcn.raw_list_size >= 0\n')}
+    checked = _checked_example(code, extra)
+    whole = findings(checked)
+    files = [layer.file for layer in checked.library.layers]
+    assert whole and (not several or len({f.span.file for f in whole}) == 3)
+    for chosen in [(file,) for file in files] + list(combinations(files, 2)):
+        assert findings(checked, chosen) == tuple(f for f in whole if f.span.file in chosen), chosen
+    assert findings(checked, ()) == ()

@@ -27,7 +27,7 @@ limit (`TIMEOUT_MS`); one that runs out gives no finding, never a guess.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Iterator
+from typing import Iterable, Iterator
 
 import attrs
 import z3
@@ -138,11 +138,18 @@ def _waiver(encoder: Encoder, facts: Facts, requirement, waiver, env: dict) -> s
     return "unreachable" if open_ == z3.unsat else "neither" if open_ == z3.sat else None
 
 
-def findings(checked: Checked) -> tuple[Finding, ...]:
-    """What the schema decides of the library's conditions (see the module)."""
+def findings(checked: Checked, files: Iterable[str] | None = None) -> tuple[Finding, ...]:
+    """What the schema decides of the library's conditions (see the module);
+    with `files`, of the conditions written in those files only: the same
+    findings as the whole library's that are in `files` (each condition is
+    judged on its own), without asking the solver about the others."""
+    wanted = None if files is None else frozenset(files)
+    national_files = {layer.file for layer in checked.library.national}
     judge = _Judge()
     vary_findings: list[Finding] = []
     for day, local in _days(checked):
+        if wanted is not None and wanted.isdisjoint(national_files | ({local.file} if local else set())):
+            continue  # the program of that day holds no condition written in `files`
         try:
             baseline = select(checked, day, None)
             program = select(checked, day, local) if local is not None else baseline
@@ -156,23 +163,30 @@ def findings(checked: Checked) -> tuple[Finding, ...]:
             term = requirement.term
             if local is not None and requirement.provenance.layer != local.name and not requirement.waivers:
                 continue  # a national term is judged on the national days
+            clauses = [(clause, node) for clause, node in (("where", term.where), ("must", term.must),
+                                                           ("unless", term.unless))
+                       if node is not None and (wanted is None or node.span.file in wanted)]
+            waivers = [waiver for waiver in requirement.waivers if waiver.where is not None
+                       and (wanted is None or waiver.where.span.file in wanted)]
+            if not clauses and not waivers:
+                continue
             env = Encoder(checked_program, Facts(schema), day).bindings_for(term.scope.subject) \
                 if term.scope is not None else {}
-            for clause, node in (("where", term.where), ("must", term.must), ("unless", term.unless)):
-                if node is None or not _reads_fact_not_date(checked_program, node):
+            for clause, node in clauses:
+                if not _reads_fact_not_date(checked_program, node):
                     continue
                 facts = Facts(schema)  # each question over the facts it reads alone
                 verdict = _condition(Encoder(checked_program, facts, day), facts, node, env)
                 if verdict is not None:
                     judge.note((requirement.id, clause, node.span), verdict, day)
-            for waiver in requirement.waivers:
-                if waiver.where is None or not _reads_fact_not_date(checked_program, waiver.where):
+            for waiver in waivers:
+                if not _reads_fact_not_date(checked_program, waiver.where):
                     continue
                 facts = Facts(schema)
                 verdict = _waiver(Encoder(checked_program, facts, day), facts, requirement, waiver, env)
                 if verdict is not None:
                     judge.note((requirement.id, "waiver", waiver.where.span), verdict, day)
-        if local is not None:
+        if local is not None and (wanted is None or local.file in wanted):
             vary_findings += _unchanged(baseline, program, local, day)
     found = [Finding(verdicts.pop(), clause, term, span, tuple(judge.days[(term, clause, span)]))
              for (term, clause, span), verdicts in judge.verdicts.items()

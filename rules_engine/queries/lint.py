@@ -42,16 +42,18 @@ QUICK_WARNINGS: tuple[WarningCheck, ...] = STATIC_WARNINGS + (
 
 #: Every lint check: the quick ones and the analysis' (`lint_analysis`:
 #: conditions the schema decides, asked of the solver: a second or two for
-#: the shipped library).
+#: the shipped library; of the named files' conditions only, when files are named).
 WARNINGS: tuple[WarningCheck, ...] = QUICK_WARNINGS + (
     WarningCheck("W-COND-001", "condition over facts that can never hold given the schema",
-                 lambda checked: lint_analysis.conditions(checked, "never", "W-COND-001")),
+                 lambda checked, files: lint_analysis.conditions(checked, "never", "W-COND-001", files),
+                 narrows=True),
     WarningCheck("W-COND-002", "condition over facts that always holds given the schema",
-                 lambda checked: lint_analysis.conditions(checked, "always", "W-COND-002")),
+                 lambda checked, files: lint_analysis.conditions(checked, "always", "W-COND-002", files),
+                 narrows=True),
     WarningCheck("W-WAIVE-001", "waiver that holds whenever its requirement applies",
-                 lint_analysis.unreachable),
+                 lint_analysis.unreachable, narrows=True),
     WarningCheck("W-VARY-002", "replacement that decides every arrangement as the national term",
-                 lint_analysis.unchanged),
+                 lint_analysis.unchanged, narrows=True),
 )
 
 

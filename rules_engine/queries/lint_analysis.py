@@ -17,14 +17,16 @@ from rules_engine.base.diagnostics import Diagnostic
 from rules_engine.static.lint_checks import warning
 from rules_engine.static.typecheck import Checked
 
-_LAST: list = []  # [(checked, findings)]: the last library's findings, shared by the rows
+_LAST: list = []  # [(checked, files, findings)]: the last library's findings, shared by the rows
 
 
-def _found(checked: Checked) -> tuple[Finding, ...]:
-    if _LAST and _LAST[0][0] is checked:
-        return _LAST[0][1]
-    result = findings(checked)
-    _LAST[:] = [(checked, result)]
+def _found(checked: Checked, files: set[str] | None = None) -> tuple[Finding, ...]:
+    """The findings in `files` (None: all; with files, only their conditions
+    are put to the solver), worked out once for the rows that ask in turn."""
+    if _LAST and _LAST[0][0] is checked and (_LAST[0][1] is None or _LAST[0][1] == files):
+        return _LAST[0][2]
+    result = findings(checked, files)
+    _LAST[:] = [(checked, None if files is None else frozenset(files), result)]
     return result
 
 
@@ -49,8 +51,8 @@ _HINTS = {
 }
 
 
-def conditions(checked: Checked, kind: str, code: str) -> Iterator[Diagnostic]:
-    for finding in _found(checked):
+def conditions(checked: Checked, kind: str, code: str, files: set[str] | None = None) -> Iterator[Diagnostic]:
+    for finding in _found(checked, files):
         if finding.kind != kind:
             continue
         words = "can never hold" if kind == "never" else "always holds"
@@ -58,8 +60,8 @@ def conditions(checked: Checked, kind: str, code: str) -> Iterator[Diagnostic]:
                             f"(judged on {_days(finding)})", finding.span, hint=_HINTS[kind])
 
 
-def unreachable(checked: Checked) -> Iterator[Diagnostic]:
-    for finding in _found(checked):
+def unreachable(checked: Checked, files: set[str] | None = None) -> Iterator[Diagnostic]:
+    for finding in _found(checked, files):
         if finding.kind == "unreachable":
             yield warning("W-WAIVE-001", f"the waiver of {finding.term} holds whenever {finding.term} applies: "
                                          f"{_text(checked, finding)} leaves it never checked "
@@ -68,8 +70,8 @@ def unreachable(checked: Checked) -> Iterator[Diagnostic]:
                                "otherwise narrow the condition to the subjects it is for")
 
 
-def unchanged(checked: Checked) -> Iterator[Diagnostic]:
-    for finding in _found(checked):
+def unchanged(checked: Checked, files: set[str] | None = None) -> Iterator[Diagnostic]:
+    for finding in _found(checked, files):
         if finding.kind == "no change":
             yield warning("W-VARY-002", f"`replace requirement {finding.term}` decides every arrangement as the "
                                         f"national term does on {_days(finding)}: no arrangement newly fails or "

@@ -42,11 +42,15 @@ from rules_engine.syntax.walk import descendants
 
 @attrs.frozen
 class WarningCheck:
-    """One lint check: its code, what it finds, and the check itself."""
+    """One lint check: its code, what it finds, and the check itself. A check
+    that `narrows` is run as `run(checked, files)` (`files`: the set of files
+    whose warnings are wanted, None for all) and may leave out the work of
+    the other files; the warnings outside `files` are dropped either way."""
 
     code: str
     finds: str
-    run: Callable[[Checked], Iterable[Diagnostic]]
+    run: Callable[..., Iterable[Diagnostic]]
+    narrows: bool = False
 
 
 def warning(code: str, message: str, span: Span | None, hint: str | None = None, related=(),
@@ -254,6 +258,6 @@ def run_checks(checked: Checked, checks: Iterable[WarningCheck] = WARNINGS,
                files: Iterable[str] | None = None) -> tuple[Diagnostic, ...]:
     """The warnings of `checks`, those in `files` only when given, in file order."""
     wanted = set(files) if files is not None else None
-    found = [d for check in checks for d in check.run(checked)
+    found = [d for check in checks for d in (check.run(checked, wanted) if check.narrows else check.run(checked))
              if wanted is None or (d.span is not None and d.span.file in wanted)]
     return tuple(sorted(found, key=lambda d: d.sort_key))
