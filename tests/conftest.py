@@ -4,6 +4,7 @@ the fast tier's CPU budget (tests/README.md)."""
 
 from __future__ import annotations
 
+import gc
 import os
 import resource
 import shutil
@@ -24,6 +25,20 @@ from rules_engine.static import checked_cache
 
 ROOT = Path(__file__).resolve().parent.parent
 GOLDEN = ROOT / "tests" / "golden"
+
+
+# ------------------------------------------------------ the garbage collector
+
+#: A test process keeps a large heap for its whole life (the shipped library,
+#: the checked libraries kept in memory, parsed grammars, the collected items:
+#: some 900,000 objects), and at Python's thresholds (700, 10, 10) the
+#: collector walked it some 4,800 times in a run of 600 tests, a quarter of
+#: the process's CPU. Young collections every 50,000 allocations find the same
+#: cycles, 60 times instead (tests/README.md, the fast tier's budget). The
+#: memory tests are unmoved: test_impact_memory collects before it measures
+#: what is kept, and its tracemalloc peaks are the same to a few kB (what it
+#: folds makes no cycles).
+gc.set_threshold(50_000, 50, 100)
 
 
 # -------------------------------------------------------- hypothesis profiles
@@ -98,6 +113,17 @@ def _session_cache() -> None:
     os.environ["XDG_CACHE_HOME"] = os.environ[SESSION_CACHE]
     _memo["where"] = str(cache.location())
     checked_cache.load, checked_cache.store = _kept, _keep
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_sessionfinish(session):
+    """pytest's check for unraisable exceptions collects five times over as
+    the process ends; what one full collection leaves after the session's
+    fixtures are torn down is alive, and frozen it is not walked again (0.15 s
+    or more a walk of a worker's heap). Here, not at unconfigure: xdist
+    interrupts a worker still busy after it reported the session finished."""
+    gc.collect()
+    gc.freeze()
 
 
 def pytest_unconfigure(config):
