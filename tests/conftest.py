@@ -31,14 +31,16 @@ GOLDEN = ROOT / "tests" / "golden"
 
 #: A test process keeps a large heap for its whole life (the shipped library,
 #: the checked libraries kept in memory, parsed grammars, the collected items:
-#: some 900,000 objects), and at Python's thresholds (700, 10, 10) the
-#: collector walked it some 4,800 times in a run of 600 tests, a quarter of
-#: the process's CPU. Young collections every 50,000 allocations find the same
-#: cycles, 60 times instead (tests/README.md, the fast tier's budget). The
-#: memory tests are unmoved: test_impact_memory collects before it measures
-#: what is kept, and its tracemalloc peaks are the same to a few kB (what it
-#: folds makes no cycles).
-gc.set_threshold(50_000, 50, 100)
+#: some 400,000 objects), and at Python's thresholds (700, 10, 10) the
+#: collector ran some 4,800 times in a run of 600 tests (25 times over the
+#: whole heap): 6.5 of 22.6 s of CPU. At (10,000, 10, 10), some 200 times (5),
+#: 2 to 3.5 s: young collections find the same cycles, less often
+#: (tests/README.md, the fast tier's budget).
+#: Larger thresholds gain no more and leave more garbage for the next full
+#: collection: a test that collects before it measures (test_impact_memory's
+#: compiled program) paid a second more. The memory tests' measures are
+#: unmoved (their tracemalloc peaks equal to a few kB at either).
+gc.set_threshold(10_000, 10, 10)
 
 
 # -------------------------------------------------------- hypothesis profiles
