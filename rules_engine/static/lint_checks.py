@@ -22,7 +22,8 @@ The checks:
 
 Another package contributes warnings by giving `lint` more rows of the same
 shape (`WarningCheck`: a code registered in `diagnostics.CODES`, what it finds,
-and a function of the checked library yielding diagnostics).
+and a function of the checked library yielding diagnostics; one that
+`narrows` is given the wanted files too).
 """
 
 from __future__ import annotations
