@@ -324,31 +324,35 @@ def _governed(container, segments, on_keys: bool, found: list | None = None) -> 
 
 def constrained_values(root: FactRecord, constraint: KeyConstraint):
     """(field path, value) for every value (or map key) a constraint governs."""
-    def walk(container, segments, path):
-        name, kind = segments[0]
-        if not isinstance(container, dict) or container.get(name) is None:
-            return
-        value, here = container[name], [*path, name]
-        rest = segments[1:]
-        if kind == "list":
-            for index, item in enumerate(value):
-                if item is None:
-                    continue
-                if rest:
-                    yield from walk(item, rest, [*here, index])
-                else:
-                    yield [*here, index], item
-        elif kind == "map":
-            for key, item in value.items():
-                if not rest:  # the map itself is constrained: its keys, or its values
-                    yield [*here, key], (key if constraint.on_keys else item)
-                else:
-                    yield from walk(item, rest, [*here, key])
-        elif not rest:
-            yield here, value
-        else:
-            yield from walk(value, rest, here)
-    yield from walk(root, constraint.segments, [])
+    yield from _constrained(root, constraint.segments, [], constraint.on_keys)
+
+
+def _constrained(container, segments, path, on_keys: bool):
+    """`constrained_values` below `path` (a function of the module, not a
+    closure that calls itself: that was a reference cycle on every line)."""
+    name, kind = segments[0]
+    if not isinstance(container, dict) or container.get(name) is None:
+        return
+    value, here = container[name], [*path, name]
+    rest = segments[1:]
+    if kind == "list":
+        for index, item in enumerate(value):
+            if item is None:
+                continue
+            if rest:
+                yield from _constrained(item, rest, [*here, index], on_keys)
+            else:
+                yield [*here, index], item
+    elif kind == "map":
+        for key, item in value.items():
+            if not rest:  # the map itself is constrained: its keys, or its values
+                yield [*here, key], (key if on_keys else item)
+            else:
+                yield from _constrained(item, rest, [*here, key], on_keys)
+    elif not rest:
+        yield here, value
+    else:
+        yield from _constrained(value, rest, here, on_keys)
 
 
 def _record_at(root: t.Record, path: tuple[str, ...]) -> t.Type | None:
