@@ -55,6 +55,9 @@ from rules_engine.base.values import Outcome
 from rules_engine.run.population_totals import Tally, contributions, text_lines as population_text
 
 CHUNK_LINES = 50
+#: The outcomes a line's results are sorted by, read once (an enumeration's
+#: member as `Outcome.FAIL` is a lookup costing some 0.2 µs, on every result).
+_FAIL, _UNKNOWN = Outcome.FAIL, Outcome.UNKNOWN
 SHOWN_BAD_LINES = 20  # after this many, bad lines are counted but not printed
 
 
@@ -191,9 +194,9 @@ def check_chunk(task) -> list[tuple]:
         parts = contributions(engine.library, result, icb if isinstance(icb, str) else None)
         failing, unknown, terms, whys = [], [], {}, {}
         for r in result.results:
-            if r.outcome is Outcome.FAIL:
+            if r.outcome is _FAIL:
                 failing.append(r.id)
-            elif r.outcome is Outcome.UNKNOWN:
+            elif r.outcome is _UNKNOWN:
                 unknown.append(r.id)
             else:
                 continue

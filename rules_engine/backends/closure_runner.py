@@ -18,6 +18,11 @@ def _missing(value) -> tuple[str, ...]:
     return value.lacking() if type(value) is Unknown else ()
 
 
+#: The outcomes `decide` gives, read once (an enumeration's member as
+#: `Outcome.PASS` is a lookup costing some 0.2 µs, on every decision).
+_PASS, _FAIL, _UNKNOWN, _NA = Outcome.PASS, Outcome.FAIL, Outcome.UNKNOWN, Outcome.NOT_APPLICABLE
+
+
 class ClosureRunner:
     """A checked program compiled to closures."""
 
@@ -76,17 +81,17 @@ class ClosureRunner:
     def decide(requirement, compiled, env: Env) -> tuple:
         """(outcome, missing paths, warnings, reason) for one subject."""
         if not requirement.in_force:
-            return Outcome.NOT_APPLICABLE, (), (), NOT_IN_FORCE
+            return _NA, (), (), NOT_IN_FORCE
         where, must, unless, warned, waivers = compiled
         if where is not None:
             selected = where(env)
             if selected is False:
-                return Outcome.NOT_APPLICABLE, (), (), NOT_SELECTED
+                return _NA, (), (), NOT_SELECTED
             if type(selected) is Unknown:
-                return Outcome.UNKNOWN, _missing(selected), (), None
+                return _UNKNOWN, _missing(selected), (), None
         for waiver in waivers:
             if waiver is None or waiver(env) is True:
-                return Outcome.NOT_APPLICABLE, (), (), WAIVED
+                return _NA, (), (), WAIVED
         holds = must(env)
         exempt = None
         if holds is not True and unless is not None:
@@ -94,13 +99,13 @@ class ClosureRunner:
         warnings = tuple(message for message, condition in warned
                          if condition(env) is True) if warned else ()
         if holds is True:
-            return Outcome.PASS, (), warnings, None
+            return _PASS, (), warnings, None
         if exempt is True:
-            return Outcome.PASS, (), warnings, EXEMPT
+            return _PASS, (), warnings, EXEMPT
         if holds is False and (exempt is None or exempt is False):
-            return Outcome.FAIL, (), warnings, None
+            return _FAIL, (), warnings, None
         missing = tuple(sorted(set(_missing(holds)) | set(_missing(exempt))))
-        return Outcome.UNKNOWN, missing, warnings, None
+        return _UNKNOWN, missing, warnings, None
 
     def values(self, facts: FactRecord, as_of: dt.date, instances: Instances,
                tracer: Tracer | None = None, make=Value) -> Iterator:
