@@ -300,3 +300,48 @@ def test_one_good_line_among_bad_ones_is_a_run(tmp_path, capsys):
     path.write_text("not json\n" + json.dumps(arrangement("U1", 31000)) + "\n")
     code, out, err = run(capsys, "check", "--rules", FIXTURE, "--population", str(path))
     assert code == 0 and "1 arrangement checked: 1 pass" in out and "E-INPUT-006" not in err
+
+
+def test_a_population_run_collects_the_young_less_often_and_puts_the_collector_back():
+    import gc
+    from rules_engine.population_run import YOUNG, fewer_collections
+    was = gc.get_threshold()
+    try:
+        for young in (700, 50_000, 0):
+            gc.set_threshold(young, *was[1:])
+            with fewer_collections():
+                assert gc.get_threshold()[0] == (max(YOUNG, young) if young else 0)  # 0 (off) stays off
+            assert gc.get_threshold() == (young, *was[1:])
+    finally:
+        gc.set_threshold(*was)
+
+
+def test_checking_a_line_leaves_no_cyclic_garbage(engine):
+    """Each line's facts, instances and results are freed as the line ends,
+    not left to the collector (a closure that called itself once kept them:
+    `population_run.fewer_collections` collects seldom on that ground)."""
+    import gc
+    from rules_engine.io.documents import population_lines
+    from rules_engine.population_run import EngineSpec, check_chunk, impact_chunk, remember
+    from conftest import ROOT
+    lines = list(population_lines(ROOT / "examples" / "population-nhs-2022-23.jsonl"))[:40]
+    spec = EngineSpec()
+    proposed = EngineSpec(local=ROOT / "contracts" / "local" / "qmm.rules")
+    remember(spec, engine)
+    check_chunk((spec, "p.jsonl", None, "json", "lean", lines[:20]))  # programs compiled, terms given out
+    impact_chunk((spec, proposed, "p.jsonl", None, lines[:20]))
+    gc.collect()
+    was = gc.isenabled()
+    gc.disable()
+    gc.set_debug(gc.DEBUG_SAVEALL)
+    try:
+        check_chunk((spec, "p.jsonl", None, "json", "lean", lines[20:]))
+        impact_chunk((spec, proposed, "p.jsonl", None, lines[20:]))
+        found = gc.collect()
+        kinds = sorted({type(o).__name__ for o in gc.garbage})
+    finally:
+        gc.set_debug(0)
+        gc.garbage.clear()
+        if was:
+            gc.enable()
+    assert found == 0, kinds
