@@ -247,7 +247,8 @@ def test_any_text_reads_or_is_refused_the_same_both_ways(lines):
 
 #: Texts on which libyaml and ruamel's own parser disagree, found by the
 #: property test above: the filter sends each to the round-trip reader.
-DISAGREE = ["|#\n", "\n\ufeff\n", "\r\ufeff\n", "-\x85-\n", "a\x85...\n", "a: b\u2028c\n"]
+DISAGREE = ["|#\n", "\n\ufeff\n", "\r\ufeff\n", "-\x85-\n", "a\x85...\n", "a: b\u2028c\n", "a\n...\n...\n",
+            "a: 1\n...\n...\n"]
 
 
 @pytest.mark.parametrize("text", DISAGREE, ids=repr)

@@ -247,10 +247,12 @@ def _unplaced_comment(source: SourceFile) -> Span:
 
 #: What only the round-trip reader handles as `read_yaml` means it: an anchor,
 #: an alias or a tag (`&`, `*`, `!`), a block scalar (`|`, `>`: libyaml
-#: reads `|#` as one, ruamel refuses it), a directive (`%` opening a line).
+#: reads `|#` as one, ruamel refuses it), a directive (`%` opening a line), a
+#: document end marker (`...` opening a line: libyaml reads `a\n...\n...\n` as
+#: one document, ruamel's reader as two, which `read_yaml` refuses).
 #: (ruamel's reader also fails on some valid comments, `a: #` over a value on
 #: the next line: `read_yaml` refuses those, the C parser reads them.)
-_ROUND_TRIP_ONLY = re.compile(r"[&*!|>]|^%", re.MULTILINE)
+_ROUND_TRIP_ONLY = re.compile(r"[&*!|>]|^%|^\.\.\.", re.MULTILINE)
 
 
 def _safe_reader():
