@@ -574,8 +574,8 @@ def _nothing_read(path: Path, bad_lines: int) -> int:
     written, the error says why it is empty."""
     path = name_of(path)
     if bad_lines:
-        message = (f"no arrangement in {path} could be read: all {bad_lines:,} "
-                   f"line{'s are' if bad_lines != 1 else ' is'} bad")
+        message = (f"no arrangement in {path} could be read: all {bad_lines:,} lines are bad" if bad_lines != 1
+                   else f"no arrangement in {path} could be read: its one line is bad")
         hint = "fix the lines reported above; each line is one JSON object, an arrangement"
     else:
         message = f"{path} holds no arrangement: it is empty or only blank lines"
