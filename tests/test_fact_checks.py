@@ -245,6 +245,14 @@ def test_the_quick_pass_finds_nothing_only_where_the_rows_find_nothing(engine, c
                                           "no PCN"))
 
 
+def test_the_quick_pass_has_a_test_for_every_warning_row():
+    """A row added to WARNINGS without its test in `_plainly_none` would turn
+    the quick pass off (check_facts then runs every row on every line)."""
+    from rules_engine.static import fact_checks
+    assert {row.code for row in fact_checks.WARNINGS} == fact_checks._QUICK_PASS_ROWS
+    assert fact_checks._QUICK_PASS_COVERS_THE_ROWS
+
+
 def test_the_quick_pass_agrees_with_the_rows_on_the_real_population(engine):
     from rules_engine.static.fact_checks import WARNINGS, _duplicate_keys, _plainly_none
     schema = engine.library.schema

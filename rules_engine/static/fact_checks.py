@@ -193,7 +193,7 @@ def _placed(problems: Iterable[FactProblem], arrangement: Arrangement, severity:
 def check_facts(schema, arrangement: Arrangement,
                 rows: tuple[WarningRow, ...] = WARNINGS) -> tuple[Diagnostic, ...]:
     """Raises InvalidInput for a subject given twice; returns the warnings."""
-    if rows is WARNINGS and _plainly_none(schema, arrangement.facts):
+    if rows is WARNINGS and _QUICK_PASS_COVERS_THE_ROWS and _plainly_none(schema, arrangement.facts):
         return ()
     errors = _placed(_duplicate_keys(schema, arrangement.facts), arrangement, "error")
     if errors:
@@ -250,6 +250,14 @@ def _plainly_none(schema, facts: FactRecord) -> bool:
     except TypeError:  # an unhashable key or member: the rows decide
         return False
     return True
+
+
+#: The rows `_plainly_none` has a test of its own for. A row added to
+#: `WARNINGS` without one turns the quick pass off (every line then goes
+#: through the rows: slower, never a warning lost) until it is given one;
+#: tests/test_fact_checks.py fails meanwhile.
+_QUICK_PASS_ROWS = frozenset({"W-FACT-001", "W-FACT-002", "W-FACT-003", "W-FACT-004", "W-FACT-005", "W-FACT-007"})
+_QUICK_PASS_COVERS_THE_ROWS = {row.code for row in WARNINGS} <= _QUICK_PASS_ROWS
 
 
 _KEYED: dict[int, tuple[object, tuple[tuple[tuple[str, ...], str], ...]]] = {}
