@@ -130,6 +130,39 @@ def test_yaml_not_a_number_is_an_error_on_its_line(fixture_engine, value):
     assert (d.code, d.path, d.span.line) == ("E-FACT-002", "pcn.raw_list_size", 4)
 
 
+
+@pytest.mark.parametrize(("value", "says", "hinted"), [
+    (".nan", "should be a whole number, not NaN (not a number)", False),
+    (".inf", "should be a whole number, not infinity (`inf`)", True),
+    ("-.inf", "should be a whole number, not infinity (`-inf`)", True),
+    ('"Infinity"', "should be a whole number, not infinity (`Infinity`)", True),
+])
+def test_no_finite_number_is_named_for_what_it_is(fixture_engine, value, says, hinted):
+    with pytest.raises(InvalidInput) as raised:
+        load(fixture_engine, f"as_of: 2025-06-01\npcn:\n  code: U1\n  raw_list_size: {value}\n")
+    (d,) = raised.value.diagnostics
+    assert d.message == f"`pcn.raw_list_size` {says}"
+    assert (d.hint is not None and "such as 1e400, reads as infinity" in d.hint) is hinted
+
+
+def test_a_json_number_too_large_to_hold_is_called_infinity_on_its_line(fixture_engine):
+    from rules_engine.io.arrangements import parse_json_line
+    line = '{"as_of": "2025-06-01", "pcn": {"code": "U1", "raw_list_size": 1e400}}'
+    with pytest.raises(InvalidInput) as raised:
+        parse_json_line(fixture_engine.library.schema, line, "p.jsonl", 7)
+    (d,) = raised.value.diagnostics
+    assert (d.code, d.path, d.span.line, d.span.column) == ("E-FACT-002", "pcn.raw_list_size", 7, 64)
+    assert d.message == "`pcn.raw_list_size` should be a whole number, not infinity (`inf`)"
+
+
+@pytest.mark.parametrize("text", ["", "null\n", "~\n"])
+def test_an_empty_or_null_document_is_named_as_such(fixture_engine, text):
+    with pytest.raises(InvalidInput) as raised:
+        load(fixture_engine, text)
+    (d,) = raised.value.diagnostics
+    assert d.message == "an arrangement should be a group of fields, not nothing (an empty document, or null)"
+
+
 WEIRD = st.sampled_from([None, True, False, 0, -1, 10**30, -10**30, 1e308, -0.0, 0.5, 1.5, "", "x",
                          "2025-13-45", "08:00-07:00", "24:00-25:00", [], {}, [None], {"a": 1},
                          "£1,000", "1e5", "-5", " 12 ", "NaN", float("inf"), 2**63, "9" * 400])

@@ -235,6 +235,14 @@ def leaf_check(type_: t.Type) -> Validator:
                      f"`{_clip(raw)}`", hint=hint)
         return MISSING
 
+    def not_finite(path, problems, raw, what, nan: bool):
+        # `1e400` reads as infinity in JSON and YAML alike: say so, not "a number `inf`"
+        problems.add(path, "E-FACT-002", f"`{_show(path)}` should be {what}, not "
+                     + ("NaN (not a number)" if nan else f"infinity (`{_clip(raw)}`)"),
+                     hint=None if nan else "a number too large to hold, such as 1e400, reads as infinity; "
+                     f"numbers are at most {largest() - 1:,}")
+        return MISSING
+
     if isinstance(type_, t.Boolean):
         def check_bool(raw, path, problems):
             if isinstance(raw, bool):
@@ -354,7 +362,7 @@ def leaf_check(type_: t.Type) -> Validator:
                 value = FLOATS.get(raw) if plain else None
                 if value is None:
                     if not math.isfinite(raw):  # NaN and infinity (JSON, YAML) are no amount
-                        return wrong(path, problems, raw, what)
+                        return not_finite(path, problems, raw, what, raw != raw)
                     value = Decimal(repr(raw))  # the shortest text that reads back as the float
                     if plain and len(FLOATS) < 65536:
                         FLOATS[raw] = value
@@ -366,7 +374,7 @@ def leaf_check(type_: t.Type) -> Validator:
                         if isinstance(raw, str) else None
                     return wrong(path, problems, raw, what, hint=hint)
                 if not value.is_finite():
-                    return wrong(path, problems, raw, what)
+                    return not_finite(path, problems, raw, what, value.is_nan())
             else:
                 return wrong(path, problems, raw, what)
             if integral and value != value.to_integral_value():
@@ -405,7 +413,7 @@ def show_parts(parts) -> str:
 
 def kind_of(raw) -> str:
     if raw is None:
-        return "nothing (the document is empty)"
+        return "nothing (an empty document, or null)"
     if isinstance(raw, bool):
         return "true/false"
     if isinstance(raw, (int, float, Decimal)):
