@@ -14,7 +14,9 @@ asserted.
 
 - check in process (decoding included, no output) against the hand-written
   baseline (benchmarks/handwritten_baseline.py: json.loads, a walk touching
-  every leaf, QOF achievement and points by hand), per arrangement;
+  every leaf, QOF achievement and points by hand), per arrangement; and by
+  stage (decoding, evaluation, and the lean JSON line the CLI writes, each
+  as a multiple of the baseline; `json.loads` alone beside them);
 - `check --population --format json` through the command line, per
   arrangement (start-up and library load timed on a one-line population and
   subtracted), against the baseline plus writing its own results as JSON;
@@ -104,6 +106,31 @@ def in_process(engine: Engine, lines: list[str]) -> float:
     for number, line in enumerate(lines, 1):
         engine.evaluate(parse_json_line(engine.library.schema, line, "population.jsonl", number), None)
     return (time.process_time() - started) / len(lines)
+
+
+def stages(engine: Engine, lines: list[str]) -> dict[str, float]:
+    """What `check in process` spends per arrangement on each stage, line by
+    line as a population streams: decoding and checking the facts, evaluation,
+    and the lean JSON line the CLI writes (`LeanEncoder`, which `check in
+    process` leaves out); and `json.loads` alone, for scale."""
+    from rules_engine.reports.json_lines import LeanEncoder
+    schema, encoder, clock = engine.library.schema, LeanEncoder(), time.process_time
+    spent = {"json.loads": 0.0, "decoding": 0.0, "evaluation": 0.0, "lean line": 0.0}
+    for number, line in enumerate(lines, 1):
+        started = clock()
+        json.loads(line)
+        loaded = clock()
+        arrangement = parse_json_line(schema, line, "population.jsonl", number)
+        decoded = clock()
+        result = engine.evaluate(arrangement, None)
+        evaluated = clock()
+        encoder.line(result)
+        encoded = clock()
+        spent["json.loads"] += loaded - started
+        spent["decoding"] += decoded - loaded
+        spent["evaluation"] += evaluated - decoded
+        spent["lean line"] += encoded - evaluated
+    return {name: total / len(lines) for name, total in spent.items()}
 
 
 def baseline(lines: list[str], tables: tuple, write: bool) -> float:
@@ -202,6 +229,8 @@ def main(argv=None) -> int:
         sizes: tuple = ()
         for run in range(args.runs):
             note("check in process", in_process(engine, lines))
+            for name, value in stages(engine, lines).items():
+                note(name, value)
             note("baseline", baseline(lines, tables, write=False))
             note("baseline + JSON", baseline(lines, tables, write=True))
             start_cpu = process(CLI + ["check", "--population", str(one_line), "--format", "json"])[1]
@@ -258,6 +287,9 @@ def main(argv=None) -> int:
     print(f"check in process            {m['check in process'] * us:8.0f} µs   "
           f"{m['check in process'] / m['baseline']:5.1f} x the hand-written baseline "
           f"({m['baseline'] * us:.0f} µs)")
+    print("  by stage                  " + ", ".join(
+        f"{name} {m[name] * us:.0f} µs ({m[name] / m['baseline']:.1f} x)"
+        for name in ("decoding", "evaluation", "lean line")) + f"; json.loads alone {m['json.loads'] * us:.0f} µs")
     print(f"check --population (CLI)    {m['check CLI'] * us:8.0f} µs   "
           f"{m['check CLI'] / m['baseline + JSON']:5.1f} x the baseline with its JSON "
           f"({m['baseline + JSON'] * us:.0f} µs)")
