@@ -103,6 +103,31 @@ def test_a_lean_line_spells_each_amount_as_the_full_line_does_however_often_it_r
     assert _shower(t.Quantity(t.GBP), "GBP")(Decimal("-0")) == ('"-0.00"', False)
 
 
+
+def test_the_lean_line_is_the_same_whether_a_record_carries_its_shape_or_not(in_root):
+    """The lean encoder keys a record's term on the shape the evaluation loop
+    made it from (`_shape`) when it has one, and on its fields otherwise (a
+    record made by the class): both give the same lines and terms, on the
+    QMM population (a local layer's varied terms, unknown values, waived and
+    not-applicable results), in either order."""
+    import attrs
+    from rules_engine.reports.json_lines import LeanEncoder
+    engine = Engine.load()
+    made = [r for r in engine.population(EXAMPLES / "population-qmm.jsonl") if not isinstance(r, Exception)]
+    rebuilt = [attrs.evolve(a, results=tuple(attrs.evolve(r) for r in a.results),
+                            values=tuple(attrs.evolve(v) for v in a.values)) for a in made]
+    assert all(r._shape is not None for a in made for r in a.results + a.values)
+    assert all(r._shape is None for a in rebuilt for r in a.results + a.values)
+    reasons = {r.reason for a in made for r in a.results}
+    assert len(reasons) > 2 and any(v.flexibility != "locked" for a in made for v in a.values)
+    by_shape, by_fields = LeanEncoder(), LeanEncoder()
+    assert [by_shape.line(a) for a in made] == [by_fields.line(a) for a in rebuilt]  # lines and new terms
+    for first, second in ((made, rebuilt), (rebuilt, made)):
+        encoder = LeanEncoder()
+        lines = [encoder.line(a) for a in first + second]
+        assert [text for text, _ in lines[len(first):]] == [text for text, _ in lines[:len(first)]]
+        assert all(not new for _, new in lines[len(first):])  # the same terms: none new the second time
+
 def test_a_terms_reference_is_a_digest_of_its_text(capsys):
     _, lean, _ = run(capsys, "check", "--population", str(EXAMPLES / "population-qmm.jsonl"), "--format", "json")
     for line in lean.splitlines():

@@ -158,6 +158,12 @@ class LeanEncoder:
         self._layers: dict[tuple, str] = {}  # the layers of a line, as JSON (a run has a few)
         self._unknown: dict[tuple, str] = {}  # an unknown value's tail, by what it misses
         self._new: dict[str, str] = {}
+        # The same entries by the identity of the shape a record was made from
+        # (`Result._shape`: one tuple per requirement, or definition and key,
+        # and provenance), which spares building and hashing a key of its
+        # fields; each entry keeps its shape, so that no other takes its id.
+        self._shaped_results: dict[Any, tuple[str, Any]] = {}
+        self._shaped_values: dict[int, tuple[str, Any, Any, Callable]] = {}
 
     def line(self, result: ArrangementResult) -> tuple[str, dict[str, str]]:
         """The lean line, and {reference: the term's JSON text} of the terms new
@@ -187,20 +193,15 @@ class LeanEncoder:
         return reference
 
     def _result(self, r: Result, subjects: dict[str, int]) -> str:
-        key = (r.id, r.title, r.clause, r.layer, r.flexibility, r.because, id(r.national),
-               r.severity, r.reason, r.provisional, r.assumed)
-        found = self._results.get(key)
-        if found is None:
-            term = {"kind": "result", "id": r.id, "title": r.title, "clause": r.clause, "layer": r.layer,
-                    "flexibility": r.flexibility, "because": r.because, "national": r.national,
-                    "severity": r.severity}
-            if r.reason:
-                term["reason"] = r.reason
-            if r.provisional:
-                term["provisional"] = r.provisional
-            if r.assumed:
-                term["assumed"] = [a.as_json() for a in r.assumed]
-            found = self._results[key] = ('["' + self._term(_encode(term)) + '",', r.national)
+        shape = r._shape
+        if shape is None:
+            found = self._result_term(r)
+        else:
+            reason = r.reason
+            shaped = id(shape) if reason is None else (id(shape), reason)
+            found = self._shaped_results.get(shaped)
+            if found is None:
+                found = self._shaped_results[shaped] = (self._result_term(r)[0], shape)
         subject = subjects.get(r.subject)
         if subject is None:
             subject = subjects[r.subject] = len(subjects)
@@ -218,6 +219,24 @@ class LeanEncoder:
             extra.append('"why":' + _encode(why.as_json()))
         return f"{found[0]}{subject}{_LEAN_OUTCOME[r.outcome]},{{{','.join(extra)}}}]"
 
+    def _result_term(self, r: Result) -> tuple[str, Any]:
+        """(`["reference",`, the national dict kept) of a result's term, by its fields."""
+        key = (r.id, r.title, r.clause, r.layer, r.flexibility, r.because, id(r.national),
+               r.severity, r.reason, r.provisional, r.assumed)
+        found = self._results.get(key)
+        if found is None:
+            term = {"kind": "result", "id": r.id, "title": r.title, "clause": r.clause, "layer": r.layer,
+                    "flexibility": r.flexibility, "because": r.because, "national": r.national,
+                    "severity": r.severity}
+            if r.reason:
+                term["reason"] = r.reason
+            if r.provisional:
+                term["provisional"] = r.provisional
+            if r.assumed:
+                term["assumed"] = [a.as_json() for a in r.assumed]
+            found = self._results[key] = ('["' + self._term(_encode(term)) + '",', r.national)
+        return found
+
     def _strings(self, items: tuple) -> str:
         """`_strings` of a fact path list, kept: the same few lists of what is
         missing recur on line after line."""
@@ -231,28 +250,14 @@ class LeanEncoder:
         return text
 
     def _value(self, v: ValueResult, subjects: dict[str, int]) -> str:
-        # The type by its id: the entry keeps the type itself (as it keeps the
-        # national dict), so no other type can take that id while it lives.
-        type_ = v.type
-        key = (v.id, id(type_), v.layer, v.flexibility, v.because, id(v.national), v.rounding,
-               v.provisional, v.assumed)
-        found = self._values.get(key)
-        if found is None:
-            term = {"kind": "value", "id": v.id, "unit": v.unit}
-            if v.rounding:
-                term["rounded"] = v.rounding
-            if v.flexibility != "locked":
-                term.update(layer=v.layer, flexibility=v.flexibility)
-                if v.because:
-                    term["because"] = v.because
-                if v.national:
-                    term["national"] = v.national
-            if v.provisional:
-                term["provisional"] = v.provisional
-            if v.assumed:
-                term["assumed"] = [a.as_json() for a in v.assumed]
-            found = self._values[key] = ('["' + self._term(_encode(term)) + '",', v.national, type_,
-                                         _shower(type_, term["unit"]))
+        shape = v._shape
+        if shape is None:
+            found = self._value_term(v)
+        else:
+            found = self._shaped_values.get(id(shape))
+            if found is None:
+                found = self._value_term(v)
+                found = self._shaped_values[id(shape)] = (found[0], shape, None, found[3])
         subject = subjects.get(v.subject)
         if subject is None:
             subject = subjects[v.subject] = len(subjects)
@@ -275,6 +280,33 @@ class LeanEncoder:
         if more_precise:
             extra.append('"unrounded":true')
         return f"{found[0]}{subject},{shown},{{{','.join(extra)}}}]"
+
+    def _value_term(self, v: ValueResult) -> tuple[str, Any, Any, Callable]:
+        """(`["reference",`, the national dict and type kept, how its values are
+        spelt) of a value's term, by its fields."""
+        # The type by its id: the entry keeps the type itself (as it keeps the
+        # national dict), so no other type can take that id while it lives.
+        type_ = v.type
+        key = (v.id, id(type_), v.layer, v.flexibility, v.because, id(v.national), v.rounding,
+               v.provisional, v.assumed)
+        found = self._values.get(key)
+        if found is None:
+            term = {"kind": "value", "id": v.id, "unit": v.unit}
+            if v.rounding:
+                term["rounded"] = v.rounding
+            if v.flexibility != "locked":
+                term.update(layer=v.layer, flexibility=v.flexibility)
+                if v.because:
+                    term["because"] = v.because
+                if v.national:
+                    term["national"] = v.national
+            if v.provisional:
+                term["provisional"] = v.provisional
+            if v.assumed:
+                term["assumed"] = [a.as_json() for a in v.assumed]
+            found = self._values[key] = ('["' + self._term(_encode(term)) + '",', v.national, type_,
+                                         _shower(type_, term["unit"]))
+        return found
 
 
 def _shower(type_, unit: str | None) -> Callable[[Any], tuple[str, bool]]:

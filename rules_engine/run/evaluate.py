@@ -214,6 +214,7 @@ class Evaluator:
             made.subject, made.outcome, made.missing, made.warnings, made.reason = \
                 instance.id, outcome, missing, warnings, shown
             made._why = made.explain_with = None
+            made._shape = shape
             if outcome is fail or outcome is unknown:
                 requirement = requirements[index]
                 if requirement.in_force:
@@ -261,7 +262,7 @@ class Evaluator:
                                                           self.value_fixed(name, key, True))
             made = new(make)  # `ValueResult`'s fields set here, without its __init__ (a class call costs twice this)
             made.id, made.type, made.layer, made.flexibility, made.because, made.national, made.title, made.clause, \
-                made.provisional, made.assumed, made.rounding = pair[1] if local else pair[0]
+                made.provisional, made.assumed, made.rounding = made._shape = pair[1] if local else pair[0]
             made.subject = instance.id
             if type(value) is unknown:
                 made.value, made.missing, made.unneeded = None, value.lacking(), ()

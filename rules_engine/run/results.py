@@ -53,6 +53,10 @@ class Result:
     # gives the same outcome (`ir.ranged`).
     unneeded: tuple[str, ...] = ()
     _why: Any = attrs.field(default=None, eq=False, repr=False, init=False)
+    # The tuple of fields the evaluation loop made it from (id to assumed),
+    # shared by every result of its requirement and provenance: the JSON line
+    # writers key the text they share on it. None when made by the class.
+    _shape: Any = attrs.field(default=None, eq=False, repr=False, init=False)
 
     @property
     def why(self):
@@ -84,6 +88,10 @@ class ValueResult:
     assumed: tuple = ()  # the assumptions it read (`assumptions.Assumption`)
     rounding: str | None = None  # `rounded to penny`: "to the penny, half up"
     unneeded: tuple[str, ...] = ()  # the unknowns it was worked out without (`ir.ranged`)
+    # The tuple of fields the evaluation loop made it from (id to rounding),
+    # shared by every value of its definition, key and provenance: the JSON
+    # line writers key the text they share on it. None when made by the class.
+    _shape: Any = attrs.field(default=None, eq=False, repr=False, init=False)
 
     @property
     def unit(self) -> str:
