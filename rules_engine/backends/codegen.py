@@ -21,63 +21,20 @@ import ast
 from typing import Any
 
 from rules_engine.backends import runtime
+from rules_engine.backends.codegen_reads import (Reads, _changes, _is_unknown, _may_be_unknown, _merged,
+    _unknown_test, node_key)
 from rules_engine.base import typesys as t
 from rules_engine.base.values import Unknown
 from rules_engine.base.pyast import attr as _attr, call as _call, is_ as _is, load as _load, store as _store
 from rules_engine.ir import operations as ops
 from rules_engine.ir.checked import CheckedProgram
 from rules_engine.ir.fold import NOT_STATIC
-from rules_engine.ir.plans import FIELD, KEY_BOUND
 from rules_engine.program.layers import table_keys
 from rules_engine.syntax import nodes as n
 
 _PLAIN = (bool, str, int, type(None))
 _OPS = {"+": ast.Add, "-": ast.Sub, "*": ast.Mult}
 _COMPARE = {"=": ast.Eq, "!=": ast.NotEq, "<": ast.Lt, "<=": ast.LtE, ">": ast.Gt, ">=": ast.GtE}
-
-
-def _is_unknown(value: ast.expr) -> ast.Compare:
-    return _is(_call(_load("type"), value), _load("U"))
-
-
-def _may_be_unknown(value: ast.expr) -> bool:
-    """Whether a value may be an `Unknown` when the module runs: a literal, or
-    an entry of `K` that is not one, never is (no check is generated for it)."""
-    return not (isinstance(value, ast.Constant) or getattr(value, "known", False))
-
-
-def _merged(values) -> ast.expr:
-    """What `_unknown_test(values)` holding makes the result: the one value
-    that may be unknown, itself, or `merge` of those that may be."""
-    maybe = [v for v in values if _may_be_unknown(v)]
-    if len(maybe) == 1:
-        return maybe[0]
-    return _call(_load("merge2" if len(maybe) == 2 else "merge"), *maybe)
-
-
-def _unknown_test(values) -> ast.expr | None:
-    """`type(a) is U or type(b) is U ...` for those of `values` that may be
-    unknown; None when none may."""
-    checks = [_is_unknown(v) for v in values if _may_be_unknown(v)]
-    if not checks:
-        return None
-    return checks[0] if len(checks) == 1 else ast.BoolOp(ast.Or(), checks)
-
-
-def node_key(node: ast.expr) -> tuple:
-    """What tells a read's operand from another, as `ast.dump` would (two
-    operands with the same key are the same value), for the operands reads
-    have: a temporary or bound name, a literal, an entry of `K`; cheaper
-    than `ast.dump`, which a module of the national library would call some
-    1,400 times. Anything else is told by its `ast.dump`."""
-    kind = type(node)
-    if kind is ast.Name:
-        return ("name", node.id)
-    if kind is ast.Constant:
-        return ("constant", type(node.value), node.value)
-    if kind is ast.Subscript and type(node.value) is ast.Name and type(node.slice) is ast.Constant:
-        return ("entry", node.value.id, type(node.slice.value), node.slice.value)
-    return ("dump", ast.dump(node))
 
 
 class Module:
@@ -138,11 +95,12 @@ class Function:
         self.emit(ast.Assign([_store(name)], value), span)
         return _load(name)
 
-    def block(self, barrier: bool = False) -> list[ast.stmt]:
+    def block(self, barrier: bool = False, variable: str | None = None) -> list[ast.stmt]:
         """A nested block; a `barrier` (a loop's body, where a bound name
-        changes) reuses nothing worked out outside it."""
+        changes) reuses nothing worked out outside it; a quantifier's body,
+        where only its `variable` changes, reuses what does not read it."""
         self.blocks.append([])
-        self.known.append({"": None} if barrier else {})
+        self.known.append({"": variable} if barrier or variable is not None else {})
         return self.blocks[-1]
 
     def end(self) -> list[ast.stmt]:
@@ -156,7 +114,7 @@ class Function:
             found = known.get(key)
             if found is not None:
                 return _load(found.id)
-            if "" in known:
+            if "" in known and _changes(key, known[""]):
                 return None
         return None
 
@@ -189,7 +147,7 @@ class Function:
         return function
 
 
-class Generator:
+class Generator(Reads):
     """Builds the module of one checked program (`generated.GeneratedRunner` compiles it)."""
 
     def __init__(self, checked: CheckedProgram):
@@ -201,6 +159,8 @@ class Generator:
         self.define_names = {name: f"d{i}" for i, name in enumerate(checked.define_order)}
         self.fn: Function | None = None
         self.inlined: frozenset[str] = frozenset()  # definitions worked out where they are read (`inline`)
+        self.unread: frozenset[str] = frozenset()  # reported ones no term reads (`generated.unread`)
+        self.columns: dict[tuple, dict] = {}  # (table, field) -> each key's cell (`column`)
 
     def const(self, value) -> ast.expr:
         return self.module.const(value)
@@ -266,134 +226,6 @@ class Generator:
             return self.table_row(node)
         return self.path(node)
 
-    def path(self, node) -> ast.expr:
-        """A fact path by its plan: a dict lookup a step, inline, while every
-        step finds a record (or a table row); the first that does not hands
-        the whole path to the careful walk (`runtime.path`), which names what
-        is missing. Each step (a prefix of the path: `practice.qof.indicators`)
-        and each whole path is read once per run of the function."""
-        start, keys = self.path_start(node)
-        return self.fn.reuse(self.path_key(start, keys), lambda: self.walk_steps(start, keys, node.span))
-
-    @staticmethod
-    def path_key(start: ast.Name, keys: list) -> tuple:
-        return ("path", node_key(start), tuple((kind, node_key(key)) for kind, key in keys))
-
-    def path_start(self, node) -> tuple[ast.Name, list]:
-        """Where a fact path starts, and the key of each step."""
-        plan = self.checked.plan(node)
-        fn = self.fn
-        if plan.bound is not None:
-            start = self.bound(plan.bound, node.span)
-            fn.records.add(start.id)  # a record: a subject, an item of a list of records
-        else:
-            start = self.expr(plan.start)
-            if not isinstance(start, ast.Name):
-                start = fn.assign(start, node.span)
-        keys = []
-        for kind, step in plan.steps:
-            if kind == FIELD:
-                keys.append((FIELD, self.const(step)))
-            elif kind == KEY_BOUND:
-                keys.append((kind, self.bound(step, node.span)))
-            else:
-                keys.append((kind, self.expr(step)))
-        return start, keys
-
-    def known_path(self, node) -> ast.expr:
-        """`known(path)`: whether the path is there, without making the
-        unknown a missing one would be."""
-        fn = self.fn
-        start, keys = self.path_start(node)
-        value = fn.known_value(self.path_key(start, keys))
-        if value is not None:
-            return fn.assign(_is(_call(_load("type"), value), _load("U"), negated=True), node.span)
-        value = self.steps(start, keys, node.span)
-        if not keys:
-            return fn.assign(_is(_call(_load("type"), value), _load("U"), negated=True), node.span)
-        # The inline steps find nothing (MISSING) just where the careful walk
-        # (`runtime.walk`) would find no value: a step's record lacks the
-        # key, or the place to look is an unknown, not a record.
-        return fn.assign(ast.BoolOp(ast.And(), [_is(value, _load("MISSING"), negated=True),
-                                                _is(_call(_load("type"), value), _load("U"), negated=True)]),
-                         node.span)
-
-    def bound(self, name: str, span) -> ast.expr:
-        """The value bound to `name` (a subject, a key, a quantifier's variable)."""
-        fn = self.fn
-        return fn.reuse(("binding", name), lambda: fn.assign(
-            ast.Subscript(fn.bindings(), ast.Constant(name), ast.Load()), span))
-
-    def steps(self, start: ast.Name, keys: list, span) -> ast.expr:
-        """The path's value by dict lookups, inline, or MISSING when a step
-        finds nothing. A path from a bound name starts at a record (a
-        subject, an item of a list of records); one from an expression (a
-        table row, a definition) may start at an unknown, where it finds
-        nothing. Every later step looks in a record or in MISSING (whose
-        `get` finds nothing: `runtime.MISSING`)."""
-        fn = self.fn
-        value = start
-        for position, (_, key) in enumerate(keys):
-            def look(value=value, key=key, first=position == 0):
-                found = _call(_attr(value, "get"), key, _load("MISSING"))
-                if first and value.id not in fn.records:
-                    found = ast.IfExp(_is_unknown(value), _load("MISSING"), found)
-                return fn.assign(found, span)
-            value = fn.reuse(("step", node_key(value), node_key(key)), look)
-        return value
-
-    def walk_steps(self, start: ast.Name, keys: list, span) -> ast.Name:
-        fn = self.fn
-        value = self.steps(start, keys, span)
-        result = fn.assign(value, span) if len(keys) > 0 else value
-        steps = ast.Tuple([ast.Tuple([ast.Constant(kind), key], ast.Load()) for kind, key in keys], ast.Load())
-        fn.emit(ast.If(_is(result, _load("MISSING")),
-                       [ast.Assign([_store(result.id)], _call(_load("path"), start, steps))], []), span)
-        return result
-
-    def table_row(self, node) -> ast.expr:
-        """`table[key, ...]`: the row in force, looked up once per run of the function."""
-        table = self.types[id(node.collection)].name
-        keys = [self.expr(k) for k in node.keys]
-        return self.fn.reuse(("row", table, tuple(node_key(k) for k in keys)),
-                             lambda: self.look_row(table, keys, node.span))
-
-    def look_row(self, table: str, keys: list, span) -> ast.Name:
-        look = self.row_reader(table, span)
-        fn = self.fn
-        key = ast.Tuple(keys, ast.Load())
-        test = _unknown_test(keys)
-        result = fn.tmp()
-        looked = [ast.Assign([_store(result)], _call(self.const(look), _load("E"), key))]
-        in_force = self.program.tables.get(table)
-        if in_force is None or in_force.opted_in is None:
-            # The row by one dict lookup; the reader only for a key with no
-            # row (it says which) or a row the local layer gave (it says so).
-            local = self.checked.local_layer
-            slow = _is(_load(result), ast.Constant(None))
-            if local is not None:
-                slow = ast.BoolOp(ast.Or(), [slow, ast.Compare(
-                    ast.Subscript(_load(result), ast.Constant("_layer"), ast.Load()), [ast.Eq()],
-                    [ast.Constant(local)])])
-            looked = [ast.Assign([_store(result)], _call(_attr(self.const(self.checked.table_rows(table)), "get"),
-                                                          key)),
-                      ast.If(slow, looked, [])]
-        if test is None:
-            for statement in looked:
-                fn.emit(statement, span)
-            return _load(result)
-        fn.emit(ast.If(test, [ast.Assign([_store(result)], _merged(keys))], looked), span)
-        return _load(result)
-
-    def row_reader(self, table: str, span):
-        in_force = self.program.tables.get(table)
-        rows = self.checked.table_rows(table)
-        local = self.checked.local_layer
-        if in_force is not None and in_force.opted_in is not None:
-            return runtime.row_lookup(table, rows, self.checked.table_rows(table, national=True),
-                                      runtime.opted_in(in_force.opted_in), local, span)
-        return runtime.row_lookup(table, rows, None, None, local, span)
-
     def g_Membership(self, node):
         element, collection = self.expr(node.element), self.expr(node.collection)
         of_table = self.table_member(node)
@@ -401,17 +233,6 @@ class Generator:
             return self.fn.assign(_call(self.const(of_table), _load("E"), element, collection), node.span)
         operator = ast.NotIn() if node.negated else ast.In()
         return self.binary(node, element, collection, lambda a, c: ast.Compare(a, [operator], [c]))
-
-    def table_member(self, node):
-        collection_type = self.types[id(node.collection)]
-        if not (isinstance(collection_type, t.Table) and self.checked.local_rows):
-            return None
-        table = self.program.tables.get(collection_type.name)
-        local_keys, removed = self.checked.folder.local_keys(collection_type.name)
-        if not (local_keys or removed):
-            return None
-        opted = runtime.opted_in(table.opted_in) if table is not None and table.opted_in is not None else None
-        return runtime.table_member(local_keys, removed, opted, node.negated)
 
     def g_Arithmetic(self, node):
         spine = n.chain(node)
@@ -455,7 +276,10 @@ class Generator:
         return self.fn.assign(ast.IfExp(_is_unknown(value), value, ast.UnaryOp(ast.USub(), value)), node.span)
 
     def g_Not(self, node):
-        return self.fn.assign(_call(_load("knot"), self.expr(node.operand)), node.span)
+        value = self.expr(node.operand)  # Kleene's not, as `knot`: an unknown stays
+        return self.fn.assign(ast.IfExp(_is(value, ast.Constant(True)), ast.Constant(False),
+                                        ast.IfExp(_is(value, ast.Constant(False)), ast.Constant(True), value)),
+                              node.span)
 
     def g_SetLiteral(self, node):
         items = [self.expr(i) for i in node.items]
@@ -511,11 +335,17 @@ class Generator:
         fn = self.fn
         result = fn.tmp()
         fn.emit(ast.Assign([_store(result)], self.expr(sides[0])), node.span)
-        combine = "kand" if node.operator == "and" else "kor"
         for side in sides[1:]:
             fn.block()
             value = self.expr(side)
-            fn.emit(ast.Assign([_store(result)], _call(_load(combine), _load(result), value)), side.span)
+            # `kand`/`kor` inline: the result so far is not the deciding value
+            # here, so the side decides, or both are the neutral value, or
+            # they merge as unknowns.
+            fn.emit(ast.If(_is(value, ast.Constant(deciding)), [ast.Assign([_store(result)], ast.Constant(deciding))],
+                           [ast.If(ast.BoolOp(ast.Or(), [_is(_load(result), ast.Constant(neutral), negated=True),
+                                                         _is(value, ast.Constant(neutral), negated=True)]),
+                                   [ast.Assign([_store(result)], _call(_load("merge2"), _load(result), value))],
+                                   [])]), side.span)
             body = fn.end()
             fn.emit(ast.If(_is(_load(result), ast.Constant(deciding), negated=True), body, []), side.span)
         return _load(result)
@@ -547,12 +377,13 @@ class Generator:
         iterate = _call(_load("list"), items) if isinstance(self.types[id(node.collection)], t.MapOf) else items
         fn.emit(ast.Assign([_store(saved)], _call(_attr(bindings, "get"), variable, _load("MISSING"))))
         fn.emit(ast.Assign([_store(values)], ast.List([], ast.Load())))
-        fn.block(barrier=True)  # the loop's body: the variable's value changes
+        fn.block(variable=node.variable)  # the loop's body: the variable's value changes
         fn.loops += 1
         fn.emit(ast.If(_is(_load(item), ast.Constant(None)),
                        [ast.Expr(_call(_attr(_load(values), "append"),
                                        _call(_load("item_missing"), items, _load(index)))), ast.Continue()], []))
         fn.emit(ast.Assign([ast.Subscript(bindings, variable, ast.Store())], _load(item)))
+        fn.known[-1][("binding", node.variable)] = _load(item)
         body = self.expr(node.body)
         fn.emit(ast.Expr(_call(_attr(_load(values), "append"), body)), node.body.span)
         fn.loops -= 1
@@ -564,8 +395,11 @@ class Generator:
                        [ast.Assign([ast.Subscript(bindings, variable, ast.Store())], _load(saved))]))
         fn.emit(ast.Assign([_store(result)], _call(_load("combine"), ast.Constant(node.quantifier), _load(values))))
         known = fn.end()
+        if not _may_be_unknown(items):  # a constant collection: never unknown
+            fn.blocks[-1].extend(known)
+            return _load(result)
         fn.emit(ast.If(_is_unknown(items), [ast.Assign([_store(result)], items)], known), node.span)
         return _load(result)
 
 
-__all__ = ["Generator", "Function", "Module", "Unknown"]
+__all__ = ["Generator", "Function", "Module", "Unknown", "node_key", "_is_unknown", "_unknown_test"]

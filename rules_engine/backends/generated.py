@@ -300,35 +300,42 @@ class ModuleBuilder(Generator):
             if define.term.report is None or not define.in_force:
                 continue
             scope = define.term.scope
-            compute = _call(_load(self.define_names[name]), _load("E"))
             tracks = name in self.checked.resolving  # what it did not need (`ir.ranged`)
             extra = [_unneeded()] if tracks else []
             reset = [ast.Assign([ast.Attribute(_load("E"), "unneeded", ast.Store())], ast.List([], ast.Load()))] \
                 if tracks else []
-            fn.block()
+            # One no other term reads is worked out here, its body in the loop:
+            # no call, no memo (nothing reads it again).
+            direct = name in self.unread
+            targets = [bindings, _store("B")] if direct else [bindings]
+            fn.block(barrier=True)
             if name not in keyed:
-                fn.emit(ast.Assign([bindings], _attr(_load("I"), "bindings")))
+                fn.emit(ast.Assign(targets, _attr(_load("I"), "bindings")))
                 fn.emit(ast.Assign([flag], ast.Constant(False)))
                 for statement in reset:
                     fn.emit(statement)
+                value = self.once(name, define) if direct else _call(_load(self.define_names[name]), _load("E"))
                 fn.emit(ast.Expr(_call(append, _call(_load("V"), ast.Constant(name), _load("I"), ast.Constant(None),
-                                                     compute, _attr(_load("E"), "local_rows"), *extra))))
+                                                     value, _attr(_load("E"), "local_rows"), *extra))))
             else:
                 variable = ast.Constant(scope.key_variable)
-                fn.emit(ast.Assign([bindings], _call(_load("dict"), _attr(_load("I"), "bindings"))))
+                fn.emit(ast.Assign(targets, _call(_load("dict"), _attr(_load("I"), "bindings"))))
                 fn.emit(ast.Assign([_store("keys")], _call(_load(keyed[name]), _load("E"))))
                 fn.emit(ast.If(_is_unknown(_load("keys")), [ast.Continue()], []))
                 fn.emit(ast.If(_call(_load("isinstance"), _load("keys"),
                                      ast.Tuple([_load("frozenset"), _load("set")], ast.Load())),
                                [ast.Assign([_store("keys")], ast.Call(_load("sorted"), [_load("keys")],
                                                                       [ast.keyword("key", _load("str"))]))], []))
-                loop = [ast.Assign([ast.Subscript(_attr(_load("E"), "bindings"), variable, ast.Store())], _load("key")),
-                        ast.Assign([flag], ast.Constant(False)), *reset,
-                        ast.Assign([_store("v")], compute),
-                        ast.Expr(_call(append, _call(_load("V"), ast.Constant(name), _load("I"),
-                                                     ast.Tuple([variable, _load("key")], ast.Load()), _load("v"),
-                                                     _attr(_load("E"), "local_rows"), *extra)))]
-                fn.emit(ast.For(_store("key"), _load("keys"), loop, [], None))
+                fn.block(barrier=True)  # the key's: its value changes
+                fn.emit(ast.Assign([ast.Subscript(_attr(_load("E"), "bindings"), variable, ast.Store())], _load("key")))
+                fn.emit(ast.Assign([flag], ast.Constant(False)))
+                for statement in reset:
+                    fn.emit(statement)
+                value = self.once(name, define) if direct else _call(_load(self.define_names[name]), _load("E"))
+                fn.emit(ast.Expr(_call(append, _call(_load("V"), ast.Constant(name), _load("I"),
+                                                     ast.Tuple([variable, _load("key")], ast.Load()), value,
+                                                     _attr(_load("E"), "local_rows"), *extra))))
+                fn.emit(ast.For(_store("key"), _load("keys"), fn.end(), [], None))
             body = fn.end()
             fn.emit(ast.For(_store("I"), subjects.of(scope), body, [], None), define.term.span)
         fn.emit(ast.Return(_load("out")))
@@ -342,10 +349,9 @@ class ModuleBuilder(Generator):
         self.done()
 
 
-def read_once(checked: CheckedProgram) -> frozenset[str]:
-    """The definitions in force read in one place of the program, and not
-    reported (the subject loop reads those): each is worked out where it is
-    read (`ModuleBuilder.inline`)."""
+def reads(checked: CheckedProgram) -> dict[str, int]:
+    """How many places of the program read each definition (its terms,
+    replacements, requirements and waivers; none of `why`'s questions)."""
     program, names = checked.program, checked.names
     roots: list = []
     for define in program.defines.values():
@@ -355,14 +361,29 @@ def read_once(checked: CheckedProgram) -> frozenset[str]:
     for requirement in program.requirements:
         roots.append(requirement.term)
         roots.extend(waiver.where for waiver in requirement.waivers if waiver.where is not None)
-    reads: dict[str, int] = {}
+    counts: dict[str, int] = {}
     for node in descendants(roots):
         if type(node) is n.Name:
             resolved = names.get(id(node))
             if resolved is not None and resolved.target in program.defines:
-                reads[resolved.target] = reads.get(resolved.target, 0) + 1
-    return frozenset(name for name, count in reads.items()
-                     if count == 1 and program.defines[name].term.report is None)
+                counts[resolved.target] = counts.get(resolved.target, 0) + 1
+    return counts
+
+
+def read_once(checked: CheckedProgram, counts: dict[str, int]) -> frozenset[str]:
+    """The definitions in force read in one place of the program, and not
+    reported (the subject loop reads those): each is worked out where it is
+    read (`ModuleBuilder.inline`)."""
+    defines = checked.program.defines
+    return frozenset(name for name, count in counts.items() if count == 1 and defines[name].term.report is None)
+
+
+def unread(checked: CheckedProgram, counts: dict[str, int]) -> frozenset[str]:
+    """The reported definitions in force that no term reads: the subject loop
+    of `values` is the one place each is worked out, so it works each out
+    there, without a call or a memo."""
+    return frozenset(name for name, define in checked.program.defines.items()
+                     if define.term.report is not None and define.in_force and not counts.get(name))
 
 
 class Subjects:
@@ -455,7 +476,8 @@ class GeneratedRunner:
     @staticmethod
     def _module(checked: CheckedProgram) -> ModuleBuilder:
         builder = ModuleBuilder(checked)
-        builder.inlined = read_once(checked)
+        counts = reads(checked)
+        builder.inlined, builder.unread = read_once(checked, counts), unread(checked, counts)
         for name in checked.define_order:
             builder.define(name)
         for index, requirement in enumerate(checked.program.requirements):

@@ -14,7 +14,7 @@ from typing import Any, Callable
 
 from rules_engine.backends.protocol import TraceEvent
 from rules_engine.base.values import (FactRecord, Outcome, Unknown, kleene_and, kleene_not, kleene_or,
-    merge_two, merge_unknown, unknown_because)
+    merge_two, merge_unknown, missing_unknown, unknown_because)
 from rules_engine.ir import operations as ops
 from rules_engine.ir.plans import FIELD
 from rules_engine.ir.ranged import side_range
@@ -82,7 +82,8 @@ def walk(value, steps: tuple, key_of: Callable[[int, Any], Any], trace: list | N
                 continue
             found = value.get(step, MISSING)
             if found is MISSING:
-                found = Unknown(frozenset((f"{value.path}.{step}" if isinstance(value, FactRecord) else step,)))
+                found = missing_unknown(frozenset((f"{value.path}.{step}" if isinstance(value, FactRecord)
+                                                   else step,)))
             if trace is not None and isinstance(value, FactRecord):
                 trace.append(TraceEvent("fact", f"{value.path}.{step}", found))
             value = found
@@ -96,7 +97,7 @@ def walk(value, steps: tuple, key_of: Callable[[int, Any], Any], trace: list | N
             continue
         found = value.get(key, MISSING)
         if found is MISSING:
-            found = Unknown(frozenset((f"{value.path}.{key}",)))
+            found = missing_unknown(frozenset((f"{value.path}.{key}",)))
         if trace is not None:
             trace.append(TraceEvent("fact", f"{value.path}.{key}", found))
         value = found
@@ -264,7 +265,7 @@ def fact(env, name: str):
     """A fact at the arrangement's root."""
     value = env.root.get(name, MISSING)
     if value is MISSING:
-        value = Unknown(frozenset((name,)))
+        value = missing_unknown(frozenset((name,)))
     if env.trace is not None:
         env.trace.append(TraceEvent("fact", name, value))
     return value
@@ -272,7 +273,7 @@ def fact(env, name: str):
 
 def item_missing(items, index: int) -> Unknown:
     """A list item given as null: unknown, named by its path."""
-    return Unknown(frozenset((f"{getattr(items, 'path', '')}[{index}]",)))
+    return missing_unknown(frozenset((f"{getattr(items, 'path', '')}[{index}]",)))
 
 
 #: Every name a generated module can reach: these helpers, the operations of

@@ -18,8 +18,8 @@ from decimal import ROUND_DOWN, ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal
 from typing import Any, Callable
 
 from rules_engine.base import typesys as t
-from rules_engine.base.values import (Unknown, kleene_and, kleene_or, merge_unknown, normalise_ranges,
-    ranges_cover, unknown_because)
+from rules_engine.base.values import (Unknown, kleene_and, kleene_or, merge_unknown, missing_unknown,
+    normalise_ranges, ranges_cover, unknown_because)
 from rules_engine.syntax import nodes as n
 
 #: The comparison operators.
@@ -147,7 +147,7 @@ def deeper(unknown: Unknown, name) -> Unknown:
     """A missing record's field is missing too: name the field, not the record."""
     if len(unknown.missing) == 1 and not unknown.reasons:
         (path,) = unknown.missing
-        return Unknown(frozenset((f"{path}.{name}",)))
+        return missing_unknown(frozenset((f"{path}.{name}",)))
     return unknown
 
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import gc
+import operator
 from typing import Any, Callable, Iterator, NamedTuple
 
 from rules_engine.backends.protocol import EXEMPT, NOT_IN_FORCE, NOT_SELECTED, WAIVED, Runner, Tracer
@@ -37,6 +38,7 @@ class SubjectInstance(NamedTuple):
 
 
 _instance = tuple.__new__  # a SubjectInstance made without NamedTuple's Python-level __new__
+_severity_outcome = operator.attrgetter("severity", "outcome")
 
 
 def subject_instances(subjects: dict[str, Subject], root: FactRecord, kind: str,
@@ -187,7 +189,8 @@ class Evaluator:
         finally:
             if collecting:
                 gc.enable()
-        outcome = worst({r.outcome for r in results if r.severity == "error"})
+        # The distinct (severity, outcome) pairs, gathered in C: a few, not a result each.
+        outcome = worst(o for severity, o in set(map(_severity_outcome, results)) if severity == "error")
         return ArrangementResult(arrangement_id(self.subjects, root), arrangement.source, day, outcome,
                                  self.layer_names, results, values)
 
