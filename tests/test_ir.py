@@ -217,3 +217,28 @@ def test_the_closure_backend_answers_the_protocol(engine, in_root):
     fresh = CLOSURES.compile(check_program(runner.checked.program, runner.checked.period))
     assert [d.outcome for d in fresh.decisions(arrangement.facts, day, lambda scope: evaluator.instances(
         arrangement.facts, scope))] == [d.outcome for d in decisions]
+
+
+def _kleene_fold(quantifier: str, results: list):
+    """`every` and `any` as Kleene's logic folds them, item by item (what
+    `ops.combine` must answer, whatever its shortcuts)."""
+    from rules_engine.base.values import kleene_and, kleene_or
+    value = quantifier == "every"
+    for item in results:
+        value = (kleene_and if quantifier == "every" else kleene_or)(value, item)
+    return value
+
+
+@pytest.mark.parametrize("quantifier", ["every", "any"])
+def test_every_and_any_answer_as_the_kleene_fold(quantifier):
+    """Every list of up to four of true, false and two unknowns: the same
+    value (an unknown naming the same paths), the same unknown object where
+    the fold gives one it was given."""
+    import itertools
+    first, second = Unknown(frozenset({"a.x"})), Unknown(frozenset({"b.y"}))
+    for size in range(5):
+        for results in itertools.product([True, False, first, second], repeat=size):
+            expected, found = _kleene_fold(quantifier, list(results)), ops.combine(quantifier, list(results))
+            assert found == expected, (quantifier, results)
+            assert type(found) is not Unknown or found is expected or expected not in (first, second), results
+    assert ops.combine("sum", [Decimal(1), first]) is first and ops.combine("count", [True, False]) == 1

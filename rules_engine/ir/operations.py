@@ -15,6 +15,7 @@ import calendar
 import datetime as dt
 import operator
 from decimal import ROUND_DOWN, ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal
+from itertools import repeat
 from typing import Any, Callable
 
 from rules_engine.base import typesys as t
@@ -121,22 +122,30 @@ def any_unknown(*values) -> bool:
 
 
 def combine(quantifier: str, results: list) -> Any:
-    """`every`, `any`, `count` or `sum` over the body's values (Kleene for the first two)."""
+    """`every`, `any`, `count` or `sum` over the body's values (Kleene for the
+    first two). The commonest answers are found by identity tests in C (`is_`
+    over the list): one false value decides `every` whatever else is there,
+    one true value `any`, and all true (all false) is true (false); only a
+    list with unknowns and no deciding value is folded in Python."""
     if quantifier == "every":
+        if any(map(operator.is_, results, repeat(False))):
+            return False
+        if all(map(operator.is_, results, repeat(True))):
+            return True
         value: Any = True
         for r in results:
             value = kleene_and(value, r)
-            if value is False:
-                return False
         return value
     if quantifier == "any":
+        if any(map(operator.is_, results, repeat(True))):
+            return True
+        if all(map(operator.is_, results, repeat(False))):
+            return False
         value = False
         for r in results:
             value = kleene_or(value, r)
-            if value is True:
-                return True
         return value
-    if any_unknown(*results):
+    if Unknown in map(type, results):  # an unknown among them (types compared by identity)
         return merge_unknown(*results)
     if quantifier == "count":
         return Decimal(sum(1 for r in results if r is True))
