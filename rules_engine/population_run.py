@@ -10,22 +10,20 @@ pool terminated): the lines written are whole, and the summary still comes
 last, with `"interrupted": true` and `lines_read`.
 
 The file is read in chunks of lines; each chunk is evaluated in this process
-or, with `jobs > 1`, in a pool of worker processes forked once the library is
-loaded (spawned, on Windows, each loads it once), never per line. Results
-come back in order, so the output is the same for any `jobs`. Memory holds
-two chunks per worker and the counters, never the population.
+or, with `jobs > 1`, in a pool of worker processes (run/pool.py) forked once
+the library is loaded and the program most of the first chunk's lines need
+is compiled (`prepare_check`; spawned, on Windows, each loads them once),
+never per line. Results come back in order, so the output is the same for
+any `jobs`. Memory holds two chunks per worker and the counters, never the
+population.
 """
 
 from __future__ import annotations
 
-import collections
 import contextlib
 import datetime as dt
 import gc
 import json
-import multiprocessing
-import os
-import signal
 import sys
 from collections import Counter
 from pathlib import Path
@@ -41,17 +39,16 @@ from rules_engine.io.documents import Line, population_lines
 from rules_engine.run.impact import ArrangementImpact, ImpactSummary, arrangement_name, assess
 from rules_engine.io.inputs import is_stdin, name_of, open_input
 from rules_engine.run.engine import Engine
-from rules_engine.run.interrupts import (CAN_BLOCK as _CAN_BLOCK, INTERRUPTED, Progress,
-                                         hold_interrupts as _hold_interrupts,
-                                         ignore_interrupts as _ignore_interrupts,
-                                         interrupted_note as _interrupted_note,
+from rules_engine.run.interrupts import (INTERRUPTED, Progress, interrupted_note as _interrupted_note,
                                          quiet_interrupts as _quiet_interrupts)
+from rules_engine.run.pool import run_chunks
 from rules_engine.reports.json_lines import LeanEncoder, LineEncoder, terms_record
 from rules_engine.reports.json_report import dumps
 from rules_engine.program.assumptions import NONE as NO_ASSUMPTIONS, Assumptions
 from rules_engine.io.arrangements import parse_json_line
 from rules_engine.static.fact_checks import PopulationSubjects, practice_codes
 from rules_engine.base.values import Outcome
+from rules_engine.backends.choice import TIER_UP
 from rules_engine.run.population_totals import Tally, contributions, text_lines as population_text
 
 CHUNK_LINES = 50
@@ -153,15 +150,45 @@ def _chunked(lines: Iterator[Line], size: int, first: int) -> Iterator[list[Line
         yield chunk
 
 
-def first_chunk(jobs: int, *engines: Engine) -> int | None:
-    """With `jobs` > 1, the lines of the first chunk, which this process
-    checks before it forks the workers (`run_chunks`): just enough for each
-    engine to compile the program of its first line as the workers will run
-    it (`TIER_UP` + 1 when a program runs through the closures first, 1 with
-    a backend chosen). Every line more there is a line no worker shares."""
+def first_chunk(jobs: int) -> int | None:
+    """With `jobs` > 1, the lines of the first chunk, which this process reads
+    (without checking them) before it forks the workers, to compile the
+    program most of them need (`prepare`): as many as one process checks
+    through the closures before it compiles the program of most of them
+    (`TIER_UP` + 1)."""
     if jobs <= 1:
         return None
-    return max(engine.tier_up or 0 for engine in engines) + 1
+    return TIER_UP + 1
+
+
+def _arrangements(schema, chunk: list[Line], origin: str) -> Iterator:
+    """The arrangements of a chunk's lines that can be read (the others are
+    left to the worker that checks them, which reports them)."""
+    for line in chunk:
+        if not line.problem:
+            try:
+                yield parse_json_line(schema, line.text, origin, line.number)
+            except InvalidInput:
+                continue
+
+
+def prepare_check(task) -> None:
+    """Before the workers fork: the program most of the first chunk needs,
+    compiled (`Engine.prepare`), and the schema's decoder built, so that
+    every worker inherits both."""
+    spec, origin, as_of, _, _, chunk = task
+    engine = _engine(spec)
+    engine.prepare(_arrangements(engine.library.schema, chunk, origin), as_of)
+
+
+def prepare_impact(task) -> None:
+    """`prepare_check` for `impact`: both engines, on the same lines (read as
+    `assess` reads them, under the proposed engine's schema)."""
+    baseline_spec, proposed_spec, origin, as_of, chunk = task
+    baseline, proposed = _engine(baseline_spec), _engine(proposed_spec)
+    arrangements = list(_arrangements(proposed.library.schema, chunk, origin))
+    baseline.prepare(arrangements, as_of)
+    proposed.prepare(arrangements, as_of)
 
 
 def _bad(number: int, error: InvalidInput) -> tuple:
@@ -255,98 +282,6 @@ def impact_chunk(task) -> list[tuple]:
     return out
 
 
-def run_chunks(function: Callable, tasks: Iterable, jobs: int, total: int | None = None) -> Iterator:
-    """Each task's results in order; a pool of `jobs` processes when jobs > 1.
-
-    The workers are forked from this process after the engines are loaded
-    and the first task is done here (which compiles the program its lines
-    need), so that each has the checked library and the programs compiled so
-    far without loading, compiling or receiving them (spawned, on Windows, each loads them
-    once: `_engine`). At most two tasks a worker are in flight. Workers ignore
-    Ctrl-C (none can print a traceback); the parent's KeyboardInterrupt ends
-    the pool (the `with` block terminates it)."""
-    progress = _progress(total)
-    try:
-        if jobs <= 1:
-            for task in tasks:
-                items = function(task)
-                yield from items
-                progress(len(items))
-            return
-        # The first chunk here, before the fork (`first_chunk` lines): it
-        # compiles the program its lines need (their period and ICB), which
-        # every forked worker then holds, compiled once, instead of compiling
-        # it again each.
-        tasks = iter(tasks)
-        first = next(tasks, None)
-        if first is None:
-            return
-        items = function(first)
-        yield from items
-        progress(len(items))
-        # fork where the system has it; spawn (Windows) needs picklable tasks (EngineSpec).
-        context = multiprocessing.get_context("fork" if hasattr(os, "fork") else "spawn")
-        # SIGINT held (blocked, which workers and threads inherit) while the pool
-        # starts, not ignored: a Ctrl-C then lands at the unblock in `with pool`.
-        previous = None if _CAN_BLOCK else signal.signal(signal.SIGINT, signal.SIG_IGN)
-        _hold_interrupts(True)
-        gc.freeze()  # the loaded library stays shared: no collection in a worker writes to its pages
-        pool = None
-        try:
-            pool = context.Pool(jobs, initializer=_ignore_interrupts)
-        finally:
-            gc.unfreeze()
-            if previous is not None:
-                signal.signal(signal.SIGINT, previous)
-            if pool is None:
-                _hold_interrupts(False)
-        with pool:
-            _hold_interrupts(False)  # a Ctrl-C held while the pool started lands here
-            for items in _in_order(pool, function, tasks, jobs):
-                yield from items
-                progress(len(items))
-    finally:
-        progress(None)
-
-
-#: Chunks handed to the pool and not yet collected, per worker: enough to keep
-#: each busy, few enough that memory does not grow with the population.
-IN_FLIGHT_PER_JOB = 2
-
-
-def _in_order(pool, function: Callable, tasks: Iterable, jobs: int) -> Iterator:
-    """`pool.imap(function, tasks)`, with at most `IN_FLIGHT_PER_JOB * jobs`
-    chunks read ahead: `imap` reads every task at once (a whole population
-    file in memory) and keeps every result a slow reader has not taken."""
-    pending: collections.deque = collections.deque()
-    for task in tasks:
-        pending.append(pool.apply_async(function, (task,)))
-        if len(pending) >= IN_FLIGHT_PER_JOB * jobs:
-            yield pending.popleft().get()
-    while pending:
-        yield pending.popleft().get()
-
-
-def _progress(total: int | None) -> Callable:
-    """A rich progress bar on stderr when it is a terminal; silent otherwise."""
-    if total is None or not sys.stderr.isatty():
-        return lambda advance: None
-    from rich.console import Console  # here, not at the top: start-up (only this path needs it)
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn  # here, not at the top: start-up (only this path needs it)
-    bar = Progress("[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(),
-                   TimeRemainingColumn(), transient=True,
-                   console=Console(file=getattr(sys.stderr, "unfiltered", sys.stderr)))  # our own bar: its cursor codes pass
-    bar.start()
-    task = bar.add_task("arrangements", total=total)
-
-    def advance(count):
-        if count is None:
-            bar.stop()
-        else:
-            bar.advance(task, count)
-    return advance
-
-
 def _report_warnings(text: str, shown_before: int) -> None:
     """A line's input warnings on stderr, the first `SHOWN_BAD_LINES` of them."""
     if shown_before < SHOWN_BAD_LINES:
@@ -392,10 +327,10 @@ def check_population(spec: EngineSpec, path: Path, as_of: dt.date | None, output
     written_terms: dict[str, str] = {}  # lean lines: the terms written, by reference
     tally = Tally(_engine(spec).library)  # the population terms in force, folded
     tasks = ((spec, name_of(path), as_of, output_format, line_form, chunk)
-             for chunk in chunks(path, first=first_chunk(jobs, _engine(spec))))
+             for chunk in chunks(path, first=first_chunk(jobs)))
     total = count_lines(path) if sys.stderr.isatty() and not is_stdin(path) else None
     with progress.watching(), fewer_collections():
-        for item in run_chunks(check_chunk, tasks, jobs, total):
+        for item in run_chunks(check_chunk, tasks, jobs, total, prepare_check):
             with progress.one_result():
                 if item[0] == "bad":
                     bad_lines += 1
@@ -513,10 +448,10 @@ def run_impact(baseline: EngineSpec, proposed: EngineSpec, population: Path, as_
     subjects = PopulationSubjects()  # a practice on two lines on one date: the later is bad (E-FACT-009)
     progress = Progress()
     tasks = ((baseline, proposed, name_of(population), as_of, chunk)
-             for chunk in chunks(population, first=first_chunk(jobs, _engine(baseline), _engine(proposed))))
+             for chunk in chunks(population, first=first_chunk(jobs)))
     total = count_lines(population) if sys.stderr.isatty() and not is_stdin(population) else None
     with progress.watching(), fewer_collections():
-        for item in run_chunks(impact_chunk, tasks, jobs, total):
+        for item in run_chunks(impact_chunk, tasks, jobs, total, prepare_impact):
             with progress.one_result():
                 if item[0] == "bad":
                     summary.bad_lines += 1

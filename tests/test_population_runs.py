@@ -4,6 +4,7 @@ import base64
 import hashlib
 import json
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 
@@ -150,24 +151,47 @@ def test_jobs_give_the_same_output_in_the_same_order(population, capsys):
     assert one == two
 
 
-def test_the_parent_checks_just_enough_lines_before_the_workers_fork(tmp_path, capsys, monkeypatch):
-    """--jobs N: the first chunk (checked before the fork) is TIER_UP + 1 lines
-    when programs tier up (1 with a backend chosen), the rest CHUNK_LINES
-    each; across those boundaries the output is the same for any --jobs."""
+def test_the_parent_compiles_the_program_of_most_of_the_first_chunk_and_checks_no_line(tmp_path, capsys,
+                                                                                         monkeypatch):
+    """--jobs N: the first chunk is TIER_UP + 1 lines, the rest CHUNK_LINES
+    each. Before the workers fork, the parent reads the first chunk's lines
+    (checking none: every line is a worker's) and compiles, with the
+    backend, the program most of them need (here the QMM layer's, 11 of
+    17), which every worker inherits; after that a program compiles after
+    TIER_UP_MINORITY arrangements, however many of those a process saw it
+    had (a worker sees whole chunks: the program of most of its lines need
+    not be the population's). Across those boundaries the output is the
+    same for any --jobs."""
+    import datetime as dt
     from rules_engine.backends import choice
-    from rules_engine.population_run import CHUNK_LINES, chunks, first_chunk
+    from rules_engine.backends.generated import GeneratedRunner
+    from rules_engine.population_run import (CHUNK_LINES, EngineSpec, chunks, first_chunk, prepare_check,
+                                             remember)
     monkeypatch.delenv(choice.ENVIRONMENT, raising=False)
     path = tmp_path / "many.jsonl"
     count = choice.TIER_UP + 1 + CHUNK_LINES + 7
     path.write_text("".join(json.dumps(arrangement(f"U{n}", 20000 + 100 * n, icb="QMM" if n % 3 else "QAB"))
                             + "\n" for n in range(count)))
-    engine = Engine.load(FIXTURE)
-    assert first_chunk(1, engine) is None and first_chunk(2, engine) == choice.TIER_UP + 1
-    sizes = [len(c) for c in chunks(path, first=first_chunk(2, engine))]
+    assert first_chunk(1) is None and first_chunk(2) == choice.TIER_UP + 1
+    sizes = [len(c) for c in chunks(path, first=first_chunk(2))]
     assert sizes == [choice.TIER_UP + 1, CHUNK_LINES, 7]
     assert [len(c) for c in chunks(path)] == [CHUNK_LINES] * (count // CHUNK_LINES) + [count % CHUNK_LINES]
-    engine.backend = engine.backend  # chosen: no closure tier, one line compiles the program
-    assert first_chunk(3, engine) == 1
+    engine, spec, day = Engine.load(FIXTURE), EngineSpec(Path(FIXTURE)), dt.date(2025, 6, 1)
+    remember(spec, engine)
+    prepare_check((spec, "many.jsonl", None, "json", "lean", next(chunks(path, first=first_chunk(2)))))
+    assert len(engine._compiled) == 1 and not engine._uses  # one program compiled, and no line checked here
+    assert isinstance(engine.program(day, "QMM")[0], GeneratedRunner)  # no closures first
+    kinds = [type(engine.program(day, "QAB")[0]).__name__ for _ in range(choice.TIER_UP_MINORITY + 1)]
+    # QAB's program has checked most of this process's arrangements since
+    # its 17th (all but one), and still compiles only after TIER_UP_MINORITY
+    assert kinds == ["ClosureRunner"] * choice.TIER_UP_MINORITY + ["GeneratedRunner"]
+    # a chunk none of whose lines can be dated compiles nothing
+    undated = Engine.load(FIXTURE)
+    remember(spec, undated)
+    bad = tmp_path / "undated.jsonl"
+    bad.write_text(json.dumps({"icb": "QMM", "pcn": {"code": "U1"}}) + "\n" + "{not json\n")
+    prepare_check((spec, "undated.jsonl", None, "json", "lean", next(chunks(bad))))
+    assert undated.compiled == 0
     _, one, _ = run(capsys, "check", "--rules", FIXTURE, "--population", str(path), "--format", "json")
     _, two, _ = run(capsys, "check", "--rules", FIXTURE, "--population", str(path), "--format", "json",
                     "--jobs", "2")

@@ -9,6 +9,7 @@ and evaluates arrangements with it.
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from pathlib import Path
 from typing import Iterable, Iterator
 
@@ -43,7 +44,7 @@ class Engine(LoadedLibrary):
         self._compiled = {}  # (period, local layer, traced) -> (Runner, Evaluator)
         self._uses: dict[tuple, int] = {}  # the same key -> how often it was asked for
         self._all_uses = 0  # how often any untraced program was asked for
-        self._tiered: set[tuple] = set()  # the keys compiled by the backend after the closures
+        self._tiered: set[tuple] = set()  # the keys compiled by the backend after the closures (or in `prepare`)
         self._periods = None
         # (date, ICB) -> (period, local layer's name): a population's lines
         # share a few, and finding the layer looks at every local one
@@ -60,6 +61,10 @@ class Engine(LoadedLibrary):
         # arrangements (TIER_UP_MINORITY unless it checked most of them so
         # far), then through generated code (the same results).
         self.tier_up: int | None = None if explicit() else TIER_UP
+        # Whether a program may still tier up after TIER_UP arrangements by
+        # having checked most of them so far (until `prepare` chose the
+        # program of most of a population's first lines).
+        self._majority_open = True
 
     @property
     def backend(self):
@@ -92,14 +97,7 @@ class Engine(LoadedLibrary):
         so far, then generated code). `traced` gives the closure
         backend's unfolded compile that `explain` records a trace with (same
         results, every parameter and row read as it is used)."""
-        place = self._places.get((as_of, icb))
-        if place is None:  # the local layer and period of a date and ICB, found once
-            local = local_layer_for(self.library, icb, as_of, self.proposed)
-            place = (self.periods.of(as_of), local.name if local else None)
-            if len(self._places) >= 4096:
-                self._places.clear()
-            self._places[(as_of, icb)] = place
-        period, local_name = place
+        period, local_name = self._place(as_of, icb)
         recorder = self.coverage if not traced else None
         key = (period, local_name, traced or (recorder is not None and "coverage"))
         entry = self._compiled.get(key)
@@ -116,19 +114,85 @@ class Engine(LoadedLibrary):
             entry = self._compiled[key] = (runner, Evaluator(runner, recorder))
         elif self.tier_up and not traced and recorder is None and key not in self._tiered \
                 and self._worth_compiling(uses):
-            self._tiered.add(key)
-            runner = self.backend.compile(entry[0].checked)
-            entry = self._compiled[key] = (runner, Evaluator(runner))
+            runner, entry = self._tier(key, entry[0].checked)
+        self._note(runner)
+        return entry
+
+    def _place(self, as_of: dt.date, icb: str | None) -> tuple:
+        """(period, local layer's name) of a date and ICB, found once."""
+        place = self._places.get((as_of, icb))
+        if place is None:
+            local = local_layer_for(self.library, icb, as_of, self.proposed)
+            place = (self.periods.of(as_of), local.name if local else None)
+            if len(self._places) >= 4096:
+                self._places.clear()
+            self._places[(as_of, icb)] = place
+        return place
+
+    def _tier(self, key: tuple, checked) -> tuple:
+        """Compile a program with this engine's backend, to run from now on."""
+        self._tiered.add(key)
+        runner = self.backend.compile(checked)
+        entry = self._compiled[key] = (runner, Evaluator(runner))
+        return runner, entry
+
+    def _note(self, runner) -> None:
         note = getattr(runner, "note", None)
         if note and note not in self.notes:
             self.notes.append(note)
-        return entry
 
     def _worth_compiling(self, uses: int) -> bool:
         """Whether a program asked for `uses` times (this time included) is now
         worth compiling: after `tier_up` arrangements if it has checked most of
-        them so far, after `TIER_UP_MINORITY` in any case."""
-        return uses > TIER_UP_MINORITY or (uses > self.tier_up and 2 * uses > self._all_uses)
+        them so far (unless `prepare` has chosen), after `TIER_UP_MINORITY` in
+        any case."""
+        return uses > TIER_UP_MINORITY or (self._majority_open and uses > self.tier_up
+                                           and 2 * uses > self._all_uses)
+
+    def prepare(self, arrangements: Iterable[Arrangement], as_of: dt.date | None = None) -> None:
+        """Before a population run shares its lines out among worker
+        processes (`population_run.run_chunks`), with `arrangements` its
+        first lines: compile with this engine's backend, now, the program that
+        more than half of them need (the population's main program, which
+        one process would compile after its first `TIER_UP` arrangements), so
+        that every worker forked after holds it compiled and none runs it
+        through the closures first. From then on any other program compiles
+        after `TIER_UP_MINORITY` arrangements in each process: a worker sees
+        a share of the lines (whole chunks of them), so the program of most of
+        those it has seen is not the population's (an ICB's 30 lines could
+        be half of one worker's first 60, and compile for one more line).
+        Lines that cannot be dated are left to the workers to report."""
+        if self.coverage is not None:
+            return
+        self._majority_open = False
+        places: Counter = Counter()
+        first: dict[tuple, tuple] = {}
+        count = 0
+        for arrangement in arrangements:
+            count += 1
+            try:
+                day = self.as_of_for(arrangement, as_of)
+            except InvalidInput:
+                continue
+            icb = _text(arrangement.facts.get("icb"))
+            place = self._place(day, icb)
+            places[place] += 1
+            first.setdefault(place, (day, icb))
+        if not places:
+            return
+        place, uses = places.most_common(1)[0]
+        key = (*place, False)
+        if 2 * uses <= count or key in self._tiered or (key in self._compiled and not self.tier_up):
+            return
+        entry = self._compiled.get(key)
+        day, icb = first[place]
+        checked = entry[0].checked if entry is not None else check_program(self.selected(day, icb), place[0])
+        if self.tier_up:
+            runner = self._tier(key, checked)[0]
+        else:  # a backend chosen: compiled by it as on first use
+            runner = self.backend.compile(checked)
+            self._compiled[key] = (runner, Evaluator(runner))
+        self._note(runner)
 
     def evaluate(self, arrangement: Arrangement, as_of: dt.date | None = None,
                  tracer: Tracer | None = None) -> ArrangementResult:

@@ -1,0 +1,115 @@
+"""The pool of a population run (`--jobs N`): tasks (chunks of lines) done
+in worker processes, their results yielded in the tasks' order, with at most
+`IN_FLIGHT_PER_JOB` tasks a worker read ahead, so that memory holds a few
+chunks, never the population. With one job, the tasks are done here.
+
+The workers are forked (spawned, on Windows) once the caller has loaded what
+they need; Ctrl-C is held while they start and ends the run, not them one by
+one (run/interrupts.py).
+"""
+
+from __future__ import annotations
+
+import collections
+import gc
+import itertools
+import multiprocessing
+import os
+import signal
+import sys
+from typing import Callable, Iterable, Iterator
+
+from rules_engine.run.interrupts import (CAN_BLOCK as _CAN_BLOCK, hold_interrupts as _hold_interrupts,
+                                         ignore_interrupts as _ignore_interrupts)
+
+
+def run_chunks(function: Callable, tasks: Iterable, jobs: int, total: int | None = None,
+               prepare: Callable | None = None) -> Iterator:
+    """Each task's results in order; a pool of `jobs` processes when jobs > 1.
+
+    The workers are forked from this process once the caller has loaded its
+    engines and, when there is more than one task, `prepare(first task)` has
+    compiled what the workers will need (population_run.py: the program most
+    of its lines need), so that each has the checked library and that program
+    without loading, compiling or receiving them (spawned, on Windows, each
+    loads them once). Every task, the first too, is done by the workers: this
+    process only reads the tasks and the results. At most two tasks a worker
+    are in flight. Workers ignore Ctrl-C (none can print a traceback); the
+    parent's KeyboardInterrupt ends the pool (the `with` block terminates it)."""
+    progress = _progress(total)
+    try:
+        if jobs <= 1:
+            for task in tasks:
+                items = function(task)
+                yield from items
+                progress(len(items))
+            return
+        tasks = iter(tasks)
+        first = next(tasks, None)
+        if first is None:
+            return
+        second = next(tasks, None)
+        if second is not None and prepare is not None:
+            prepare(first)  # (one task: too few lines for compiling to pay; the workers run the closures)
+        tasks = itertools.chain((first,) if second is None else (first, second), tasks)
+        # fork where the system has it; spawn (Windows) needs picklable tasks (EngineSpec).
+        context = multiprocessing.get_context("fork" if hasattr(os, "fork") else "spawn")
+        # SIGINT held (blocked, which workers and threads inherit) while the pool
+        # starts, not ignored: a Ctrl-C then lands at the unblock in `with pool`.
+        previous = None if _CAN_BLOCK else signal.signal(signal.SIGINT, signal.SIG_IGN)
+        _hold_interrupts(True)
+        gc.freeze()  # the loaded library stays shared: no collection in a worker writes to its pages
+        pool = None
+        try:
+            pool = context.Pool(jobs, initializer=_ignore_interrupts)
+        finally:
+            gc.unfreeze()
+            if previous is not None:
+                signal.signal(signal.SIGINT, previous)
+            if pool is None:
+                _hold_interrupts(False)
+        with pool:
+            _hold_interrupts(False)  # a Ctrl-C held while the pool started lands here
+            for items in _in_order(pool, function, tasks, jobs):
+                yield from items
+                progress(len(items))
+    finally:
+        progress(None)
+
+
+#: Chunks handed to the pool and not yet collected, per worker: enough to keep
+#: each busy, few enough that memory does not grow with the population.
+IN_FLIGHT_PER_JOB = 2
+
+
+def _in_order(pool, function: Callable, tasks: Iterable, jobs: int) -> Iterator:
+    """`pool.imap(function, tasks)`, with at most `IN_FLIGHT_PER_JOB * jobs`
+    chunks read ahead: `imap` reads every task at once (a whole population
+    file in memory) and keeps every result a slow reader has not taken."""
+    pending: collections.deque = collections.deque()
+    for task in tasks:
+        pending.append(pool.apply_async(function, (task,)))
+        if len(pending) >= IN_FLIGHT_PER_JOB * jobs:
+            yield pending.popleft().get()
+    while pending:
+        yield pending.popleft().get()
+
+
+def _progress(total: int | None) -> Callable:
+    """A rich progress bar on stderr when it is a terminal; silent otherwise."""
+    if total is None or not sys.stderr.isatty():
+        return lambda advance: None
+    from rich.console import Console  # here, not at the top: start-up (only this path needs it)
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn  # here, not at the top: start-up (only this path needs it)
+    bar = Progress("[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(),
+                   TimeRemainingColumn(), transient=True,
+                   console=Console(file=getattr(sys.stderr, "unfiltered", sys.stderr)))  # our own bar: its cursor codes pass
+    bar.start()
+    task = bar.add_task("arrangements", total=total)
+
+    def advance(count):
+        if count is None:
+            bar.stop()
+        else:
+            bar.advance(task, count)
+    return advance
