@@ -139,8 +139,8 @@ def test_the_package_has_no_way_to_run_code_from_data():
 #: checks what the module can reach), and the typed decoder's walk (every
 #: name generated, every field name of the schema a constant;
 #: tests/test_decoding.py decodes hostile field names).
-REVIEWED = {"rules_engine/backends/generated.py": "_located(ast.Module(",
-            "rules_engine/io/decoding.py": "ast.fix_missing_locations(ast.Module("}
+REVIEWED = {"rules_engine/backends/generated.py": "located(ast.Module(",
+            "rules_engine/io/decoding.py": "located(ast.Module("}
 
 
 def _reviewed_compile_line(where: str, built_as: str) -> int:
@@ -155,12 +155,17 @@ def _reviewed_compile_line(where: str, built_as: str) -> int:
                    and isinstance(a.targets[0], ast.Name) and a.targets[0].id == call.args[0].id]
     built = ast.unparse(assigned.value)
     assert built.startswith(built_as), built
-    if built_as.startswith("_located"):
-        # the module's own `_located` (ast.fix_missing_locations, done faster)
-        # only fills in line and column numbers: it calls nothing but list methods
-        located = next(f for f in tree.body if isinstance(f, ast.FunctionDef) and f.name == "_located")
-        assert {_name(c.func) for c in _calls(located)} <= {"todo.pop", "todo.append", "todo.extend", "isinstance",
-                                                            "type", "state.get"}, ast.unparse(located)
+    if built_as.startswith("located"):
+        # base/pyast.py's `located` (ast.fix_missing_locations, done faster)
+        # only fills in line and column numbers: it calls nothing but list
+        # methods (`pop` and `push` are the list's own, bound first)
+        assert any(isinstance(node, ast.ImportFrom) and node.module == "rules_engine.base.pyast"
+                   and "located" in {a.name for a in node.names} for node in tree.body), where
+        pyast = ast.parse((PACKAGE / "base" / "pyast.py").read_text(encoding="utf-8"))
+        located = next(f for f in pyast.body if isinstance(f, ast.FunctionDef) and f.name == "located")
+        assert "pop, push, AST = (todo.pop, todo.append, ast.AST)" in ast.unparse(located)
+        assert {_name(c.func) for c in _calls(located)} <= {"pop", "push", "isinstance", "type",
+                                                            "state.get"}, ast.unparse(located)
     assert isinstance(call.args[2], ast.Constant) and call.args[2].value == "exec"
     names = {_name(c.func) for c in _calls(tree)}
     assert not names & {"exec", "eval"} and "types.FunctionType" in names

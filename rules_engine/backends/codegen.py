@@ -25,7 +25,7 @@ from rules_engine.backends.codegen_reads import (Reads, _changes, _is_unknown, _
     _unknown_test, node_key)
 from rules_engine.base import typesys as t
 from rules_engine.base.values import Unknown
-from rules_engine.base.pyast import attr as _attr, call as _call, is_ as _is, load as _load, store as _store
+from rules_engine.base.pyast import LOAD, STORE, attr as _attr, call as _call, is_ as _is, load as _load, store as _store
 from rules_engine.ir import operations as ops
 from rules_engine.ir.checked import CheckedProgram
 from rules_engine.ir.fold import NOT_STATIC
@@ -58,7 +58,7 @@ class Module:
         if index is None:
             index = self.constant_index[key] = len(self.constants)
             self.constants.append(value)
-        entry = ast.Subscript(_load("K"), ast.Constant(index), ast.Load())
+        entry = ast.Subscript(_load("K"), ast.Constant(index), LOAD)
         entry.known = type(value) is not Unknown  # read by `_may_be_unknown`, not compiled
         return entry
 
@@ -259,7 +259,7 @@ class Generator(Reads):
             bounds = [ast.Constant(ranged.side), self.const(ranged.low), self.const(ranged.high)]
             if ranged.shape is not None:  # arithmetic over ranged reads: its operands' values too
                 bounds += [self.const(ranged.shape), ast.List([self.expr(leaf) for leaf in ranged.leaves],
-                                                              ast.Load())]
+                                                              LOAD)]
             settle = lambda a, b: _call(_load("settle"), _load("E"), a, b, holds, *bounds)  # noqa: E731
         return self.binary(node, left, right, lambda a, b: ast.Compare(a, [operator], [b]), settle)
 
@@ -283,7 +283,7 @@ class Generator(Reads):
 
     def g_SetLiteral(self, node):
         items = [self.expr(i) for i in node.items]
-        make = lambda *values: _call(_load("frozenset"), ast.Tuple(list(values), ast.Load()))  # noqa: E731
+        make = lambda *values: _call(_load("frozenset"), ast.Tuple(list(values), LOAD))  # noqa: E731
         fn = self.fn
         test = _unknown_test(items)
         if test is None:
@@ -376,23 +376,23 @@ class Generator(Reads):
         fn.block()
         iterate = _call(_load("list"), items) if isinstance(self.types[id(node.collection)], t.MapOf) else items
         fn.emit(ast.Assign([_store(saved)], _call(_attr(bindings, "get"), variable, _load("MISSING"))))
-        fn.emit(ast.Assign([_store(values)], ast.List([], ast.Load())))
+        fn.emit(ast.Assign([_store(values)], ast.List([], LOAD)))
         fn.block(variable=node.variable)  # the loop's body: the variable's value changes
         fn.loops += 1
         fn.emit(ast.If(_is(_load(item), ast.Constant(None)),
                        [ast.Expr(_call(_attr(_load(values), "append"),
                                        _call(_load("item_missing"), items, _load(index)))), ast.Continue()], []))
-        fn.emit(ast.Assign([ast.Subscript(bindings, variable, ast.Store())], _load(item)))
+        fn.emit(ast.Assign([ast.Subscript(bindings, variable, STORE)], _load(item)))
         fn.known[-1][("binding", node.variable)] = _load(item)
         body = self.expr(node.body)
         fn.emit(ast.Expr(_call(_attr(_load(values), "append"), body)), node.body.span)
         fn.loops -= 1
         loop = fn.end()
-        fn.emit(ast.For(ast.Tuple([_store(index), _store(item)], ast.Store()), _call(_load("enumerate"), iterate),
+        fn.emit(ast.For(ast.Tuple([_store(index), _store(item)], STORE), _call(_load("enumerate"), iterate),
                         loop, [], None), node.span)
         fn.emit(ast.If(_is(_load(saved), _load("MISSING")),
                        [ast.Expr(_call(_attr(bindings, "pop"), variable, ast.Constant(None)))],
-                       [ast.Assign([ast.Subscript(bindings, variable, ast.Store())], _load(saved))]))
+                       [ast.Assign([ast.Subscript(bindings, variable, STORE)], _load(saved))]))
         fn.emit(ast.Assign([_store(result)], _call(_load("combine"), ast.Constant(node.quantifier), _load(values))))
         known = fn.end()
         if not _may_be_unknown(items):  # a constant collection: never unknown

@@ -17,7 +17,7 @@ import ast
 
 from rules_engine.backends import runtime
 from rules_engine.base import typesys as t
-from rules_engine.base.pyast import attr as _attr, call as _call, is_ as _is, load as _load, store as _store
+from rules_engine.base.pyast import LOAD, attr as _attr, call as _call, is_ as _is, load as _load, store as _store
 from rules_engine.ir.plans import FIELD, KEY_BOUND
 from rules_engine.syntax import nodes as n
 
@@ -124,7 +124,7 @@ class Reads:
         reuse_key = ("cell", id(column), tuple(node_key(k) for k in keys))
 
         def look() -> ast.Name:
-            key = keys[0] if len(keys) == 1 else ast.Tuple(keys, ast.Load())  # as `column` is keyed
+            key = keys[0] if len(keys) == 1 else ast.Tuple(keys, LOAD)  # as `column` is keyed
             value = fn.assign(_call(_attr(self.const(column), "get"), key, _load("MISSING")), node.span)
             fn.block()
             start, steps = self.path_start(node)
@@ -180,7 +180,7 @@ class Reads:
         """The value bound to `name` (a subject, a key, a quantifier's variable)."""
         fn = self.fn
         return fn.reuse(("binding", name), lambda: fn.assign(
-            ast.Subscript(fn.bindings(), ast.Constant(name), ast.Load()), span))
+            ast.Subscript(fn.bindings(), ast.Constant(name), LOAD), span))
 
     def steps(self, start: ast.Name, keys: list, span) -> ast.expr:
         """The path's value by dict lookups, inline, or MISSING when a step
@@ -204,7 +204,7 @@ class Reads:
         fn = self.fn
         value = self.steps(start, keys, span)
         result = fn.assign(value, span) if len(keys) > 0 else value
-        steps = ast.Tuple([ast.Tuple([ast.Constant(kind), key], ast.Load()) for kind, key in keys], ast.Load())
+        steps = ast.Tuple([ast.Tuple([ast.Constant(kind), key], LOAD) for kind, key in keys], LOAD)
         fn.emit(ast.If(_is(result, _load("MISSING")),
                        [ast.Assign([_store(result.id)], _call(_load("path"), start, steps))], []), span)
         return result
@@ -219,7 +219,7 @@ class Reads:
     def look_row(self, table: str, keys: list, span) -> ast.Name:
         look = self.row_reader(table, span)
         fn = self.fn
-        key = ast.Tuple(keys, ast.Load())
+        key = ast.Tuple(keys, LOAD)
         test = _unknown_test(keys)
         result = fn.tmp()
         looked = [ast.Assign([_store(result)], _call(self.const(look), _load("E"), key))]
@@ -231,7 +231,7 @@ class Reads:
             slow = _is(_load(result), ast.Constant(None))
             if local is not None:
                 slow = ast.BoolOp(ast.Or(), [slow, ast.Compare(
-                    ast.Subscript(_load(result), ast.Constant("_layer"), ast.Load()), [ast.Eq()],
+                    ast.Subscript(_load(result), ast.Constant("_layer"), LOAD), [ast.Eq()],
                     [ast.Constant(local)])])
             looked = [ast.Assign([_store(result)], _call(_attr(self.const(self.checked.table_rows(table)), "get"),
                                                           key)),

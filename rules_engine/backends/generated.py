@@ -30,6 +30,7 @@ from rules_engine.backends.closure_runner import CLOSURES, ClosureRunner
 from rules_engine.backends.codegen import Function, Generator, _attr, _call, _is, _is_unknown, _load, _store
 from rules_engine.backends.protocol import EXEMPT, NOT_IN_FORCE, NOT_SELECTED, WAIVED, Decision, Value
 from rules_engine.backends.runtime import HELPERS, Env, opted_in
+from rules_engine.base.pyast import LOAD, STORE, located
 from rules_engine.base.values import FactRecord, Unknown
 from rules_engine.ir import operations as ops
 from rules_engine.ir.checked import CheckedProgram
@@ -50,7 +51,7 @@ def module_name(checked: CheckedProgram) -> str:
 
 
 def _return(*values: ast.expr) -> ast.Return:
-    return ast.Return(ast.Tuple(list(values), ast.Load()))
+    return ast.Return(ast.Tuple(list(values), LOAD))
 
 
 class ModuleBuilder(Generator):
@@ -75,10 +76,10 @@ class ModuleBuilder(Generator):
         if not needed:
             return ast.Constant(name)
         parts = [ast.Constant(name), _call(_load("id"), ast.Subscript(fn.bindings(), ast.Constant(needed[0]),
-                                                                    ast.Load()))]
+                                                                    LOAD))]
         if len(needed) == 2:
-            parts.append(ast.Subscript(fn.bindings(), ast.Constant(needed[1]), ast.Load()))
-        return ast.Tuple(parts, ast.Load())
+            parts.append(ast.Subscript(fn.bindings(), ast.Constant(needed[1]), LOAD))
+        return ast.Tuple(parts, LOAD)
 
     def define(self, name: str) -> None:
         """A definition's function: its value worked out once per subject (and
@@ -93,28 +94,28 @@ class ModuleBuilder(Generator):
         fn.emit(ast.Assign([_store("k")], self.memo_key(name, fn)))
         fn.emit(ast.Assign([_store("M")], _attr(_load("E"), "memo")))
         local_flag = _attr(_load("E"), "local_rows")
-        store_flag = ast.Attribute(_load("E"), "local_rows", ast.Store())
+        store_flag = ast.Attribute(_load("E"), "local_rows", STORE)
         log = _attr(_load("E"), "unneeded")
         begin = [ast.Assign([_store("L")], log), ast.Assign([_store("n")], _call(_load("len"), _load("L")))]
 
         def remembered(value: ast.expr) -> ast.expr:  # what the memo holds
             if not tracks:
                 return value
-            added = ast.Subscript(_load("L"), ast.Slice(_load("n"), None, None), ast.Load())
-            return ast.Tuple([value, _call(_load("tuple"), added)], ast.Load())
+            added = ast.Subscript(_load("L"), ast.Slice(_load("n"), None, None), LOAD)
+            return ast.Tuple([value, _call(_load("tuple"), added)], LOAD)
 
         def read_again(entry: ast.expr) -> list[ast.stmt]:  # a memo hit: its value (and what it did not need)
             if not tracks:
                 return [ast.Return(entry)]
-            unneeded = ast.Subscript(_load("v"), ast.Constant(1), ast.Load())
+            unneeded = ast.Subscript(_load("v"), ast.Constant(1), LOAD)
             fetch = [] if isinstance(entry, ast.Name) and entry.id == "v" else [ast.Assign([_store("v")], entry)]
             return [*fetch,
                     ast.If(unneeded, [ast.Expr(_call(_attr(log, "extend"), unneeded))], []),
-                    ast.Return(ast.Subscript(_load("v"), ast.Constant(0), ast.Load()))]
+                    ast.Return(ast.Subscript(_load("v"), ast.Constant(0), LOAD))]
         if self.checked.local_rows:
-            memo_k = ast.Subscript(_load("M"), _load("k"), ast.Load())
-            fn.emit(ast.Assign([_store("lk")], ast.Tuple([ast.Constant("local rows"), _load("k")], ast.Load())))
-            memo_lk = ast.Subscript(_load("M"), _load("lk"), ast.Load())
+            memo_k = ast.Subscript(_load("M"), _load("k"), LOAD)
+            fn.emit(ast.Assign([_store("lk")], ast.Tuple([ast.Constant("local rows"), _load("k")], LOAD)))
+            memo_lk = ast.Subscript(_load("M"), _load("lk"), LOAD)
             fn.emit(ast.If(ast.Compare(_load("lk"), [ast.In()], [_load("M")]),
                            [ast.Assign([store_flag], ast.BoolOp(ast.Or(), [local_flag, memo_lk])),
                             *read_again(memo_k)], []))
@@ -124,8 +125,8 @@ class ModuleBuilder(Generator):
                 for statement in begin:
                     fn.emit(statement)
             value = self.once(name, define)
-            fn.emit(ast.Assign([ast.Subscript(_load("M"), _load("k"), ast.Store())], remembered(value)))
-            fn.emit(ast.Assign([ast.Subscript(_load("M"), _load("lk"), ast.Store())], local_flag))
+            fn.emit(ast.Assign([ast.Subscript(_load("M"), _load("k"), STORE)], remembered(value)))
+            fn.emit(ast.Assign([ast.Subscript(_load("M"), _load("lk"), STORE)], local_flag))
             fn.emit(ast.Assign([store_flag], ast.BoolOp(ast.Or(), [_load("o"), local_flag])))
             fn.emit(ast.Return(value))
         elif tracks:
@@ -134,13 +135,13 @@ class ModuleBuilder(Generator):
             for statement in begin:
                 fn.emit(statement)
             value = self.once(name, define)
-            fn.emit(ast.Assign([ast.Subscript(_load("M"), _load("k"), ast.Store())], remembered(value)))
+            fn.emit(ast.Assign([ast.Subscript(_load("M"), _load("k"), STORE)], remembered(value)))
             fn.emit(ast.Return(value))
         else:
             fn.emit(ast.Assign([_store("v")], _call(_attr(_load("M"), "get"), _load("k"), _load("MISSING"))))
             fn.block()
             value = self.once(name, define)
-            fn.emit(ast.Assign([ast.Subscript(_load("M"), _load("k"), ast.Store()), _store("v")], value))
+            fn.emit(ast.Assign([ast.Subscript(_load("M"), _load("k"), STORE), _store("v")], value))
             body = fn.end()
             fn.emit(ast.If(_is(_load("v"), _load("MISSING")), body, []))
             fn.emit(ast.Return(_load("v")))
@@ -166,20 +167,20 @@ class ModuleBuilder(Generator):
         kept = self.const({})  # this program's, as K holds it
         cached = fn.assign(_call(_attr(kept, "get"), ast.Constant(name)))
         flag = _attr(_load("E"), "local_rows")
-        store_flag = ast.Attribute(_load("E"), "local_rows", ast.Store())
+        store_flag = ast.Attribute(_load("E"), "local_rows", STORE)
         outer = fn.tmp()
         fn.block()
         fn.emit(ast.Assign([_store(outer)], flag))
         fn.emit(ast.Assign([store_flag], ast.Constant(False)))
         value = self.define_body(define)
-        fn.emit(ast.Assign([ast.Subscript(kept, ast.Constant(name), ast.Store()), _store(cached.id)],
-                           ast.Tuple([value, flag], ast.Load())))
+        fn.emit(ast.Assign([ast.Subscript(kept, ast.Constant(name), STORE), _store(cached.id)],
+                           ast.Tuple([value, flag], LOAD)))
         fn.emit(ast.Assign([store_flag], _load(outer)))
         body = fn.end()
         fn.emit(ast.If(_is(cached, ast.Constant(None)), body, []))
-        fn.emit(ast.If(ast.Subscript(cached, ast.Constant(1), ast.Load()), [ast.Assign([store_flag],
+        fn.emit(ast.If(ast.Subscript(cached, ast.Constant(1), LOAD), [ast.Assign([store_flag],
                                                                                       ast.Constant(True))], []))
-        return fn.assign(ast.Subscript(cached, ast.Constant(0), ast.Load()))
+        return fn.assign(ast.Subscript(cached, ast.Constant(0), LOAD))
 
     def define_body(self, define) -> ast.expr:
         fn = self.fn
@@ -191,7 +192,7 @@ class ModuleBuilder(Generator):
         else:
             result = fn.tmp()
             fn.block()
-            fn.emit(ast.Assign([ast.Attribute(_load("E"), "local_rows", ast.Store())], ast.Constant(True)))
+            fn.emit(ast.Assign([ast.Attribute(_load("E"), "local_rows", STORE)], ast.Constant(True)))
             fn.emit(ast.Assign([_store(result)], self.expr(replaced.value)))
             local = fn.end()
             fn.block()
@@ -233,7 +234,7 @@ class ModuleBuilder(Generator):
             fn.emit(ast.If(_is(holds, ast.Constant(True), negated=True), body, []))
         warnings: ast.expr = _empty()
         if term.warnings:
-            warnings = fn.assign(ast.List([], ast.Load()))
+            warnings = fn.assign(ast.List([], LOAD))
             for warning in term.warnings:
                 condition = self.expr(warning.condition)
                 fn.emit(ast.If(_is(condition, ast.Constant(True)),
@@ -253,19 +254,19 @@ class ModuleBuilder(Generator):
 
     def decisions(self) -> None:
         fn = self.function("decisions", None, ("E", "instances", "D"))
-        fn.emit(ast.Assign([_store("out")], ast.List([], ast.Load())))
+        fn.emit(ast.Assign([_store("out")], ast.List([], LOAD)))
         fn.emit(ast.Assign([_store("A")], _attr(_load("out"), "append")))
         subjects = Subjects()
         for index, requirement in enumerate(self.program.requirements):
             fn.block()
             append = _load("A")
             if requirement.in_force:
-                fn.emit(ast.Assign([ast.Attribute(_load("E"), "bindings", ast.Store())], _attr(_load("I"), "bindings")))
-                fn.emit(ast.Assign([ast.Attribute(_load("E"), "local_rows", ast.Store())], ast.Constant(False)))
-                decided = ast.Starred(_call(_load(f"r{index}"), _load("E")), ast.Load())
+                fn.emit(ast.Assign([ast.Attribute(_load("E"), "bindings", STORE)], _attr(_load("I"), "bindings")))
+                fn.emit(ast.Assign([ast.Attribute(_load("E"), "local_rows", STORE)], ast.Constant(False)))
+                decided = ast.Starred(_call(_load(f"r{index}"), _load("E")), LOAD)
                 extra = []
                 if requirement.id in self.checked.resolving:  # what it did not need (`ir.ranged`)
-                    fn.emit(ast.Assign([ast.Attribute(_load("E"), "unneeded", ast.Store())], ast.List([], ast.Load())))
+                    fn.emit(ast.Assign([ast.Attribute(_load("E"), "unneeded", STORE)], ast.List([], LOAD)))
                     extra = [_unneeded()]
                 fn.emit(ast.Expr(_call(append, _call(_load("D"), ast.Constant(index), _load("I"), decided,
                                                      _attr(_load("E"), "local_rows"), *extra))))
@@ -290,19 +291,19 @@ class ModuleBuilder(Generator):
                 self.fn.emit(ast.Return(self.expr(scope.key_collection)))
                 self.done()
         fn = self.function("values", None, ("E", "instances", "V"))
-        fn.emit(ast.Assign([_store("out")], ast.List([], ast.Load())))
+        fn.emit(ast.Assign([_store("out")], ast.List([], LOAD)))
         fn.emit(ast.Assign([_store("A")], _attr(_load("out"), "append")))
         append = _load("A")
         subjects = Subjects()
-        bindings = ast.Attribute(_load("E"), "bindings", ast.Store())
-        flag = ast.Attribute(_load("E"), "local_rows", ast.Store())
+        bindings = ast.Attribute(_load("E"), "bindings", STORE)
+        flag = ast.Attribute(_load("E"), "local_rows", STORE)
         for name, define in self.program.defines.items():
             if define.term.report is None or not define.in_force:
                 continue
             scope = define.term.scope
             tracks = name in self.checked.resolving  # what it did not need (`ir.ranged`)
             extra = [_unneeded()] if tracks else []
-            reset = [ast.Assign([ast.Attribute(_load("E"), "unneeded", ast.Store())], ast.List([], ast.Load()))] \
+            reset = [ast.Assign([ast.Attribute(_load("E"), "unneeded", STORE)], ast.List([], LOAD))] \
                 if tracks else []
             # One no other term reads is worked out here, its body in the loop:
             # no call, no memo (nothing reads it again).
@@ -323,17 +324,17 @@ class ModuleBuilder(Generator):
                 fn.emit(ast.Assign([_store("keys")], _call(_load(keyed[name]), _load("E"))))
                 fn.emit(ast.If(_is_unknown(_load("keys")), [ast.Continue()], []))
                 fn.emit(ast.If(_call(_load("isinstance"), _load("keys"),
-                                     ast.Tuple([_load("frozenset"), _load("set")], ast.Load())),
+                                     ast.Tuple([_load("frozenset"), _load("set")], LOAD)),
                                [ast.Assign([_store("keys")], ast.Call(_load("sorted"), [_load("keys")],
                                                                       [ast.keyword("key", _load("str"))]))], []))
                 fn.block(barrier=True)  # the key's: its value changes
-                fn.emit(ast.Assign([ast.Subscript(_attr(_load("E"), "bindings"), variable, ast.Store())], _load("key")))
+                fn.emit(ast.Assign([ast.Subscript(_attr(_load("E"), "bindings"), variable, STORE)], _load("key")))
                 fn.emit(ast.Assign([flag], ast.Constant(False)))
                 for statement in reset:
                     fn.emit(statement)
                 value = self.once(name, define) if direct else _call(_load(self.define_names[name]), _load("E"))
                 fn.emit(ast.Expr(_call(append, _call(_load("V"), ast.Constant(name), _load("I"),
-                                                     ast.Tuple([variable, _load("key")], ast.Load()), value,
+                                                     ast.Tuple([variable, _load("key")], LOAD), value,
                                                      _attr(_load("E"), "local_rows"), *extra))))
                 fn.emit(ast.For(_store("key"), _load("keys"), fn.end(), [], None))
             body = fn.end()
@@ -406,35 +407,12 @@ class Subjects:
 
 
 def _empty() -> ast.Tuple:
-    return ast.Tuple([], ast.Load())
+    return ast.Tuple([], LOAD)
 
 
 def _unneeded() -> ast.IfExp:
     """What a result did not need: `unneeded(E)` when the log holds any, else ()."""
     return ast.IfExp(_attr(_load("E"), "unneeded"), _call(_load("unneeded"), _load("E")), _empty())
-
-
-def _located(module: ast.Module) -> ast.Module:
-    """`ast.fix_missing_locations`, done faster: every node without a line
-    and column takes its parent's (a statement carries its rule file's)."""
-    todo: list = [(module, 1, 0)]
-    while todo:
-        node, line, column = todo.pop()
-        state = node.__dict__
-        if "lineno" in node._attributes:
-            if "lineno" in state:
-                line, column = state["lineno"], state["col_offset"]
-            else:
-                state["lineno"], state["col_offset"] = line, column
-            if "end_lineno" not in state:
-                state["end_lineno"], state["end_col_offset"] = line, column
-        for name in node._fields:
-            value = state.get(name)
-            if type(value) is list:
-                todo.extend((item, line, column) for item in value if isinstance(item, ast.AST))
-            elif isinstance(value, ast.AST):
-                todo.append((value, line, column))
-    return module
 
 
 @contextlib.contextmanager
@@ -494,13 +472,13 @@ class GeneratedRunner:
         builder = self._module(self.checked)
         for index, node in enumerate(self._expression_nodes):
             builder.expression(f"e{index}", node)
-        return _located(ast.Module(builder.module.functions, []))
+        return located(ast.Module(builder.module.functions, []))
 
     def build(self, functions: list[ast.FunctionDef]) -> None:
         """The one compile: an `ast.Module` of generated functions, whose code
         objects become functions over the helpers' namespace (the module body
         is never run). The functions' trees are let go once compiled."""
-        module = _located(ast.Module(list(functions), []))
+        module = located(ast.Module(list(functions), []))
         code = compile(module, module_name(self.checked), "exec")
         self.namespace["K"] = tuple(self.builder.module.constants)
         for constant in code.co_consts:

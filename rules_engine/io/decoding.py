@@ -41,7 +41,7 @@ import msgspec
 
 from rules_engine.base import limits
 from rules_engine.base import typesys as t
-from rules_engine.base.pyast import attr as _attr, call as _call, is_ as _is, load as _load, store as _store
+from rules_engine.base.pyast import LOAD, STORE, attr as _attr, call as _call, is_ as _is, load as _load, located, store as _store
 from rules_engine.base.values import FactList, FactRecord, new_record
 from rules_engine.io import facts as f
 from rules_engine.io.facts import FLOATS as _FLOATS
@@ -148,7 +148,7 @@ class _Walk:
 
     def const(self, value) -> ast.expr:
         self.constants.append(value)
-        return ast.Subscript(_load("K"), ast.Constant(len(self.constants) - 1), ast.Load())
+        return ast.Subscript(_load("K"), ast.Constant(len(self.constants) - 1), LOAD)
 
     def callable(self, convert: Convert) -> ast.expr:
         return _load(convert) if isinstance(convert, str) else self.const(convert)
@@ -163,7 +163,7 @@ class _Walk:
         name = f"w{len(self.functions)}"
         arguments = ast.arguments([], [ast.arg(a) for a in ("value", "chain", "tally")], None, [], [], None, [])
         start = [_set("keys", ast.Constant(0)),
-                 _set("largest", ast.Subscript(_load("bound"), ast.Constant(0), ast.Load()))]
+                 _set("largest", ast.Subscript(_load("bound"), ast.Constant(0), LOAD))]
         self.functions.append(ast.FunctionDef(name, arguments, start + body, [], None))
         return name
 
@@ -171,7 +171,7 @@ class _Walk:
         """The walk's functions (the one compile: of an `ast.Module` built
         here, whose code objects become functions over the namespace; the
         module body is never run), and the one for `convert`."""
-        module = ast.fix_missing_locations(ast.Module(self.functions, []))
+        module = located(ast.Module(self.functions, []))
         code = compile(module, "<contract-rules: decoder generated from the fact schema>", "exec")
         self.namespace["K"] = tuple(self.constants)
         for constant in code.co_consts:
@@ -227,8 +227,8 @@ class _Walk:
         required = 0
         for attribute, name, kind, converter, needed in plan:
             item = self.name("i")
-            given = self.convert(kind, converter, item, ast.Subscript(_load(out), ast.Constant(name), ast.Store()),
-                                 ast.Tuple([_load(chain), ast.Constant(name)], ast.Load()))
+            given = self.convert(kind, converter, item, ast.Subscript(_load(out), ast.Constant(name), STORE),
+                                 ast.Tuple([_load(chain), ast.Constant(name)], LOAD))
             body.append(_set(item, _attr(_load(source), attribute)))
             if needed:
                 required += 1
@@ -246,7 +246,7 @@ class _Walk:
         converted in a loop."""
         kind, element, make = converter
         chain, items, index, item, made = (self.name(stem) for stem in "clxev")
-        convert = self.convert(kind, element, item, _store(made), ast.Tuple([_load(chain), _load(index)], ast.Load()))
+        convert = self.convert(kind, element, item, _store(made), ast.Tuple([_load(chain), _load(index)], LOAD))
         append = ast.Expr(_call(_attr(_load(items), "append"), _load(made)))
         if make == "FactList":
             step = [ast.If(_is(_load(item), ast.Constant(None)),
@@ -255,9 +255,9 @@ class _Walk:
         else:
             step = convert + [append]
             made_all = _call(_load("frozenset"), _load(items))
-        loop = ast.For(ast.Tuple([_store(index), _store(item)], ast.Store()),
+        loop = ast.For(ast.Tuple([_store(index), _store(item)], STORE),
                        _call(_load("enumerate"), _load(source)), step, [], None)
-        return [_set(chain, path), _set(items, ast.List([], ast.Load())), loop, ast.Assign([target], made_all)]
+        return [_set(chain, path), _set(items, ast.List([], LOAD)), loop, ast.Assign([target], made_all)]
 
     def clock(self, target: ast.expr, text: str, path: ast.expr, converter: tuple) -> list[ast.stmt]:
         """`target` set from a time or interval's text (the variable `text`):
@@ -303,7 +303,7 @@ class _Walk:
         as it is, a name of an enumeration inline), each value converted
         inline as a record's field would be."""
         key, raw_key = _load("key"), _load("raw_key")
-        path = ast.Tuple([_load("chain"), raw_key], ast.Load())
+        path = ast.Tuple([_load("chain"), raw_key], LOAD)
         loop = [ast.If(_is(_call(_load("type"), raw_key), _load("str"), negated=True),
                        [ast.Raise(_load("Reject"), None)], []),
                 _add("keys", ast.Constant(1)),
@@ -317,12 +317,12 @@ class _Walk:
         else:
             loop += [_set("key", _call(self.const(f.leaf_check(key_type)), raw_key, path, _load("problems"))),
                      ast.If(_load("problems"), [ast.Raise(_load("Reject"), None)], [])]
-        target = ast.Subscript(_load("out"), key, ast.Store())
+        target = ast.Subscript(_load("out"), key, STORE)
         given = self.convert(kind, value, "raw_value", target, path)
         loop.append(ast.If(_is(_load("raw_value"), ast.Constant(None), negated=True), given, []))
         checks = [] if isinstance(key_type, (t.Text, t.Enum)) else [_set("problems", _call(_load("Problems")))]
         body = [_set("out", _call(_load("new_record"), _load("chain"))), *checks,
-                ast.For(ast.Tuple([_store("raw_key"), _store("raw_value")], ast.Store()),
+                ast.For(ast.Tuple([_store("raw_key"), _store("raw_value")], STORE),
                         _call(_attr(_load("value"), "items")), loop, [], None),
                 _add_to_tally(_load("keys")), ast.Return(_load("out"))]
         return self.function(body)
@@ -337,7 +337,7 @@ def _add(name: str, value: ast.expr) -> ast.AugAssign:
 
 
 def _add_to_tally(value: ast.expr) -> ast.AugAssign:
-    return ast.AugAssign(ast.Subscript(_load("tally"), ast.Constant(0), ast.Store()), ast.Add(), value)
+    return ast.AugAssign(ast.Subscript(_load("tally"), ast.Constant(0), STORE), ast.Add(), value)
 
 
 def _record(record: t.Record, required: frozenset[str], dotted: str, walk: _Walk) -> tuple[type, list]:
