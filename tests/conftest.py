@@ -119,12 +119,15 @@ def _session_cache() -> None:
 
 @pytest.hookimpl(trylast=True)
 def pytest_sessionfinish(session):
-    """pytest's check for unraisable exceptions collects five times over as
-    the process ends; what one full collection leaves after the session's
-    fixtures are torn down is alive, and frozen it is not walked again (0.15 s
-    or more a walk of a worker's heap). Here, not at unconfigure: xdist
+    """The heap frozen as the session ends, not collected: pytest's check for
+    unraisable exceptions collects five times over as the process ends, and
+    a full collection of a worker's heap at the end of the fast tier took 3
+    s of CPU (its garbage freed, the whole heap walked), on the way to the
+    run's end in each worker. Frozen, nothing is walked; what it gives up is
+    the report of an exception raised by a finalizer of cyclic garbage still
+    uncollected at the end (garbage collected during the run still reports
+    its, at the test that collected it). Here, not at unconfigure: xdist
     interrupts a worker still busy after it reported the session finished."""
-    gc.collect()
     gc.freeze()
 
 
