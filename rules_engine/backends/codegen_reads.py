@@ -192,18 +192,29 @@ class Reads:
         fn = self.fn
         value = start
         for position, (_, key) in enumerate(keys):
-            def look(value=value, key=key, first=position == 0):
-                found = _call(_attr(value, "get"), key, _load("MISSING"))
-                if first and value.id not in fn.records:
-                    found = ast.IfExp(_is_unknown(value), _load("MISSING"), found)
-                return fn.assign(found, span)
-            value = fn.reuse(("step", node_key(value), node_key(key)), look)
+            value = fn.reuse(("step", node_key(value), node_key(key)),
+                             lambda value=value, key=key, first=position == 0: self.step(value, key, first, span))
         return value
 
+    def step(self, value: ast.Name, key: ast.expr, first: bool, span) -> ast.Name:
+        """One step's lookup into a new temporary (`steps`)."""
+        found = _call(_attr(value, "get"), key, _load("MISSING"))
+        if first and value.id not in self.fn.records:
+            found = ast.IfExp(_is_unknown(value), _load("MISSING"), found)
+        return self.fn.assign(found, span)
+
     def walk_steps(self, start: ast.Name, keys: list, span) -> ast.Name:
+        """The path's value: its steps inline, the careful walk when one finds
+        nothing. The last step's temporary takes the walk's value itself
+        unless an earlier read holds that step (a prefix of a longer path),
+        which then stays as it was, and the value goes in a temporary of its own."""
         fn = self.fn
-        value = self.steps(start, keys, span)
-        result = fn.assign(value, span) if len(keys) > 0 else value
+        if not keys:
+            return start
+        parent = self.steps(start, keys[:-1], span)
+        last = keys[-1][1]
+        held = fn.known_value(("step", node_key(parent), node_key(last)))
+        result = fn.assign(held, span) if held is not None else self.step(parent, last, len(keys) == 1, span)
         steps = ast.Tuple([ast.Tuple([ast.Constant(kind), key], LOAD) for kind, key in keys], LOAD)
         fn.emit(ast.If(_is(result, _load("MISSING")),
                        [ast.Assign([_store(result.id)], _call(_load("path"), start, steps))], []), span)

@@ -225,9 +225,11 @@ class ModuleBuilder(Generator):
                 break
             fn.emit(ast.If(_is(self.expr(waiver.where), ast.Constant(True)), [waived], []))
         holds = self.expr(term.must) if term.must is not None else self.const(Unknown())
-        holds = fn.assign(holds)
-        exempt = fn.assign(ast.Constant(None))
+        if not isinstance(holds, ast.Name):
+            holds = fn.assign(holds)
+        exempt = None  # no `unless`: never exempt
         if term.unless is not None:
+            exempt = fn.assign(ast.Constant(None))
             fn.block()
             fn.emit(ast.Assign([_store(exempt.id)], self.expr(term.unless)))
             body = fn.end()
@@ -242,11 +244,16 @@ class ModuleBuilder(Generator):
             warnings = fn.assign(_call(_load("tuple"), warnings))
         fn.emit(ast.If(_is(holds, ast.Constant(True)),
                        [_return(_load("PASS"), _empty(), warnings, ast.Constant(None))], []))
+        failed = [_return(_load("FAIL"), _empty(), warnings, ast.Constant(None))]
+        if exempt is None:
+            fn.emit(ast.If(_is(holds, ast.Constant(False)), failed, []))
+            fn.emit(_return(_load("UNKNOWN"), _call(_load("lacking"), holds), warnings, ast.Constant(None)))
+            self.done()
+            return
         fn.emit(ast.If(_is(exempt, ast.Constant(True)),
                        [_return(_load("PASS"), _empty(), warnings, ast.Constant(EXEMPT))], []))
         fn.emit(ast.If(ast.BoolOp(ast.And(), [_is(holds, ast.Constant(False)), ast.BoolOp(ast.Or(), [
-            _is(exempt, ast.Constant(None)), _is(exempt, ast.Constant(False))])]),
-            [_return(_load("FAIL"), _empty(), warnings, ast.Constant(None))], []))
+            _is(exempt, ast.Constant(None)), _is(exempt, ast.Constant(False))])]), failed, []))
         fn.emit(_return(_load("UNKNOWN"), _call(_load("lacking"), holds, exempt), warnings, ast.Constant(None)))
         self.done()
 
