@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import gc
 import os
 import sys
 from pathlib import Path
@@ -590,4 +591,5 @@ def entry_point() -> None:
         sys.stdout.flush()
     except OSError as error:  # the last of the report could not be written
         code = output_failed(error)
+    gc.freeze()  # no walk of the heap by the collection at shutdown (docs/architecture.md, start-up)
     sys.exit(code)

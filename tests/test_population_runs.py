@@ -394,3 +394,18 @@ def test_checking_a_line_leaves_no_cyclic_garbage(engine):
         if was:
             gc.enable()
     assert found == 0, kinds
+
+
+def test_the_command_line_freezes_what_its_command_made_before_the_process_ends(monkeypatch):
+    """cli.entry_point keeps the command's objects out of the collector's last
+    walk (gc.freeze after the command, before sys.exit): Python collects once
+    more as it shuts down, over every live object, which took 0.35-0.45 s after
+    a population run of England (it unfreezes what it froze)."""
+    from rules_engine import cli
+    order = []
+    monkeypatch.setattr(cli, "one_command", lambda: None)  # this test process runs more than one
+    monkeypatch.setattr(cli, "main", lambda: order.append("command") or 1)
+    monkeypatch.setattr(cli.gc, "freeze", lambda: order.append("freeze"))
+    with pytest.raises(SystemExit) as stop:
+        cli.entry_point()
+    assert stop.value.code == 1 and order == ["command", "freeze"]
