@@ -68,6 +68,7 @@ def run_chunks(function: Callable, tasks: Iterable, jobs: int, total: int | None
                 signal.signal(signal.SIGINT, previous)
             if pool is None:
                 _hold_interrupts(False)
+        _widen_pipes(pool)
         with pool:
             _hold_interrupts(False)  # a Ctrl-C held while the pool started lands here
             for items in _in_order(pool, function, tasks, jobs):
@@ -80,6 +81,37 @@ def run_chunks(function: Callable, tasks: Iterable, jobs: int, total: int | None
 #: Chunks handed to the pool and not yet collected, per worker: enough to keep
 #: each busy, few enough that memory does not grow with the population.
 IN_FLIGHT_PER_JOB = 2
+
+
+#: The size asked for the pool's task and result pipes (where the system lets
+#: a pipe be resized: Linux, whose default is 64 KB and whose limit for a
+#: user is 1 MB unless raised): a chunk's results on England (50 JSON lines,
+#: some 930 KB) go in at one write.
+PIPE_BYTES = 1 << 20
+
+
+def _widen_pipes(pool) -> None:
+    """The pool's task and result pipes widened to `PIPE_BYTES` where the
+    system allows it. At 64 KB, a worker that had checked a chunk waited
+    while this process read its results 64 KB at a time (each read needing
+    the interpreter lock, which the thread writing the output held), and
+    only then took its next chunk: 70-100 ms of waiting a worker over
+    England with two, against 30-60 ms. Where it cannot be done (no
+    `F_SETPIPE_SZ`, another pool implementation, a smaller limit) the pipes
+    stay as they are: only the waiting differs."""
+    try:
+        import fcntl  # here, not at the top: POSIX only (a pool on Windows has no pipes to widen)
+    except ImportError:
+        return
+    resize = getattr(fcntl, "F_SETPIPE_SZ", None)
+    if resize is None:
+        return
+    for queue in (getattr(pool, "_inqueue", None), getattr(pool, "_outqueue", None)):
+        writer = getattr(queue, "_writer", None)
+        try:
+            fcntl.fcntl(writer.fileno(), resize, PIPE_BYTES)
+        except (AttributeError, OSError, ValueError):
+            continue
 
 
 def _in_order(pool, function: Callable, tasks: Iterable, jobs: int) -> Iterator:
