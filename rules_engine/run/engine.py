@@ -45,6 +45,7 @@ class Engine(LoadedLibrary):
         self._uses: dict[tuple, int] = {}  # the same key -> how often it was asked for
         self._all_uses = 0  # how often any untraced program was asked for
         self._tiered: set[tuple] = set()  # the keys compiled by the backend after the closures (or in `prepare`)
+        self._compiles = 0  # programs compiled so far, by any backend (`compiled`)
         self._periods = None
         # (date, ICB) -> (period, local layer's name): a population's lines
         # share a few, and finding the layer looks at every local one
@@ -79,7 +80,7 @@ class Engine(LoadedLibrary):
     def compiled(self) -> int:
         """How many programs this engine has compiled so far (a population run
         freezes each out of the collector's walks: `population_run`)."""
-        return len(self._compiled) + len(self._tiered)
+        return self._compiles
 
     @property
     def periods(self) -> Periods:
@@ -106,17 +107,32 @@ class Engine(LoadedLibrary):
             self._all_uses += 1
         runner = None
         if entry is None:
-            checked = check_program(self.selected(as_of, icb), period)
-            if recorder is not None:
-                runner = CLOSURES.compile(checked, True, recorder)
-            else:
-                runner = (CLOSURES if traced or self.tier_up else self.backend).compile(checked, traced)
-            entry = self._compiled[key] = (runner, Evaluator(runner, recorder))
+            runner, entry = self._compile(key, check_program(self.selected(as_of, icb), period),
+                                          CLOSURES if traced or self.tier_up else self.backend, traced, recorder)
         elif self.tier_up and not traced and recorder is None and key not in self._tiered \
                 and self._worth_compiling(uses):
-            runner, entry = self._tier(key, entry[0].checked)
+            self._tiered.add(key)
+            runner, entry = self._compile(key, entry[0].checked, self.backend)
         self._note(runner)
         return entry
+
+    def _compile(self, key: tuple, checked, backend, traced: bool = False,
+                 recorder=None) -> tuple[Runner, tuple[Runner, Evaluator]]:
+        """Compile a checked program with `backend` (with a coverage
+        `recorder`, the closure backend's unfolded compile with it as its
+        probe) and keep it under `key`, to run from now on."""
+        if recorder is not None:
+            runner = CLOSURES.compile(checked, True, recorder)
+        else:
+            runner = backend.compile(checked, traced)
+        self._compiles += 1
+        entry = self._compiled[key] = (runner, Evaluator(runner, recorder))
+        return runner, entry
+
+    def _day_and_icb(self, arrangement: Arrangement, as_of: dt.date | None) -> tuple[dt.date, str | None]:
+        """The day an arrangement is checked on and its ICB, which choose its
+        program (InvalidInput if it cannot be dated)."""
+        return self.as_of_for(arrangement, as_of), _text(arrangement.facts.get("icb"))
 
     def _place(self, as_of: dt.date, icb: str | None) -> tuple:
         """(period, local layer's name) of a date and ICB, found once."""
@@ -128,13 +144,6 @@ class Engine(LoadedLibrary):
                 self._places.clear()
             self._places[(as_of, icb)] = place
         return place
-
-    def _tier(self, key: tuple, checked) -> tuple:
-        """Compile a program with this engine's backend, to run from now on."""
-        self._tiered.add(key)
-        runner = self.backend.compile(checked)
-        entry = self._compiled[key] = (runner, Evaluator(runner))
-        return runner, entry
 
     def _note(self, runner) -> None:
         note = getattr(runner, "note", None)
@@ -171,10 +180,9 @@ class Engine(LoadedLibrary):
         for arrangement in arrangements:
             count += 1
             try:
-                day = self.as_of_for(arrangement, as_of)
+                day, icb = self._day_and_icb(arrangement, as_of)
             except InvalidInput:
                 continue
-            icb = _text(arrangement.facts.get("icb"))
             place = self._place(day, icb)
             places[place] += 1
             first.setdefault(place, (day, icb))
@@ -187,19 +195,16 @@ class Engine(LoadedLibrary):
         entry = self._compiled.get(key)
         day, icb = first[place]
         checked = entry[0].checked if entry is not None else check_program(self.selected(day, icb), place[0])
-        if self.tier_up:
-            runner = self._tier(key, checked)[0]
-        else:  # a backend chosen: compiled by it as on first use
-            runner = self.backend.compile(checked)
-            self._compiled[key] = (runner, Evaluator(runner))
-        self._note(runner)
+        if self.tier_up:  # (with a backend chosen, it compiles the program as on first use)
+            self._tiered.add(key)
+        self._note(self._compile(key, checked, self.backend)[0])
 
     def evaluate(self, arrangement: Arrangement, as_of: dt.date | None = None,
                  tracer: Tracer | None = None) -> ArrangementResult:
         """Every result and value of one arrangement; with a `tracer` (`explain`),
         through the closure backend's traced compile, the results it chooses."""
-        day = self.as_of_for(arrangement, as_of)
-        runner, evaluator = self.program(day, _text(arrangement.facts.get("icb")), tracer is not None)
+        day, icb = self._day_and_icb(arrangement, as_of)
+        runner, evaluator = self.program(day, icb, tracer is not None)
         if self.library.schema.constraints:
             check_constraints(self.library.schema, arrangement,
                               lambda table: table_keys(runner.checked.program, table), day,
@@ -212,8 +217,7 @@ class Engine(LoadedLibrary):
                                   as_of: dt.date | None = None) -> Arrangement:
         """The arrangement as this engine's terms read it: map entries keyed by
         a row that is not in force here (one only a proposal adds) left out."""
-        day = self.as_of_for(arrangement, as_of)
-        runner, _ = self.program(day, _text(arrangement.facts.get("icb")))
+        runner, _ = self.program(*self._day_and_icb(arrangement, as_of))
         return without_keys_out_of_force(self.library.schema, arrangement,
                                          lambda table: table_keys(runner.checked.program, table))
 
