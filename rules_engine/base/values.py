@@ -205,14 +205,15 @@ class FactRecord(dict):
 
     def __init__(self, chain: Any = None, items: Iterable[tuple[str, Any]] = ()):
         super().__init__(items)
-        self.chain = chain
-        self._path = None
+        self.chain = chain  # `_path` is left unset until `path` is first asked for
 
     @property
     def path(self) -> str:
-        if self._path is None:
+        try:
+            return self._path
+        except AttributeError:  # not spelt yet (a record is made with its chain alone)
             self._path = spell_path(self.chain)
-        return self._path
+            return self._path
 
 
 _NEW_DICT = dict.__new__
@@ -220,10 +221,10 @@ _NEW_DICT = dict.__new__
 
 def new_record(chain: Any) -> "FactRecord":
     """An empty `FactRecord` at `chain`, made without a Python-level
-    `__init__` call (a population's decoder makes some 90 an arrangement)."""
+    `__init__` call (the typed decoder makes its records inline the same
+    way: `dict.__new__` and the chain)."""
     record = _NEW_DICT(FactRecord)
     record.chain = chain
-    record._path = None
     return record
 
 

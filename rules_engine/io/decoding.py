@@ -42,7 +42,7 @@ import msgspec
 from rules_engine.base import limits
 from rules_engine.base import typesys as t
 from rules_engine.base.pyast import LOAD, STORE, attr as _attr, call as _call, is_ as _is, load as _load, located, store as _store
-from rules_engine.base.values import FactList, FactRecord, new_record
+from rules_engine.base.values import FactList, FactRecord
 from rules_engine.io import facts as f
 from rules_engine.io.facts import FLOATS as _FLOATS
 
@@ -142,9 +142,10 @@ class _Walk:
         self.constants: list[Any] = []
         self.count = itertools.count()
         self.namespace: dict[str, Any] = {
-            "__builtins__": {}, "new_record": new_record, "FactList": FactList, "Decimal": Decimal,
-            "FLOATS": _FLOATS, "UNSET": _UNSET, "Reject": _Reject, "Problems": f.Problems, "bound": bound,
-            "type": type, "int": int, "str": str, "enumerate": enumerate, "frozenset": frozenset}
+            "__builtins__": {}, "new": dict.__new__, "FactRecord": FactRecord, "FactList": FactList,
+            "Decimal": Decimal, "FLOATS": _FLOATS, "UNSET": _UNSET, "Reject": _Reject, "Problems": f.Problems,
+            "bound": bound, "type": type, "int": int, "str": str, "len": len, "enumerate": enumerate,
+            "frozenset": frozenset}
 
     def const(self, value) -> ast.expr:
         self.constants.append(value)
@@ -223,7 +224,7 @@ class _Walk:
         """A record: a statement per field. A required field is there and not
         null (msgspec made sure); another is converted when given, not null."""
         chain, out = self.name("c"), self.name("o")
-        body = [_set(chain, path), _set(out, _call(_load("new_record"), _load(chain)))]
+        body = [_set(chain, path), *_new_record(out, _load(chain))]
         required = 0
         for attribute, name, kind, converter, needed in plan:
             item = self.name("i")
@@ -299,33 +300,50 @@ class _Walk:
         return [ast.If(_is(_call(_load("type"), item), _load("int")), whole, other)]
 
     def mapping(self, key_type: t.Type, kind: int, value) -> str:
-        """A map's walk: its keys checked as the validator checks them (text
-        as it is, a name of an enumeration inline), each value converted
-        inline as a record's field would be."""
+        """A map's walk: its keys checked as the validator checks them (text,
+        or a name of an enumeration: msgspec made sure of those, `_key_spec`;
+        a key of another type by the validator's check), each counted, and
+        each value converted inline as a record's field would be."""
         key, raw_key = _load("key"), _load("raw_key")
         path = ast.Tuple([_load("chain"), raw_key], LOAD)
-        loop = [ast.If(_is(_call(_load("type"), raw_key), _load("str"), negated=True),
-                       [ast.Raise(_load("Reject"), None)], []),
-                _add("keys", ast.Constant(1)),
-                ast.If(ast.Compare(ast.Constant(":"), [ast.In()], [raw_key]),
-                       [_add("keys", _call(_attr(raw_key, "count"), ast.Constant(":")))], [])]
-        if isinstance(key_type, t.Text):
-            loop.append(_set("key", raw_key))
-        elif isinstance(key_type, t.Enum):
-            loop += [ast.If(ast.Compare(raw_key, [ast.NotIn()], [self.const(frozenset(key_type.members))]),
-                            [ast.Raise(_load("Reject"), None)], []), _set("key", raw_key)]
+        count_colons = [ast.If(ast.Compare(ast.Constant(":"), [ast.In()], [raw_key]),
+                               [_add("keys", _call(_attr(raw_key, "count"), ast.Constant(":")))], [])]
+        if _key_spec(key_type) is not Any:  # every key counted at once; one with a colon counts its colons
+            start = [_add("keys", _call(_load("len"), _load("value")))]
+            loop = count_colons if not isinstance(key_type, t.Enum) or any(":" in m for m in key_type.members) else []
+            loop = loop + [_set("key", raw_key)]
         else:
-            loop += [_set("key", _call(self.const(f.leaf_check(key_type)), raw_key, path, _load("problems"))),
-                     ast.If(_load("problems"), [ast.Raise(_load("Reject"), None)], [])]
+            start = []
+            loop = [_add("keys", ast.Constant(1)), *count_colons,
+                    _set("key", _call(self.const(f.leaf_check(key_type)), raw_key, path, _load("problems"))),
+                    ast.If(_load("problems"), [ast.Raise(_load("Reject"), None)], [])]
         target = ast.Subscript(_load("out"), key, STORE)
         given = self.convert(kind, value, "raw_value", target, path)
         loop.append(ast.If(_is(_load("raw_value"), ast.Constant(None), negated=True), given, []))
-        checks = [] if isinstance(key_type, (t.Text, t.Enum)) else [_set("problems", _call(_load("Problems")))]
-        body = [_set("out", _call(_load("new_record"), _load("chain"))), *checks,
+        checks = [] if start else [_set("problems", _call(_load("Problems")))]
+        body = [*_new_record("out", _load("chain")), *checks, *start,
                 ast.For(ast.Tuple([_store("raw_key"), _store("raw_value")], STORE),
                         _call(_attr(_load("value"), "items")), loop, [], None),
                 _add_to_tally(_load("keys")), ast.Return(_load("out"))]
         return self.function(body)
+
+
+def _key_spec(key_type: t.Type) -> Any:
+    """How msgspec reads a map's keys: text as it is, an enumeration's
+    names as a `Literal` (any other text is refused, as the validator
+    refuses it), anything else as it comes (the walk checks it)."""
+    if isinstance(key_type, t.Text):
+        return str
+    if isinstance(key_type, t.Enum) and key_type.members:
+        return Literal[tuple(key_type.members)]
+    return Any
+
+
+def _new_record(name: str, chain: ast.expr) -> list[ast.stmt]:
+    """`name = ` an empty `FactRecord` at `chain`, inline (`values.new_record`
+    without the call)."""
+    return [_set(name, _call(_load("new"), _load("FactRecord"))),
+            ast.Assign([ast.Attribute(_load(name), "chain", STORE)], chain)]
 
 
 def _set(name: str, value: ast.expr) -> ast.Assign:
@@ -372,9 +390,9 @@ def _type(type_: t.Type, required: frozenset[str], dotted: str,
         spec, kind, element = _type(type_.element, required, dotted + "[]", walk)
         return list[spec], _LIST, (kind, element, "frozenset")
     if isinstance(type_, t.MapOf):
-        key_spec = str if isinstance(type_.key, (t.Text, t.Enum)) else Any
         spec, kind, value_converter = _type(type_.value, required, dotted + "{}", walk)
-        return dict[key_spec, Union[spec, None]], _CONVERT, walk.mapping(type_.key, kind, value_converter)
+        return dict[_key_spec(type_.key), Union[spec, None]], _CONVERT, walk.mapping(type_.key, kind,
+                                                                                     value_converter)
     return _leaf(type_)
 
 
