@@ -15,7 +15,6 @@ import calendar
 import datetime as dt
 import operator
 from decimal import ROUND_DOWN, ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal
-from itertools import repeat
 from typing import Any, Callable
 
 from rules_engine.base import typesys as t
@@ -123,33 +122,45 @@ def any_unknown(*values) -> bool:
 
 def combine(quantifier: str, results: list) -> Any:
     """`every`, `any`, `count` or `sum` over the body's values (Kleene for the
-    first two). The commonest answers are found by identity tests in C (`is_`
-    over the list): one false value decides `every` whatever else is there,
-    one true value `any`, and all true (all false) is true (false); only a
-    list with unknowns and no deciding value is folded in Python."""
+    first two). The commonest answers are found in C: the body of `every`,
+    `any` and `count` is a condition (the type check makes sure), so its
+    values are True, False and `Unknown`s, and none of them equals another
+    (an `Unknown` equals only an `Unknown`): `in` and `count` find one false
+    value, which decides `every` whatever else is there (one true value
+    `any`), or all true (all false). Only a list with unknowns and no
+    deciding value is folded in Python. A sum is added up in C; a list with
+    an unknown (which a Decimal cannot add) gives the unknowns merged."""
     if quantifier == "every":
-        if any(map(operator.is_, results, repeat(False))):
+        if False in results:
             return False
-        if all(map(operator.is_, results, repeat(True))):
+        if results.count(True) == len(results):
             return True
         value: Any = True
         for r in results:
             value = kleene_and(value, r)
         return value
     if quantifier == "any":
-        if any(map(operator.is_, results, repeat(True))):
+        if True in results:
             return True
-        if all(map(operator.is_, results, repeat(False))):
+        if results.count(False) == len(results):
             return False
         value = False
         for r in results:
             value = kleene_or(value, r)
         return value
-    if Unknown in map(type, results):  # an unknown among them (types compared by identity)
-        return merge_unknown(*results)
     if quantifier == "count":
-        return Decimal(sum(1 for r in results if r is True))
-    return sum(results, Decimal(0))
+        if Unknown in map(type, results):  # an unknown among them (types compared by identity)
+            return merge_unknown(*results)
+        return Decimal(results.count(True))
+    try:
+        return sum(results, _ZERO)
+    except TypeError:
+        if Unknown in map(type, results):
+            return merge_unknown(*results)
+        raise
+
+
+_ZERO = Decimal(0)  # a sum starts from it (Decimals are immutable: an empty sum may return it)
 
 
 def deeper(unknown: Unknown, name) -> Unknown:
