@@ -174,18 +174,39 @@ class LeanEncoder:
             layers = _encode(list(result.layers))
             if len(self._layers) < _SPELT:
                 self._layers[result.layers] = layers
-        result_text, value_text = self._result, self._value
+        value_text = self._value
         text = "".join((
             '{"id":', encode_basestring(result.id),
             ',"source":', encode_basestring(result.source),
             ',"as_of":"', result.as_of.isoformat(),
             '","outcome":"', result.outcome.value,
             '","layers":', layers,
-            ',"results":[', ",".join([result_text(r, subjects) for r in result.results]),
+            ',"results":[', ",".join(self._results_text(result.results, subjects)),
             '],"values":[', ",".join([value_text(v, subjects) for v in result.values]),
             '],"subjects":', _strings(subjects), _input_warnings(result), "}"))
         new, self._new = self._new, {}
         return text, new
+
+    def _results_text(self, results, subjects: dict[str, int]) -> list[str]:
+        """`_result` of each result; the commonest (made from a shape, with
+        no reason, nothing missing, no warnings, no why) spelt here, without
+        a call each (a line has some 40 results)."""
+        shaped, result_text, outcomes = self._shaped_results, self._result, _LEAN_OUTCOME
+        texts = []
+        add = texts.append
+        for r in results:
+            shape = r._shape
+            if shape is None or r.reason is not None or r.missing or r.warnings or r.explain_with is not None:
+                add(result_text(r, subjects))
+                continue
+            found = shaped.get(id(shape))
+            if found is None:
+                found = shaped[id(shape)] = (self._result_term(r)[0], shape)
+            subject = subjects.get(r.subject)
+            if subject is None:
+                subject = subjects[r.subject] = len(subjects)
+            add(f"{found[0]}{subject}{outcomes[r.outcome]}]")
+        return texts
 
     def _term(self, text: str) -> str:
         reference = base64.urlsafe_b64encode(hashlib.sha256(text.encode()).digest()[:6]).decode()

@@ -108,6 +108,15 @@ def arrangement_id(subjects: dict[str, Subject], root: FactRecord) -> str:
     return "(unnamed)"
 
 
+def _first_key(subjects: dict[str, Subject], of_subject: Callable[[str], list]) -> str:
+    """`arrangement_id`, from the instances an evaluation has made (made here if not)."""
+    for kind, subject in subjects.items():
+        if not subject.numbered_within:
+            for instance in of_subject(kind):
+                return instance.key
+    return "(unnamed)"
+
+
 def _four(provenance: Provenance) -> tuple:
     return provenance.layer, provenance.flexibility, provenance.because, provenance.national
 
@@ -191,7 +200,7 @@ class Evaluator:
                 gc.enable()
         # The distinct (severity, outcome) pairs, gathered in C: a few, not a result each.
         outcome = worst(o for severity, o in set(map(_severity_outcome, results)) if severity == "error")
-        return ArrangementResult(arrangement_id(self.subjects, root), arrangement.source, day, outcome,
+        return ArrangementResult(_first_key(self.subjects, of_subject), arrangement.source, day, outcome,
                                  self.layer_names, results, values)
 
     def result_maker(self, root: FactRecord, day: dt.date) -> Callable[..., Result]:
