@@ -44,7 +44,6 @@ from rules_engine.base import typesys as t
 from rules_engine.base.pyast import LOAD, STORE, attr as _attr, call as _call, is_ as _is, load as _load, located, store as _store
 from rules_engine.base.values import FactList, FactRecord
 from rules_engine.io import facts as f
-from rules_engine.io.facts import FLOATS as _FLOATS
 
 _UNSET = msgspec.UNSET
 _names = itertools.count()
@@ -74,6 +73,7 @@ class Decoder:
     def __init__(self, root: t.Record, required: frozenset[str]):
         self._bound = [0]  # `facts.largest()` for the run, read by the walk's number checks
         walk = _Walk(self._bound)
+        self._accepted = walk.accepted  # the floats accepted so far, which hold under that bound alone
         self.struct, plan = _record(root, required, "", walk)
         self._convert = walk.compiled(walk.converter(_RECORD, plan))
         self._json = msgspec.json.Decoder(self.struct)
@@ -86,7 +86,7 @@ class Decoder:
             return None  # the reader names the depth (E-LIMIT)
         if "\\u003" in text and ("\\u003a" in text or "\\u003A" in text):
             return None  # a colon spelt as an escape would upset the count below
-        self._bound[0] = f.largest()
+        self._set_bound()
         try:
             decoded = self._json.decode(text)
             tally = [0]
@@ -95,12 +95,21 @@ class Decoder:
             return None  # msgspec.ValidationError is a DecodeError
         return facts if tally[0] == text.count(":") else None
 
+    def _set_bound(self) -> None:
+        """The bound on numbers in force (`facts.largest()`) for the walk; the
+        floats accepted under another one forgotten."""
+        largest = f.largest()
+        if largest != self._bound[0]:
+            self._bound[0] = largest
+            for accepted in self._accepted.values():
+                accepted.clear()
+
     def document(self, document: Any) -> FactRecord | None:
         """The facts of a document read from YAML (repeated keys were already
         refused by the reader), or None (the validator decides)."""
         if self.depth > limits.current().max_nesting_depth:
             return None
-        self._bound[0] = f.largest()
+        self._set_bound()
         try:
             decoded = msgspec.convert(document, self.struct)
             return self._convert(decoded, None, [0])
@@ -141,9 +150,12 @@ class _Walk:
         self.functions: list[ast.FunctionDef] = []
         self.constants: list[Any] = []
         self.count = itertools.count()
+        # {(fraction, signed): {float: its Decimal}}: the floats the validator's
+        # check accepted for a number of that kind (under the bound in force)
+        self.accepted: dict[tuple[bool, bool], dict[float, Decimal]] = {}
         self.namespace: dict[str, Any] = {
             "__builtins__": {}, "new": dict.__new__, "FactRecord": FactRecord, "FactList": FactList,
-            "Decimal": Decimal, "FLOATS": _FLOATS, "UNSET": _UNSET, "Reject": _Reject, "Problems": f.Problems,
+            "Decimal": Decimal, "UNSET": _UNSET, "Reject": _Reject, "Problems": f.Problems,
             "bound": bound, "type": type, "int": int, "str": str, "len": len, "enumerate": enumerate,
             "frozenset": frozenset}
 
@@ -274,8 +286,10 @@ class _Walk:
 
     def number(self, target: ast.expr, source: str, path: ast.expr, converter) -> list[ast.stmt]:
         """A number (the variable `source`): the validator's own fast cases
-        (`facts.leaf_check`) inline, its check for the rest."""
-        fraction, integral, signed, check = converter
+        (`facts.leaf_check`) inline (a whole number in range; a float its check
+        has accepted before for a number of this kind, looked up), its check
+        for the rest."""
+        fraction, integral, signed, check, accepted = converter
         checked = [ast.Assign([target], _call(self.const(check), _load(source), path, _load("tally")))]
         largest, item, known = _load("largest"), _load(source), _load("known")
         within = [ast.Compare(ast.UnaryOp(ast.USub(), largest), [ast.Lt(), ast.Lt()], [item, largest])]
@@ -288,15 +302,8 @@ class _Walk:
         if integral:
             other = checked
         else:
-            if fraction:
-                fits = ast.Compare(ast.Constant(0), [ast.LtE(), ast.LtE()], [known, ast.Constant(1)])
-            else:
-                bounded = [ast.Compare(ast.UnaryOp(ast.USub(), largest), [ast.Lt(), ast.Lt()], [known, largest])]
-                fits = ast.BoolOp(ast.And(), bounded if signed else
-                                  [ast.Compare(known, [ast.GtE()], [ast.Constant(0)])] + bounded)
-            other = [_set("known", _call(_attr(_load("FLOATS"), "get"), item)),
-                     ast.If(ast.BoolOp(ast.And(), [_is(known, ast.Constant(None), negated=True), fits]),
-                            [ast.Assign([target], known)], checked)]
+            other = [_set("known", _call(_attr(self.const(accepted), "get"), item)),
+                     ast.If(_is(known, ast.Constant(None), negated=True), [ast.Assign([target], known)], checked)]
         return [ast.If(_is(_call(_load("type"), item), _load("int")), whole, other)]
 
     def mapping(self, key_type: t.Type, kind: int, value) -> str:
@@ -393,13 +400,16 @@ def _type(type_: t.Type, required: frozenset[str], dotted: str,
         spec, kind, value_converter = _type(type_.value, required, dotted + "{}", walk)
         return dict[_key_spec(type_.key), Union[spec, None]], _CONVERT, walk.mapping(type_.key, kind,
                                                                                      value_converter)
-    return _leaf(type_)
+    return _leaf(type_, walk)
 
 
-def _checked(check: Callable, strings: bool, read: dict | None = None) -> Converter:
+def _checked(check: Callable, strings: bool, read: dict | None = None,
+             accepted: dict | None = None) -> Converter:
     """The validator's own check of a leaf, rejecting what it would report;
     with `read`, a text's reading is kept there (a time or an interval, the
-    same few of which recur across a population: immutable values)."""
+    same few of which recur across a population: immutable values); with
+    `accepted`, a float's Decimal (not zero's: 0.0 and -0.0 are one key but
+    two Decimals)."""
     def convert(item, chain, tally):
         problems = f.Problems()
         value = check(item, chain, problems)
@@ -409,15 +419,19 @@ def _checked(check: Callable, strings: bool, read: dict | None = None) -> Conver
             tally[0] += item.count(":")
         if read is not None and type(item) is str and len(read) < _READ_TEXTS:
             read[item] = value
+        if accepted is not None and type(item) is float and item and len(accepted) < _ACCEPTED_FLOATS:
+            accepted[item] = value
         return value
     return convert
 
 
 #: Readings of time and interval texts a decoder keeps, per field type.
 _READ_TEXTS = 4096
+#: Floats a decoder keeps accepted, per kind of number (as `facts.FLOATS` keeps their Decimals).
+_ACCEPTED_FLOATS = 65536
 
 
-def _leaf(type_: t.Type) -> tuple[Any, int, Converter | None]:
+def _leaf(type_: t.Type, walk: _Walk) -> tuple[Any, int, Converter | None]:
     if isinstance(type_, t.Boolean):
         return bool, _PLAIN, None
     if isinstance(type_, t.Text):
@@ -436,6 +450,8 @@ def _leaf(type_: t.Type) -> tuple[Any, int, Converter | None]:
         read: dict[str, Any] = {}
         return str, _CLOCK, (read, _checked(f.leaf_check(type_), strings=True, read=read))
     if isinstance(type_, t.Quantity):
+        accepted = walk.accepted.setdefault((type_.fraction, type_.signed), {})
         return Union[int, float], _NUMBER, (type_.fraction, type_.integral, type_.signed,
-                                            _checked(f.leaf_check(type_), strings=False))
+                                            _checked(f.leaf_check(type_), strings=False, accepted=accepted),
+                                            accepted)
     raise _Unsupported(t.describe(type_))
