@@ -360,8 +360,13 @@ def _shower(type_, unit: str | None) -> Callable[[Any], tuple[str, bool]]:
                 return shown(value)
             else:
                 number = number_json(value)
-                found = (int.__repr__(number) if type(number) is int else _encode(number),
-                         rounds and unrounded(number, unit))
+                if type(number) is float and math.isfinite(number):
+                    # `unrounded` reads a float as its text (`decimal`): the text spelt once, not twice
+                    text = float.__repr__(number)
+                    found = text, rounds and unrounded(Decimal(text), unit)
+                else:
+                    found = (int.__repr__(number) if type(number) is int else _encode(number),
+                             rounds and unrounded(number, unit))
             if value and not money and len(spelt) < _SPELT:  # amounts of money rarely recur
                 spelt[value] = found
             return found

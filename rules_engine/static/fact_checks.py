@@ -225,10 +225,10 @@ def _plainly_none(schema, facts: FactRecord) -> bool:
         if isinstance(pcn, FactRecord):
             members = pcn.get("member_practices")
             size = pcn.get("raw_list_size")
-            if size is not None and (0 < size < SMALLEST_PCN or size > LARGEST_PCN):
+            if size is not None and (_ZERO < size < _SMALLEST or size > _LARGEST):
                 return False
-            if pcn.get("raw_list_size") == 0 or pcn.get("adjusted_population") == 0 \
-                    or pcn.get("weighted_population") == 0:
+            if size == _ZERO or pcn.get("adjusted_population") == _ZERO \
+                    or pcn.get("weighted_population") == _ZERO:
                 return False
         listed = None
         if members is not None:
@@ -243,7 +243,7 @@ def _plainly_none(schema, facts: FactRecord) -> bool:
             if listed is not None and code is not None and code not in listed:
                 return False
             registered, weighted = practice.get("list_size"), practice.get("weighted_list_size")
-            if registered == 0 or weighted == 0:
+            if registered == _ZERO or weighted == _ZERO:
                 return False
             if registered and weighted and not low <= Decimal(weighted) / Decimal(registered) <= high:
                 return False
@@ -251,6 +251,10 @@ def _plainly_none(schema, facts: FactRecord) -> bool:
         return False
     return True
 
+
+#: The bounds `_plainly_none` compares facts with, as Decimals (as a fact's
+#: number is): a Decimal compared with an int converts the int every time.
+_ZERO, _SMALLEST, _LARGEST = Decimal(0), Decimal(SMALLEST_PCN), Decimal(LARGEST_PCN)
 
 #: The rows `_plainly_none` has a test of its own for. A row added to
 #: `WARNINGS` without one turns the quick pass off (every line then goes
