@@ -75,7 +75,8 @@ class EngineSpec:
 
 _engines: dict[EngineSpec, Engine] = {}
 _encoder = LineEncoder()  # one per process: it keeps the text shared between results
-_lean = LeanEncoder()  # the same, for the lean line; it knows which terms it has given out
+#: The same, for the lean line: it knows which terms it has given out (`check_population` makes one a run).
+_lean = LeanEncoder()
 
 #: The JSON line of a population check: `lean` (each term's text once per run) or `full`.
 LINE_FORMS = ("lean", "full")
@@ -329,6 +330,11 @@ def check_population(spec: EngineSpec, path: Path, as_of: dt.date | None, output
     progress = Progress()
     write = sys.stdout.write
     written_terms: dict[str, str] = {}  # lean lines: the terms written, by reference
+    # A run's own lean encoder (the workers fork with it): it gives out each
+    # term once, and a process that runs again over the same compiled
+    # programs (a command run in process twice, as the tests do) writes them again.
+    global _lean
+    _lean = LeanEncoder()
     tally = Tally(_engine(spec).library)  # the population terms in force, folded
     tasks = ((spec, name_of(path), as_of, output_format, line_form, chunk)
              for chunk in chunks(path, first=first_chunk(jobs)))

@@ -11,6 +11,7 @@ import shutil
 import sys
 import tempfile
 import time
+from collections import OrderedDict
 from pathlib import Path
 
 import attrs
@@ -21,6 +22,7 @@ from hypothesis import settings
 import rules_engine
 from rules_engine.base import cache
 from rules_engine.cli import main
+from rules_engine.run.engine import Engine
 from rules_engine.static import checked_cache
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -84,7 +86,7 @@ SESSION_CACHE = "CONTRACT_RULES_TEST_CACHE_HOME"
 #: Modules whose tests are about the cache between processes itself: never the memo.
 _CACHE_TESTS = {"test_checked_cache", "test_cache"}
 _checked: dict[tuple[str, str], tuple] = {}
-_memo = {"on": False, "where": ""}
+_memo = {"on": False, "share": False, "where": ""}
 _real_load, _real_store = checked_cache.load, checked_cache.store
 
 
@@ -101,6 +103,7 @@ def _kept(entry_key: str) -> tuple | None:
         if found is None:
             return None
         _checked[entry_key] = found
+        _kept_libraries[id(found[0])] = found[0]
     return _checked[entry_key]
 
 
@@ -108,7 +111,50 @@ def _keep(entry_key: str, checked, proposed, superseded: tuple) -> bool:
     stored = _real_store(entry_key, checked, proposed, superseded)
     if stored and _memo["on"] and cache.enabled() and str(cache.location()) == _memo["where"]:
         _checked[entry_key] = (checked, proposed, superseded)
+        _kept_libraries[id(checked)] = checked
     return stored
+
+
+# --------------------------------- compiled programs shared among engines
+
+#: Modules whose tests are about compiling itself (a backend's fallback under
+#: a patched `compile`, the tiering from closures to generated code, a
+#: compiled program's memory): there each engine compiles its own programs.
+_COMPILE_TESTS = {"test_backends", "test_impact_memory"}
+#: The compiled programs a test process keeps for other engines, the most
+#: recently used: the repeats are a few programs (the national one and QMM's
+#: of 2025/26's first quarter, each compiled by both backends), and each kept
+#: program is a large, long-lived part of the heap for the collector to walk.
+KEEP_PROGRAMS = 24
+_kept_libraries: dict[int, object] = {}  # id -> a checked library kept in memory (`_checked`)
+_programs: OrderedDict = OrderedDict()
+_real_made = Engine._made
+
+
+def _shared_made(engine, key: tuple, checked, backend, traced: bool):
+    """Engine._made, with a program compiled once a process for every
+    engine over the same checked library kept in memory (`_kept`), proposed
+    layer and assumptions, by the same backend: a command run in process
+    builds its own engine over the library an earlier test loaded, and
+    compiled the same programs again (883 compiles in the fast tier, 555 of
+    them distinct). Which program, and whether traced, is the engine's own
+    key (period, local layer, traced); the engine still chooses when to
+    compile (the tiering) and which backend, as without the share. Never
+    for a program with a coverage recorder, which the engine compiles
+    itself, nor in `_COMPILE_TESTS`."""
+    library = engine.checked
+    if not _memo["share"] or _kept_libraries.get(id(library)) is not library:
+        return _real_made(engine, key, checked, backend, traced)
+    shared = (id(library), id(engine.proposed), engine.assumptions, key, backend)
+    found = _programs.get(shared)
+    if found is not None and found[0] is engine.proposed:
+        _programs.move_to_end(shared)
+        return found[1]
+    entry = _real_made(engine, key, checked, backend, traced)
+    _programs[shared] = (engine.proposed, entry)
+    if len(_programs) > KEEP_PROGRAMS:
+        _programs.popitem(last=False)
+    return entry
 
 
 def _session_cache() -> None:
@@ -120,6 +166,7 @@ def _session_cache() -> None:
     os.environ["XDG_CACHE_HOME"] = os.environ[SESSION_CACHE]
     _memo["where"] = str(cache.location())
     checked_cache.load, checked_cache.store = _kept, _keep
+    Engine._made = _shared_made
 
 
 @pytest.hookimpl(trylast=True)
@@ -138,6 +185,7 @@ def pytest_sessionfinish(session):
 
 def pytest_unconfigure(config):
     checked_cache.load, checked_cache.store = _real_load, _real_store
+    Engine._made = _real_made
     if _memo.pop("owner", False):
         shutil.rmtree(os.environ.pop(SESSION_CACHE), ignore_errors=True)
 
@@ -186,7 +234,9 @@ def _cpu_seconds() -> float:
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_setup(item):
     module = getattr(item, "module", None)
-    _memo["on"] = module is None or module.__name__.rsplit(".", 1)[-1] not in _CACHE_TESTS
+    name = module.__name__.rsplit(".", 1)[-1] if module is not None else None
+    _memo["on"] = name not in _CACHE_TESTS
+    _memo["share"] = name not in _CACHE_TESTS and name not in _COMPILE_TESTS
     item.stash[_CPU_STASH] = _cpu_seconds()
     return (yield)
 

@@ -11,14 +11,14 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 from pathlib import Path
-from typing import Iterable, Iterator
+from typing import Callable, Iterable, Iterator
 
 import attrs
 
 from rules_engine.backends.choice import TIER_UP, TIER_UP_MINORITY, chosen, explicit
 from rules_engine.backends.closure_runner import CLOSURES
 from rules_engine.backends.protocol import Runner, Tracer
-from rules_engine.ir.checked import check_program
+from rules_engine.ir.checked import CheckedProgram, check_program
 from rules_engine.ir.periods import Periods
 from rules_engine.base.diagnostics import InvalidInput
 from rules_engine.io.documents import population_lines
@@ -107,27 +107,38 @@ class Engine(LoadedLibrary):
             self._all_uses += 1
         runner = None
         if entry is None:
-            runner, entry = self._compile(key, check_program(self.selected(as_of, icb), period),
+            runner, entry = self._compile(key, lambda: check_program(self.selected(as_of, icb), period),
                                           CLOSURES if traced or self.tier_up else self.backend, traced, recorder)
         elif self.tier_up and not traced and recorder is None and key not in self._tiered \
                 and self._worth_compiling(uses):
             self._tiered.add(key)
-            runner, entry = self._compile(key, entry[0].checked, self.backend)
+            checked = entry[0].checked
+            runner, entry = self._compile(key, lambda: checked, self.backend)
         self._note(runner)
         return entry
 
-    def _compile(self, key: tuple, checked, backend, traced: bool = False,
+    def _compile(self, key: tuple, checked: Callable[[], CheckedProgram], backend, traced: bool = False,
                  recorder=None) -> tuple[Runner, tuple[Runner, Evaluator]]:
-        """Compile a checked program with `backend` (with a coverage
-        `recorder`, the closure backend's unfolded compile with it as its
-        probe) and keep it under `key`, to run from now on."""
+        """Compile the checked program `checked()` with `backend` (with a
+        coverage `recorder`, the closure backend's unfolded compile with it as
+        its probe) and keep it under `key`, to run from now on."""
         if recorder is not None:
-            runner = CLOSURES.compile(checked, True, recorder)
+            runner = CLOSURES.compile(checked(), True, recorder)
+            made = (runner, Evaluator(runner, recorder))
         else:
-            runner = backend.compile(checked, traced)
+            made = self._made(key, checked, backend, traced)
         self._compiles += 1
-        entry = self._compiled[key] = (runner, Evaluator(runner, recorder))
-        return runner, entry
+        entry = self._compiled[key] = made
+        return entry[0], entry
+
+    def _made(self, key: tuple, checked: Callable[[], CheckedProgram], backend,
+              traced: bool) -> tuple[Runner, Evaluator]:
+        """`checked()`, the program of `key` (period, local layer, traced),
+        compiled by `backend`, with its evaluator: where every program without
+        a coverage recorder is made (the test suite shares them among a
+        process's engines over one checked library: tests/conftest.py)."""
+        runner = backend.compile(checked(), traced)
+        return runner, Evaluator(runner)
 
     def _day_and_icb(self, arrangement: Arrangement, as_of: dt.date | None) -> tuple[dt.date, str | None]:
         """The day an arrangement is checked on and its ICB, which choose its
@@ -197,7 +208,7 @@ class Engine(LoadedLibrary):
         checked = entry[0].checked if entry is not None else check_program(self.selected(day, icb), place[0])
         if self.tier_up:  # (with a backend chosen, it compiles the program as on first use)
             self._tiered.add(key)
-        self._note(self._compile(key, checked, self.backend)[0])
+        self._note(self._compile(key, lambda: checked, self.backend)[0])
 
     def evaluate(self, arrangement: Arrangement, as_of: dt.date | None = None,
                  tracer: Tracer | None = None) -> ArrangementResult:
