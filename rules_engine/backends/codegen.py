@@ -75,6 +75,7 @@ class Function:
         self.count = 0
         self.bindings_read = False
         self.loops = 0  # how many quantifiers' bodies the statements emitted now are in
+        self.loop_variables: list[str] = []  # the variables those quantifiers bind, outermost first
         # The temporaries that hold a bound record a fact path starts from
         # (a subject, an item of a list of records: never an unknown).
         self.records: set[str] = set()
@@ -211,12 +212,21 @@ class Generator(Reads):
                 runtime.opted_in(table.opted_in))
             return fn.reuse(("table", target), lambda: fn.assign(_call(self.const(chooser), _load("E")), node.span))
         if target in self.define_names:
-            if target in self.inlined and not fn.loops:  # read once, not in a loop: worked out here
+            if target in self.inlined and self.read_once_per_key(target, fn):  # worked out here
                 return fn.reuse(("define", target), lambda: self.inline(target, node.span))
             return fn.reuse(("define", target), lambda: fn.assign(
                 _call(_load(self.define_names[target]), _load("E")), node.span))
         return fn.assign(_call(_load("because"), ast.Constant("no-definition"),
                                ast.Constant(f"definition {target}")), node.span)
+
+    def read_once_per_key(self, name: str, fn: Function) -> bool:
+        """Whether a definition read in one place only is read there once for
+        each of its subjects and keys: out of any loop, or in loops each of
+        which binds one of its keys (`qof_points = sum code in indicators:
+        points_for`, with `points_for` per code), so that a pass reads it for
+        another key than the last and a memo would not be read again."""
+        keys = self.checked.define_scopes.get(name, ())[1:]
+        return all(variable in keys for variable in fn.loop_variables)
 
     def g_Field(self, node):
         return self.path(node)
@@ -379,6 +389,7 @@ class Generator(Reads):
         fn.emit(ast.Assign([_store(values)], ast.List([], LOAD)))
         fn.block(variable=node.variable)  # the loop's body: the variable's value changes
         fn.loops += 1
+        fn.loop_variables.append(node.variable)
         fn.emit(ast.If(_is(_load(item), ast.Constant(None)),
                        [ast.Expr(_call(_attr(_load(values), "append"),
                                        _call(_load("item_missing"), items, _load(index)))), ast.Continue()], []))
@@ -387,6 +398,7 @@ class Generator(Reads):
         body = self.expr(node.body)
         fn.emit(ast.Expr(_call(_attr(_load(values), "append"), body)), node.body.span)
         fn.loops -= 1
+        fn.loop_variables.pop()
         loop = fn.end()
         fn.emit(ast.For(ast.Tuple([_store(index), _store(item)], STORE), _call(_load("enumerate"), iterate),
                         loop, [], None), node.span)
