@@ -170,18 +170,14 @@ def test_a_ctrl_c_while_the_pool_starts_is_held_not_lost(monkeypatch):
     pool's `with` (which terminates it). It used to be dropped (SIGINT was
     ignored while held), and the run went on to the end (CI saw it, exit 0)."""
     from rules_engine.run import pool as population_pool
-    real = population_pool.multiprocessing.get_context
+    real = population_pool._pool
 
-    class Context:  # the real context; its pool is hit by Ctrl-C as it starts
-        def __init__(self, kind):
-            self.inner = real(kind)
+    def hit(*args, **kwargs):  # the real pool, hit by Ctrl-C as it starts
+        pool = real(*args, **kwargs)
+        os.kill(os.getpid(), signal.SIGINT)
+        return pool
 
-        def Pool(self, *args, **kwargs):
-            pool = self.inner.Pool(*args, **kwargs)
-            os.kill(os.getpid(), signal.SIGINT)
-            return pool
-
-    monkeypatch.setattr(population_pool.multiprocessing, "get_context", Context)
+    monkeypatch.setattr(population_pool, "_pool", hit)
     previous = signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
         got = []
