@@ -61,19 +61,25 @@ def run_chunks(function: Callable, tasks: Iterable, jobs: int, total: int | None
         gc.freeze()  # the loaded library stays shared: no collection in a worker writes to its pages
         pool = None
         try:
-            pool = _pool(jobs, context)
+            try:
+                pool = _pool(jobs, context)
+            finally:
+                gc.unfreeze()
+                if previous is not None:
+                    signal.signal(signal.SIGINT, previous)
+            _widen_pipes(pool)
+            with pool:
+                _hold_interrupts(False)  # a Ctrl-C held while the pool started lands here
+                for items in _in_order(pool, function, tasks, jobs):
+                    yield from items
+                    progress(len(items))
         finally:
-            gc.unfreeze()
-            if previous is not None:
-                signal.signal(signal.SIGINT, previous)
-            if pool is None:
-                _hold_interrupts(False)
-        _widen_pipes(pool)
-        with pool:
-            _hold_interrupts(False)  # a Ctrl-C held while the pool started lands here
-            for items in _in_order(pool, function, tasks, jobs):
-                yield from items
-                progress(len(items))
+            # A Ctrl-C that another thread took (a progress bar's: SIGINT goes
+            # to any thread not holding it) is raised here at any point: it
+            # must leave SIGINT unheld and no worker running.
+            _hold_interrupts(False)
+            if pool is not None:
+                pool.terminate()
     finally:
         progress(None)
 
