@@ -13,6 +13,7 @@ into exit code 2. Anything else escaping a stage is a bug in the engine.
 from __future__ import annotations
 
 import difflib
+import functools
 from typing import Iterable, Mapping
 
 import attrs
@@ -233,7 +234,20 @@ class InvalidInput(Exception):
 
 def did_you_mean(name: str, candidates: Iterable[str]) -> str | None:
     """A 'did you mean' phrase for the closest candidates, or None."""
-    close = difflib.get_close_matches(name, sorted(set(candidates)), n=3, cutoff=0.6)
+    candidates = frozenset(candidates)
+    try:
+        return _closest(name, candidates)
+    except TypeError:  # a name that cannot be a key (a list read from YAML): worked out each time
+        return _closest.__wrapped__(name, candidates)
+
+
+@functools.lru_cache(maxsize=512)
+def _closest(name: str, candidates: frozenset[str]) -> str | None:
+    """`did_you_mean`, worked out once for a name among the same candidates:
+    the language server checks a document again at each edit, and gives the
+    same unknown names the same hints (difflib over every visible name took
+    a third of its CPU in test_lsp's session of sampled prefixes and edits)."""
+    close = difflib.get_close_matches(name, sorted(candidates), n=3, cutoff=0.6)
     if not close:
         return None
     return "did you mean " + " or ".join(f"`{c}`" for c in close) + "?"
