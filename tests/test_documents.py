@@ -127,13 +127,45 @@ def test_nesting_at_the_limit_is_read_and_one_deeper_is_refused(fixture_engine, 
     assert d.code == "E-LIMIT-003" and d.span.line >= 2 and "max_nesting_depth" in d.hint
 
 
-#: 1100 and 20000 cost the same (1.7 s of CPU each): ruamel's scanner looks
-#: some 1,024 characters ahead in a flow collection, quadratically, before the
-#: 200th `[` is refused; the fast tier keeps 300 and 20,000 (past any stack).
-@pytest.mark.parametrize("depth", [300, pytest.param(1100, marks=pytest.mark.slow), 20000])
+#: libyaml's events find the 200th `[` before ruamel's round-trip reader,
+#: whose scanner looks some 1,024 characters ahead at each flow level
+#: (quadratic: 1.7 to 2 s of CPU to refuse 1,100 or 20,000, against some
+#: 2 ms); 20,000 is past any stack.
+@pytest.mark.parametrize("depth", [300, 1100, 20000])
 def test_deep_yaml_is_refused_before_it_is_built(fixture_engine, depth):
     (d,) = rejected(fixture_engine, "as_of: 2025-06-01\nx: " + _flow(depth) + "\n")
     assert (d.code, d.span.line, d.span.column) == ("E-LIMIT-003", 2, 4 + 199)  # the 200th `[`
+
+
+def test_deep_flow_yaml_is_refused_without_the_round_trip_reader(fixture_engine, monkeypatch):
+    from rules_engine.io import documents
+
+    def unread(*args, **kwargs):
+        raise AssertionError("the round-trip reader was asked")
+    monkeypatch.setattr(documents, "yaml_reader", unread)
+    started = time.process_time()
+    (d,) = rejected(fixture_engine, "as_of: 2025-06-01\nx: " + _flow(20000) + "\n")
+    assert (d.code, d.span.line, d.span.column) == ("E-LIMIT-003", 2, 4 + 199)
+    assert "more than 200 deep" in d.message and "max_nesting_depth" in d.hint
+    assert time.process_time() - started < 1.0  # libyaml's events (a few ms), not ruamel's scanner (2 s)
+
+
+def test_without_the_c_parser_the_round_trip_reader_refuses_the_same(fixture_engine, monkeypatch):
+    import ruamel.yaml.main
+    monkeypatch.setattr(ruamel.yaml.main, "CParser", None)
+    (d,) = rejected(fixture_engine, "as_of: 2025-06-01\nx: " + _flow(300) + "\n")
+    assert (d.code, d.span.line, d.span.column) == ("E-LIMIT-003", 2, 4 + 199)
+
+
+def test_many_brackets_within_the_depth_limit_are_read_past_the_c_check(fixture_engine):
+    # 250 flat lists: more brackets than the limit, none deeper than three levels;
+    # libyaml finds no breach and the round-trip reader reads the document
+    items = "".join(f"  - [{i}, {i + 1}]\n" for i in range(250))
+    (d,) = rejected(fixture_engine, "as_of: 2025-06-01\nx:\n" + items)
+    assert d.code == "E-FACT-001"  # `x` is no fact of the schema: read, then refused by name
+    # a bracket deep inside a quoted string is text, not nesting
+    (d,) = rejected(fixture_engine, "as_of: 2025-06-01\nx: '" + "[" * 500 + "'\n")
+    assert d.code == "E-FACT-001"
 
 
 def test_an_alias_that_would_nest_too_deep_is_refused(fixture_engine):

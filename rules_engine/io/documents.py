@@ -202,6 +202,9 @@ def read_yaml(source: SourceFile, what: str, code: str) -> Any:
     `code` for text that is not YAML, or a limit's code for one it breaks."""
     from ruamel.yaml.error import MarkedYAMLError, YAMLError
     from ruamel.yaml.reader import ReaderError
+    too_deep = _too_deep_in_c(source, what)
+    if too_deep is not None:
+        raise InvalidInput([too_deep])
     try:
         with _stack_room(limits.current().max_nesting_depth):
             return yaml_reader(_Shape(source, what, code)).load(io.StringIO(source.text))
@@ -231,6 +234,41 @@ def read_yaml(source: SourceFile, what: str, code: str) -> Any:
             limit.code, f"the {what} is nested too deep to read, even within the limit "
             f"`max_nesting_depth` as raised ({limits.current().max_nesting_depth:,})",
             source.span(0, 0), hint="lower `--limit max_nesting_depth`, or flatten the data")]) from None
+
+
+def _too_deep_in_c(source: SourceFile, what: str) -> Diagnostic | None:
+    """Nesting past `max_nesting_depth` found by the C parser's events, before
+    the round-trip reader sees the text: that reader's scanner looks up to
+    1,024 characters ahead at every flow level it opens, so a line of some
+    thousands of `[` took it 2 s to refuse (libyaml: 2 ms). Only where the
+    brackets alone could break the limit (block nesting costs the reader
+    nothing extra, and `_Shape` finds it); the first collection opened too
+    deep, placed as `_Shape` places it. None where the C parser is missing,
+    finds the text within the limit, or stops on anything else (the
+    round-trip reader then reads it and says what is wrong, as before)."""
+    depth_limit = limits.current().max_nesting_depth
+    text = source.text
+    if text.count("[") + text.count("{") <= depth_limit:
+        return None
+    from ruamel.yaml import events  # here, not at the top: start-up (ruamel loads with the first YAML file)
+    from ruamel.yaml.main import CParser  # here, not at the top: start-up (as above)
+    if CParser is None:
+        return None
+    opened, closed = events.CollectionStartEvent, events.CollectionEndEvent
+    parser, depth = CParser(io.StringIO(text)), 0
+    try:
+        while (event := parser.get_event()) is not None and not isinstance(event, events.StreamEndEvent):
+            if isinstance(event, opened):
+                depth += 1
+                if depth > depth_limit:
+                    return _too_deep(source, event.start_mark, what)
+            elif isinstance(event, closed):
+                depth -= 1
+    except Exception:  # noqa: BLE001 - any stop of libyaml's is the round-trip reader's to name
+        return None
+    finally:
+        parser.dispose()
+    return None
 
 
 #: A comment right after `|`, `>` or a key's colon, with nothing else on its
