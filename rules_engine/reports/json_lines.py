@@ -21,7 +21,7 @@ from json.encoder import encode_basestring  # JSON string literal, non-ASCII kep
 from decimal import Decimal
 from typing import Any, Callable, Iterable, Iterator
 
-from rules_engine.run.results import ArrangementResult, Result, ValueResult, warning_json
+from rules_engine.run.results import ArrangementResult, Result, ValueResult, value_marks_json, warning_json
 from rules_engine.base.values import Outcome
 from rules_engine.base.numbers import exact_pounds, is_money, number_json, shown_json, unrounded
 
@@ -315,16 +315,7 @@ class LeanEncoder:
             term = {"kind": "value", "id": v.id, "unit": v.unit}
             if v.rounding:
                 term["rounded"] = v.rounding
-            if v.flexibility != "locked":
-                term.update(layer=v.layer, flexibility=v.flexibility)
-                if v.because:
-                    term["because"] = v.because
-                if v.national:
-                    term["national"] = v.national
-            if v.provisional:
-                term["provisional"] = v.provisional
-            if v.assumed:
-                term["assumed"] = [a.as_json() for a in v.assumed]
+            value_marks_json(v, term)
             found = self._values[key] = ('["' + self._term(_encode(term)) + '",', v.national, type_,
                                          _shower(type_, term["unit"]))
         return found

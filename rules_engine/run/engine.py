@@ -107,18 +107,20 @@ class Engine(LoadedLibrary):
             self._all_uses += 1
         runner = None
         if entry is None:
-            runner, entry = self._compile(key, lambda: check_program(self.selected(as_of, icb), period),
-                                          CLOSURES if traced or self.tier_up else self.backend, traced, recorder)
+            entry = self._compile(key, lambda: check_program(self.selected(as_of, icb), period),
+                                  CLOSURES if traced or self.tier_up else self.backend, traced, recorder)
+            runner = entry[0]
         elif self.tier_up and not traced and recorder is None and key not in self._tiered \
                 and self._worth_compiling(uses):
             self._tiered.add(key)
             checked = entry[0].checked
-            runner, entry = self._compile(key, lambda: checked, self.backend)
+            entry = self._compile(key, lambda: checked, self.backend)
+            runner = entry[0]
         self._note(runner)
         return entry
 
     def _compile(self, key: tuple, checked: Callable[[], CheckedProgram], backend, traced: bool = False,
-                 recorder=None) -> tuple[Runner, tuple[Runner, Evaluator]]:
+                 recorder=None) -> tuple[Runner, Evaluator]:
         """Compile the checked program `checked()` with `backend` (with a
         coverage `recorder`, the closure backend's unfolded compile with it as
         its probe) and keep it under `key`, to run from now on."""
@@ -128,8 +130,8 @@ class Engine(LoadedLibrary):
         else:
             made = self._made(key, checked, backend, traced)
         self._compiles += 1
-        entry = self._compiled[key] = made
-        return entry[0], entry
+        self._compiled[key] = made
+        return made
 
     def _made(self, key: tuple, checked: Callable[[], CheckedProgram], backend,
               traced: bool) -> tuple[Runner, Evaluator]:

@@ -98,18 +98,11 @@ def _key(record, keyed_by: str | None, path, index: int | None = None) -> str:
     return str(index + 1) if index is not None else ".".join(path)
 
 
-def arrangement_id(subjects: dict[str, Subject], root: FactRecord) -> str:
-    """The PCN code, or the first practice's code when there is no PCN."""
-    for kind, subject in subjects.items():
-        if subject.numbered_within:
-            continue
-        for instance in subject_instances(subjects, root, kind):
-            return instance.key
-    return "(unnamed)"
-
-
-def _first_key(subjects: dict[str, Subject], of_subject: Callable[[str], list]) -> str:
-    """`arrangement_id`, from the instances an evaluation has made (made here if not)."""
+def arrangement_id(subjects: dict[str, Subject], of_subject: Callable[[str], list]) -> str:
+    """The PCN code, or the first practice's code when there is no PCN: the
+    key of the first instance of the first subject not numbered within
+    another, from the instances an evaluation has made (`of_subject`, which
+    makes them if not)."""
     for kind, subject in subjects.items():
         if not subject.numbered_within:
             for instance in of_subject(kind):
@@ -200,7 +193,7 @@ class Evaluator:
                 gc.enable()
         # The distinct (severity, outcome) pairs, gathered in C: a few, not a result each.
         outcome = worst(o for severity, o in set(map(_severity_outcome, results)) if severity == "error")
-        return ArrangementResult(_first_key(self.subjects, of_subject), arrangement.source, day, outcome,
+        return ArrangementResult(arrangement_id(self.subjects, of_subject), arrangement.source, day, outcome,
                                  self.layer_names, results, values)
 
     def result_maker(self, root: FactRecord, day: dt.date) -> Callable[..., Result]:

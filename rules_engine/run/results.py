@@ -217,6 +217,14 @@ def values_json(value: ValueResult) -> dict:
         data["rounded"] = value.rounding  # the rule file says how the contract rounds it
     if data["value"] is not None and unrounded(data["value"], data["unit"]):
         data["unrounded"] = True  # more precise than the contract pays: reports say so
+    return value_marks_json(value, data)
+
+
+def value_marks_json(value: ValueResult, data: dict) -> dict:
+    """`data` with what a value's term says of where it comes from: its layer,
+    flexibility, reason and national figure when a layer may vary it, and
+    its provisional and assumed marks (the single document's value and the
+    lean line's term alike)."""
     if value.flexibility != "locked":
         data["layer"] = value.layer
         data["flexibility"] = value.flexibility
