@@ -216,18 +216,6 @@ class FactRecord(dict):
             return self._path
 
 
-_NEW_DICT = dict.__new__
-
-
-def new_record(chain: Any) -> "FactRecord":
-    """An empty `FactRecord` at `chain`, made without a Python-level
-    `__init__` call (the typed decoder makes its records inline the same
-    way: `dict.__new__` and the chain)."""
-    record = _NEW_DICT(FactRecord)
-    record.chain = chain
-    return record
-
-
 class FactList(list):
     """An arrangement list that knows its field path."""
 

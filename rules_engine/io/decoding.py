@@ -347,8 +347,9 @@ def _key_spec(key_type: t.Type) -> Any:
 
 
 def _new_record(name: str, chain: ast.expr) -> list[ast.stmt]:
-    """`name = ` an empty `FactRecord` at `chain`, inline (`values.new_record`
-    without the call)."""
+    """`name = ` an empty `FactRecord` at `chain`, made inline: `dict.__new__`
+    and the chain set, without a Python-level `__init__` call (`FactRecord.path`
+    is spelt when first asked for)."""
     return [_set(name, _call(_load("new"), _load("FactRecord"))),
             ast.Assign([ast.Attribute(_load(name), "chain", STORE)], chain)]
 
